@@ -1,0 +1,357 @@
+#define _GNU_SOURCE
+#include "farm.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../targets/target.h"
+#include "xmlfile.h"
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_target_config(struct hilt_target_config *t)
+{
+	struct hilt_qemu_config *q = &t->qemu;
+
+	free(t->name);
+	free(t->kind);
+	free(t->source);
+	free_strv(t->tags, t->ntags);
+	free(q->binary);
+	free(q->machine);
+	free(q->accel);
+	free(q->kernel);
+	free(q->initrd);
+	free(q->append);
+	free(q->nic);
+	free_strv(q->drives, q->ndrives);
+	free_strv(q->args, q->nargs);
+}
+
+void hilt_farm_free(struct hilt_farm *farm)
+{
+	if (!farm)
+		return;
+	for (size_t i = 0; i < farm->ntargets; i++)
+		free_target_config(&farm->targets[i]);
+	free(farm->targets);
+	free(farm->path);
+	free(farm);
+}
+
+const struct hilt_target_config *hilt_farm_find(const struct hilt_farm *farm,
+						const char *name)
+{
+	for (size_t i = 0; i < farm->ntargets; i++)
+		if (strcmp(farm->targets[i].name, name) == 0)
+			return &farm->targets[i];
+	return NULL;
+}
+
+static int push_str(char ***v, size_t *n, char *s)
+{
+	char **grown = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!grown) {
+		free(s);
+		return -ENOMEM;
+	}
+	grown[(*n)++] = s;
+	*v = grown;
+	return 0;
+}
+
+static int set_qemu_defaults(struct hilt_qemu_config *q)
+{
+	q->binary = strdup("qemu-system-x86_64");
+	q->machine = strdup("q35");
+	q->accel = strdup("tcg");
+	q->nic = strdup("e1000");
+	q->append = strdup("console=ttyS0");
+	q->memory_mib = 256;
+	q->cpus = 1;
+	return q->binary && q->machine && q->accel && q->nic && q->append ? 0
+									 : -ENOMEM;
+}
+
+/* Resolves p against dir and checks it names a readable file. */
+static int image_path(const char *farm_path, const xmlNode *node,
+		      const char *dir, const char *p, char **out, char *err,
+		      size_t errlen)
+{
+	char *full;
+
+	if (p[0] == '/')
+		full = strdup(p);
+	else if (asprintf(&full, "%s/%s", dir, p) < 0)
+		full = NULL;
+	if (!full)
+		return -ENOMEM;
+	if (access(full, R_OK) < 0) {
+		int rc = hilt_xml_error(err, errlen, farm_path, node,
+					"<%s> file '%s' cannot be read: %s",
+					(const char *)node->name, full,
+					strerror(errno));
+		free(full);
+		return rc;
+	}
+	*out = full;
+	return 0;
+}
+
+static int parse_uint(const char *path, const xmlNode *node, const char *text,
+		      unsigned max, unsigned *out, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (!*text || *end || errno || v == 0 || v > max)
+		return hilt_xml_error(err, errlen, path, node,
+				      "<%s> must be a whole number from 1 to %u, not '%s'",
+				      (const char *)node->name, max, text);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_qemu_child(const char *path, const char *dir,
+			    const xmlNode *c, struct hilt_qemu_config *q,
+			    char *err, size_t errlen)
+{
+	char *text = NULL;
+	int rc = hilt_xml_text(path, c, true, &text, err, errlen);
+	char **slot = NULL;
+
+	if (rc)
+		return rc;
+	if (c->properties) {
+		rc = hilt_xml_error(err, errlen, path, c,
+				    "unknown attribute '%s' on <%s>",
+				    (const char *)c->properties->name,
+				    (const char *)c->name);
+		goto out;
+	}
+	if (hilt_xml_is(c, "binary")) slot = &q->binary;
+	else if (hilt_xml_is(c, "machine")) slot = &q->machine;
+	else if (hilt_xml_is(c, "append")) slot = &q->append;
+	else if (hilt_xml_is(c, "nic")) slot = &q->nic;
+
+	if (slot) {
+		if (!*text && !hilt_xml_is(c, "append")) {
+			rc = hilt_xml_error(err, errlen, path, c, "<%s> is empty",
+					    (const char *)c->name);
+			goto out;
+		}
+		free(*slot);
+		*slot = text;
+		return 0;
+	}
+	if (hilt_xml_is(c, "accel")) {
+		if (strcmp(text, "tcg") && strcmp(text, "kvm")) {
+			rc = hilt_xml_error(err, errlen, path, c,
+					    "<accel> must be tcg or kvm, not '%s'", text);
+			goto out;
+		}
+		free(q->accel);
+		q->accel = text;
+		return 0;
+	}
+	if (hilt_xml_is(c, "memory"))
+		rc = parse_uint(path, c, text, 1u << 20, &q->memory_mib, err, errlen);
+	else if (hilt_xml_is(c, "cpus"))
+		rc = parse_uint(path, c, text, 256, &q->cpus, err, errlen);
+	else if (hilt_xml_is(c, "kernel") || hilt_xml_is(c, "initrd")) {
+		char **img = hilt_xml_is(c, "kernel") ? &q->kernel : &q->initrd;
+
+		free(*img);
+		*img = NULL;
+		rc = image_path(path, c, dir, text, img, err, errlen);
+	} else if (hilt_xml_is(c, "drive") || hilt_xml_is(c, "arg")) {
+		if (!*text) {
+			rc = hilt_xml_error(err, errlen, path, c, "<%s> is empty",
+					    (const char *)c->name);
+			goto out;
+		}
+		if (hilt_xml_is(c, "drive"))
+			return push_str(&q->drives, &q->ndrives, text);
+		return push_str(&q->args, &q->nargs, text);
+	} else
+		rc = hilt_xml_error(err, errlen, path, c,
+				    "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, kernel, initrd, append, nic, drive or arg)",
+				    (const char *)c->name);
+out:
+	free(text);
+	return rc;
+}
+
+static int parse_tags(const char *path, const xmlNode *node, const char *tags,
+		      struct hilt_target_config *t, char *err, size_t errlen)
+{
+	char *copy = strdup(tags), *save = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, " \t\n", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1])
+			rc = hilt_xml_error(err, errlen, path, node,
+					    "tag '%s' is not of the form key=value", tok);
+		else
+			rc = push_str(&t->tags, &t->ntags, strdup(tok));
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_target(const char *path, const char *dir, const xmlNode *node,
+			struct hilt_farm *farm, char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "name", "kind", "tags", NULL };
+	struct hilt_target_config *t;
+	int rc;
+
+	t = realloc(farm->targets, (farm->ntargets + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	farm->targets = t;
+	t = &t[farm->ntargets++];
+	memset(t, 0, sizeof(*t));
+	if (asprintf(&t->source, "%s:%ld", path, xmlGetLineNo(node)) < 0) {
+		t->source = NULL;
+		return -ENOMEM;
+	}
+	rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+	if (rc == 0 && !(t->name = hilt_xml_attr_required(path, node, "name", err, errlen)))
+		rc = -EINVAL;
+	if (rc == 0 && !(t->kind = hilt_xml_attr_required(path, node, "kind", err, errlen)))
+		rc = -EINVAL;
+	for (size_t i = 0; rc == 0 && i + 1 < farm->ntargets; i++)
+		if (strcmp(farm->targets[i].name, t->name) == 0)
+			rc = hilt_xml_error(err, errlen, path, node,
+					    "target name '%s' is used twice", t->name);
+	if (rc == 0 && !hilt_target_ops_find(t->kind))
+		rc = hilt_xml_error(err, errlen, path, node,
+				    "unknown target kind '%s' (known: qemu)", t->kind);
+	if (rc == 0) {
+		char *tags = hilt_xml_attr(node, "tags");
+
+		if (tags)
+			rc = parse_tags(path, node, tags, t, err, errlen);
+		free(tags);
+	}
+	if (rc == 0)
+		rc = hilt_xml_check_element_only(path, node, err, errlen);
+	if (rc == 0)
+		rc = set_qemu_defaults(&t->qemu);
+	for (const xmlNode *c = node->children; c && rc == 0; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			rc = parse_qemu_child(path, dir, c, &t->qemu, err, errlen);
+	if (rc == 0 && !t->qemu.kernel)
+		rc = hilt_xml_error(err, errlen, path, node,
+				    "qemu target '%s' needs a <kernel>", t->name);
+	return rc;
+}
+
+int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
+		   size_t errlen)
+{
+	struct hilt_farm *farm;
+	xmlDoc *doc;
+	int rc = hilt_xml_load(path, &doc, err, errlen);
+
+	if (rc)
+		return rc;
+	farm = calloc(1, sizeof(*farm));
+	char *pathcopy = strdup(path);
+
+	if (!farm || !pathcopy || !(farm->path = strdup(path))) {
+		free(pathcopy);
+		free(farm);
+		xmlFreeDoc(doc);
+		return -ENOMEM;
+	}
+	const char *dir = dirname(pathcopy);
+	xmlNode *root = xmlDocGetRootElement(doc);
+
+	if (!hilt_xml_is(root, "farm"))
+		rc = hilt_xml_error(err, errlen, path, root,
+				    "root element must be <farm>, not <%s>",
+				    (const char *)root->name);
+	else if (root->properties)
+		rc = hilt_xml_error(err, errlen, path, root,
+				    "unknown attribute '%s' on <farm>",
+				    (const char *)root->properties->name);
+	else
+		rc = hilt_xml_check_element_only(path, root, err, errlen);
+	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "target"))
+			rc = parse_target(path, dir, c, farm, err, errlen);
+		else
+			rc = hilt_xml_error(err, errlen, path, c,
+					    "unknown element <%s> in <farm> (expected <target>)",
+					    (const char *)c->name);
+	}
+	if (rc == 0 && farm->ntargets == 0)
+		rc = hilt_xml_error(err, errlen, path, root, "the farm has no <target>");
+	free(pathcopy);
+	xmlFreeDoc(doc);
+	if (rc) {
+		hilt_farm_free(farm);
+		return rc;
+	}
+	*out = farm;
+	return 0;
+}
+
+int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
+		      char *err, size_t errlen)
+{
+	struct hilt_farm *farm = calloc(1, sizeof(*farm));
+	struct hilt_target_config *t;
+	int rc = -ENOMEM;
+
+	if (!farm || !(farm->targets = calloc(1, sizeof(*farm->targets))))
+		goto err_free;
+	farm->ntargets = 1;
+	t = &farm->targets[0];
+	t->name = strdup("default");
+	t->kind = strdup("qemu");
+	t->source = strdup("built-in");
+	if (!t->name || !t->kind || !t->source || set_qemu_defaults(&t->qemu))
+		goto err_free;
+	free(t->qemu.append);
+	t->qemu.append = NULL;
+	if (push_str(&t->tags, &t->ntags, strdup("arch=x86_64")) ||
+	    asprintf(&t->qemu.kernel, "%s/vmlinuz", guest_dir) < 0 ||
+	    asprintf(&t->qemu.initrd, "%s/initrd.img", guest_dir) < 0 ||
+	    !(t->qemu.append = strdup("console=ttyS0 panic=-1")))
+		goto err_free;
+	if (access(t->qemu.kernel, R_OK) < 0 || access(t->qemu.initrd, R_OK) < 0) {
+		snprintf(err, errlen,
+			 "the default guest is not built (%s missing): build it with 'cmake --build build --target guest', or pass --farm",
+			 access(t->qemu.kernel, R_OK) < 0 ? t->qemu.kernel : t->qemu.initrd);
+		rc = -ENOENT;
+		goto err_free;
+	}
+	*out = farm;
+	return 0;
+
+err_free:
+	hilt_farm_free(farm);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/* Farm model: the targets a host offers, from a farm file or built in. */
+#ifndef HILT_FARM_H
+#define HILT_FARM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hilt_qemu_config {
+	char *binary;		/* qemu-system-x86_64 */
+	char *machine;		/* -machine */
+	char *accel;		/* tcg | kvm */
+	unsigned memory_mib;
+	unsigned cpus;
+	char *kernel, *initrd;	/* absolute paths, checked to exist */
+	char *append;
+	char *nic;		/* NIC model, or "none" */
+	char **drives;		/* -drive values */
+	size_t ndrives;
+	char **args;		/* extra arguments, appended as they are */
+	size_t nargs;
+};
+
+struct hilt_target_config {
+	char *name;
+	char *kind;
+	char **tags;		/* "key=value" */
+	size_t ntags;
+	char *source;		/* "farm.xml:12" or "built-in" */
+	struct hilt_qemu_config qemu;
+};
+
+struct hilt_farm {
+	char *path;		/* NULL for the built-in farm */
+	struct hilt_target_config *targets;
+	size_t ntargets;
+};
+
+/* Loads a farm file; relative paths in it are taken from its folder.
+ * Errors: -EINVAL/-errno with "file:line: what" in err.  Freed with
+ * hilt_farm_free(). */
+int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
+		   size_t errlen);
+
+/* The built-in farm: one qemu target "default" booting the guest that
+ * fixtures/guest makes in guest_dir.  Errors when it was not built. */
+int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
+		      char *err, size_t errlen);
+
+void hilt_farm_free(struct hilt_farm *farm);
+
+/* The target named name, or NULL. */
+const struct hilt_target_config *hilt_farm_find(const struct hilt_farm *farm,
+						const char *name);
+
+#endif

@@ -1,0 +1,240 @@
+#define _GNU_SOURCE
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct watch {
+	int fd;
+	short events;
+	hilt_fd_cb cb;
+	void *arg;
+	bool removed;
+};
+
+struct timer {
+	int64_t id;
+	int64_t deadline_ns;
+	hilt_timer_cb cb;
+	void *arg;
+};
+
+struct hilt_loop {
+	struct watch *watches;
+	size_t nwatches, capwatches;
+	struct timer *timers;
+	size_t ntimers, captimers;
+	int64_t next_timer_id;
+	bool stopping;
+};
+
+int64_t hilt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int hilt_loop_new(struct hilt_loop **out)
+{
+	struct hilt_loop *loop = calloc(1, sizeof(*loop));
+
+	if (!loop)
+		return -ENOMEM;
+	loop->next_timer_id = 1;
+	*out = loop;
+	return 0;
+}
+
+void hilt_loop_free(struct hilt_loop *loop)
+{
+	if (!loop)
+		return;
+	free(loop->watches);
+	free(loop->timers);
+	free(loop);
+}
+
+static struct watch *find_watch(struct hilt_loop *loop, int fd)
+{
+	for (size_t i = 0; i < loop->nwatches; i++)
+		if (loop->watches[i].fd == fd && !loop->watches[i].removed)
+			return &loop->watches[i];
+	return NULL;
+}
+
+int hilt_loop_add_fd(struct hilt_loop *loop, int fd, short events,
+		     hilt_fd_cb cb, void *arg)
+{
+	if (find_watch(loop, fd))
+		return -EEXIST;
+	if (loop->nwatches == loop->capwatches) {
+		size_t cap = loop->capwatches ? loop->capwatches * 2 : 8;
+		struct watch *w = realloc(loop->watches, cap * sizeof(*w));
+
+		if (!w)
+			return -ENOMEM;
+		loop->watches = w;
+		loop->capwatches = cap;
+	}
+	loop->watches[loop->nwatches++] = (struct watch){
+		.fd = fd, .events = events, .cb = cb, .arg = arg,
+	};
+	return 0;
+}
+
+int hilt_loop_mod_fd(struct hilt_loop *loop, int fd, short events)
+{
+	struct watch *w = find_watch(loop, fd);
+
+	if (!w)
+		return -ENOENT;
+	w->events = events;
+	return 0;
+}
+
+void hilt_loop_del_fd(struct hilt_loop *loop, int fd)
+{
+	struct watch *w = find_watch(loop, fd);
+
+	/* Removal is deferred so that a callback may remove any watch while
+	 * the loop iterates over the poll results. */
+	if (w)
+		w->removed = true;
+}
+
+int64_t hilt_loop_add_timer(struct hilt_loop *loop, int64_t deadline_ns,
+			    hilt_timer_cb cb, void *arg)
+{
+	if (loop->ntimers == loop->captimers) {
+		size_t cap = loop->captimers ? loop->captimers * 2 : 8;
+		struct timer *t = realloc(loop->timers, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		loop->timers = t;
+		loop->captimers = cap;
+	}
+	int64_t id = loop->next_timer_id++;
+
+	loop->timers[loop->ntimers++] = (struct timer){
+		.id = id, .deadline_ns = deadline_ns, .cb = cb, .arg = arg,
+	};
+	return id;
+}
+
+void hilt_loop_cancel_timer(struct hilt_loop *loop, int64_t id)
+{
+	for (size_t i = 0; i < loop->ntimers; i++) {
+		if (loop->timers[i].id == id) {
+			loop->timers[i] = loop->timers[--loop->ntimers];
+			return;
+		}
+	}
+}
+
+void hilt_loop_stop(struct hilt_loop *loop)
+{
+	loop->stopping = true;
+}
+
+static void compact_watches(struct hilt_loop *loop)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < loop->nwatches; i++)
+		if (!loop->watches[i].removed)
+			loop->watches[j++] = loop->watches[i];
+	loop->nwatches = j;
+}
+
+/* Fires every timer that is due; returns the poll timeout in ms to the
+ * next one, or -1 when there is none. */
+static int run_due_timers(struct hilt_loop *loop)
+{
+	for (;;) {
+		int64_t now = hilt_now_ns();
+		size_t due = loop->ntimers;
+		int64_t earliest = INT64_MAX;
+
+		for (size_t i = 0; i < loop->ntimers; i++) {
+			if (loop->timers[i].deadline_ns < earliest) {
+				earliest = loop->timers[i].deadline_ns;
+				due = i;
+			}
+		}
+		if (due == loop->ntimers)
+			return -1;
+		if (earliest > now) {
+			int64_t ms = (earliest - now + 999999) / 1000000;
+
+			return ms > 60000 ? 60000 : (int)ms;
+		}
+		struct timer t = loop->timers[due];
+
+		loop->timers[due] = loop->timers[--loop->ntimers];
+		t.cb(loop, t.arg);
+		if (loop->stopping)
+			return 0;
+	}
+}
+
+int hilt_loop_run(struct hilt_loop *loop)
+{
+	struct pollfd *pfds = NULL;
+	size_t cappfds = 0;
+	int ret = 0;
+
+	loop->stopping = false;
+	while (!loop->stopping) {
+		int timeout = run_due_timers(loop);
+
+		if (loop->stopping)
+			break;
+		compact_watches(loop);
+		if (loop->nwatches == 0 && loop->ntimers == 0)
+			break;
+		if (cappfds < loop->nwatches) {
+			struct pollfd *p = realloc(pfds, loop->nwatches * sizeof(*p));
+
+			if (!p) {
+				ret = -ENOMEM;
+				break;
+			}
+			pfds = p;
+			cappfds = loop->nwatches;
+		}
+		size_t n = loop->nwatches;
+
+		for (size_t i = 0; i < n; i++)
+			pfds[i] = (struct pollfd){
+				.fd = loop->watches[i].fd,
+				.events = loop->watches[i].events,
+			};
+		int rc = poll(pfds, n, timeout);
+
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		for (size_t i = 0; i < n && !loop->stopping; i++) {
+			if (!pfds[i].revents)
+				continue;
+			/* Watches added by callbacks sit past n; removed ones are
+			 * skipped.  The array may have grown, so index afresh. */
+			struct watch *w = &loop->watches[i];
+
+			if (w->removed || w->fd != pfds[i].fd)
+				continue;
+			w->cb(loop, w->fd, pfds[i].revents, w->arg);
+		}
+	}
+	free(pfds);
+	return ret;
+}

@@ -1,0 +1,412 @@
+/* hilt command line: run suites on targets, validate configuration. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../reports/junit.h"
+#include "farm.h"
+#include "loop.h"
+#include "session.h"
+#include "suite.h"
+#include "xmlfile.h"
+
+#ifndef HILT_VERSION
+#define HILT_VERSION "0.0.0"
+#endif
+#ifndef HILT_GUEST_DIR
+#define HILT_GUEST_DIR "build/guest"
+#endif
+
+enum {
+	EXIT_PASS = 0,
+	EXIT_TEST_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_INFRA = 3,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hilt run [--farm FILE] [--target NAME]... [--out DIR] SUITE.xml...\n"
+		"       hilt validate FILE...\n"
+		"       hilt --help | --version\n"
+		"\n"
+		"run       runs every suite on every chosen target (default: the farm's\n"
+		"          first target; without --farm, the built-in 'default' QEMU guest)\n"
+		"          and writes DIR/junit.xml (DIR defaults to hilt-out) and the raw\n"
+		"          console log of each session beside it.\n"
+		"validate  checks suite and farm files (structure, patterns, files named).\n"
+		"\n"
+		"exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
+		"error, 3 infrastructure error (takes precedence over 1).\n"
+		"environment: HILT_GUEST_DIR overrides where the default guest is\n"
+		"(built: %s).\n",
+		HILT_GUEST_DIR);
+}
+
+struct run {
+	struct hilt_loop *loop;
+	const char *out_dir;
+	char *junit_path;
+	struct hilt_session **sessions;
+	size_t nsessions, started;
+	bool interrupted;
+	int signal_fd;
+};
+
+static void print_case(const struct hilt_session_result *r,
+		       const struct hilt_case_result *c, void *arg)
+{
+	(void)arg;
+	printf("%-5s %s@%s %s", hilt_verdict_name(c->verdict), r->suite, r->target,
+	       c->name);
+	if (c->verdict == HILT_PASS)
+		printf(" (%.3f s, at %.3f s)", c->time_s, c->at_s);
+	if (c->message)
+		printf(": %s", c->message);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int write_junit(struct run *run)
+{
+	const struct hilt_session_result **results =
+		calloc(run->nsessions ? run->nsessions : 1, sizeof(*results));
+	size_t n = 0;
+	char err[512];
+	int rc;
+
+	if (!results)
+		return -ENOMEM;
+	for (size_t i = 0; i < run->started; i++)
+		if (hilt_session_done(run->sessions[i]))
+			results[n++] = hilt_session_result(run->sessions[i]);
+	rc = hilt_junit_write(run->junit_path, results, n, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "hilt: %s\n", err);
+	free(results);
+	return rc;
+}
+
+static void start_next(struct run *run)
+{
+	if (run->interrupted || run->started >= run->nsessions) {
+		hilt_loop_stop(run->loop);
+		return;
+	}
+	hilt_session_start(run->sessions[run->started++]);
+}
+
+static void session_done(struct hilt_session *s, void *arg)
+{
+	struct run *run = arg;
+
+	(void)s;
+	/* Rewritten after every session: an interrupted run keeps what
+	 * finished. */
+	write_junit(run);
+	start_next(run);
+}
+
+static void on_signal(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct run *run = arg;
+	struct signalfd_siginfo si;
+
+	(void)loop;
+	(void)revents;
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	fprintf(stderr, "hilt: interrupted by signal %u\n", si.ssi_signo);
+	run->interrupted = true;
+	for (size_t i = 0; i < run->started; i++)
+		hilt_session_abort(run->sessions[i], "interrupted: hilt received a signal");
+	hilt_loop_stop(run->loop);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
+			free(copy);
+			return -errno;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, 0777) < 0 && errno != EEXIST ? -errno : 0;
+
+	free(copy);
+	return rc;
+}
+
+static int load_suites(char **paths, int n, struct hilt_suite ***out)
+{
+	struct hilt_suite **suites = calloc((size_t)n, sizeof(*suites));
+	char err[1024];
+
+	if (!suites)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (hilt_suite_load(paths[i], &suites[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "hilt: %s\n", err);
+			for (int j = 0; j < i; j++)
+				hilt_suite_free(suites[j]);
+			free(suites);
+			return -EINVAL;
+		}
+	}
+	*out = suites;
+	return 0;
+}
+
+static const char *guest_dir(void)
+{
+	const char *env = getenv("HILT_GUEST_DIR");
+
+	return env && *env ? env : HILT_GUEST_DIR;
+}
+
+static int exit_status(struct run *run)
+{
+	int status = EXIT_PASS;
+
+	for (size_t i = 0; i < run->nsessions; i++) {
+		const struct hilt_session_result *r = hilt_session_result(run->sessions[i]);
+
+		for (size_t j = 0; j < r->ncases; j++) {
+			if (r->cases[j].verdict == HILT_ERROR)
+				return EXIT_INFRA;
+			if (r->cases[j].verdict == HILT_FAIL)
+				status = EXIT_TEST_FAILED;
+		}
+	}
+	return run->interrupted ? EXIT_INFRA : status;
+}
+
+static int setup_signals(struct run *run)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	run->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (run->signal_fd < 0)
+		return -errno;
+	return hilt_loop_add_fd(run->loop, run->signal_fd, POLLIN, on_signal, run);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "farm", required_argument, NULL, 'f' },
+		{ "target", required_argument, NULL, 't' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *farm_path = NULL;
+	const char **target_names = calloc((size_t)argc, sizeof(char *));
+	size_t ntargets = 0;
+	struct run run = { .out_dir = "hilt-out", .signal_fd = -1 };
+	struct hilt_farm *farm = NULL;
+	struct hilt_suite **suites = NULL;
+	const struct hilt_target_config **targets = NULL;
+	int nsuites = 0, status = EXIT_USAGE, c;
+	char err[1024];
+
+	if (!target_names)
+		return EXIT_USAGE;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:t:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': farm_path = optarg; break;
+		case 't': target_names[ntargets++] = optarg; break;
+		case 'o': run.out_dir = optarg; break;
+		case 'h': usage(stdout); free(target_names); return EXIT_PASS;
+		default: usage(stderr); free(target_names); return EXIT_USAGE;
+		}
+	}
+	nsuites = argc - optind;
+	if (nsuites < 1) {
+		fprintf(stderr, "hilt run: no suite file given\n");
+		usage(stderr);
+		goto out;
+	}
+	if (load_suites(argv + optind, nsuites, &suites) < 0) {
+		nsuites = 0;
+		goto out;
+	}
+	int rc = farm_path ? hilt_farm_load(farm_path, &farm, err, sizeof(err))
+			   : hilt_farm_default(guest_dir(), &farm, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "hilt: %s\n", err);
+		goto out;
+	}
+	if (ntargets == 0)
+		target_names[ntargets++] = farm->targets[0].name;
+	targets = calloc(ntargets, sizeof(*targets));
+	if (!targets)
+		goto out;
+	for (size_t i = 0; i < ntargets; i++) {
+		targets[i] = hilt_farm_find(farm, target_names[i]);
+		if (!targets[i]) {
+			fprintf(stderr, "hilt: no target named '%s' in %s\n",
+				target_names[i], farm_path ? farm_path : "the built-in farm");
+			goto out;
+		}
+	}
+	rc = mkdir_p(run.out_dir);
+	if (rc < 0) {
+		fprintf(stderr, "hilt: cannot create %s: %s\n", run.out_dir, strerror(-rc));
+		goto out;
+	}
+	if (asprintf(&run.junit_path, "%s/junit.xml", run.out_dir) < 0 ||
+	    hilt_loop_new(&run.loop) < 0 || setup_signals(&run) < 0) {
+		fprintf(stderr, "hilt: cannot set up the event loop\n");
+		goto out;
+	}
+	struct hilt_session_opts sopts = {
+		.out_dir = run.out_dir, .on_case = print_case,
+		.on_done = session_done, .arg = &run,
+	};
+
+	run.sessions = calloc((size_t)nsuites * ntargets, sizeof(*run.sessions));
+	if (!run.sessions)
+		goto out;
+	for (int i = 0; i < nsuites; i++) {
+		for (size_t j = 0; j < ntargets; j++) {
+			rc = hilt_session_new(run.loop, suites[i], targets[j], &sopts,
+					      &run.sessions[run.nsessions], err, sizeof(err));
+			if (rc < 0) {
+				fprintf(stderr, "hilt: %s\n", err);
+				status = EXIT_INFRA;
+				goto out;
+			}
+			run.nsessions++;
+		}
+	}
+	start_next(&run);
+	hilt_loop_run(run.loop);
+	write_junit(&run);
+	status = exit_status(&run);
+	printf("hilt: %s written; exit status %d\n", run.junit_path, status);
+out:
+	for (size_t i = 0; i < run.nsessions; i++)
+		hilt_session_free(run.sessions[i]);
+	free(run.sessions);
+	if (run.signal_fd >= 0)
+		close(run.signal_fd);
+	hilt_loop_free(run.loop);
+	free(run.junit_path);
+	for (int i = 0; i < nsuites; i++)
+		hilt_suite_free(suites[i]);
+	free(suites);
+	free(targets);
+	hilt_farm_free(farm);
+	free(target_names);
+	return status;
+}
+
+static int validate_one(const char *path)
+{
+	char err[1024];
+	xmlDoc *doc;
+	int rc = hilt_xml_load(path, &doc, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err);
+		return rc;
+	}
+	bool is_farm = hilt_xml_is(xmlDocGetRootElement(doc), "farm");
+
+	xmlFreeDoc(doc);
+	if (is_farm) {
+		struct hilt_farm *farm;
+
+		rc = hilt_farm_load(path, &farm, err, sizeof(err));
+		if (rc == 0) {
+			printf("%s: farm with %zu target(s): OK\n", path, farm->ntargets);
+			hilt_farm_free(farm);
+		}
+	} else {
+		struct hilt_suite *suite;
+
+		rc = hilt_suite_load(path, &suite, err, sizeof(err));
+		if (rc == 0) {
+			printf("%s: suite '%s' with %zu test case(s): OK\n", path,
+			       suite->name, suite->ncases);
+			hilt_suite_free(suite);
+		}
+	}
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err);
+	return rc;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	int status = EXIT_PASS;
+
+	if (argc < 2) {
+		fprintf(stderr, "hilt validate: no file given\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++)
+		if (validate_one(argv[i]) < 0)
+			status = EXIT_USAGE;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int status;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	xmlInitParser();
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("hilt %s\n", HILT_VERSION);
+		return EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "run"))
+		status = cmd_run(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "validate"))
+		status = cmd_validate(argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		status = EXIT_USAGE;
+	}
+	xmlCleanupParser();
+	return status;
+}

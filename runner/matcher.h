@@ -1,0 +1,69 @@
+/* Streaming console matcher: pcre2 (JIT, hard partial matching) over a
+ * bounded window, so a match never depends on how bytes were chunked and
+ * memory stays bounded however long the output runs. */
+#ifndef HILT_MATCHER_H
+#define HILT_MATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HILT_MATCH_MAX_GROUPS 16
+
+struct hilt_pattern;
+struct hilt_matcher;
+
+/* Compiles re (multi-line; ^ and $ accept \n, \r and \r\n line ends).
+ * On error returns -EINVAL with "offset N: reason" in err.  The pattern is
+ * freed with hilt_pattern_free(); matchers that watch it borrow it. */
+int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
+			 char *err, size_t errlen);
+void hilt_pattern_free(struct hilt_pattern *p);
+/* Source text, owned by the pattern. */
+const char *hilt_pattern_source(const struct hilt_pattern *p);
+/* Named groups: count, and the i-th name (owned by the pattern) with its
+ * group number in *group. */
+unsigned hilt_pattern_name_count(const struct hilt_pattern *p);
+const char *hilt_pattern_name(const struct hilt_pattern *p, unsigned i,
+			      unsigned *group);
+
+/* Writes s into out with every regex metacharacter escaped, so that it
+ * matches literally.  Returns the length it needs (like snprintf). */
+size_t hilt_regex_quote(const char *s, char *out, size_t outlen);
+
+struct hilt_match {
+	int id;
+	uint64_t start, end;	/* absolute stream offsets, [start, end) */
+	unsigned ngroups;	/* groups[0] is the whole match */
+	struct { int64_t start, end; } groups[HILT_MATCH_MAX_GROUPS]; /* -1: unset */
+};
+
+/* window_cap bounds the bytes kept for matches in progress (and so the
+ * longest match that can be found).  Freed with hilt_matcher_free(). */
+int hilt_matcher_new(size_t window_cap, struct hilt_matcher **out);
+void hilt_matcher_free(struct hilt_matcher *m);
+
+/* Starts looking for p, reporting it as id, from absolute offset from
+ * (clamped to what the window still holds).  p must outlive the watch. */
+int hilt_matcher_watch(struct hilt_matcher *m, const struct hilt_pattern *p,
+		       int id, uint64_t from);
+void hilt_matcher_unwatch(struct hilt_matcher *m, int id);
+
+/* Appends console bytes.  Returns how many were taken (at least one when
+ * len > 0); call hilt_matcher_next() until it returns 0 before feeding the
+ * rest, or partial matches may be cut short. */
+size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len);
+
+/* Finds the complete match that ends first among the watched patterns.
+ * Returns 1 with *match filled, 0 when none is complete yet, -errno on
+ * error.  The pattern stays watched from the match end. */
+int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match);
+
+/* Total bytes fed so far. */
+uint64_t hilt_matcher_offset(const struct hilt_matcher *m);
+
+/* Copies what the window still holds of [start, end) into buf (NUL
+ * terminated); returns the number of bytes copied. */
+size_t hilt_matcher_copy(const struct hilt_matcher *m, uint64_t start,
+			 uint64_t end, char *buf, size_t buflen);
+
+#endif

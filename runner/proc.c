@@ -1,0 +1,229 @@
+#define _GNU_SOURCE
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct hilt_proc {
+	pid_t pid;
+	int pidfd;
+	int output_fd;
+	bool reaped;
+	struct hilt_proc_status status;
+};
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void child_exec(char *const argv[], int keep_fd, int out_fd,
+		       int report_fd)
+{
+	int null_fd = open("/dev/null", O_RDONLY);
+	sigset_t none;
+
+	/* The runner blocks the signals it reads through a signalfd; the
+	 * child must not inherit that. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
+	    dup2(out_fd, 2) < 0)
+		goto fail;
+	if (keep_fd >= 0) {
+		int flags = fcntl(keep_fd, F_GETFD);
+
+		if (flags < 0 || fcntl(keep_fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+			goto fail;
+	}
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+fail:;
+	int e = errno;
+
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int hilt_proc_start(char *const argv[], int keep_fd, struct hilt_proc **out,
+		    char *err, size_t errlen)
+{
+	int out_pipe[2], report_pipe[2];
+	struct hilt_proc *proc;
+	int ret;
+
+	proc = calloc(1, sizeof(*proc));
+	if (!proc)
+		return -ENOMEM;
+	if (pipe2(out_pipe, O_CLOEXEC) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto err_free;
+	}
+	if (pipe2(report_pipe, O_CLOEXEC) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto err_close_out;
+	}
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		goto err_close_report;
+	}
+	if (pid == 0)
+		child_exec(argv, keep_fd, out_pipe[1], report_pipe[1]);
+
+	/* Also set in the parent so the group exists before any kill. */
+	setpgid(pid, pid);
+	close(out_pipe[1]);
+	close(report_pipe[1]);
+	int child_errno = 0;
+	ssize_t n;
+
+	do
+		n = read(report_pipe[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(report_pipe[0]);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		close(out_pipe[0]);
+		snprintf(err, errlen, "cannot execute %s: %s", argv[0],
+			 strerror(child_errno));
+		free(proc);
+		return -child_errno;
+	}
+	proc->pid = pid;
+	proc->output_fd = out_pipe[0];
+	fcntl(proc->output_fd, F_SETFL,
+	      fcntl(proc->output_fd, F_GETFL) | O_NONBLOCK);
+	proc->pidfd = pidfd_open(pid);
+	if (proc->pidfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+		hilt_proc_free(proc);
+		return ret;
+	}
+	*out = proc;
+	return 0;
+
+err_close_report:
+	close(report_pipe[0]);
+	close(report_pipe[1]);
+err_close_out:
+	close(out_pipe[0]);
+	close(out_pipe[1]);
+err_free:
+	free(proc);
+	return ret;
+}
+
+pid_t hilt_proc_pid(const struct hilt_proc *proc)
+{
+	return proc->pid;
+}
+
+int hilt_proc_pidfd(const struct hilt_proc *proc)
+{
+	return proc->pidfd;
+}
+
+int hilt_proc_output_fd(const struct hilt_proc *proc)
+{
+	return proc->output_fd;
+}
+
+void hilt_proc_close_output(struct hilt_proc *proc)
+{
+	if (proc->output_fd >= 0)
+		close(proc->output_fd);
+	proc->output_fd = -1;
+}
+
+static void decode_status(int wstatus, struct hilt_proc_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (WIFEXITED(wstatus)) {
+		st->exited = true;
+		st->exit_code = WEXITSTATUS(wstatus);
+	} else if (WIFSIGNALED(wstatus)) {
+		st->signal = WTERMSIG(wstatus);
+	}
+}
+
+int hilt_proc_reap(struct hilt_proc *proc, struct hilt_proc_status *st)
+{
+	if (!proc->reaped) {
+		int wstatus;
+		pid_t r = waitpid(proc->pid, &wstatus, WNOHANG);
+
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return 0;
+		decode_status(wstatus, &proc->status);
+		proc->reaped = true;
+		/* The leader is gone; take down anything it left in its group. */
+		kill(-proc->pid, SIGKILL);
+	}
+	if (st)
+		*st = proc->status;
+	return 1;
+}
+
+void hilt_proc_signal(struct hilt_proc *proc, int sig)
+{
+	if (!proc->reaped)
+		kill(-proc->pid, sig);
+}
+
+void hilt_proc_kill_wait(struct hilt_proc *proc, int grace_ms,
+			 struct hilt_proc_status *st)
+{
+	if (hilt_proc_reap(proc, st) == 1)
+		return;
+	hilt_proc_signal(proc, SIGTERM);
+	struct pollfd pfd = { .fd = proc->pidfd, .events = POLLIN };
+
+	if (poll(&pfd, 1, grace_ms) <= 0)
+		hilt_proc_signal(proc, SIGKILL);
+	while (hilt_proc_reap(proc, st) == 0) {
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 1000) == 0)
+			hilt_proc_signal(proc, SIGKILL);
+	}
+}
+
+void hilt_proc_free(struct hilt_proc *proc)
+{
+	if (!proc)
+		return;
+	if (!proc->reaped)
+		hilt_proc_kill_wait(proc, 0, NULL);
+	if (proc->pidfd >= 0)
+		close(proc->pidfd);
+	hilt_proc_close_output(proc);
+	free(proc);
+}
+
+void hilt_proc_status_str(const struct hilt_proc_status *st, char *buf,
+			  size_t len)
+{
+	if (st->exited)
+		snprintf(buf, len, "exit code %d", st->exit_code);
+	else
+		snprintf(buf, len, "signal %d (%s)", st->signal,
+			 strsignal(st->signal));
+}

@@ -1,0 +1,53 @@
+/* Child process supervision: each child runs in its own process group, is
+ * watched through a pidfd and killed as a group (SIGTERM, then SIGKILL). */
+#ifndef HILT_PROC_H
+#define HILT_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct hilt_proc;
+
+/* How a child ended. */
+struct hilt_proc_status {
+	bool exited;     /* exited on its own with exit_code */
+	int exit_code;
+	int signal;      /* killed by this signal when !exited */
+};
+
+/* Starts argv[0] (looked up in PATH) with stdin on /dev/null and stdout and
+ * stderr on one pipe readable through hilt_proc_output_fd().  keep_fd, when
+ * >= 0, is left open in the child under the same number.  On failure to
+ * execute, returns -errno with the reason in err.  The returned handle is
+ * freed with hilt_proc_free(), which kills the group if still running. */
+int hilt_proc_start(char *const argv[], int keep_fd, struct hilt_proc **out,
+		    char *err, size_t errlen);
+
+pid_t hilt_proc_pid(const struct hilt_proc *proc);
+/* Readable when the child has ended (pidfd).  Owned by the handle. */
+int hilt_proc_pidfd(const struct hilt_proc *proc);
+/* Non-blocking read end of the child's stdout+stderr.  Owned by the
+ * handle; -1 once the handle closed it after EOF. */
+int hilt_proc_output_fd(const struct hilt_proc *proc);
+void hilt_proc_close_output(struct hilt_proc *proc);
+
+/* Collects the exit status if the child has ended: 1 when ended (status
+ * filled), 0 while it still runs, -errno on error. */
+int hilt_proc_reap(struct hilt_proc *proc, struct hilt_proc_status *st);
+
+/* Sends sig to the whole process group (no-op once reaped). */
+void hilt_proc_signal(struct hilt_proc *proc, int sig);
+
+/* SIGTERM to the group, waits up to grace_ms, then SIGKILL; always reaps.
+ * Blocking: used at teardown only. */
+void hilt_proc_kill_wait(struct hilt_proc *proc, int grace_ms,
+			 struct hilt_proc_status *st);
+
+void hilt_proc_free(struct hilt_proc *proc);
+
+/* "exit code 1", "signal 9 (Killed)". */
+void hilt_proc_status_str(const struct hilt_proc_status *st, char *buf,
+			  size_t len);
+
+#endif

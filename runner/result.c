@@ -1,0 +1,60 @@
+#include "result.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hilt_session_result_free(struct hilt_session_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncases; i++) {
+		free(r->cases[i].name);
+		free(r->cases[i].type);
+		free(r->cases[i].message);
+		free(r->cases[i].detail);
+	}
+	for (size_t i = 0; i < r->nprops; i++) {
+		free(r->props[i].name);
+		free(r->props[i].value);
+	}
+	free(r->cases);
+	free(r->props);
+	free(r->suite);
+	free(r->target);
+	free(r->timestamp);
+	free(r->console_tail);
+	free(r->diagnostics);
+	free(r->console_log);
+	free(r);
+}
+
+int hilt_result_add_property(struct hilt_session_result *r, const char *name,
+			     const char *value)
+{
+	struct hilt_property *p = realloc(r->props, (r->nprops + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	r->props = p;
+	p[r->nprops].name = strdup(name);
+	p[r->nprops].value = strdup(value);
+	if (!p[r->nprops].name || !p[r->nprops].value) {
+		free(p[r->nprops].name);
+		free(p[r->nprops].value);
+		return -ENOMEM;
+	}
+	r->nprops++;
+	return 0;
+}
+
+const char *hilt_verdict_name(enum hilt_verdict v)
+{
+	switch (v) {
+	case HILT_PASS: return "PASS";
+	case HILT_FAIL: return "FAIL";
+	case HILT_ERROR: return "ERROR";
+	case HILT_SKIP: return "SKIP";
+	}
+	return "?";
+}

@@ -1,0 +1,838 @@
+#define _GNU_SOURCE
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../targets/target.h"
+#include "matcher.h"
+#include "tail.h"
+
+#define WINDOW_CAP (256 * 1024)
+#define CONSOLE_TAIL_CAP (64 * 1024)
+#define FAILURE_GRACE_NS (500 * 1000000LL)
+
+/* Matcher watch ids. */
+enum {
+	WATCH_CASE = 1,		/* the milestone or step expectation */
+	WATCH_PROMPT,
+	WATCH_ECHO,		/* end of the echoed command line */
+	WATCH_FAILURE0 = 100,	/* + index of the failure pattern */
+};
+
+enum step_phase {
+	STEP_WAIT_PROMPT,	/* before sending */
+	STEP_WAIT_ECHO,
+	STEP_WAIT_EXPECT,
+	STEP_WAIT_DONE,		/* expectation met, waiting for the prompt */
+};
+
+enum session_state {
+	SESSION_NEW,
+	SESSION_RUNNING,
+	SESSION_ENDING,		/* a failure pattern hit: collecting its trace */
+	SESSION_DONE,
+};
+
+struct hilt_session {
+	struct hilt_loop *loop;
+	const struct hilt_suite *suite;
+	const struct hilt_target_config *cfg;
+	const struct hilt_target_ops *ops;
+	struct hilt_session_opts opts;
+	struct hilt_target *target;
+	struct hilt_session_result *result;
+	enum session_state state;
+
+	struct hilt_matcher *matcher;
+	struct hilt_tail *tail;
+	FILE *log, *timing;
+	int console_fd;
+	int aux[4];
+	size_t naux;
+
+	int64_t power_on_ns, case_start_ns, last_log_ns;
+	int64_t case_timer, session_timer, grace_timer;
+	size_t current;		/* index of the case under way */
+	uint64_t cursor;	/* output consumed by earlier cases */
+	uint64_t last_match_start;
+	enum step_phase phase;
+	struct hilt_pattern *step_expect;	/* compiled with captured values */
+	uint64_t reply_from;	/* where the step's reply starts */
+
+	struct hilt_pattern *line_end;
+	char **var_names, **var_values;
+	size_t nvars;
+
+	/* The failure pattern that ended the session, while collecting. */
+	size_t failure_index;
+	uint64_t failure_start, failure_end;
+};
+
+static void finish(struct hilt_session *s);
+static void begin_case(struct hilt_session *s);
+
+static double since_power_on(const struct hilt_session *s, int64_t now)
+{
+	return s->power_on_ns ? (double)(now - s->power_on_ns) / 1e9 : 0;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *out;
+
+	return vasprintf(&out, fmt, ap) < 0 ? NULL : out;
+}
+
+/* Records the verdict of case i.  detail may be NULL. */
+static void set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
+		     const char *type, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
+		     const char *type, const char *detail, const char *fmt, ...)
+{
+	struct hilt_case_result *c = &s->result->cases[i];
+	int64_t now = hilt_now_ns();
+	va_list ap;
+
+	c->verdict = v;
+	free(c->type);
+	free(c->message);
+	free(c->detail);
+	c->type = type ? strdup(type) : NULL;
+	c->detail = detail ? strdup(detail) : NULL;
+	c->message = NULL;
+	if (fmt) {
+		va_start(ap, fmt);
+		c->message = vfmt(fmt, ap);
+		va_end(ap);
+	}
+	/* A failure pattern stamps its case at the match, before its trace
+	 * is collected; everything else ends now. */
+	if (v != HILT_SKIP && c->at_s < 0) {
+		c->time_s = (double)(now - s->case_start_ns) / 1e9;
+		c->at_s = since_power_on(s, now);
+	}
+	if (s->opts.on_case)
+		s->opts.on_case(s->result, c, s->opts.arg);
+}
+
+static void skip_rest(struct hilt_session *s, size_t from, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void skip_rest(struct hilt_session *s, size_t from, const char *fmt, ...)
+{
+	va_list ap;
+	char *why;
+
+	va_start(ap, fmt);
+	why = vfmt(fmt, ap);
+	va_end(ap);
+	for (size_t i = from; i < s->suite->ncases; i++)
+		set_case(s, i, HILT_SKIP, "not-run", NULL, "%s", why ? why : "not run");
+	free(why);
+}
+
+static void cancel_case_timer(struct hilt_session *s)
+{
+	if (s->case_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->case_timer);
+	s->case_timer = 0;
+}
+
+static const struct hilt_case *current_case(const struct hilt_session *s)
+{
+	return &s->suite->cases[s->current];
+}
+
+static void unwatch_case(struct hilt_session *s)
+{
+	hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
+	hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
+	hilt_pattern_free(s->step_expect);
+	s->step_expect = NULL;
+}
+
+static void next_case(struct hilt_session *s)
+{
+	cancel_case_timer(s);
+	unwatch_case(s);
+	s->current++;
+	if (s->current >= s->suite->ncases) {
+		finish(s);
+		return;
+	}
+	begin_case(s);
+}
+
+static void case_timeout(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+	const struct hilt_case *c = current_case(s);
+
+	(void)loop;
+	s->case_timer = 0;
+	if (c->kind == HILT_CASE_MILESTONE) {
+		set_case(s, s->current, HILT_FAIL, "milestone-timeout", NULL,
+			 "milestone /%s/ not seen within %g s",
+			 c->expect_src, c->timeout_s);
+	} else {
+		static const char *const phase_what[] = {
+			[STEP_WAIT_PROMPT] = "no shell prompt to send the command at",
+			[STEP_WAIT_ECHO] = "the command was not echoed",
+			[STEP_WAIT_EXPECT] = "the expected reply did not come",
+			[STEP_WAIT_DONE] = "no shell prompt after the reply",
+		};
+		char reply[2048] = "";
+
+		if (s->phase >= STEP_WAIT_EXPECT)
+			hilt_tail_lines(s->tail, s->reply_from,
+					hilt_tail_total(s->tail), reply, sizeof(reply));
+		set_case(s, s->current, HILT_FAIL, "step-timeout",
+			 *reply ? reply : NULL,
+			 "step '%s': %s within %g s (expected /%s/)", c->send,
+			 phase_what[s->phase], c->timeout_s, c->expect_src);
+	}
+	/* Later output is still checked: a missed milestone does not hide
+	 * what the device does next. */
+	s->cursor = hilt_matcher_offset(s->matcher);
+	next_case(s);
+}
+
+static int add_var(struct hilt_session *s, const char *name, const char *value)
+{
+	for (size_t i = 0; i < s->nvars; i++) {
+		if (strcmp(s->var_names[i], name) == 0) {
+			char *v = strdup(value);
+
+			if (!v)
+				return -ENOMEM;
+			free(s->var_values[i]);
+			s->var_values[i] = v;
+			return 0;
+		}
+	}
+	char **n = realloc(s->var_names, (s->nvars + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	s->var_names = n;
+	char **v = realloc(s->var_values, (s->nvars + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->var_values = v;
+	n[s->nvars] = strdup(name);
+	v[s->nvars] = strdup(value);
+	if (!n[s->nvars] || !v[s->nvars]) {
+		free(n[s->nvars]);
+		free(v[s->nvars]);
+		return -ENOMEM;
+	}
+	s->nvars++;
+	return 0;
+}
+
+/* Stores the named groups of a match as variables and properties. */
+static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
+			  const struct hilt_match *m)
+{
+	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
+		unsigned g;
+		const char *name = hilt_pattern_name(p, i, &g);
+		char value[512], prop[128];
+
+		if (g >= m->ngroups || m->groups[g].start < 0)
+			continue;
+		hilt_matcher_copy(s->matcher, (uint64_t)m->groups[g].start,
+				  (uint64_t)m->groups[g].end, value, sizeof(value));
+		add_var(s, name, value);
+		snprintf(prop, sizeof(prop), "capture.%s", name);
+		hilt_result_add_property(s->result, prop, value);
+	}
+}
+
+static void step_send(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+	char err[256];
+	char *line = hilt_expand_vars(c->send, (const char *const *)s->var_names,
+				      (const char *const *)s->var_values, s->nvars,
+				      false, err, sizeof(err));
+	char *full = NULL;
+
+	if (!line || asprintf(&full, "%s%s", line, s->suite->line_end) < 0) {
+		free(line);
+		set_case(s, s->current, HILT_ERROR, "runner", NULL,
+			 "cannot build the command: %s", line ? "out of memory" : err);
+		next_case(s);
+		return;
+	}
+	free(line);
+	/* Console writes are small; a full socket buffer here means the
+	 * target stopped reading, which the deadline will report. */
+	size_t len = strlen(full), off = 0;
+
+	while (off < len) {
+		ssize_t n = s->ops->console_write(s->target, full + off, len - off);
+
+		if (n == -EINTR)
+			continue;
+		if (n <= 0) {
+			set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
+				 "writing to the console failed: %s",
+				 n < 0 ? strerror((int)-n) : "short write");
+			free(full);
+			next_case(s);
+			return;
+		}
+		off += (size_t)n;
+	}
+	free(full);
+	uint64_t now_off = hilt_matcher_offset(s->matcher);
+
+	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
+	if (s->suite->echo) {
+		s->phase = STEP_WAIT_ECHO;
+		hilt_matcher_watch(s->matcher, s->line_end, WATCH_ECHO, now_off);
+	} else {
+		s->phase = STEP_WAIT_EXPECT;
+		s->reply_from = now_off;
+		hilt_matcher_watch(s->matcher, s->step_expect, WATCH_CASE, now_off);
+		hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT, now_off);
+	}
+}
+
+static void begin_step(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+	char err[256];
+
+	char *re = hilt_expand_vars(c->expect_src, (const char *const *)s->var_names,
+				    (const char *const *)s->var_values, s->nvars,
+				    true, err, sizeof(err));
+	int rc = re ? hilt_pattern_compile(re, &s->step_expect, err, sizeof(err))
+		    : -EINVAL;
+
+	if (rc) {
+		set_case(s, s->current, HILT_FAIL, "step-setup", NULL,
+			 "step '%s': cannot use the captured values in /%s/: %s",
+			 c->send, c->expect_src, err);
+		free(re);
+		next_case(s);
+		return;
+	}
+	free(re);
+	/* The prompt that ended the previous case may be the very text the
+	 * last milestone matched, so look from that match's start. */
+	s->phase = STEP_WAIT_PROMPT;
+	hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT,
+			   s->last_match_start);
+}
+
+static void begin_case(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+
+	s->case_start_ns = hilt_now_ns();
+	s->case_timer = hilt_loop_add_timer(s->loop,
+					    s->case_start_ns + (int64_t)(c->timeout_s * 1e9),
+					    case_timeout, s);
+	if (c->kind == HILT_CASE_MILESTONE)
+		hilt_matcher_watch(s->matcher, c->expect, WATCH_CASE, s->cursor);
+	else
+		begin_step(s);
+}
+
+static void milestone_matched(struct hilt_session *s, const struct hilt_match *m)
+{
+	const struct hilt_case *c = current_case(s);
+	char prop[300], val[32];
+
+	capture_names(s, c->expect, m);
+	set_case(s, s->current, HILT_PASS, NULL, NULL, NULL);
+	snprintf(prop, sizeof(prop), "milestone.%s.time", c->name);
+	snprintf(val, sizeof(val), "%.3f", s->result->cases[s->current].at_s);
+	hilt_result_add_property(s->result, prop, val);
+	s->cursor = m->end;
+	s->last_match_start = m->start;
+	next_case(s);
+}
+
+static void step_event(struct hilt_session *s, const struct hilt_match *m)
+{
+	const struct hilt_case *c = current_case(s);
+
+	switch (s->phase) {
+	case STEP_WAIT_PROMPT:
+		if (m->id == WATCH_PROMPT)
+			step_send(s);
+		break;
+	case STEP_WAIT_ECHO:
+		hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
+		s->phase = STEP_WAIT_EXPECT;
+		s->reply_from = m->end;
+		hilt_matcher_watch(s->matcher, s->step_expect, WATCH_CASE, m->end);
+		hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT, m->end);
+		break;
+	case STEP_WAIT_EXPECT:
+		if (m->id == WATCH_CASE) {
+			capture_names(s, s->step_expect, m);
+			hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+			s->phase = STEP_WAIT_DONE;
+			s->cursor = m->end;
+			break;
+		}
+		/* The prompt came back without the expected reply. */
+		char reply[2048];
+
+		hilt_tail_lines(s->tail, s->reply_from, m->start, reply, sizeof(reply));
+		set_case(s, s->current, HILT_FAIL, "step-mismatch", reply,
+			 "step '%s': reply did not match /%s/", c->send, c->expect_src);
+		s->cursor = m->start;
+		s->last_match_start = m->start;
+		next_case(s);
+		break;
+	case STEP_WAIT_DONE:
+		set_case(s, s->current, HILT_PASS, NULL, NULL, NULL);
+		s->cursor = m->start;
+		s->last_match_start = m->start;
+		next_case(s);
+		break;
+	}
+}
+
+static void grace_over(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->grace_timer = 0;
+	finish(s);
+}
+
+static void failure_matched(struct hilt_session *s, const struct hilt_match *m)
+{
+	s->failure_index = (size_t)(m->id - WATCH_FAILURE0);
+	s->failure_start = m->start;
+	s->failure_end = m->end;
+	s->state = SESSION_ENDING;
+	cancel_case_timer(s);
+	/* Let the rest of the line (and of the trace) reach the log. */
+	s->grace_timer = hilt_loop_add_timer(s->loop, hilt_now_ns() + FAILURE_GRACE_NS,
+					     grace_over, s);
+}
+
+/* Reports the failure pattern once the grace period has collected its
+ * line. */
+static void report_failure(struct hilt_session *s)
+{
+	const struct hilt_failure_pattern *f = &s->suite->failures[s->failure_index];
+	char line[1024], trace[8192];
+	uint64_t total = hilt_tail_total(s->tail);
+
+	hilt_tail_lines(s->tail, s->failure_start, s->failure_end, line, sizeof(line));
+	hilt_tail_lines(s->tail, s->failure_start,
+			total < s->failure_start + 4096 ? total : s->failure_start + 4096,
+			trace, sizeof(trace));
+	set_case(s, s->current, HILT_FAIL, "failure-pattern", trace,
+		 "failure pattern '%s' matched at %.3f s: %s", f->name,
+		 s->result->cases[s->current].at_s, line);
+	hilt_result_add_property(s->result, "failure.pattern", f->name);
+	skip_rest(s, s->current + 1,
+		  "not run: the session ended at failure pattern '%s'", f->name);
+	s->current = s->suite->ncases;
+}
+
+static void process_matches(struct hilt_session *s)
+{
+	struct hilt_match m;
+
+	while (s->state == SESSION_RUNNING &&
+	       hilt_matcher_next(s->matcher, &m) == 1) {
+		if (m.id >= WATCH_FAILURE0) {
+			struct hilt_case_result *c = &s->result->cases[s->current];
+			int64_t now = hilt_now_ns();
+
+			c->at_s = since_power_on(s, now);
+			c->time_s = (double)(now - s->case_start_ns) / 1e9;
+			failure_matched(s, &m);
+		} else if (current_case(s)->kind == HILT_CASE_MILESTONE) {
+			milestone_matched(s, &m);
+		} else {
+			step_event(s, &m);
+		}
+	}
+}
+
+static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
+{
+	int64_t now = hilt_now_ns();
+
+	if (s->log)
+		fwrite(buf, 1, n, s->log);
+	if (s->timing)
+		fprintf(s->timing, "%.6f %zu\n", (double)(now - s->last_log_ns) / 1e9, n);
+	s->last_log_ns = now;
+}
+
+static void consume(struct hilt_session *s, const char *buf, size_t n)
+{
+	log_chunk(s, buf, n);
+	hilt_tail_append(s->tail, buf, n);
+	/* Once ended, output is still logged but no longer judged. */
+	while (n && s->state == SESSION_RUNNING) {
+		size_t took = hilt_matcher_feed(s->matcher, buf, n);
+
+		buf += took;
+		n -= took;
+		process_matches(s);
+	}
+}
+
+/* Reads what the console has; returns false at EOF or error. */
+static bool read_console(struct hilt_session *s)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(s->console_fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			consume(s, buf, (size_t)n);
+			if (s->state == SESSION_DONE)
+				return true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		return false;
+	}
+}
+
+static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)revents;
+	if (!read_console(s) && s->state != SESSION_DONE) {
+		/* EOF: the target's supervision says why. */
+		hilt_loop_del_fd(loop, fd);
+		s->console_fd = -1;
+	}
+}
+
+static void target_gone(struct hilt_session *s, enum hilt_target_state st,
+			const char *why)
+{
+	if (s->state == SESSION_ENDING) {
+		finish(s);
+		return;
+	}
+	const char *diag = s->ops->diagnostics(s->target);
+
+	cancel_case_timer(s);
+	if (st == HILT_TARGET_GONE_INFRA)
+		set_case(s, s->current, HILT_ERROR, "infrastructure",
+			 *diag ? diag : NULL, "%s", why);
+	else
+		set_case(s, s->current, HILT_FAIL, "device-gone", NULL, "%s", why);
+	skip_rest(s, s->current + 1, "not run: %s", why);
+	s->current = s->suite->ncases;
+	finish(s);
+}
+
+static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct hilt_session *s = arg;
+	char why[1024];
+
+	(void)loop;
+	(void)revents;
+	enum hilt_target_state st = s->ops->handle_aux(s->target, fd, why, sizeof(why));
+
+	if (st == HILT_TARGET_RUNNING) {
+		/* An aux fd the target closed (EOF) is no longer watched. */
+		int fds[4];
+		size_t n = s->ops->aux_fds(s->target, fds, 4);
+		bool still = false;
+
+		for (size_t i = 0; i < n; i++)
+			still |= fds[i] == fd;
+		if (!still)
+			hilt_loop_del_fd(s->loop, fd);
+		return;
+	}
+	/* Whatever the device printed before it went must be judged first. */
+	if (s->console_fd >= 0)
+		read_console(s);
+	if (s->state != SESSION_DONE)
+		target_gone(s, st, why);
+}
+
+static void session_timeout(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->session_timer = 0;
+	if (s->state != SESSION_RUNNING)
+		return;
+	cancel_case_timer(s);
+	set_case(s, s->current, HILT_FAIL, "suite-timeout", NULL,
+		 "the suite's timeout of %g s ran out", s->suite->timeout_s);
+	skip_rest(s, s->current + 1, "not run: the suite's timeout of %g s ran out",
+		  s->suite->timeout_s);
+	s->current = s->suite->ncases;
+	finish(s);
+}
+
+static void add_property_cb(void *arg, const char *name, const char *value)
+{
+	hilt_result_add_property(arg, name, value);
+}
+
+static void unwatch_fds(struct hilt_session *s)
+{
+	if (s->console_fd >= 0)
+		hilt_loop_del_fd(s->loop, s->console_fd);
+	s->console_fd = -1;
+	for (size_t i = 0; i < s->naux; i++)
+		hilt_loop_del_fd(s->loop, s->aux[i]);
+	s->naux = 0;
+}
+
+static void finish(struct hilt_session *s)
+{
+	if (s->state == SESSION_DONE)
+		return;
+	if (s->state == SESSION_ENDING) {
+		s->state = SESSION_RUNNING;	/* so report_failure may set cases */
+		report_failure(s);
+	}
+	s->state = SESSION_DONE;
+	cancel_case_timer(s);
+	if (s->session_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->session_timer);
+	if (s->grace_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->grace_timer);
+	s->session_timer = s->grace_timer = 0;
+	unwatch_fds(s);
+	if (s->target) {
+		s->ops->stop(s->target);
+		s->ops->describe(s->target, add_property_cb, s->result);
+		const char *diag = s->ops->diagnostics(s->target);
+
+		s->result->diagnostics = strdup(diag);
+	}
+	size_t n;
+	const char *tail = hilt_tail_data(s->tail, &n);
+
+	free(s->result->console_tail);
+	s->result->console_tail = malloc(n + 1);
+	if (s->result->console_tail) {
+		memcpy(s->result->console_tail, tail, n);
+		s->result->console_tail[n] = '\0';
+		s->result->console_tail_len = n;
+	}
+	s->result->time_s = since_power_on(s, hilt_now_ns());
+	if (s->log)
+		fflush(s->log);
+	if (s->timing)
+		fflush(s->timing);
+	if (s->opts.on_done)
+		s->opts.on_done(s, s->opts.arg);
+}
+
+static char *file_stem(const char *suite, const char *target)
+{
+	char *stem;
+
+	if (asprintf(&stem, "%s@%s", suite, target) < 0)
+		return NULL;
+	for (char *p = stem; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("@._-", *p)))
+			*p = '_';
+	return stem;
+}
+
+int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
+		     const struct hilt_target_config *cfg,
+		     const struct hilt_session_opts *opts,
+		     struct hilt_session **out, char *err, size_t errlen)
+{
+	struct hilt_session *s = calloc(1, sizeof(*s));
+	int rc = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->suite = suite;
+	s->cfg = cfg;
+	s->opts = *opts;
+	s->console_fd = -1;
+	s->ops = hilt_target_ops_find(cfg->kind);
+	if (!s->ops) {
+		snprintf(err, errlen, "%s: unknown target kind '%s'", cfg->source, cfg->kind);
+		rc = -EINVAL;
+		goto err_free;
+	}
+	s->result = calloc(1, sizeof(*s->result));
+	if (!s->result || !(s->result->cases = calloc(suite->ncases, sizeof(*s->result->cases))))
+		goto err_free;
+	s->result->ncases = suite->ncases;
+	s->result->suite = strdup(suite->name);
+	s->result->target = strdup(cfg->name);
+	for (size_t i = 0; i < suite->ncases; i++) {
+		s->result->cases[i].name = strdup(suite->cases[i].name);
+		s->result->cases[i].verdict = HILT_SKIP;
+		s->result->cases[i].at_s = -1;
+		if (!s->result->cases[i].name)
+			goto err_free;
+	}
+	if (!s->result->suite || !s->result->target)
+		goto err_free;
+	if (hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
+	    hilt_tail_new(CONSOLE_TAIL_CAP, &s->tail))
+		goto err_free;
+	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen))
+		goto err_free;
+	for (size_t i = 0; i < suite->nfailures; i++)
+		if (hilt_matcher_watch(s->matcher, suite->failures[i].pattern,
+				       WATCH_FAILURE0 + (int)i, 0))
+			goto err_free;
+	char *stem = file_stem(suite->name, cfg->name);
+	char *timing_path = NULL;
+
+	if (!stem || asprintf(&s->result->console_log, "%s/%s.console.log",
+			      opts->out_dir, stem) < 0 ||
+	    asprintf(&timing_path, "%s/%s.console.timing", opts->out_dir, stem) < 0) {
+		free(stem);
+		s->result->console_log = NULL;
+		goto err_free;
+	}
+	free(stem);
+	s->log = fopen(s->result->console_log, "wb");
+	s->timing = s->log ? fopen(timing_path, "w") : NULL;
+	if (!s->log || !s->timing) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write the console log %s: %s",
+			 s->log ? timing_path : s->result->console_log, strerror(errno));
+		free(timing_path);
+		goto err_free;
+	}
+	free(timing_path);
+	hilt_result_add_property(s->result, "suite.file", suite->path);
+	hilt_result_add_property(s->result, "target", cfg->name);
+	hilt_result_add_property(s->result, "target.kind", cfg->kind);
+	hilt_result_add_property(s->result, "target.source", cfg->source);
+	hilt_result_add_property(s->result, "console.log", s->result->console_log);
+	rc = s->ops->new_target(cfg, &s->target, err, errlen);
+	if (rc)
+		goto err_free;
+	*out = s;
+	return 0;
+
+err_free:
+	hilt_session_free(s);
+	return rc;
+}
+
+void hilt_session_start(struct hilt_session *s)
+{
+	char err[1024];
+	char ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	s->result->timestamp = strdup(ts);
+	s->state = SESSION_RUNNING;
+	s->power_on_ns = s->last_log_ns = hilt_now_ns();
+	s->case_start_ns = s->power_on_ns;
+	if (s->ops->start(s->target, err, sizeof(err)) < 0) {
+		const char *diag = s->ops->diagnostics(s->target);
+
+		set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
+			 "target '%s' did not start: %s", s->cfg->name, err);
+		skip_rest(s, 1, "not run: target '%s' did not start", s->cfg->name);
+		s->current = s->suite->ncases;
+		finish(s);
+		return;
+	}
+	s->console_fd = s->ops->console_fd(s->target);
+	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
+	s->naux = s->ops->aux_fds(s->target, s->aux, 4);
+	for (size_t i = 0; i < s->naux; i++)
+		hilt_loop_add_fd(s->loop, s->aux[i], POLLIN, on_aux, s);
+	s->session_timer = hilt_loop_add_timer(s->loop,
+					       s->power_on_ns + (int64_t)(s->suite->timeout_s * 1e9),
+					       session_timeout, s);
+	begin_case(s);
+}
+
+void hilt_session_abort(struct hilt_session *s, const char *why)
+{
+	if (s->state == SESSION_DONE)
+		return;
+	if (s->state == SESSION_NEW) {
+		s->state = SESSION_RUNNING;
+		s->current = 0;
+	}
+	if (s->state == SESSION_ENDING) {
+		finish(s);
+		return;
+	}
+	cancel_case_timer(s);
+	set_case(s, s->current, HILT_ERROR, "interrupted", NULL, "%s", why);
+	skip_rest(s, s->current + 1, "not run: %s", why);
+	s->current = s->suite->ncases;
+	finish(s);
+}
+
+int hilt_session_done(const struct hilt_session *s)
+{
+	return s->state == SESSION_DONE;
+}
+
+const struct hilt_session_result *hilt_session_result(const struct hilt_session *s)
+{
+	return s->result;
+}
+
+void hilt_session_free(struct hilt_session *s)
+{
+	if (!s)
+		return;
+	if (s->target)
+		s->ops->free_target(s->target);
+	if (s->log)
+		fclose(s->log);
+	if (s->timing)
+		fclose(s->timing);
+	for (size_t i = 0; i < s->nvars; i++) {
+		free(s->var_names[i]);
+		free(s->var_values[i]);
+	}
+	free(s->var_names);
+	free(s->var_values);
+	hilt_pattern_free(s->step_expect);
+	hilt_pattern_free(s->line_end);
+	hilt_matcher_free(s->matcher);
+	hilt_tail_free(s->tail);
+	hilt_session_result_free(s->result);
+	free(s);
+}

@@ -1,0 +1,47 @@
+/* A session: one suite on one target, driven by the event loop: power on,
+ * watch the console, run the steps, collect the verdicts. */
+#ifndef HILT_SESSION_H
+#define HILT_SESSION_H
+
+#include <stddef.h>
+
+#include "farm.h"
+#include "loop.h"
+#include "result.h"
+#include "suite.h"
+
+struct hilt_session;
+
+struct hilt_session_opts {
+	const char *out_dir;	/* the console log goes here */
+	/* Called as each test case ends (may be NULL). */
+	void (*on_case)(const struct hilt_session_result *r,
+			const struct hilt_case_result *c, void *arg);
+	/* Called once when the session has ended and its target is off. */
+	void (*on_done)(struct hilt_session *s, void *arg);
+	void *arg;
+};
+
+/* Prepares a session; suite, cfg and opts must outlive it.  Freed with
+ * hilt_session_free().  0 or -errno with the reason in err. */
+int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
+		     const struct hilt_target_config *cfg,
+		     const struct hilt_session_opts *opts,
+		     struct hilt_session **out, char *err, size_t errlen);
+
+/* Powers the target on and starts checking.  A target that fails to start
+ * ends the session at once with an infrastructure error (on_done runs). */
+void hilt_session_start(struct hilt_session *s);
+
+/* Ends a running session now: the case under way becomes an error with
+ * why ("interrupted"), the rest are skipped. */
+void hilt_session_abort(struct hilt_session *s, const char *why);
+
+int hilt_session_done(const struct hilt_session *s);
+
+/* The result so far (complete once done); owned by the session. */
+const struct hilt_session_result *hilt_session_result(const struct hilt_session *s);
+
+void hilt_session_free(struct hilt_session *s);
+
+#endif

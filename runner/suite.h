@@ -1,0 +1,59 @@
+/* Suite model: what to check on one target, loaded from a suite file. */
+#ifndef HILT_SUITE_H
+#define HILT_SUITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "matcher.h"
+
+enum hilt_case_kind {
+	HILT_CASE_MILESTONE,	/* a console pattern, in order */
+	HILT_CASE_STEP,		/* send a line at the prompt, expect a reply */
+};
+
+struct hilt_case {
+	enum hilt_case_kind kind;
+	char *name;
+	long line;		/* in the suite file */
+	double timeout_s;	/* from the end of the previous case */
+	char *expect_src;	/* pattern; may hold ${var} (steps) */
+	/* Compiled pattern when expect_src has no ${var}; else NULL and the
+	 * session compiles it with the captured values. */
+	struct hilt_pattern *expect;
+	char *send;		/* steps: the line to send (${var} allowed) */
+};
+
+struct hilt_failure_pattern {
+	char *name;
+	struct hilt_pattern *pattern;
+};
+
+struct hilt_suite {
+	char *path;
+	char *name;
+	double timeout_s;	/* cap for the whole session */
+	struct hilt_pattern *prompt;	/* NULL: steps need none */
+	bool echo;		/* the device echoes what is sent */
+	const char *line_end;	/* sent after each command */
+	struct hilt_failure_pattern *failures;
+	size_t nfailures;
+	struct hilt_case *cases;
+	size_t ncases;
+};
+
+/* Loads and checks a suite file (structure, patterns, variables).  On
+ * error returns -EINVAL (or -errno) with "file:line: what" in err.  The
+ * suite is freed with hilt_suite_free(). */
+int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
+		    size_t errlen);
+void hilt_suite_free(struct hilt_suite *suite);
+
+/* Replaces each ${name} in tmpl by its value from vars (n pairs of
+ * name/value); quote escapes the values as regex literals.  Returns a
+ * malloc'd string (caller frees), or NULL with the missing name in err. */
+char *hilt_expand_vars(const char *tmpl, const char *const *names,
+		       const char *const *values, size_t n, bool quote,
+		       char *err, size_t errlen);
+
+#endif

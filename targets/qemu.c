@@ -1,0 +1,356 @@
+/* QEMU target: the console is a socket pair whose far end QEMU gets as a
+ * chardev fd, so the runner owns the console and QEMU's own messages
+ * (stdout/stderr) stay apart, kept for the report. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../runner/farm.h"
+#include "../runner/proc.h"
+#include "../runner/sha256.h"
+#include "../runner/tail.h"
+#include "target.h"
+
+#define QEMU_DIAG_CAP 8192
+
+struct hilt_target {
+	const struct hilt_target_config *cfg;
+	struct hilt_proc *proc;
+	int console_fd;
+	struct hilt_tail *diag;
+	char *diag_text;
+	char kernel_sha[65], initrd_sha[65];
+	char status[96];
+};
+
+static int qemu_new(const struct hilt_target_config *cfg,
+		    struct hilt_target **out, char *err, size_t errlen)
+{
+	struct hilt_target *t = calloc(1, sizeof(*t));
+
+	if (!t || hilt_tail_new(QEMU_DIAG_CAP, &t->diag)) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->cfg = cfg;
+	t->console_fd = -1;
+	*out = t;
+	return 0;
+}
+
+struct argv_builder {
+	char **v;
+	size_t n, cap;
+	int failed;
+};
+
+static void add(struct argv_builder *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct argv_builder *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (b->failed)
+		return;
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		char **v = realloc(b->v, cap * sizeof(*v));
+
+		if (!v) {
+			b->failed = 1;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		b->failed = 1;
+		s = NULL;
+	}
+	va_end(ap);
+	b->v[b->n++] = s;
+	b->v[b->n] = NULL;
+}
+
+static void free_argv(struct argv_builder *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i]);
+	free(b->v);
+}
+
+/* Whole arguments only: nothing from the farm file is ever parsed by a
+ * shell. */
+static int build_argv(const struct hilt_qemu_config *q, int console_fd,
+		      struct argv_builder *b)
+{
+	add(b, "%s", q->binary);
+	add(b, "-nodefaults");
+	add(b, "-no-user-config");
+	add(b, "-display");
+	add(b, "none");
+	add(b, "-no-reboot");
+	add(b, "-machine");
+	add(b, "%s", q->machine);
+	add(b, "-accel");
+	add(b, "%s", q->accel);
+	add(b, "-m");
+	add(b, "%u", q->memory_mib);
+	add(b, "-smp");
+	add(b, "%u", q->cpus);
+	add(b, "-kernel");
+	add(b, "%s", q->kernel);
+	if (q->initrd) {
+		add(b, "-initrd");
+		add(b, "%s", q->initrd);
+	}
+	if (q->append) {
+		add(b, "-append");
+		add(b, "%s", q->append);
+	}
+	add(b, "-chardev");
+	add(b, "socket,id=hiltcon,fd=%d", console_fd);
+	add(b, "-serial");
+	add(b, "chardev:hiltcon");
+	if (strcmp(q->nic, "none") != 0) {
+		add(b, "-netdev");
+		add(b, "user,id=hiltnet");
+		add(b, "-device");
+		add(b, "%s,netdev=hiltnet", q->nic);
+	}
+	for (size_t i = 0; i < q->ndrives; i++) {
+		add(b, "-drive");
+		add(b, "%s", q->drives[i]);
+	}
+	for (size_t i = 0; i < q->nargs; i++)
+		add(b, "%s", q->args[i]);
+	return b->failed ? -ENOMEM : 0;
+}
+
+static int hash_images(struct hilt_target *t, char *err, size_t errlen)
+{
+	const struct hilt_qemu_config *q = &t->cfg->qemu;
+	int rc = hilt_sha256_file(q->kernel, t->kernel_sha);
+
+	if (rc) {
+		snprintf(err, errlen, "kernel %s: %s", q->kernel, strerror(-rc));
+		return rc;
+	}
+	if (q->initrd && (rc = hilt_sha256_file(q->initrd, t->initrd_sha))) {
+		snprintf(err, errlen, "initrd %s: %s", q->initrd, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static int qemu_start(struct hilt_target *t, char *err, size_t errlen)
+{
+	struct argv_builder b = { 0 };
+	int sv[2];
+	int rc = hash_images(t, err, errlen);
+
+	if (rc)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return rc;
+	}
+	rc = build_argv(&t->cfg->qemu, sv[1], &b);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		goto err_close;
+	}
+	rc = hilt_proc_start(b.v, sv[1], &t->proc, err, errlen);
+	if (rc)
+		goto err_close;
+	close(sv[1]);
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	t->console_fd = sv[0];
+	free_argv(&b);
+	return 0;
+
+err_close:
+	close(sv[0]);
+	close(sv[1]);
+	free_argv(&b);
+	return rc;
+}
+
+static int qemu_console_fd(struct hilt_target *t)
+{
+	return t->console_fd;
+}
+
+static ssize_t qemu_console_write(struct hilt_target *t, const void *buf,
+				  size_t len)
+{
+	ssize_t n = send(t->console_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	return n < 0 ? -errno : n;
+}
+
+static size_t qemu_aux_fds(struct hilt_target *t, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	if (!t->proc)
+		return 0;
+	if (n < max && hilt_proc_output_fd(t->proc) >= 0)
+		fds[n++] = hilt_proc_output_fd(t->proc);
+	if (n < max)
+		fds[n++] = hilt_proc_pidfd(t->proc);
+	return n;
+}
+
+static void drain_output(struct hilt_target *t)
+{
+	char buf[4096];
+	int fd = hilt_proc_output_fd(t->proc);
+
+	while (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			hilt_tail_append(t->diag, buf, (size_t)n);
+			continue;
+		}
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			hilt_proc_close_output(t->proc);
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+}
+
+/* The last non-empty line QEMU printed, for a one-line reason. */
+static void last_diag_line(struct hilt_target *t, char *buf, size_t len)
+{
+	size_t n;
+	const char *d = hilt_tail_data(t->diag, &n);
+
+	while (n && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+		n--;
+	size_t s = n;
+
+	while (s && d[s - 1] != '\n')
+		s--;
+	snprintf(buf, len, "%.*s", (int)(n - s), d + s);
+}
+
+static enum hilt_target_state qemu_handle_aux(struct hilt_target *t, int fd,
+					      char *why, size_t whylen)
+{
+	struct hilt_proc_status st;
+
+	if (!t->proc)
+		return HILT_TARGET_GONE_INFRA;
+	if (fd == hilt_proc_output_fd(t->proc)) {
+		drain_output(t);
+		return HILT_TARGET_RUNNING;
+	}
+	if (hilt_proc_reap(t->proc, &st) != 1)
+		return HILT_TARGET_RUNNING;
+	drain_output(t);
+	hilt_proc_status_str(&st, t->status, sizeof(t->status));
+	char line[512];
+
+	last_diag_line(t, line, sizeof(line));
+	if (st.exited && st.exit_code == 0) {
+		/* With -no-reboot, a guest reset or power-off ends QEMU
+		 * cleanly: that is the device's doing. */
+		snprintf(why, whylen,
+			 "the guest powered off or reset (QEMU exited with exit code 0)");
+		return HILT_TARGET_GONE_DEVICE;
+	}
+	snprintf(why, whylen, "QEMU (%s) ended with %s%s%s",
+		 t->cfg->qemu.binary, t->status, *line ? ": " : "", line);
+	return HILT_TARGET_GONE_INFRA;
+}
+
+static void qemu_stop(struct hilt_target *t)
+{
+	struct hilt_proc_status st;
+
+	if (t->proc) {
+		hilt_proc_kill_wait(t->proc, 2000, &st);
+		drain_output(t);
+		if (!*t->status)
+			hilt_proc_status_str(&st, t->status, sizeof(t->status));
+		hilt_proc_free(t->proc);
+		t->proc = NULL;
+	}
+	if (t->console_fd >= 0) {
+		close(t->console_fd);
+		t->console_fd = -1;
+	}
+}
+
+static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
+			  void *arg)
+{
+	const struct hilt_qemu_config *q = &t->cfg->qemu;
+	char buf[64];
+
+	cb(arg, "qemu.binary", q->binary);
+	cb(arg, "qemu.machine", q->machine);
+	cb(arg, "qemu.accel", q->accel);
+	snprintf(buf, sizeof(buf), "%u", q->memory_mib);
+	cb(arg, "qemu.memory_mib", buf);
+	cb(arg, "kernel", q->kernel);
+	if (*t->kernel_sha)
+		cb(arg, "kernel.sha256", t->kernel_sha);
+	if (q->initrd) {
+		cb(arg, "initrd", q->initrd);
+		if (*t->initrd_sha)
+			cb(arg, "initrd.sha256", t->initrd_sha);
+	}
+	if (q->append)
+		cb(arg, "kernel.cmdline", q->append);
+	if (*t->status)
+		cb(arg, "qemu.exit", t->status);
+}
+
+static const char *qemu_diagnostics(struct hilt_target *t)
+{
+	size_t n;
+	const char *d = hilt_tail_data(t->diag, &n);
+
+	free(t->diag_text);
+	t->diag_text = strndup(d, n);
+	return t->diag_text ? t->diag_text : "";
+}
+
+static void qemu_free(struct hilt_target *t)
+{
+	if (!t)
+		return;
+	qemu_stop(t);
+	hilt_tail_free(t->diag);
+	free(t->diag_text);
+	free(t);
+}
+
+const struct hilt_target_ops hilt_qemu_ops = {
+	.kind = "qemu",
+	.new_target = qemu_new,
+	.start = qemu_start,
+	.console_fd = qemu_console_fd,
+	.console_write = qemu_console_write,
+	.aux_fds = qemu_aux_fds,
+	.handle_aux = qemu_handle_aux,
+	.stop = qemu_stop,
+	.describe = qemu_describe,
+	.diagnostics = qemu_diagnostics,
+	.free_target = qemu_free,
+};

@@ -1,0 +1,60 @@
+/* The one interface every target kind implements.  The session drives a
+ * target only through these ops and never knows which kind it is. */
+#ifndef HILT_TARGET_H
+#define HILT_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct hilt_target_config;
+struct hilt_target;
+
+/* What an event on one of the target's fds meant. */
+enum hilt_target_state {
+	HILT_TARGET_RUNNING,
+	HILT_TARGET_GONE_DEVICE,	/* the device itself powered off / rebooted */
+	HILT_TARGET_GONE_INFRA,		/* emulator, cable or runner failed */
+};
+
+/* A name/value the target reports for the JUnit properties. */
+typedef void (*hilt_property_cb)(void *arg, const char *name,
+				 const char *value);
+
+struct hilt_target_ops {
+	const char *kind;
+	/* Allocates an instance for cfg; nothing runs yet.  Freed with
+	 * free_target.  cfg must outlive the instance. */
+	int (*new_target)(const struct hilt_target_config *cfg,
+			  struct hilt_target **out, char *err, size_t errlen);
+	/* Powers on / boots.  Afterwards console_fd() is readable.  A
+	 * failure here is an infrastructure error, described in err. */
+	int (*start)(struct hilt_target *t, char *err, size_t errlen);
+	/* Non-blocking console fd, owned by the target. */
+	int (*console_fd)(struct hilt_target *t);
+	/* Writes console input; returns bytes written or -errno. */
+	ssize_t (*console_write)(struct hilt_target *t, const void *buf,
+				 size_t len);
+	/* Fills up to max further fds to watch for POLLIN (supervision,
+	 * diagnostics); returns how many. */
+	size_t (*aux_fds)(struct hilt_target *t, int *fds, size_t max);
+	/* Handles readiness of an aux fd.  Returns the target's state; when
+	 * it is gone, why says how it ended. */
+	enum hilt_target_state (*handle_aux)(struct hilt_target *t, int fd,
+					     char *why, size_t whylen);
+	/* Powers off and releases what start() took.  Idempotent. */
+	void (*stop)(struct hilt_target *t);
+	/* Reports the properties of what ran (images and their hashes). */
+	void (*describe)(struct hilt_target *t, hilt_property_cb cb, void *arg);
+	/* Diagnostic output of the infrastructure (emulator stderr), bounded;
+	 * owned by the target, valid until free_target.  May be "". */
+	const char *(*diagnostics)(struct hilt_target *t);
+	void (*free_target)(struct hilt_target *t);
+};
+
+/* The ops for a kind name ("qemu"), or NULL. */
+const struct hilt_target_ops *hilt_target_ops_find(const char *kind);
+
+extern const struct hilt_target_ops hilt_qemu_ops;
+
+#endif
