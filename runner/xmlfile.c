@@ -187,10 +187,21 @@ int hilt_xml_text(const char *path, const xmlNode *node, bool trim,
 	size_t len = strlen(s);
 
 	if (trim) {
-		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-			s++, len--;
-		while (len && strchr(" \t\n\r", s[len - 1]))
-			len--;
+		/* Only the layout around the text goes: white space that runs
+		 * up to a line break.  A trailing space on the same line is
+		 * meant (a prompt such as "/ # "). */
+		size_t lead = strspn(s, " \t\r\n");
+
+		if (memchr(s, '\n', lead) || lead == len) {
+			s += lead;
+			len -= lead;
+		}
+		size_t end = len;
+
+		while (end && strchr(" \t\r\n", s[end - 1]))
+			end--;
+		if (memchr(s + end, '\n', len - end))
+			len = end;
 	}
 	*out = strndup(s, len);
 	xmlFree(v);
