@@ -189,7 +189,8 @@ int hilt_loop_run(struct hilt_loop *loop)
 	size_t cappfds = 0;
 	int ret = 0;
 
-	loop->stopping = false;
+	/* A stop requested before the loop runs (say, by a callback of work
+	 * started beforehand) is honoured at once. */
 	while (!loop->stopping) {
 		int timeout = run_due_timers(loop);
 
@@ -236,5 +237,6 @@ int hilt_loop_run(struct hilt_loop *loop)
 		}
 	}
 	free(pfds);
+	loop->stopping = false;
 	return ret;
 }
