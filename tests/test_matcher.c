@@ -1,0 +1,373 @@
+/* The matcher must give the same verdicts and offsets however the console
+ * bytes are chunked.  Recorded boot logs are replayed through the suite's
+ * own patterns, in one piece, byte by byte and in random chunks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "check.h"
+#include "runner/matcher.h"
+#include "runner/suite.h"
+
+#define MAX_EVENTS 64
+
+struct event {
+	int id;
+	uint64_t start, end;
+	char group1[128];
+};
+
+struct trace {
+	struct event ev[MAX_EVENTS];
+	size_t n;
+	int ended_by_failure;
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* Replays like a session does: milestones one after the other (each
+ * watched from the end of the previous), failure patterns all along. */
+static void replay(const struct hilt_suite *suite, const char *log, size_t len,
+		   size_t (*next_chunk)(void *), void *arg, struct trace *t)
+{
+	struct hilt_matcher *m;
+	size_t milestone = 0, off = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (hilt_matcher_new(256 * 1024, &m))
+		abort();
+	for (size_t i = 0; i < suite->nfailures; i++)
+		hilt_matcher_watch(m, suite->failures[i].pattern, 100 + (int)i, 0);
+	while (milestone < suite->ncases &&
+	       suite->cases[milestone].kind != HILT_CASE_MILESTONE)
+		milestone++;
+	if (milestone < suite->ncases)
+		hilt_matcher_watch(m, suite->cases[milestone].expect, (int)milestone, 0);
+	while (off < len && !t->ended_by_failure) {
+		size_t want = next_chunk(arg);
+
+		if (want > len - off)
+			want = len - off;
+		while (want && !t->ended_by_failure) {
+			size_t took = hilt_matcher_feed(m, log + off, want);
+			struct hilt_match mt;
+
+			off += took;
+			want -= took;
+			while (!t->ended_by_failure && hilt_matcher_next(m, &mt) == 1) {
+				struct event *e = &t->ev[t->n < MAX_EVENTS ? t->n++ : MAX_EVENTS - 1];
+
+				e->id = mt.id;
+				e->start = mt.start;
+				e->end = mt.end;
+				if (mt.ngroups > 1 && mt.groups[1].start >= 0)
+					hilt_matcher_copy(m, (uint64_t)mt.groups[1].start,
+							  (uint64_t)mt.groups[1].end,
+							  e->group1, sizeof(e->group1));
+				if (mt.id >= 100) {
+					t->ended_by_failure = 1;
+					break;
+				}
+				hilt_matcher_unwatch(m, mt.id);
+				do
+					milestone++;
+				while (milestone < suite->ncases &&
+				       suite->cases[milestone].kind != HILT_CASE_MILESTONE);
+				if (milestone < suite->ncases)
+					hilt_matcher_watch(m, suite->cases[milestone].expect,
+							   (int)milestone, mt.end);
+			}
+		}
+	}
+	hilt_matcher_free(m);
+}
+
+static size_t whole(void *arg)
+{
+	(void)arg;
+	return SIZE_MAX;
+}
+
+static size_t one_byte(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static size_t random_chunk(void *arg)
+{
+	uint64_t *state = arg;
+
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	/* Mostly small chunks, now and then a large one. */
+	return (*state % 8 == 0) ? 1 + *state % 4096 : 1 + *state % 17;
+}
+
+static int same_trace(const struct trace *a, const struct trace *b)
+{
+	if (a->n != b->n || a->ended_by_failure != b->ended_by_failure)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->ev[i].id != b->ev[i].id || a->ev[i].start != b->ev[i].start ||
+		    a->ev[i].end != b->ev[i].end ||
+		    strcmp(a->ev[i].group1, b->ev[i].group1) != 0)
+			return 0;
+	return 1;
+}
+
+static const char *source_dir(void)
+{
+	const char *d = getenv("HILT_SOURCE_DIR");
+
+	return d ? d : ".";
+}
+
+static int chunking_invariance(const char *logname, size_t expect_events,
+			       int expect_failure)
+{
+	char path[1024], err[512];
+	struct hilt_suite *suite;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/suites/linux-boot.xml", source_dir());
+	if (hilt_suite_load(path, &suite, err, sizeof(err))) {
+		CHECK(0, "%s", err);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/fixtures/logs/%s", source_dir(), logname);
+	char *log = slurp(path, &len);
+
+	CHECK(log != NULL, "cannot read %s", path);
+	if (!log) {
+		hilt_suite_free(suite);
+		return 1;
+	}
+	struct trace ref, t;
+
+	replay(suite, log, len, whole, NULL, &ref);
+	CHECK(ref.n == expect_events, "%zu events in one piece, expected %zu", ref.n,
+	      expect_events);
+	CHECK(ref.ended_by_failure == expect_failure, "failure verdict %d",
+	      ref.ended_by_failure);
+	replay(suite, log, len, one_byte, NULL, &t);
+	CHECK(same_trace(&ref, &t), "byte-by-byte replay differs from one piece");
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		uint64_t state = seed * 0x9e3779b97f4a7c15ull;
+
+		replay(suite, log, len, random_chunk, &state, &t);
+		CHECK(same_trace(&ref, &t), "random chunking (seed %llu) differs",
+		      (unsigned long long)seed);
+	}
+	free(log);
+	hilt_suite_free(suite);
+	return 0;
+}
+
+static int boot_log_chunking(void)
+{
+	/* 5 milestones of linux-boot.xml; the first captures the version. */
+	int rc = chunking_invariance("linux-boot-x86.log", 5, 0);
+
+	return rc;
+}
+
+static int panic_log_chunking(void)
+{
+	/* The banner, then the kernel-panic failure pattern. */
+	return chunking_invariance("linux-panic-x86.log", 2, 1);
+}
+
+static int compile(const char *re, struct hilt_pattern **p)
+{
+	char err[256];
+	int rc = hilt_pattern_compile(re, p, err, sizeof(err));
+
+	CHECK(rc == 0, "compile /%s/: %s", re, err);
+	return rc;
+}
+
+/* Feeds the pieces one after another; returns the first match. */
+static int feed_pieces(const char *re, const char *const *pieces,
+		       struct hilt_match *out, char *text, size_t textlen)
+{
+	struct hilt_pattern *p;
+	struct hilt_matcher *m;
+	int found = 0;
+
+	if (compile(re, &p))
+		return 0;
+	hilt_matcher_new(4096, &m);
+	hilt_matcher_watch(m, p, 1, 0);
+	for (size_t i = 0; pieces[i] && !found; i++) {
+		size_t len = strlen(pieces[i]);
+
+		for (size_t off = 0; off < len && !found;) {
+			off += hilt_matcher_feed(m, pieces[i] + off, len - off);
+			found = hilt_matcher_next(m, out) == 1;
+		}
+	}
+	if (found && text)
+		hilt_matcher_copy(m, out->start, out->end, text, textlen);
+	hilt_matcher_free(m);
+	hilt_pattern_free(p);
+	return found;
+}
+
+static int split_across_chunks(void)
+{
+	const char *pieces[] = { "noise\nhilt-gu", "est: network ", "up 10.0.2.15\n", NULL };
+	struct hilt_match mt;
+	char text[128];
+
+	CHECK(feed_pieces("hilt-guest: network up (\\S+)", pieces, &mt, text, sizeof(text)),
+	      "no match");
+	CHECK(mt.start == 6 && strcmp(text, "hilt-guest: network up 10.0.2.15") == 0,
+	      "got [%s] at %llu", text, (unsigned long long)mt.start);
+	return 0;
+}
+
+static int greedy_waits_for_more(void)
+{
+	/* \S+ must not stop at a chunk end: "6.1" then ".0-amd64". */
+	const char *pieces[] = { "Linux version 6.1", ".0-56-amd64 (x)\n", NULL };
+	struct hilt_match mt;
+	char text[128];
+
+	CHECK(feed_pieces("Linux version \\S+", pieces, &mt, text, sizeof(text)), "no match");
+	CHECK(strcmp(text, "Linux version 6.1.0-56-amd64") == 0, "got [%s]", text);
+	return 0;
+}
+
+static int crlf_lines(void)
+{
+	const char *pieces[] = { "boot\r\nlogin:", " \r", "\n", NULL };
+	struct hilt_match mt;
+	char text[64];
+
+	CHECK(feed_pieces("^login: $", pieces, &mt, text, sizeof(text)),
+	      "^...$ did not match a \\r\\n line");
+	CHECK(mt.start == 6, "start %llu", (unsigned long long)mt.start);
+	return 0;
+}
+
+static int anchor_mid_line(void)
+{
+	/* ^ must not match in the middle of a line at a chunk boundary. */
+	const char *pieces[] = { "xx", "abc\n", NULL };
+	struct hilt_match mt;
+
+	CHECK(!feed_pieces("^abc", pieces, &mt, NULL, 0), "^abc matched mid-line");
+	return 0;
+}
+
+static int bad_regex_offset(void)
+{
+	struct hilt_pattern *p = NULL;
+	char err[256];
+	int rc = hilt_pattern_compile("abc(def", &p, err, sizeof(err));
+
+	CHECK(rc == -EINVAL, "rc %d", rc);
+	CHECK(strstr(err, "offset 7") != NULL, "err [%s]", err);
+	return 0;
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int long_line_bounded(void)
+{
+	/* 64 MiB without a newline against a pattern that keeps a partial
+	 * match open: the window stays bounded and the match after it is
+	 * still found. */
+	struct hilt_pattern *p;
+	struct hilt_matcher *m;
+	char chunk[65536];
+	struct hilt_match mt;
+	int found = 0;
+
+	if (compile("^x+END|READY", &p))
+		return 1;
+	hilt_matcher_new(64 * 1024, &m);
+	hilt_matcher_watch(m, p, 1, 0);
+	memset(chunk, 'x', sizeof(chunk));
+	long before = max_rss_kb();
+
+	for (int i = 0; i < 1024; i++)
+		for (size_t off = 0; off < sizeof(chunk);) {
+			off += hilt_matcher_feed(m, chunk + off, sizeof(chunk) - off);
+			found |= hilt_matcher_next(m, &mt) == 1;
+		}
+	const char *tail = "\nREADY\n";
+
+	for (size_t off = 0; off < strlen(tail);) {
+		off += hilt_matcher_feed(m, tail + off, strlen(tail) - off);
+		while (hilt_matcher_next(m, &mt) == 1)
+			found = 1;
+	}
+	CHECK(found && mt.start == 64ull * 1024 * 1024 + 1, "READY not found at its offset");
+	CHECK(max_rss_kb() - before < 8 * 1024, "RSS grew by %ld KiB", max_rss_kb() - before);
+	hilt_matcher_free(m);
+	hilt_pattern_free(p);
+	return 0;
+}
+
+static int quote_is_literal(void)
+{
+	char q[128];
+	struct hilt_pattern *p;
+	const char *pieces[] = { "v=6.1.0+x (a|b) [c]\n", NULL };
+	struct hilt_match mt;
+
+	hilt_regex_quote("6.1.0+x (a|b) [c]", q, sizeof(q));
+	if (compile(q, &p))
+		return 1;
+	hilt_pattern_free(p);
+	CHECK(feed_pieces(q, pieces, &mt, NULL, 0) && mt.start == 2, "quoted text not matched");
+	return 0;
+}
+
+int main(void)
+{
+	static const struct check_test tests[] = {
+		{ "boot log: same verdicts for every chunking", boot_log_chunking },
+		{ "panic log: same verdicts for every chunking", panic_log_chunking },
+		{ "pattern split across chunks", split_across_chunks },
+		{ "greedy match waits for more bytes", greedy_waits_for_more },
+		{ "^...$ on \\r\\n lines", crlf_lines },
+		{ "^ does not match mid-line at a chunk edge", anchor_mid_line },
+		{ "bad regex reports its offset", bad_regex_offset },
+		{ "64 MiB line: bounded memory", long_line_bounded },
+		{ "quoted values match literally", quote_is_literal },
+	};
+
+	return check_run_all(tests, sizeof(tests) / sizeof(*tests));
+}
