@@ -17,6 +17,50 @@ struct load_errors {
 	bool have;
 };
 
+static int verror_at(char *err, size_t errlen, const char *path, long line,
+		     const char *fmt, va_list ap)
+{
+	int n = snprintf(err, errlen, "%s:%ld: ", path, line);
+
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - n, fmt, ap);
+	return -EINVAL;
+}
+
+static int error_at(char *err, size_t errlen, const char *path, long line,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int error_at(char *err, size_t errlen, const char *path, long line,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror_at(err, errlen, path, line, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* libxml2 gives no line for a DTD node: find the DOCTYPE in the text. */
+static long doctype_line(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	long line = 1;
+
+	if (!f)
+		return 1;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strstr(buf, "<!DOCTYPE")) {
+			fclose(f);
+			return line;
+		}
+		line += strchr(buf, '\n') != NULL;
+	}
+	fclose(f);
+	return 1;
+}
+
 static void collect_error(void *ctx, xmlErrorPtr e)
 {
 	struct load_errors *le = ctx;
@@ -68,10 +112,8 @@ int hilt_xml_load(const char *path, xmlDoc **doc, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (d->intSubset || d->extSubset) {
-		const xmlNode *dtd = (const xmlNode *)(d->intSubset ? d->intSubset
-								   : d->extSubset);
-		hilt_xml_error(err, errlen, path, dtd,
-			       "a DOCTYPE is not allowed (no DTDs or entities)");
+		error_at(err, errlen, path, doctype_line(path),
+			 "a DOCTYPE is not allowed (no DTDs or entities)");
 		xmlFreeDoc(d);
 		return -EINVAL;
 	}
@@ -88,16 +130,13 @@ int hilt_xml_error(char *err, size_t errlen, const char *path,
 		   const xmlNode *node, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(err, errlen, "%s:%ld: ", path,
-			 node ? xmlGetLineNo(node) : 0L);
 
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	verror_at(err, errlen, path, node ? xmlGetLineNo(node) : 0L, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
+
 
 bool hilt_xml_is(const xmlNode *node, const char *name)
 {
@@ -139,9 +178,17 @@ int hilt_xml_check_element_only(const char *path, const xmlNode *node,
 		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
 		    is_blank(c->content))
 			continue;
-		return hilt_xml_error(err, errlen, path, c,
-				      "unexpected text inside <%s>",
-				      (const char *)node->name);
+		/* A text node carries the line where it ends: step back over
+		 * the line breaks after its first visible character. */
+		const char *t = (const char *)c->content;
+		long line = xmlGetLineNo(c);
+
+		t += strspn(t, " \t\r\n");
+		for (; *t; t++)
+			line -= *t == '\n';
+		return error_at(err, errlen, path, line,
+				"unexpected text inside <%s>",
+				(const char *)node->name);
 	}
 	return 0;
 }
