@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end sessions on the default guest under QEMU (TCG).
+# usage: e2e.sh boot|panic|no-qemu|qemu-dies|interrupt
+. "$(dirname "$0")/lib.sh"
+
+if [ "${GUEST_BUILT:-ON}" != "ON" ]; then
+	echo "SKIP: the default guest is not built here (configured with -DHILT_BUILD_GUEST=OFF)"
+	exit 77
+fi
+[ -r "$HILT_GUEST_DIR/vmlinuz" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
+cd "$SRC"
+OUT=$WORK/out
+
+# farm NAME [ELEMENTS...]: a one-target farm booting the default guest.
+farm() {
+	local name=$1
+	shift
+	{
+		echo "<farm><target name=\"$name\" kind=\"qemu\">"
+		echo "<kernel>$HILT_GUEST_DIR/vmlinuz</kernel>"
+		echo "<initrd>$HILT_GUEST_DIR/initrd.img</initrd>"
+		printf '%s\n' "$@"
+		echo "</target></farm>"
+	} >"$WORK/farm.xml"
+}
+
+# No QEMU may outlive a run.
+no_leftover_qemu() {
+	if pgrep -f "chardev:hiltcon" >/dev/null; then
+		fail "a QEMU process outlived the run"
+	fi
+}
+
+case "$1" in
+boot)
+	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 0 $rc "linux-boot on the default guest"
+	validate "$OUT/junit.xml"
+	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 7 ] || fail "not 7 PASS lines"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	assert_no_grep '<error' "$OUT/junit.xml"
+	# The version the banner gave, the uname step echoed it, and it is
+	# the kernel the guest was made from.
+	kver=$(cat "$HILT_GUEST_DIR/kernel-version")
+	assert_grep "name=\"capture.kernel_version\" value=\"$kver\"" "$OUT/junit.xml"
+	assert_grep 'name="qemu.accel" value="tcg"' "$OUT/junit.xml"
+	ksha=$(sha256sum "$HILT_GUEST_DIR/vmlinuz" | cut -d' ' -f1)
+	isha=$(sha256sum "$HILT_GUEST_DIR/initrd.img" | cut -d' ' -f1)
+	assert_grep "name=\"kernel.sha256\" value=\"$ksha\"" "$OUT/junit.xml"
+	assert_grep "name=\"initrd.sha256\" value=\"$isha\"" "$OUT/junit.xml"
+	for m in kernel-banner init-started network-up httpd-started shell-prompt; do
+		grep -q "name=\"milestone.$m.time\" value=\"[0-9]*\.[0-9]\{3\}\"" "$OUT/junit.xml" ||
+			fail "no time recorded for milestone $m"
+	done
+	# The full raw log and its timing are kept beside the JUnit.
+	log="$OUT/linux-boot@default.console.log"
+	assert_grep "hilt-guest: init started" "$log"
+	grep -q "^$kver" "$log" || fail "uname -r reply missing from the raw log"
+	[ "$(awk '{n += $2} END {print n}' "$OUT/linux-boot@default.console.timing")" -eq \
+		"$(stat -c %s "$log")" ] || fail "timing file does not account for every byte"
+	# The shell's escape sequences reach <system-out> as control pictures,
+	# never as characters XML forbids.
+	grep -q '␛\[6n' "$OUT/junit.xml" || fail "ESC not shown as a control picture"
+	no_leftover_qemu
+	;;
+panic)
+	farm panic "<append>console=ttyS0 panic=-1 rdinit=/bin/does-not-exist</append>"
+	# Deadlines far away: the run must end at the panic, not at them.
+	sed 's/timeout="[0-9]*"/timeout="600"/g' suites/linux-boot.xml >"$WORK/slow.xml"
+	start=$(date +%s)
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$WORK/slow.xml" >"$WORK/stdout"
+	rc=$?
+	took=$(($(date +%s) - start))
+	cat "$WORK/stdout"
+	expect_exit 1 $rc "panicking guest"
+	validate "$OUT/junit.xml"
+	grep -q '^FAIL .*init-started: failure pattern .kernel-panic. matched' "$WORK/stdout" ||
+		fail "no failing case naming the kernel panic"
+	assert_grep '<failure message="failure pattern .kernel-panic. matched at [0-9.]* s: .*Kernel panic - not syncing' "$OUT/junit.xml"
+	assert_grep 'type="failure-pattern"' "$OUT/junit.xml"
+	assert_no_grep '<error' "$OUT/junit.xml"
+	[ "$(grep -c '<skipped' "$OUT/junit.xml")" -eq 5 ] || fail "the cases after the panic are not skipped"
+	[ "$took" -lt 120 ] || fail "the run took $took s: it waited for a deadline"
+	no_leftover_qemu
+	;;
+no-qemu)
+	farm noqemu "<binary>$WORK/no-such-qemu</binary>"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 3 $rc "missing QEMU binary"
+	validate "$OUT/junit.xml"
+	assert_grep '<error message="target .noqemu. did not start: cannot execute .*no-such-qemu: No such file or directory" type="infrastructure"' "$OUT/junit.xml"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	;;
+qemu-dies)
+	# A real QEMU that refuses its arguments and exits at once.
+	farm dies "<arg>-no-such-option</arg>"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 3 $rc "QEMU exiting at once"
+	validate "$OUT/junit.xml"
+	assert_grep '<error message="QEMU (qemu-system-x86_64) ended with exit code 1: .*no-such-option' "$OUT/junit.xml"
+	assert_grep '<system-err>.*no-such-option' "$OUT/junit.xml"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	;;
+interrupt)
+	# SIGINT in the middle of a boot: the JUnit of what finished is
+	# written, the rest is an error, and QEMU is gone.
+	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>"$WORK/stderr" &
+	pid=$!
+	for _ in $(seq 1 600); do
+		grep -q '^PASS .*kernel-banner' "$WORK/stdout" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q '^PASS .*kernel-banner' "$WORK/stdout" || { kill $pid; fail "no banner"; }
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	cat "$WORK/stdout" "$WORK/stderr"
+	expect_exit 3 $rc "interrupted run"
+	validate "$OUT/junit.xml"
+	assert_grep '<testcase name="kernel-banner"' "$OUT/junit.xml"
+	assert_grep '<error message="interrupted: hilt received a signal" type="interrupted"' "$OUT/junit.xml"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	no_leftover_qemu
+	;;
+*)
+	fail "unknown case $1"
+	;;
+esac
+echo "e2e $1: all checks passed"
