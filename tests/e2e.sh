@@ -3,11 +3,13 @@
 # usage: e2e.sh boot|panic|no-qemu|qemu-dies|interrupt
 . "$(dirname "$0")/lib.sh"
 
-if [ "${GUEST_BUILT:-ON}" != "ON" ]; then
-	echo "SKIP: the default guest is not built here (configured with -DHILT_BUILD_GUEST=OFF)"
+if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+	# A build that makes the guest must have it; one configured without
+	# (-DHILT_BUILD_GUEST=OFF, no guest at HILT_GUEST_DIR) skips.
+	[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+	echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
 	exit 77
 fi
-[ -r "$HILT_GUEST_DIR/vmlinuz" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
 cd "$SRC"
 OUT=$WORK/out
