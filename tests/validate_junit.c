@@ -65,7 +65,8 @@ int main(int argc, char **argv)
 			bad++;
 		} else {
 			xmlNode *root = xmlDocGetRootElement(doc);
-			long t = 0, f = 0, e = 0, s = 0;
+			long t = 0, f = 0, e = 0;
+			int bad_before = bad;
 
 			for (xmlNode *c = root->children; c; c = c->next) {
 				if (c->type != XML_ELEMENT_NODE)
@@ -75,13 +76,12 @@ int main(int argc, char **argv)
 				t += attr_long(c, "tests");
 				f += attr_long(c, "failures");
 				e += attr_long(c, "errors");
-				s += attr_long(c, "skipped");
 			}
 			if (t != attr_long(root, "tests") || f != attr_long(root, "failures") ||
-			    e != attr_long(root, "errors") || s != attr_long(root, "skipped")) {
+			    e != attr_long(root, "errors")) {
 				fprintf(stderr, "%s: <testsuites> counts are not the sums\n", argv[i]);
 				bad++;
-			} else {
+			} else if (bad == bad_before) {
 				printf("%s: valid\n", argv[i]);
 			}
 		}
