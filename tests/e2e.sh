@@ -34,13 +34,21 @@ no_leftover_qemu() {
 	fi
 }
 
-case "$1" in
-boot)
-	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
+# run_hilt WANT WHAT ARGS...: hilt run ARGS with --out $OUT; checks the
+# exit status and that the JUnit validates.
+run_hilt() {
+	local want=$1 what=$2 rc
+	shift 2
+	"$HILT" run --out "$OUT" "$@" >"$WORK/stdout"
 	rc=$?
 	cat "$WORK/stdout"
-	expect_exit 0 $rc "linux-boot on the default guest"
+	expect_exit "$want" "$rc" "$what"
 	validate "$OUT/junit.xml"
+}
+
+case "$1" in
+boot)
+	run_hilt 0 "linux-boot on the default guest" suites/linux-boot.xml
 	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 7 ] || fail "not 7 PASS lines"
 	assert_no_grep '<failure' "$OUT/junit.xml"
 	assert_no_grep '<error' "$OUT/junit.xml"
@@ -73,12 +81,8 @@ panic)
 	# Deadlines far away: the run must end at the panic, not at them.
 	sed 's/timeout="[0-9]*"/timeout="600"/g' suites/linux-boot.xml >"$WORK/slow.xml"
 	start=$(date +%s)
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$WORK/slow.xml" >"$WORK/stdout"
-	rc=$?
+	run_hilt 1 "panicking guest" --farm "$WORK/farm.xml" "$WORK/slow.xml"
 	took=$(($(date +%s) - start))
-	cat "$WORK/stdout"
-	expect_exit 1 $rc "panicking guest"
-	validate "$OUT/junit.xml"
 	grep -q '^FAIL .*init-started: failure pattern .kernel-panic. matched' "$WORK/stdout" ||
 		fail "no failing case naming the kernel panic"
 	assert_grep '<failure message="failure pattern .kernel-panic. matched at [0-9.]* s: .*Kernel panic - not syncing' "$OUT/junit.xml"
@@ -90,22 +94,14 @@ panic)
 	;;
 no-qemu)
 	farm noqemu "<binary>$WORK/no-such-qemu</binary>"
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 3 $rc "missing QEMU binary"
-	validate "$OUT/junit.xml"
+	run_hilt 3 "missing QEMU binary" --farm "$WORK/farm.xml" suites/linux-boot.xml
 	assert_grep '<error message="target .noqemu. did not start: cannot execute .*no-such-qemu: No such file or directory" type="infrastructure"' "$OUT/junit.xml"
 	assert_no_grep '<failure' "$OUT/junit.xml"
 	;;
 qemu-dies)
 	# A real QEMU that refuses its arguments and exits at once.
 	farm dies "<arg>-no-such-option</arg>"
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 3 $rc "QEMU exiting at once"
-	validate "$OUT/junit.xml"
+	run_hilt 3 "QEMU exiting at once" --farm "$WORK/farm.xml" suites/linux-boot.xml
 	assert_grep '<error message="QEMU (qemu-system-x86_64) ended with exit code 1: .*no-such-option' "$OUT/junit.xml"
 	assert_grep '<system-err>.*no-such-option' "$OUT/junit.xml"
 	assert_no_grep '<failure' "$OUT/junit.xml"
@@ -129,6 +125,38 @@ interrupt)
 	assert_grep '<testcase name="kernel-banner"' "$OUT/junit.xml"
 	assert_grep '<error message="interrupted: hilt received a signal" type="interrupted"' "$OUT/junit.xml"
 	assert_no_grep '<failure' "$OUT/junit.xml"
+	no_leftover_qemu
+	;;
+misses)
+	# A wrong reply fails its step at the next prompt (not at the
+	# deadline); a milestone that never comes fails at its own deadline;
+	# the suite's timeout stops QEMU.
+	cat >"$WORK/misses.xml" <<'XML'
+<suite name="misses" timeout="90">
+  <shell prompt="^/ # "/>
+  <milestone name="shell-prompt" timeout="60">^/ # </milestone>
+  <step name="wrong-reply" timeout="60">
+    <send>echo hel''lo</send>
+    <expect>^goodbye</expect>
+  </step>
+  <step name="right-reply" timeout="20">
+    <send>echo $((6 * 7))</send>
+    <expect>^42$</expect>
+  </step>
+  <milestone name="never" timeout="3">this text is never printed</milestone>
+</suite>
+XML
+	start=$(date +%s)
+	run_hilt 1 "suite with misses" "$WORK/misses.xml"
+	took=$(($(date +%s) - start))
+	grep -q '^PASS .*shell-prompt' "$WORK/stdout" || fail "no prompt"
+	grep -q "^FAIL .*wrong-reply: step 'echo hel''lo': reply did not match /^goodbye/" "$WORK/stdout" ||
+		fail "wrong reply not reported as a mismatch"
+	assert_grep '<failure message="step .echo hel..lo.: reply did not match /^goodbye/" type="step-mismatch">hello' "$OUT/junit.xml"
+	grep -q '^PASS .*right-reply' "$WORK/stdout" || fail "the step after a mismatch did not run"
+	assert_grep '<failure message="milestone /this text is never printed/ not seen within 3 s" type="milestone-timeout"' "$OUT/junit.xml"
+	assert_no_grep '<error' "$OUT/junit.xml"
+	[ "$took" -lt 80 ] || fail "took $took s: the mismatch waited for its deadline"
 	no_leftover_qemu
 	;;
 *)
