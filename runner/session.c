@@ -393,8 +393,11 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		}
 		/* The prompt came back without the expected reply. */
 		char reply[2048];
+		size_t n = hilt_matcher_copy(s->matcher, s->reply_from, m->start,
+					     reply, sizeof(reply));
 
-		hilt_tail_lines(s->tail, s->reply_from, m->start, reply, sizeof(reply));
+		while (n && (reply[n - 1] == '\n' || reply[n - 1] == '\r'))
+			reply[--n] = '\0';
 		set_case(s, s->current, HILT_FAIL, "step-mismatch", reply,
 			 "step '%s': reply did not match /%s/", c->send, c->expect_src);
 		s->cursor = m->start;

@@ -152,7 +152,7 @@ XML
 	grep -q '^PASS .*shell-prompt' "$WORK/stdout" || fail "no prompt"
 	grep -q "^FAIL .*wrong-reply: step 'echo hel''lo': reply did not match /^goodbye/" "$WORK/stdout" ||
 		fail "wrong reply not reported as a mismatch"
-	assert_grep '<failure message="step .echo hel..lo.: reply did not match /^goodbye/" type="step-mismatch">hello' "$OUT/junit.xml"
+	assert_grep '<failure message="step .echo hel..lo.: reply did not match /^goodbye/" type="step-mismatch">hello</failure>' "$OUT/junit.xml"
 	grep -q '^PASS .*right-reply' "$WORK/stdout" || fail "the step after a mismatch did not run"
 	assert_grep '<failure message="milestone /this text is never printed/ not seen within 3 s" type="milestone-timeout"' "$OUT/junit.xml"
 	assert_no_grep '<error' "$OUT/junit.xml"
