@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "runner/matcher.h"
@@ -355,6 +356,68 @@ static int quote_is_literal(void)
 	return 0;
 }
 
+
+/* Which default Linux failure pattern (if any) the text trips. */
+static const char *failure_hit(const struct hilt_suite *suite, const char *text)
+{
+	struct hilt_matcher *m;
+	struct hilt_match mt;
+	const char *hit = NULL;
+
+	hilt_matcher_new(64 * 1024, &m);
+	for (size_t i = 0; i < suite->nfailures; i++)
+		hilt_matcher_watch(m, suite->failures[i].pattern, (int)i, 0);
+	for (size_t off = 0, len = strlen(text); off < len && !hit;) {
+		off += hilt_matcher_feed(m, text + off, len - off);
+		if (hilt_matcher_next(m, &mt) == 1)
+			hit = suite->failures[mt.id].name;
+	}
+	hilt_matcher_free(m);
+	return hit;
+}
+
+static int default_failure_patterns(void)
+{
+	char path[] = "/tmp/hilt-test-suite-XXXXXX";
+	int fd = mkstemp(path);
+	const char *xml = "<suite name=\"s\"><milestone name=\"a\">x</milestone></suite>\n";
+	struct hilt_suite *suite;
+	char err[256];
+
+	CHECK(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml), "temp suite");
+	close(fd);
+	int rc = hilt_suite_load(path, &suite, err, sizeof(err));
+
+	unlink(path);
+	CHECK(rc == 0, "%s", err);
+	if (rc)
+		return 1;
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[ 1.0] Kernel panic - not syncing: Attempted to kill init!\n", "kernel-panic" },
+		{ "[ 2.0] Oops: 0002 [#1] PREEMPT SMP NOPTI\n", "oops" },
+		{ "[ 3.0] BUG: kernel NULL pointer dereference, address: 0\n", "bug" },
+		{ "[ 4.0] Unable to handle kernel paging request at virtual address 0\n", "unable-to-handle" },
+		{ "[ 5.0] WARNING: CPU: 0 PID: 1 at mm/slab.c:1 f+0x1\n[ 5.1] Call Trace:\n[ 5.2] ---[ end trace 0000000000000000 ]---\n", "warning" },
+		{ "[ 6.0] invalid opcode: 0000 [#1] SMP\n", "invalid-opcode" },
+		/* Innocent lines that look alike. */
+		{ "[ 7.0] DEBUG: probing bus\nOopsie\n", NULL },
+		{ "[ 8.0] WARNING: this firmware is old\n[ 8.1] all good\n", NULL },
+		{ "[ 9.0] panic=-1 set; Kernel panicked? no\n", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *hit = failure_hit(suite, cases[i].text);
+
+		CHECK((hit == NULL) == (cases[i].want == NULL) &&
+		      (!hit || strcmp(hit, cases[i].want) == 0),
+		      "case %zu: got %s, want %s", i, hit ? hit : "none",
+		      cases[i].want ? cases[i].want : "none");
+	}
+	hilt_suite_free(suite);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -367,6 +430,7 @@ int main(void)
 		{ "bad regex reports its offset", bad_regex_offset },
 		{ "64 MiB line: bounded memory", long_line_bounded },
 		{ "quoted values match literally", quote_is_literal },
+		{ "default Linux failure patterns", default_failure_patterns },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));
