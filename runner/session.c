@@ -726,8 +726,8 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 		goto err_free;
 	}
 	free(stem);
-	s->log = fopen(s->result->console_log, "wb");
-	s->timing = s->log ? fopen(timing_path, "w") : NULL;
+	s->log = fopen(s->result->console_log, "wbe");
+	s->timing = s->log ? fopen(timing_path, "we") : NULL;
 	if (!s->log || !s->timing) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write the console log %s: %s",
