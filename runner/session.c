@@ -64,7 +64,8 @@ struct hilt_session {
 	uint64_t cursor;	/* output consumed by earlier cases */
 	uint64_t last_match_start;
 	enum step_phase phase;
-	struct hilt_pattern *step_expect;	/* compiled with captured values */
+	const struct hilt_pattern *step_expect;	/* the step's expectation */
+	struct hilt_pattern *step_expect_owned;	/* compiled with captured values */
 	uint64_t reply_from;	/* where the step's reply starts */
 
 	struct hilt_pattern *line_end;
@@ -158,7 +159,8 @@ static void unwatch_case(struct hilt_session *s)
 	hilt_matcher_unwatch(s->matcher, WATCH_CASE);
 	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
 	hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
-	hilt_pattern_free(s->step_expect);
+	hilt_pattern_free(s->step_expect_owned);
+	s->step_expect_owned = NULL;
 	s->step_expect = NULL;
 }
 
@@ -316,21 +318,29 @@ static void begin_step(struct hilt_session *s)
 	const struct hilt_case *c = current_case(s);
 	char err[256];
 
-	char *re = hilt_expand_vars(c->expect_src, (const char *const *)s->var_names,
-				    (const char *const *)s->var_values, s->nvars,
-				    true, err, sizeof(err));
-	int rc = re ? hilt_pattern_compile(re, &s->step_expect, err, sizeof(err))
-		    : -EINVAL;
+	/* The suite compiled the patterns without ${var}; the others are
+	 * compiled now that the captured values are known. */
+	if (c->expect) {
+		s->step_expect = c->expect;
+	} else {
+		char *re = hilt_expand_vars(c->expect_src,
+					    (const char *const *)s->var_names,
+					    (const char *const *)s->var_values,
+					    s->nvars, true, err, sizeof(err));
+		int rc = re ? hilt_pattern_compile(re, &s->step_expect_owned, err,
+						   sizeof(err))
+			    : -EINVAL;
 
-	if (rc) {
-		set_case(s, s->current, HILT_FAIL, "step-setup", NULL,
-			 "step '%s': cannot use the captured values in /%s/: %s",
-			 c->send, c->expect_src, err);
 		free(re);
-		next_case(s);
-		return;
+		if (rc) {
+			set_case(s, s->current, HILT_FAIL, "step-setup", NULL,
+				 "step '%s': cannot use the captured values in /%s/: %s",
+				 c->send, c->expect_src, err);
+			next_case(s);
+			return;
+		}
+		s->step_expect = s->step_expect_owned;
 	}
-	free(re);
 	/* The prompt that ended the previous case may be the very text the
 	 * last milestone matched, so look from that match's start. */
 	s->phase = STEP_WAIT_PROMPT;
@@ -831,7 +841,7 @@ void hilt_session_free(struct hilt_session *s)
 	}
 	free(s->var_names);
 	free(s->var_values);
-	hilt_pattern_free(s->step_expect);
+	hilt_pattern_free(s->step_expect_owned);
 	hilt_pattern_free(s->line_end);
 	hilt_matcher_free(s->matcher);
 	hilt_tail_free(s->tail);
