@@ -35,6 +35,8 @@ static void free_target_config(struct hilt_target_config *t)
 	free(q->nic);
 	free_strv(q->drives, q->ndrives);
 	free_strv(q->args, q->nargs);
+	free(t->replay.log);
+	free(t->replay.timing);
 }
 
 void hilt_farm_free(struct hilt_farm *farm)
@@ -194,6 +196,76 @@ out:
 	return rc;
 }
 
+/* hilt writes NAME.console.log beside NAME.console.timing. */
+static char *default_timing_path(const char *log)
+{
+	size_t n = strlen(log);
+	char *out;
+
+	if (n > 4 && strcmp(log + n - 4, ".log") == 0)
+		n -= 4;
+	if (asprintf(&out, "%.*s.timing", (int)n, log) < 0)
+		return NULL;
+	return out;
+}
+
+static char *resolve(const char *dir, const char *p)
+{
+	char *full;
+
+	if (p[0] == '/' || !dir)
+		return strdup(p);
+	return asprintf(&full, "%s/%s", dir, p) < 0 ? NULL : full;
+}
+
+/* The log is not checked here: a missing recording is an infrastructure
+ * error of the session, like a missing board. */
+static int parse_replay_child(const char *path, const char *dir,
+			      const xmlNode *c, struct hilt_replay_config *r,
+			      char *err, size_t errlen)
+{
+	char *text = NULL;
+	int rc = hilt_xml_text(path, c, true, &text, err, errlen);
+
+	if (rc)
+		return rc;
+	if (c->properties)
+		rc = hilt_xml_error(err, errlen, path, c, "unknown attribute '%s' on <%s>",
+				    (const char *)c->properties->name,
+				    (const char *)c->name);
+	else if (!*text)
+		rc = hilt_xml_error(err, errlen, path, c, "<%s> is empty",
+				    (const char *)c->name);
+	else if (hilt_xml_is(c, "log") || hilt_xml_is(c, "timing")) {
+		char **slot = hilt_xml_is(c, "log") ? &r->log : &r->timing;
+
+		free(*slot);
+		if (!(*slot = resolve(dir, text)))
+			rc = -ENOMEM;
+	} else if (hilt_xml_is(c, "speed")) {
+		if (strcmp(text, "max") == 0)
+			r->realtime = false;
+		else if (strcmp(text, "realtime") == 0)
+			r->realtime = true;
+		else
+			rc = hilt_xml_error(err, errlen, path, c,
+					    "<speed> must be max or realtime, not '%s'", text);
+	} else {
+		rc = hilt_xml_error(err, errlen, path, c,
+				    "unknown element <%s> in a replay <target> (expected log, timing or speed)",
+				    (const char *)c->name);
+	}
+	free(text);
+	return rc;
+}
+
+static int finish_replay(struct hilt_replay_config *r)
+{
+	if (!r->timing && !(r->timing = default_timing_path(r->log)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int parse_tags(const char *path, const xmlNode *node, const char *tags,
 		      struct hilt_target_config *t, char *err, size_t errlen)
 {
@@ -244,7 +316,7 @@ static int parse_target(const char *path, const char *dir, const xmlNode *node,
 					    "target name '%s' is used twice", t->name);
 	if (rc == 0 && !hilt_target_ops_find(t->kind))
 		rc = hilt_xml_error(err, errlen, path, node,
-				    "unknown target kind '%s' (known: qemu)", t->kind);
+				    "unknown target kind '%s' (known: qemu, replay)", t->kind);
 	if (rc == 0) {
 		char *tags = hilt_xml_attr(node, "tags");
 
@@ -254,14 +326,26 @@ static int parse_target(const char *path, const char *dir, const xmlNode *node,
 	}
 	if (rc == 0)
 		rc = hilt_xml_check_element_only(path, node, err, errlen);
-	if (rc == 0)
+	bool qemu = rc == 0 && strcmp(t->kind, "qemu") == 0;
+
+	if (qemu)
 		rc = set_qemu_defaults(&t->qemu);
-	for (const xmlNode *c = node->children; c && rc == 0; c = c->next)
-		if (c->type == XML_ELEMENT_NODE)
+	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (qemu)
 			rc = parse_qemu_child(path, dir, c, &t->qemu, err, errlen);
-	if (rc == 0 && !t->qemu.kernel)
+		else
+			rc = parse_replay_child(path, dir, c, &t->replay, err, errlen);
+	}
+	if (rc == 0 && qemu && !t->qemu.kernel)
 		rc = hilt_xml_error(err, errlen, path, node,
 				    "qemu target '%s' needs a <kernel>", t->name);
+	if (rc == 0 && !qemu && !t->replay.log)
+		rc = hilt_xml_error(err, errlen, path, node,
+				    "replay target '%s' needs a <log>", t->name);
+	if (rc == 0 && !qemu)
+		rc = finish_replay(&t->replay);
 	return rc;
 }
 
@@ -354,4 +438,33 @@ int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 err_free:
 	hilt_farm_free(farm);
 	return rc;
+}
+
+const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
+						       const char *path,
+						       char *err, size_t errlen)
+{
+	struct hilt_target_config *t;
+
+	t = realloc(farm->targets, (farm->ntargets + 1) * sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	farm->targets = t;
+	t = &t[farm->ntargets];
+	memset(t, 0, sizeof(*t));
+	if (asprintf(&t->name, "replay:%s", path) < 0)
+		t->name = NULL;
+	t->kind = strdup("replay");
+	t->source = strdup("command line");
+	t->replay.log = strdup(path);
+	if (!t->name || !t->kind || !t->source || !t->replay.log ||
+	    finish_replay(&t->replay)) {
+		free_target_config(t);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	farm->ntargets++;
+	return t;
 }

@@ -20,6 +20,12 @@ struct hilt_qemu_config {
 	size_t nargs;
 };
 
+struct hilt_replay_config {
+	char *log;		/* a raw console log as hilt writes them */
+	char *timing;		/* its .timing file (realtime only) */
+	bool realtime;		/* replay with the recorded timing */
+};
+
 struct hilt_target_config {
 	char *name;
 	char *kind;
@@ -27,6 +33,7 @@ struct hilt_target_config {
 	size_t ntags;
 	char *source;		/* "farm.xml:12" or "built-in" */
 	struct hilt_qemu_config qemu;
+	struct hilt_replay_config replay;
 };
 
 struct hilt_farm {
@@ -45,6 +52,12 @@ int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
  * fixtures/guest makes in guest_dir.  Errors when it was not built. */
 int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 		      char *err, size_t errlen);
+
+/* Adds a replay target for "replay:PATH" (as fast as possible) and returns
+ * it; farm may be the built-in one.  NULL with err set on failure. */
+const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
+						       const char *path,
+						       char *err, size_t errlen);
 
 void hilt_farm_free(struct hilt_farm *farm);
 

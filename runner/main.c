@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"       hilt --help | --version\n"
 		"\n"
 		"run       runs every suite on every chosen target (default: the farm's\n"
-		"          first target; without --farm, the built-in 'default' QEMU guest)\n"
+		"          first target; without --farm, the built-in 'default' QEMU guest).\n"
+		"          --target replay:LOG replays a recorded console log at full speed.\n"
 		"          and writes DIR/junit.xml (DIR defaults to hilt-out) and the raw\n"
 		"          console log of each session beside it.\n"
 		"validate  checks suite and farm files (structure, patterns, files named).\n"
@@ -257,12 +258,34 @@ static int cmd_run(int argc, char **argv)
 		nsuites = 0;
 		goto out;
 	}
-	int rc = farm_path ? hilt_farm_load(farm_path, &farm, err, sizeof(err))
-			   : hilt_farm_default(guest_dir(), &farm, err, sizeof(err));
+	size_t nreplay = 0;
+	int rc;
 
+	for (size_t i = 0; i < ntargets; i++)
+		nreplay += strncmp(target_names[i], "replay:", 7) == 0;
+	if (farm_path)
+		rc = hilt_farm_load(farm_path, &farm, err, sizeof(err));
+	else if (ntargets && nreplay == ntargets)
+		rc = (farm = calloc(1, sizeof(*farm))) ? 0 : -ENOMEM;
+	else
+		rc = hilt_farm_default(guest_dir(), &farm, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "hilt: %s\n", err);
+		fprintf(stderr, "hilt: %s\n", rc == -ENOMEM ? "out of memory" : err);
 		goto out;
+	}
+	/* replay:PATH needs no farm entry: it is made here. */
+	for (size_t i = 0; i < ntargets; i++) {
+		if (strncmp(target_names[i], "replay:", 7) != 0 ||
+		    hilt_farm_find(farm, target_names[i]))
+			continue;
+		if (!target_names[i][7]) {
+			fprintf(stderr, "hilt: --target replay: needs a log path\n");
+			goto out;
+		}
+		if (!hilt_farm_add_replay(farm, target_names[i] + 7, err, sizeof(err))) {
+			fprintf(stderr, "hilt: %s\n", err);
+			goto out;
+		}
 	}
 	if (ntargets == 0)
 		target_names[ntargets++] = farm->targets[0].name;

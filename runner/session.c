@@ -262,7 +262,8 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 	}
 }
 
-static void step_send(struct hilt_session *s)
+/* Sends the step's command at the prompt that ended at prompt_end. */
+static void step_send(struct hilt_session *s, uint64_t prompt_end)
 {
 	const struct hilt_case *c = current_case(s);
 	char err[256];
@@ -299,7 +300,10 @@ static void step_send(struct hilt_session *s)
 		off += (size_t)n;
 	}
 	free(full);
-	uint64_t now_off = hilt_matcher_offset(s->matcher);
+	/* The reply follows the prompt the command was typed at.  Live, the
+	 * shell prints nothing after its prompt until it reads a command;
+	 * in a recording, the reply is already there after that prompt. */
+	uint64_t now_off = prompt_end;
 
 	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
 	if (s->suite->echo) {
@@ -384,7 +388,7 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 	switch (s->phase) {
 	case STEP_WAIT_PROMPT:
 		if (m->id == WATCH_PROMPT)
-			step_send(s);
+			step_send(s, m->end);
 		break;
 	case STEP_WAIT_ECHO:
 		hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
@@ -511,12 +515,14 @@ static void consume(struct hilt_session *s, const char *buf, size_t n)
 	}
 }
 
-/* Reads what the console has; returns false at EOF or error. */
-static bool read_console(struct hilt_session *s)
+/* Reads what the console has, at most max_reads chunks (0: until it has
+ * no more), so that one fast console cannot starve the loop.  Returns
+ * false at EOF or error. */
+static bool read_console(struct hilt_session *s, unsigned max_reads)
 {
 	char buf[65536];
 
-	for (;;) {
+	for (unsigned reads = 0; !max_reads || reads < max_reads; reads++) {
 		ssize_t n = read(s->console_fd, buf, sizeof(buf));
 
 		if (n > 0) {
@@ -531,18 +537,28 @@ static bool read_console(struct hilt_session *s)
 			return true;
 		return false;
 	}
+	return true;
 }
+
+static void target_gone(struct hilt_session *s, enum hilt_target_state st,
+			const char *why);
 
 static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 {
 	struct hilt_session *s = arg;
+	char why[1024];
 
 	(void)revents;
-	if (!read_console(s) && s->state != SESSION_DONE) {
-		/* EOF: the target's supervision says why. */
-		hilt_loop_del_fd(loop, fd);
-		s->console_fd = -1;
-	}
+	if (read_console(s, 16) || s->state == SESSION_DONE)
+		return;
+	hilt_loop_del_fd(loop, fd);
+	s->console_fd = -1;
+	/* EOF: the target says whether that ends it (a recorded log) or
+	 * whether its supervision will tell (an emulator exiting). */
+	enum hilt_target_state st = s->ops->console_eof(s->target, why, sizeof(why));
+
+	if (st != HILT_TARGET_RUNNING)
+		target_gone(s, st, why);
 }
 
 static void target_gone(struct hilt_session *s, enum hilt_target_state st,
@@ -588,7 +604,7 @@ static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
 	}
 	/* Whatever the device printed before it went must be judged first. */
 	if (s->console_fd >= 0)
-		read_console(s);
+		read_console(s, 0);
 	if (s->state != SESSION_DONE)
 		target_gone(s, st, why);
 }

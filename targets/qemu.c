@@ -200,6 +200,16 @@ static ssize_t qemu_console_write(struct hilt_target *t, const void *buf,
 	return n < 0 ? -errno : n;
 }
 
+static enum hilt_target_state qemu_console_eof(struct hilt_target *t,
+					       char *why, size_t whylen)
+{
+	/* QEMU closed its end: the pidfd tells how it ended. */
+	(void)t;
+	(void)why;
+	(void)whylen;
+	return HILT_TARGET_RUNNING;
+}
+
 static size_t qemu_aux_fds(struct hilt_target *t, int *fds, size_t max)
 {
 	size_t n = 0;
@@ -347,6 +357,7 @@ const struct hilt_target_ops hilt_qemu_ops = {
 	.start = qemu_start,
 	.console_fd = qemu_console_fd,
 	.console_write = qemu_console_write,
+	.console_eof = qemu_console_eof,
 	.aux_fds = qemu_aux_fds,
 	.handle_aux = qemu_handle_aux,
 	.stop = qemu_stop,

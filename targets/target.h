@@ -35,6 +35,10 @@ struct hilt_target_ops {
 	/* Writes console input; returns bytes written or -errno. */
 	ssize_t (*console_write)(struct hilt_target *t, const void *buf,
 				 size_t len);
+	/* The console reached end of file: what that means for the target
+	 * (why says so when it is gone). */
+	enum hilt_target_state (*console_eof)(struct hilt_target *t, char *why,
+					      size_t whylen);
 	/* Fills up to max further fds to watch for POLLIN (supervision,
 	 * diagnostics); returns how many. */
 	size_t (*aux_fds)(struct hilt_target *t, int *fds, size_t max);
@@ -56,5 +60,6 @@ struct hilt_target_ops {
 const struct hilt_target_ops *hilt_target_ops_find(const char *kind);
 
 extern const struct hilt_target_ops hilt_qemu_ops;
+extern const struct hilt_target_ops hilt_replay_ops;
 
 #endif

@@ -1,0 +1,302 @@
+/* Replay target: the console is a recorded log (the raw log hilt writes
+ * for every session), as fast as it can be read or with the timing
+ * recorded beside it.  Suites can be developed offline against logs
+ * captured on the farm, and any run can be replayed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runner/farm.h"
+#include "target.h"
+
+struct hilt_target {
+	const struct hilt_target_config *cfg;
+	int log_fd;		/* the recording */
+	int console_fd;		/* what the session reads */
+	/* Realtime only: chunks go through a pipe at their recorded times. */
+	int pipe_w;
+	int timer_fd;
+	FILE *timing;
+	struct timespec due;	/* when the pending chunk is due */
+	char *pending;		/* bytes of the chunk not yet written */
+	size_t pending_len, pending_cap;
+	unsigned long long size;
+	char status[64];
+};
+
+static int replay_new(const struct hilt_target_config *cfg,
+		      struct hilt_target **out, char *err, size_t errlen)
+{
+	struct hilt_target *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->cfg = cfg;
+	t->log_fd = t->console_fd = t->pipe_w = t->timer_fd = -1;
+	*out = t;
+	return 0;
+}
+
+static void timespec_add(struct timespec *ts, double seconds)
+{
+	long long ns = ts->tv_nsec + (long long)(seconds * 1e9);
+
+	ts->tv_sec += ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+/* Reads the next "delay bytes" line of the timing file and that many
+ * bytes of the log.  Returns 1 when a chunk is pending, 0 at the end,
+ * -errno on error. */
+static int next_chunk(struct hilt_target *t)
+{
+	double delay;
+	size_t len;
+
+	if (fscanf(t->timing, "%lf %zu", &delay, &len) != 2)
+		return 0;
+	if (delay < 0 || delay > 86400 || len > 64 * 1024 * 1024)
+		return -EINVAL;
+	if (len > t->pending_cap) {
+		char *p = realloc(t->pending, len);
+
+		if (!p)
+			return -ENOMEM;
+		t->pending = p;
+		t->pending_cap = len;
+	}
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(t->log_fd, t->pending + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	t->pending_len = got;
+	timespec_add(&t->due, delay);
+	return got > 0;
+}
+
+static int arm(struct hilt_target *t)
+{
+	struct itimerspec its = { .it_value = t->due };
+
+	return timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
+{
+	const char *timing = t->cfg->replay.timing;
+	int fds[2];
+
+	t->timing = fopen(timing, "re");
+	if (!t->timing) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open the timing file %s: %s", timing, strerror(e));
+		return -e;
+	}
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		goto err_errno;
+	t->console_fd = fds[0];
+	t->pipe_w = fds[1];
+	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (t->timer_fd < 0)
+		goto err_errno;
+	clock_gettime(CLOCK_MONOTONIC, &t->due);
+	int rc = next_chunk(t);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: malformed timing file", timing);
+		return rc;
+	}
+	if (rc == 0) {
+		/* An empty recording: the console ends at once. */
+		close(t->pipe_w);
+		t->pipe_w = -1;
+		return 0;
+	}
+	return arm(t);
+
+err_errno:
+	rc = -errno;
+	snprintf(err, errlen, "replay set-up: %s", strerror(errno));
+	return rc;
+}
+
+static int replay_start(struct hilt_target *t, char *err, size_t errlen)
+{
+	const char *log = t->cfg->replay.log;
+	struct stat st;
+
+	t->log_fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (t->log_fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open the recorded log %s: %s", log, strerror(e));
+		return -e;
+	}
+	if (fstat(t->log_fd, &st) == 0)
+		t->size = (unsigned long long)st.st_size;
+	if (!t->cfg->replay.realtime) {
+		/* A regular file is always readable: the session reads it at
+		 * the speed it can match. */
+		t->console_fd = t->log_fd;
+		return 0;
+	}
+	return start_realtime(t, err, errlen);
+}
+
+static int replay_console_fd(struct hilt_target *t)
+{
+	return t->console_fd;
+}
+
+static ssize_t replay_console_write(struct hilt_target *t, const void *buf,
+				    size_t len)
+{
+	/* A recording does not listen; its replies are already in it. */
+	(void)t;
+	(void)buf;
+	return (ssize_t)len;
+}
+
+static enum hilt_target_state replay_console_eof(struct hilt_target *t,
+						 char *why, size_t whylen)
+{
+	snprintf(why, whylen, "the recorded log %s ended (%llu bytes)",
+		 t->cfg->replay.log, t->size);
+	snprintf(t->status, sizeof(t->status), "ended");
+	return HILT_TARGET_GONE_DEVICE;
+}
+
+static size_t replay_aux_fds(struct hilt_target *t, int *fds, size_t max)
+{
+	if (t->timer_fd < 0 || t->pipe_w < 0 || max < 1)
+		return 0;
+	fds[0] = t->timer_fd;
+	return 1;
+}
+
+/* Writes the chunks that are due; re-arms for the next one. */
+static enum hilt_target_state replay_handle_aux(struct hilt_target *t, int fd,
+						char *why, size_t whylen)
+{
+	uint64_t expirations;
+	struct timespec now;
+
+	(void)fd;
+	if (read(t->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return HILT_TARGET_RUNNING;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec < t->due.tv_sec ||
+		    (now.tv_sec == t->due.tv_sec && now.tv_nsec < t->due.tv_nsec))
+			break;
+		while (t->pending_len) {
+			ssize_t n = write(t->pipe_w, t->pending, t->pending_len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				/* The session has not read yet: try again in 1 ms. */
+				t->due = now;
+				timespec_add(&t->due, 0.001);
+				arm(t);
+				return HILT_TARGET_RUNNING;
+			}
+			if (n < 0) {
+				snprintf(why, whylen, "replay pipe: %s", strerror(errno));
+				return HILT_TARGET_GONE_INFRA;
+			}
+			memmove(t->pending, t->pending + n, t->pending_len - (size_t)n);
+			t->pending_len -= (size_t)n;
+		}
+		int rc = next_chunk(t);
+
+		if (rc < 0) {
+			snprintf(why, whylen, "%s: malformed timing file",
+				 t->cfg->replay.timing);
+			return HILT_TARGET_GONE_INFRA;
+		}
+		if (rc == 0) {
+			/* All written: closing the pipe is the end of the log. */
+			close(t->pipe_w);
+			t->pipe_w = -1;
+			return HILT_TARGET_RUNNING;
+		}
+	}
+	arm(t);
+	return HILT_TARGET_RUNNING;
+}
+
+static void replay_stop(struct hilt_target *t)
+{
+	if (t->console_fd >= 0 && t->console_fd != t->log_fd)
+		close(t->console_fd);
+	if (t->log_fd >= 0)
+		close(t->log_fd);
+	if (t->pipe_w >= 0)
+		close(t->pipe_w);
+	if (t->timer_fd >= 0)
+		close(t->timer_fd);
+	if (t->timing)
+		fclose(t->timing);
+	t->console_fd = t->log_fd = t->pipe_w = t->timer_fd = -1;
+	t->timing = NULL;
+}
+
+static void replay_describe(struct hilt_target *t, hilt_property_cb cb,
+			    void *arg)
+{
+	char size[32];
+
+	cb(arg, "replay.log", t->cfg->replay.log);
+	cb(arg, "replay.speed", t->cfg->replay.realtime ? "realtime" : "max");
+	snprintf(size, sizeof(size), "%llu", t->size);
+	cb(arg, "replay.bytes", size);
+}
+
+static const char *replay_diagnostics(struct hilt_target *t)
+{
+	(void)t;
+	return "";
+}
+
+static void replay_free(struct hilt_target *t)
+{
+	if (!t)
+		return;
+	replay_stop(t);
+	free(t->pending);
+	free(t);
+}
+
+const struct hilt_target_ops hilt_replay_ops = {
+	.kind = "replay",
+	.new_target = replay_new,
+	.start = replay_start,
+	.console_fd = replay_console_fd,
+	.console_write = replay_console_write,
+	.console_eof = replay_console_eof,
+	.aux_fds = replay_aux_fds,
+	.handle_aux = replay_handle_aux,
+	.stop = replay_stop,
+	.describe = replay_describe,
+	.diagnostics = replay_diagnostics,
+	.free_target = replay_free,
+};
