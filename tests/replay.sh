@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The replay target, and console input that is hostile to matchers and to
+# XML: NUL bytes, invalid UTF-8, a 10 MB line, a log cut mid-pattern.
+. "$(dirname "$0")/lib.sh"
+cd "$SRC"
+OUT=$WORK/out
+
+run_replay() { # WANT WHAT LOG SUITE [ARGS...]
+	local want=$1 what=$2 log=$3 suite=$4 rc
+	shift 4
+	"$HILT" run --target "replay:$log" --out "$OUT" "$@" "$suite" >"$WORK/stdout" 2>"$WORK/stderr"
+	rc=$?
+	cat "$WORK/stdout" "$WORK/stderr"
+	expect_exit "$want" "$rc" "$what"
+	validate "$OUT/junit.xml"
+}
+
+# A recorded boot passes as it did live, steps included (their replies
+# are in the recording).
+run_replay 0 "recorded boot" fixtures/logs/linux-boot-x86.log suites/linux-boot.xml
+[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 7 ] || fail "not 7 PASS lines"
+assert_grep 'name="replay.bytes" value="23084"' "$OUT/junit.xml"
+assert_grep 'name="capture.kernel_version" value="6.1.0-56-amd64"' "$OUT/junit.xml"
+
+# A recorded panic fails the same way.
+run_replay 1 "recorded panic" fixtures/logs/linux-panic-x86.log suites/linux-boot.xml
+assert_grep "failure pattern 'kernel-panic' matched at [0-9.]* s: \[    2.082150\] Kernel panic - not syncing: VFS" "$OUT/junit.xml"
+
+# A missing recording is an infrastructure error naming its path.
+run_replay 3 "missing log" "$WORK/no-such.log" suites/linux-boot.xml
+assert_grep "cannot open the recorded log $WORK/no-such.log: No such file or directory" "$OUT/junit.xml"
+assert_no_grep '<failure' "$OUT/junit.xml"
+
+# Realtime: the milestone times of the recording come back.  The panic log
+# was recorded with the banner at 3.5 s and the panic at 5.4 s.
+cat >"$WORK/farm.xml" <<XML
+<farm><target name="rt" kind="replay">
+  <log>$SRC/fixtures/logs/linux-panic-x86.log</log><speed>realtime</speed>
+</target></farm>
+XML
+"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout"
+expect_exit 1 $? "realtime replay"
+validate "$OUT/junit.xml"
+at=$(sed -n 's/.*name="milestone.kernel-banner.time" value="\([0-9.]*\)".*/\1/p' "$OUT/junit.xml")
+awk -v a="$at" 'BEGIN { exit !(a >= 3.4) }' || fail "realtime banner at $at s, recorded at 3.49 s"
+
+# Hostile bytes.  The suite looks for a milestone after all of them.
+cat >"$WORK/hostile.xml" <<'XML'
+<suite name="hostile" timeout="60">
+  <milestone name="after-nul" timeout="30">^after NUL (?'word'\w+)$</milestone>
+  <milestone name="after-long-line" timeout="30">^after the long line$</milestone>
+  <milestone name="cut" timeout="30">^the end of the log is mid-patt</milestone>
+</suite>
+XML
+python3 - "$WORK/hostile.log" <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x00\x00binary\x00junk\xff\xfe\xc3(\xed\xa0\x80 \x1b[31mred\x1b[0m\r\n")
+    f.write(b"after NUL ok\r\n")
+    f.write(b"x" * (10 * 1024 * 1024))
+    f.write(b"\nafter the long line\n")
+    f.write(b"the end of the log is mid-pat")
+PY
+run_replay 1 "hostile bytes" "$WORK/hostile.log" "$WORK/hostile.xml"
+grep -q '^PASS .*after-nul' "$WORK/stdout" || fail "milestone after NUL bytes missed"
+assert_grep 'name="capture.word" value="ok"' "$OUT/junit.xml"
+grep -q '^PASS .*after-long-line' "$WORK/stdout" || fail "milestone after a 10 MB line missed"
+grep -q "^FAIL .*cut: the recorded log .* ended" "$WORK/stdout" || fail "a log cut mid-pattern must fail the milestone"
+# The console tail is bounded and its bytes are XML-safe.
+[ "$(stat -c %s "$OUT/junit.xml")" -lt 400000 ] || fail "JUnit grew with the console"
+echo "replay: all checks passed"
