@@ -1,6 +1,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "matcher.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pcre2.h>
 #include <stdbool.h>
@@ -8,9 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_LITERAL 32
+
 struct hilt_pattern {
 	pcre2_code *code;
 	char *source;
+	/* Every match starts with this literal (empty: unknown), and the
+	 * bigram at literal[key] is the rarest of it: the prefilter looks for
+	 * that bigram, then checks the literal, then runs pcre2 anchored. */
+	unsigned char literal[MAX_LITERAL];
+	size_t literal_len, key;
 	uint32_t lookbehind;	/* bytes before a match start it may inspect */
 	uint32_t name_count, name_entry_size;
 	PCRE2_SPTR name_table;
@@ -21,8 +29,18 @@ struct watch {
 	int id;
 	uint64_t scan_from;	/* no match can start before this */
 	bool has_result;
+	bool partial;		/* prefiltered: a partial match at scan_from */
+	/* Prefiltered: the shared scan has looked for this watch's literal
+	 * up to here; behind it, the watch scans for itself once. */
+	uint64_t caught_to;
 	struct hilt_match result;
 	pcre2_match_data *md;
+};
+
+/* One entry per prefiltered watch in the bigram index. */
+struct bigram_entry {
+	uint16_t next;		/* 1-based index of the next entry, 0: none */
+	uint16_t watch;
 };
 
 struct hilt_matcher {
@@ -31,7 +49,139 @@ struct hilt_matcher {
 	uint64_t base;		/* absolute offset of buf[0] */
 	struct watch *watches;
 	size_t nwatches, capwatches;
+	bool prefilter;
+	bool index_stale;	/* the watches changed since the index was built */
+	uint64_t bigram_bits[65536 / 64];
+	uint16_t *bigram_head;	/* 65536 heads, 1-based entry indexes */
+	struct bigram_entry *entries;
+	size_t nentries;
+	uint64_t cand_pos;	/* the shared scan has looked at bigrams before */
 };
+
+/* True when re has a '|' outside any group or class: then no literal
+ * prefix is shared by all matches. */
+static bool top_level_alternation(const char *re)
+{
+	int depth = 0;
+
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\') {
+			if (!*++p)
+				break;
+		} else if (*p == '[') {
+			/* A class: skip to its closing ']' ("[]...]" and "[^]...]"
+			 * start with a literal ']'). */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			for (; *p && *p != ']'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		} else if (*p == '|' && depth == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The literal every match of re starts with, conservatively: after
+ * option settings that do not change how literals match ((?s), (?m)...)
+ * and zero-width ^, \b, \B, \A, the plain characters up to the first
+ * metacharacter.  A character a quantifier may remove is not taken. */
+static size_t literal_prefix(const char *re, unsigned char *lit)
+{
+	const char *p = re;
+	size_t n = 0;
+
+	if (top_level_alternation(re))
+		return 0;
+	while (p[0] == '(' && p[1] == '?') {
+		const char *q = p + 2;
+
+		while (*q && strchr("smnJU-", *q))
+			q++;
+		if (*q != ')' || q == p + 2)
+			return 0;
+		p = q + 1;
+	}
+	for (;;) {
+		if (*p == '^')
+			p++;
+		else if (p[0] == '\\' && p[1] && strchr("bBA", p[1]))
+			p += 2;
+		else
+			break;
+	}
+	while (*p && n < MAX_LITERAL) {
+		unsigned char ch;
+		size_t adv;
+
+		if (*p == '\\') {
+			unsigned char d = (unsigned char)p[1];
+
+			/* \d, \x41, \Q...: not a plain character. */
+			if (!d || (d < 128 && (isalnum(d) || d == '_')))
+				break;
+			ch = d;
+			adv = 2;
+		} else if (strchr("^$.|?*+()[]{}", *p)) {
+			break;
+		} else {
+			ch = (unsigned char)*p;
+			adv = 1;
+		}
+		char next = p[adv];
+
+		if (next == '?' || next == '*' || next == '{')
+			break;
+		lit[n++] = ch;
+		p += adv;
+		if (next == '+')
+			break;
+	}
+	return n;
+}
+
+/* How common a byte is in console text, roughly: the prefilter keys each
+ * literal on its least common bigram. */
+static int byte_commonness(unsigned char c)
+{
+	if (c == ' ')
+		return 10;
+	if (strchr("etaoinsrhld", c) && c)
+		return 8;
+	if (c >= '0' && c <= '9')
+		return 7;
+	if (c >= 'a' && c <= 'z')
+		return 6;
+	if (c && strchr(".:[]-_/,=()", c))
+		return 6;
+	if (c >= 'A' && c <= 'Z')
+		return 3;
+	return 2;
+}
+
+static void choose_key(struct hilt_pattern *p)
+{
+	int best = 1 << 30;
+
+	for (size_t k = 0; k + 1 < p->literal_len; k++) {
+		int score = byte_commonness(p->literal[k]) + byte_commonness(p->literal[k + 1]);
+
+		if (score < best) {
+			best = score;
+			p->key = k;
+		}
+	}
+}
 
 int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
 			 char *err, size_t errlen)
@@ -69,6 +219,11 @@ int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
 	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &p->name_count);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &p->name_entry_size);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &p->name_table);
+	p->literal_len = literal_prefix(re, p->literal);
+	if (p->literal_len >= 2)
+		choose_key(p);
+	else
+		p->literal_len = 0;	/* one byte is no filter */
 	*out = p;
 	return 0;
 }
@@ -130,8 +285,12 @@ int hilt_matcher_new(size_t window_cap, struct hilt_matcher **out)
 	if (window_cap < 64)
 		window_cap = 64;
 	m->cap = window_cap;
+	m->prefilter = true;
 	m->buf = malloc(window_cap);
-	if (!m->buf) {
+	m->bigram_head = calloc(65536, sizeof(*m->bigram_head));
+	if (!m->buf || !m->bigram_head) {
+		free(m->buf);
+		free(m->bigram_head);
 		free(m);
 		return -ENOMEM;
 	}
@@ -146,6 +305,8 @@ void hilt_matcher_free(struct hilt_matcher *m)
 	for (size_t i = 0; i < m->nwatches; i++)
 		pcre2_match_data_free(m->watches[i].md);
 	free(m->watches);
+	free(m->entries);
+	free(m->bigram_head);
 	free(m->buf);
 	free(m);
 }
@@ -171,8 +332,9 @@ int hilt_matcher_watch(struct hilt_matcher *m, const struct hilt_pattern *p,
 	if (from > m->base + m->len)
 		from = m->base + m->len;
 	m->watches[m->nwatches++] = (struct watch){
-		.pattern = p, .id = id, .scan_from = from, .md = md,
+		.pattern = p, .id = id, .scan_from = from, .caught_to = 0, .md = md,
 	};
+	m->index_stale = true;
 	return 0;
 }
 
@@ -185,6 +347,7 @@ void hilt_matcher_unwatch(struct hilt_matcher *m, int id)
 			memmove(&m->watches[i], &m->watches[i + 1],
 				(m->nwatches - i - 1) * sizeof(*m->watches));
 			m->nwatches--;
+			m->index_stale = true;
 		} else {
 			i++;
 		}
@@ -193,11 +356,26 @@ void hilt_matcher_unwatch(struct hilt_matcher *m, int id)
 
 /* Context kept before a watch's scan position so that ^, \b and
  * lookbehinds see the byte(s) before it. */
-static uint64_t watch_keep_from(const struct watch *w)
+static bool prefiltered(const struct hilt_matcher *m, const struct watch *w)
+{
+	return m->prefilter && w->pattern->literal_len;
+}
+
+static uint64_t watch_keep_from(const struct hilt_matcher *m,
+				const struct watch *w)
 {
 	uint64_t ctx = w->pattern->lookbehind + 1;
 	uint64_t from = w->has_result ? w->result.start : w->scan_from;
 
+	/* The shared scan may still find a literal that starts up to a
+	 * literal's length before where it stopped. */
+	if (prefiltered(m, w) && !w->has_result && !w->partial &&
+	    w->caught_to >= m->cand_pos) {
+		uint64_t c = m->cand_pos > MAX_LITERAL ? m->cand_pos - MAX_LITERAL : 0;
+
+		if (c < from)
+			from = c;
+	}
 	return from > ctx ? from - ctx : 0;
 }
 
@@ -209,7 +387,7 @@ static void make_room(struct hilt_matcher *m, size_t want)
 	uint64_t keep = end;
 
 	for (size_t i = 0; i < m->nwatches; i++) {
-		uint64_t k = watch_keep_from(&m->watches[i]);
+		uint64_t k = watch_keep_from(m, &m->watches[i]);
 
 		if (k < keep)
 			keep = k;
@@ -233,9 +411,13 @@ static void make_room(struct hilt_matcher *m, size_t want)
 	for (size_t i = 0; i < m->nwatches; i++) {
 		struct watch *w = &m->watches[i];
 
-		if (w->scan_from < m->base)
+		if (w->scan_from < m->base) {
 			w->scan_from = m->base;
+			w->partial = false;
+		}
 	}
+	if (m->cand_pos < m->base)
+		m->cand_pos = m->base;
 }
 
 size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len)
@@ -252,31 +434,9 @@ size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len)
 	return take;
 }
 
-static int scan_watch(struct hilt_matcher *m, struct watch *w)
+static void set_result(struct hilt_matcher *m, struct watch *w, int rc)
 {
-	uint64_t end = m->base + m->len;
-
-	if (w->has_result || w->scan_from >= end)
-		return 0;
-	uint32_t opts = PCRE2_PARTIAL_HARD;
-
-	if (m->base > 0)
-		opts |= PCRE2_NOTBOL;
-	int rc = pcre2_match(w->pattern->code, m->buf, m->len,
-			     (PCRE2_SIZE)(w->scan_from - m->base), opts, w->md,
-			     NULL);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
-
-	if (rc == PCRE2_ERROR_NOMATCH) {
-		w->scan_from = end;
-		return 0;
-	}
-	if (rc == PCRE2_ERROR_PARTIAL) {
-		w->scan_from = m->base + ov[0];
-		return 0;
-	}
-	if (rc < 0)
-		return -EIO;
 	uint32_t npairs = pcre2_get_ovector_count(w->md);
 
 	if (npairs > HILT_MATCH_MAX_GROUPS)
@@ -292,19 +452,205 @@ static int scan_watch(struct hilt_matcher *m, struct watch *w)
 		w->result.groups[g].end = set ? (int64_t)(m->base + ov[2 * g + 1]) : -1;
 	}
 	w->has_result = true;
+	w->partial = false;
+}
+
+/* Runs pcre2 from at (anchored there, or searching onwards).  Returns 1
+ * on a complete match, 0 on a partial one (w->scan_from set to its start),
+ * PCRE2_ERROR_NOMATCH, or -EIO. */
+static int run_pcre2(struct hilt_matcher *m, struct watch *w, uint64_t at,
+		     bool anchored)
+{
+	uint32_t opts = PCRE2_PARTIAL_HARD | (anchored ? PCRE2_ANCHORED : 0);
+
+	if (m->base > 0)
+		opts |= PCRE2_NOTBOL;
+	int rc = pcre2_match(w->pattern->code, m->buf, m->len,
+			     (PCRE2_SIZE)(at - m->base), opts, w->md, NULL);
+
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return rc;
+	if (rc == PCRE2_ERROR_PARTIAL) {
+		w->scan_from = m->base + pcre2_get_ovector_pointer(w->md)[0];
+		return 0;
+	}
+	if (rc < 0)
+		return -EIO;
+	set_result(m, w, rc);
+	return 1;
+}
+
+/* Searches the whole window from scan_from, as pcre2 alone would. */
+static int scan_watch(struct hilt_matcher *m, struct watch *w)
+{
+	uint64_t end = m->base + m->len;
+
+	if (w->has_result || w->scan_from >= end)
+		return 0;
+	int rc = run_pcre2(m, w, w->scan_from, false);
+
+	if (rc == PCRE2_ERROR_NOMATCH) {
+		w->scan_from = end;
+		return 0;
+	}
+	if (rc == 0)
+		w->partial = true;
+	return rc < 0 ? rc : 0;
+}
+
+static int rebuild_index(struct hilt_matcher *m)
+{
+	memset(m->bigram_bits, 0, sizeof(m->bigram_bits));
+	memset(m->bigram_head, 0, 65536 * sizeof(*m->bigram_head));
+	m->nentries = 0;
+	free(m->entries);
+	m->entries = calloc(m->nwatches ? m->nwatches : 1, sizeof(*m->entries));
+	if (!m->entries)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nwatches && i < 65535; i++) {
+		const struct hilt_pattern *p = m->watches[i].pattern;
+
+		if (!prefiltered(m, &m->watches[i]))
+			continue;
+		unsigned h = (unsigned)p->literal[p->key] << 8 | p->literal[p->key + 1];
+		struct bigram_entry *e = &m->entries[m->nentries];
+
+		e->watch = (uint16_t)i;
+		e->next = m->bigram_head[h];
+		m->bigram_head[h] = (uint16_t)++m->nentries;
+		m->bigram_bits[h >> 6] |= 1ull << (h & 63);
+	}
+	m->index_stale = false;
 	return 0;
+}
+
+/* A literal candidate of w at p (the literal fits in the window or runs
+ * past its end). */
+static int try_candidate(struct hilt_matcher *m, struct watch *w, uint64_t p)
+{
+	const struct hilt_pattern *pat = w->pattern;
+	uint64_t end = m->base + m->len;
+	size_t avail = end - p < pat->literal_len ? (size_t)(end - p) : pat->literal_len;
+
+	if (memcmp(m->buf + (p - m->base), pat->literal, avail) != 0)
+		return 0;
+	int rc = run_pcre2(m, w, p, true);
+
+	if (rc == 0)
+		w->partial = true;
+	else if (rc == PCRE2_ERROR_NOMATCH)
+		w->scan_from = p + 1;
+	return rc < 0 && rc != PCRE2_ERROR_NOMATCH ? rc : 0;
+}
+
+/* One pass over the new bytes for all prefiltered watches at once: look
+ * up each bigram in a bitmap; only hits go further. */
+static int shared_scan(struct hilt_matcher *m)
+{
+	uint64_t end = m->base + m->len;
+
+	if (end < 2 || m->cand_pos >= end - 1)
+		return 0;
+	const unsigned char *buf = m->buf;
+	size_t i = (size_t)(m->cand_pos - m->base), stop = m->len - 1;
+	const uint64_t *bits = m->bigram_bits;
+
+	for (; i < stop; i++) {
+		unsigned h = (unsigned)buf[i] << 8 | buf[i + 1];
+
+		if (!(bits[h >> 6] & (1ull << (h & 63))))
+			continue;
+		for (unsigned e = m->bigram_head[h]; e; e = m->entries[e - 1].next) {
+			struct watch *w = &m->watches[m->entries[e - 1].watch];
+			size_t key = w->pattern->key;
+			uint64_t p = m->base + i - key;
+
+			if (i < key || w->has_result || w->partial || p < w->scan_from ||
+			    w->caught_to < m->cand_pos)
+				continue;
+			int rc = try_candidate(m, w, p);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	uint64_t done = m->base + stop;
+
+	for (size_t k = 0; k < m->nwatches; k++) {
+		struct watch *w = &m->watches[k];
+
+		if (!prefiltered(m, w) || w->caught_to < m->cand_pos)
+			continue;
+		w->caught_to = done;
+		/* No literal found later can start before this. */
+		if (!w->has_result && !w->partial && done > MAX_LITERAL &&
+		    w->scan_from < done - MAX_LITERAL)
+			w->scan_from = done - MAX_LITERAL;
+	}
+	m->cand_pos = done;
+	return 0;
+}
+
+/* Brings a prefiltered watch up to the shared scan: re-checks a partial
+ * match, and searches by itself what the shared scan passed before the
+ * watch joined (or after its last match). */
+static int catch_up(struct hilt_matcher *m, struct watch *w)
+{
+	uint64_t end = m->base + m->len;
+
+	if (w->has_result)
+		return 0;
+	if (w->partial) {
+		/* pcre2 may report a partial match of no bytes at the very end:
+		 * there is nothing to decide until bytes come. */
+		if (w->scan_from >= end)
+			return 0;
+		int rc = run_pcre2(m, w, w->scan_from, true);
+
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc < 0 ? rc : 0;
+		/* That start failed: everything after it is unsearched. */
+		w->partial = false;
+		w->scan_from++;
+		w->caught_to = 0;
+	}
+	if (w->caught_to >= m->cand_pos)
+		return 0;
+	int rc = scan_watch(m, w);
+
+	w->caught_to = end > 0 ? end - 1 : 0;
+	if (w->caught_to < m->cand_pos)
+		w->caught_to = m->cand_pos;
+	return rc;
+}
+
+void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on)
+{
+	m->prefilter = on;
+	m->index_stale = true;
+	for (size_t i = 0; i < m->nwatches; i++)
+		m->watches[i].caught_to = 0;
 }
 
 int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
 {
 	struct watch *best = NULL;
+	int rc;
 
+	if (m->index_stale && (rc = rebuild_index(m)) < 0)
+		return rc;
 	for (size_t i = 0; i < m->nwatches; i++) {
 		struct watch *w = &m->watches[i];
-		int rc = scan_watch(m, w);
 
+		rc = prefiltered(m, w) ? catch_up(m, w) : scan_watch(m, w);
 		if (rc < 0)
 			return rc;
+	}
+	if (m->nentries && (rc = shared_scan(m)) < 0)
+		return rc;
+	for (size_t i = 0; i < m->nwatches; i++) {
+		struct watch *w = &m->watches[i];
+
 		if (!w->has_result)
 			continue;
 		if (!best || w->result.end < best->result.end ||
@@ -318,6 +664,8 @@ int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
 	best->has_result = false;
 	/* An empty match must not be found again at the same place. */
 	best->scan_from = match->end > match->start ? match->end : match->end + 1;
+	/* The shared scan went on without it: it searches the rest itself. */
+	best->caught_to = 0;
 	return 1;
 }
 

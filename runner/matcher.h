@@ -4,6 +4,7 @@
 #ifndef HILT_MATCHER_H
 #define HILT_MATCHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,10 @@ size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len);
  * Returns 1 with *match filled, 0 when none is complete yet, -errno on
  * error.  The pattern stays watched from the match end. */
 int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match);
+
+/* The literal prefilter (on by default) only changes speed, never a
+ * result; tests turn it off to compare. */
+void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on);
 
 /* Total bytes fed so far. */
 uint64_t hilt_matcher_offset(const struct hilt_matcher *m);

@@ -418,6 +418,120 @@ static int default_failure_patterns(void)
 	return 0;
 }
 
+/* Runs patterns over text in chunks; every match is recorded and its
+ * pattern watched again from the match end; pattern 0 is only watched
+ * after the first match of any other (as a session adds milestones). */
+static size_t run_set(struct hilt_pattern **pats, size_t npats, const char *text,
+		      size_t len, bool prefilter, uint64_t seed, struct event *ev,
+		      size_t maxev)
+{
+	struct hilt_matcher *m;
+	size_t n = 0, off = 0;
+	bool late_added = false;
+	uint64_t state = seed;
+
+	hilt_matcher_new(1024, &m);
+	hilt_matcher_set_prefilter(m, prefilter);
+	for (size_t i = 1; i < npats; i++)
+		hilt_matcher_watch(m, pats[i], (int)i, 0);
+	while (off < len && n < maxev) {
+		size_t want = seed ? random_chunk(&state) % 23 + 1 : len;
+
+		if (want > len - off)
+			want = len - off;
+		off += hilt_matcher_feed(m, text + off, want);
+		struct hilt_match mt;
+
+		while (n < maxev && hilt_matcher_next(m, &mt) == 1) {
+			ev[n].id = mt.id;
+			ev[n].start = mt.start;
+			ev[n].end = mt.end;
+			n++;
+			if (!late_added) {
+				late_added = true;
+				hilt_matcher_watch(m, pats[0], 0, mt.start);
+			}
+		}
+	}
+	hilt_matcher_free(m);
+	return n;
+}
+
+static int prefilter_changes_nothing(void)
+{
+	static const char *const patterns[] = {
+		"ab", "^ab", "\\bab", "(?s)ab.c", "ab+c", "abc?d", "a|b", "ab(c|d)x",
+		"ab\\d+", "abab", "aab", "x\\[y", "ba$", "^ \\[", "dab.*c", "cd\\b",
+		"(?m)^xa", "abcabd", "b\\]a", "ab[cd]{2}", "y\\ny", "ab(?=c)", "xx+",
+	};
+	const size_t np = sizeof(patterns) / sizeof(*patterns);
+	struct hilt_pattern *pats[sizeof(patterns) / sizeof(*patterns)];
+	static const char alphabet[] = "abcdxy\n [0]";
+	char text[3000];
+	struct event ref[512], got[512];
+
+	for (size_t i = 0; i < np; i++)
+		if (compile(patterns[i], &pats[i]))
+			return 1;
+	for (uint64_t round = 1; round <= 300; round++) {
+		uint64_t state = round * 0x2545f4914f6cdd1dull;
+		size_t len = 200 + (size_t)(random_chunk(&state) * 7 % 2500);
+		/* Six patterns at a time, one of them watched late. */
+		struct hilt_pattern *set[6];
+
+		for (size_t i = 0; i < len; i++)
+			text[i] = alphabet[random_chunk(&state) % (sizeof(alphabet) - 1)];
+		for (size_t i = 0; i < 6; i++)
+			set[i] = pats[random_chunk(&state) % np];
+		size_t nwhole = run_set(set, 6, text, len, false, 0, ref, 512);
+
+		for (uint64_t seed = 0; seed < 4; seed++) {
+			uint64_t chunking = seed ? seed * 77 + round : 0;
+			struct event plain[512];
+			size_t nplain = seed ? run_set(set, 6, text, len, false, chunking, plain, 512)
+					     : nwhole;
+			size_t n = run_set(set, 6, text, len, true, chunking, got, 512);
+			bool same = n == nplain;
+
+			if (!seed)
+				memcpy(plain, ref, sizeof(plain));
+			/* Same chunking: the prefilter must change nothing at all. */
+			for (size_t i = 0; same && i < n; i++)
+				same = got[i].id == plain[i].id && got[i].start == plain[i].start &&
+				       got[i].end == plain[i].end;
+			CHECK(same, "round %llu seed %llu: %zu events with the prefilter, %zu without",
+			      (unsigned long long)round, (unsigned long long)seed, n, nplain);
+			/* Any chunking: each pattern matches at the same offsets as
+			 * in one piece (reports of different patterns that end at
+			 * once may interleave differently). */
+			for (int id = 0; id < 6; id++) {
+				size_t a = 0, b = 0;
+
+				for (;;) {
+					while (a < n && got[a].id != id)
+						a++;
+					while (b < nwhole && ref[b].id != id)
+						b++;
+					if (a == n || b == nwhole) {
+						CHECK(a == n && b == nwhole, "round %llu seed %llu: pattern %d: match counts differ",
+						      (unsigned long long)round, (unsigned long long)seed, id);
+						break;
+					}
+					CHECK(got[a].start == ref[b].start && got[a].end == ref[b].end,
+					      "round %llu seed %llu: pattern %d at %llu, in one piece at %llu",
+					      (unsigned long long)round, (unsigned long long)seed, id,
+					      (unsigned long long)got[a].start, (unsigned long long)ref[b].start);
+					a++;
+					b++;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < np; i++)
+		hilt_pattern_free(pats[i]);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -431,6 +545,7 @@ int main(void)
 		{ "64 MiB line: bounded memory", long_line_bounded },
 		{ "quoted values match literally", quote_is_literal },
 		{ "default Linux failure patterns", default_failure_patterns },
+		{ "the literal prefilter changes no result", prefilter_changes_nothing },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));
