@@ -13,6 +13,9 @@
 
 struct hilt_pattern {
 	pcre2_code *code;
+	/* The same pattern compiled anchored, for the prefilter's candidates:
+	 * JIT does not take PCRE2_ANCHORED at match time. */
+	pcre2_code *anchored_code;
 	char *source;
 	/* Every match starts with this literal (empty: unknown), and the
 	 * bigram at literal[key] is the rarest of it: the prefilter looks for
@@ -30,6 +33,7 @@ struct watch {
 	uint64_t scan_from;	/* no match can start before this */
 	bool has_result;
 	bool partial;		/* prefiltered: a partial match at scan_from */
+	size_t key;		/* offset of the literal's bigram the index uses */
 	/* Prefiltered: the shared scan has looked for this watch's literal
 	 * up to here; behind it, the watch scans for itself once. */
 	uint64_t caught_to;
@@ -52,11 +56,24 @@ struct hilt_matcher {
 	bool prefilter;
 	bool index_stale;	/* the watches changed since the index was built */
 	uint64_t bigram_bits[65536 / 64];
+	/* The same set as nibble tables, for a vector pre-check: byte b may
+	 * start a key bigram when first_lo[b & 15] & first_hi[b >> 4] != 0,
+	 * and may end one likewise with the second_ tables. */
+	unsigned char first_lo[16], first_hi[16], second_lo[16], second_hi[16];
 	uint16_t *bigram_head;	/* 65536 heads, 1-based entry indexes */
 	struct bigram_entry *entries;
 	size_t nentries;
 	uint64_t cand_pos;	/* the shared scan has looked at bigrams before */
+	/* Bigram counts of the first LEARN_BYTES of output: then each literal
+	 * is keyed on the bigram that is rarest on this very console. */
+	uint32_t *freq;
+	uint32_t *freq_final;	/* the counts, once learned */
+	uint64_t learned;
 };
+
+#define LEARN_BYTES (1024 * 1024)
+
+static void choose_watch_key(struct hilt_matcher *m, struct watch *w);
 
 /* True when re has a '|' outside any group or class: then no literal
  * prefix is shared by all matches. */
@@ -220,7 +237,19 @@ int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
 	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &p->name_entry_size);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &p->name_table);
 	p->literal_len = literal_prefix(re, p->literal);
-	if (p->literal_len >= 2)
+	if (p->literal_len >= 2) {
+		cctx = pcre2_compile_context_create(NULL);
+		if (cctx) {
+			pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
+			p->anchored_code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+							 PCRE2_MULTILINE | PCRE2_ANCHORED,
+							 &errcode, &erroff, cctx);
+			pcre2_compile_context_free(cctx);
+		}
+		if (p->anchored_code)
+			pcre2_jit_compile(p->anchored_code, PCRE2_JIT_PARTIAL_HARD);
+	}
+	if (p->anchored_code)
 		choose_key(p);
 	else
 		p->literal_len = 0;	/* one byte is no filter */
@@ -233,6 +262,7 @@ void hilt_pattern_free(struct hilt_pattern *p)
 	if (!p)
 		return;
 	pcre2_code_free(p->code);
+	pcre2_code_free(p->anchored_code);
 	free(p->source);
 	free(p);
 }
@@ -288,7 +318,9 @@ int hilt_matcher_new(size_t window_cap, struct hilt_matcher **out)
 	m->prefilter = true;
 	m->buf = malloc(window_cap);
 	m->bigram_head = calloc(65536, sizeof(*m->bigram_head));
-	if (!m->buf || !m->bigram_head) {
+	m->freq = calloc(65536, sizeof(*m->freq));
+	if (!m->buf || !m->bigram_head || !m->freq) {
+		free(m->freq);
 		free(m->buf);
 		free(m->bigram_head);
 		free(m);
@@ -307,6 +339,8 @@ void hilt_matcher_free(struct hilt_matcher *m)
 	free(m->watches);
 	free(m->entries);
 	free(m->bigram_head);
+	free(m->freq);
+	free(m->freq_final);
 	free(m->buf);
 	free(m);
 }
@@ -333,7 +367,9 @@ int hilt_matcher_watch(struct hilt_matcher *m, const struct hilt_pattern *p,
 		from = m->base + m->len;
 	m->watches[m->nwatches++] = (struct watch){
 		.pattern = p, .id = id, .scan_from = from, .caught_to = 0, .md = md,
+		.key = p->key,
 	};
+	choose_watch_key(m, &m->watches[m->nwatches - 1]);
 	m->index_stale = true;
 	return 0;
 }
@@ -461,11 +497,12 @@ static void set_result(struct hilt_matcher *m, struct watch *w, int rc)
 static int run_pcre2(struct hilt_matcher *m, struct watch *w, uint64_t at,
 		     bool anchored)
 {
-	uint32_t opts = PCRE2_PARTIAL_HARD | (anchored ? PCRE2_ANCHORED : 0);
+	uint32_t opts = PCRE2_PARTIAL_HARD;
 
 	if (m->base > 0)
 		opts |= PCRE2_NOTBOL;
-	int rc = pcre2_match(w->pattern->code, m->buf, m->len,
+	int rc = pcre2_match(anchored ? w->pattern->anchored_code : w->pattern->code,
+			     m->buf, m->len,
 			     (PCRE2_SIZE)(at - m->base), opts, w->md, NULL);
 
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -501,6 +538,10 @@ static int scan_watch(struct hilt_matcher *m, struct watch *w)
 static int rebuild_index(struct hilt_matcher *m)
 {
 	memset(m->bigram_bits, 0, sizeof(m->bigram_bits));
+	memset(m->first_lo, 0, sizeof(m->first_lo));
+	memset(m->second_lo, 0, sizeof(m->second_lo));
+	for (unsigned n = 0; n < 16; n++)
+		m->first_hi[n] = m->second_hi[n] = (unsigned char)(1u << (n & 7));
 	memset(m->bigram_head, 0, 65536 * sizeof(*m->bigram_head));
 	m->nentries = 0;
 	free(m->entries);
@@ -509,16 +550,20 @@ static int rebuild_index(struct hilt_matcher *m)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nwatches && i < 65535; i++) {
 		const struct hilt_pattern *p = m->watches[i].pattern;
+		size_t key = m->watches[i].key;
 
 		if (!prefiltered(m, &m->watches[i]))
 			continue;
-		unsigned h = (unsigned)p->literal[p->key] << 8 | p->literal[p->key + 1];
+		unsigned h = (unsigned)p->literal[key] << 8 | p->literal[key + 1];
 		struct bigram_entry *e = &m->entries[m->nentries];
 
 		e->watch = (uint16_t)i;
 		e->next = m->bigram_head[h];
 		m->bigram_head[h] = (uint16_t)++m->nentries;
 		m->bigram_bits[h >> 6] |= 1ull << (h & 63);
+		/* Bucket by high nibble: exact for ASCII, a superset above. */
+		m->first_lo[h >> 8 & 15] |= (unsigned char)(1u << (h >> 12 & 7));
+		m->second_lo[h & 15] |= (unsigned char)(1u << (h >> 4 & 7));
 	}
 	m->index_stale = false;
 	return 0;
@@ -543,6 +588,133 @@ static int try_candidate(struct hilt_matcher *m, struct watch *w, uint64_t p)
 	return rc < 0 && rc != PCRE2_ERROR_NOMATCH ? rc : 0;
 }
 
+/* The first i in [i, stop) whose bigram buf[i], buf[i + 1] is in bits,
+ * or stop.  The hot loop of the matcher: no calls, nothing aliased. */
+static size_t next_bigram_hit(const unsigned char *restrict buf, size_t i,
+			      size_t stop, const uint64_t *restrict bits)
+{
+	while (i + 4 <= stop) {
+		unsigned b0 = buf[i], b1 = buf[i + 1], b2 = buf[i + 2];
+		unsigned b3 = buf[i + 3], b4 = buf[i + 4];
+		unsigned h0 = b0 << 8 | b1, h1 = b1 << 8 | b2;
+		unsigned h2 = b2 << 8 | b3, h3 = b3 << 8 | b4;
+		uint64_t any = (bits[h0 >> 6] >> (h0 & 63)) | (bits[h1 >> 6] >> (h1 & 63)) |
+			       (bits[h2 >> 6] >> (h2 & 63)) | (bits[h3 >> 6] >> (h3 & 63));
+
+		if (any & 1)
+			break;
+		i += 4;
+	}
+	for (; i < stop; i++) {
+		unsigned h = (unsigned)buf[i] << 8 | buf[i + 1];
+
+		if (bits[h >> 6] >> (h & 63) & 1)
+			return i;
+	}
+	return stop;
+}
+
+/* Keys a watch's literal on its bigram seen least often so far (the
+ * static guess breaks ties). */
+static void choose_watch_key(struct hilt_matcher *m, struct watch *w)
+{
+	const struct hilt_pattern *p = w->pattern;
+	uint64_t best = UINT64_MAX;
+
+	if (!m->freq_final)
+		return;
+	for (size_t k = 0; k + 1 < p->literal_len; k++) {
+		unsigned h = (unsigned)p->literal[k] << 8 | p->literal[k + 1];
+		uint64_t score = (uint64_t)m->freq_final[h] << 8 |
+				 (uint64_t)(byte_commonness(p->literal[k]) +
+					    byte_commonness(p->literal[k + 1]));
+
+		if (score < best) {
+			best = score;
+			w->key = k;
+		}
+	}
+}
+
+/* Counts the bigrams of new output until LEARN_BYTES, then re-keys every
+ * watch.  Re-keying moves where the shared scan finds each literal, so
+ * every watch searches what it may have missed by itself once. */
+static void learn(struct hilt_matcher *m)
+{
+	uint64_t end = m->base + m->len;
+
+	if (!m->freq || m->learned >= end || m->len < 2)
+		return;
+	size_t i = m->learned > m->base ? (size_t)(m->learned - m->base) : 0;
+
+	for (; i + 1 < m->len; i++)
+		m->freq[(unsigned)m->buf[i] << 8 | m->buf[i + 1]]++;
+	m->learned = end - 1;
+	if (m->learned < LEARN_BYTES)
+		return;
+	m->freq_final = m->freq;
+	m->freq = NULL;
+	for (size_t k = 0; k < m->nwatches; k++) {
+		choose_watch_key(m, &m->watches[k]);
+		m->watches[k].caught_to = 0;
+	}
+	m->index_stale = true;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* Like next_bigram_hit, 32 bytes at a time: nibble lookups (pshufb) keep
+ * only positions whose first and second bytes can be part of a key
+ * bigram; the bitmap decides for those. */
+__attribute__((target("avx2")))
+static size_t next_bigram_hit_avx2(const struct hilt_matcher *m,
+				   const unsigned char *restrict buf, size_t i,
+				   size_t stop)
+{
+	const __m256i f_lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m->first_lo));
+	const __m256i f_hi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m->first_hi));
+	const __m256i s_lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m->second_lo));
+	const __m256i s_hi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m->second_hi));
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	const __m256i zero = _mm256_setzero_si256();
+	const uint64_t *bits = m->bigram_bits;
+
+	for (; i + 32 <= stop; i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(buf + i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(buf + i + 1));
+		__m256i fa = _mm256_and_si256(
+			_mm256_shuffle_epi8(f_lo, _mm256_and_si256(a, nib)),
+			_mm256_shuffle_epi8(f_hi, _mm256_and_si256(_mm256_srli_epi16(a, 4), nib)));
+		__m256i sb = _mm256_and_si256(
+			_mm256_shuffle_epi8(s_lo, _mm256_and_si256(b, nib)),
+			_mm256_shuffle_epi8(s_hi, _mm256_and_si256(_mm256_srli_epi16(b, 4), nib)));
+		__m256i both = _mm256_and_si256(_mm256_cmpgt_epi8(_mm256_min_epu8(fa, _mm256_set1_epi8(1)), zero),
+						_mm256_cmpgt_epi8(_mm256_min_epu8(sb, _mm256_set1_epi8(1)), zero));
+		uint32_t mask = (uint32_t)_mm256_movemask_epi8(both);
+
+		while (mask) {
+			size_t j = i + (size_t)__builtin_ctz(mask);
+			unsigned h = (unsigned)buf[j] << 8 | buf[j + 1];
+
+			if (bits[h >> 6] >> (h & 63) & 1)
+				return j;
+			mask &= mask - 1;
+		}
+	}
+	return i;
+}
+
+static bool have_avx2(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return cached;
+}
+#endif
+
 /* One pass over the new bytes for all prefiltered watches at once: look
  * up each bigram in a bitmap; only hits go further. */
 static int shared_scan(struct hilt_matcher *m)
@@ -553,16 +725,20 @@ static int shared_scan(struct hilt_matcher *m)
 		return 0;
 	const unsigned char *buf = m->buf;
 	size_t i = (size_t)(m->cand_pos - m->base), stop = m->len - 1;
-	const uint64_t *bits = m->bigram_bits;
 
-	for (; i < stop; i++) {
+	for (;; i++) {
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (have_avx2())
+			i = next_bigram_hit_avx2(m, buf, i, stop);
+#endif
+		i = next_bigram_hit(buf, i, stop, m->bigram_bits);
+		if (i >= stop)
+			break;
 		unsigned h = (unsigned)buf[i] << 8 | buf[i + 1];
 
-		if (!(bits[h >> 6] & (1ull << (h & 63))))
-			continue;
 		for (unsigned e = m->bigram_head[h]; e; e = m->entries[e - 1].next) {
 			struct watch *w = &m->watches[m->entries[e - 1].watch];
-			size_t key = w->pattern->key;
+			size_t key = w->key;
 			uint64_t p = m->base + i - key;
 
 			if (i < key || w->has_result || w->partial || p < w->scan_from ||
@@ -637,6 +813,7 @@ int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
 	struct watch *best = NULL;
 	int rc;
 
+	learn(m);
 	if (m->index_stale && (rc = rebuild_index(m)) < 0)
 		return rc;
 	for (size_t i = 0; i < m->nwatches; i++) {
