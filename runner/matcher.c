@@ -69,6 +69,7 @@ struct hilt_matcher {
 	uint32_t *freq;
 	uint32_t *freq_final;	/* the counts, once learned */
 	uint64_t learned;
+	uint64_t learn_bytes;
 };
 
 #define LEARN_BYTES (1024 * 1024)
@@ -316,6 +317,7 @@ int hilt_matcher_new(size_t window_cap, struct hilt_matcher **out)
 		window_cap = 64;
 	m->cap = window_cap;
 	m->prefilter = true;
+	m->learn_bytes = LEARN_BYTES;
 	m->buf = malloc(window_cap);
 	m->bigram_head = calloc(65536, sizeof(*m->bigram_head));
 	m->freq = calloc(65536, sizeof(*m->freq));
@@ -650,7 +652,7 @@ static void learn(struct hilt_matcher *m)
 	for (; i + 1 < m->len; i++)
 		m->freq[(unsigned)m->buf[i] << 8 | m->buf[i + 1]]++;
 	m->learned = end - 1;
-	if (m->learned < LEARN_BYTES)
+	if (m->learned < m->learn_bytes)
 		return;
 	m->freq_final = m->freq;
 	m->freq = NULL;
@@ -798,6 +800,11 @@ static int catch_up(struct hilt_matcher *m, struct watch *w)
 	if (w->caught_to < m->cand_pos)
 		w->caught_to = m->cand_pos;
 	return rc;
+}
+
+void hilt_matcher_set_learning(struct hilt_matcher *m, size_t bytes)
+{
+	m->learn_bytes = bytes;
 }
 
 void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on)

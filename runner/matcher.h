@@ -63,6 +63,10 @@ int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match);
  * result; tests turn it off to compare. */
 void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on);
 
+/* How much output the prefilter studies before it re-keys its literals
+ * (default 1 MiB); tests make it small to exercise the re-keying. */
+void hilt_matcher_set_learning(struct hilt_matcher *m, size_t bytes);
+
 /* Total bytes fed so far. */
 uint64_t hilt_matcher_offset(const struct hilt_matcher *m);
 

@@ -432,6 +432,8 @@ static size_t run_set(struct hilt_pattern **pats, size_t npats, const char *text
 
 	hilt_matcher_new(1024, &m);
 	hilt_matcher_set_prefilter(m, prefilter);
+	/* Re-key the literals somewhere in the middle of the text. */
+	hilt_matcher_set_learning(m, 64 + seed % 1500);
 	for (size_t i = 1; i < npats; i++)
 		hilt_matcher_watch(m, pats[i], (int)i, 0);
 	while (off < len && n < maxev) {
