@@ -56,9 +56,9 @@ struct hilt_matcher {
 	bool prefilter;
 	bool index_stale;	/* the watches changed since the index was built */
 	uint64_t bigram_bits[65536 / 64];
-	/* The same set as nibble tables, for a vector pre-check: byte b may
-	 * start a key bigram when first_lo[b & 15] & first_hi[b >> 4] != 0,
-	 * and may end one likewise with the second_ tables. */
+	/* The same set as nibble tables, for a vector pre-check: bytes a, b
+	 * may form a key bigram when first_lo[a & 15] & first_hi[a >> 4] &
+	 * second_lo[b & 15] & second_hi[b >> 4] != 0 (one bit per bucket). */
 	unsigned char first_lo[16], first_hi[16], second_lo[16], second_hi[16];
 	uint16_t *bigram_head;	/* 65536 heads, 1-based entry indexes */
 	struct bigram_entry *entries;
@@ -537,13 +537,18 @@ static int scan_watch(struct hilt_matcher *m, struct watch *w)
 	return rc < 0 ? rc : 0;
 }
 
+static unsigned bigram_bucket(unsigned h)
+{
+	return ((h >> 12) & 3) << 1 | ((h >> 5) & 1);
+}
+
 static int rebuild_index(struct hilt_matcher *m)
 {
 	memset(m->bigram_bits, 0, sizeof(m->bigram_bits));
 	memset(m->first_lo, 0, sizeof(m->first_lo));
+	memset(m->first_hi, 0, sizeof(m->first_hi));
 	memset(m->second_lo, 0, sizeof(m->second_lo));
-	for (unsigned n = 0; n < 16; n++)
-		m->first_hi[n] = m->second_hi[n] = (unsigned char)(1u << (n & 7));
+	memset(m->second_hi, 0, sizeof(m->second_hi));
 	memset(m->bigram_head, 0, 65536 * sizeof(*m->bigram_head));
 	m->nentries = 0;
 	free(m->entries);
@@ -563,9 +568,16 @@ static int rebuild_index(struct hilt_matcher *m)
 		e->next = m->bigram_head[h];
 		m->bigram_head[h] = (uint16_t)++m->nentries;
 		m->bigram_bits[h >> 6] |= 1ull << (h & 63);
-		/* Bucket by high nibble: exact for ASCII, a superset above. */
-		m->first_lo[h >> 8 & 15] |= (unsigned char)(1u << (h >> 12 & 7));
-		m->second_lo[h & 15] |= (unsigned char)(1u << (h >> 4 & 7));
+		/* Teddy-style buckets: a position passes the vector check only
+		 * when both of its bytes fit one bucket's nibbles.  Bigrams
+		 * whose bytes have alike high nibbles share a bucket, which
+		 * keeps false hits few. */
+		unsigned bucket = bigram_bucket(h);
+
+		m->first_lo[h >> 8 & 15] |= (unsigned char)(1u << bucket);
+		m->first_hi[h >> 12] |= (unsigned char)(1u << bucket);
+		m->second_lo[h & 15] |= (unsigned char)(1u << bucket);
+		m->second_hi[h >> 4 & 15] |= (unsigned char)(1u << bucket);
 	}
 	m->index_stale = false;
 	return 0;
@@ -691,9 +703,8 @@ static size_t next_bigram_hit_avx2(const struct hilt_matcher *m,
 		__m256i sb = _mm256_and_si256(
 			_mm256_shuffle_epi8(s_lo, _mm256_and_si256(b, nib)),
 			_mm256_shuffle_epi8(s_hi, _mm256_and_si256(_mm256_srli_epi16(b, 4), nib)));
-		__m256i both = _mm256_and_si256(_mm256_cmpgt_epi8(_mm256_min_epu8(fa, _mm256_set1_epi8(1)), zero),
-						_mm256_cmpgt_epi8(_mm256_min_epu8(sb, _mm256_set1_epi8(1)), zero));
-		uint32_t mask = (uint32_t)_mm256_movemask_epi8(both);
+		__m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(fa, sb), zero);
+		uint32_t mask = ~(uint32_t)_mm256_movemask_epi8(none);
 
 		while (mask) {
 			size_t j = i + (size_t)__builtin_ctz(mask);
