@@ -4,7 +4,7 @@
 set -eu
 
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
-qemu-system-x86 cpio gzip procps"
+qemu-system-x86 cpio gzip procps python3 python3-pexpect time"
 
 missing=""
 for p in $packages; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a kernel-style console log of about SIZE_MB megabytes, with the
 benchmark suite's milestones only at its very end.  Deterministic (seeded).
-usage: gen-log.py SIZE_MB OUT.log"""
+usage: gen-log.py SIZE_MB OUT.log [--body-only]
+--body-only leaves the milestones out (for streams made of many copies)."""
 import random
 import sys
 
@@ -35,7 +36,17 @@ MILESTONES = [
 ]
 
 
+def tail(t=0.0):
+    """The milestones, in order; the last one without a line end, like a
+    login prompt."""
+    lines = ["[%5d.%06d] %s\r\n" % (int(t), 0, m) for m in MILESTONES[:-1]]
+    return "".join(lines) + MILESTONES[-1]
+
+
 def main():
+    if sys.argv[1] == "--tail":
+        sys.stdout.write(tail())
+        return
     size = int(float(sys.argv[1]) * 1024 * 1024)
     rng = random.Random(42)
     written = 0
@@ -49,9 +60,9 @@ def main():
             line = "[%5d.%06d] %s\r\n" % (int(t), int(t * 1e6) % 1000000, msg)
             f.write(line)
             written += len(line)
-        for m in MILESTONES[:-1]:
-            f.write("[%5d.%06d] %s\r\n" % (int(t), 0, m))
-        f.write(MILESTONES[-1])
+        if "--body-only" in sys.argv:
+            return
+        f.write(tail(t))
 
 
 if __name__ == "__main__":

@@ -154,7 +154,9 @@ static int replay_start(struct hilt_target *t, char *err, size_t errlen)
 		t->size = (unsigned long long)st.st_size;
 	if (!t->cfg->replay.realtime) {
 		/* A regular file is always readable: the session reads it at
-		 * the speed it can match. */
+		 * the speed it can match.  A FIFO (a live stream) must not
+		 * block the loop between writes. */
+		fcntl(t->log_fd, F_SETFL, fcntl(t->log_fd, F_GETFL) | O_NONBLOCK);
 		t->console_fd = t->log_fd;
 		return 0;
 	}
