@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../targets/target.h"
+#include "ansi.h"
 #include "matcher.h"
 #include "tail.h"
 
@@ -52,6 +53,7 @@ struct hilt_session {
 	enum session_state state;
 
 	struct hilt_matcher *matcher;
+	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
 	FILE *log, *timing;
 	int console_fd;
@@ -501,9 +503,14 @@ static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
 	s->last_log_ns = now;
 }
 
-static void consume(struct hilt_session *s, const char *buf, size_t n)
+/* The raw bytes go to the log; the tail and the matcher see what the
+ * suite matches on (without escape sequences when it says so), so that
+ * match offsets and the lines reported agree. */
+static void consume(struct hilt_session *s, char *buf, size_t n)
 {
 	log_chunk(s, buf, n);
+	if (s->suite->strip_ansi)
+		n = hilt_ansi_strip(&s->ansi, buf, n, buf);
 	hilt_tail_append(s->tail, buf, n);
 	/* Once ended, output is still logged but no longer judged. */
 	while (n && s->state == SESSION_RUNNING) {

@@ -507,7 +507,7 @@ static int add_default_failures(struct hilt_suite *s)
 int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		    size_t errlen)
 {
-	static const char *const attrs[] = { "name", "timeout", NULL };
+	static const char *const attrs[] = { "name", "timeout", "strip-ansi", NULL };
 	struct loader ld = { .path = path, .err = err, .errlen = errlen };
 	struct hilt_suite *s;
 	xmlDoc *doc;
@@ -540,6 +540,8 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		rc = -EINVAL;
 	if (rc == 0)
 		rc = hilt_xml_seconds(path, root, "timeout", &s->timeout_s, err, errlen);
+	if (rc == 0)
+		rc = hilt_xml_bool(path, root, "strip-ansi", &s->strip_ansi, err, errlen);
 	if (rc == 0)
 		rc = hilt_xml_check_element_only(path, root, err, errlen);
 	if (rc == 0)

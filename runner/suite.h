@@ -35,6 +35,7 @@ struct hilt_suite {
 	double timeout_s;	/* cap for the whole session */
 	struct hilt_pattern *prompt;	/* NULL: steps need none */
 	bool echo;		/* the device echoes what is sent */
+	bool strip_ansi;	/* match on the text without escape sequences */
 	const char *line_end;	/* sent after each command */
 	struct hilt_failure_pattern *failures;
 	size_t nfailures;

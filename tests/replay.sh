@@ -68,4 +68,18 @@ grep -q '^PASS .*after-long-line' "$WORK/stdout" || fail "milestone after a 10 M
 grep -q "^FAIL .*cut: the recorded log .* ended" "$WORK/stdout" || fail "a log cut mid-pattern must fail the milestone"
 # The console tail is bounded and its bytes are XML-safe.
 [ "$(stat -c %s "$OUT/junit.xml")" -lt 400000 ] || fail "JUnit grew with the console"
+# Escape sequences: a coloured prompt matches only when the suite strips
+# them, and the raw log keeps them.
+printf 'boot\r\n\033[1;32mroot@dev\033[0m:~# \033]0;dev\007' >"$WORK/ansi.log"
+for strip in true false; do
+	cat >"$WORK/ansi.xml" <<XML
+<suite name="ansi" strip-ansi="$strip">
+  <milestone name="prompt" timeout="10">^root@dev:~# </milestone>
+</suite>
+XML
+	want=0
+	[ $strip = true ] || want=1
+	run_replay $want "coloured prompt, strip-ansi=$strip" "$WORK/ansi.log" "$WORK/ansi.xml"
+done
+cmp -s "$WORK/ansi.log" "$(ls "$OUT"/ansi@*.console.log)" || fail "the raw log lost its escape sequences"
 echo "replay: all checks passed"

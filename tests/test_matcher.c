@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "runner/ansi.h"
 #include "runner/matcher.h"
 #include "runner/suite.h"
 
@@ -534,6 +535,36 @@ static int prefilter_changes_nothing(void)
 	return 0;
 }
 
+static int ansi_stripped_anywhere(void)
+{
+	/* A coloured prompt, a window title (OSC ... BEL), a DCS string ended
+	 * by ST, a cursor query and a charset switch, then plain text. */
+	static const char in[] =
+		"\x1b[1;32mroot@dev\x1b[0m:~# \x1b]0;dev: ~\x07ls\r\n"
+		"\x1bP1$r0m\x1b\\ok \x1b[6n\x1b(Bdone\x1b[?25h\n";
+	static const char want[] = "root@dev:~# ls\r\nok done\n";
+	const size_t n = sizeof(in) - 1;
+
+	/* Every split into two chunks, and byte by byte. */
+	for (size_t cut = 0; cut <= n; cut++) {
+		struct hilt_ansi st = { 0 };
+		char out[sizeof(in)];
+		size_t o = hilt_ansi_strip(&st, in, cut, out);
+
+		o += hilt_ansi_strip(&st, in + cut, n - cut, out + o);
+		CHECK(o == sizeof(want) - 1 && memcmp(out, want, o) == 0,
+		      "cut at %zu: got [%.*s]", cut, (int)o, out);
+	}
+	struct hilt_ansi st = { 0 };
+	char out[sizeof(in)];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++)
+		o += hilt_ansi_strip(&st, in + i, 1, out + o);
+	CHECK(o == sizeof(want) - 1 && memcmp(out, want, o) == 0, "byte by byte");
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -548,6 +579,7 @@ int main(void)
 		{ "quoted values match literally", quote_is_literal },
 		{ "default Linux failure patterns", default_failure_patterns },
 		{ "the literal prefilter changes no result", prefilter_changes_nothing },
+		{ "escape sequences stripped however split", ansi_stripped_anywhere },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));
