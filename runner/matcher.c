@@ -68,6 +68,8 @@ struct hilt_matcher {
 	 * is keyed on the bigram that is rarest on this very console. */
 	uint32_t *freq;
 	uint32_t *freq_final;	/* the counts, once learned */
+	/* Byte marginals of those counts (first_mass[0] < 0: not learned). */
+	double first_mass[256], second_mass[256];
 	uint64_t learned;
 	uint64_t learn_bytes;
 };
@@ -318,6 +320,7 @@ int hilt_matcher_new(size_t window_cap, struct hilt_matcher **out)
 	m->cap = window_cap;
 	m->prefilter = true;
 	m->learn_bytes = LEARN_BYTES;
+	m->first_mass[0] = -1;
 	m->buf = malloc(window_cap);
 	m->bigram_head = calloc(65536, sizeof(*m->bigram_head));
 	m->freq = calloc(65536, sizeof(*m->freq));
@@ -537,9 +540,65 @@ static int scan_watch(struct hilt_matcher *m, struct watch *w)
 	return rc < 0 ? rc : 0;
 }
 
-static unsigned bigram_bucket(unsigned h)
+/* How often a byte starts / ends a bigram of this console (learned), or a
+ * static guess before that. */
+static double byte_mass(const struct hilt_matcher *m, unsigned c, int second)
 {
-	return ((h >> 12) & 3) << 1 | ((h >> 5) & 1);
+	if (m->first_mass[0] >= 0)
+		return second ? m->second_mass[c] : m->first_mass[c];
+	return (double)(1u << byte_commonness((unsigned char)c));
+}
+
+/* The vector check's expected false passes for one bucket: the mass of
+ * first bytes its nibbles admit times that of second bytes. */
+static double bucket_cost(const struct hilt_matcher *m, const uint16_t nib[4])
+{
+	double f = 0, s = 0;
+
+	for (unsigned c = 0; c < 256; c++) {
+		if ((nib[0] >> (c & 15) & 1) && (nib[1] >> (c >> 4) & 1))
+			f += byte_mass(m, c, 0);
+		if ((nib[2] >> (c & 15) & 1) && (nib[3] >> (c >> 4) & 1))
+			s += byte_mass(m, c, 1);
+	}
+	return f * s;
+}
+
+/* Spreads the key bigrams over the 8 buckets of the vector check, each to
+ * the bucket where it adds the fewest expected false passes (Teddy-style:
+ * a position passes only when both its bytes fit one bucket). */
+static void assign_buckets(struct hilt_matcher *m, const unsigned *hs, size_t n)
+{
+	uint16_t nib[8][4] = { { 0 } };
+	double cost[8] = { 0 };
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned h = hs[k], a = h >> 8, b = h & 255;
+		size_t best = 0;
+		double best_delta = 0;
+
+		for (size_t j = 0; j < 8; j++) {
+			uint16_t t[4] = {
+				(uint16_t)(nib[j][0] | 1u << (a & 15)), (uint16_t)(nib[j][1] | 1u << (a >> 4)),
+				(uint16_t)(nib[j][2] | 1u << (b & 15)), (uint16_t)(nib[j][3] | 1u << (b >> 4)),
+			};
+			double delta = bucket_cost(m, t) - cost[j];
+
+			if (j == 0 || delta < best_delta) {
+				best = j;
+				best_delta = delta;
+			}
+		}
+		nib[best][0] |= (uint16_t)(1u << (a & 15));
+		nib[best][1] |= (uint16_t)(1u << (a >> 4));
+		nib[best][2] |= (uint16_t)(1u << (b & 15));
+		nib[best][3] |= (uint16_t)(1u << (b >> 4));
+		cost[best] += best_delta;
+		m->first_lo[a & 15] |= (unsigned char)(1u << best);
+		m->first_hi[a >> 4] |= (unsigned char)(1u << best);
+		m->second_lo[b & 15] |= (unsigned char)(1u << best);
+		m->second_hi[b >> 4] |= (unsigned char)(1u << best);
+	}
 }
 
 static int rebuild_index(struct hilt_matcher *m)
@@ -553,8 +612,13 @@ static int rebuild_index(struct hilt_matcher *m)
 	m->nentries = 0;
 	free(m->entries);
 	m->entries = calloc(m->nwatches ? m->nwatches : 1, sizeof(*m->entries));
-	if (!m->entries)
+	unsigned *keys = malloc((m->nwatches ? m->nwatches : 1) * sizeof(*keys));
+	size_t nkeys = 0;
+
+	if (!m->entries || !keys) {
+		free(keys);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < m->nwatches && i < 65535; i++) {
 		const struct hilt_pattern *p = m->watches[i].pattern;
 		size_t key = m->watches[i].key;
@@ -567,18 +631,13 @@ static int rebuild_index(struct hilt_matcher *m)
 		e->watch = (uint16_t)i;
 		e->next = m->bigram_head[h];
 		m->bigram_head[h] = (uint16_t)++m->nentries;
+		/* Each distinct bigram once in the vector tables. */
+		if (!(m->bigram_bits[h >> 6] >> (h & 63) & 1))
+			keys[nkeys++] = h;
 		m->bigram_bits[h >> 6] |= 1ull << (h & 63);
-		/* Teddy-style buckets: a position passes the vector check only
-		 * when both of its bytes fit one bucket's nibbles.  Bigrams
-		 * whose bytes have alike high nibbles share a bucket, which
-		 * keeps false hits few. */
-		unsigned bucket = bigram_bucket(h);
-
-		m->first_lo[h >> 8 & 15] |= (unsigned char)(1u << bucket);
-		m->first_hi[h >> 12] |= (unsigned char)(1u << bucket);
-		m->second_lo[h & 15] |= (unsigned char)(1u << bucket);
-		m->second_hi[h >> 4 & 15] |= (unsigned char)(1u << bucket);
 	}
+	assign_buckets(m, keys, nkeys);
+	free(keys);
 	m->index_stale = false;
 	return 0;
 }
@@ -668,6 +727,13 @@ static void learn(struct hilt_matcher *m)
 		return;
 	m->freq_final = m->freq;
 	m->freq = NULL;
+	memset(m->first_mass, 0, sizeof(m->first_mass));
+	memset(m->second_mass, 0, sizeof(m->second_mass));
+	for (unsigned h = 0; h < 65536; h++) {
+		/* +1: a byte never seen still costs a little. */
+		m->first_mass[h >> 8] += m->freq_final[h] + 1.0 / 256;
+		m->second_mass[h & 255] += m->freq_final[h] + 1.0 / 256;
+	}
 	for (size_t k = 0; k < m->nwatches; k++) {
 		choose_watch_key(m, &m->watches[k]);
 		m->watches[k].caught_to = 0;
