@@ -17,6 +17,9 @@
 #include "tail.h"
 
 #define WINDOW_CAP (256 * 1024)
+/* Reads of a fast console (a replay) are this large: fewer system calls;
+ * a serial line or an emulator returns what it has, far less. */
+#define READ_SIZE (128 * 1024)
 #define CONSOLE_TAIL_CAP (64 * 1024)
 #define FAILURE_GRACE_NS (500 * 1000000LL)
 
@@ -53,6 +56,7 @@ struct hilt_session {
 	enum session_state state;
 
 	struct hilt_matcher *matcher;
+	char *read_buf;		/* READ_SIZE bytes */
 	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
 	FILE *log, *timing;
@@ -527,10 +531,10 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
  * false at EOF or error. */
 static bool read_console(struct hilt_session *s, unsigned max_reads)
 {
-	char buf[65536];
+	char *buf = s->read_buf;
 
 	for (unsigned reads = 0; !max_reads || reads < max_reads; reads++) {
-		ssize_t n = read(s->console_fd, buf, sizeof(buf));
+		ssize_t n = read(s->console_fd, buf, READ_SIZE);
 
 		if (n > 0) {
 			consume(s, buf, (size_t)n);
@@ -739,7 +743,8 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	}
 	if (!s->result->suite || !s->result->target)
 		goto err_free;
-	if (hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
+	if (!(s->read_buf = malloc(READ_SIZE)) ||
+	    hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
 	    hilt_tail_new(CONSOLE_TAIL_CAP, &s->tail))
 		goto err_free;
 	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen))
@@ -867,6 +872,7 @@ void hilt_session_free(struct hilt_session *s)
 	hilt_pattern_free(s->step_expect_owned);
 	hilt_pattern_free(s->line_end);
 	hilt_matcher_free(s->matcher);
+	free(s->read_buf);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);
 	free(s);
