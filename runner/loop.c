@@ -22,7 +22,24 @@ struct timer {
 	void *arg;
 };
 
+struct source {
+	int64_t id;
+	hilt_prepare_cb prepare;
+	hilt_check_cb check;
+	void *arg;
+	bool removed;
+};
+
+struct hilt_pollset {
+	struct pollfd *pfds;
+	size_t n, cap;
+};
+
 struct hilt_loop {
+	struct source *sources;
+	size_t nsources, capsources;
+	int64_t next_source_id;
+	struct hilt_pollset ps;
 	struct watch *watches;
 	size_t nwatches, capwatches;
 	struct timer *timers;
@@ -46,6 +63,7 @@ int hilt_loop_new(struct hilt_loop **out)
 	if (!loop)
 		return -ENOMEM;
 	loop->next_timer_id = 1;
+	loop->next_source_id = 1;
 	*out = loop;
 	return 0;
 }
@@ -56,6 +74,8 @@ void hilt_loop_free(struct hilt_loop *loop)
 		return;
 	free(loop->watches);
 	free(loop->timers);
+	free(loop->sources);
+	free(loop->ps.pfds);
 	free(loop);
 }
 
@@ -137,6 +157,63 @@ void hilt_loop_cancel_timer(struct hilt_loop *loop, int64_t id)
 	}
 }
 
+int hilt_pollset_add(struct hilt_pollset *ps, int fd, short events)
+{
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 16;
+		struct pollfd *p = realloc(ps->pfds, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		ps->pfds = p;
+		ps->cap = cap;
+	}
+	ps->pfds[ps->n] = (struct pollfd){ .fd = fd, .events = events };
+	return (int)ps->n++;
+}
+
+short hilt_pollset_revents(const struct hilt_pollset *ps, int index)
+{
+	return index >= 0 && (size_t)index < ps->n ? ps->pfds[index].revents : 0;
+}
+
+int64_t hilt_loop_add_source(struct hilt_loop *loop, hilt_prepare_cb prepare,
+			     hilt_check_cb check, void *arg)
+{
+	if (loop->nsources == loop->capsources) {
+		size_t cap = loop->capsources ? loop->capsources * 2 : 4;
+		struct source *s = realloc(loop->sources, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		loop->sources = s;
+		loop->capsources = cap;
+	}
+	int64_t id = loop->next_source_id++;
+
+	loop->sources[loop->nsources++] = (struct source){
+		.id = id, .prepare = prepare, .check = check, .arg = arg,
+	};
+	return id;
+}
+
+void hilt_loop_del_source(struct hilt_loop *loop, int64_t id)
+{
+	for (size_t i = 0; i < loop->nsources; i++)
+		if (loop->sources[i].id == id)
+			loop->sources[i].removed = true;
+}
+
+static void compact_sources(struct hilt_loop *loop)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < loop->nsources; i++)
+		if (!loop->sources[i].removed)
+			loop->sources[j++] = loop->sources[i];
+	loop->nsources = j;
+}
+
 void hilt_loop_stop(struct hilt_loop *loop)
 {
 	loop->stopping = true;
@@ -185,8 +262,7 @@ static int run_due_timers(struct hilt_loop *loop)
 
 int hilt_loop_run(struct hilt_loop *loop)
 {
-	struct pollfd *pfds = NULL;
-	size_t cappfds = 0;
+	struct hilt_pollset *ps = &loop->ps;
 	int ret = 0;
 
 	/* A stop requested before the loop runs (say, by a callback of work
@@ -197,46 +273,52 @@ int hilt_loop_run(struct hilt_loop *loop)
 		if (loop->stopping)
 			break;
 		compact_watches(loop);
-		if (loop->nwatches == 0 && loop->ntimers == 0)
+		compact_sources(loop);
+		if (loop->nwatches == 0 && loop->ntimers == 0 && loop->nsources == 0)
 			break;
-		if (cappfds < loop->nwatches) {
-			struct pollfd *p = realloc(pfds, loop->nwatches * sizeof(*p));
-
-			if (!p) {
-				ret = -ENOMEM;
-				break;
-			}
-			pfds = p;
-			cappfds = loop->nwatches;
-		}
+		ps->n = 0;
 		size_t n = loop->nwatches;
 
-		for (size_t i = 0; i < n; i++)
-			pfds[i] = (struct pollfd){
-				.fd = loop->watches[i].fd,
-				.events = loop->watches[i].events,
-			};
-		int rc = poll(pfds, n, timeout);
+		for (size_t i = 0; i < n; i++) {
+			if (hilt_pollset_add(ps, loop->watches[i].fd,
+					     loop->watches[i].events) < 0)
+				return -ENOMEM;
+		}
+		/* Sources add their fds after the watches, fresh each time. */
+		size_t nsources = loop->nsources;
 
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
+		for (size_t i = 0; i < nsources; i++) {
+			int t = -1;
+
+			loop->sources[i].prepare(ps, &t, loop->sources[i].arg);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		int rc = poll(ps->pfds, ps->n, timeout);
+
+		if (rc < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
+		if (rc < 0) {
+			for (size_t i = 0; i < ps->n; i++)
+				ps->pfds[i].revents = 0;
+		}
 		for (size_t i = 0; i < n && !loop->stopping; i++) {
-			if (!pfds[i].revents)
+			if (!ps->pfds[i].revents)
 				continue;
 			/* Watches added by callbacks sit past n; removed ones are
 			 * skipped.  The array may have grown, so index afresh. */
 			struct watch *w = &loop->watches[i];
 
-			if (w->removed || w->fd != pfds[i].fd)
+			if (w->removed || w->fd != ps->pfds[i].fd)
 				continue;
-			w->cb(loop, w->fd, pfds[i].revents, w->arg);
+			w->cb(loop, w->fd, ps->pfds[i].revents, w->arg);
 		}
+		for (size_t i = 0; i < nsources && !loop->stopping; i++)
+			if (!loop->sources[i].removed)
+				loop->sources[i].check(ps, loop->sources[i].arg);
 	}
-	free(pfds);
 	loop->stopping = false;
 	return ret;
 }
