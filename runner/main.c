@@ -37,7 +37,7 @@ enum {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hilt run [--farm FILE] [--target NAME]... [--out DIR] SUITE.xml...\n"
+		"usage: hilt run [--farm FILE] [--target NAME]... [--out DIR] [--pcap] SUITE.xml...\n"
 		"       hilt validate FILE...\n"
 		"       hilt --help | --version\n"
 		"\n"
@@ -45,7 +45,8 @@ static void usage(FILE *f)
 		"          first target; without --farm, the built-in 'default' QEMU guest).\n"
 		"          --target replay:LOG replays a recorded console log at full speed.\n"
 		"          and writes DIR/junit.xml (DIR defaults to hilt-out) and the raw\n"
-		"          console log of each session beside it.\n"
+		"          console log of each session beside it (--pcap: and a capture\n"
+		"          of the guest network, SUITE@TARGET.pcap).\n"
 		"validate  checks suite and farm files (structure, patterns, files named).\n"
 		"\n"
 		"exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
@@ -223,10 +224,12 @@ static int cmd_run(int argc, char **argv)
 		{ "farm", required_argument, NULL, 'f' },
 		{ "target", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "pcap", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *farm_path = NULL;
+	bool pcap = false;
 	const char **target_names = calloc((size_t)argc, sizeof(char *));
 	size_t ntargets = 0;
 	struct run run = { .out_dir = "hilt-out", .signal_fd = -1 };
@@ -244,6 +247,7 @@ static int cmd_run(int argc, char **argv)
 		case 'f': farm_path = optarg; break;
 		case 't': target_names[ntargets++] = optarg; break;
 		case 'o': run.out_dir = optarg; break;
+		case 'p': pcap = true; break;
 		case 'h': usage(stdout); free(target_names); return EXIT_PASS;
 		default: usage(stderr); free(target_names); return EXIT_USAGE;
 		}
@@ -311,7 +315,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	struct hilt_session_opts sopts = {
-		.out_dir = run.out_dir, .on_case = print_case,
+		.out_dir = run.out_dir, .pcap = pcap, .on_case = print_case,
 		.on_done = session_done, .arg = &run,
 	};
 

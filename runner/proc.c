@@ -26,8 +26,8 @@ static int pidfd_open(pid_t pid)
 }
 
 /* Runs in the child between fork and exec: only async-signal-safe calls. */
-static void child_exec(char *const argv[], int keep_fd, int out_fd,
-		       int report_fd)
+static void child_exec(char *const argv[], const int *keep, size_t nkeep,
+		       int out_fd, int report_fd)
 {
 	int null_fd = open("/dev/null", O_RDONLY);
 	sigset_t none;
@@ -40,10 +40,10 @@ static void child_exec(char *const argv[], int keep_fd, int out_fd,
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
 	    dup2(out_fd, 2) < 0)
 		goto fail;
-	if (keep_fd >= 0) {
-		int flags = fcntl(keep_fd, F_GETFD);
+	for (size_t i = 0; i < nkeep; i++) {
+		int flags = fcntl(keep[i], F_GETFD);
 
-		if (flags < 0 || fcntl(keep_fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+		if (flags < 0 || fcntl(keep[i], F_SETFD, flags & ~FD_CLOEXEC) < 0)
 			goto fail;
 	}
 	signal(SIGPIPE, SIG_DFL);
@@ -56,8 +56,8 @@ fail:;
 	_exit(127);
 }
 
-int hilt_proc_start(char *const argv[], int keep_fd, struct hilt_proc **out,
-		    char *err, size_t errlen)
+int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
+		    struct hilt_proc **out, char *err, size_t errlen)
 {
 	int out_pipe[2], report_pipe[2];
 	struct hilt_proc *proc;
@@ -84,7 +84,7 @@ int hilt_proc_start(char *const argv[], int keep_fd, struct hilt_proc **out,
 		goto err_close_report;
 	}
 	if (pid == 0)
-		child_exec(argv, keep_fd, out_pipe[1], report_pipe[1]);
+		child_exec(argv, keep, nkeep, out_pipe[1], report_pipe[1]);
 
 	/* Also set in the parent so the group exists before any kill. */
 	setpgid(pid, pid);

@@ -17,11 +17,13 @@ struct hilt_proc_status {
 };
 
 /* Starts argv[0] (looked up in PATH) with stdin on /dev/null and stdout and
- * stderr on one pipe readable through hilt_proc_output_fd().  keep_fd, when
- * >= 0, is left open in the child under the same number.  On failure to
+ * stderr on one pipe readable through hilt_proc_output_fd().  The nkeep
+ * fds in keep are left open in the child under the same numbers (each must
+ * be above 2).  On failure to
  * execute, returns -errno with the reason in err.  The returned handle is
  * freed with hilt_proc_free(), which kills the group if still running. */
-int hilt_proc_start(char *const argv[], int keep_fd, struct hilt_proc **out,
+int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
+		    struct hilt_proc **out,
 		    char *err, size_t errlen);
 
 pid_t hilt_proc_pid(const struct hilt_proc *proc);

@@ -57,6 +57,7 @@ struct hilt_session {
 
 	struct hilt_matcher *matcher;
 	char *read_buf;		/* READ_SIZE bytes */
+	char *pcap_path;
 	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
 	FILE *log, *timing;
@@ -758,7 +759,8 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 
 	if (!stem || asprintf(&s->result->console_log, "%s/%s.console.log",
 			      opts->out_dir, stem) < 0 ||
-	    asprintf(&timing_path, "%s/%s.console.timing", opts->out_dir, stem) < 0) {
+	    asprintf(&timing_path, "%s/%s.console.timing", opts->out_dir, stem) < 0 ||
+	    asprintf(&s->pcap_path, "%s/%s.pcap", opts->out_dir, stem) < 0) {
 		free(stem);
 		s->result->console_log = NULL;
 		goto err_free;
@@ -803,7 +805,12 @@ void hilt_session_start(struct hilt_session *s)
 	s->state = SESSION_RUNNING;
 	s->power_on_ns = s->last_log_ns = hilt_now_ns();
 	s->case_start_ns = s->power_on_ns;
-	if (s->ops->start(s->target, err, sizeof(err)) < 0) {
+	struct hilt_target_env env = {
+		.loop = s->loop,
+		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
+	};
+
+	if (s->ops->start(s->target, &env, err, sizeof(err)) < 0) {
 		const char *diag = s->ops->diagnostics(s->target);
 
 		set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
@@ -873,6 +880,7 @@ void hilt_session_free(struct hilt_session *s)
 	hilt_pattern_free(s->line_end);
 	hilt_matcher_free(s->matcher);
 	free(s->read_buf);
+	free(s->pcap_path);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);
 	free(s);

@@ -3,6 +3,7 @@
 #ifndef HILT_SESSION_H
 #define HILT_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "farm.h"
@@ -14,6 +15,7 @@ struct hilt_session;
 
 struct hilt_session_opts {
 	const char *out_dir;	/* the console log goes here */
+	bool pcap;		/* capture the guest network beside it */
 	/* Called as each test case ends (may be NULL). */
 	void (*on_case)(const struct hilt_session_result *r,
 			const struct hilt_case_result *c, void *arg);

@@ -16,6 +16,7 @@
 #include "../runner/sha256.h"
 #include "../runner/tail.h"
 #include "target.h"
+#include "usernet.h"
 
 #define QEMU_DIAG_CAP 8192
 
@@ -24,6 +25,9 @@ struct hilt_target {
 	struct hilt_proc *proc;
 	int console_fd;
 	struct hilt_tail *diag;
+	struct hilt_usernet *net;	/* NULL with <nic>none</nic> */
+	char pcap_path[4096];
+	unsigned long frames_to_guest, frames_from_guest;
 	char *diag_text;
 	char kernel_sha[65], initrd_sha[65];
 	char status[96];
@@ -92,7 +96,7 @@ static void free_argv(struct argv_builder *b)
 /* Whole arguments only: nothing from the farm file is ever parsed by a
  * shell. */
 static int build_argv(const struct hilt_qemu_config *q, int console_fd,
-		      struct argv_builder *b)
+		      int net_fd, struct argv_builder *b)
 {
 	add(b, "%s", q->binary);
 	add(b, "-nodefaults");
@@ -122,9 +126,11 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 	add(b, "socket,id=hiltcon,fd=%d", console_fd);
 	add(b, "-serial");
 	add(b, "chardev:hiltcon");
-	if (strcmp(q->nic, "none") != 0) {
+	if (net_fd >= 0) {
+		/* The runner is the network: one Ethernet frame per datagram
+		 * over a socket it made, served by its own libslirp. */
 		add(b, "-netdev");
-		add(b, "user,id=hiltnet");
+		add(b, "dgram,id=hiltnet,local.type=fd,local.str=%d", net_fd);
 		add(b, "-device");
 		add(b, "%s,netdev=hiltnet", q->nic);
 	}
@@ -153,25 +159,35 @@ static int hash_images(struct hilt_target *t, char *err, size_t errlen)
 	return 0;
 }
 
-static int qemu_start(struct hilt_target *t, char *err, size_t errlen)
+static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
+		      char *err, size_t errlen)
 {
 	struct argv_builder b = { 0 };
-	int sv[2];
+	int sv[2], net_fd = -1;
 	int rc = hash_images(t, err, errlen);
 
 	if (rc)
 		return rc;
+	if (strcmp(t->cfg->qemu.nic, "none") != 0) {
+		if (env->pcap_path)
+			snprintf(t->pcap_path, sizeof(t->pcap_path), "%s", env->pcap_path);
+		rc = hilt_usernet_new(env->loop, env->pcap_path, &t->net, &net_fd, err, errlen);
+		if (rc)
+			return rc;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return rc;
 	}
-	rc = build_argv(&t->cfg->qemu, sv[1], &b);
+	rc = build_argv(&t->cfg->qemu, sv[1], net_fd, &b);
 	if (rc) {
 		snprintf(err, errlen, "out of memory");
 		goto err_close;
 	}
-	rc = hilt_proc_start(b.v, sv[1], &t->proc, err, errlen);
+	int keep[2] = { sv[1], net_fd };
+
+	rc = hilt_proc_start(b.v, keep, net_fd >= 0 ? 2 : 1, &t->proc, err, errlen);
 	if (rc)
 		goto err_close;
 	close(sv[1]);
@@ -185,6 +201,17 @@ err_close:
 	close(sv[1]);
 	free_argv(&b);
 	return rc;
+}
+
+static int qemu_http_endpoint(struct hilt_target *t, int guest_port, char *host,
+			      size_t hostlen, int *port, char *err, size_t errlen)
+{
+	if (!t->net) {
+		snprintf(err, errlen, "target '%s' has no network (<nic>none</nic>)", t->cfg->name);
+		return -ENOTSUP;
+	}
+	snprintf(host, hostlen, "127.0.0.1");
+	return hilt_usernet_forward(t->net, guest_port, port, err, errlen);
 }
 
 static int qemu_console_fd(struct hilt_target *t)
@@ -304,6 +331,12 @@ static void qemu_stop(struct hilt_target *t)
 		close(t->console_fd);
 		t->console_fd = -1;
 	}
+	/* After QEMU is gone: nothing writes frames any more. */
+	if (t->net) {
+		hilt_usernet_counts(t->net, &t->frames_to_guest, &t->frames_from_guest);
+		hilt_usernet_free(t->net);
+		t->net = NULL;
+	}
 }
 
 static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
@@ -329,6 +362,15 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 		cb(arg, "kernel.cmdline", q->append);
 	if (*t->status)
 		cb(arg, "qemu.exit", t->status);
+	if (strcmp(q->nic, "none") != 0) {
+		cb(arg, "net.nic", q->nic);
+		snprintf(buf, sizeof(buf), "%lu", t->frames_from_guest);
+		cb(arg, "net.frames_from_guest", buf);
+		snprintf(buf, sizeof(buf), "%lu", t->frames_to_guest);
+		cb(arg, "net.frames_to_guest", buf);
+		if (*t->pcap_path)
+			cb(arg, "net.pcap", t->pcap_path);
+	}
 }
 
 static const char *qemu_diagnostics(struct hilt_target *t)
@@ -358,6 +400,7 @@ const struct hilt_target_ops hilt_qemu_ops = {
 	.console_fd = qemu_console_fd,
 	.console_write = qemu_console_write,
 	.console_eof = qemu_console_eof,
+	.http_endpoint = qemu_http_endpoint,
 	.aux_fds = qemu_aux_fds,
 	.handle_aux = qemu_handle_aux,
 	.stop = qemu_stop,

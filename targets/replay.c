@@ -138,11 +138,13 @@ err_errno:
 	return rc;
 }
 
-static int replay_start(struct hilt_target *t, char *err, size_t errlen)
+static int replay_start(struct hilt_target *t, const struct hilt_target_env *env,
+			char *err, size_t errlen)
 {
 	const char *log = t->cfg->replay.log;
 	struct stat st;
 
+	(void)env;
 	t->log_fd = open(log, O_RDONLY | O_CLOEXEC);
 	if (t->log_fd < 0) {
 		int e = errno;
@@ -175,6 +177,19 @@ static ssize_t replay_console_write(struct hilt_target *t, const void *buf,
 	(void)t;
 	(void)buf;
 	return (ssize_t)len;
+}
+
+static int replay_http_endpoint(struct hilt_target *t, int guest_port,
+				char *host, size_t hostlen, int *port, char *err,
+				size_t errlen)
+{
+	(void)t;
+	(void)guest_port;
+	(void)host;
+	(void)hostlen;
+	(void)port;
+	snprintf(err, errlen, "a recorded log has no network to probe");
+	return -ENOTSUP;
 }
 
 static enum hilt_target_state replay_console_eof(struct hilt_target *t,
@@ -297,6 +312,7 @@ const struct hilt_target_ops hilt_replay_ops = {
 	.console_eof = replay_console_eof,
 	.aux_fds = replay_aux_fds,
 	.handle_aux = replay_handle_aux,
+	.http_endpoint = replay_http_endpoint,
 	.stop = replay_stop,
 	.describe = replay_describe,
 	.diagnostics = replay_diagnostics,

@@ -9,6 +9,13 @@
 
 struct hilt_target_config;
 struct hilt_target;
+struct hilt_loop;
+
+/* What a session lends its target while it runs. */
+struct hilt_target_env {
+	struct hilt_loop *loop;	/* for targets that host services (a network) */
+	const char *pcap_path;	/* capture the guest's frames here, or NULL */
+};
 
 /* What an event on one of the target's fds meant. */
 enum hilt_target_state {
@@ -29,7 +36,8 @@ struct hilt_target_ops {
 			  struct hilt_target **out, char *err, size_t errlen);
 	/* Powers on / boots.  Afterwards console_fd() is readable.  A
 	 * failure here is an infrastructure error, described in err. */
-	int (*start)(struct hilt_target *t, char *err, size_t errlen);
+	int (*start)(struct hilt_target *t, const struct hilt_target_env *env,
+		     char *err, size_t errlen);
 	/* Non-blocking console fd, owned by the target. */
 	int (*console_fd)(struct hilt_target *t);
 	/* Writes console input; returns bytes written or -errno. */
@@ -48,6 +56,11 @@ struct hilt_target_ops {
 					     char *why, size_t whylen);
 	/* Powers off and releases what start() took.  Idempotent. */
 	void (*stop)(struct hilt_target *t);
+	/* Where an HTTP client on this host reaches port guest_port of the
+	 * device: host (a buffer of hostlen) and *port.  -ENOTSUP when the
+	 * target has no network. */
+	int (*http_endpoint)(struct hilt_target *t, int guest_port, char *host,
+			     size_t hostlen, int *port, char *err, size_t errlen);
 	/* Reports the properties of what ran (images and their hashes). */
 	void (*describe)(struct hilt_target *t, hilt_property_cb cb, void *arg);
 	/* Diagnostic output of the infrastructure (emulator stderr), bounded;

@@ -1,0 +1,355 @@
+#define _GNU_SOURCE
+#include "usernet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <slirp/libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define MAX_FRAME 65536
+#define MAX_FORWARDS 16
+
+struct slirp_timer {
+	struct hilt_usernet *u;
+	SlirpTimerCb cb;
+	void *cb_opaque;
+	int64_t loop_timer;	/* 0: not armed */
+};
+
+struct hilt_usernet {
+	struct hilt_loop *loop;
+	Slirp *slirp;
+	int fd;			/* ours */
+	int emulator_fd;	/* the emulator's */
+	int64_t source;
+	FILE *pcap;
+	unsigned long to_guest, from_guest;
+	struct { int guest, host; } forwards[MAX_FORWARDS];
+	size_t nforwards;
+	unsigned char frame[MAX_FRAME];
+};
+
+static void pcap_write(struct hilt_usernet *u, const void *buf, size_t len)
+{
+	struct timeval tv;
+	uint32_t rec[4];
+
+	if (!u->pcap)
+		return;
+	gettimeofday(&tv, NULL);
+	rec[0] = (uint32_t)tv.tv_sec;
+	rec[1] = (uint32_t)tv.tv_usec;
+	rec[2] = rec[3] = (uint32_t)len;
+	fwrite(rec, sizeof(rec), 1, u->pcap);
+	fwrite(buf, 1, len, u->pcap);
+}
+
+static ssize_t send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct hilt_usernet *u = opaque;
+
+	pcap_write(u, buf, len);
+	u->to_guest++;
+	/* A full socket buffer drops the frame, as a real wire would; TCP
+	 * in the guest and in slirp retransmits. */
+	ssize_t n = send(u->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	return n < 0 ? (ssize_t)len : n;
+}
+
+static void guest_error(const char *msg, void *opaque)
+{
+	(void)msg;
+	(void)opaque;
+}
+
+static int64_t clock_get_ns(void *opaque)
+{
+	(void)opaque;
+	return hilt_now_ns();
+}
+
+static void *timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct slirp_timer *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		t->u = opaque;
+		t->cb = cb;
+		t->cb_opaque = cb_opaque;
+	}
+	return t;
+}
+
+static void timer_free(void *timer, void *opaque)
+{
+	struct slirp_timer *t = timer;
+
+	(void)opaque;
+	if (!t)
+		return;
+	if (t->loop_timer)
+		hilt_loop_cancel_timer(t->u->loop, t->loop_timer);
+	free(t);
+}
+
+static void timer_fire(struct hilt_loop *loop, void *arg)
+{
+	struct slirp_timer *t = arg;
+
+	(void)loop;
+	t->loop_timer = 0;
+	t->cb(t->cb_opaque);
+}
+
+static void timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct slirp_timer *t = timer;
+
+	(void)opaque;
+	if (t->loop_timer)
+		hilt_loop_cancel_timer(t->u->loop, t->loop_timer);
+	t->loop_timer = hilt_loop_add_timer(t->u->loop, expire_ms * 1000000, timer_fire, t);
+	if (t->loop_timer < 0)
+		t->loop_timer = 0;
+}
+
+static void register_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void notify(void *opaque)
+{
+	(void)opaque;
+}
+
+static const SlirpCb callbacks = {
+	.send_packet = send_packet,
+	.guest_error = guest_error,
+	.clock_get_ns = clock_get_ns,
+	.timer_new = timer_new,
+	.timer_free = timer_free,
+	.timer_mod = timer_mod,
+	.register_poll_fd = register_poll_fd,
+	.unregister_poll_fd = register_poll_fd,
+	.notify = notify,
+};
+
+static short to_poll(int events)
+{
+	return (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
+		       ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+		       ((events & SLIRP_POLL_PRI) ? POLLPRI : 0));
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	return hilt_pollset_add(opaque, fd, to_poll(events));
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	short r = hilt_pollset_revents(opaque, idx);
+
+	return ((r & POLLIN) ? SLIRP_POLL_IN : 0) | ((r & POLLOUT) ? SLIRP_POLL_OUT : 0) |
+	       ((r & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((r & POLLERR) ? SLIRP_POLL_ERR : 0) |
+	       ((r & POLLHUP) ? SLIRP_POLL_HUP : 0);
+}
+
+static void prepare(struct hilt_pollset *ps, int *timeout_ms, void *arg)
+{
+	struct hilt_usernet *u = arg;
+	uint32_t t = UINT32_MAX;
+
+	slirp_pollfds_fill(u->slirp, &t, add_poll, ps);
+	*timeout_ms = t == UINT32_MAX ? -1 : (int)(t > 60000 ? 60000 : t);
+}
+
+static void check(const struct hilt_pollset *ps, void *arg)
+{
+	struct hilt_usernet *u = arg;
+
+	slirp_pollfds_poll(u->slirp, 0, get_revents, (void *)ps);
+}
+
+/* Frames from the emulator. */
+static void on_frames(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct hilt_usernet *u = arg;
+
+	(void)loop;
+	(void)revents;
+	/* Bounded per wake-up so that a guest flooding the network cannot
+	 * starve the consoles. */
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(fd, u->frame, sizeof(u->frame), MSG_DONTWAIT);
+
+		if (n <= 0)
+			return;
+		pcap_write(u, u->frame, (size_t)n);
+		u->from_guest++;
+		slirp_input(u->slirp, u->frame, (int)n);
+	}
+}
+
+static int open_pcap(struct hilt_usernet *u, const char *path, char *err,
+		     size_t errlen)
+{
+	/* pcap: magic, version 2.4, GMT offset, accuracy, snaplen, Ethernet. */
+	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, MAX_FRAME, 1 };
+
+	u->pcap = fopen(path, "wbe");
+	if (!u->pcap || fwrite(hdr, sizeof(hdr), 1, u->pcap) != 1) {
+		snprintf(err, errlen, "cannot write the capture %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
+		     struct hilt_usernet **out, int *emulator_fd, char *err,
+		     size_t errlen)
+{
+	struct hilt_usernet *u = calloc(1, sizeof(*u));
+	int sv[2];
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	u->loop = loop;
+	u->fd = u->emulator_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		goto err_free;
+	}
+	u->fd = sv[0];
+	u->emulator_fd = sv[1];
+	fcntl(u->fd, F_SETFL, fcntl(u->fd, F_GETFL) | O_NONBLOCK);
+	if (pcap_path && (rc = open_pcap(u, pcap_path, err, errlen)) < 0)
+		goto err_free;
+
+	SlirpConfig cfg = {
+		.version = 1,
+		/* The guest reaches nothing outside: only the runner's
+		 * forwards reach it. */
+		.restricted = 1,
+		.in_enabled = true,
+		.vhostname = "hilt",
+	};
+
+	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
+	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
+	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
+	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
+	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+	u->slirp = slirp_new(&cfg, &callbacks, u);
+	if (!u->slirp) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "libslirp did not start");
+		goto err_free;
+	}
+	rc = hilt_loop_add_fd(loop, u->fd, POLLIN, on_frames, u);
+	if (rc < 0) {
+		snprintf(err, errlen, "event loop: %s", strerror(-rc));
+		goto err_free;
+	}
+	u->source = hilt_loop_add_source(loop, prepare, check, u);
+	if (u->source < 0) {
+		rc = (int)u->source;
+		u->source = 0;
+		snprintf(err, errlen, "event loop: %s", strerror(-rc));
+		goto err_free;
+	}
+	*emulator_fd = u->emulator_fd;
+	*out = u;
+	return 0;
+
+err_free:
+	hilt_usernet_free(u);
+	return rc;
+}
+
+/* A free loopback port: bind to port 0 and let the kernel choose. */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int port = -1;
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+int hilt_usernet_forward(struct hilt_usernet *u, int guest_port,
+			 int *host_port, char *err, size_t errlen)
+{
+	struct in_addr host, guest;
+
+	for (size_t i = 0; i < u->nforwards; i++) {
+		if (u->forwards[i].guest == guest_port) {
+			*host_port = u->forwards[i].host;
+			return 0;
+		}
+	}
+	if (u->nforwards == MAX_FORWARDS) {
+		snprintf(err, errlen, "too many forwarded ports");
+		return -ENOSPC;
+	}
+	inet_pton(AF_INET, "127.0.0.1", &host);
+	inet_pton(AF_INET, "10.0.2.15", &guest);
+	/* Another process may take the port between our probe and slirp's
+	 * bind: try a few. */
+	for (int attempt = 0; attempt < 16; attempt++) {
+		int port = free_port();
+
+		if (port > 0 && slirp_add_hostfwd(u->slirp, 0, host, port, guest, guest_port) == 0) {
+			u->forwards[u->nforwards].guest = guest_port;
+			u->forwards[u->nforwards++].host = port;
+			*host_port = port;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "cannot forward a loopback port to guest port %d", guest_port);
+	return -EADDRINUSE;
+}
+
+void hilt_usernet_counts(const struct hilt_usernet *u, unsigned long *to_guest,
+			 unsigned long *from_guest)
+{
+	*to_guest = u->to_guest;
+	*from_guest = u->from_guest;
+}
+
+void hilt_usernet_free(struct hilt_usernet *u)
+{
+	if (!u)
+		return;
+	if (u->source > 0)
+		hilt_loop_del_source(u->loop, u->source);
+	if (u->fd >= 0) {
+		hilt_loop_del_fd(u->loop, u->fd);
+		close(u->fd);
+	}
+	if (u->emulator_fd >= 0)
+		close(u->emulator_fd);
+	if (u->slirp)
+		slirp_cleanup(u->slirp);
+	if (u->pcap)
+		fclose(u->pcap);
+	free(u);
+}

@@ -1,0 +1,35 @@
+/* The guest network of an emulator instance, hosted by the runner with
+ * libslirp inside its own event loop: DHCP, DNS and gateway 10.0.2.2 as
+ * with QEMU's user networking, but one isolated instance per session, no
+ * fixed host port, and every frame can be captured to a pcap file. */
+#ifndef HILT_USERNET_H
+#define HILT_USERNET_H
+
+#include <stddef.h>
+
+#include "../runner/loop.h"
+
+struct hilt_usernet;
+
+/* Creates the network.  *emulator_fd is a datagram socket (one Ethernet
+ * frame per datagram) for the emulator (QEMU: -netdev dgram with
+ * local.type=fd); it is owned by the network.  pcap_path may be NULL.
+ * Freed with hilt_usernet_free(). */
+int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
+		     struct hilt_usernet **out, int *emulator_fd, char *err,
+		     size_t errlen);
+
+/* Forwards a loopback port the runner picks to guest_port of the guest
+ * (10.0.2.15); the port is returned in *host_port.  The same guest port
+ * gets the same host port again. */
+int hilt_usernet_forward(struct hilt_usernet *u, int guest_port,
+			 int *host_port, char *err, size_t errlen);
+
+/* Frames seen in each direction (for the report). */
+void hilt_usernet_counts(const struct hilt_usernet *u, unsigned long *to_guest,
+			 unsigned long *from_guest);
+
+/* Closes the emulator's end too: call after the emulator has exited. */
+void hilt_usernet_free(struct hilt_usernet *u);
+
+#endif
