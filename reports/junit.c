@@ -185,6 +185,8 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 		}
 		rc |= xmlTextWriterEndElement(w);
 	}
+	if (c->output)
+		rc |= write_clean_element(w, "system-out", c->output, strlen(c->output));
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;
 }

@@ -13,6 +13,7 @@ void hilt_session_result_free(struct hilt_session_result *r)
 		free(r->cases[i].type);
 		free(r->cases[i].message);
 		free(r->cases[i].detail);
+		free(r->cases[i].output);
 	}
 	for (size_t i = 0; i < r->nprops; i++) {
 		free(r->props[i].name);

@@ -19,6 +19,7 @@ struct hilt_case_result {
 	char *type;		/* failure/error/skip type, e.g. "milestone-timeout" */
 	char *message;		/* one line */
 	char *detail;		/* longer text (matching line, stderr), or NULL */
+	char *output;		/* what the case saw (an HTTP response), or NULL */
 	double time_s;		/* how long the case took */
 	double at_s;		/* when it ended, since power-on; < 0 if never */
 };

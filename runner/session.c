@@ -13,6 +13,7 @@
 
 #include "../targets/target.h"
 #include "ansi.h"
+#include "http.h"
 #include "matcher.h"
 #include "tail.h"
 
@@ -76,6 +77,11 @@ struct hilt_session {
 	uint64_t reply_from;	/* where the step's reply starts */
 
 	struct hilt_pattern *line_end;
+	/* The HTTP probe under way, and the one that ended (freed later: its
+	 * callback must not free it under itself). */
+	struct hilt_http *probe, *old_probe;
+	struct hilt_http_spec probe_spec;
+	char *probe_url;
 	char **var_names, **var_values;
 	size_t nvars;
 
@@ -359,11 +365,98 @@ static void begin_step(struct hilt_session *s)
 			   s->last_match_start);
 }
 
+static void end_probe(struct hilt_session *s)
+{
+	if (!s->probe)
+		return;
+	hilt_http_free(s->old_probe);
+	s->old_probe = s->probe;
+	s->probe = NULL;
+}
+
+static void probe_done(const struct hilt_http_result *r, void *arg)
+{
+	struct hilt_session *s = arg;
+	const struct hilt_case *c = current_case(s);
+	char *output = NULL, prop[300], val[64];
+
+	if (asprintf(&output, "%s %s -> %s%ld in %.3f s (attempt %u), %zu body bytes\n%s",
+		     c->http.method, s->probe_url, r->status ? "" : "no response, status ",
+		     r->status, r->time_s, r->attempts, r->body_bytes, r->excerpt) < 0)
+		output = NULL;
+	if (r->passed)
+		set_case(s, s->current, HILT_PASS, NULL, NULL, NULL);
+	else
+		set_case(s, s->current, HILT_FAIL, "http", r->excerpt[0] ? r->excerpt : NULL,
+			 "%s %s: %s (%u attempt%s in %.1f s)", c->http.method, s->probe_url,
+			 r->reason, r->attempts, r->attempts == 1 ? "" : "s",
+			 (double)(hilt_now_ns() - s->case_start_ns) / 1e9);
+	free(s->result->cases[s->current].output);
+	s->result->cases[s->current].output = output;
+	snprintf(prop, sizeof(prop), "http.%s.status", c->name);
+	snprintf(val, sizeof(val), "%ld", r->status);
+	hilt_result_add_property(s->result, prop, val);
+	snprintf(prop, sizeof(prop), "http.%s.time", c->name);
+	snprintf(val, sizeof(val), "%.3f", r->time_s);
+	hilt_result_add_property(s->result, prop, val);
+	end_probe(s);
+	next_case(s);
+}
+
+static void begin_http(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+	char host[256], err[512];
+	int port, rc;
+
+	rc = s->ops->http_endpoint(s->target, c->http.port, host, sizeof(host), &port,
+				   err, sizeof(err));
+	if (rc == -ENOTSUP) {
+		set_case(s, s->current, HILT_SKIP, "no-network", NULL, "not run: %s", err);
+		next_case(s);
+		return;
+	}
+	if (rc < 0) {
+		set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
+			 "HTTP probe '%s': %s", c->name, err);
+		next_case(s);
+		return;
+	}
+	free(s->probe_url);
+	if (asprintf(&s->probe_url, "http://%s:%d%s", host, port, c->http.path) < 0) {
+		s->probe_url = NULL;
+		set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
+		next_case(s);
+		return;
+	}
+	s->probe_spec = (struct hilt_http_spec){
+		.method = c->http.method,
+		.url = s->probe_url,
+		.status = c->http.status,
+		.body = c->expect,
+		.headers = c->http.headers,
+		.nheaders = c->http.nheaders,
+		.deadline_ns = s->case_start_ns + (int64_t)(c->timeout_s * 1e9),
+		.retry_ns = 250 * 1000000LL,
+		.max_body = c->http.max_body,
+	};
+	rc = hilt_http_start(s->loop, &s->probe_spec, probe_done, s, &s->probe, err, sizeof(err));
+	if (rc < 0) {
+		set_case(s, s->current, HILT_ERROR, "runner", NULL, "HTTP probe: %s", err);
+		next_case(s);
+	}
+}
+
 static void begin_case(struct hilt_session *s)
 {
 	const struct hilt_case *c = current_case(s);
 
 	s->case_start_ns = hilt_now_ns();
+	if (c->kind == HILT_CASE_HTTP) {
+		/* The probe keeps its own deadline. */
+		begin_http(s);
+		return;
+	}
 	s->case_timer = hilt_loop_add_timer(s->loop,
 					    s->case_start_ns + (int64_t)(c->timeout_s * 1e9),
 					    case_timeout, s);
@@ -491,7 +584,7 @@ static void process_matches(struct hilt_session *s)
 			failure_matched(s, &m);
 		} else if (current_case(s)->kind == HILT_CASE_MILESTONE) {
 			milestone_matched(s, &m);
-		} else {
+		} else if (current_case(s)->kind == HILT_CASE_STEP) {
 			step_event(s, &m);
 		}
 	}
@@ -663,6 +756,9 @@ static void finish(struct hilt_session *s)
 	}
 	s->state = SESSION_DONE;
 	cancel_case_timer(s);
+	/* A probe still under way ends with the session. */
+	hilt_http_free(s->probe);
+	s->probe = NULL;
 	if (s->session_timer > 0)
 		hilt_loop_cancel_timer(s->loop, s->session_timer);
 	if (s->grace_timer > 0)
@@ -879,6 +975,9 @@ void hilt_session_free(struct hilt_session *s)
 	hilt_pattern_free(s->step_expect_owned);
 	hilt_pattern_free(s->line_end);
 	hilt_matcher_free(s->matcher);
+	hilt_http_free(s->probe);
+	hilt_http_free(s->old_probe);
+	free(s->probe_url);
 	free(s->read_buf);
 	free(s->pcap_path);
 	hilt_tail_free(s->tail);

@@ -32,6 +32,13 @@ void hilt_suite_free(struct hilt_suite *suite)
 		free(c->expect_src);
 		free(c->send);
 		hilt_pattern_free(c->expect);
+		free(c->http.method);
+		free(c->http.path);
+		for (size_t h = 0; h < c->http.nheaders; h++) {
+			free((char *)c->http.headers[h].name);
+			hilt_pattern_free((struct hilt_pattern *)c->http.headers[h].value);
+		}
+		free(c->http.headers);
 	}
 	for (size_t i = 0; i < suite->nfailures; i++) {
 		free(suite->failures[i].name);
@@ -485,6 +492,138 @@ static int parse_case(struct loader *ld, const xmlNode *node,
 	return rc;
 }
 
+static int parse_long_attr(struct loader *ld, const xmlNode *node,
+			   const char *name, long min, long max, long *out)
+{
+	char *v = hilt_xml_attr(node, name), *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max) {
+		int rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
+					"'%s' must be a whole number from %ld to %ld, not '%s'",
+					name, min, max, v);
+		free(v);
+		return rc;
+	}
+	free(v);
+	*out = n;
+	return 0;
+}
+
+static int parse_http(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
+					     "status", "max-body", NULL };
+	struct hilt_suite *s = ld->suite;
+	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
+	long port = 80, status = 200, max_body = 16 * 1024 * 1024;
+	int rc;
+
+	if (!cases)
+		return -ENOMEM;
+	s->cases = cases;
+	struct hilt_case *c = &cases[s->ncases];
+
+	*c = (struct hilt_case){ .kind = HILT_CASE_HTTP, .line = xmlGetLineNo(node),
+				 .timeout_s = 30 };
+	rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
+	if (rc == 0 && !(c->name = hilt_xml_attr_required(ld->path, node, "name",
+							  ld->err, ld->errlen)))
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = check_case_name(ld, node, c->name);
+	if (rc == 0)
+		rc = hilt_xml_seconds(ld->path, node, "timeout", &c->timeout_s, ld->err, ld->errlen);
+	if (rc == 0)
+		rc = parse_long_attr(ld, node, "port", 1, 65535, &port);
+	if (rc == 0)
+		rc = parse_long_attr(ld, node, "status", 100, 599, &status);
+	if (rc == 0)
+		rc = parse_long_attr(ld, node, "max-body", 0, 1L << 40, &max_body);
+	c->http.port = (int)port;
+	c->http.status = status;
+	c->http.max_body = (size_t)max_body;
+	if (rc == 0) {
+		c->http.method = hilt_xml_attr(node, "method");
+		if (!c->http.method)
+			c->http.method = strdup("GET");
+		for (const char *m = c->http.method; *m && rc == 0; m++)
+			if (*m < 'A' || *m > 'Z')
+				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
+						    "method must be an HTTP method in capitals, not '%s'",
+						    c->http.method);
+	}
+	if (rc == 0) {
+		c->http.path = hilt_xml_attr(node, "path");
+		if (!c->http.path)
+			c->http.path = strdup("/");
+		if (c->http.path[0] != '/' || strpbrk(c->http.path, " \t\r\n"))
+			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
+					    "path must start with / and hold no white space, not '%s'",
+					    c->http.path);
+	}
+	if (rc == 0)
+		rc = hilt_xml_check_element_only(ld->path, node, ld->err, ld->errlen);
+	for (const xmlNode *ch = node->children; ch && rc == 0; ch = ch->next) {
+		char *text = NULL;
+
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(ch, "body")) {
+			if (c->expect_src)
+				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
+						    "<http> takes one <body>");
+			else if (ch->properties)
+				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
+						    "unknown attribute '%s' on <body>",
+						    (const char *)ch->properties->name);
+			else if ((rc = hilt_xml_text(ld->path, ch, true, &c->expect_src,
+						     ld->err, ld->errlen)) == 0)
+				rc = compile_at(ld, ch, c->name, c->expect_src, &c->expect);
+		} else if (hilt_xml_is(ch, "header")) {
+			static const char *const hattrs[] = { "name", NULL };
+			char *name = hilt_xml_attr_required(ld->path, ch, "name", ld->err, ld->errlen);
+			struct hilt_pattern *p = NULL;
+
+			if (!name)
+				return -EINVAL;
+			rc = hilt_xml_check_attrs(ld->path, ch, hattrs, ld->err, ld->errlen);
+			if (rc == 0)
+				rc = hilt_xml_text(ld->path, ch, true, &text, ld->err, ld->errlen);
+			if (rc == 0)
+				rc = compile_at(ld, ch, name, text, &p);
+			if (rc == 0) {
+				struct hilt_http_header_check *h =
+					realloc(c->http.headers, (c->http.nheaders + 1) * sizeof(*h));
+
+				if (!h) {
+					rc = -ENOMEM;
+				} else {
+					c->http.headers = h;
+					h[c->http.nheaders].name = name;
+					h[c->http.nheaders++].value = p;
+					name = NULL;
+					p = NULL;
+				}
+			}
+			hilt_pattern_free(p);
+			free(name);
+			free(text);
+		} else {
+			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
+					    "unknown element <%s> in <http> (expected <body> or <header>)",
+					    (const char *)ch->name);
+		}
+	}
+	/* Counted even on error so that hilt_suite_free() releases it. */
+	s->ncases++;
+	return rc;
+}
+
 static int add_default_failures(struct hilt_suite *s)
 {
 	char err[256];
@@ -562,15 +701,17 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 			rc = parse_case(&ld, c, HILT_CASE_MILESTONE);
 		} else if (hilt_xml_is(c, "step")) {
 			rc = parse_case(&ld, c, HILT_CASE_STEP);
+		} else if (hilt_xml_is(c, "http")) {
+			rc = parse_http(&ld, c);
 		} else {
 			rc = hilt_xml_error(err, errlen, path, c,
-					    "unknown element <%s> in <suite> (expected <failure-patterns>, <shell>, <milestone> or <step>)",
+					    "unknown element <%s> in <suite> (expected <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
 					    (const char *)c->name);
 		}
 	}
 	if (rc == 0 && s->ncases == 0)
 		rc = hilt_xml_error(err, errlen, path, root,
-				    "suite '%s' has no <milestone> or <step>", s->name);
+				    "suite '%s' has no <milestone>, <step> or <http>", s->name);
 out:
 	for (size_t i = 0; i < ld.nvars; i++)
 		free(ld.vars[i]);

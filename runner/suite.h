@@ -5,11 +5,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http.h"
 #include "matcher.h"
 
 enum hilt_case_kind {
 	HILT_CASE_MILESTONE,	/* a console pattern, in order */
 	HILT_CASE_STEP,		/* send a line at the prompt, expect a reply */
+	HILT_CASE_HTTP,		/* an HTTP request to the device */
+};
+
+struct hilt_http_case {
+	char *method;		/* GET by default */
+	char *path;		/* starts with / */
+	int port;		/* on the device */
+	long status;		/* expected, 200 by default */
+	size_t max_body;
+	struct hilt_http_header_check *headers;	/* name + value pattern */
+	size_t nheaders;
 };
 
 struct hilt_case {
@@ -22,6 +34,7 @@ struct hilt_case {
 	 * session compiles it with the captured values. */
 	struct hilt_pattern *expect;
 	char *send;		/* steps: the line to send (${var} allowed) */
+	struct hilt_http_case http;	/* HTTP probes; expect is the body */
 };
 
 struct hilt_failure_pattern {
