@@ -72,6 +72,7 @@ struct hilt_matcher {
 	double first_mass[256], second_mass[256];
 	uint64_t learned;
 	uint64_t learn_bytes;
+	uint64_t retain_from;	/* the caller still wants bytes from here */
 };
 
 #define LEARN_BYTES (1024 * 1024)
@@ -433,6 +434,8 @@ static void make_room(struct hilt_matcher *m, size_t want)
 		if (k < keep)
 			keep = k;
 	}
+	if (m->retain_from < keep)
+		keep = m->retain_from;
 	/* Keep a little recent context even with nothing watched, so a
 	 * pattern watched from "now" still sees the byte before it. */
 	if (end - keep < 256)
@@ -877,6 +880,11 @@ static int catch_up(struct hilt_matcher *m, struct watch *w)
 	if (w->caught_to < m->cand_pos)
 		w->caught_to = m->cand_pos;
 	return rc;
+}
+
+void hilt_matcher_retain(struct hilt_matcher *m, uint64_t from)
+{
+	m->retain_from = from;
 }
 
 void hilt_matcher_set_learning(struct hilt_matcher *m, size_t bytes)

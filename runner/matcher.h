@@ -67,6 +67,10 @@ void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on);
  * (default 1 MiB); tests make it small to exercise the re-keying. */
 void hilt_matcher_set_learning(struct hilt_matcher *m, size_t bytes);
 
+/* Keeps the bytes from absolute offset from in the window (as far as its
+ * cap allows) for patterns watched later from there. */
+void hilt_matcher_retain(struct hilt_matcher *m, uint64_t from);
+
 /* Total bytes fed so far. */
 uint64_t hilt_matcher_offset(const struct hilt_matcher *m);
 

@@ -67,7 +67,8 @@ struct hilt_session {
 	size_t naux;
 
 	int64_t power_on_ns, case_start_ns, last_log_ns;
-	int64_t case_timer, session_timer, grace_timer;
+	int64_t case_timer, session_timer, grace_timer, rescan_timer;
+	bool in_process;	/* inside process_matches() */
 	size_t current;		/* index of the case under way */
 	uint64_t cursor;	/* output consumed by earlier cases */
 	uint64_t last_match_start;
@@ -92,6 +93,28 @@ struct hilt_session {
 
 static void finish(struct hilt_session *s);
 static void begin_case(struct hilt_session *s);
+static void process_matches(struct hilt_session *s);
+
+static void rescan(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->rescan_timer = 0;
+	process_matches(s);
+}
+
+/* A case that begins outside console input (after a probe or a timeout)
+ * may already be satisfied by output that came meanwhile: look at once,
+ * from the loop. */
+static void schedule_rescan(struct hilt_session *s)
+{
+	if (s->in_process || s->rescan_timer > 0)
+		return;
+	s->rescan_timer = hilt_loop_add_timer(s->loop, hilt_now_ns(), rescan, s);
+	if (s->rescan_timer < 0)
+		s->rescan_timer = 0;
+}
 
 static double since_power_on(const struct hilt_session *s, int64_t now)
 {
@@ -451,6 +474,10 @@ static void begin_case(struct hilt_session *s)
 {
 	const struct hilt_case *c = current_case(s);
 
+	/* What no case has consumed stays for the cases after this one (a
+	 * prompt printed while an HTTP probe runs, say). */
+	hilt_matcher_retain(s->matcher, s->cursor < s->last_match_start ? s->cursor
+									  : s->last_match_start);
 	s->case_start_ns = hilt_now_ns();
 	if (c->kind == HILT_CASE_HTTP) {
 		/* The probe keeps its own deadline. */
@@ -464,6 +491,7 @@ static void begin_case(struct hilt_session *s)
 		hilt_matcher_watch(s->matcher, c->expect, WATCH_CASE, s->cursor);
 	else
 		begin_step(s);
+	schedule_rescan(s);
 }
 
 static void milestone_matched(struct hilt_session *s, const struct hilt_match *m)
@@ -572,7 +600,9 @@ static void report_failure(struct hilt_session *s)
 static void process_matches(struct hilt_session *s)
 {
 	struct hilt_match m;
+	bool outer = !s->in_process;
 
+	s->in_process = true;
 	while (s->state == SESSION_RUNNING &&
 	       hilt_matcher_next(s->matcher, &m) == 1) {
 		if (m.id >= WATCH_FAILURE0) {
@@ -588,6 +618,8 @@ static void process_matches(struct hilt_session *s)
 			step_event(s, &m);
 		}
 	}
+	if (outer)
+		s->in_process = false;
 }
 
 static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
@@ -763,7 +795,9 @@ static void finish(struct hilt_session *s)
 		hilt_loop_cancel_timer(s->loop, s->session_timer);
 	if (s->grace_timer > 0)
 		hilt_loop_cancel_timer(s->loop, s->grace_timer);
-	s->session_timer = s->grace_timer = 0;
+	if (s->rescan_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->rescan_timer);
+	s->session_timer = s->grace_timer = s->rescan_timer = 0;
 	unwatch_fds(s);
 	if (s->target) {
 		s->ops->stop(s->target);

@@ -159,6 +159,63 @@ XML
 	[ "$took" -lt 80 ] || fail "took $took s: the mismatch waited for its deadline"
 	no_leftover_qemu
 	;;
+http)
+	# The guest's web server through the runner's own network; the
+	# capture shows the exchange.
+	run_hilt 0 "http-hello on the default guest" --pcap suites/http-hello.xml
+	assert_grep '<system-out>GET http://127.0.0.1:[0-9]*/hello -&gt; 200 in [0-9.]* s (attempt [0-9]*), 13 body bytes' "$OUT/junit.xml"
+	assert_grep 'Hello World!' "$OUT/junit.xml"
+	assert_grep 'name="http.hello.status" value="200"' "$OUT/junit.xml"
+	pcap="$OUT/http-hello@default.pcap"
+	assert_grep "name=\"net.pcap\" value=\"$pcap\"" "$OUT/junit.xml"
+	command -v tshark >/dev/null || fail "tshark is not installed (./setup.sh installs it)"
+	tshark -r "$pcap" >"$WORK/tshark.txt" 2>/dev/null || fail "tshark cannot read $pcap"
+	assert_grep 'DHCP ACK' "$WORK/tshark.txt"
+	assert_grep 'HTTP .*GET /hello HTTP/1.1' "$WORK/tshark.txt"
+	assert_grep 'HTTP .*HTTP/1.1 200 OK' "$WORK/tshark.txt"
+	assert_grep 'HTTP .*HTTP/1.1 404 Not Found' "$WORK/tshark.txt"
+	no_leftover_qemu
+	;;
+http-parallel)
+	# Four instances at once: each has its own network and forwards, so
+	# nothing collides.
+	pids=""
+	for i in 1 2 3 4; do
+		"$HILT" run --out "$WORK/out$i" suites/http-hello.xml >"$WORK/stdout$i" 2>&1 &
+		pids="$pids $!"
+	done
+	i=0
+	for pid in $pids; do
+		i=$((i + 1))
+		wait "$pid"
+		rc=$?
+		cat "$WORK/stdout$i"
+		expect_exit 0 $rc "instance $i of 4"
+		validate "$WORK/out$i/junit.xml"
+	done
+	ports=$(grep -ho 'http://127.0.0.1:[0-9]*/hello' "$WORK"/out*/junit.xml | sort -u | wc -l)
+	[ "$ports" -eq 4 ] || fail "the 4 instances did not use 4 different forwards ($ports)"
+	no_leftover_qemu
+	;;
+http-absent)
+	# Nothing listens on the probed port: a failure naming the probe and
+	# the error, within its deadline.
+	cat >"$WORK/absent.xml" <<'XML'
+<suite name="absent" timeout="120">
+  <milestone name="httpd-started" timeout="60">^hilt-guest: httpd started</milestone>
+  <http name="no-server" port="8080" path="/" timeout="3"/>
+  <milestone name="after" timeout="10">^/ # </milestone>
+</suite>
+XML
+	run_hilt 1 "probe of a port where nothing listens" "$WORK/absent.xml"
+	grep -q "^FAIL .*no-server: GET http://127.0.0.1:[0-9]*/: .* ([0-9]* attempts in [0-9.]* s)" "$WORK/stdout" ||
+		fail "no failure naming the probe"
+	secs=$(sed -n 's/.*no-server: .* attempts in \([0-9.]*\) s).*/\1/p' "$WORK/stdout")
+	awk -v s="$secs" 'BEGIN { exit !(s >= 2.5 && s < 6) }' || fail "probe ended after $secs s, its deadline was 3 s"
+	assert_grep '<failure message="GET http://127.0.0.1:[0-9]*/: .*" type="http"' "$OUT/junit.xml"
+	grep -q '^PASS .*after' "$WORK/stdout" || fail "the session did not go on after the failed probe"
+	no_leftover_qemu
+	;;
 *)
 	fail "unknown case $1"
 	;;
