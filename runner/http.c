@@ -208,6 +208,9 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	r->time_s = (double)(hilt_now_ns() - h->attempt_start) / 1e9;
 	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
 	r->status = status;
+	/* Announced too large (Content-Length), or found so while reading. */
+	if (code == CURLE_FILESIZE_EXCEEDED)
+		h->too_large = true;
 	if (h->too_large) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "response body larger than %zu bytes", spec->max_body);
