@@ -216,6 +216,49 @@ XML
 	grep -q '^PASS .*after' "$WORK/stdout" || fail "the session did not go on after the failed probe"
 	no_leftover_qemu
 	;;
+net-flood)
+	# The guest floods the network while a probe runs: the probe still
+	# passes and hilt's own memory stays bounded.
+	cat >"$WORK/flood.xml" <<'XML'
+<suite name="flood" timeout="120">
+  <shell prompt="^/ # "/>
+  <milestone name="shell" timeout="60">^/ # </milestone>
+  <step name="start-flood" timeout="10">
+    <send>for i in 1 2 3; do ping -q -s 60000 -i 0.001 -c 3000 10.0.2.2 >/dev/null 2>&amp;1 &amp; done; echo flooding</send>
+    <expect>^flooding</expect>
+  </step>
+  <step name="flood-running" timeout="10">
+    <send>sleep 1; echo slept</send>
+    <expect>^slept</expect>
+  </step>
+  <http name="hello-under-flood" port="80" path="/hello" status="200" timeout="30">
+    <body>^Hello World!$</body>
+  </http>
+  <step name="flood-over" timeout="60">
+    <send>wait; echo flood-over</send>
+    <expect>^flood-over</expect>
+  </step>
+</suite>
+XML
+	"$HILT" run --out "$OUT" "$WORK/flood.xml" >"$WORK/stdout" &
+	pid=$!
+	peak=0
+	while kill -0 $pid 2>/dev/null; do
+		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+		[ -n "$rss" ] && [ "$rss" -gt "$peak" ] && peak=$rss
+		sleep 0.05
+	done
+	wait $pid
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 0 $rc "probe under a network flood"
+	validate "$OUT/junit.xml"
+	frames=$(sed -n 's/.*name="net.frames_from_guest" value="\([0-9]*\)".*/\1/p' "$OUT/junit.xml")
+	echo "frames from the guest: $frames, hilt peak RSS: $peak KiB"
+	[ "$frames" -gt 5000 ] || fail "the guest did not flood ($frames frames)"
+	[ "$peak" -lt 65536 ] || fail "hilt's RSS reached $peak KiB under the flood"
+	no_leftover_qemu
+	;;
 *)
 	fail "unknown case $1"
 	;;
