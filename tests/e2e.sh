@@ -224,7 +224,7 @@ net-flood)
   <shell prompt="^/ # "/>
   <milestone name="shell" timeout="60">^/ # </milestone>
   <step name="start-flood" timeout="10">
-    <send>for i in 1 2 3; do ping -q -s 60000 -i 0.001 -c 3000 10.0.2.2 >/dev/null 2>&amp;1 &amp; done; echo flooding</send>
+    <send>end=$(($(date +%s) + 4)); for i in 1 2 3; do (while [ $(date +%s) -lt $end ]; do ping -q -s 60000 -i 0.001 -c 300 10.0.2.2; done >/dev/null 2>&amp;1 &amp;); done; echo flooding</send>
     <expect>^flooding</expect>
   </step>
   <step name="flood-running" timeout="10">
@@ -235,7 +235,7 @@ net-flood)
     <body>^Hello World!$</body>
   </http>
   <step name="flood-over" timeout="60">
-    <send>wait; echo flood-over</send>
+    <send>sleep 4; echo flood-over</send>
     <expect>^flood-over</expect>
   </step>
 </suite>
@@ -256,7 +256,11 @@ XML
 	frames=$(sed -n 's/.*name="net.frames_from_guest" value="\([0-9]*\)".*/\1/p' "$OUT/junit.xml")
 	echo "frames from the guest: $frames, hilt peak RSS: $peak KiB"
 	[ "$frames" -gt 5000 ] || fail "the guest did not flood ($frames frames)"
-	[ "$peak" -lt 65536 ] || fail "hilt's RSS reached $peak KiB under the flood"
+	if [ "${SANITIZED:-OFF}" = ON ]; then
+		echo "RSS not judged: AddressSanitizer's shadow memory inflates it"
+	else
+		[ "$peak" -lt 65536 ] || fail "hilt's RSS reached $peak KiB under the flood"
+	fi
 	no_leftover_qemu
 	;;
 *)
