@@ -37,6 +37,15 @@ static void free_target_config(struct hilt_target_config *t)
 	free_strv(q->args, q->nargs);
 	free(t->replay.log);
 	free(t->replay.timing);
+	struct hilt_board_config *b = &t->board;
+
+	free(b->path);
+	free(b->host);
+	free(b->lock_dir);
+	free_strv(b->reset.argv, b->reset.argc);
+	free_strv(b->flash.argv, b->flash.argc);
+	free_strv(b->var_names, b->nvars);
+	free_strv(b->var_values, b->nvars);
 }
 
 void hilt_farm_free(struct hilt_farm *farm)
@@ -266,6 +275,130 @@ static int finish_replay(struct hilt_replay_config *r)
 	return 0;
 }
 
+
+static int parse_command(const char *path, const xmlNode *node,
+			 struct hilt_command *cmd, char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "timeout", NULL };
+	int rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+
+	if (cmd->argv)
+		return hilt_xml_error(err, errlen, path, node, "only one <%s> is allowed",
+				      (const char *)node->name);
+	cmd->timeout_s = 60;
+	if (rc == 0)
+		rc = hilt_xml_seconds(path, node, "timeout", &cmd->timeout_s, err, errlen);
+	if (rc == 0)
+		rc = hilt_xml_check_element_only(path, node, err, errlen);
+	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
+		char *text = NULL;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(c, "arg"))
+			return hilt_xml_error(err, errlen, path, c,
+					      "unknown element <%s> in <%s> (expected <arg>)",
+					      (const char *)c->name, (const char *)node->name);
+		if (c->properties)
+			return hilt_xml_error(err, errlen, path, c, "unknown attribute '%s' on <arg>",
+					      (const char *)c->properties->name);
+		rc = hilt_xml_text(path, c, true, &text, err, errlen);
+		if (rc == 0)
+			rc = push_str(&cmd->argv, &cmd->argc, text);
+	}
+	if (rc == 0 && cmd->argc == 0)
+		rc = hilt_xml_error(err, errlen, path, node, "<%s> needs at least one <arg>",
+				    (const char *)node->name);
+	return rc;
+}
+
+static int parse_console(const char *path, const xmlNode *node,
+			 struct hilt_board_config *b, char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "type", "path", "host", "port", "baud", NULL };
+	char *type = hilt_xml_attr(node, "type");
+	char *v = NULL;
+	int rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+	unsigned n;
+
+	if (rc == 0 && (!type || (strcmp(type, "tcp") && strcmp(type, "tty"))))
+		rc = hilt_xml_error(err, errlen, path, node,
+				    "<console> needs type=\"tcp\" or type=\"tty\"");
+	if (rc == 0 && strcmp(type, "tcp") == 0) {
+		b->console = HILT_CONSOLE_TCP;
+		b->host = hilt_xml_attr(node, "host");
+		if (!b->host)
+			b->host = strdup("127.0.0.1");
+		v = hilt_xml_attr_required(path, node, "port", err, errlen);
+		rc = v ? parse_uint(path, node, v, 65535, &n, err, errlen) : -EINVAL;
+		b->port = (int)n;
+	} else if (rc == 0) {
+		b->console = HILT_CONSOLE_TTY;
+		if (!(b->path = hilt_xml_attr_required(path, node, "path", err, errlen)))
+			rc = -EINVAL;
+		v = hilt_xml_attr(node, "baud");
+		if (rc == 0 && v)
+			rc = parse_uint(path, node, v, 4000000, &b->baud, err, errlen);
+	}
+	free(v);
+	free(type);
+	return rc;
+}
+
+/* The device is not opened here: a missing board is an infrastructure
+ * error of its session, not a configuration error. */
+static int parse_board_child(const char *path, const xmlNode *c,
+			     struct hilt_board_config *b, char *err, size_t errlen)
+{
+	if (hilt_xml_is(c, "console"))
+		return parse_console(path, c, b, err, errlen);
+	if (hilt_xml_is(c, "reset"))
+		return parse_command(path, c, &b->reset, err, errlen);
+	if (hilt_xml_is(c, "flash"))
+		return parse_command(path, c, &b->flash, err, errlen);
+	if (hilt_xml_is(c, "var")) {
+		static const char *const attrs[] = { "name", NULL };
+		char *name = hilt_xml_attr_required(path, c, "name", err, errlen), *text = NULL;
+		int rc = name ? hilt_xml_check_attrs(path, c, attrs, err, errlen) : -EINVAL;
+
+		if (rc == 0)
+			rc = hilt_xml_text(path, c, true, &text, err, errlen);
+		if (rc == 0 && (rc = push_str(&b->var_names, &b->nvars, name)) == 0) {
+			b->nvars--;
+			rc = push_str(&b->var_values, &b->nvars, text);
+			name = NULL;
+			text = NULL;
+		}
+		free(name);
+		free(text);
+		return rc;
+	}
+	if (hilt_xml_is(c, "lock")) {
+		static const char *const attrs[] = { "dir", "wait", NULL };
+		int rc = hilt_xml_check_attrs(path, c, attrs, err, errlen);
+		char *dir = hilt_xml_attr(c, "dir");
+
+		if (dir) {
+			free(b->lock_dir);
+			b->lock_dir = dir;
+		}
+		if (rc == 0) {
+			/* wait="0" is allowed: report busy at once. */
+			char *w = hilt_xml_attr(c, "wait");
+
+			if (w && strcmp(w, "0") == 0)
+				b->lock_wait_s = 0;
+			else if (w)
+				rc = hilt_xml_seconds(path, c, "wait", &b->lock_wait_s, err, errlen);
+			free(w);
+		}
+		return rc;
+	}
+	return hilt_xml_error(err, errlen, path, c,
+			      "unknown element <%s> in a board <target> (expected console, reset, flash, var or lock)",
+			      (const char *)c->name);
+}
+
 static int parse_tags(const char *path, const xmlNode *node, const char *tags,
 		      struct hilt_target_config *t, char *err, size_t errlen)
 {
@@ -316,7 +449,7 @@ static int parse_target(const char *path, const char *dir, const xmlNode *node,
 					    "target name '%s' is used twice", t->name);
 	if (rc == 0 && !hilt_target_ops_find(t->kind))
 		rc = hilt_xml_error(err, errlen, path, node,
-				    "unknown target kind '%s' (known: qemu, replay)", t->kind);
+				    "unknown target kind '%s' (known: qemu, replay, board)", t->kind);
 	if (rc == 0) {
 		char *tags = hilt_xml_attr(node, "tags");
 
@@ -327,16 +460,30 @@ static int parse_target(const char *path, const char *dir, const xmlNode *node,
 	if (rc == 0)
 		rc = hilt_xml_check_element_only(path, node, err, errlen);
 	bool qemu = rc == 0 && strcmp(t->kind, "qemu") == 0;
+	bool board = rc == 0 && strcmp(t->kind, "board") == 0;
 
 	if (qemu)
 		rc = set_qemu_defaults(&t->qemu);
+	if (board) {
+		t->board.lock_wait_s = 600;
+		if (!(t->board.lock_dir = strdup("/run/lock")))
+			rc = -ENOMEM;
+	}
 	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (qemu)
 			rc = parse_qemu_child(path, dir, c, &t->qemu, err, errlen);
+		else if (board)
+			rc = parse_board_child(path, c, &t->board, err, errlen);
 		else
 			rc = parse_replay_child(path, dir, c, &t->replay, err, errlen);
+	}
+	if (board) {
+		if (rc == 0 && !t->board.host && !t->board.path)
+			rc = hilt_xml_error(err, errlen, path, node,
+					    "board target '%s' needs a <console>", t->name);
+		return rc;
 	}
 	if (rc == 0 && qemu && !t->qemu.kernel)
 		rc = hilt_xml_error(err, errlen, path, node,

@@ -26,6 +26,32 @@ struct hilt_replay_config {
 	bool realtime;		/* replay with the recorded timing */
 };
 
+/* A command run without a shell: each argument may hold {var}s, which are
+ * replaced inside that argument only (never split into more). */
+struct hilt_command {
+	char **argv;
+	size_t argc;
+	double timeout_s;
+};
+
+enum hilt_console_kind {
+	HILT_CONSOLE_TCP,	/* raw TCP, as ser2net exposes boards */
+	HILT_CONSOLE_TTY,	/* a pty or character device, set up with termios */
+};
+
+struct hilt_board_config {
+	enum hilt_console_kind console;
+	char *path;		/* tty */
+	char *host;		/* tcp */
+	int port;
+	unsigned baud;		/* tty; 0: leave as is */
+	struct hilt_command reset, flash;
+	char **var_names, **var_values;	/* {name} for the commands */
+	size_t nvars;
+	char *lock_dir;
+	double lock_wait_s;	/* wait this long for a busy board, then error */
+};
+
 struct hilt_target_config {
 	char *name;
 	char *kind;
@@ -34,6 +60,7 @@ struct hilt_target_config {
 	char *source;		/* "farm.xml:12" or "built-in" */
 	struct hilt_qemu_config qemu;
 	struct hilt_replay_config replay;
+	struct hilt_board_config board;
 };
 
 struct hilt_farm {

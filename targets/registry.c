@@ -5,6 +5,7 @@
 static const struct hilt_target_ops *const kinds[] = {
 	&hilt_qemu_ops,
 	&hilt_replay_ops,
+	&hilt_board_ops,
 };
 
 const struct hilt_target_ops *hilt_target_ops_find(const char *kind)

@@ -74,5 +74,6 @@ const struct hilt_target_ops *hilt_target_ops_find(const char *kind);
 
 extern const struct hilt_target_ops hilt_qemu_ops;
 extern const struct hilt_target_ops hilt_replay_ops;
+extern const struct hilt_target_ops hilt_board_ops;
 
 #endif

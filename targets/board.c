@@ -1,0 +1,484 @@
+/* Board target: a real device on a serial console (a pty or character
+ * device, or TCP as ser2net exposes it), reset and flashed by commands,
+ * used by one session at a time across all hilt processes on the host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runner/farm.h"
+#include "../runner/loop.h"
+#include "../runner/proc.h"
+#include "../runner/tail.h"
+#include "target.h"
+
+struct hilt_target {
+	const struct hilt_target_config *cfg;
+	int console_fd;
+	int lock_fd;
+	char lock_path[4096];
+	char port_name[512];	/* {port}: the tty path or host:port */
+	struct hilt_tail *diag;	/* output of the flash and reset commands */
+	char *diag_text;
+	unsigned long long stale_bytes;	/* drained at reset */
+	char flash_status[96], reset_status[96];
+};
+
+static int board_new(const struct hilt_target_config *cfg,
+		     struct hilt_target **out, char *err, size_t errlen)
+{
+	struct hilt_target *t = calloc(1, sizeof(*t));
+
+	if (!t || hilt_tail_new(8192, &t->diag)) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->cfg = cfg;
+	t->console_fd = t->lock_fd = -1;
+	if (cfg->board.console == HILT_CONSOLE_TCP)
+		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", cfg->board.host, cfg->board.port);
+	else
+		snprintf(t->port_name, sizeof(t->port_name), "%s", cfg->board.path);
+	*out = t;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* One lock file per board: flock is released by the kernel however the
+ * holder ends, crash included. */
+static int take_lock(struct hilt_target *t, char *err, size_t errlen)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	char name[256];
+	size_t i;
+
+	for (i = 0; t->cfg->name[i] && i < sizeof(name) - 1; i++) {
+		char c = t->cfg->name[i];
+
+		name[i] = (c == '/' || c == '.' || c == ' ') ? '_' : c;
+	}
+	name[i] = '\0';
+	snprintf(t->lock_path, sizeof(t->lock_path), "%s/hilt-board-%s.lock", b->lock_dir, name);
+	t->lock_fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (t->lock_fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "board '%s': cannot open its lock %s: %s", t->cfg->name,
+			 t->lock_path, strerror(e));
+		return -e;
+	}
+	int64_t give_up = hilt_now_ns() + (int64_t)(b->lock_wait_s * 1e9);
+
+	while (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+
+			snprintf(err, errlen, "board '%s': lock %s: %s", t->cfg->name,
+				 t->lock_path, strerror(e));
+			return -e;
+		}
+		if (hilt_now_ns() >= give_up) {
+			char holder[32] = "";
+			ssize_t n = pread(t->lock_fd, holder, sizeof(holder) - 1, 0);
+
+			holder[n > 0 ? n : 0] = '\0';
+			holder[strcspn(holder, "\n")] = '\0';
+			snprintf(err, errlen,
+				 "board '%s' is busy: another session holds %s%s%s (waited %g s)",
+				 t->cfg->name, t->lock_path, *holder ? ", pid " : "", holder,
+				 b->lock_wait_s);
+			close(t->lock_fd);
+			t->lock_fd = -1;
+			return -EBUSY;
+		}
+		sleep_ms(100);
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+	if (ftruncate(t->lock_fd, 0) == 0 && pwrite(t->lock_fd, pid, (size_t)n, 0) < 0)
+		pid[0] = '\0';
+	return 0;
+}
+
+/* Replaces each {name} of arg (built-ins and the board's <var>s). */
+static char *expand(const struct hilt_target *t, const char *arg)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	size_t cap = strlen(arg) + 1, len = 0;
+	char *out = malloc(cap);
+
+	while (out && *arg) {
+		const char *val = NULL;
+		size_t skip = 1;
+
+		if (*arg == '{') {
+			const char *close = strchr(arg, '}');
+			size_t n = close ? (size_t)(close - arg - 1) : 0;
+
+			if (close && n == 4 && strncmp(arg + 1, "port", 4) == 0)
+				val = t->port_name;
+			else if (close && n == 4 && strncmp(arg + 1, "name", 4) == 0)
+				val = t->cfg->name;
+			for (size_t i = 0; close && !val && i < b->nvars; i++)
+				if (strlen(b->var_names[i]) == n && strncmp(arg + 1, b->var_names[i], n) == 0)
+					val = b->var_values[i];
+			if (val)
+				skip = n + 2;
+		}
+		size_t add = val ? strlen(val) : 1;
+
+		if (len + add + 1 > cap) {
+			cap = (len + add + 1) * 2;
+			char *g = realloc(out, cap);
+
+			if (!g) {
+				free(out);
+				return NULL;
+			}
+			out = g;
+		}
+		memcpy(out + len, val ? val : arg, add);
+		len += add;
+		arg += skip;
+	}
+	if (out)
+		out[len] = '\0';
+	return out;
+}
+
+/* Runs a command to its end or its deadline (then kills its group);
+ * its output goes to the diagnostics.  0 when it exited 0. */
+static int run_command(struct hilt_target *t, const char *what,
+		       const struct hilt_command *cmd, char *status, size_t statuslen,
+		       char *err, size_t errlen)
+{
+	char **argv = calloc(cmd->argc + 1, sizeof(*argv));
+	struct hilt_proc *proc = NULL;
+	struct hilt_proc_status st;
+	int rc = -ENOMEM;
+
+	if (!argv)
+		goto out;
+	for (size_t i = 0; i < cmd->argc; i++)
+		if (!(argv[i] = expand(t, cmd->argv[i])))
+			goto out;
+	rc = hilt_proc_start(argv, NULL, 0, &proc, err, errlen);
+	if (rc) {
+		snprintf(status, statuslen, "did not start");
+		goto out;
+	}
+	int64_t deadline = hilt_now_ns() + (int64_t)(cmd->timeout_s * 1e9);
+	bool timed_out = false;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = hilt_proc_pidfd(proc), .events = POLLIN },
+			{ .fd = hilt_proc_output_fd(proc), .events = POLLIN },
+		};
+		int64_t left = (deadline - hilt_now_ns()) / 1000000;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		poll(p, p[1].fd >= 0 ? 2 : 1, (int)(left > 1000 ? 1000 : left));
+		char buf[4096];
+		ssize_t n;
+
+		while (p[1].fd >= 0 && (n = read(p[1].fd, buf, sizeof(buf))) > 0)
+			hilt_tail_append(t->diag, buf, (size_t)n);
+		if (p[1].fd >= 0 && n == 0)
+			hilt_proc_close_output(proc);
+		if (hilt_proc_reap(proc, &st) == 1)
+			break;
+	}
+	if (timed_out) {
+		hilt_proc_kill_wait(proc, 1000, &st);
+		snprintf(status, statuslen, "killed at its deadline of %g s", cmd->timeout_s);
+		snprintf(err, errlen, "%s command %s did not finish within %g s and was killed",
+			 what, argv[0], cmd->timeout_s);
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	hilt_proc_status_str(&st, status, statuslen);
+	if (!st.exited || st.exit_code != 0) {
+		snprintf(err, errlen, "%s command %s failed: %s", what, argv[0], status);
+		rc = -EIO;
+		goto out;
+	}
+	rc = 0;
+out:
+	hilt_proc_free(proc);
+	for (size_t i = 0; argv && i < cmd->argc; i++)
+		free(argv[i]);
+	free(argv);
+	return rc;
+}
+
+static speed_t baud_constant(unsigned baud)
+{
+	static const struct { unsigned rate; speed_t c; } rates[] = {
+		{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
+		{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
+		{ 921600, B921600 }, { 1500000, B1500000 }, { 2000000, B2000000 },
+		{ 3000000, B3000000 }, { 4000000, B4000000 },
+	};
+
+	for (size_t i = 0; i < sizeof(rates) / sizeof(*rates); i++)
+		if (rates[i].rate == baud)
+			return rates[i].c;
+	return 0;
+}
+
+static int open_tty(struct hilt_target *t, char *err, size_t errlen)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	struct termios tio;
+	int fd = open(b->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "console %s of board '%s': %s", b->path, t->cfg->name, strerror(e));
+		return -e;
+	}
+	if (tcgetattr(fd, &tio) == 0) {
+		cfmakeraw(&tio);
+		tio.c_cflag |= CLOCAL | CREAD;
+		if (b->baud) {
+			speed_t sp = baud_constant(b->baud);
+
+			if (!sp || cfsetspeed(&tio, sp) < 0) {
+				snprintf(err, errlen, "console %s of board '%s': baud rate %u not supported",
+					 b->path, t->cfg->name, b->baud);
+				close(fd);
+				return -EINVAL;
+			}
+		}
+		if (tcsetattr(fd, TCSANOW, &tio) < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "console %s of board '%s': %s", b->path, t->cfg->name,
+				 strerror(e));
+			close(fd);
+			return -e;
+		}
+	}
+	t->console_fd = fd;
+	return 0;
+}
+
+static int open_tcp(struct hilt_target *t, char *err, size_t errlen)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char port[16];
+	int rc, fd = -1;
+
+	snprintf(port, sizeof(port), "%d", b->port);
+	rc = getaddrinfo(b->host, port, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "console %s of board '%s': %s", t->port_name, t->cfg->name,
+			 gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EINPROGRESS) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int soerr = ETIMEDOUT;
+		socklen_t len = sizeof(soerr);
+
+		if (poll(&p, 1, 10000) == 1)
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+		errno = soerr;
+	} else if (fd >= 0) {
+		errno = 0;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0 || errno) {
+		int e = errno ? errno : EIO;
+
+		snprintf(err, errlen, "console %s of board '%s': %s", t->port_name, t->cfg->name,
+			 strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	t->console_fd = fd;
+	return 0;
+}
+
+/* Discards what the console holds: output from before the reset must never
+ * satisfy a milestone of this session. */
+static void drain(struct hilt_target *t)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(t->console_fd, buf, sizeof(buf))) > 0)
+		t->stale_bytes += (unsigned long long)n;
+}
+
+static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
+		       char *err, size_t errlen)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	int rc;
+
+	(void)env;
+	rc = take_lock(t, err, errlen);
+	if (rc)
+		return rc;
+	/* The flasher may need the console's port: it runs before the
+	 * console is opened. */
+	if (b->flash.argv) {
+		rc = run_command(t, "flash", &b->flash, t->flash_status, sizeof(t->flash_status),
+				 err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = b->console == HILT_CONSOLE_TCP ? open_tcp(t, err, errlen) : open_tty(t, err, errlen);
+	if (rc)
+		return rc;
+	drain(t);
+	if (b->reset.argv) {
+		rc = run_command(t, "reset", &b->reset, t->reset_status, sizeof(t->reset_status),
+				 err, errlen);
+		if (rc)
+			return rc;
+		/* A reset command returns with the board held in reset or not
+		 * yet printing: what is buffered now came from before. */
+		drain(t);
+	}
+	return 0;
+}
+
+static int board_console_fd(struct hilt_target *t)
+{
+	return t->console_fd;
+}
+
+static ssize_t board_console_write(struct hilt_target *t, const void *buf, size_t len)
+{
+	ssize_t n = t->cfg->board.console == HILT_CONSOLE_TCP
+			    ? send(t->console_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+			    : write(t->console_fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why,
+						size_t whylen)
+{
+	snprintf(why, whylen, "the console %s of board '%s' closed", t->port_name, t->cfg->name);
+	return HILT_TARGET_GONE_INFRA;
+}
+
+static size_t board_aux_fds(struct hilt_target *t, int *fds, size_t max)
+{
+	(void)t;
+	(void)fds;
+	(void)max;
+	return 0;
+}
+
+static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
+					       char *why, size_t whylen)
+{
+	(void)t;
+	(void)fd;
+	(void)why;
+	(void)whylen;
+	return HILT_TARGET_RUNNING;
+}
+
+static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host,
+			       size_t hostlen, int *port, char *err, size_t errlen)
+{
+	(void)guest_port;
+	(void)host;
+	(void)hostlen;
+	(void)port;
+	snprintf(err, errlen, "board '%s' has no network address configured", t->cfg->name);
+	return -ENOTSUP;
+}
+
+static void board_stop(struct hilt_target *t)
+{
+	if (t->console_fd >= 0)
+		close(t->console_fd);
+	t->console_fd = -1;
+	/* Closing the lock file releases the board. */
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	t->lock_fd = -1;
+}
+
+static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg)
+{
+	char buf[64];
+
+	cb(arg, "board.console", t->port_name);
+	cb(arg, "board.lock", t->lock_path);
+	snprintf(buf, sizeof(buf), "%llu", t->stale_bytes);
+	cb(arg, "board.stale_bytes_drained", buf);
+	if (*t->flash_status)
+		cb(arg, "board.flash", t->flash_status);
+	if (*t->reset_status)
+		cb(arg, "board.reset", t->reset_status);
+}
+
+static const char *board_diagnostics(struct hilt_target *t)
+{
+	size_t n;
+	const char *d = hilt_tail_data(t->diag, &n);
+
+	free(t->diag_text);
+	t->diag_text = strndup(d, n);
+	return t->diag_text ? t->diag_text : "";
+}
+
+static void board_free(struct hilt_target *t)
+{
+	if (!t)
+		return;
+	board_stop(t);
+	hilt_tail_free(t->diag);
+	free(t->diag_text);
+	free(t);
+}
+
+const struct hilt_target_ops hilt_board_ops = {
+	.kind = "board",
+	.new_target = board_new,
+	.start = board_start,
+	.console_fd = board_console_fd,
+	.console_write = board_console_write,
+	.console_eof = board_console_eof,
+	.aux_fds = board_aux_fds,
+	.handle_aux = board_handle_aux,
+	.http_endpoint = board_http_endpoint,
+	.stop = board_stop,
+	.describe = board_describe,
+	.diagnostics = board_diagnostics,
+	.free_target = board_free,
+};
