@@ -46,6 +46,7 @@ static void free_target_config(struct hilt_target_config *t)
 	free_strv(b->flash.argv, b->flash.argc);
 	free_strv(b->var_names, b->nvars);
 	free_strv(b->var_values, b->nvars);
+	hilt_gpio_config_free(&b->gpio);
 }
 
 void hilt_farm_free(struct hilt_farm *farm)
@@ -345,6 +346,135 @@ static int parse_console(const char *path, const xmlNode *node,
 	return rc;
 }
 
+
+static int parse_gpio(const char *path, const xmlNode *node, struct hilt_gpio_config *g,
+		      char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "chip", NULL };
+	static const char *const line_attrs[] = { "name", "offset", "active-low", NULL };
+	int rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+
+	if (rc == 0 && g->chip)
+		rc = hilt_xml_error(err, errlen, path, node, "only one <gpio> is allowed");
+	if (rc == 0 && !(g->chip = hilt_xml_attr_required(path, node, "chip", err, errlen)))
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = hilt_xml_check_element_only(path, node, err, errlen);
+	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(c, "line"))
+			return hilt_xml_error(err, errlen, path, c,
+					      "unknown element <%s> in <gpio> (expected <line>)",
+					      (const char *)c->name);
+		struct hilt_gpio_line_config *l = realloc(g->lines, (g->nlines + 1) * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		g->lines = l;
+		l = &l[g->nlines];
+		memset(l, 0, sizeof(*l));
+		rc = hilt_xml_check_attrs(path, c, line_attrs, err, errlen);
+		if (rc == 0 && !(l->name = hilt_xml_attr_required(path, c, "name", err, errlen)))
+			rc = -EINVAL;
+		g->nlines += l->name != NULL;
+		for (size_t i = 0; rc == 0 && i + 1 < g->nlines; i++)
+			if (strcmp(g->lines[i].name, l->name) == 0)
+				rc = hilt_xml_error(err, errlen, path, c,
+						    "GPIO line '%s' is named twice", l->name);
+		char *off = rc == 0 ? hilt_xml_attr_required(path, c, "offset", err, errlen) : NULL;
+
+		if (rc == 0 && !off)
+			rc = -EINVAL;
+		if (rc == 0) {
+			char *end;
+			unsigned long v = strtoul(off, &end, 10);
+
+			if (!*off || *end || v > 1023)
+				rc = hilt_xml_error(err, errlen, path, c,
+						    "offset must be a line number from 0 to 1023, not '%s'", off);
+			l->offset = (unsigned)v;
+		}
+		free(off);
+		if (rc == 0)
+			rc = hilt_xml_bool(path, c, "active-low", &l->active_low, err, errlen);
+	}
+	return rc;
+}
+
+static int parse_sequence(const char *path, const xmlNode *node,
+			  const struct hilt_gpio_config *g, struct hilt_gpio_sequence *seq,
+			  char *err, size_t errlen)
+{
+	int rc = node->properties ? hilt_xml_error(err, errlen, path, node,
+						   "unknown attribute '%s' on <%s>",
+						   (const char *)node->properties->name,
+						   (const char *)node->name)
+				  : hilt_xml_check_element_only(path, node, err, errlen);
+
+	if (rc == 0 && seq->steps)
+		rc = hilt_xml_error(err, errlen, path, node, "only one <%s> is allowed",
+				    (const char *)node->name);
+	if (rc == 0 && !g->chip)
+		rc = hilt_xml_error(err, errlen, path, node,
+				    "<%s> needs a <gpio> with its lines before it",
+				    (const char *)node->name);
+	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
+		struct hilt_gpio_step step = { 0 };
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "set")) {
+			static const char *const attrs[] = { "line", "value", NULL };
+			char *line = hilt_xml_attr_required(path, c, "line", err, errlen);
+			char *value = hilt_xml_attr(c, "value");
+			size_t i;
+
+			rc = line ? hilt_xml_check_attrs(path, c, attrs, err, errlen) : -EINVAL;
+			for (i = 0; rc == 0 && i < g->nlines; i++)
+				if (strcmp(g->lines[i].name, line) == 0)
+					break;
+			if (rc == 0 && i == g->nlines)
+				rc = hilt_xml_error(err, errlen, path, c, "no GPIO line named '%s'", line);
+			if (rc == 0 && (!value || (strcmp(value, "0") && strcmp(value, "1"))))
+				rc = hilt_xml_error(err, errlen, path, c,
+						    "<set> needs value=\"1\" (asserted) or value=\"0\"");
+			step = (struct hilt_gpio_step){ .kind = HILT_GPIO_SET, .line = i,
+							.value = value && value[0] == '1' };
+			free(line);
+			free(value);
+		} else if (hilt_xml_is(c, "wait")) {
+			static const char *const attrs[] = { "ms", NULL };
+			char *ms = hilt_xml_attr_required(path, c, "ms", err, errlen), *end = NULL;
+			unsigned long v = ms ? strtoul(ms, &end, 10) : 0;
+
+			rc = ms ? hilt_xml_check_attrs(path, c, attrs, err, errlen) : -EINVAL;
+			if (rc == 0 && (!*ms || *end || v > 60000))
+				rc = hilt_xml_error(err, errlen, path, c,
+						    "ms must be from 0 to 60000, not '%s'", ms);
+			step = (struct hilt_gpio_step){ .kind = HILT_GPIO_WAIT, .ms = (unsigned)v };
+			free(ms);
+		} else if (hilt_xml_is(c, "drain")) {
+			rc = c->properties ? hilt_xml_error(err, errlen, path, c,
+							    "<drain> takes no attributes") : 0;
+			step.kind = HILT_GPIO_DRAIN;
+		} else {
+			rc = hilt_xml_error(err, errlen, path, c,
+					    "unknown element <%s> in <%s> (expected set, wait or drain)",
+					    (const char *)c->name, (const char *)node->name);
+		}
+		if (rc == 0) {
+			struct hilt_gpio_step *st = realloc(seq->steps, (seq->nsteps + 1) * sizeof(*st));
+
+			if (!st)
+				return -ENOMEM;
+			seq->steps = st;
+			st[seq->nsteps++] = step;
+		}
+	}
+	return rc;
+}
+
 /* The device is not opened here: a missing board is an infrastructure
  * error of its session, not a configuration error. */
 static int parse_board_child(const char *path, const xmlNode *c,
@@ -356,6 +486,12 @@ static int parse_board_child(const char *path, const xmlNode *c,
 		return parse_command(path, c, &b->reset, err, errlen);
 	if (hilt_xml_is(c, "flash"))
 		return parse_command(path, c, &b->flash, err, errlen);
+	if (hilt_xml_is(c, "gpio"))
+		return parse_gpio(path, c, &b->gpio, err, errlen);
+	if (hilt_xml_is(c, "reset-sequence"))
+		return parse_sequence(path, c, &b->gpio, &b->gpio.reset, err, errlen);
+	if (hilt_xml_is(c, "download-sequence"))
+		return parse_sequence(path, c, &b->gpio, &b->gpio.download, err, errlen);
 	if (hilt_xml_is(c, "var")) {
 		static const char *const attrs[] = { "name", NULL };
 		char *name = hilt_xml_attr_required(path, c, "name", err, errlen), *text = NULL;
@@ -395,7 +531,7 @@ static int parse_board_child(const char *path, const xmlNode *c,
 		return rc;
 	}
 	return hilt_xml_error(err, errlen, path, c,
-			      "unknown element <%s> in a board <target> (expected console, reset, flash, var or lock)",
+			      "unknown element <%s> in a board <target> (expected console, reset, flash, gpio, reset-sequence, download-sequence, var or lock)",
 			      (const char *)c->name);
 }
 

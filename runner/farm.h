@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../targets/gpio.h"
+
 struct hilt_qemu_config {
 	char *binary;		/* qemu-system-x86_64 */
 	char *machine;		/* -machine */
@@ -50,6 +52,7 @@ struct hilt_board_config {
 	size_t nvars;
 	char *lock_dir;
 	double lock_wait_s;	/* wait this long for a busy board, then error */
+	struct hilt_gpio_config gpio;	/* reset and boot-mode lines */
 };
 
 struct hilt_target_config {

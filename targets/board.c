@@ -20,12 +20,14 @@
 #include "../runner/loop.h"
 #include "../runner/proc.h"
 #include "../runner/tail.h"
+#include "gpio.h"
 #include "target.h"
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
 	int console_fd;
 	int lock_fd;
+	struct hilt_gpio *gpio;	/* lines, while the session holds the board */
 	char lock_path[4096];
 	char port_name[512];	/* {port}: the tty path or host:port */
 	struct hilt_tail *diag;	/* output of the flash and reset commands */
@@ -338,6 +340,11 @@ static void drain(struct hilt_target *t)
 		t->stale_bytes += (unsigned long long)n;
 }
 
+static void drain_cb(void *arg)
+{
+	drain(arg);
+}
+
 static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		       char *err, size_t errlen)
 {
@@ -348,8 +355,22 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	rc = take_lock(t, err, errlen);
 	if (rc)
 		return rc;
+	if (b->gpio.chip) {
+		char consumer[64];
+
+		snprintf(consumer, sizeof(consumer), "hilt:%s", t->cfg->name);
+		rc = hilt_gpio_open(&b->gpio, consumer, &t->gpio, err, errlen);
+		if (rc)
+			return rc;
+	}
 	/* The flasher may need the console's port: it runs before the
-	 * console is opened. */
+	 * console is opened, with the board in download mode if the farm
+	 * says how. */
+	if (b->flash.argv && t->gpio && b->gpio.download.nsteps) {
+		rc = hilt_gpio_run(t->gpio, &b->gpio.download, NULL, NULL, err, errlen);
+		if (rc)
+			return rc;
+	}
 	if (b->flash.argv) {
 		rc = run_command(t, "flash", &b->flash, t->flash_status, sizeof(t->flash_status),
 				 err, errlen);
@@ -360,6 +381,13 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	if (rc)
 		return rc;
 	drain(t);
+	if (t->gpio && b->gpio.reset.nsteps) {
+		/* A <drain/> step while the board is held in reset discards
+		 * what it printed before. */
+		rc = hilt_gpio_run(t->gpio, &b->gpio.reset, drain_cb, t, err, errlen);
+		if (rc)
+			return rc;
+	}
 	if (b->reset.argv) {
 		rc = run_command(t, "reset", &b->reset, t->reset_status, sizeof(t->reset_status),
 				 err, errlen);
@@ -427,6 +455,8 @@ static void board_stop(struct hilt_target *t)
 	if (t->console_fd >= 0)
 		close(t->console_fd);
 	t->console_fd = -1;
+	hilt_gpio_close(t->gpio);
+	t->gpio = NULL;
 	/* Closing the lock file releases the board. */
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);

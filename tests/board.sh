@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Board targets end to end against the board simulator (fixtures/boardsim):
-# usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty
+# usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -173,6 +173,30 @@ tty)
 XML
 	run_board 0 "board on a pty" $SUITE
 	kill $socat_pid 2>/dev/null
+	assert_grep 'name="capture.kernel_version" value="6.1.0-56-amd64"' "$OUT/junit.xml"
+	;;
+gpio)
+	# EN and GPIO0 on a recording GPIO chip: download mode around the
+	# flash command, then a reset pulse (with the console drained while
+	# EN is held), then the boot.
+	start_sim
+	farm 30 '<var name="record">'"$WORK/gpio.log"'</var>
+    <gpio chip="fake:'"$WORK/gpio.log"'">
+      <line name="en" offset="17" active-low="true"/>
+      <line name="boot" offset="27" active-low="true"/>
+    </gpio>
+    <download-sequence>
+      <set line="boot" value="1"/><set line="en" value="1"/><wait ms="100"/>
+      <set line="en" value="0"/><wait ms="50"/><set line="boot" value="0"/>
+    </download-sequence>
+    <reset-sequence><set line="en" value="1"/><wait ms="50"/><drain/><set line="en" value="0"/></reset-sequence>
+    <flash timeout="10"><arg>sh</arg><arg>-c</arg><arg>echo "0 flash {port}" &gt;&gt; "$0"</arg><arg>{record}</arg></flash>'
+	run_board 0 "board with GPIO lines and a flash step" $SUITE
+	cut -d' ' -f2- "$WORK/gpio.log" | tr '\n' ',' >"$WORK/order"
+	cat "$WORK/order"; echo
+	grep -qx "en 1,boot 1,boot 0,en 0,en 1,boot 1,flash 127.0.0.1:$PORT,en 0,en 1," "$WORK/order" ||
+		fail "GPIO lines and flash out of order"
+	assert_grep 'name="board.flash" value="exit code 0"' "$OUT/junit.xml"
 	assert_grep 'name="capture.kernel_version" value="6.1.0-56-amd64"' "$OUT/junit.xml"
 	;;
 *)

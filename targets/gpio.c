@@ -1,0 +1,159 @@
+#define _GNU_SOURCE
+#include "gpio.h"
+
+#include <errno.h>
+#include <gpiod.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct hilt_gpio {
+	const struct hilt_gpio_config *cfg;
+	struct gpiod_chip *chip;	/* libgpiod */
+	struct gpiod_line **lines;
+	FILE *fake;			/* fake: the record */
+	struct timespec start;
+};
+
+static double elapsed_ms(const struct hilt_gpio *g)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - g->start.tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - g->start.tv_nsec) / 1e6;
+}
+
+static int set_line(struct hilt_gpio *g, size_t i, int value, char *err, size_t errlen)
+{
+	const struct hilt_gpio_line_config *l = &g->cfg->lines[i];
+
+	if (g->fake) {
+		/* The physical level, as a logic analyser would see it. */
+		fprintf(g->fake, "%.3f %s %d\n", elapsed_ms(g), l->name,
+			l->active_low ? !value : value);
+		fflush(g->fake);
+		return 0;
+	}
+	if (gpiod_line_set_value(g->lines[i], value) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "GPIO line %s (%s offset %u): %s", l->name, g->cfg->chip,
+			 l->offset, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
+		   struct hilt_gpio **out, char *err, size_t errlen)
+{
+	struct hilt_gpio *g = calloc(1, sizeof(*g));
+	int rc = -ENOMEM;
+
+	if (!g || !(g->lines = calloc(cfg->nlines ? cfg->nlines : 1, sizeof(*g->lines))))
+		goto err_free;
+	g->cfg = cfg;
+	clock_gettime(CLOCK_MONOTONIC, &g->start);
+	if (strncmp(cfg->chip, "fake:", 5) == 0) {
+		g->fake = fopen(cfg->chip + 5, "ae");
+		if (!g->fake) {
+			rc = -errno;
+			snprintf(err, errlen, "GPIO record %s: %s", cfg->chip + 5, strerror(errno));
+			goto err_free;
+		}
+		for (size_t i = 0; i < cfg->nlines; i++)
+			set_line(g, i, 0, err, errlen);
+		*out = g;
+		return 0;
+	}
+	g->chip = gpiod_chip_open_lookup(cfg->chip);
+	if (!g->chip) {
+		rc = errno ? -errno : -ENODEV;
+		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));
+		goto err_free;
+	}
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		const struct hilt_gpio_line_config *l = &cfg->lines[i];
+
+		g->lines[i] = gpiod_chip_get_line(g->chip, l->offset);
+		if (!g->lines[i]) {
+			rc = errno ? -errno : -EINVAL;
+			snprintf(err, errlen, "GPIO line %s: %s has no line %u: %s", l->name,
+				 cfg->chip, l->offset, strerror(-rc));
+			goto err_free;
+		}
+		if (gpiod_line_request_output_flags(g->lines[i], consumer,
+						    l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
+						    0) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s: %s", l->name,
+				 cfg->chip, l->offset,
+				 errno == EBUSY ? " is held by another process" : "",
+				 strerror(errno));
+			g->lines[i] = NULL;
+			goto err_free;
+		}
+	}
+	*out = g;
+	return 0;
+
+err_free:
+	hilt_gpio_close(g);
+	return rc;
+}
+
+int hilt_gpio_run(struct hilt_gpio *g, const struct hilt_gpio_sequence *seq,
+		  void (*drain)(void *arg), void *arg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < seq->nsteps; i++) {
+		const struct hilt_gpio_step *s = &seq->steps[i];
+		int rc = 0;
+
+		switch (s->kind) {
+		case HILT_GPIO_SET:
+			rc = set_line(g, s->line, s->value, err, errlen);
+			break;
+		case HILT_GPIO_WAIT: {
+			struct timespec ts = { s->ms / 1000, (long)(s->ms % 1000) * 1000000 };
+
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		case HILT_GPIO_DRAIN:
+			if (drain)
+				drain(arg);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void hilt_gpio_close(struct hilt_gpio *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; g->lines && i < g->cfg->nlines; i++)
+		if (g->lines[i])
+			gpiod_line_release(g->lines[i]);
+	if (g->chip)
+		gpiod_chip_close(g->chip);
+	if (g->fake)
+		fclose(g->fake);
+	free(g->lines);
+	free(g);
+}
+
+void hilt_gpio_config_free(struct hilt_gpio_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++)
+		free(cfg->lines[i].name);
+	free(cfg->lines);
+	free(cfg->reset.steps);
+	free(cfg->download.steps);
+	free(cfg->chip);
+}

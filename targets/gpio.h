@@ -1,0 +1,62 @@
+/* Reset, power and boot-mode lines of a board on a GPIO chip: named lines
+ * (active-low or high) and sequences of set/wait/drain steps, such as an
+ * ESP32's download mode (hold GPIO0 low, pulse EN, release GPIO0).  The
+ * lines are requested only while a session uses the board.
+ *
+ * Backends: libgpiod on a real chip (by name, path, label or number), and
+ * "fake:FILE", which records every line change with its time to FILE for
+ * tests of the sequences where no chip exists. */
+#ifndef HILT_GPIO_H
+#define HILT_GPIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hilt_gpio_line_config {
+	char *name;
+	unsigned offset;
+	bool active_low;
+};
+
+enum hilt_gpio_step_kind {
+	HILT_GPIO_SET,		/* line to value (logical: 1 = asserted) */
+	HILT_GPIO_WAIT,		/* ms */
+	HILT_GPIO_DRAIN,	/* discard the console (board held in reset) */
+};
+
+struct hilt_gpio_step {
+	enum hilt_gpio_step_kind kind;
+	size_t line;		/* index into the lines */
+	int value;
+	unsigned ms;
+};
+
+struct hilt_gpio_sequence {
+	struct hilt_gpio_step *steps;
+	size_t nsteps;
+};
+
+struct hilt_gpio_config {
+	char *chip;		/* NULL: no GPIO */
+	struct hilt_gpio_line_config *lines;
+	size_t nlines;
+	struct hilt_gpio_sequence reset, download;
+};
+
+struct hilt_gpio;
+
+/* Requests every line as an output, deasserted.  Errors name the chip
+ * and line (missing chip, line held by another process).  Released with
+ * hilt_gpio_close(). */
+int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
+		   struct hilt_gpio **out, char *err, size_t errlen);
+
+/* Runs a sequence; drain (may be NULL) is called for drain steps. */
+int hilt_gpio_run(struct hilt_gpio *g, const struct hilt_gpio_sequence *seq,
+		  void (*drain)(void *arg), void *arg, char *err, size_t errlen);
+
+void hilt_gpio_close(struct hilt_gpio *g);
+
+void hilt_gpio_config_free(struct hilt_gpio_config *cfg);
+
+#endif
