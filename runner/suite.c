@@ -401,19 +401,24 @@ static int check_case_name(struct loader *ld, const xmlNode *node,
 	return 0;
 }
 
-static int parse_case(struct loader *ld, const xmlNode *node,
-		      enum hilt_case_kind kind)
+/* Adds a test case of kind for node and reads what every case has: its
+ * attributes (checked against attrs), unique name and timeout.  *out is
+ * set whenever the case was added, even when rc says its header is bad;
+ * the caller counts it in ncases so that hilt_suite_free() releases it. */
+static int new_case(struct loader *ld, const xmlNode *node, enum hilt_case_kind kind,
+		    const char *const attrs[], struct hilt_case **out)
 {
-	static const char *const attrs[] = { "name", "timeout", NULL };
 	struct hilt_suite *s = ld->suite;
 	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
 	int rc;
 
+	*out = NULL;
 	if (!cases)
 		return -ENOMEM;
 	s->cases = cases;
 	struct hilt_case *c = &cases[s->ncases];
 
+	*out = c;
 	*c = (struct hilt_case){ .kind = kind, .line = xmlGetLineNo(node),
 				 .timeout_s = 30 };
 	rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
@@ -425,6 +430,19 @@ static int parse_case(struct loader *ld, const xmlNode *node,
 	if (rc == 0)
 		rc = hilt_xml_seconds(ld->path, node, "timeout", &c->timeout_s,
 				      ld->err, ld->errlen);
+	return rc;
+}
+
+static int parse_case(struct loader *ld, const xmlNode *node,
+		      enum hilt_case_kind kind)
+{
+	static const char *const attrs[] = { "name", "timeout", NULL };
+	struct hilt_suite *s = ld->suite;
+	struct hilt_case *c;
+	int rc = new_case(ld, node, kind, attrs, &c);
+
+	if (!c)
+		return rc;
 	if (rc == 0 && kind == HILT_CASE_MILESTONE) {
 		rc = hilt_xml_text(ld->path, node, true, &c->expect_src, ld->err,
 				   ld->errlen);
@@ -519,25 +537,12 @@ static int parse_http(struct loader *ld, const xmlNode *node)
 	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
 					     "status", "max-body", NULL };
 	struct hilt_suite *s = ld->suite;
-	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
 	long port = 80, status = 200, max_body = 16 * 1024 * 1024;
-	int rc;
+	struct hilt_case *c;
+	int rc = new_case(ld, node, HILT_CASE_HTTP, attrs, &c);
 
-	if (!cases)
-		return -ENOMEM;
-	s->cases = cases;
-	struct hilt_case *c = &cases[s->ncases];
-
-	*c = (struct hilt_case){ .kind = HILT_CASE_HTTP, .line = xmlGetLineNo(node),
-				 .timeout_s = 30 };
-	rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
-	if (rc == 0 && !(c->name = hilt_xml_attr_required(ld->path, node, "name",
-							  ld->err, ld->errlen)))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = check_case_name(ld, node, c->name);
-	if (rc == 0)
-		rc = hilt_xml_seconds(ld->path, node, "timeout", &c->timeout_s, ld->err, ld->errlen);
+	if (!c)
+		return rc;
 	if (rc == 0)
 		rc = parse_long_attr(ld, node, "port", 1, 65535, &port);
 	if (rc == 0)
