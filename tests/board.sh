@@ -51,6 +51,22 @@ await() {
 	fail "'$1' never appeared in $2"
 }
 
+# run_ctl_after_banner WANT WHAT CMD SUITE...: hilt runs the suites; once the
+# first banner has passed, the simulator is told CMD (disconnect, panic).
+run_ctl_after_banner() {
+	local want=$1 what=$2 cmd=$3 pid rc
+	shift 3
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout" 2>&1 &
+	pid=$!
+	await '^PASS .*kernel-banner' "$WORK/stdout"
+	python3 "$SIM" ctl "$WORK/ctl" "$cmd" || fail "ctl $cmd"
+	wait $pid
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit "$want" "$rc" "$what"
+	validate "$OUT/junit.xml"
+}
+
 case "$1" in
 boot)
 	# Milestones, shell steps, and two suites in a row with a reset each:
@@ -75,16 +91,7 @@ disconnect)
 	start_sim
 	farm
 	sed 's/name="board-boot"/name="board-boot-2"/' $SUITE >"$WORK/second.xml"
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" $SUITE "$WORK/second.xml" \
-		>"$WORK/stdout" 2>&1 &
-	pid=$!
-	await '^PASS .*kernel-banner' "$WORK/stdout"
-	python3 "$SIM" ctl "$WORK/ctl" disconnect || fail "ctl disconnect"
-	wait $pid
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 3 $rc "console lost mid-boot"
-	validate "$OUT/junit.xml"
+	run_ctl_after_banner 3 "console lost mid-boot" disconnect $SUITE "$WORK/second.xml"
 	grep -q '^ERROR .*: the console 127.0.0.1:[0-9]* of board .sim1. closed' "$WORK/stdout" ||
 		fail "the lost console is not an infrastructure error"
 	assert_no_grep '<failure' "$OUT/junit.xml"
@@ -93,15 +100,7 @@ disconnect)
 panic)
 	start_sim
 	farm
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" $SUITE >"$WORK/stdout" 2>&1 &
-	pid=$!
-	await '^PASS .*kernel-banner' "$WORK/stdout"
-	python3 "$SIM" ctl "$WORK/ctl" panic || fail "ctl panic"
-	wait $pid
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 1 $rc "board panics"
-	validate "$OUT/junit.xml"
+	run_ctl_after_banner 1 "board panics" panic $SUITE
 	assert_grep "failure pattern 'kernel-panic' matched" "$OUT/junit.xml"
 	;;
 lock-wait|lock-busy)
