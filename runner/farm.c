@@ -39,8 +39,8 @@ static void free_target_config(struct hilt_target_config *t)
 	free(t->replay.timing);
 	struct hilt_board_config *b = &t->board;
 
-	free(b->path);
-	free(b->host);
+	free(b->console.path);
+	free(b->console.host);
 	free(b->lock_dir);
 	free_strv(b->reset.argv, b->reset.argc);
 	free_strv(b->flash.argv, b->flash.argc);
@@ -314,38 +314,69 @@ static int parse_command(const char *path, const xmlNode *node,
 }
 
 static int parse_console(const char *path, const xmlNode *node,
-			 struct hilt_board_config *b, char *err, size_t errlen)
+			 struct hilt_console_config *k, char *err, size_t errlen)
 {
-	static const char *const attrs[] = { "type", "path", "host", "port", "baud", NULL };
-	char *type = hilt_xml_attr(node, "type");
-	char *v = NULL;
-	int rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+	static const char *const attrs[] = {
+		"type", "path", "host", "port", "baud", "data-bits", "parity", "stop-bits",
+		"flow", "reappear", NULL,
+	};
+	static const char *const types[] = { "tcp", "telnet", "tty", "serial", NULL };
+	static const char *const parities[] = { "none", "odd", "even", "mark", "space", NULL };
+	static const char *const flows[] = { "none", "xonxoff", "rtscts", "dtrdsr", NULL };
+	static const char *const bits[] = { "5", "6", "7", "8", NULL };
+	static const char *const stops[] = { "1", "2", NULL };
+	int type = -1, v, rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
+	char *s = NULL;
 	unsigned n;
 
-	if (rc == 0 && (!type || (strcmp(type, "tcp") && strcmp(type, "tty"))))
+	if (rc == 0 && hilt_xml_choice(path, node, "type", types, &type, err, errlen) < 0)
+		return -EINVAL;
+	if (rc == 0 && type < 0)
 		rc = hilt_xml_error(err, errlen, path, node,
-				    "<console> needs type=\"tcp\" or type=\"tty\"");
-	if (rc == 0 && strcmp(type, "tcp") == 0) {
-		b->console = HILT_CONSOLE_TCP;
-		b->host = hilt_xml_attr(node, "host");
-		if (!b->host)
-			b->host = strdup("127.0.0.1");
-		v = hilt_xml_attr_required(path, node, "port", err, errlen);
-		rc = v ? parse_uint(path, node, v, 65535, &n, err, errlen) : -EINVAL;
-		b->port = (int)n;
-	} else if (rc == 0) {
-		b->console = HILT_CONSOLE_TTY;
-		if (!(b->path = hilt_xml_attr_required(path, node, "path", err, errlen)))
-			rc = -EINVAL;
-		v = hilt_xml_attr(node, "baud");
-		if (rc == 0 && v)
-			rc = parse_uint(path, node, v, 4000000, &b->baud, err, errlen);
+				    "<console> needs type=\"tcp\", \"telnet\", \"tty\" or \"serial\"");
+	if (rc)
+		return rc;
+	k->kind = (enum hilt_console_kind)type;
+	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+		for (size_t i = 1; attrs[i]; i++)
+			if (i != 2 && i != 3 && xmlHasProp(node, (const xmlChar *)attrs[i]))
+				return hilt_xml_error(err, errlen, path, node,
+						      "'%s' is for tty and serial consoles, not %s",
+						      attrs[i], types[type]);
+		k->host = hilt_xml_attr(node, "host");
+		if (!k->host && !(k->host = strdup("127.0.0.1")))
+			return -ENOMEM;
+		s = hilt_xml_attr_required(path, node, "port", err, errlen);
+		rc = s ? parse_uint(path, node, s, 65535, &n, err, errlen) : -EINVAL;
+		k->port = (int)n;
+		free(s);
+		return rc;
 	}
-	free(v);
-	free(type);
-	return rc;
+	if (xmlHasProp(node, (const xmlChar *)"host") || xmlHasProp(node, (const xmlChar *)"port"))
+		return hilt_xml_error(err, errlen, path, node,
+				      "host and port are for tcp and telnet consoles, not %s",
+				      types[type]);
+	if (!(k->path = hilt_xml_attr_required(path, node, "path", err, errlen)))
+		return -EINVAL;
+	s = hilt_xml_attr(node, "baud");
+	if (s)
+		rc = parse_uint(path, node, s, 4000000, &k->baud, err, errlen);
+	free(s);
+	if (rc == 0 && (rc = hilt_xml_choice(path, node, "data-bits", bits, &v, err, errlen)) == 1)
+		k->data_bits = (unsigned)v + 5;
+	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "parity", parities, &v, err, errlen)) == 1)
+		k->parity = (enum hilt_parity)v;
+	k->line_settings |= rc == 1;
+	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "stop-bits", stops, &v, err, errlen)) == 1)
+		k->stop_bits = (unsigned)v + 1;
+	k->line_settings |= rc == 1;
+	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "flow", flows, &v, err, errlen)) == 1)
+		k->flow = (enum hilt_flow)v;
+	k->line_settings |= rc == 1 || k->data_bits;
+	if (rc >= 0)
+		rc = hilt_xml_seconds(path, node, "reappear", &k->reappear_s, err, errlen);
+	return rc < 0 ? rc : 0;
 }
-
 
 static int parse_gpio(const char *path, const xmlNode *node, struct hilt_gpio_config *g,
 		      char *err, size_t errlen)
@@ -481,7 +512,7 @@ static int parse_board_child(const char *path, const xmlNode *c,
 			     struct hilt_board_config *b, char *err, size_t errlen)
 {
 	if (hilt_xml_is(c, "console"))
-		return parse_console(path, c, b, err, errlen);
+		return parse_console(path, c, &b->console, err, errlen);
 	if (hilt_xml_is(c, "reset"))
 		return parse_command(path, c, &b->reset, err, errlen);
 	if (hilt_xml_is(c, "flash"))
@@ -616,7 +647,7 @@ static int parse_target(const char *path, const char *dir, const xmlNode *node,
 			rc = parse_replay_child(path, dir, c, &t->replay, err, errlen);
 	}
 	if (board) {
-		if (rc == 0 && !t->board.host && !t->board.path)
+		if (rc == 0 && !t->board.console.host && !t->board.console.path)
 			rc = hilt_xml_error(err, errlen, path, node,
 					    "board target '%s' needs a <console>", t->name);
 		return rc;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../targets/console.h"
 #include "../targets/gpio.h"
 
 struct hilt_qemu_config {
@@ -36,17 +37,8 @@ struct hilt_command {
 	double timeout_s;
 };
 
-enum hilt_console_kind {
-	HILT_CONSOLE_TCP,	/* raw TCP, as ser2net exposes boards */
-	HILT_CONSOLE_TTY,	/* a pty or character device, set up with termios */
-};
-
 struct hilt_board_config {
-	enum hilt_console_kind console;
-	char *path;		/* tty */
-	char *host;		/* tcp */
-	int port;
-	unsigned baud;		/* tty; 0: leave as is */
+	struct hilt_console_config console;
 	struct hilt_command reset, flash;
 	char **var_names, **var_values;	/* {name} for the commands */
 	size_t nvars;

@@ -65,6 +65,8 @@ struct hilt_session {
 	int console_fd;
 	int aux[4];
 	size_t naux;
+	unsigned console_gaps;	/* times the console went and came back */
+	char *console_note;	/* what the last gap lost */
 
 	int64_t power_on_ns, case_start_ns, last_log_ns;
 	int64_t case_timer, session_timer, grace_timer, rescan_timer;
@@ -151,6 +153,15 @@ static void set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
 		va_start(ap, fmt);
 		c->message = vfmt(fmt, ap);
 		va_end(ap);
+	}
+	/* Output lost while the console was away may be why it failed. */
+	if (v == HILT_FAIL && c->message && s->console_note) {
+		char *m = NULL;
+
+		if (asprintf(&m, "%s (note: %s)", c->message, s->console_note) >= 0) {
+			free(c->message);
+			c->message = m;
+		}
 	}
 	/* A failure pattern stamps its case at the match, before its trace
 	 * is collected; everything else ends now. */
@@ -660,8 +671,13 @@ static bool read_console(struct hilt_session *s, unsigned max_reads)
 	char *buf = s->read_buf;
 
 	for (unsigned reads = 0; !max_reads || reads < max_reads; reads++) {
-		ssize_t n = read(s->console_fd, buf, READ_SIZE);
+		ssize_t n = s->ops->console_read ? s->ops->console_read(s->target, buf, READ_SIZE)
+						 : read(s->console_fd, buf, READ_SIZE);
 
+		if (n < 0 && s->ops->console_read) {
+			errno = (int)-n;
+			n = -1;
+		}
 		if (n > 0) {
 			consume(s, buf, (size_t)n);
 			if (s->state == SESSION_DONE)
@@ -680,6 +696,49 @@ static bool read_console(struct hilt_session *s, unsigned max_reads)
 static void target_gone(struct hilt_session *s, enum hilt_target_state st,
 			const char *why);
 
+static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg);
+static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg);
+
+/* Watches the aux fds the target has now, and no others. */
+static void watch_aux(struct hilt_session *s)
+{
+	int fds[4];
+	size_t n = s->ops->aux_fds(s->target, fds, 4);
+
+	for (size_t i = 0; i < s->naux; i++) {
+		bool still = false;
+
+		for (size_t j = 0; j < n; j++)
+			still |= fds[j] == s->aux[i];
+		if (!still)
+			hilt_loop_del_fd(s->loop, s->aux[i]);
+	}
+	for (size_t j = 0; j < n; j++) {
+		bool had = false;
+
+		for (size_t i = 0; i < s->naux; i++)
+			had |= fds[j] == s->aux[i];
+		if (!had)
+			hilt_loop_add_fd(s->loop, fds[j], POLLIN, on_aux, s);
+	}
+	memcpy(s->aux, fds, n * sizeof(*fds));
+	s->naux = n;
+}
+
+/* The console is back after a gap: watch its new fd; the gap is reported
+ * with the session and with every failure after it. */
+static void console_back(struct hilt_session *s, const char *why)
+{
+	char name[32];
+
+	s->console_fd = s->ops->console_fd(s->target);
+	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
+	snprintf(name, sizeof(name), "console.gap.%u", ++s->console_gaps);
+	hilt_result_add_property(s->result, name, why);
+	free(s->console_note);
+	s->console_note = strdup(why);
+}
+
 static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 {
 	struct hilt_session *s = arg;
@@ -696,6 +755,8 @@ static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 
 	if (st != HILT_TARGET_RUNNING)
 		target_gone(s, st, why);
+	else
+		watch_aux(s);
 }
 
 static void target_gone(struct hilt_session *s, enum hilt_target_state st,
@@ -727,16 +788,11 @@ static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
 	(void)revents;
 	enum hilt_target_state st = s->ops->handle_aux(s->target, fd, why, sizeof(why));
 
-	if (st == HILT_TARGET_RUNNING) {
-		/* An aux fd the target closed (EOF) is no longer watched. */
-		int fds[4];
-		size_t n = s->ops->aux_fds(s->target, fds, 4);
-		bool still = false;
-
-		for (size_t i = 0; i < n; i++)
-			still |= fds[i] == fd;
-		if (!still)
-			hilt_loop_del_fd(s->loop, fd);
+	if (st == HILT_TARGET_CONSOLE_BACK)
+		console_back(s, why);
+	if (st == HILT_TARGET_RUNNING || st == HILT_TARGET_CONSOLE_BACK) {
+		/* An aux fd the target closed is no longer watched. */
+		watch_aux(s);
 		return;
 	}
 	/* Whatever the device printed before it went must be judged first. */
@@ -952,9 +1008,7 @@ void hilt_session_start(struct hilt_session *s)
 	}
 	s->console_fd = s->ops->console_fd(s->target);
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
-	s->naux = s->ops->aux_fds(s->target, s->aux, 4);
-	for (size_t i = 0; i < s->naux; i++)
-		hilt_loop_add_fd(s->loop, s->aux[i], POLLIN, on_aux, s);
+	watch_aux(s);
 	s->session_timer = hilt_loop_add_timer(s->loop,
 					       s->power_on_ns + (int64_t)(s->suite->timeout_s * 1e9),
 					       session_timeout, s);
@@ -1014,6 +1068,7 @@ void hilt_session_free(struct hilt_session *s)
 	free(s->probe_url);
 	free(s->read_buf);
 	free(s->pcap_path);
+	free(s->console_note);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);
 	free(s);

@@ -278,21 +278,41 @@ int hilt_xml_seconds(const char *path, const xmlNode *node, const char *name,
 	return 0;
 }
 
-int hilt_xml_bool(const char *path, const xmlNode *node, const char *name,
-		  bool *out, char *err, size_t errlen)
+int hilt_xml_choice(const char *path, const xmlNode *node, const char *name,
+		    const char *const *choices, int *out, char *err, size_t errlen)
 {
 	char *v = hilt_xml_attr(node, name);
-	int rc = 0;
+	char list[256] = "";
+	size_t used = 0;
 
 	if (!v)
 		return 0;
-	if (strcmp(v, "true") == 0)
-		*out = true;
-	else if (strcmp(v, "false") == 0)
-		*out = false;
-	else
-		rc = hilt_xml_error(err, errlen, path, node,
-				    "'%s' must be true or false, not '%s'", name, v);
+	for (int i = 0; choices[i]; i++) {
+		if (strcmp(v, choices[i]) == 0) {
+			*out = i;
+			free(v);
+			return 1;
+		}
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+				 i == 0 ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
+
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
+	int rc = hilt_xml_error(err, errlen, path, node, "'%s' must be %s, not '%s'",
+				name, list, v);
+
 	free(v);
 	return rc;
+}
+
+int hilt_xml_bool(const char *path, const xmlNode *node, const char *name,
+		  bool *out, char *err, size_t errlen)
+{
+	static const char *const choices[] = { "false", "true", NULL };
+	int v, rc = hilt_xml_choice(path, node, name, choices, &v, err, errlen);
+
+	if (rc == 1)
+		*out = v == 1;
+	return rc < 0 ? rc : 0;
 }

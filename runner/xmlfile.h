@@ -42,6 +42,11 @@ int hilt_xml_text(const char *path, const xmlNode *node, bool trim,
 int hilt_xml_seconds(const char *path, const xmlNode *node, const char *name,
 		     double *out, char *err, size_t errlen);
 
+/* Parses an optional attribute that is one of choices (NULL-terminated):
+ * 1 with its index in *out, 0 when absent, or an error naming them all. */
+int hilt_xml_choice(const char *path, const xmlNode *node, const char *name,
+		    const char *const *choices, int *out, char *err, size_t errlen);
+
 /* Parses an optional boolean attribute ("true"/"false"). */
 int hilt_xml_bool(const char *path, const xmlNode *node, const char *name,
 		  bool *out, char *err, size_t errlen);

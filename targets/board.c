@@ -1,6 +1,7 @@
-/* Board target: a real device on a serial console (a pty or character
- * device, or TCP as ser2net exposes it), reset and flashed by commands,
- * used by one session at a time across all hilt processes on the host. */
+/* Board target: a real device on a console (targets/console.c), reset and
+ * flashed by commands or GPIO lines, used by one session at a time across
+ * all hilt processes on the host.  A tty or serial console that vanishes
+ * (a USB adapter re-enumerating) is waited for at the same path. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
-#include <termios.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,13 +20,19 @@
 #include "../runner/loop.h"
 #include "../runner/proc.h"
 #include "../runner/tail.h"
+#include "console.h"
 #include "gpio.h"
 #include "target.h"
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
-	int console_fd;
+	struct hilt_console *console;
 	int lock_fd;
+	int retry_fd;		/* timerfd while the console is away */
+	int64_t started_ns;	/* end of the reset */
+	int64_t gone_ns;	/* when the console went away */
+	char gone_why[256];	/* the last reopen failure */
+	unsigned gaps;
 	struct hilt_gpio *gpio;	/* lines, while the session holds the board */
 	char lock_path[4096];
 	char port_name[512];	/* {port}: the tty path or host:port */
@@ -47,11 +53,12 @@ static int board_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
-	t->console_fd = t->lock_fd = -1;
-	if (cfg->board.console == HILT_CONSOLE_TCP)
-		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", cfg->board.host, cfg->board.port);
+	t->lock_fd = t->retry_fd = -1;
+	if (cfg->board.console.path)
+		snprintf(t->port_name, sizeof(t->port_name), "%s", cfg->board.console.path);
 	else
-		snprintf(t->port_name, sizeof(t->port_name), "%s", cfg->board.path);
+		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", cfg->board.console.host,
+			 cfg->board.console.port);
 	*out = t;
 	return 0;
 }
@@ -235,109 +242,19 @@ out:
 	return rc;
 }
 
-static speed_t baud_constant(unsigned baud)
+static int open_console(struct hilt_target *t, char *err, size_t errlen)
 {
-	static const struct { unsigned rate; speed_t c; } rates[] = {
-		{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
-		{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
-		{ 921600, B921600 }, { 1500000, B1500000 }, { 2000000, B2000000 },
-		{ 3000000, B3000000 }, { 4000000, B4000000 },
-	};
+	char label[300];
 
-	for (size_t i = 0; i < sizeof(rates) / sizeof(*rates); i++)
-		if (rates[i].rate == baud)
-			return rates[i].c;
-	return 0;
-}
-
-static int open_tty(struct hilt_target *t, char *err, size_t errlen)
-{
-	const struct hilt_board_config *b = &t->cfg->board;
-	struct termios tio;
-	int fd = open(b->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "console %s of board '%s': %s", b->path, t->cfg->name, strerror(e));
-		return -e;
-	}
-	if (tcgetattr(fd, &tio) == 0) {
-		cfmakeraw(&tio);
-		tio.c_cflag |= CLOCAL | CREAD;
-		if (b->baud) {
-			speed_t sp = baud_constant(b->baud);
-
-			if (!sp || cfsetspeed(&tio, sp) < 0) {
-				snprintf(err, errlen, "console %s of board '%s': baud rate %u not supported",
-					 b->path, t->cfg->name, b->baud);
-				close(fd);
-				return -EINVAL;
-			}
-		}
-		if (tcsetattr(fd, TCSANOW, &tio) < 0) {
-			int e = errno;
-
-			snprintf(err, errlen, "console %s of board '%s': %s", b->path, t->cfg->name,
-				 strerror(e));
-			close(fd);
-			return -e;
-		}
-	}
-	t->console_fd = fd;
-	return 0;
-}
-
-static int open_tcp(struct hilt_target *t, char *err, size_t errlen)
-{
-	const struct hilt_board_config *b = &t->cfg->board;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	char port[16];
-	int rc, fd = -1;
-
-	snprintf(port, sizeof(port), "%d", b->port);
-	rc = getaddrinfo(b->host, port, &hints, &ai);
-	if (rc) {
-		snprintf(err, errlen, "console %s of board '%s': %s", t->port_name, t->cfg->name,
-			 gai_strerror(rc));
-		return -EHOSTUNREACH;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EINPROGRESS) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int soerr = ETIMEDOUT;
-		socklen_t len = sizeof(soerr);
-
-		if (poll(&p, 1, 10000) == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-		errno = soerr;
-	} else if (fd >= 0) {
-		errno = 0;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0 || errno) {
-		int e = errno ? errno : EIO;
-
-		snprintf(err, errlen, "console %s of board '%s': %s", t->port_name, t->cfg->name,
-			 strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	t->console_fd = fd;
-	return 0;
+	snprintf(label, sizeof(label), "board '%s'", t->cfg->name);
+	return hilt_console_open(&t->cfg->board.console, label, &t->console, err, errlen);
 }
 
 /* Discards what the console holds: output from before the reset must never
  * satisfy a milestone of this session. */
 static void drain(struct hilt_target *t)
 {
-	char buf[4096];
-	ssize_t n;
-
-	while ((n = read(t->console_fd, buf, sizeof(buf))) > 0)
-		t->stale_bytes += (unsigned long long)n;
+	t->stale_bytes += hilt_console_drain(t->console);
 }
 
 static void drain_cb(void *arg)
@@ -377,7 +294,7 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		if (rc)
 			return rc;
 	}
-	rc = b->console == HILT_CONSOLE_TCP ? open_tcp(t, err, errlen) : open_tty(t, err, errlen);
+	rc = open_console(t, err, errlen);
 	if (rc)
 		return rc;
 	drain(t);
@@ -397,46 +314,91 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		 * yet printing: what is buffered now came from before. */
 		drain(t);
 	}
+	t->started_ns = hilt_now_ns();
 	return 0;
 }
 
 static int board_console_fd(struct hilt_target *t)
 {
-	return t->console_fd;
+	return t->console ? hilt_console_fd(t->console) : -1;
+}
+
+static ssize_t board_console_read(struct hilt_target *t, void *buf, size_t len)
+{
+	return t->console ? hilt_console_read(t->console, buf, len) : -ENODEV;
 }
 
 static ssize_t board_console_write(struct hilt_target *t, const void *buf, size_t len)
 {
-	ssize_t n = t->cfg->board.console == HILT_CONSOLE_TCP
-			    ? send(t->console_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
-			    : write(t->console_fd, buf, len);
+	return t->console ? hilt_console_write(t->console, buf, len) : -ENODEV;
+}
 
-	return n < 0 ? -errno : n;
+static double secs_since(const struct hilt_target *t, int64_t ns)
+{
+	return (double)(ns - t->started_ns) / 1e9;
 }
 
 static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why,
 						size_t whylen)
 {
-	snprintf(why, whylen, "the console %s of board '%s' closed", t->port_name, t->cfg->name);
-	return HILT_TARGET_GONE_INFRA;
+	const struct hilt_console_config *k = &t->cfg->board.console;
+	struct itimerspec every = { { 0, 50000000 }, { 0, 50000000 } };
+
+	hilt_console_close(t->console);
+	t->console = NULL;
+	if (k->reappear_s <= 0 || k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+		snprintf(why, whylen, "the console %s of board '%s' closed", t->port_name,
+			 t->cfg->name);
+		return HILT_TARGET_GONE_INFRA;
+	}
+	/* A USB adapter re-enumerating: wait for its path to come back. */
+	t->gone_ns = hilt_now_ns();
+	snprintf(t->gone_why, sizeof(t->gone_why), "it was not back yet");
+	t->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->retry_fd < 0 || timerfd_settime(t->retry_fd, 0, &every, NULL) < 0) {
+		snprintf(why, whylen, "the console %s of board '%s' closed (and: %s)",
+			 t->port_name, t->cfg->name, strerror(errno));
+		return HILT_TARGET_GONE_INFRA;
+	}
+	return HILT_TARGET_RUNNING;
 }
 
 static size_t board_aux_fds(struct hilt_target *t, int *fds, size_t max)
 {
-	(void)t;
-	(void)fds;
-	(void)max;
-	return 0;
+	if (t->retry_fd < 0 || max < 1)
+		return 0;
+	fds[0] = t->retry_fd;
+	return 1;
 }
 
+/* The retry timer while the console is away: reopen, or give up at the
+ * deadline. */
 static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 					       char *why, size_t whylen)
 {
-	(void)t;
-	(void)fd;
-	(void)why;
-	(void)whylen;
-	return HILT_TARGET_RUNNING;
+	const struct hilt_console_config *k = &t->cfg->board.console;
+	uint64_t ticks;
+	int64_t now = hilt_now_ns();
+
+	if (fd != t->retry_fd || read(fd, &ticks, sizeof(ticks)) < 0)
+		return HILT_TARGET_RUNNING;
+	if (open_console(t, t->gone_why, sizeof(t->gone_why)) == 0) {
+		close(t->retry_fd);
+		t->retry_fd = -1;
+		t->gaps++;
+		snprintf(why, whylen,
+			 "the console %s was gone from %.2f s to %.2f s after reset; what the board printed then is lost",
+			 t->port_name, secs_since(t, t->gone_ns), secs_since(t, now));
+		return HILT_TARGET_CONSOLE_BACK;
+	}
+	if (now - t->gone_ns < (int64_t)(k->reappear_s * 1e9))
+		return HILT_TARGET_RUNNING;
+	close(t->retry_fd);
+	t->retry_fd = -1;
+	snprintf(why, whylen,
+		 "the console %s of board '%s' went away at %.2f s after reset and did not come back within %g s: %s",
+		 t->port_name, t->cfg->name, secs_since(t, t->gone_ns), k->reappear_s, t->gone_why);
+	return HILT_TARGET_GONE_INFRA;
 }
 
 static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host,
@@ -452,9 +414,11 @@ static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host
 
 static void board_stop(struct hilt_target *t)
 {
-	if (t->console_fd >= 0)
-		close(t->console_fd);
-	t->console_fd = -1;
+	hilt_console_close(t->console);
+	t->console = NULL;
+	if (t->retry_fd >= 0)
+		close(t->retry_fd);
+	t->retry_fd = -1;
 	hilt_gpio_close(t->gpio);
 	t->gpio = NULL;
 	/* Closing the lock file releases the board. */
@@ -467,7 +431,12 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 {
 	char buf[64];
 
-	cb(arg, "board.console", t->port_name);
+	hilt_console_describe(&t->cfg->board.console, buf, sizeof(buf));
+	cb(arg, "board.console", buf);
+	if (t->gaps) {
+		snprintf(buf, sizeof(buf), "%u", t->gaps);
+		cb(arg, "board.console.reopened", buf);
+	}
 	cb(arg, "board.lock", t->lock_path);
 	snprintf(buf, sizeof(buf), "%llu", t->stale_bytes);
 	cb(arg, "board.stale_bytes_drained", buf);
@@ -502,6 +471,7 @@ const struct hilt_target_ops hilt_board_ops = {
 	.new_target = board_new,
 	.start = board_start,
 	.console_fd = board_console_fd,
+	.console_read = board_console_read,
 	.console_write = board_console_write,
 	.console_eof = board_console_eof,
 	.aux_fds = board_aux_fds,

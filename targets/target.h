@@ -22,6 +22,9 @@ enum hilt_target_state {
 	HILT_TARGET_RUNNING,
 	HILT_TARGET_GONE_DEVICE,	/* the device itself powered off / rebooted */
 	HILT_TARGET_GONE_INFRA,		/* emulator, cable or runner failed */
+	/* The console went away and is back (a USB adapter re-enumerated):
+	 * console_fd() is a new fd; why says what was lost. */
+	HILT_TARGET_CONSOLE_BACK,
 };
 
 /* A name/value the target reports for the JUnit properties. */
@@ -40,11 +43,15 @@ struct hilt_target_ops {
 		     char *err, size_t errlen);
 	/* Non-blocking console fd, owned by the target. */
 	int (*console_fd)(struct hilt_target *t);
+	/* Reads console output like read(2) on a non-blocking fd (bytes, 0
+	 * at EOF, -errno).  NULL: the session reads console_fd itself. */
+	ssize_t (*console_read)(struct hilt_target *t, void *buf, size_t len);
 	/* Writes console input; returns bytes written or -errno. */
 	ssize_t (*console_write)(struct hilt_target *t, const void *buf,
 				 size_t len);
-	/* The console reached end of file: what that means for the target
-	 * (why says so when it is gone). */
+	/* The console reached end of file or failed: what that means for the
+	 * target (why says so when it is gone).  RUNNING may come with new
+	 * aux fds to watch (a console being waited for). */
 	enum hilt_target_state (*console_eof)(struct hilt_target *t, char *why,
 					      size_t whylen);
 	/* Fills up to max further fds to watch for POLLIN (supervision,

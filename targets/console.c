@@ -1,0 +1,522 @@
+/* Board consoles: libserialport, termios, raw TCP and telnet. */
+#define _GNU_SOURCE
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libserialport.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Telnet (RFC 854, 856, 857, 858). */
+enum {
+	T_SE = 240, T_SB = 250, T_WILL = 251, T_WONT = 252, T_DO = 253, T_DONT = 254,
+	T_IAC = 255,
+	OPT_BINARY = 0, OPT_ECHO = 1, OPT_SGA = 3,
+};
+
+enum telnet_state { TS_DATA, TS_IAC, TS_OPT, TS_SB, TS_SB_IAC, TS_CR };
+
+struct hilt_console {
+	struct hilt_console_config cfg;
+	char name[512];
+	int fd;
+	struct sp_port *sp;	/* serial: the port, which owns fd */
+	/* telnet */
+	enum telnet_state ts;
+	unsigned char verb;
+	bool local_on[256], local_req[256], remote_on[256], remote_req[256];
+};
+
+static int fail(char *err, size_t errlen, int e, const char *label,
+		const struct hilt_console *c, const char *what)
+{
+	snprintf(err, errlen, "console %s of %s: %s", c->name, label, what ? what : strerror(e));
+	return -e;
+}
+
+static speed_t baud_constant(unsigned baud)
+{
+	static const struct { unsigned rate; speed_t c; } rates[] = {
+		{ 1200, B1200 }, { 2400, B2400 }, { 4800, B4800 },
+		{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
+		{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
+		{ 921600, B921600 }, { 1500000, B1500000 }, { 2000000, B2000000 },
+		{ 3000000, B3000000 }, { 4000000, B4000000 },
+	};
+
+	for (size_t i = 0; i < sizeof(rates) / sizeof(*rates); i++)
+		if (rates[i].rate == baud)
+			return rates[i].c;
+	return 0;
+}
+
+/* One process at a time on a port: the advisory lock esptool and
+ * pyserial's exclusive mode take too. */
+static int claim(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	if (flock(c->fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return fail(err, errlen, EBUSY, label, c,
+			    "busy: another process has the port open and locked");
+	return fail(err, errlen, errno, label, c, NULL);
+}
+
+static int open_tty(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	const struct hilt_console_config *k = &c->cfg;
+	struct termios tio;
+
+	c->fd = open(k->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (c->fd < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	int rc = claim(c, label, err, errlen);
+
+	if (rc)
+		return rc;
+	if (tcgetattr(c->fd, &tio) < 0)
+		return 0;	/* a character device that is no tty */
+	cfmakeraw(&tio);
+	tio.c_cflag |= CLOCAL | CREAD;
+	if (k->baud) {
+		speed_t sp = baud_constant(k->baud);
+
+		if (!sp || cfsetspeed(&tio, sp) < 0) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "baud rate %u not supported", k->baud);
+			return fail(err, errlen, EINVAL, label, c, what);
+		}
+	}
+	if (k->data_bits) {
+		static const tcflag_t size[] = { CS5, CS6, CS7, CS8 };
+
+		tio.c_cflag = (tio.c_cflag & ~(tcflag_t)CSIZE) | size[k->data_bits - 5];
+	}
+	if (k->line_settings) {
+		tio.c_cflag &= ~(tcflag_t)(PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
+		tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF | INPCK);
+		if (k->parity != HILT_PARITY_NONE)
+			tio.c_cflag |= PARENB;
+		if (k->parity == HILT_PARITY_ODD || k->parity == HILT_PARITY_MARK)
+			tio.c_cflag |= PARODD;
+		if (k->parity == HILT_PARITY_MARK || k->parity == HILT_PARITY_SPACE)
+			tio.c_cflag |= CMSPAR;
+		if (k->stop_bits == 2)
+			tio.c_cflag |= CSTOPB;
+		if (k->flow == HILT_FLOW_RTSCTS)
+			tio.c_cflag |= CRTSCTS;
+		if (k->flow == HILT_FLOW_XONXOFF)
+			tio.c_iflag |= IXON | IXOFF;
+		if (k->flow == HILT_FLOW_DTRDSR)
+			return fail(err, errlen, ENOTSUP, label, c,
+				    "DTR/DSR flow control needs type=\"serial\"");
+	}
+	if (tcsetattr(c->fd, TCSANOW, &tio) < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	return 0;
+}
+
+/* libserialport's own words for its last error, or errno's. */
+static int sp_fail(struct hilt_console *c, const char *label, enum sp_return r,
+		   const char *doing, char *err, size_t errlen)
+{
+	char what[512];
+	int e = r == SP_ERR_FAIL && sp_last_error_code() ? sp_last_error_code() : EINVAL;
+
+	if (r == SP_ERR_FAIL) {
+		char *m = sp_last_error_message();
+
+		snprintf(what, sizeof(what), "%s: %s", doing, m);
+		sp_free_error_message(m);
+	} else {
+		snprintf(what, sizeof(what), "%s: %s", doing,
+			 r == SP_ERR_SUPP ? "not supported by this port" :
+			 r == SP_ERR_MEM ? "out of memory" : "refused");
+		e = r == SP_ERR_SUPP ? ENOTSUP : r == SP_ERR_MEM ? ENOMEM : EINVAL;
+	}
+	return fail(err, errlen, e, label, c, what);
+}
+
+static bool is_pty(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+}
+
+static int open_serial(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	const struct hilt_console_config *k = &c->cfg;
+	enum sp_return r;
+
+	if (access(k->path, F_OK) < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	r = sp_get_port_by_name(k->path, &c->sp);
+	if (r != SP_OK)
+		return sp_fail(c, label, r, "no such serial port", err, errlen);
+	r = sp_open(c->sp, SP_MODE_READ_WRITE);
+	if (r != SP_OK) {
+		if (is_pty(k->path))
+			return fail(err, errlen, ENOTTY, label, c,
+				    "is a pseudo-terminal, which libserialport cannot drive: "
+				    "use type=\"tty\" for it");
+		return sp_fail(c, label, r, "cannot open", err, errlen);
+	}
+	if (sp_get_port_handle(c->sp, &c->fd) != SP_OK)
+		return fail(err, errlen, EIO, label, c, "libserialport gave no file descriptor");
+	int rc = claim(c, label, err, errlen);
+
+	if (rc)
+		return rc;
+	static const enum sp_parity parity[] = {
+		[HILT_PARITY_NONE] = SP_PARITY_NONE, [HILT_PARITY_ODD] = SP_PARITY_ODD,
+		[HILT_PARITY_EVEN] = SP_PARITY_EVEN, [HILT_PARITY_MARK] = SP_PARITY_MARK,
+		[HILT_PARITY_SPACE] = SP_PARITY_SPACE,
+	};
+	static const enum sp_flowcontrol flow[] = {
+		[HILT_FLOW_NONE] = SP_FLOWCONTROL_NONE, [HILT_FLOW_XONXOFF] = SP_FLOWCONTROL_XONXOFF,
+		[HILT_FLOW_RTSCTS] = SP_FLOWCONTROL_RTSCTS, [HILT_FLOW_DTRDSR] = SP_FLOWCONTROL_DTRDSR,
+	};
+	if (k->baud && (r = sp_set_baudrate(c->sp, (int)k->baud)) != SP_OK)
+		return sp_fail(c, label, r, "setting the baud rate", err, errlen);
+	if (k->data_bits && (r = sp_set_bits(c->sp, (int)k->data_bits)) != SP_OK)
+		return sp_fail(c, label, r, "setting the data bits", err, errlen);
+	if (k->line_settings && (r = sp_set_parity(c->sp, parity[k->parity])) != SP_OK)
+		return sp_fail(c, label, r, "setting the parity", err, errlen);
+	if (k->stop_bits && (r = sp_set_stopbits(c->sp, (int)k->stop_bits)) != SP_OK)
+		return sp_fail(c, label, r, "setting the stop bits", err, errlen);
+	if (k->line_settings && (r = sp_set_flowcontrol(c->sp, flow[k->flow])) != SP_OK)
+		return sp_fail(c, label, r, "setting the flow control", err, errlen);
+	/* A driver may round a rate it cannot make: read back what it runs. */
+	if (k->baud) {
+		struct sp_port_config *got = NULL;
+		int rate = 0;
+
+		if (sp_new_config(&got) == SP_OK && sp_get_config(c->sp, got) == SP_OK)
+			sp_get_config_baudrate(got, &rate);
+		sp_free_config(got);
+		if (rate <= 0 || (unsigned)rate * 100 < k->baud * 97 ||
+		    (unsigned)rate * 100 > k->baud * 103) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "the port refused baud rate %u (it runs at %d)",
+				 k->baud, rate);
+			return fail(err, errlen, EINVAL, label, c, what);
+		}
+	}
+	int fl = fcntl(c->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	return 0;
+}
+
+static int open_tcp(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	const struct hilt_console_config *k = &c->cfg;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char port[16];
+	int rc, e = 0;
+
+	snprintf(port, sizeof(port), "%d", k->port);
+	rc = getaddrinfo(k->host, port, &hints, &ai);
+	if (rc)
+		return fail(err, errlen, EHOSTUNREACH, label, c, gai_strerror(rc));
+	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		e = errno;
+	else if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
+		e = errno;
+	else {
+		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+		socklen_t len = sizeof(e);
+
+		e = ETIMEDOUT;
+		if (poll(&p, 1, 10000) == 1)
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+	}
+	freeaddrinfo(ai);
+	if (e)
+		return fail(err, errlen, e, label, c, NULL);
+	if (k->kind == HILT_CONSOLE_TELNET) {
+		/* Ask for an 8-bit clean line without go-aheads; the server
+		 * echoes what the board echoes. */
+		static const unsigned char hello[] = {
+			T_IAC, T_WILL, OPT_BINARY, T_IAC, T_DO, OPT_BINARY,
+			T_IAC, T_WILL, OPT_SGA, T_IAC, T_DO, OPT_SGA,
+		};
+
+		c->local_req[OPT_BINARY] = c->remote_req[OPT_BINARY] = true;
+		c->local_req[OPT_SGA] = c->remote_req[OPT_SGA] = true;
+		if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+			return fail(err, errlen, errno ? errno : EIO, label, c, NULL);
+	}
+	return 0;
+}
+
+int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
+		      struct hilt_console **out, char *err, size_t errlen)
+{
+	struct hilt_console *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->cfg = *cfg;
+	c->fd = -1;
+	if (cfg->kind == HILT_CONSOLE_TCP || cfg->kind == HILT_CONSOLE_TELNET)
+		snprintf(c->name, sizeof(c->name), "%s:%d", cfg->host, cfg->port);
+	else
+		snprintf(c->name, sizeof(c->name), "%s", cfg->path);
+	switch (cfg->kind) {
+	case HILT_CONSOLE_SERIAL:
+		rc = open_serial(c, label, err, errlen);
+		break;
+	case HILT_CONSOLE_TTY:
+		rc = open_tty(c, label, err, errlen);
+		break;
+	default:
+		rc = open_tcp(c, label, err, errlen);
+	}
+	if (rc) {
+		hilt_console_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int hilt_console_fd(const struct hilt_console *c)
+{
+	return c->fd;
+}
+
+const char *hilt_console_name(const struct hilt_console *c)
+{
+	return c->name;
+}
+
+static void telnet_reply(struct hilt_console *c, unsigned char verb, unsigned char opt)
+{
+	unsigned char msg[3] = { T_IAC, verb, opt };
+
+	/* Best effort: a full socket buffer here means the server is gone,
+	 * which the next read tells. */
+	if (send(c->fd, msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return;
+}
+
+/* One option command from the server.  Agreement is remembered so that no
+ * reply is sent twice (RFC 854's loop rule). */
+static void telnet_option(struct hilt_console *c, unsigned char verb, unsigned char opt)
+{
+	bool ok = opt == OPT_BINARY || opt == OPT_SGA || opt == OPT_ECHO;
+	bool *on = verb == T_WILL || verb == T_WONT ? c->remote_on : c->local_on;
+	bool *req = verb == T_WILL || verb == T_WONT ? c->remote_req : c->local_req;
+	bool wants = verb == T_WILL || verb == T_DO;
+	unsigned char yes = verb == T_WILL ? T_DO : T_WILL;
+	unsigned char no = verb == T_WILL || verb == T_WONT ? T_DONT : T_WONT;
+
+	if (verb == T_DO && opt == OPT_ECHO)
+		ok = false;	/* the runner never echoes */
+	if (wants && ok) {
+		if (!on[opt] && !req[opt])
+			telnet_reply(c, yes, opt);
+		on[opt] = true;
+	} else if (wants) {
+		telnet_reply(c, no, opt);
+	} else {
+		if (on[opt] && !req[opt])
+			telnet_reply(c, no, opt);
+		on[opt] = false;
+	}
+	req[opt] = false;
+}
+
+/* Takes telnet commands out of buf in place; returns the data length. */
+static size_t telnet_filter(struct hilt_console *c, unsigned char *buf, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = buf[i];
+
+		switch (c->ts) {
+		case TS_CR:
+			c->ts = TS_DATA;
+			if (b == 0)
+				continue;	/* CR NUL is a bare CR */
+			/* fall through */
+		case TS_DATA:
+			if (b == T_IAC)
+				c->ts = TS_IAC;
+			else {
+				buf[out++] = b;
+				if (b == '\r' && !c->remote_on[OPT_BINARY])
+					c->ts = TS_CR;
+			}
+			break;
+		case TS_IAC:
+			c->ts = TS_DATA;
+			if (b == T_IAC)
+				buf[out++] = b;
+			else if (b >= T_WILL) {
+				c->verb = b;
+				c->ts = TS_OPT;
+			} else if (b == T_SB)
+				c->ts = TS_SB;
+			break;	/* NOP, GA, AYT...: nothing to do */
+		case TS_OPT:
+			telnet_option(c, c->verb, b);
+			c->ts = TS_DATA;
+			break;
+		case TS_SB:
+			if (b == T_IAC)
+				c->ts = TS_SB_IAC;
+			break;
+		case TS_SB_IAC:
+			c->ts = b == T_SE ? TS_DATA : TS_SB;
+			break;
+		}
+	}
+	return out;
+}
+
+ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0 || c->cfg.kind != HILT_CONSOLE_TELNET)
+			return n;
+		size_t data = telnet_filter(c, buf, (size_t)n);
+
+		if (data)
+			return (ssize_t)data;
+		/* Only commands: see whether data follows. */
+	}
+}
+
+static int write_all(struct hilt_console *c, const unsigned char *buf, size_t len)
+{
+	bool sock = c->cfg.kind == HILT_CONSOLE_TCP || c->cfg.kind == HILT_CONSOLE_TELNET;
+	size_t off = 0;
+	int waits = 0;
+
+	while (off < len) {
+		ssize_t n = sock ? send(c->fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT)
+				 : write(c->fd, buf + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		/* Console input is a few bytes at a time: a full buffer for
+		 * a second means the device stopped reading. */
+		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+
+		if (waits++ >= 10 || poll(&p, 1, 100) < 0)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len)
+{
+	if (!len)
+		return 0;
+	if (c->cfg.kind != HILT_CONSOLE_TELNET) {
+		int rc = write_all(c, buf, len);
+
+		return rc ? rc : (ssize_t)len;
+	}
+	/* Telnet: IAC doubled, and outside binary mode CR as CR NUL. */
+	const unsigned char *in = buf;
+	unsigned char *esc = malloc(len * 2 + 1);
+	size_t m = 0;
+
+	if (!esc)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		esc[m++] = in[i];
+		if (in[i] == T_IAC)
+			esc[m++] = T_IAC;
+		else if (in[i] == '\r' && !c->local_on[OPT_BINARY] && (i + 1 == len || in[i + 1] != '\n'))
+			esc[m++] = 0;
+	}
+	int rc = write_all(c, esc, m);
+
+	free(esc);
+	return rc ? rc : (ssize_t)len;
+}
+
+unsigned long long hilt_console_drain(struct hilt_console *c)
+{
+	unsigned long long total = 0;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = hilt_console_read(c, buf, sizeof(buf))) > 0)
+		total += (unsigned long long)n;
+	return total;
+}
+
+void hilt_console_close(struct hilt_console *c)
+{
+	if (!c)
+		return;
+	if (c->sp) {
+		sp_close(c->sp);
+		sp_free_port(c->sp);
+	} else if (c->fd >= 0) {
+		close(c->fd);
+	}
+	free(c);
+}
+
+void hilt_console_describe(const struct hilt_console_config *k, char *buf, size_t len)
+{
+	static const char par[] = "NOEMS";
+	static const char *const flow[] = { "none", "xonxoff", "rtscts", "dtrdsr" };
+
+	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+		snprintf(buf, len, "%s %s:%d", k->kind == HILT_CONSOLE_TCP ? "tcp" : "telnet",
+			 k->host, k->port);
+		return;
+	}
+	char baud[16] = "as-is", bits[2] = "-", stop[2] = "-";
+
+	if (k->baud)
+		snprintf(baud, sizeof(baud), "%u", k->baud);
+	if (k->data_bits)
+		bits[0] = (char)('0' + k->data_bits);
+	if (k->stop_bits)
+		stop[0] = (char)('0' + k->stop_bits);
+	snprintf(buf, len, "%s %s %s %s%c%s flow=%s", k->kind == HILT_CONSOLE_SERIAL ? "serial" : "tty",
+		 k->path, baud, bits, k->line_settings ? par[k->parity] : '-', stop,
+		 k->line_settings ? flow[k->flow] : "as-is");
+}
