@@ -156,6 +156,25 @@ static bool is_pty(const char *path)
 	       major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
 }
 
+/* libserialport 0.1.1 (Debian 12's) puts CRTSCTS in c_iflag, where no
+ * driver looks, so RTS/CTS is never switched on, nor off once on: put it
+ * where it belongs.  Found by tests/guest/serial_check.c on an 8250. */
+static int fix_rtscts(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	struct termios tio;
+
+	if (tcgetattr(c->fd, &tio) < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	tio.c_iflag &= ~(tcflag_t)CRTSCTS;
+	if (c->cfg.flow == HILT_FLOW_RTSCTS)
+		tio.c_cflag |= CRTSCTS;
+	else
+		tio.c_cflag &= ~(tcflag_t)CRTSCTS;
+	if (tcsetattr(c->fd, TCSANOW, &tio) < 0)
+		return fail(err, errlen, errno, label, c, NULL);
+	return 0;
+}
+
 static int open_serial(struct hilt_console *c, const char *label, char *err, size_t errlen)
 {
 	const struct hilt_console_config *k = &c->cfg;
@@ -199,6 +218,8 @@ static int open_serial(struct hilt_console *c, const char *label, char *err, siz
 		return sp_fail(c, label, r, "setting the stop bits", err, errlen);
 	if (k->line_settings && (r = sp_set_flowcontrol(c->sp, flow[k->flow])) != SP_OK)
 		return sp_fail(c, label, r, "setting the flow control", err, errlen);
+	if (k->line_settings && (rc = fix_rtscts(c, label, err, errlen)))
+		return rc;
 	/* A driver may round a rate it cannot make: read back what it runs. */
 	if (k->baud) {
 		struct sp_port_config *got = NULL;

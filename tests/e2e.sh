@@ -263,6 +263,55 @@ XML
 	fi
 	no_leftover_qemu
 	;;
+guest-serial)
+	# hilt's libserialport console code inside the guest, on the real 8250
+	# driver of /dev/ttyS1, which QEMU connects to the board simulator.
+	[ -x "${SERIAL_CHECK:-}" ] || fail "no serial-check program (SERIAL_CHECK)"
+	mkdir -p "$WORK/extra/bin"
+	cp "$SERIAL_CHECK" "$WORK/extra/bin/serial-check"
+	# The kernel unpacks concatenated initramfs archives in order.
+	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
+	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-serial.img"
+	python3 fixtures/boardsim/boardsim.py serve --control "$WORK/ctl" --booted \
+		--log fixtures/logs/linux-boot-x86.log --speed 0.1 >"$WORK/sim.port" &
+	sim=$!
+	trap 'kill $sim 2>/dev/null' EXIT
+	for _ in $(seq 50); do [ -s "$WORK/sim.port" ] && break; sleep 0.1; done
+	port=$(cat "$WORK/sim.port")
+	[ -n "$port" ] || fail "the board simulator did not start"
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="uart" kind="qemu">
+  <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
+  <initrd>$WORK/initrd-serial.img</initrd>
+  <arg>-chardev</arg><arg>socket,id=sim,host=127.0.0.1,port=$port</arg>
+  <arg>-device</arg><arg>isa-serial,chardev=sim</arg>
+</target></farm>
+XML
+	cat >"$WORK/serial.xml" <<'XML'
+<suite name="guest-serial" timeout="240">
+  <shell prompt="/ # "/>
+  <milestone name="shell" timeout="120">/ # </milestone>
+  <step name="serial-check" timeout="90">
+    <send>serial-check /dev/ttyS1 /dev/ttyS3</send>
+    <expect>serial-check: PASS (?'checks'\d+)</expect>
+  </step>
+  <failure-patterns>
+    <pattern name="check-failed">serial-check: FAIL \S+</pattern>
+  </failure-patterns>
+</suite>
+XML
+	"$HILT" run --farm "$WORK/farm.xml" --target uart --out "$OUT" "$WORK/serial.xml" \
+		>"$WORK/stdout"
+	rc=$?
+	cat "$WORK/stdout"
+	grep -a "serial-check: " "$OUT"/*.console.log
+	expect_exit 0 $rc "serial-check in the guest"
+	validate "$OUT/junit.xml"
+	checks=$(grep -ac "serial-check: ok " "$OUT"/*.console.log)
+	[ "$checks" -ge 14 ] || fail "only $checks checks reported ok"
+	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
+	no_leftover_qemu
+	;;
 *)
 	fail "unknown case $1"
 	;;
