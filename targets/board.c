@@ -395,6 +395,13 @@ static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 		return HILT_TARGET_RUNNING;
 	close(t->retry_fd);
 	t->retry_fd = -1;
+	/* The reason only: the message names the console already. */
+	char prefix[700];
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "console %s of board '%s': ",
+				       t->port_name, t->cfg->name);
+
+	if (strncmp(t->gone_why, prefix, plen) == 0)
+		memmove(t->gone_why, t->gone_why + plen, strlen(t->gone_why + plen) + 1);
 	snprintf(why, whylen,
 		 "the console %s of board '%s' went away at %.2f s after reset and did not come back within %g s: %s",
 		 t->port_name, t->cfg->name, secs_since(t, t->gone_ns), k->reappear_s, t->gone_why);

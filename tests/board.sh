@@ -7,16 +7,57 @@ OUT=$WORK/out
 SIM=$SRC/fixtures/boardsim/boardsim.py
 SUITE=tests/data/board-boot.xml
 
+# start_sim [SPEED [FLAGS...]]: 0.1 (ten times faster) with --stale unless told.
 start_sim() {
+	local speed=${1:-0.1}
+	shift
+	[ $# -gt 0 ] || set -- --stale
 	python3 "$SIM" serve --control "$WORK/ctl" --log fixtures/logs/linux-boot-x86.log \
-		--speed 0.1 --stale >"$WORK/sim.port" &
+		--speed "$speed" "$@" >"$WORK/sim.port" &
 	SIM_PID=$!
 	for _ in $(seq 50); do [ -s "$WORK/sim.port" ] && break; sleep 0.1; done
 	PORT=$(cat "$WORK/sim.port")
 	[ -n "$PORT" ] || fail "the board simulator did not start"
 }
-stop_sim() { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
+SOCAT_PID=
+stop_sim() {
+	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null
+	kill "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID" 2>/dev/null
+}
 trap stop_sim EXIT
+
+# start_pty LINK: the simulator's console on a pseudo-terminal at LINK, as
+# a USB adapter appears at /dev/serial/by-id/...
+start_pty() {
+	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
+	rm -f "$1"
+	socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
+	SOCAT_PID=$!
+	for _ in $(seq 50); do [ -e "$1" ] && return 0; sleep 0.1; done
+	fail "socat made no pty at $1"
+}
+
+# pty_farm LINK [CONSOLE_ATTRS]: board 'usb1' on a pty console, and board
+# 'net1' on the same simulator over TCP.
+pty_farm() {
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="usb1" kind="board">
+    <console type="tty" path="$1" baud="115200" $2/>
+    <var name="control">$WORK/ctl</var>
+    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
+    <lock dir="$WORK"/>
+  </target>
+  <target name="net1" kind="board">
+    <console type="tcp" port="$PORT"/>
+    <var name="control">$WORK/ctl</var>
+    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
+    <lock dir="$WORK"/>
+  </target>
+</farm>
+XML
+}
 
 # farm [LOCK_WAIT] [EXTRA...]: one board on the simulator's TCP console.
 farm() {
@@ -155,13 +196,90 @@ flash-hang)
 	assert_grep '<error message="target .sim1. did not start: flash command sleep did not finish within 1 s and was killed"' "$OUT/junit.xml"
 	pgrep -f "^sleep 30$" >/dev/null && fail "the flash command outlived its deadline"
 	;;
+reenumerate)
+	# The USB adapter vanishes after the banner and comes back at the same
+	# path 0.3 s later: the console is reopened, the boot goes on, and the
+	# gap is reported with what it lost.
+	start_sim 1.0 --booted
+	by_id=$WORK/by-id/usb-FTDI_FT232R_sim-if00-port0
+	mkdir -p "$WORK/by-id"
+	start_pty "$by_id"
+	pty_farm "$by_id" 'reappear="5"'
+	"$HILT" run --farm "$WORK/farm.xml" --target usb1 --out "$OUT" $SUITE >"$WORK/stdout" 2>&1 &
+	pid=$!
+	await '^PASS .*kernel-banner' "$WORK/stdout"
+	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
+	sleep 0.3
+	start_pty "$by_id"
+	wait $pid
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 0 $rc "console reopened after re-enumeration"
+	validate "$OUT/junit.xml"
+	grep -q 'name="console.gap.1" value="the console [^"]*by-id/usb-FTDI_FT232R_sim-if00-port0 was gone from [0-9.]* s to [0-9.]* s after reset; what the board printed then is lost"' "$OUT/junit.xml" ||
+		fail "the gap is not reported"
+	assert_grep 'name="board.console.reopened" value="1"' "$OUT/junit.xml"
+	got=$(stat -c %s "$OUT"/*.console.log)
+	echo "console log: $got bytes of a 22853-byte boot and the two replies"
+	[ "$got" -lt 22853 ] || fail "nothing was lost in the gap ($got bytes)"
+	;;
+reenumerate-gone)
+	# The adapter never comes back: an infrastructure error at the
+	# deadline, and the next board's session runs as usual.
+	start_sim 1.0 --booted
+	by_id=$WORK/by-id/usb-FTDI_FT232R_sim-if00-port0
+	mkdir -p "$WORK/by-id"
+	start_pty "$by_id"
+	pty_farm "$by_id" 'reappear="2"'
+	"$HILT" run --farm "$WORK/farm.xml" --target usb1 --target net1 --out "$OUT" $SUITE \
+		>"$WORK/stdout" 2>&1 &
+	pid=$!
+	await '^PASS .*kernel-banner' "$WORK/stdout"
+	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
+	SOCAT_PID=
+	wait $pid
+	rc=$?
+	cat "$WORK/stdout"
+	expect_exit 3 $rc "console gone for good"
+	validate "$OUT/junit.xml"
+	grep -q "^ERROR .*usb1.*the console $by_id of board 'usb1' went away at [0-9.]* s after reset and did not come back within 2 s: No such file or directory" "$WORK/stdout" ||
+		fail "no infrastructure error naming the vanished console"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	[ "$(grep -c '^PASS .*@net1' "$WORK/stdout")" -eq 5 ] || fail "the other board's session did not pass"
+	;;
+telnet)
+	# ser2net's telnet mode: options negotiated once each, commands never
+	# reach the matcher, 0xFF data arrives whole.
+	start_sim 0.1 --telnet
+	farm
+	sed -i 's/type="tcp"/type="telnet"/' "$WORK/farm.xml"
+	cat >"$WORK/telnet.xml" <<'XML'
+<suite name="telnet" timeout="60">
+  <shell prompt="^/ # "/>
+  <milestone name="kernel-banner" timeout="20">Linux version (?'kernel_version'\S+)</milestone>
+  <milestone name="shell-prompt" timeout="20">^/ # </milestone>
+  <step name="uname-r" timeout="10"><send>uname -r</send><expect>^${kernel_version}$</expect></step>
+  <step name="options" timeout="10"><send>telnet-opts</send><expect>^opts: (?'opts'.*)$</expect></step>
+  <step name="binary" timeout="10"><send>bytes</send><expect>^ff:\xff\xff:end$</expect></step>
+</suite>
+XML
+	run_board 0 "board behind telnet" "$WORK/telnet.xml"
+	opts=$(sed -n 's/.*name="capture.opts" value="\([^"]*\)".*/\1/p' "$OUT/junit.xml")
+	echo "options the board received: $opts"
+	# hilt offers binary and SGA, accepts the server's ECHO and SGA
+	# without answering twice, and refuses terminal type.
+	[ "$opts" = "WILL 0,DO 0,WILL 3,DO 3,DO 1,WONT 24" ] || fail "negotiation: '$opts'"
+	python3 - "$OUT"/telnet@sim1.console.log <<'PY' || fail "telnet commands reached the console log"
+import sys
+log = open(sys.argv[1], "rb").read()
+assert b"\xff\xf1" not in log and b"\xff\xfb" not in log, "telnet commands in the log"
+assert b"ff:\xff\xff:end" in log, "0xFF data not delivered whole"
+PY
+	;;
 tty)
 	# A console forwarded onto a pseudo-terminal (socat), set up with termios.
-	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
 	start_sim
-	socat PTY,link="$WORK/tty",raw,echo=0 TCP:127.0.0.1:"$PORT" &
-	socat_pid=$!
-	for _ in $(seq 50); do [ -e "$WORK/tty" ] && break; sleep 0.1; done
+	start_pty "$WORK/tty"
 	cat >"$WORK/farm.xml" <<XML
 <farm><target name="pty1" kind="board">
   <console type="tty" path="$WORK/tty" baud="115200"/>
@@ -171,7 +289,6 @@ tty)
 </target></farm>
 XML
 	run_board 0 "board on a pty" $SUITE
-	kill $socat_pid 2>/dev/null
 	assert_grep 'name="capture.kernel_version" value="6.1.0-56-amd64"' "$OUT/junit.xml"
 	;;
 gpio)
