@@ -185,6 +185,14 @@ XML
 	run_board 3 "missing serial device" $SUITE
 	assert_grep "<error message=\"target .tty1. did not start: console $WORK/no-such-tty of board .tty1.: No such file or directory\"" "$OUT/junit.xml"
 	assert_no_grep '<failure' "$OUT/junit.xml"
+	# libserialport cannot drive a pseudo-terminal: the error says what to use.
+	start_sim
+	start_pty "$WORK/pty"
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="ser1" kind="board"><console type="serial" path="$WORK/pty" baud="115200"/><lock dir="$WORK"/></target></farm>
+XML
+	run_board 3 "serial type on a pty" $SUITE
+	assert_grep "did not start: console $WORK/pty of board .ser1.: is a pseudo-terminal, which libserialport cannot drive: use type=.quot;tty.quot; for it" "$OUT/junit.xml"
 	;;
 flash-hang)
 	# A flasher that hangs is killed at its deadline, before anything runs.
