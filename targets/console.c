@@ -182,17 +182,17 @@ static int open_serial(struct hilt_console *c, const char *label, char *err, siz
 
 	if (access(k->path, F_OK) < 0)
 		return fail(err, errlen, errno, label, c, NULL);
+	if (is_pty(k->path))
+		return fail(err, errlen, ENOTTY, label, c,
+			    "is a pseudo-terminal, which libserialport cannot drive: "
+			    "use type=\"tty\" for it");
 	r = sp_get_port_by_name(k->path, &c->sp);
 	if (r != SP_OK)
-		return sp_fail(c, label, r, "no such serial port", err, errlen);
+		return sp_fail(c, label, r, "libserialport does not take it for a serial port",
+			       err, errlen);
 	r = sp_open(c->sp, SP_MODE_READ_WRITE);
-	if (r != SP_OK) {
-		if (is_pty(k->path))
-			return fail(err, errlen, ENOTTY, label, c,
-				    "is a pseudo-terminal, which libserialport cannot drive: "
-				    "use type=\"tty\" for it");
+	if (r != SP_OK)
 		return sp_fail(c, label, r, "cannot open", err, errlen);
-	}
 	if (sp_get_port_handle(c->sp, &c->fd) != SP_OK)
 		return fail(err, errlen, EIO, label, c, "libserialport gave no file descriptor");
 	int rc = claim(c, label, err, errlen);
