@@ -44,6 +44,9 @@ static void free_target_config(struct hilt_target_config *t)
 	free(b->lock_dir);
 	free_strv(b->reset.argv, b->reset.argc);
 	free_strv(b->flash.argv, b->flash.argc);
+	free_strv(b->power_on.argv, b->power_on.argc);
+	free_strv(b->power_off.argv, b->power_off.argc);
+	free(b->address);
 	free_strv(b->var_names, b->nvars);
 	free_strv(b->var_values, b->nvars);
 	hilt_gpio_config_free(&b->gpio);
@@ -517,6 +520,17 @@ static int parse_board_child(const char *path, const xmlNode *c,
 		return parse_command(path, c, &b->reset, err, errlen);
 	if (hilt_xml_is(c, "flash"))
 		return parse_command(path, c, &b->flash, err, errlen);
+	if (hilt_xml_is(c, "power-on"))
+		return parse_command(path, c, &b->power_on, err, errlen);
+	if (hilt_xml_is(c, "power-off"))
+		return parse_command(path, c, &b->power_off, err, errlen);
+	if (hilt_xml_is(c, "address")) {
+		if (b->address)
+			return hilt_xml_error(err, errlen, path, c, "only one <address> is allowed");
+		int rc = hilt_xml_check_attrs(path, c, (const char *const[]){ NULL }, err, errlen);
+
+		return rc ? rc : hilt_xml_text(path, c, true, &b->address, err, errlen);
+	}
 	if (hilt_xml_is(c, "gpio"))
 		return parse_gpio(path, c, &b->gpio, err, errlen);
 	if (hilt_xml_is(c, "reset-sequence"))
@@ -562,7 +576,7 @@ static int parse_board_child(const char *path, const xmlNode *c,
 		return rc;
 	}
 	return hilt_xml_error(err, errlen, path, c,
-			      "unknown element <%s> in a board <target> (expected console, reset, flash, gpio, reset-sequence, download-sequence, var or lock)",
+			      "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, address, gpio, reset-sequence, download-sequence, var or lock)",
 			      (const char *)c->name);
 }
 

@@ -40,6 +40,10 @@ struct hilt_command {
 struct hilt_board_config {
 	struct hilt_console_config console;
 	struct hilt_command reset, flash;
+	/* Power through a command backend (relay, PDU, uhubctl): off then on
+	 * at the start of a session, off at its end. */
+	struct hilt_command power_on, power_off;
+	char *address;		/* where HTTP probes reach the board */
 	char **var_names, **var_values;	/* {name} for the commands */
 	size_t nvars;
 	char *lock_dir;

@@ -996,11 +996,18 @@ void hilt_session_start(struct hilt_session *s)
 		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
 	};
 
-	if (s->ops->start(s->target, &env, err, sizeof(err)) < 0) {
+	int rc = s->ops->start(s->target, &env, err, sizeof(err));
+
+	if (rc < 0) {
 		const char *diag = s->ops->diagnostics(s->target);
 
-		set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
-			 "target '%s' did not start: %s", s->cfg->name, err);
+		/* The suite may say a refused image is the image's fault. */
+		if (rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
+			set_case(s, 0, HILT_FAIL, "flash", *diag ? diag : NULL,
+				 "target '%s' was not flashed: %s", s->cfg->name, err);
+		else
+			set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
+				 "target '%s' did not start: %s", s->cfg->name, err);
 		skip_rest(s, 1, "not run: target '%s' did not start", s->cfg->name);
 		s->current = s->suite->ncases;
 		finish(s);

@@ -651,7 +651,8 @@ static int add_default_failures(struct hilt_suite *s)
 int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		    size_t errlen)
 {
-	static const char *const attrs[] = { "name", "timeout", "strip-ansi", NULL };
+	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
+	static const char *const flash_failures[] = { "error", "failure", NULL };
 	struct loader ld = { .path = path, .err = err, .errlen = errlen };
 	struct hilt_suite *s;
 	xmlDoc *doc;
@@ -686,6 +687,13 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		rc = hilt_xml_seconds(path, root, "timeout", &s->timeout_s, err, errlen);
 	if (rc == 0)
 		rc = hilt_xml_bool(path, root, "strip-ansi", &s->strip_ansi, err, errlen);
+	if (rc == 0) {
+		int v = 0;
+
+		rc = hilt_xml_choice(path, root, "flash-failure", flash_failures, &v, err, errlen);
+		s->flash_failure_fails = v == 1;
+		rc = rc < 0 ? rc : 0;
+	}
 	if (rc == 0)
 		rc = hilt_xml_check_element_only(path, root, err, errlen);
 	if (rc == 0)

@@ -49,6 +49,10 @@ struct hilt_suite {
 	struct hilt_pattern *prompt;	/* NULL: steps need none */
 	bool echo;		/* the device echoes what is sent */
 	bool strip_ansi;	/* match on the text without escape sequences */
+	/* A flash command that runs and exits non-zero fails the suite's
+	 * first case (the image is bad) instead of being an infrastructure
+	 * error.  A flasher that hangs or cannot start stays one. */
+	bool flash_failure_fails;
 	const char *line_end;	/* sent after each command */
 	struct hilt_failure_pattern *failures;
 	size_t nfailures;

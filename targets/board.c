@@ -39,7 +39,8 @@ struct hilt_target {
 	struct hilt_tail *diag;	/* output of the flash and reset commands */
 	char *diag_text;
 	unsigned long long stale_bytes;	/* drained at reset */
-	char flash_status[96], reset_status[96];
+	char flash_status[96], reset_status[96], power_status[96];
+	bool powered;		/* power-on ran: power-off at the end */
 };
 
 static int board_new(const struct hilt_target_config *cfg,
@@ -230,7 +231,7 @@ static int run_command(struct hilt_target *t, const char *what,
 	hilt_proc_status_str(&st, status, statuslen);
 	if (!st.exited || st.exit_code != 0) {
 		snprintf(err, errlen, "%s command %s failed: %s", what, argv[0], status);
-		rc = -EIO;
+		rc = st.exited ? -EPROTO : -EIO;
 		goto out;
 	}
 	rc = 0;
@@ -262,6 +263,15 @@ static void drain_cb(void *arg)
 	drain(arg);
 }
 
+static int power_on(struct hilt_target *t, char *err, size_t errlen)
+{
+	int rc = run_command(t, "power-on", &t->cfg->board.power_on, t->power_status,
+			     sizeof(t->power_status), err, errlen);
+
+	t->powered = rc == 0;
+	return rc;
+}
+
 static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		       char *err, size_t errlen)
 {
@@ -280,6 +290,17 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		if (rc)
 			return rc;
 	}
+	/* Power off (a clean state), and on again before flashing: the
+	 * flasher needs a live board.  Without a flash step the board is
+	 * powered on once its console is open, so the boot is seen whole. */
+	if (b->power_off.argv) {
+		rc = run_command(t, "power-off", &b->power_off, t->power_status,
+				 sizeof(t->power_status), err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (b->power_on.argv && b->flash.argv && (rc = power_on(t, err, errlen)))
+		return rc;
 	/* The flasher may need the console's port: it runs before the
 	 * console is opened, with the board in download mode if the farm
 	 * says how. */
@@ -292,12 +313,19 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		rc = run_command(t, "flash", &b->flash, t->flash_status, sizeof(t->flash_status),
 				 err, errlen);
 		if (rc)
-			return rc;
+			return rc == -EPROTO ? HILT_TARGET_FLASH_REFUSED : rc;
 	}
 	rc = open_console(t, err, errlen);
 	if (rc)
 		return rc;
 	drain(t);
+	if (b->power_on.argv && !t->powered) {
+		rc = power_on(t, err, errlen);
+		if (rc)
+			return rc;
+		/* As after a reset command: what is buffered came from before. */
+		drain(t);
+	}
 	if (t->gpio && b->gpio.reset.nsteps) {
 		/* A <drain/> step while the board is held in reset discards
 		 * what it printed before. */
@@ -411,16 +439,26 @@ static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host,
 			       size_t hostlen, int *port, char *err, size_t errlen)
 {
-	(void)guest_port;
-	(void)host;
-	(void)hostlen;
-	(void)port;
-	snprintf(err, errlen, "board '%s' has no network address configured", t->cfg->name);
-	return -ENOTSUP;
+	if (!t->cfg->board.address) {
+		snprintf(err, errlen, "board '%s' has no <address> for HTTP probes", t->cfg->name);
+		return -ENOTSUP;
+	}
+	snprintf(host, hostlen, "%s", t->cfg->board.address);
+	*port = guest_port;
+	return 0;
 }
 
 static void board_stop(struct hilt_target *t)
 {
+	/* A board is left powered off between sessions. */
+	if (t->powered && t->cfg->board.power_off.argv) {
+		char err[512];
+
+		t->powered = false;
+		if (run_command(t, "power-off", &t->cfg->board.power_off, t->power_status,
+				sizeof(t->power_status), err, sizeof(err)))
+			hilt_tail_append(t->diag, err, strlen(err));
+	}
 	hilt_console_close(t->console);
 	t->console = NULL;
 	if (t->retry_fd >= 0)
@@ -451,6 +489,8 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 		cb(arg, "board.flash", t->flash_status);
 	if (*t->reset_status)
 		cb(arg, "board.reset", t->reset_status);
+	if (*t->power_status)
+		cb(arg, "board.power", t->power_status);
 }
 
 static const char *board_diagnostics(struct hilt_target *t)

@@ -27,6 +27,8 @@ enum hilt_target_state {
 	HILT_TARGET_CONSOLE_BACK,
 };
 
+#define HILT_TARGET_FLASH_REFUSED (-100000)
+
 /* A name/value the target reports for the JUnit properties. */
 typedef void (*hilt_property_cb)(void *arg, const char *name,
 				 const char *value);
@@ -38,7 +40,9 @@ struct hilt_target_ops {
 	int (*new_target)(const struct hilt_target_config *cfg,
 			  struct hilt_target **out, char *err, size_t errlen);
 	/* Powers on / boots.  Afterwards console_fd() is readable.  A
-	 * failure here is an infrastructure error, described in err. */
+	 * failure here is an infrastructure error, described in err, except
+	 * HILT_TARGET_FLASH_REFUSED: the flash command ran and exited
+	 * non-zero, which a suite may count as the image's fault. */
 	int (*start)(struct hilt_target *t, const struct hilt_target_env *env,
 		     char *err, size_t errlen);
 	/* Non-blocking console fd, owned by the target. */

@@ -284,6 +284,51 @@ assert b"\xff\xf1" not in log and b"\xff\xfb" not in log, "telnet commands in th
 assert b"ff:\xff\xff:end" in log, "0xFF data not delivered whole"
 PY
 	;;
+power)
+	# Power through commands (a relay, a PDU, uhubctl): off, then on once
+	# the console is open (power-on is what boots the simulator here), and
+	# off at the end.  HTTP probes reach the board at its <address>.
+	start_sim
+	rec=$WORK/power.log
+	# The peer serves until its stdin closes: this shell holds it open.
+	mkfifo "$WORK/http.in"
+	python3 tests/http-peer.py <"$WORK/http.in" >"$WORK/http.port" &
+	exec 7>"$WORK/http.in"
+	for _ in $(seq 50); do [ -s "$WORK/http.port" ] && break; sleep 0.1; done
+	http_port=$(cat "$WORK/http.port")
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="pdu1" kind="board">
+  <console type="tcp" port="$PORT"/>
+  <var name="control">$WORK/ctl</var>
+  <var name="record">$rec</var>
+  <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt; "\$0"</arg><arg>{record}</arg></power-off>
+  <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt; "\$0" &amp;&amp; python3 "\$1" ctl "\$2" reset</arg><arg>{record}</arg><arg>$SIM</arg><arg>{control}</arg></power-on>
+  <address>127.0.0.1</address>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+	sed "s|</suite>|<http name=\"hello\" port=\"$http_port\" path=\"/hello\" status=\"200\" timeout=\"5\"><body>Hello World</body></http></suite>|" \
+		$SUITE >"$WORK/power.xml"
+	run_board 0 "board powered by commands" "$WORK/power.xml"
+	exec 7>&-
+	[ "$(tr '\n' , <"$rec")" = "off,on,off," ] || fail "power order: $(tr '\n' , <"$rec")"
+	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 6 ] || fail "not 6 PASS lines"
+	assert_grep "name=\"http.hello.status\" value=\"200\"" "$OUT/junit.xml"
+	assert_no_grep '9.9.9-stale' "$OUT/junit.xml"
+	;;
+flash-refused)
+	# A flasher that runs and says no: an infrastructure error by default,
+	# a failure of the image when the suite says flash-failure="failure".
+	start_sim
+	farm 30 '<flash timeout="10"><arg>sh</arg><arg>-c</arg><arg>echo "A fatal error occurred: Invalid head of packet" &gt;&amp;2; exit 2</arg></flash>'
+	run_board 3 "flash refused, default" $SUITE
+	assert_grep '<error message="target .sim1. did not start: flash command sh failed: exit code 2"' "$OUT/junit.xml"
+	sed 's/<suite name="board-boot"/<suite name="board-boot" flash-failure="failure"/' $SUITE >"$WORK/strict.xml"
+	run_board 1 "flash refused, the suite's failure" "$WORK/strict.xml"
+	assert_grep '<failure message="target .sim1. was not flashed: flash command sh failed: exit code 2" type="flash"' "$OUT/junit.xml"
+	assert_grep 'Invalid head of packet' "$OUT/junit.xml"
+	assert_no_grep '<error' "$OUT/junit.xml"
+	;;
 tty)
 	# A console forwarded onto a pseudo-terminal (socat), set up with termios.
 	start_sim
