@@ -385,7 +385,7 @@ static int parse_gpio(const char *path, const xmlNode *node, struct hilt_gpio_co
 		      char *err, size_t errlen)
 {
 	static const char *const attrs[] = { "chip", NULL };
-	static const char *const line_attrs[] = { "name", "offset", "active-low", NULL };
+	static const char *const line_attrs[] = { "name", "offset", "chip-line", "active-low", NULL };
 	int rc = hilt_xml_check_attrs(path, node, attrs, err, errlen);
 
 	if (rc == 0 && g->chip)
@@ -416,11 +416,17 @@ static int parse_gpio(const char *path, const xmlNode *node, struct hilt_gpio_co
 			if (strcmp(g->lines[i].name, l->name) == 0)
 				rc = hilt_xml_error(err, errlen, path, c,
 						    "GPIO line '%s' is named twice", l->name);
-		char *off = rc == 0 ? hilt_xml_attr_required(path, c, "offset", err, errlen) : NULL;
+		/* The line by its offset, or by the chip's name for it. */
+		l->chip_line = rc == 0 ? hilt_xml_attr(c, "chip-line") : NULL;
+		bool has_off = xmlHasProp(c, (const xmlChar *)"offset") != NULL;
 
-		if (rc == 0 && !off)
-			rc = -EINVAL;
-		if (rc == 0) {
+		if (rc == 0 && has_off == (l->chip_line != NULL))
+			rc = hilt_xml_error(err, errlen, path, c,
+					    "GPIO line '%s' needs offset=\"N\" or chip-line=\"NAME\" (one of them)",
+					    l->name);
+		char *off = rc == 0 && has_off ? hilt_xml_attr(c, "offset") : NULL;
+
+		if (rc == 0 && off) {
 			char *end;
 			unsigned long v = strtoul(off, &end, 10);
 

@@ -40,7 +40,7 @@ static int set_line(struct hilt_gpio *g, size_t i, int value, char *err, size_t 
 		int e = errno;
 
 		snprintf(err, errlen, "GPIO line %s (%s offset %u): %s", l->name, g->cfg->chip,
-			 l->offset, strerror(e));
+			 gpiod_line_offset(g->lines[i]), strerror(e));
 		return -e;
 	}
 	return 0;
@@ -77,21 +77,34 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		const struct hilt_gpio_line_config *l = &cfg->lines[i];
 
-		g->lines[i] = gpiod_chip_get_line(g->chip, l->offset);
-		if (!g->lines[i]) {
-			rc = errno ? -errno : -EINVAL;
-			snprintf(err, errlen, "GPIO line %s: %s has no line %u: %s", l->name,
-				 cfg->chip, l->offset, strerror(-rc));
-			goto err_free;
+		if (l->chip_line) {
+			/* A named line is looked up on this chip only. */
+			g->lines[i] = gpiod_chip_find_line(g->chip, l->chip_line);
+			if (!g->lines[i]) {
+				rc = errno && errno != ENOENT ? -errno : -ENOENT;
+				snprintf(err, errlen, "GPIO line %s: %s has no line named '%s'%s%s",
+					 l->name, cfg->chip, l->chip_line, rc == -ENOENT ? "" : ": ",
+					 rc == -ENOENT ? "" : strerror(-rc));
+				goto err_free;
+			}
+		} else {
+			g->lines[i] = gpiod_chip_get_line(g->chip, l->offset);
+			if (!g->lines[i]) {
+				rc = errno ? -errno : -EINVAL;
+				snprintf(err, errlen, "GPIO line %s: %s has no line %u: %s", l->name,
+					 cfg->chip, l->offset, strerror(-rc));
+				goto err_free;
+			}
 		}
 		if (gpiod_line_request_output_flags(g->lines[i], consumer,
 						    l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
 						    0) < 0) {
-			rc = -errno;
+			int e = errno;
+
+			rc = -e;
 			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s: %s", l->name,
-				 cfg->chip, l->offset,
-				 errno == EBUSY ? " is held by another process" : "",
-				 strerror(errno));
+				 cfg->chip, gpiod_line_offset(g->lines[i]),
+				 e == EBUSY ? " is held by another process" : "", strerror(e));
 			g->lines[i] = NULL;
 			goto err_free;
 		}
@@ -150,8 +163,10 @@ void hilt_gpio_close(struct hilt_gpio *g)
 
 void hilt_gpio_config_free(struct hilt_gpio_config *cfg)
 {
-	for (size_t i = 0; i < cfg->nlines; i++)
+	for (size_t i = 0; i < cfg->nlines; i++) {
 		free(cfg->lines[i].name);
+		free(cfg->lines[i].chip_line);
+	}
 	free(cfg->lines);
 	free(cfg->reset.steps);
 	free(cfg->download.steps);

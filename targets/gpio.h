@@ -13,8 +13,9 @@
 #include <stddef.h>
 
 struct hilt_gpio_line_config {
-	char *name;
-	unsigned offset;
+	char *name;		/* what sequences call it ("en") */
+	char *chip_line;	/* the chip's own name for it ("GPIO17"), or NULL */
+	unsigned offset;	/* used when chip_line is NULL */
 	bool active_low;
 };
 
