@@ -299,25 +299,32 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		if (rc)
 			return rc;
 	}
-	if (b->power_on.argv && b->flash.argv && (rc = power_on(t, err, errlen)))
+	/* The console is opened first, so that a missing, busy or
+	 * misconfigured port is reported before anything is flashed. */
+	rc = open_console(t, err, errlen);
+	if (rc)
 		return rc;
-	/* The flasher may need the console's port: it runs before the
-	 * console is opened, with the board in download mode if the farm
-	 * says how. */
-	if (b->flash.argv && t->gpio && b->gpio.download.nsteps) {
-		rc = hilt_gpio_run(t->gpio, &b->gpio.download, NULL, NULL, err, errlen);
-		if (rc)
-			return rc;
-	}
 	if (b->flash.argv) {
+		/* The flasher may need the console's port: it is released
+		 * meanwhile, and the board is in download mode if the farm
+		 * says how. */
+		hilt_console_close(t->console);
+		t->console = NULL;
+		if (b->power_on.argv && (rc = power_on(t, err, errlen)))
+			return rc;
+		if (t->gpio && b->gpio.download.nsteps) {
+			rc = hilt_gpio_run(t->gpio, &b->gpio.download, NULL, NULL, err, errlen);
+			if (rc)
+				return rc;
+		}
 		rc = run_command(t, "flash", &b->flash, t->flash_status, sizeof(t->flash_status),
 				 err, errlen);
 		if (rc)
 			return rc == -EPROTO ? HILT_TARGET_FLASH_REFUSED : rc;
+		rc = open_console(t, err, errlen);
+		if (rc)
+			return rc;
 	}
-	rc = open_console(t, err, errlen);
-	if (rc)
-		return rc;
 	drain(t);
 	if (b->power_on.argv && !t->powered) {
 		rc = power_on(t, err, errlen);

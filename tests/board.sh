@@ -182,8 +182,10 @@ missing)
 	cat >"$WORK/farm.xml" <<XML
 <farm><target name="tty1" kind="board"><console type="tty" path="$WORK/no-such-tty" baud="115200"/><lock dir="$WORK"/></target></farm>
 XML
+	sed -i "s|<lock|<flash><arg>touch</arg><arg>$WORK/flashed</arg></flash><lock|" "$WORK/farm.xml"
 	run_board 3 "missing serial device" $SUITE
 	assert_grep "<error message=\"target .tty1. did not start: console $WORK/no-such-tty of board .tty1.: No such file or directory\"" "$OUT/junit.xml"
+	[ ! -e "$WORK/flashed" ] || fail "flashed a board whose console is missing"
 	assert_no_grep '<failure' "$OUT/junit.xml"
 	# libserialport cannot drive a pseudo-terminal: the error says what to use.
 	start_sim
