@@ -369,13 +369,16 @@ static int parse_console(const char *path, const xmlNode *node,
 		k->data_bits = (unsigned)v + 5;
 	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "parity", parities, &v, err, errlen)) == 1)
 		k->parity = (enum hilt_parity)v;
-	k->line_settings |= rc == 1;
 	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "stop-bits", stops, &v, err, errlen)) == 1)
 		k->stop_bits = (unsigned)v + 1;
-	k->line_settings |= rc == 1;
 	if (rc >= 0 && (rc = hilt_xml_choice(path, node, "flow", flows, &v, err, errlen)) == 1)
 		k->flow = (enum hilt_flow)v;
-	k->line_settings |= rc == 1 || k->data_bits;
+	/* Any line setting given: the ones not given are set to their default
+	 * (none) rather than left as the port was. */
+	static const char *const line_attrs[] = { "data-bits", "parity", "stop-bits", "flow" };
+
+	for (size_t i = 0; i < sizeof(line_attrs) / sizeof(*line_attrs); i++)
+		k->line_settings |= xmlHasProp(node, (const xmlChar *)line_attrs[i]) != NULL;
 	if (rc >= 0)
 		rc = hilt_xml_seconds(path, node, "reappear", &k->reappear_s, err, errlen);
 	return rc < 0 ? rc : 0;

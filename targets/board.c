@@ -243,12 +243,14 @@ out:
 	return rc;
 }
 
-static int open_console(struct hilt_target *t, char *err, size_t errlen)
+/* bare: err says only what failed (the caller names the console). */
+static int open_console(struct hilt_target *t, bool bare, char *err, size_t errlen)
 {
 	char label[300];
 
 	snprintf(label, sizeof(label), "board '%s'", t->cfg->name);
-	return hilt_console_open(&t->cfg->board.console, label, &t->console, err, errlen);
+	return hilt_console_open(&t->cfg->board.console, bare ? NULL : label, &t->console,
+				 err, errlen);
 }
 
 /* Discards what the console holds: output from before the reset must never
@@ -272,6 +274,13 @@ static int power_on(struct hilt_target *t, char *err, size_t errlen)
 	return rc;
 }
 
+static int power_off(struct hilt_target *t, char *err, size_t errlen)
+{
+	t->powered = false;
+	return run_command(t, "power-off", &t->cfg->board.power_off, t->power_status,
+			   sizeof(t->power_status), err, errlen);
+}
+
 static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		       char *err, size_t errlen)
 {
@@ -293,15 +302,11 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	/* Power off (a clean state), and on again before flashing: the
 	 * flasher needs a live board.  Without a flash step the board is
 	 * powered on once its console is open, so the boot is seen whole. */
-	if (b->power_off.argv) {
-		rc = run_command(t, "power-off", &b->power_off, t->power_status,
-				 sizeof(t->power_status), err, errlen);
-		if (rc)
-			return rc;
-	}
+	if (b->power_off.argv && (rc = power_off(t, err, errlen)))
+		return rc;
 	/* The console is opened first, so that a missing, busy or
 	 * misconfigured port is reported before anything is flashed. */
-	rc = open_console(t, err, errlen);
+	rc = open_console(t, false, err, errlen);
 	if (rc)
 		return rc;
 	if (b->flash.argv) {
@@ -321,7 +326,7 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 				 err, errlen);
 		if (rc)
 			return rc == -EPROTO ? HILT_TARGET_FLASH_REFUSED : rc;
-		rc = open_console(t, err, errlen);
+		rc = open_console(t, false, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -417,7 +422,7 @@ static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 
 	if (fd != t->retry_fd || read(fd, &ticks, sizeof(ticks)) < 0)
 		return HILT_TARGET_RUNNING;
-	if (open_console(t, t->gone_why, sizeof(t->gone_why)) == 0) {
+	if (open_console(t, true, t->gone_why, sizeof(t->gone_why)) == 0) {
 		close(t->retry_fd);
 		t->retry_fd = -1;
 		t->gaps++;
@@ -430,13 +435,6 @@ static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 		return HILT_TARGET_RUNNING;
 	close(t->retry_fd);
 	t->retry_fd = -1;
-	/* The reason only: the message names the console already. */
-	char prefix[700];
-	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "console %s of board '%s': ",
-				       t->port_name, t->cfg->name);
-
-	if (strncmp(t->gone_why, prefix, plen) == 0)
-		memmove(t->gone_why, t->gone_why + plen, strlen(t->gone_why + plen) + 1);
 	snprintf(why, whylen,
 		 "the console %s of board '%s' went away at %.2f s after reset and did not come back within %g s: %s",
 		 t->port_name, t->cfg->name, secs_since(t, t->gone_ns), k->reappear_s, t->gone_why);
@@ -461,9 +459,7 @@ static void board_stop(struct hilt_target *t)
 	if (t->powered && t->cfg->board.power_off.argv) {
 		char err[512];
 
-		t->powered = false;
-		if (run_command(t, "power-off", &t->cfg->board.power_off, t->power_status,
-				sizeof(t->power_status), err, sizeof(err)))
+		if (power_off(t, err, sizeof(err)))
 			hilt_tail_append(t->diag, err, strlen(err));
 	}
 	hilt_console_close(t->console);

@@ -40,7 +40,11 @@ struct hilt_console {
 static int fail(char *err, size_t errlen, int e, const char *label,
 		const struct hilt_console *c, const char *what)
 {
-	snprintf(err, errlen, "console %s of %s: %s", c->name, label, what ? what : strerror(e));
+	if (label)
+		snprintf(err, errlen, "console %s of %s: %s", c->name, label,
+			 what ? what : strerror(e));
+	else
+		snprintf(err, errlen, "%s", what ? what : strerror(e));
 	return -e;
 }
 

@@ -46,7 +46,8 @@ struct hilt_console_config {
 struct hilt_console;
 
 /* Opens and configures the console.  label names its owner in errors
- * ("board 'esp1'").  Errors name the device and say what failed. */
+ * ("board 'esp1'"): they name the device and say what failed.  With label
+ * NULL, err holds only what failed (the caller names the device). */
 int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
 		      struct hilt_console **out, char *err, size_t errlen);
 int hilt_console_fd(const struct hilt_console *c);
