@@ -1,24 +1,12 @@
 #!/usr/bin/env bash
 # Board targets end to end against the board simulator (fixtures/boardsim):
-# usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio
+# usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
+#        reenumerate|reenumerate-gone|telnet|power|flash-refused
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
-SIM=$SRC/fixtures/boardsim/boardsim.py
 SUITE=tests/data/board-boot.xml
 
-# start_sim [SPEED [FLAGS...]]: 0.1 (ten times faster) with --stale unless told.
-start_sim() {
-	local speed=${1:-0.1}
-	shift
-	[ $# -gt 0 ] || set -- --stale
-	python3 "$SIM" serve --control "$WORK/ctl" --log fixtures/logs/linux-boot-x86.log \
-		--speed "$speed" "$@" >"$WORK/sim.port" &
-	SIM_PID=$!
-	for _ in $(seq 50); do [ -s "$WORK/sim.port" ] && break; sleep 0.1; done
-	PORT=$(cat "$WORK/sim.port")
-	[ -n "$PORT" ] || fail "the board simulator did not start"
-}
 SOCAT_PID=
 stop_sim() {
 	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null
@@ -34,8 +22,7 @@ start_pty() {
 	rm -f "$1"
 	socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
 	SOCAT_PID=$!
-	for _ in $(seq 50); do [ -e "$1" ] && return 0; sleep 0.1; done
-	fail "socat made no pty at $1"
+	poll_until 5 test -e "$1" || fail "socat made no pty at $1"
 }
 
 # pty_farm LINK [CONSOLE_ATTRS]: board 'usb1' on a pty console, and board
@@ -81,15 +68,7 @@ run_board() { # WANT WHAT SUITE...
 	shift 2
 	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout"
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit "$want" "$rc" "$what"
-	validate "$OUT/junit.xml"
-}
-
-# Waits for a line in a file.
-await() {
-	for _ in $(seq 300); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.05; done
-	fail "'$1' never appeared in $2"
+	judge_run "$want" "$rc" "$what"
 }
 
 # run_ctl_after_banner WANT WHAT CMD SUITE...: hilt runs the suites; once the
@@ -103,9 +82,7 @@ run_ctl_after_banner() {
 	python3 "$SIM" ctl "$WORK/ctl" "$cmd" || fail "ctl $cmd"
 	wait $pid
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit "$want" "$rc" "$what"
-	validate "$OUT/junit.xml"
+	judge_run "$want" "$rc" "$what"
 }
 
 case "$1" in
@@ -223,9 +200,7 @@ reenumerate)
 	start_pty "$by_id"
 	wait $pid
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 0 $rc "console reopened after re-enumeration"
-	validate "$OUT/junit.xml"
+	judge_run 0 $rc "console reopened after re-enumeration"
 	grep -q 'name="console.gap.1" value="the console [^"]*by-id/usb-FTDI_FT232R_sim-if00-port0 was gone from [0-9.]* s to [0-9.]* s after reset; what the board printed then is lost"' "$OUT/junit.xml" ||
 		fail "the gap is not reported"
 	assert_grep 'name="board.console.reopened" value="1"' "$OUT/junit.xml"
@@ -249,9 +224,7 @@ reenumerate-gone)
 	SOCAT_PID=
 	wait $pid
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 3 $rc "console gone for good"
-	validate "$OUT/junit.xml"
+	judge_run 3 $rc "console gone for good"
 	grep -q "^ERROR .*usb1.*the console $by_id of board 'usb1' went away at [0-9.]* s after reset and did not come back within 2 s: No such file or directory" "$WORK/stdout" ||
 		fail "no infrastructure error naming the vanished console"
 	assert_no_grep '<failure' "$OUT/junit.xml"
@@ -296,7 +269,7 @@ power)
 	mkfifo "$WORK/http.in"
 	python3 tests/http-peer.py <"$WORK/http.in" >"$WORK/http.port" &
 	exec 7>"$WORK/http.in"
-	for _ in $(seq 50); do [ -s "$WORK/http.port" ] && break; sleep 0.1; done
+	poll_until 5 test -s "$WORK/http.port" || fail "the HTTP peer did not start"
 	http_port=$(cat "$WORK/http.port")
 	cat >"$WORK/farm.xml" <<XML
 <farm><target name="pdu1" kind="board">

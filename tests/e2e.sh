@@ -41,9 +41,7 @@ run_hilt() {
 	shift 2
 	"$HILT" run --out "$OUT" "$@" >"$WORK/stdout"
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit "$want" "$rc" "$what"
-	validate "$OUT/junit.xml"
+	judge_run "$want" "$rc" "$what"
 }
 
 case "$1" in
@@ -111,17 +109,11 @@ interrupt)
 	# written, the rest is an error, and QEMU is gone.
 	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>"$WORK/stderr" &
 	pid=$!
-	for _ in $(seq 1 600); do
-		grep -q '^PASS .*kernel-banner' "$WORK/stdout" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q '^PASS .*kernel-banner' "$WORK/stdout" || { kill $pid; fail "no banner"; }
+	poll_until 60 grep -q '^PASS .*kernel-banner' "$WORK/stdout" || { kill $pid; fail "no banner"; }
 	kill -INT $pid
 	wait $pid
 	rc=$?
-	cat "$WORK/stdout" "$WORK/stderr"
-	expect_exit 3 $rc "interrupted run"
-	validate "$OUT/junit.xml"
+	judge_run 3 $rc "interrupted run"
 	assert_grep '<testcase name="kernel-banner"' "$OUT/junit.xml"
 	assert_grep '<error message="interrupted: hilt received a signal" type="interrupted"' "$OUT/junit.xml"
 	assert_no_grep '<failure' "$OUT/junit.xml"
@@ -250,9 +242,7 @@ XML
 	done
 	wait $pid
 	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 0 $rc "probe under a network flood"
-	validate "$OUT/junit.xml"
+	judge_run 0 $rc "probe under a network flood"
 	frames=$(sed -n 's/.*name="net.frames_from_guest" value="\([0-9]*\)".*/\1/p' "$OUT/junit.xml")
 	echo "frames from the guest: $frames, hilt peak RSS: $peak KiB"
 	[ "$frames" -gt 5000 ] || fail "the guest did not flood ($frames frames)"
@@ -272,18 +262,13 @@ guest-serial)
 	# The kernel unpacks concatenated initramfs archives in order.
 	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
 	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-serial.img"
-	python3 fixtures/boardsim/boardsim.py serve --control "$WORK/ctl" --booted \
-		--log fixtures/logs/linux-boot-x86.log --speed 0.1 >"$WORK/sim.port" &
-	sim=$!
-	trap 'kill $sim 2>/dev/null' EXIT
-	for _ in $(seq 50); do [ -s "$WORK/sim.port" ] && break; sleep 0.1; done
-	port=$(cat "$WORK/sim.port")
-	[ -n "$port" ] || fail "the board simulator did not start"
+	start_sim 0.1 --booted
+	trap 'kill $SIM_PID 2>/dev/null' EXIT
 	cat >"$WORK/farm.xml" <<XML
 <farm><target name="uart" kind="qemu">
   <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
   <initrd>$WORK/initrd-serial.img</initrd>
-  <arg>-chardev</arg><arg>socket,id=sim,host=127.0.0.1,port=$port</arg>
+  <arg>-chardev</arg><arg>socket,id=sim,host=127.0.0.1,port=$PORT</arg>
   <arg>-device</arg><arg>isa-serial,chardev=sim</arg>
 </target></farm>
 XML
@@ -303,10 +288,8 @@ XML
 	"$HILT" run --farm "$WORK/farm.xml" --target uart --out "$OUT" "$WORK/serial.xml" \
 		>"$WORK/stdout"
 	rc=$?
-	cat "$WORK/stdout"
 	grep -a "serial-check: " "$OUT"/*.console.log
-	expect_exit 0 $rc "serial-check in the guest"
-	validate "$OUT/junit.xml"
+	judge_run 0 $rc "serial-check in the guest"
 	checks=$(grep -ac "serial-check: ok " "$OUT"/*.console.log)
 	[ "$checks" -ge 14 ] || fail "only $checks checks reported ok"
 	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"

@@ -10,9 +10,7 @@ run_replay() { # WANT WHAT LOG SUITE [ARGS...]
 	shift 4
 	"$HILT" run --target "replay:$log" --out "$OUT" "$@" "$suite" >"$WORK/stdout" 2>"$WORK/stderr"
 	rc=$?
-	cat "$WORK/stdout" "$WORK/stderr"
-	expect_exit "$want" "$rc" "$what"
-	validate "$OUT/junit.xml"
+	judge_run "$want" "$rc" "$what"
 }
 
 # A recorded boot passes as it did live, steps included (their replies
