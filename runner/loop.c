@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "loop.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -92,15 +93,12 @@ int hilt_loop_add_fd(struct hilt_loop *loop, int fd, short events,
 {
 	if (find_watch(loop, fd))
 		return -EEXIST;
-	if (loop->nwatches == loop->capwatches) {
-		size_t cap = loop->capwatches ? loop->capwatches * 2 : 8;
-		struct watch *w = realloc(loop->watches, cap * sizeof(*w));
+	struct watch *w = hilt_grow(loop->watches, loop->nwatches + 1, &loop->capwatches,
+				    sizeof(*w), 8);
 
-		if (!w)
-			return -ENOMEM;
-		loop->watches = w;
-		loop->capwatches = cap;
-	}
+	if (!w)
+		return -ENOMEM;
+	loop->watches = w;
 	loop->watches[loop->nwatches++] = (struct watch){
 		.fd = fd, .events = events, .cb = cb, .arg = arg,
 	};
@@ -130,15 +128,12 @@ void hilt_loop_del_fd(struct hilt_loop *loop, int fd)
 int64_t hilt_loop_add_timer(struct hilt_loop *loop, int64_t deadline_ns,
 			    hilt_timer_cb cb, void *arg)
 {
-	if (loop->ntimers == loop->captimers) {
-		size_t cap = loop->captimers ? loop->captimers * 2 : 8;
-		struct timer *t = realloc(loop->timers, cap * sizeof(*t));
+	struct timer *t = hilt_grow(loop->timers, loop->ntimers + 1, &loop->captimers,
+				    sizeof(*t), 8);
 
-		if (!t)
-			return -ENOMEM;
-		loop->timers = t;
-		loop->captimers = cap;
-	}
+	if (!t)
+		return -ENOMEM;
+	loop->timers = t;
 	int64_t id = loop->next_timer_id++;
 
 	loop->timers[loop->ntimers++] = (struct timer){
@@ -159,15 +154,11 @@ void hilt_loop_cancel_timer(struct hilt_loop *loop, int64_t id)
 
 int hilt_pollset_add(struct hilt_pollset *ps, int fd, short events)
 {
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 16;
-		struct pollfd *p = realloc(ps->pfds, cap * sizeof(*p));
+	struct pollfd *p = hilt_grow(ps->pfds, ps->n + 1, &ps->cap, sizeof(*p), 16);
 
-		if (!p)
-			return -1;
-		ps->pfds = p;
-		ps->cap = cap;
-	}
+	if (!p)
+		return -1;
+	ps->pfds = p;
 	ps->pfds[ps->n] = (struct pollfd){ .fd = fd, .events = events };
 	return (int)ps->n++;
 }
@@ -180,15 +171,12 @@ short hilt_pollset_revents(const struct hilt_pollset *ps, int index)
 int64_t hilt_loop_add_source(struct hilt_loop *loop, hilt_prepare_cb prepare,
 			     hilt_check_cb check, void *arg)
 {
-	if (loop->nsources == loop->capsources) {
-		size_t cap = loop->capsources ? loop->capsources * 2 : 4;
-		struct source *s = realloc(loop->sources, cap * sizeof(*s));
+	struct source *s = hilt_grow(loop->sources, loop->nsources + 1, &loop->capsources,
+				     sizeof(*s), 4);
 
-		if (!s)
-			return -ENOMEM;
-		loop->sources = s;
-		loop->capsources = cap;
-	}
+	if (!s)
+		return -ENOMEM;
+	loop->sources = s;
 	int64_t id = loop->next_source_id++;
 
 	loop->sources[loop->nsources++] = (struct source){

@@ -1,5 +1,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "matcher.h"
+#include "grow.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -354,15 +355,11 @@ void hilt_matcher_free(struct hilt_matcher *m)
 int hilt_matcher_watch(struct hilt_matcher *m, const struct hilt_pattern *p,
 		       int id, uint64_t from)
 {
-	if (m->nwatches == m->capwatches) {
-		size_t cap = m->capwatches ? m->capwatches * 2 : 8;
-		struct watch *w = realloc(m->watches, cap * sizeof(*w));
+	struct watch *w = hilt_grow(m->watches, m->nwatches + 1, &m->capwatches, sizeof(*w), 8);
 
-		if (!w)
-			return -ENOMEM;
-		m->watches = w;
-		m->capwatches = cap;
-	}
+	if (!w)
+		return -ENOMEM;
+	m->watches = w;
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->code,
 								    NULL);
 	if (!md)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../runner/farm.h"
+#include "../runner/grow.h"
 #include "../runner/proc.h"
 #include "../runner/sha256.h"
 #include "../runner/tail.h"
@@ -65,17 +66,13 @@ static void add(struct argv_builder *b, const char *fmt, ...)
 
 	if (b->failed)
 		return;
-	if (b->n + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		char **v = realloc(b->v, cap * sizeof(*v));
+	char **v = hilt_grow(b->v, b->n + 2, &b->cap, sizeof(*v), 32);
 
-		if (!v) {
-			b->failed = 1;
-			return;
-		}
-		b->v = v;
-		b->cap = cap;
+	if (!v) {
+		b->failed = 1;
+		return;
 	}
+	b->v = v;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0) {
 		b->failed = 1;
