@@ -2,109 +2,18 @@
 #include "junit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Decodes one UTF-8 sequence at s (n bytes left); returns its length, or
- * 0 when it is not valid (overlong, surrogate, truncated, > U+10FFFF). */
-static size_t get_utf8(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2; min = 0x80; c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3; min = 0x800; c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4; min = 0x10000; c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-char *hilt_xml_clean_text(const char *s, size_t len)
-{
-	/* Each input byte becomes at most 3 output bytes. */
-	char *out = malloc(len * 3 + 1);
-	size_t o = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		unsigned cp;
-		size_t n = get_utf8(p + i, len - i, &cp);
-
-		if (n == 0) {
-			o += put_utf8(out + o, 0xfffd);
-			i++;
-			continue;
-		}
-		i += n;
-		if (cp == '\t' || cp == '\n' || cp == '\r')
-			out[o++] = (char)cp;
-		else if (cp < 0x20)
-			o += put_utf8(out + o, 0x2400 + cp);
-		else if (cp == 0x7f)
-			o += put_utf8(out + o, 0x2421);
-		else if (cp == 0xfffe || cp == 0xffff)
-			o += put_utf8(out + o, 0xfffd);
-		else {
-			memcpy(out + o, p + i - n, n);
-			o += n;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
+#include "../runner/text.h"
 
 static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
-	char *clean = hilt_xml_clean_text(v, strlen(v));
+	char *clean = hilt_text_inert(v, strlen(v), HILT_TEXT_XML);
 	int rc;
 
 	if (!clean)
@@ -117,7 +26,7 @@ static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
 static int write_clean_element(xmlTextWriterPtr w, const char *name,
 			       const char *text, size_t len)
 {
-	char *clean = hilt_xml_clean_text(text, len);
+	char *clean = hilt_text_inert(text, len, HILT_TEXT_XML);
 	int rc;
 
 	if (!clean)
@@ -178,7 +87,7 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 		rc |= write_clean_attr(w, "message", c->message ? c->message : "");
 		rc |= write_clean_attr(w, "type", c->type ? c->type : "");
 		if (c->detail) {
-			char *clean = hilt_xml_clean_text(c->detail, strlen(c->detail));
+			char *clean = hilt_text_inert(c->detail, strlen(c->detail), HILT_TEXT_XML);
 
 			rc |= clean ? xmlTextWriterWriteString(w, BAD_CAST clean) : -1;
 			free(clean);
@@ -226,25 +135,73 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Writes len bytes of data to path through path.tmp, synced, then renamed
+ * over path, so path is either the old file or the whole new one. */
+static int write_atomically(const char *path, const void *data, size_t len,
+			    char *err, size_t errlen)
+{
+	char *tmp = NULL;
+	const char *p = data;
+	int fd, rc = 0;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-rc));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
+			 strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
 int hilt_junit_write(const char *path,
 		     const struct hilt_session_result *const *results,
 		     size_t nresults, char *err, size_t errlen)
 {
-	char *tmp = NULL;
 	char hostname[256] = "localhost";
 	struct counts total = { 0 };
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	int rc = 0;
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -ENOMEM;
-	gethostname(hostname, sizeof(hostname) - 1);
-	xmlTextWriterPtr w = xmlNewTextWriterFilename(tmp, 0);
-
 	if (!w) {
-		snprintf(err, errlen, "cannot write %s", tmp);
-		free(tmp);
-		return -EIO;
+		xmlBufferFree(buf);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
+	gethostname(hostname, sizeof(hostname) - 1);
 	xmlTextWriterSetIndent(w, 1);
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
 	for (size_t i = 0; i < nresults; i++)
@@ -259,19 +216,13 @@ int hilt_junit_write(const char *path,
 	rc |= xmlTextWriterEndDocument(w);
 	xmlFreeTextWriter(w);
 	if (rc < 0) {
-		snprintf(err, errlen, "writing %s failed", tmp);
-		unlink(tmp);
-		free(tmp);
-		return -EIO;
+		snprintf(err, errlen, "cannot write %s: the XML writer failed (out of memory?)",
+			 path);
+		rc = -ENOMEM;
+	} else {
+		rc = write_atomically(path, xmlBufferContent(buf),
+				      (size_t)xmlBufferLength(buf), err, errlen);
 	}
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-			 strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return rc;
-	}
-	free(tmp);
-	return 0;
+	xmlBufferFree(buf);
+	return rc;
 }
