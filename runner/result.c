@@ -27,6 +27,7 @@ void hilt_session_result_free(struct hilt_session_result *r)
 	free(r->console_tail);
 	free(r->diagnostics);
 	free(r->console_log);
+	free(r->output_error);
 	free(r);
 }
 

@@ -41,6 +41,9 @@ struct hilt_session_result {
 	size_t console_tail_len;
 	char *diagnostics;	/* infrastructure output (emulator stderr) */
 	char *console_log;	/* path of the full raw log */
+	/* The first file of the session that could not be written in full
+	 * (console log, timing, capture): path and reason; NULL if none. */
+	char *output_error;
 };
 
 void hilt_session_result_free(struct hilt_session_result *r);

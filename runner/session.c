@@ -58,7 +58,8 @@ struct hilt_session {
 
 	struct hilt_matcher *matcher;
 	char *read_buf;		/* READ_SIZE bytes */
-	char *pcap_path;
+	char *pcap_path, *timing_path;
+	struct hilt_target_env env;
 	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
 	FILE *log, *timing;
@@ -76,6 +77,8 @@ struct hilt_session {
 	uint64_t last_match_start;
 	enum step_phase phase;
 	const struct hilt_pattern *step_expect;	/* the step's expectation */
+	char *sent;		/* the command typed, for checking a recording */
+	uint64_t sent_at;	/* where its echo starts */
 	struct hilt_pattern *step_expect_owned;	/* compiled with captured values */
 	uint64_t reply_from;	/* where the step's reply starts */
 
@@ -326,7 +329,31 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 		next_case(s);
 		return;
 	}
-	free(line);
+	/* A recording cannot be typed at: what was typed then is judged by
+	 * its echo, and without an echo it cannot be judged at all. */
+	free(s->sent);
+	s->sent = NULL;
+	if (s->ops->recorded) {
+		free(full);
+		if (!s->suite->echo) {
+			set_case(s, s->current, HILT_SKIP, "replay-unverified", NULL,
+				 "replayed, not verified: step '%s' has no echo (echo=\"false\"), "
+				 "so the recording cannot show what was typed", line);
+			free(line);
+			next_case(s);
+			return;
+		}
+		s->sent = line;
+		s->sent_at = prompt_end;
+		full = strdup("");
+		if (!full) {
+			set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
+			next_case(s);
+			return;
+		}
+	} else {
+		free(line);
+	}
 	/* Console writes are small; a full socket buffer here means the
 	 * target stopped reading, which the deadline will report. */
 	size_t len = strlen(full), off = 0;
@@ -520,6 +547,32 @@ static void milestone_matched(struct hilt_session *s, const struct hilt_match *m
 	next_case(s);
 }
 
+/* Whether the echoed line [from, to) of a recording is the command sent,
+ * once its escape sequences and control bytes are set aside (a shell
+ * queries the cursor after its prompt).  If not, the step fails. */
+static bool echo_shows(struct hilt_session *s, uint64_t from, uint64_t to,
+		       const char *sent)
+{
+	char echo[1024];
+	struct hilt_ansi ansi = { 0 };
+	size_t n = hilt_matcher_copy(s->matcher, from, to, echo, sizeof(echo)), k = 0;
+
+	n = hilt_ansi_strip(&ansi, echo, n, echo);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)echo[i] >= 0x20 && echo[i] != 0x7f)
+			echo[k++] = echo[i];
+	echo[k] = '\0';
+	if (strcmp(echo, sent) == 0)
+		return true;
+	set_case(s, s->current, HILT_FAIL, "replay-echo", echo,
+		 "step '%s': the recording shows \"%s\" typed at this prompt, not \"%s\"",
+		 current_case(s)->send, echo, sent);
+	s->cursor = from;
+	s->last_match_start = from;
+	next_case(s);
+	return false;
+}
+
 static void step_event(struct hilt_session *s, const struct hilt_match *m)
 {
 	const struct hilt_case *c = current_case(s);
@@ -531,6 +584,8 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		break;
 	case STEP_WAIT_ECHO:
 		hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
+		if (s->sent && !echo_shows(s, s->sent_at, m->start, s->sent))
+			break;
 		s->phase = STEP_WAIT_EXPECT;
 		s->reply_from = m->end;
 		hilt_matcher_watch(s->matcher, s->step_expect, WATCH_CASE, m->end);
@@ -552,7 +607,9 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		while (n && (reply[n - 1] == '\n' || reply[n - 1] == '\r'))
 			reply[--n] = '\0';
 		set_case(s, s->current, HILT_FAIL, "step-mismatch", reply,
-			 "step '%s': reply did not match /%s/", c->send, c->expect_src);
+			 "step '%s': reply did not match /%s/: got \"%.*s\"%s", c->send,
+			 c->expect_src, (int)strcspn(reply, "\r\n"), reply,
+			 reply[strcspn(reply, "\r\n")] ? " ..." : "");
 		s->cursor = m->start;
 		s->last_match_start = m->start;
 		next_case(s);
@@ -633,14 +690,43 @@ static void process_matches(struct hilt_session *s)
 		s->in_process = false;
 }
 
+/* Records the first output file that could not be written in full; the
+ * run reports it and ends with an infrastructure status. */
+static void output_failed(void *arg, const char *what)
+{
+	struct hilt_session *s = arg;
+
+	if (!s->result->output_error)
+		s->result->output_error = strdup(what);
+}
+
+/* Closes *f (path); an error now or earlier (e) is reported, once. */
+static void close_output(struct hilt_session *s, FILE **f, const char *path, int e)
+{
+	char what[4200];
+
+	if (!*f)
+		return;
+	if (fclose(*f) != 0 && !e)
+		e = errno ? errno : EIO;
+	*f = NULL;
+	if (!e)
+		return;
+	snprintf(what, sizeof(what), "cannot write %s: %s", path, strerror(e));
+	output_failed(s, what);
+}
+
 static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
 {
 	int64_t now = hilt_now_ns();
 
-	if (s->log)
-		fwrite(buf, 1, n, s->log);
-	if (s->timing)
-		fprintf(s->timing, "%.6f %zu\n", (double)(now - s->last_log_ns) / 1e9, n);
+	errno = 0;
+	if (s->log && fwrite(buf, 1, n, s->log) != n)
+		close_output(s, &s->log, s->result->console_log, errno ? errno : EIO);
+	errno = 0;
+	if (s->timing &&
+	    fprintf(s->timing, "%.6f %zu\n", (double)(now - s->last_log_ns) / 1e9, n) < 0)
+		close_output(s, &s->timing, s->timing_path, errno ? errno : EIO);
 	s->last_log_ns = now;
 }
 
@@ -873,17 +959,29 @@ static void finish(struct hilt_session *s)
 		s->result->console_tail_len = n;
 	}
 	s->result->time_s = since_power_on(s, hilt_now_ns());
-	if (s->log)
-		fflush(s->log);
-	if (s->timing)
-		fflush(s->timing);
+	/* The files are complete: closed now, so a run of many sessions
+	 * holds only the open ones', and a late write error is seen. */
+	close_output(s, &s->log, s->result->console_log, 0);
+	close_output(s, &s->timing, s->timing_path, 0);
+	if (s->result->output_error) {
+		char *diag = NULL;
+
+		hilt_result_add_property(s->result, "output.error", s->result->output_error);
+		if (asprintf(&diag, "%s%shilt: %s\n", s->result->diagnostics ? s->result->diagnostics : "",
+			     s->result->diagnostics && *s->result->diagnostics ? "\n" : "",
+			     s->result->output_error) >= 0) {
+			free(s->result->diagnostics);
+			s->result->diagnostics = diag;
+		}
+	}
 	if (s->opts.on_done)
 		s->opts.on_done(s, s->opts.arg);
 }
 
-static char *file_stem(const char *suite, const char *target)
+char *hilt_session_stem(const char *suite, const char *target, size_t max,
+			char *const *used, size_t nused)
 {
-	char *stem;
+	char *stem, *out = NULL;
 
 	if (asprintf(&stem, "%s@%s", suite, target) < 0)
 		return NULL;
@@ -891,7 +989,27 @@ static char *file_stem(const char *suite, const char *target)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("@._-", *p)))
 			*p = '_';
-	return stem;
+	/* Room for the "-N" that tells apart what would clash. */
+	if (strlen(stem) > max - 12)
+		stem[max - 12] = '\0';
+	for (unsigned n = 1; !out; n++) {
+		bool taken = false;
+
+		if (n == 1)
+			out = strdup(stem);
+		else if (asprintf(&out, "%s-%u", stem, n) < 0)
+			out = NULL;
+		if (!out)
+			break;
+		for (size_t i = 0; i < nused && !taken; i++)
+			taken = strcmp(used[i], out) == 0;
+		if (taken) {
+			free(out);
+			out = NULL;
+		}
+	}
+	free(stem);
+	return out;
 }
 
 int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
@@ -940,28 +1058,19 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 		if (hilt_matcher_watch(s->matcher, suite->failures[i].pattern,
 				       WATCH_FAILURE0 + (int)i, 0))
 			goto err_free;
-	char *stem = file_stem(suite->name, cfg->name);
-	char *timing_path = NULL;
+	char *stem = opts->stem ? strdup(opts->stem)
+				: hilt_session_stem(suite->name, cfg->name, 200, NULL, 0);
 
 	if (!stem || asprintf(&s->result->console_log, "%s/%s.console.log",
 			      opts->out_dir, stem) < 0 ||
-	    asprintf(&timing_path, "%s/%s.console.timing", opts->out_dir, stem) < 0 ||
+	    asprintf(&s->timing_path, "%s/%s.console.timing", opts->out_dir, stem) < 0 ||
 	    asprintf(&s->pcap_path, "%s/%s.pcap", opts->out_dir, stem) < 0) {
 		free(stem);
 		s->result->console_log = NULL;
+		s->timing_path = NULL;
 		goto err_free;
 	}
 	free(stem);
-	s->log = fopen(s->result->console_log, "wbe");
-	s->timing = s->log ? fopen(timing_path, "we") : NULL;
-	if (!s->log || !s->timing) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot write the console log %s: %s",
-			 s->log ? timing_path : s->result->console_log, strerror(errno));
-		free(timing_path);
-		goto err_free;
-	}
-	free(timing_path);
 	hilt_result_add_property(s->result, "suite.file", suite->path);
 	hilt_result_add_property(s->result, "target", cfg->name);
 	hilt_result_add_property(s->result, "target.kind", cfg->kind);
@@ -991,12 +1100,28 @@ void hilt_session_start(struct hilt_session *s)
 	s->state = SESSION_RUNNING;
 	s->power_on_ns = s->last_log_ns = hilt_now_ns();
 	s->case_start_ns = s->power_on_ns;
-	struct hilt_target_env env = {
+	s->env = (struct hilt_target_env){
 		.loop = s->loop,
 		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
+		.output_failed = output_failed,
+		.arg = s,
 	};
+	/* Opened now, not when the run was set up: a run of many sessions
+	 * holds the files of those under way only. */
+	s->log = fopen(s->result->console_log, "wbe");
+	s->timing = s->log ? fopen(s->timing_path, "we") : NULL;
+	if (!s->log || !s->timing) {
+		snprintf(err, sizeof(err), "cannot write %s: %s",
+			 s->log ? s->timing_path : s->result->console_log, strerror(errno));
+		output_failed(s, err);
+		set_case(s, 0, HILT_ERROR, "infrastructure", NULL, "%s", err);
+		skip_rest(s, 1, "not run: %s", err);
+		s->current = s->suite->ncases;
+		finish(s);
+		return;
+	}
 
-	int rc = s->ops->start(s->target, &env, err, sizeof(err));
+	int rc = s->ops->start(s->target, &s->env, err, sizeof(err));
 
 	if (rc < 0) {
 		const char *diag = s->ops->diagnostics(s->target);
@@ -1075,6 +1200,8 @@ void hilt_session_free(struct hilt_session *s)
 	free(s->probe_url);
 	free(s->read_buf);
 	free(s->pcap_path);
+	free(s->timing_path);
+	free(s->sent);
 	free(s->console_note);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);

@@ -15,6 +15,10 @@ struct hilt_session;
 
 struct hilt_session_opts {
 	const char *out_dir;	/* the console log goes here */
+	/* Names the session's files in out_dir (STEM.console.log,
+	 * .console.timing, .pcap): unique in the run, chosen by the caller
+	 * (see hilt_session_stem()).  NULL: SUITE@TARGET. */
+	const char *stem;
 	bool pcap;		/* capture the guest network beside it */
 	/* Called as each test case ends (may be NULL). */
 	void (*on_case)(const struct hilt_session_result *r,
@@ -24,6 +28,12 @@ struct hilt_session_opts {
 	void *arg;
 };
 
+/* The file name stem of a session of suite on target: SUITE@TARGET with
+ * every byte but [A-Za-z0-9@._-] as '_', at most max bytes (>= 16), and
+ * "-N" added (N from 2) until it is not in used[0..nused).  Caller frees. */
+char *hilt_session_stem(const char *suite, const char *target, size_t max,
+			char *const *used, size_t nused);
+
 /* Prepares a session; suite, cfg and opts must outlive it.  Freed with
  * hilt_session_free().  0 or -errno with the reason in err. */
 int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
@@ -31,8 +41,9 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 		     const struct hilt_session_opts *opts,
 		     struct hilt_session **out, char *err, size_t errlen);
 
-/* Powers the target on and starts checking.  A target that fails to start
- * ends the session at once with an infrastructure error (on_done runs). */
+/* Opens the session's files, powers the target on and starts checking.
+ * Files that cannot be opened or a target that fails to start end the
+ * session at once with an infrastructure error (on_done runs). */
 void hilt_session_start(struct hilt_session *s);
 
 /* Ends a running session now: the case under way becomes an error with

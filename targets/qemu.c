@@ -168,7 +168,7 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 	if (strcmp(t->cfg->qemu.nic, "none") != 0) {
 		if (env->pcap_path)
 			snprintf(t->pcap_path, sizeof(t->pcap_path), "%s", env->pcap_path);
-		rc = hilt_usernet_new(env->loop, env->pcap_path, &t->net, &net_fd, err, errlen);
+		rc = hilt_usernet_new(env, &t->net, &net_fd, err, errlen);
 		if (rc)
 			return rc;
 	}

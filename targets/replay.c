@@ -305,6 +305,7 @@ static void replay_free(struct hilt_target *t)
 
 const struct hilt_target_ops hilt_replay_ops = {
 	.kind = "replay",
+	.recorded = true,
 	.new_target = replay_new,
 	.start = replay_start,
 	.console_fd = replay_console_fd,

@@ -15,6 +15,11 @@ struct hilt_loop;
 struct hilt_target_env {
 	struct hilt_loop *loop;	/* for targets that host services (a network) */
 	const char *pcap_path;	/* capture the guest's frames here, or NULL */
+	/* A file the session asked for (the capture) could not be written
+	 * in full: what says which and why.  The target says so once per
+	 * file and stops writing it. */
+	void (*output_failed)(void *arg, const char *what);
+	void *arg;
 };
 
 /* What an event on one of the target's fds meant. */
@@ -35,6 +40,9 @@ typedef void (*hilt_property_cb)(void *arg, const char *name,
 
 struct hilt_target_ops {
 	const char *kind;
+	/* Console input goes nowhere: the output is a recording, so what a
+	 * step types can only be checked against the echo in it. */
+	bool recorded;
 	/* Allocates an instance for cfg; nothing runs yet.  Freed with
 	 * free_target.  cfg must outlive the instance. */
 	int (*new_target)(const struct hilt_target_config *cfg,

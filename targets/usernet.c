@@ -29,11 +29,33 @@ struct hilt_usernet {
 	int emulator_fd;	/* the emulator's */
 	int64_t source;
 	FILE *pcap;
+	char *pcap_path;
+	void (*output_failed)(void *arg, const char *what);
+	void *output_arg;
 	unsigned long to_guest, from_guest;
 	struct { int guest, host; } forwards[MAX_FORWARDS];
 	size_t nforwards;
 	unsigned char frame[MAX_FRAME];
 };
+
+/* Closes the capture; a capture that could not be written in full (now
+ * or at an earlier write, with error e) is reported, once. */
+static void pcap_close(struct hilt_usernet *u, int e)
+{
+	char what[4200];
+
+	if (!u->pcap)
+		return;
+	if (fclose(u->pcap) != 0 && !e)
+		e = errno ? errno : EIO;
+	u->pcap = NULL;
+	if (!e)
+		return;
+	snprintf(what, sizeof(what), "cannot write the capture %s: %s", u->pcap_path,
+		 strerror(e));
+	if (u->output_failed)
+		u->output_failed(u->output_arg, what);
+}
 
 static void pcap_write(struct hilt_usernet *u, const void *buf, size_t len)
 {
@@ -46,8 +68,9 @@ static void pcap_write(struct hilt_usernet *u, const void *buf, size_t len)
 	rec[0] = (uint32_t)tv.tv_sec;
 	rec[1] = (uint32_t)tv.tv_usec;
 	rec[2] = rec[3] = (uint32_t)len;
-	fwrite(rec, sizeof(rec), 1, u->pcap);
-	fwrite(buf, 1, len, u->pcap);
+	if (fwrite(rec, sizeof(rec), 1, u->pcap) != 1 ||
+	    fwrite(buf, 1, len, u->pcap) != len)
+		pcap_close(u, errno ? errno : EIO);
 }
 
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
@@ -206,6 +229,9 @@ static int open_pcap(struct hilt_usernet *u, const char *path, char *err,
 	/* pcap: magic, version 2.4, GMT offset, accuracy, snaplen, Ethernet. */
 	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, MAX_FRAME, 1 };
 
+	u->pcap_path = strdup(path);
+	if (!u->pcap_path)
+		return -ENOMEM;
 	u->pcap = fopen(path, "wbe");
 	if (!u->pcap || fwrite(hdr, sizeof(hdr), 1, u->pcap) != 1) {
 		snprintf(err, errlen, "cannot write the capture %s: %s", path, strerror(errno));
@@ -214,7 +240,7 @@ static int open_pcap(struct hilt_usernet *u, const char *path, char *err,
 	return 0;
 }
 
-int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
+int hilt_usernet_new(const struct hilt_target_env *env,
 		     struct hilt_usernet **out, int *emulator_fd, char *err,
 		     size_t errlen)
 {
@@ -224,7 +250,9 @@ int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
 
 	if (!u)
 		return -ENOMEM;
-	u->loop = loop;
+	u->loop = env->loop;
+	u->output_failed = env->output_failed;
+	u->output_arg = env->arg;
 	u->fd = u->emulator_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = -errno;
@@ -234,7 +262,7 @@ int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
 	u->fd = sv[0];
 	u->emulator_fd = sv[1];
 	fcntl(u->fd, F_SETFL, fcntl(u->fd, F_GETFL) | O_NONBLOCK);
-	if (pcap_path && (rc = open_pcap(u, pcap_path, err, errlen)) < 0)
+	if (env->pcap_path && (rc = open_pcap(u, env->pcap_path, err, errlen)) < 0)
 		goto err_free;
 
 	SlirpConfig cfg = {
@@ -257,12 +285,12 @@ int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
 		snprintf(err, errlen, "libslirp did not start");
 		goto err_free;
 	}
-	rc = hilt_loop_add_fd(loop, u->fd, POLLIN, on_frames, u);
+	rc = hilt_loop_add_fd(u->loop, u->fd, POLLIN, on_frames, u);
 	if (rc < 0) {
 		snprintf(err, errlen, "event loop: %s", strerror(-rc));
 		goto err_free;
 	}
-	u->source = hilt_loop_add_source(loop, prepare, check, u);
+	u->source = hilt_loop_add_source(u->loop, prepare, check, u);
 	if (u->source < 0) {
 		rc = (int)u->source;
 		u->source = 0;
@@ -349,7 +377,7 @@ void hilt_usernet_free(struct hilt_usernet *u)
 		close(u->emulator_fd);
 	if (u->slirp)
 		slirp_cleanup(u->slirp);
-	if (u->pcap)
-		fclose(u->pcap);
+	pcap_close(u, 0);
+	free(u->pcap_path);
 	free(u);
 }

@@ -8,14 +8,16 @@
 #include <stddef.h>
 
 #include "../runner/loop.h"
+#include "target.h"
 
 struct hilt_usernet;
 
-/* Creates the network.  *emulator_fd is a datagram socket (one Ethernet
- * frame per datagram) for the emulator (QEMU: -netdev dgram with
- * local.type=fd); it is owned by the network.  pcap_path may be NULL.
- * Freed with hilt_usernet_free(). */
-int hilt_usernet_new(struct hilt_loop *loop, const char *pcap_path,
+/* Creates the network in env->loop.  *emulator_fd is a datagram socket
+ * (one Ethernet frame per datagram) for the emulator (QEMU: -netdev dgram
+ * with local.type=fd); it is owned by the network.  Frames are captured to
+ * env->pcap_path unless it is NULL; a write error there is reported
+ * through env->output_failed.  Freed with hilt_usernet_free(). */
+int hilt_usernet_new(const struct hilt_target_env *env,
 		     struct hilt_usernet **out, int *emulator_fd, char *err,
 		     size_t errlen);
 
