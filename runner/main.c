@@ -593,6 +593,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit must show as a write error (EFBIG), not kill. */
+	signal(SIGXFSZ, SIG_IGN);
 	xmlInitParser();
 	if (argc < 2) {
 		usage(stderr);
