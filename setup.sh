@@ -5,7 +5,8 @@ set -eu
 
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
-libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat"
+libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
+clang libclang-rt-14-dev util-linux"
 
 missing=""
 for p in $packages; do
