@@ -109,6 +109,18 @@ same-name)
 	[ "$(grep -o 'name="console.log" value="[^"]*"' "$OUT/junit.xml" | sort -u | wc -l)" -eq 4 ] ||
 		fail "two testsuites share a console log"
 	;;
+fd-limit)
+	# Files are opened as each session starts and closed as it ends:
+	# thirty sessions run under a limit of twenty open files.
+	suites=()
+	for _ in $(seq 30); do suites+=(suites/linux-boot.xml); done
+	(ulimit -n 20 && hilt_replay --out "$OUT" "${suites[@]}"; exit "$RC")
+	expect_exit 0 $? "thirty sessions, twenty fds"
+	[ "$(ls "$OUT"/*.console.log | wc -l)" -eq 30 ] || fail "not thirty console logs"
+	for f in "$OUT"/*.console.log; do
+		[ "$(stat -c %s "$f")" -eq "$BOOT_BYTES" ] || fail "$f is not the whole boot"
+	done
+	;;
 escapes)
 	# Device output that would act on a terminal (a title, clearing the
 	# screen, colours, C1 CSI, invalid UTF-8) is printed inert.
