@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,18 +26,34 @@ static int pidfd_open(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Runs in the child between fork and exec: only async-signal-safe calls. */
+/* Runs in the child between fork and exec: only async-signal-safe calls.
+ * parent is hilt's pid, read before the fork. */
 static void child_exec(char *const argv[], const int *keep, size_t nkeep,
-		       int out_fd, int report_fd)
+		       int out_fd, int report_fd, pid_t parent)
 {
-	int null_fd = open("/dev/null", O_RDONLY);
+	int null_fd;
 	sigset_t none;
+
+	/* The child dies with hilt, even when hilt is killed with SIGKILL
+	 * and can tidy nothing up: a QEMU whose guest never stops would
+	 * otherwise run forever.  The kernel sends the signal when the
+	 * thread that forked ends, not the process: hilt forks only from its
+	 * one main thread, whose end is hilt's end.  The setting survives
+	 * execve, except of a set-user-ID or set-group-ID program or one
+	 * with file capabilities. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	/* hilt may have died between fork and prctl: then the child has
+	 * been adopted already and the signal will never come. */
+	if (getppid() != parent)
+		_exit(127);
 
 	/* The runner blocks the signals it reads through a signalfd; the
 	 * child must not inherit that. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
+	null_fd = open("/dev/null", O_RDONLY);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
 	    dup2(out_fd, 2) < 0)
 		goto fail;
@@ -76,6 +93,7 @@ int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto err_close_out;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -84,7 +102,7 @@ int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
 		goto err_close_report;
 	}
 	if (pid == 0)
-		child_exec(argv, keep, nkeep, out_pipe[1], report_pipe[1]);
+		child_exec(argv, keep, nkeep, out_pipe[1], report_pipe[1], parent);
 
 	/* Also set in the parent so the group exists before any kill. */
 	setpgid(pid, pid);

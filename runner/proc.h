@@ -1,5 +1,8 @@
 /* Child process supervision: each child runs in its own process group, is
- * watched through a pidfd and killed as a group (SIGTERM, then SIGKILL). */
+ * watched through a pidfd and killed as a group (SIGTERM, then SIGKILL).
+ * Each child also dies with hilt (SIGKILL when hilt ends, however it
+ * ends); what the child started in turn is reached only through the group
+ * while hilt lives. */
 #ifndef HILT_PROC_H
 #define HILT_PROC_H
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +72,32 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Why the open lock file fd must not be used as one, or NULL when it is a
+ * plain file with no other name (a hard link would make its writes land
+ * in another file too). */
+static const char *lock_file_refused(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return "it is not a regular file (a directory)";
+	if (S_ISFIFO(st.st_mode))
+		return "it is not a regular file (a FIFO)";
+	if (S_ISSOCK(st.st_mode))
+		return "it is not a regular file (a socket)";
+	if (S_ISCHR(st.st_mode))
+		return "it is not a regular file (a character device)";
+	if (S_ISBLK(st.st_mode))
+		return "it is not a regular file (a block device)";
+	if (!S_ISREG(st.st_mode))
+		return "it is not a regular file";
+	if (st.st_nlink != 1)
+		return "it is a regular file with more than one name (a hard link)";
+	return NULL;
+}
+
 /* One lock file per board: flock is released by the kernel however the
  * holder ends, crash included. */
 static int take_lock(struct hilt_target *t, char *err, size_t errlen)
@@ -86,13 +113,32 @@ static int take_lock(struct hilt_target *t, char *err, size_t errlen)
 	}
 	name[i] = '\0';
 	snprintf(t->lock_path, sizeof(t->lock_path), "%s/hilt-board-%s.lock", b->lock_dir, name);
-	t->lock_fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	/* The lock directory may be shared and world-writable (/run/lock):
+	 * a symlink or anything but a plain file planted at the lock's path
+	 * is refused, never followed, opened for I/O or written to. */
+	t->lock_fd = open(t->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+			  0666);
 	if (t->lock_fd < 0) {
 		int e = errno;
+		struct stat st;
 
-		snprintf(err, errlen, "board '%s': cannot open its lock %s: %s", t->cfg->name,
-			 t->lock_path, strerror(e));
+		if (e == ELOOP && lstat(t->lock_path, &st) == 0 && S_ISLNK(st.st_mode))
+			snprintf(err, errlen,
+				 "board '%s': refusing its lock %s: it is a symbolic link",
+				 t->cfg->name, t->lock_path);
+		else
+			snprintf(err, errlen, "board '%s': cannot open its lock %s: %s",
+				 t->cfg->name, t->lock_path, strerror(e));
 		return -e;
+	}
+	const char *refused = lock_file_refused(t->lock_fd);
+
+	if (refused) {
+		snprintf(err, errlen, "board '%s': refusing its lock %s: %s", t->cfg->name,
+			 t->lock_path, refused);
+		close(t->lock_fd);
+		t->lock_fd = -1;
+		return -EPERM;
 	}
 	int64_t give_up = hilt_now_ns() + (int64_t)(b->lock_wait_s * 1e9);
 
@@ -102,6 +148,8 @@ static int take_lock(struct hilt_target *t, char *err, size_t errlen)
 
 			snprintf(err, errlen, "board '%s': lock %s: %s", t->cfg->name,
 				 t->lock_path, strerror(e));
+			close(t->lock_fd);
+			t->lock_fd = -1;
 			return -e;
 		}
 		if (hilt_now_ns() >= give_up) {
@@ -120,10 +168,12 @@ static int take_lock(struct hilt_target *t, char *err, size_t errlen)
 		}
 		sleep_ms(100);
 	}
+	/* Held: only now is the file ours to write.  The pid goes in before
+	 * the old content is cut, so a waiting hilt never reads it empty. */
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 
-	if (ftruncate(t->lock_fd, 0) == 0 && pwrite(t->lock_fd, pid, (size_t)n, 0) < 0)
+	if (pwrite(t->lock_fd, pid, (size_t)n, 0) == n && ftruncate(t->lock_fd, n) < 0)
 		pid[0] = '\0';
 	return 0;
 }

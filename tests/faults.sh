@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Faults hilt must survive without leaving harm behind: killed with SIGKILL
+# while QEMU or a board's flash command runs (no child may outlive it), and
+# a board lock file planted as a symlink (never followed, never written).
+# usage: faults.sh sigkill-qemu|sigkill-board|lock-symlink
+. "$(dirname "$0")/lib.sh"
+cd "$SRC"
+OUT=$WORK/out
+
+HILT_PID=
+CHILD_PID=
+SIM_PID=
+# Whatever this script started ends with it, by pid: hilt, the child it was
+# caught with (should the check fail, it must not keep running), the simulator.
+cleanup() {
+	local p
+	for p in $HILT_PID $CHILD_PID $SIM_PID; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+
+# start_time PID: the process's start time (field 22 of /proc/PID/stat), so
+# that a pid reused by another process is not taken for the one we saw.
+start_time() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# The command name (field 2) may hold spaces: count from after it.
+	stat=${stat##*) }
+	set -- $stat
+	echo "${20}"
+}
+
+# gone PID START: the process PID that started at START has ended: no such
+# pid, a zombie (dead, waiting for whoever adopted it to reap it), or the
+# pid now names another process.
+gone() {
+	local state now
+	[ -e "/proc/$1" ] || return 0
+	state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "$state" != Z ] && [ "$state" != X ] || return 0
+	now=$(start_time "$1") || return 0
+	[ "$now" != "$2" ]
+}
+
+# child_running PARENT ARGV0: prints the pid of PARENT's child whose argv[0]
+# is ARGV0 (after exec: before it, the child is still a copy of hilt).
+child_running() {
+	local p argv0
+	for p in $(pgrep -P "$1"); do
+		argv0=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n1)
+		if [ "$argv0" = "$2" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# sigkill_hilt WHAT ARGV0 SECONDS: hilt runs in the background (HILT_PID);
+# once its child ARGV0 runs (within SECONDS), hilt is killed with SIGKILL
+# and that very child must end within 5 s.
+sigkill_hilt() {
+	local what=$1 argv0=$2 secs=$3 start
+	poll_until "$secs" child_running "$HILT_PID" "$argv0" >/dev/null ||
+		fail "hilt started no $argv0 within $secs s"
+	CHILD_PID=$(child_running "$HILT_PID" "$argv0")
+	start=$(start_time "$CHILD_PID") || fail "$argv0 ($CHILD_PID) ended before hilt was killed"
+	echo "hilt $HILT_PID runs $what: $argv0, pid $CHILD_PID; kill -9 $HILT_PID"
+	kill -9 "$HILT_PID"
+	wait "$HILT_PID" 2>/dev/null
+	HILT_PID=
+	if ! poll_until 5 gone "$CHILD_PID" "$start"; then
+		ps -o pid,ppid,pgid,stat,args -p "$CHILD_PID" >&2
+		fail "$what (pid $CHILD_PID) outlived hilt by 5 s"
+	fi
+	echo "$argv0 (pid $CHILD_PID) ended with hilt"
+	CHILD_PID=
+}
+
+case "$1" in
+sigkill-qemu)
+	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
+	# left behind would run forever.
+	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+		echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
+		exit 77
+	fi
+	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
+	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	sigkill_hilt "the default guest" qemu-system-x86_64 30
+	;;
+sigkill-board)
+	# A board whose flash command is still running when hilt is killed.
+	start_sim
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="$PORT"/>
+  <flash timeout="600"><arg>sleep</arg><arg>600</arg></flash>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml \
+		>"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	sigkill_hilt "the board's flash command" sleep 15
+	;;
+lock-symlink)
+	# A shared lock directory (/run/lock is world-writable) where someone
+	# planted the board's lock file as a symlink to a file of the user
+	# running hilt (root, often): hilt must neither follow nor write it.
+	mkdir -p "$WORK/locks"
+	printf 'precious data\n' >"$WORK/victim"
+	ln -s "$WORK/victim" "$WORK/locks/hilt-board-sim1.lock"
+	# Nothing listens on port 1: had the lock been taken, the console
+	# would fail next, with another message.
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="1"/>
+  <lock dir="$WORK/locks" wait="0"/>
+</target></farm>
+XML
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	judge_run 3 $rc "lock file planted as a symlink"
+	grep -q "^ERROR .*board 'sim1': refusing its lock $WORK/locks/hilt-board-sim1.lock: it is a symbolic link" \
+		"$WORK/stdout" || fail "no infrastructure error naming the lock and the symlink"
+	assert_no_grep 'Connection refused' "$WORK/stdout"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	[ "$(cat "$WORK/victim")" = "precious data" ] || fail "the symlink's target was written: $(cat "$WORK/victim")"
+	[ -L "$WORK/locks/hilt-board-sim1.lock" ] || fail "the planted symlink was replaced"
+
+	# Anything else that is not a regular file is refused too (a FIFO
+	# would otherwise be opened, locked and written to).
+	rm "$WORK/locks/hilt-board-sim1.lock"
+	mkfifo "$WORK/locks/hilt-board-sim1.lock"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	judge_run 3 $rc "lock file planted as a FIFO"
+	grep -q "^ERROR .*board 'sim1': refusing its lock $WORK/locks/hilt-board-sim1.lock: it is not a regular file (a FIFO)" \
+		"$WORK/stdout" || fail "no infrastructure error naming the lock and the FIFO"
+
+	# A hard link to the victim (where the kernel lets one be made) is a
+	# regular file, but another name of the victim's: refused as well.
+	rm "$WORK/locks/hilt-board-sim1.lock"
+	ln "$WORK/victim" "$WORK/locks/hilt-board-sim1.lock"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	judge_run 3 $rc "lock file planted as a hard link"
+	grep -q "^ERROR .*board 'sim1': refusing its lock $WORK/locks/hilt-board-sim1.lock: it is a regular file with more than one name" \
+		"$WORK/stdout" || fail "no infrastructure error naming the lock and the hard link"
+	[ "$(cat "$WORK/victim")" = "precious data" ] || fail "the hard link's file was written: $(cat "$WORK/victim")"
+
+	# A plain lock file left by an earlier run is taken as before and
+	# holds the new holder's pid, whole (then the console fails, as
+	# nothing listens).
+	rm "$WORK/locks/hilt-board-sim1.lock"
+	echo 1234567890 >"$WORK/locks/hilt-board-sim1.lock"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1 &
+	pid=$!
+	wait $pid
+	rc=$?
+	judge_run 3 $rc "an old lock file"
+	assert_grep 'Connection refused' "$WORK/stdout"
+	[ "$(cat "$WORK/locks/hilt-board-sim1.lock")" = "$pid" ] ||
+		fail "the lock holds '$(cat "$WORK/locks/hilt-board-sim1.lock")', not the pid $pid"
+	;;
+*)
+	fail "unknown case $1"
+	;;
+esac
+echo "faults $1: all checks passed"
