@@ -1,8 +1,11 @@
 /* Reset and boot-mode sequences on the recording (fake) GPIO backend:
  * order, hold times and active-low levels; the libgpiod backend's errors
- * on this machine; a real chip when one exists. */
+ * on this machine; a real chip only when HILT_TEST_GPIO names the line it
+ * may drive. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <gpiod.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,27 +104,63 @@ static int missing_chip_is_named(void)
 	return 0;
 }
 
-static int real_chip(void)
+/* The /dev/gpiochip* devices here, for the skip message ("" if none). */
+static void list_chips(char *buf, size_t len)
 {
 	DIR *d = opendir("/dev");
 	struct dirent *e;
-	char chip[300] = "";
+	size_t used = 0;
 
-	while (d && (e = readdir(d)))
-		if (strncmp(e->d_name, "gpiochip", 8) == 0)
-			snprintf(chip, sizeof(chip), "%s", e->d_name);
+	buf[0] = '\0';
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "gpiochip", 8) != 0 || used >= len)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", e->d_name);
+
+		if (n > 0)
+			used += (size_t)n;
+	}
 	if (d)
 		closedir(d);
-	if (!*chip) {
-		printf("     skipped: no GPIO chip on this machine (no /dev/gpiochip*), and none to "
-		       "make: Debian 12's kernel builds neither gpio-sim nor gpio-mockup, and QEMU's "
-		       "x86 machines have no GPIO controller; the libgpiod backend runs only its "
-		       "error paths here\n");
+}
+
+/* A real chip is driven only where this test was told which line it may
+ * drive: on a farm host any line of any chip may be a board's reset or
+ * boot-mode line.  HILT_TEST_GPIO=CHIP:LINE (a chip as the farm file names
+ * one, a line offset). */
+static int real_chip(void)
+{
+	const char *spec = getenv("HILT_TEST_GPIO");
+
+	if (!spec || !*spec) {
+		char chips[256];
+
+		list_chips(chips, sizeof(chips));
+		if (*chips)
+			printf("     skipped: HILT_TEST_GPIO (CHIP:LINE, a line this test may drive) "
+			       "is not set; the chips here (%s) are left alone, as any of their "
+			       "lines may be wired to a board\n", chips);
+		else
+			printf("     skipped: HILT_TEST_GPIO (CHIP:LINE, a line this test may drive) "
+			       "is not set, and there is no /dev/gpiochip* here\n");
 		return 77;
 	}
-	/* A chip exists: request a line and pulse it. */
-	char err[256];
-	struct hilt_gpio_line_config l = { .name = "l0", .offset = 0 };
+	char chip[256], err[256], *end;
+	const char *colon = strrchr(spec, ':');
+
+	CHECK(colon && colon != spec && colon[1], "HILT_TEST_GPIO=%s: not CHIP:LINE", spec);
+	if (!colon || colon == spec || !colon[1])
+		return 0;
+	errno = 0;
+	unsigned long offset = strtoul(colon + 1, &end, 10);
+
+	CHECK(!*end && !errno && offset < 4096 && colon[1] != '-',
+	      "HILT_TEST_GPIO=%s: the line is not an offset", spec);
+	if (*end || errno || offset >= 4096 || colon[1] == '-')
+		return 0;
+	snprintf(chip, sizeof(chip), "%.*s", (int)(colon - spec), spec);
+
+	struct hilt_gpio_line_config l = { .name = "l0", .offset = (unsigned)offset };
 	struct hilt_gpio_config cfg = { .chip = chip, .lines = &l, .nlines = 1 };
 	struct hilt_gpio_step steps[] = {
 		{ .kind = HILT_GPIO_SET, .line = 0, .value = 1 },
@@ -130,12 +169,38 @@ static int real_chip(void)
 	struct hilt_gpio_sequence seq = { steps, 2 };
 	struct hilt_gpio *g;
 
+	/* Pointed at it explicitly: a chip or line that cannot be driven is
+	 * a failure, not a reason to skip. */
 	if (hilt_gpio_open(&cfg, "hilt-test", &g, err, sizeof(err)) < 0) {
-		printf("     skipped: %s cannot be driven here: %s\n", chip, err);
-		return 77;
+		CHECK(0, "HILT_TEST_GPIO=%s cannot be driven: %s", spec, err);
+		return 0;
+	}
+	/* What the kernel says of the line while hilt holds it, seen through
+	 * a handle of our own. */
+	struct gpiod_chip *c = gpiod_chip_open_lookup(chip);
+	struct gpiod_line *line = c ? gpiod_chip_get_line(c, (unsigned)offset) : NULL;
+
+	CHECK(line, "%s line %lu: cannot look at it: %s", chip, offset, strerror(errno));
+	if (line) {
+		CHECK(gpiod_line_update(line) == 0, "line info: %s", strerror(errno));
+		CHECK(gpiod_line_is_used(line), "line %lu is not held while hilt drives it", offset);
+		CHECK(gpiod_line_consumer(line) &&
+		      strcmp(gpiod_line_consumer(line), "hilt-test") == 0,
+		      "line %lu is held by '%s'", offset,
+		      gpiod_line_consumer(line) ? gpiod_line_consumer(line) : "");
+		CHECK(gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT,
+		      "line %lu is not an output", offset);
 	}
 	CHECK(hilt_gpio_run(g, &seq, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
 	hilt_gpio_close(g);
+	/* Released when the session is done with the board. */
+	if (line) {
+		CHECK(gpiod_line_update(line) == 0, "line info: %s", strerror(errno));
+		CHECK(!gpiod_line_is_used(line), "line %lu still held after hilt_gpio_close",
+		      offset);
+	}
+	if (c)
+		gpiod_chip_close(c);
 	return 0;
 }
 
@@ -144,7 +209,7 @@ int main(void)
 	static const struct check_test tests[] = {
 		{ "ESP32 download mode and reset on the recording backend", download_mode_on_fake },
 		{ "libgpiod: a missing chip is named", missing_chip_is_named },
-		{ "libgpiod on a real chip", real_chip },
+		{ "libgpiod on the line HILT_TEST_GPIO names", real_chip },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));
