@@ -63,8 +63,10 @@ child_running() {
 # and that very child must end within 5 s.
 sigkill_hilt() {
 	local what=$1 argv0=$2 secs=$3 start
-	poll_until "$secs" child_running "$HILT_PID" "$argv0" >/dev/null ||
+	if ! poll_until "$secs" child_running "$HILT_PID" "$argv0" >/dev/null; then
+		cat "$WORK/stdout" >&2
 		fail "hilt started no $argv0 within $secs s"
+	fi
 	CHILD_PID=$(child_running "$HILT_PID" "$argv0")
 	start=$(start_time "$CHILD_PID") || fail "$argv0 ($CHILD_PID) ended before hilt was killed"
 	echo "hilt $HILT_PID runs $what: $argv0, pid $CHILD_PID; kill -9 $HILT_PID"
