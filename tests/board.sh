@@ -63,26 +63,31 @@ farm() {
 XML
 }
 
-run_board() { # WANT WHAT SUITE...
+# run_board WANT WHAT ARGS...: hilt run ARGS on the farm in a session of its
+# own; judges the run, and no command hilt started (reset, flash, power)
+# may outlive it.
+run_board() {
 	local want=$1 what=$2 rc
 	shift 2
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout"
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout"
 	rc=$?
 	judge_run "$want" "$rc" "$what"
+	no_leftover hilt "a command hilt started"
 }
 
 # run_ctl_after_banner WANT WHAT CMD SUITE...: hilt runs the suites; once the
 # first banner has passed, the simulator is told CMD (disconnect, panic).
 run_ctl_after_banner() {
-	local want=$1 what=$2 cmd=$3 pid rc
+	local want=$1 what=$2 cmd=$3 waiter rc
 	shift 3
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout" 2>&1 &
-	pid=$!
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout" 2>&1 &
+	waiter=$!
 	await '^PASS .*kernel-banner' "$WORK/stdout"
 	python3 "$SIM" ctl "$WORK/ctl" "$cmd" || fail "ctl $cmd"
-	wait $pid
+	wait $waiter
 	rc=$?
 	judge_run "$want" "$rc" "$what"
+	no_leftover hilt "a command hilt started"
 }
 
 case "$1" in
@@ -113,7 +118,7 @@ disconnect)
 	grep -q '^ERROR .*: the console 127.0.0.1:[0-9]* of board .sim1. closed' "$WORK/stdout" ||
 		fail "the lost console is not an infrastructure error"
 	assert_no_grep '<failure' "$OUT/junit.xml"
-	[ "$(grep -c '^PASS ' "$WORK/stdout")" -ge 6 ] || fail "the next session did not run"
+	[ "$(grep -c '^PASS .*board-boot-2@sim1 ' "$WORK/stdout")" -eq 5 ] || fail "the next session did not pass"
 	;;
 panic)
 	start_sim
@@ -126,28 +131,47 @@ lock-wait|lock-busy)
 	# wait="0", reports it busy); they never share it.
 	start_sim
 	if [ "$1" = lock-wait ]; then farm 60; else farm 0; fi
-	"$HILT" run --farm "$WORK/farm.xml" --out "$WORK/out1" $SUITE >"$WORK/stdout1" 2>&1 &
-	first=$!
+	# The first hilt's exit status and the time it had exited (by then it
+	# had released the board) are written as soon as it exits.
+	{
+		in_session hilt1 "$HILT" run --farm "$WORK/farm.xml" --out "$WORK/out1" $SUITE \
+			>"$WORK/stdout1" 2>&1
+		echo $? >"$WORK/rc1"
+		date +%s.%N >"$WORK/end1"
+	} &
+	waiter1=$!
+	first=$(session_pid hilt1) || exit 1
 	await 'PASS .*kernel-banner' "$WORK/stdout1"
-	"$HILT" run --farm "$WORK/farm.xml" --out "$WORK/out2" $SUITE >"$WORK/stdout2" 2>&1
+	start2=$(date +%s.%N)
+	in_session hilt2 "$HILT" run --farm "$WORK/farm.xml" --out "$WORK/out2" $SUITE >"$WORK/stdout2" 2>&1
 	rc2=$?
-	wait $first
-	rc1=$?
+	wait $waiter1
+	rc1=$(cat "$WORK/rc1")
 	cat "$WORK/stdout1" "$WORK/stdout2"
-	expect_exit 0 $rc1 "the first process"
+	expect_exit 0 "$rc1" "the first process"
 	validate "$WORK/out1/junit.xml"
 	validate "$WORK/out2/junit.xml"
+	no_leftover hilt1 "a command the first hilt started"
+	no_leftover hilt2 "a command the second hilt started"
+	log2="$WORK/out2/board-boot@sim1.console.log"
 	if [ "$1" = lock-wait ]; then
 		expect_exit 0 $rc2 "the second process, after waiting"
-		# It started only when the first had finished with the board.
-		end1=$(stat -c %Y "$WORK/out1/junit.xml")
 		[ "$(grep -c '^PASS ' "$WORK/stdout2")" -eq 5 ] || fail "the second did not pass"
-		[ "$(stat -c %Y "$WORK/out2/junit.xml")" -ge "$end1" ] || fail "the second finished first"
+		# Its console began only after the first had finished with the
+		# board: its session's clock started after start2, so its first
+		# byte came at start2 plus that byte's time in its timing file at
+		# the earliest, which must be after the first hilt had exited.
+		first_byte=$(arrival "$log2" '(?s).') || exit 1
+		end1=$(cat "$WORK/end1")
+		gap=$(awk -v s="$start2" -v t="$first_byte" -v e="$end1" 'BEGIN { printf "%.3f\n", s + t - e }')
+		echo "the second session's console began $first_byte s after it was started, $gap s after the first hilt exited"
+		holds "g > 0" g="$gap" || fail "the second session's console began $gap s after the first hilt exited: it did not wait"
 	else
 		expect_exit 3 $rc2 "the second process, board busy"
 		grep -q "^ERROR .*board 'sim1' is busy: another session holds $WORK/hilt-board-sim1.lock, pid $first" "$WORK/stdout2" ||
 			fail "no busy error naming the lock and its holder"
 		assert_no_grep '<failure' "$WORK/out2/junit.xml"
+		[ ! -s "$log2" ] || fail "the second session read the console of a board it did not hold"
 	fi
 	;;
 missing)
@@ -174,14 +198,16 @@ XML
 	assert_grep "did not start: console $WORK/pty of board .ser1.: is a pseudo-terminal, which libserialport cannot drive: use type=.quot;tty.quot; for it" "$OUT/junit.xml"
 	;;
 flash-hang)
-	# A flasher that hangs is killed at its deadline, before anything runs.
+	# A flasher that hangs is killed at its deadline, before anything runs
+	# (and run_board finds no process of it left).
 	start_sim
 	farm 30 '<flash timeout="1"><arg>sleep</arg><arg>30</arg></flash>'
-	start=$(date +%s)
 	run_board 3 "hanging flash command" $SUITE
-	[ $(($(date +%s) - start)) -lt 10 ] || fail "the flash command was not killed at its deadline"
 	assert_grep '<error message="target .sim1. did not start: flash command sleep did not finish within 1 s and was killed"' "$OUT/junit.xml"
-	pgrep -f "^sleep 30$" >/dev/null && fail "the flash command outlived its deadline"
+	# The session began with the flash command: its first case ended when
+	# the command's 1 s were over, not when the command would have (30 s).
+	took=$(case_time kernel-banner "$OUT/junit.xml")
+	holds "t >= 1 && t < 2" t="$took" || fail "the session ended $took s after the 1 s flash command began"
 	;;
 reenumerate)
 	# The USB adapter vanishes after the banner and comes back at the same
@@ -192,21 +218,43 @@ reenumerate)
 	mkdir -p "$WORK/by-id"
 	start_pty "$by_id"
 	pty_farm "$by_id" 'reappear="5"'
-	"$HILT" run --farm "$WORK/farm.xml" --target usb1 --out "$OUT" $SUITE >"$WORK/stdout" 2>&1 &
-	pid=$!
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target usb1 --out "$OUT" $SUITE \
+		>"$WORK/stdout" 2>&1 &
+	waiter=$!
 	await '^PASS .*kernel-banner' "$WORK/stdout"
 	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
 	sleep 0.3
 	start_pty "$by_id"
-	wait $pid
+	wait $waiter
 	rc=$?
 	judge_run 0 $rc "console reopened after re-enumeration"
+	no_leftover hilt "a command hilt started"
 	grep -q 'name="console.gap.1" value="the console [^"]*by-id/usb-FTDI_FT232R_sim-if00-port0 was gone from [0-9.]* s to [0-9.]* s after reset; what the board printed then is lost"' "$OUT/junit.xml" ||
 		fail "the gap is not reported"
 	assert_grep 'name="board.console.reopened" value="1"' "$OUT/junit.xml"
-	got=$(stat -c %s "$OUT"/*.console.log)
-	echo "console log: $got bytes of a 22853-byte boot and the two replies"
-	[ "$got" -lt 22853 ] || fail "nothing was lost in the gap ($got bytes)"
+	# The simulator sent its boot (the fixture up to its first prompt, as
+	# boardsim.py cuts it) and then the replies: the log holds the boot with
+	# one stretch missing, the gap, and then the replies.
+	PYTHONDONTWRITEBYTECODE=1 python3 - "$SIM" "$SRC/fixtures/logs/linux-boot-x86.log" \
+		"$OUT/board-boot@usb1.console.log" <<'PY' || fail "the console log is not the boot with a gap"
+import os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import boardsim
+chunks, _ = boardsim.load_boot(sys.argv[2], 1.0)
+boot = b"".join(c for _, c in chunks)
+log = open(sys.argv[3], "rb").read()
+got = log[:log.find(b"/ # ") + 4]    # the boot's one prompt ends it
+head = 0
+while head < len(got) and got[head] == boot[head]:
+    head += 1
+lost = len(boot) - len(got)
+print("console log: %d bytes of the %d-byte boot, %d lost after the first %d"
+      % (len(got), len(boot), lost, head))
+assert got.endswith(b"/ # "), "no prompt"
+assert lost > 0, "nothing was lost in the gap"
+assert got == boot[:head] + boot[len(boot) - (len(got) - head):], "not the boot less one stretch"
+assert log[len(got):].startswith(b"uname -r\r\n"), "the replies do not follow the boot"
+PY
 	;;
 reenumerate-gone)
 	# The adapter never comes back: an infrastructure error at the
@@ -216,15 +264,16 @@ reenumerate-gone)
 	mkdir -p "$WORK/by-id"
 	start_pty "$by_id"
 	pty_farm "$by_id" 'reappear="2"'
-	"$HILT" run --farm "$WORK/farm.xml" --target usb1 --target net1 --out "$OUT" $SUITE \
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target usb1 --target net1 --out "$OUT" $SUITE \
 		>"$WORK/stdout" 2>&1 &
-	pid=$!
+	waiter=$!
 	await '^PASS .*kernel-banner' "$WORK/stdout"
 	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
 	SOCAT_PID=
-	wait $pid
+	wait $waiter
 	rc=$?
 	judge_run 3 $rc "console gone for good"
+	no_leftover hilt "a command hilt started"
 	grep -q "^ERROR .*usb1.*the console $by_id of board 'usb1' went away at [0-9.]* s after reset and did not come back within 2 s: No such file or directory" "$WORK/stdout" ||
 		fail "no infrastructure error naming the vanished console"
 	assert_no_grep '<failure' "$OUT/junit.xml"

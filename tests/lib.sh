@@ -67,3 +67,85 @@ start_sim() {
 	poll_until 5 test -s "$WORK/sim.port" || fail "the board simulator did not start"
 	PORT=$(cat "$WORK/sim.port")
 }
+
+# in_session NAME CMD...: runs CMD as the leader of a session of its own
+# (setsid), its pid (which is the session's id) written to $WORK/NAME.sid,
+# and returns its exit status.  A child of CMD may put itself in a process
+# group of its own, but it stays in the session: no_leftover finds it there,
+# and a process of another test, in another session, is never taken for it.
+# In the background (in_session NAME CMD... &), $! is a shell waiting for
+# CMD: signal CMD itself at $(session_pid NAME).
+in_session() {
+	local sidfile=$WORK/$1.sid
+	shift
+	rm -f "$sidfile"
+	# -w: should setsid have to fork, it still waits and passes the status on.
+	setsid -w bash -c 'echo $$ >"$0" && exec "$@"' "$sidfile" "$@"
+}
+
+# session_pid NAME: the pid of the command in_session NAME started.
+session_pid() {
+	poll_until 10 test -s "$WORK/$1.sid" || fail "session $1 never started"
+	cat "$WORK/$1.sid"
+}
+
+# no_leftover NAME WHAT: once the command of in_session NAME has exited, no
+# process it started may be alive (zombies aside: they have ended and wait
+# to be reaped).  Leftovers are killed (by pid) before the test fails, so
+# that they do not outlive it.
+no_leftover() {
+	local sid left
+	sid=$(session_pid "$1") || exit 1
+	left=$(ps -s "$sid" -o pid=,stat=,args= | awk '$2 !~ /^Z/')
+	[ -n "$left" ] || return 0
+	echo "$left" >&2
+	echo "$left" | awk '{ print $1 }' | xargs -r kill -KILL 2>/dev/null
+	fail "$2 outlived the run: $(echo "$left" | awk '{ $1 = $2 = ""; print }' | tr -s ' \n' ' ')"
+}
+
+# holds EXPR NAME=VALUE...: true when the awk expression EXPR holds for the
+# values given (numbers with fractions, which the shell cannot compare).  A
+# value that is not a number fails the test: awk would take it for 0.
+holds() {
+	local expr=$1 args=() a
+	shift
+	for a in "$@"; do
+		[[ ${a#*=} =~ ^-?[0-9]+(\.[0-9]+)?$ ]] || fail "not a number: $a (in $expr)"
+		args+=(-v "$a")
+	done
+	awk "${args[@]}" "BEGIN { exit !($expr) }"
+}
+
+# arrival LOG REGEX: when the end of the first match of REGEX (a Python
+# regular expression over bytes) in the console log LOG had arrived, in
+# seconds since the session's power-on, by LOG's timing file (LOG with .log
+# replaced by .timing: one "DELAY BYTES" line a read, DELAY since the read
+# before).  Fails when nothing matches.
+arrival() {
+	python3 - "$1" "${1%.log}.timing" "$2" <<'PY' || fail "'$2' is not in $1, or its timing is short"
+import re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(sys.argv[3].encode(), data)
+if not m or m.end() == 0:
+    sys.exit(1)
+t, got = 0.0, 0
+for line in open(sys.argv[2]):
+    delay, n = line.split()
+    t += float(delay)
+    got += int(n)
+    if got >= m.end():
+        print("%.6f" % t)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# property NAME FILE: the value of the JUnit property NAME in FILE.
+property() {
+	sed -n 's/.*<property name="'"$1"'" value="\([^"]*\)".*/\1/p' "$2" | head -n 1
+}
+
+# case_time NAME FILE: the time attribute of the JUnit testcase NAME.
+case_time() {
+	sed -n 's/.*<testcase name="'"$1"'" [^>]*time="\([0-9.]*\)".*/\1/p' "$2" | head -n 1
+}
