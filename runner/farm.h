@@ -21,12 +21,21 @@ struct hilt_qemu_config {
 	size_t ndrives;
 	char **args;		/* extra arguments, appended as they are */
 	size_t nargs;
+	/* Where each was given in the farm file (0: a default), for the
+	 * checks of hilt validate. */
+	long binary_line, accel_line;
+	long *drive_lines, *arg_lines;	/* ndrives, nargs of them */
 };
 
 struct hilt_replay_config {
 	char *log;		/* a raw console log as hilt writes them */
 	char *timing;		/* its .timing file (realtime only) */
 	bool realtime;		/* replay with the recorded timing */
+	/* Where they were given (0: not in a file), and whether relative to
+	 * the farm file (then the farm ships them: a missing one is an
+	 * error, not a warning, of hilt validate). */
+	long log_line, timing_line;
+	bool log_relative, timing_relative;
 };
 
 /* A command run without a shell: each argument may hold {var}s, which are
@@ -35,6 +44,7 @@ struct hilt_command {
 	char **argv;
 	size_t argc;
 	double timeout_s;
+	long line;		/* in the farm file */
 };
 
 struct hilt_board_config {
@@ -49,6 +59,7 @@ struct hilt_board_config {
 	char *lock_dir;
 	double lock_wait_s;	/* wait this long for a busy board, then error */
 	struct hilt_gpio_config gpio;	/* reset and boot-mode lines */
+	long console_line, gpio_line, lock_line;	/* in the farm file */
 };
 
 struct hilt_target_config {
@@ -57,6 +68,7 @@ struct hilt_target_config {
 	char **tags;		/* "key=value" */
 	size_t ntags;
 	char *source;		/* "farm.xml:12" or "built-in" */
+	long line;		/* of its <target>; 0 when not from a file */
 	struct hilt_qemu_config qemu;
 	struct hilt_replay_config replay;
 	struct hilt_board_config board;
@@ -68,11 +80,22 @@ struct hilt_farm {
 	size_t ntargets;
 };
 
+/* The longest target name: it names the run's files (SUITE@TARGET...). */
+#define HILT_TARGET_NAME_MAX 100
+
+struct hilt_diags;
+
 /* Loads a farm file; relative paths in it are taken from its folder.
- * Errors: -EINVAL/-errno with "file:line: what" in err.  Freed with
+ * Errors: -EINVAL/-errno with every mistake of the file in err, one
+ * "file:line: what" a line, in line order (at most HILT_DIAGS_SHOWN; an
+ * err of HILT_CONFIG_ERR_MAX bytes holds them all).  Freed with
  * hilt_farm_free(). */
 int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
 		   size_t errlen);
+
+/* The same, adding every mistake to d (runner/xmlfile.h) instead. */
+int hilt_farm_load_diags(const char *path, struct hilt_farm **out,
+			 struct hilt_diags *d);
 
 /* The built-in farm: one qemu target "default" booting the guest that
  * fixtures/guest makes in guest_dir.  Errors when it was not built. */

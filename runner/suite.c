@@ -166,14 +166,25 @@ static int check_known(const char *name, size_t len, void *arg)
 	return -ENOENT;
 }
 
+/* The loader reads on after a mistake, as a compiler does: every element
+ * is checked on its own, and what depends on a bad part is not checked
+ * (nor reported) again.  -ENOMEM ends it at once. */
 struct loader {
-	const char *path;
-	char *err;
-	size_t errlen;
+	struct hilt_diags *d;
 	struct hilt_suite *suite;
 	char **vars;		/* names captured by earlier patterns */
 	size_t nvars;
+	bool shell_seen;	/* a <shell>, even a bad one, came before */
+	bool oom;
 };
+
+/* rc of one check: remembers running out of memory, which ends the load. */
+static int note(struct loader *ld, int rc)
+{
+	if (rc == -ENOMEM)
+		ld->oom = true;
+	return rc;
+}
 
 static int add_failure(struct hilt_suite *s, const char *name,
 		       struct hilt_pattern *p)
@@ -192,18 +203,62 @@ static int add_failure(struct hilt_suite *s, const char *name,
 	return 0;
 }
 
+static int add_var(struct loader *ld, const char *name, size_t len)
+{
+	char **v = realloc(ld->vars, (ld->nvars + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	ld->vars = v;
+	if (!(v[ld->nvars] = strndup(name, len)))
+		return -ENOMEM;
+	ld->nvars++;
+	return 0;
+}
+
+/* A pattern that does not compile still names its groups: they are taken
+ * from its text so that a later ${name} is not reported as well. */
+static int record_names_in_text(struct loader *ld, const char *re)
+{
+	static const char *const opens[] = { "(?'", "(?<", "(?P<" };
+
+	for (const char *p = re; *p; p++) {
+		for (size_t i = 0; i < sizeof(opens) / sizeof(*opens); i++) {
+			size_t olen = strlen(opens[i]);
+
+			if (strncmp(p, opens[i], olen) != 0)
+				continue;
+			const char *name = p + olen;
+			size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+			if (len && (name[len] == '\'' || name[len] == '>') &&
+			    add_var(ld, name, len) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int compile_at(struct loader *ld, const xmlNode *node, const char *what,
 		      const char *re, struct hilt_pattern **out)
 {
 	char rerr[300];
 
+	*out = NULL;
 	if (!*re)
-		return hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-				      "%s: empty pattern", what);
-	if (hilt_pattern_compile(re, out, rerr, sizeof(rerr)) < 0)
-		return hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-				      "%s: bad regular expression /%s/ at %s",
+		return hilt_xml_error(ld->d, node, "%s: empty pattern", what);
+	int rc = hilt_pattern_compile(re, out, rerr, sizeof(rerr));
+
+	if (rc == -ENOMEM)
+		return note(ld, rc);
+	if (rc < 0) {
+		*out = NULL;
+		if (note(ld, record_names_in_text(ld, re)) < 0)
+			return -ENOMEM;
+		return hilt_xml_error(ld->d, node, "%s: bad regular expression /%s/ at %s",
 				      what, re, rerr);
+	}
 	return 0;
 }
 
@@ -212,14 +267,9 @@ static int record_names(struct loader *ld, const struct hilt_pattern *p)
 	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
 		unsigned group;
 		const char *name = hilt_pattern_name(p, i, &group);
-		char **v = realloc(ld->vars, (ld->nvars + 1) * sizeof(*v));
 
-		if (!v)
+		if (note(ld, add_var(ld, name, strlen(name))) < 0)
 			return -ENOMEM;
-		ld->vars = v;
-		if (!(v[ld->nvars] = strdup(name)))
-			return -ENOMEM;
-		ld->nvars++;
 	}
 	return 0;
 }
@@ -230,10 +280,9 @@ static int check_vars(struct loader *ld, const xmlNode *node, const char *s)
 	int rc = for_each_var(s, check_known, &vc);
 
 	if (rc == -EINVAL)
-		return hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-				      "malformed ${name} reference in '%s'", s);
+		return hilt_xml_error(ld->d, node, "malformed ${name} reference in '%s'", s);
 	if (rc == -ENOENT)
-		return hilt_xml_error(ld->err, ld->errlen, ld->path, node,
+		return hilt_xml_error(ld->d, node,
 				      "${%.*s} is not captured by any earlier pattern (use a named group such as (?'%.*s'...))",
 				      (int)vc.missing_len, vc.missing,
 				      (int)vc.missing_len, vc.missing);
@@ -243,14 +292,16 @@ static int check_vars(struct loader *ld, const xmlNode *node, const char *s)
 /* Compiles a pattern that may hold ${var}: with the variables present
  * only a trial compile (with a placeholder value) checks it now. */
 static int load_expect(struct loader *ld, const xmlNode *node,
-		       struct hilt_case *c)
+		       struct hilt_case *c, const char *what)
 {
 	int rc = check_vars(ld, node, c->expect_src);
 
 	if (rc)
 		return rc;
-	if (!strstr(c->expect_src, "${"))
-		return compile_at(ld, node, c->name, c->expect_src, &c->expect);
+	if (!strstr(c->expect_src, "${")) {
+		rc = compile_at(ld, node, what, c->expect_src, &c->expect);
+		return rc ? rc : record_names(ld, c->expect);
+	}
 
 	const char *values[64];
 	size_t n = ld->nvars < 64 ? ld->nvars : 64;
@@ -263,8 +314,8 @@ static int load_expect(struct loader *ld, const xmlNode *node,
 	struct hilt_pattern *p = NULL;
 
 	if (!trial)
-		return hilt_xml_error(ld->err, ld->errlen, ld->path, node, "%s", verr);
-	rc = compile_at(ld, node, c->name, trial, &p);
+		return hilt_xml_error(ld->d, node, "%s", verr);
+	rc = compile_at(ld, node, what, trial, &p);
 	free(trial);
 	if (rc == 0)
 		rc = record_names(ld, p);
@@ -272,109 +323,105 @@ static int load_expect(struct loader *ld, const xmlNode *node,
 	return rc;
 }
 
-static int parse_failures(struct loader *ld, const xmlNode *node)
+static void drop_failure(struct hilt_suite *s, size_t i)
 {
-	static const char *const attrs[] = { "defaults", NULL };
-	static const char *const pattern_attrs[] = { "name", NULL };
-	struct hilt_suite *s = ld->suite;
-	char *defaults = hilt_xml_attr(node, "defaults");
-	int rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
-
-	if (rc == 0)
-		rc = hilt_xml_check_element_only(ld->path, node, ld->err, ld->errlen);
-	if (rc == 0 && defaults && strcmp(defaults, "linux") != 0 &&
-	    strcmp(defaults, "none") != 0)
-		rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-				    "defaults must be 'linux' or 'none', not '%s'",
-				    defaults);
-	if (rc == 0 && defaults && strcmp(defaults, "none") == 0) {
-		for (size_t i = 0; i < s->nfailures; i++) {
-			free(s->failures[i].name);
-			hilt_pattern_free(s->failures[i].pattern);
-		}
-		s->nfailures = 0;
-	}
-	free(defaults);
-	for (const xmlNode *c = node->children; c && rc == 0; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (hilt_xml_is(c, "disable")) {
-			static const char *const dattrs[] = { "name", NULL };
-			char *name = hilt_xml_attr_required(ld->path, c, "name",
-							    ld->err, ld->errlen);
-			size_t i;
-
-			if (!name)
-				return -EINVAL;
-			rc = hilt_xml_check_attrs(ld->path, c, dattrs, ld->err, ld->errlen);
-			for (i = 0; rc == 0 && i < s->nfailures; i++)
-				if (strcmp(s->failures[i].name, name) == 0)
-					break;
-			if (rc == 0 && i == s->nfailures)
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, c,
-						    "no failure pattern named '%s' to disable",
-						    name);
-			if (rc == 0) {
-				free(s->failures[i].name);
-				hilt_pattern_free(s->failures[i].pattern);
-				memmove(&s->failures[i], &s->failures[i + 1],
-					(s->nfailures - i - 1) * sizeof(*s->failures));
-				s->nfailures--;
-			}
-			free(name);
-		} else if (hilt_xml_is(c, "pattern")) {
-			char *name = hilt_xml_attr_required(ld->path, c, "name",
-							    ld->err, ld->errlen);
-			char *re = NULL;
-			struct hilt_pattern *p = NULL;
-
-			if (!name)
-				return -EINVAL;
-			rc = hilt_xml_check_attrs(ld->path, c, pattern_attrs, ld->err,
-						  ld->errlen);
-			for (size_t i = 0; rc == 0 && i < s->nfailures; i++)
-				if (strcmp(s->failures[i].name, name) == 0)
-					rc = hilt_xml_error(ld->err, ld->errlen, ld->path, c,
-							    "failure pattern '%s' is defined twice",
-							    name);
-			if (rc == 0)
-				rc = hilt_xml_text(ld->path, c, true, &re, ld->err, ld->errlen);
-			if (rc == 0)
-				rc = compile_at(ld, c, name, re, &p);
-			if (rc == 0 && (rc = add_failure(s, name, p)) != 0)
-				hilt_pattern_free(p);
-			free(re);
-			free(name);
-		} else {
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, c,
-					    "unknown element <%s> in <failure-patterns> (expected <pattern> or <disable>)",
-					    (const char *)c->name);
-		}
-	}
-	return rc;
+	free(s->failures[i].name);
+	hilt_pattern_free(s->failures[i].pattern);
+	memmove(&s->failures[i], &s->failures[i + 1],
+		(s->nfailures - i - 1) * sizeof(*s->failures));
+	s->nfailures--;
 }
 
-static int parse_shell(struct loader *ld, const xmlNode *node)
+static void parse_disable(struct loader *ld, const xmlNode *c)
+{
+	static const char *const attrs[] = { "name", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *name = hilt_xml_attr_required(ld->d, c, "name");
+	size_t i;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	if (!name)
+		return;
+	for (i = 0; i < s->nfailures; i++)
+		if (strcmp(s->failures[i].name, name) == 0)
+			break;
+	if (i == s->nfailures)
+		hilt_xml_error(ld->d, c, "no failure pattern named '%s' to disable", name);
+	else
+		drop_failure(s, i);
+	free(name);
+}
+
+static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
+{
+	static const char *const attrs[] = { "name", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *name = hilt_xml_attr_required(ld->d, c, "name");
+	char *re = NULL;
+	struct hilt_pattern *p = NULL;
+	int rc = 0;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	for (size_t i = 0; name && i < s->nfailures; i++)
+		if (strcmp(s->failures[i].name, name) == 0)
+			rc = hilt_xml_error(ld->d, c, "failure pattern '%s' is defined twice", name);
+	if (note(ld, hilt_xml_text(ld->d, c, true, &re)) == 0 &&
+	    compile_at(ld, c, name ? name : "<pattern>", re, &p) == 0 && name && rc == 0) {
+		if (note(ld, add_failure(s, name, p)) == 0)
+			p = NULL;
+	}
+	hilt_pattern_free(p);
+	free(re);
+	free(name);
+}
+
+static void parse_failures(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "defaults", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *defaults = hilt_xml_attr(node, "defaults");
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	if (defaults && strcmp(defaults, "linux") != 0 && strcmp(defaults, "none") != 0)
+		hilt_xml_error(ld->d, node, "defaults must be 'linux' or 'none', not '%s'",
+			       defaults);
+	if (defaults && strcmp(defaults, "none") == 0)
+		while (s->nfailures)
+			drop_failure(s, s->nfailures - 1);
+	free(defaults);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "disable"))
+			parse_disable(ld, c);
+		else if (hilt_xml_is(c, "pattern"))
+			parse_failure_pattern(ld, c);
+		else
+			hilt_xml_error(ld->d, c,
+				       "unknown element <%s> in <failure-patterns> (expected <pattern> or <disable>)",
+				       (const char *)c->name);
+	}
+}
+
+static void parse_shell(struct loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "prompt", "echo", "line-end", NULL };
 	struct hilt_suite *s = ld->suite;
-	int rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
-	char *prompt = NULL, *le = NULL;
+	char *prompt, *le;
 
-	if (rc == 0)
-		rc = hilt_xml_check_element_only(ld->path, node, ld->err, ld->errlen);
-	if (rc == 0 && s->prompt)
-		rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-				    "only one <shell> is allowed");
-	if (rc == 0 && !(prompt = hilt_xml_attr_required(ld->path, node, "prompt",
-							 ld->err, ld->errlen)))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = compile_at(ld, node, "shell prompt", prompt, &s->prompt);
-	if (rc == 0)
-		rc = hilt_xml_bool(ld->path, node, "echo", &s->echo, ld->err,
-				   ld->errlen);
-	if (rc == 0 && (le = hilt_xml_attr(node, "line-end"))) {
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	if (ld->shell_seen) {
+		hilt_xml_error(ld->d, node, "only one <shell> is allowed");
+		return;
+	}
+	ld->shell_seen = true;
+	prompt = hilt_xml_attr_required(ld->d, node, "prompt");
+	if (prompt)
+		compile_at(ld, node, "shell prompt", prompt, &s->prompt);
+	hilt_xml_bool(ld->d, node, "echo", &s->echo);
+	if ((le = hilt_xml_attr(node, "line-end"))) {
 		if (strcmp(le, "lf") == 0)
 			s->line_end = "\n";
 		else if (strcmp(le, "cr") == 0)
@@ -382,231 +429,178 @@ static int parse_shell(struct loader *ld, const xmlNode *node)
 		else if (strcmp(le, "crlf") == 0)
 			s->line_end = "\r\n";
 		else
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					    "line-end must be lf, cr or crlf, not '%s'", le);
+			hilt_xml_error(ld->d, node, "line-end must be lf, cr or crlf, not '%s'", le);
 	}
 	free(le);
 	free(prompt);
-	return rc;
 }
 
-static int check_case_name(struct loader *ld, const xmlNode *node,
-			   const char *name)
+static void check_case_name(struct loader *ld, const xmlNode *node, const char *name)
 {
-	for (size_t i = 0; i < ld->suite->ncases; i++)
-		if (strcmp(ld->suite->cases[i].name, name) == 0)
-			return hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					      "test case name '%s' is used twice (first at line %ld)",
-					      name, ld->suite->cases[i].line);
-	return 0;
+	/* The case being read is the last one. */
+	for (size_t i = 0; i + 1 < ld->suite->ncases; i++)
+		if (ld->suite->cases[i].name && strcmp(ld->suite->cases[i].name, name) == 0) {
+			hilt_xml_error(ld->d, node,
+				       "test case name '%s' is used twice (first at line %ld)",
+				       name, ld->suite->cases[i].line);
+			return;
+		}
 }
 
 /* Adds a test case of kind for node and reads what every case has: its
- * attributes (checked against attrs), unique name and timeout.  *out is
- * set whenever the case was added, even when rc says its header is bad;
- * the caller counts it in ncases so that hilt_suite_free() releases it. */
-static int new_case(struct loader *ld, const xmlNode *node, enum hilt_case_kind kind,
-		    const char *const attrs[], struct hilt_case **out)
+ * attributes (checked against attrs), unique name and timeout.  NULL
+ * only when out of memory.  The case is counted in ncases at once, so
+ * that hilt_suite_free() releases it whatever follows. */
+static struct hilt_case *new_case(struct loader *ld, const xmlNode *node,
+				  enum hilt_case_kind kind, const char *const attrs[])
 {
 	struct hilt_suite *s = ld->suite;
 	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
-	int rc;
 
-	*out = NULL;
-	if (!cases)
-		return -ENOMEM;
+	if (!cases) {
+		ld->oom = true;
+		return NULL;
+	}
 	s->cases = cases;
-	struct hilt_case *c = &cases[s->ncases];
+	struct hilt_case *c = &cases[s->ncases++];
 
-	*out = c;
-	*c = (struct hilt_case){ .kind = kind, .line = xmlGetLineNo(node),
-				 .timeout_s = 30 };
-	rc = hilt_xml_check_attrs(ld->path, node, attrs, ld->err, ld->errlen);
-	if (rc == 0 && !(c->name = hilt_xml_attr_required(ld->path, node, "name",
-							  ld->err, ld->errlen)))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = check_case_name(ld, node, c->name);
-	if (rc == 0)
-		rc = hilt_xml_seconds(ld->path, node, "timeout", &c->timeout_s,
-				      ld->err, ld->errlen);
-	return rc;
+	*c = (struct hilt_case){ .kind = kind, .line = xmlGetLineNo(node), .timeout_s = 30 };
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	c->name = hilt_xml_attr_required(ld->d, node, "name");
+	if (c->name)
+		check_case_name(ld, node, c->name);
+	hilt_xml_seconds(ld->d, node, "timeout", &c->timeout_s);
+	return c;
 }
 
-static int parse_case(struct loader *ld, const xmlNode *node,
-		      enum hilt_case_kind kind)
+/* What a case is called in messages: its name, or its element's. */
+static const char *case_label(const struct hilt_case *c, const xmlNode *node)
+{
+	return c->name ? c->name : (const char *)node->name;
+}
+
+static void parse_milestone(struct loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "name", "timeout", NULL };
-	struct hilt_suite *s = ld->suite;
-	struct hilt_case *c;
-	int rc = new_case(ld, node, kind, attrs, &c);
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_MILESTONE, attrs);
 
-	if (!c)
-		return rc;
-	if (rc == 0 && kind == HILT_CASE_MILESTONE) {
-		rc = hilt_xml_text(ld->path, node, true, &c->expect_src, ld->err,
-				   ld->errlen);
-		if (rc == 0 && strstr(c->expect_src, "${"))
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					    "milestone '%s': ${...} is only allowed in steps",
-					    c->name);
-		if (rc == 0)
-			rc = compile_at(ld, node, c->name, c->expect_src, &c->expect);
-		if (rc == 0)
-			rc = record_names(ld, c->expect);
-	} else if (rc == 0) {
-		const xmlNode *send = NULL, *expect = NULL;
-
-		rc = hilt_xml_check_element_only(ld->path, node, ld->err, ld->errlen);
-		for (const xmlNode *ch = node->children; ch && rc == 0; ch = ch->next) {
-			const xmlNode **slot = NULL;
-
-			if (ch->type != XML_ELEMENT_NODE)
-				continue;
-			if (hilt_xml_is(ch, "send"))
-				slot = &send;
-			else if (hilt_xml_is(ch, "expect"))
-				slot = &expect;
-			else
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-						    "unknown element <%s> in <step> (expected <send> and <expect>)",
-						    (const char *)ch->name);
-			if (slot && *slot)
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-						    "<step> takes one <%s>",
-						    (const char *)ch->name);
-			else if (slot && ch->properties)
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-						    "unknown attribute '%s' on <%s>",
-						    (const char *)ch->properties->name,
-						    (const char *)ch->name);
-			else if (slot)
-				*slot = ch;
-		}
-		if (rc == 0 && (!send || !expect))
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					    "step '%s' needs a <send> and an <expect>",
-					    c->name);
-		if (rc == 0)
-			rc = hilt_xml_text(ld->path, send, true, &c->send, ld->err,
-					   ld->errlen);
-		if (rc == 0 && strpbrk(c->send, "\r\n"))
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, send,
-					    "<send> must be a single line");
-		if (rc == 0)
-			rc = check_vars(ld, send, c->send);
-		if (rc == 0)
-			rc = hilt_xml_text(ld->path, expect, true, &c->expect_src,
-					   ld->err, ld->errlen);
-		if (rc == 0)
-			rc = load_expect(ld, expect, c);
-		if (rc == 0 && !s->prompt)
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					    "step '%s' needs a <shell prompt=...> before it",
-					    c->name);
+	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
+		return;
+	if (strstr(c->expect_src, "${")) {
+		hilt_xml_error(ld->d, node, "milestone '%s': ${...} is only allowed in steps",
+			       case_label(c, node));
+		return;
 	}
-	/* Counted even on error so that hilt_suite_free() releases it. */
-	s->ncases++;
-	return rc;
+	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
+		record_names(ld, c->expect);
 }
 
-static int parse_long_attr(struct loader *ld, const xmlNode *node,
-			   const char *name, long min, long max, long *out)
+static void parse_step(struct loader *ld, const xmlNode *node)
 {
-	char *v = hilt_xml_attr(node, name), *end;
-	long n;
-
-	if (!v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (!*v || *end || errno || n < min || n > max) {
-		int rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					"'%s' must be a whole number from %ld to %ld, not '%s'",
-					name, min, max, v);
-		free(v);
-		return rc;
-	}
-	free(v);
-	*out = n;
-	return 0;
-}
-
-static int parse_http(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
-					     "status", "max-body", NULL };
-	struct hilt_suite *s = ld->suite;
-	long port = 80, status = 200, max_body = 16 * 1024 * 1024;
-	struct hilt_case *c;
-	int rc = new_case(ld, node, HILT_CASE_HTTP, attrs, &c);
+	static const char *const attrs[] = { "name", "timeout", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_STEP, attrs);
+	const xmlNode *send = NULL, *expect = NULL;
 
 	if (!c)
-		return rc;
-	if (rc == 0)
-		rc = parse_long_attr(ld, node, "port", 1, 65535, &port);
-	if (rc == 0)
-		rc = parse_long_attr(ld, node, "status", 100, 599, &status);
-	if (rc == 0)
-		rc = parse_long_attr(ld, node, "max-body", 0, 1L << 40, &max_body);
-	c->http.port = (int)port;
-	c->http.status = status;
-	c->http.max_body = (size_t)max_body;
-	if (rc == 0) {
-		c->http.method = hilt_xml_attr(node, "method");
-		if (!c->http.method)
-			c->http.method = strdup("GET");
-		for (const char *m = c->http.method; *m && rc == 0; m++)
-			if (*m < 'A' || *m > 'Z')
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-						    "method must be an HTTP method in capitals, not '%s'",
-						    c->http.method);
-	}
-	if (rc == 0) {
-		c->http.path = hilt_xml_attr(node, "path");
-		if (!c->http.path)
-			c->http.path = strdup("/");
-		if (c->http.path[0] != '/' || strpbrk(c->http.path, " \t\r\n"))
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, node,
-					    "path must start with / and hold no white space, not '%s'",
-					    c->http.path);
-	}
-	if (rc == 0)
-		rc = hilt_xml_check_element_only(ld->path, node, ld->err, ld->errlen);
-	for (const xmlNode *ch = node->children; ch && rc == 0; ch = ch->next) {
-		char *text = NULL;
+		return;
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *ch = node->children; ch; ch = ch->next) {
+		const xmlNode **slot = NULL;
 
 		if (ch->type != XML_ELEMENT_NODE)
 			continue;
+		if (hilt_xml_is(ch, "send"))
+			slot = &send;
+		else if (hilt_xml_is(ch, "expect"))
+			slot = &expect;
+		else
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <step> (expected <send> and <expect>)",
+				       (const char *)ch->name);
+		if (!slot)
+			continue;
+		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
+		if (*slot)
+			hilt_xml_error(ld->d, ch, "<step> takes one <%s>", (const char *)ch->name);
+		else
+			*slot = ch;
+	}
+	if (!send || !expect)
+		hilt_xml_error(ld->d, node, "step '%s' needs a <send> and an <expect>",
+			       case_label(c, node));
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "step '%s' needs a <shell prompt=...> before it",
+			       case_label(c, node));
+	if (send && note(ld, hilt_xml_text(ld->d, send, true, &c->send)) == 0) {
+		if (strpbrk(c->send, "\r\n"))
+			hilt_xml_error(ld->d, send, "<send> must be a single line");
+		else
+			check_vars(ld, send, c->send);
+	}
+	if (expect && note(ld, hilt_xml_text(ld->d, expect, true, &c->expect_src)) == 0)
+		load_expect(ld, expect, c, case_label(c, node));
+}
+
+static void parse_http(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
+					     "status", "max-body", NULL };
+	unsigned long port = 80, status = 200, max_body = 16 * 1024 * 1024;
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_HTTP, attrs);
+
+	if (!c)
+		return;
+	hilt_xml_count(ld->d, node, "port", 1, 65535, &port);
+	hilt_xml_count(ld->d, node, "status", 100, 599, &status);
+	hilt_xml_count(ld->d, node, "max-body", 0, 1UL << 40, &max_body);
+	c->http.port = (int)port;
+	c->http.status = (long)status;
+	c->http.max_body = (size_t)max_body;
+	c->http.method = hilt_xml_attr(node, "method");
+	if (!c->http.method)
+		c->http.method = strdup("GET");
+	c->http.path = hilt_xml_attr(node, "path");
+	if (!c->http.path)
+		c->http.path = strdup("/");
+	if (!c->http.method || !c->http.path) {
+		ld->oom = true;
+		return;
+	}
+	bool capitals = *c->http.method != '\0';
+
+	for (const char *m = c->http.method; *m; m++)
+		capitals &= *m >= 'A' && *m <= 'Z';
+	if (!capitals)
+		hilt_xml_error(ld->d, node, "method must be an HTTP method in capitals, not '%s'",
+			       c->http.method);
+	if (c->http.path[0] != '/' || strpbrk(c->http.path, " \t\r\n"))
+		hilt_xml_error(ld->d, node,
+			       "path must start with / and hold no white space, not '%s'",
+			       c->http.path);
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
 		if (hilt_xml_is(ch, "body")) {
+			hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
 			if (c->expect_src)
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-						    "<http> takes one <body>");
-			else if (ch->properties)
-				rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-						    "unknown attribute '%s' on <body>",
-						    (const char *)ch->properties->name);
-			else if ((rc = hilt_xml_text(ld->path, ch, true, &c->expect_src,
-						     ld->err, ld->errlen)) == 0)
-				rc = compile_at(ld, ch, c->name, c->expect_src, &c->expect);
+				hilt_xml_error(ld->d, ch, "<http> takes one <body>");
+			else if (note(ld, hilt_xml_text(ld->d, ch, true, &c->expect_src)) == 0)
+				compile_at(ld, ch, case_label(c, node), c->expect_src, &c->expect);
 		} else if (hilt_xml_is(ch, "header")) {
 			static const char *const hattrs[] = { "name", NULL };
-			char *name = hilt_xml_attr_required(ld->path, ch, "name", ld->err, ld->errlen);
+			char *name = hilt_xml_attr_required(ld->d, ch, "name");
+			char *text = NULL;
 			struct hilt_pattern *p = NULL;
 
-			if (!name)
-				return -EINVAL;
-			rc = hilt_xml_check_attrs(ld->path, ch, hattrs, ld->err, ld->errlen);
-			if (rc == 0)
-				rc = hilt_xml_text(ld->path, ch, true, &text, ld->err, ld->errlen);
-			if (rc == 0)
-				rc = compile_at(ld, ch, name, text, &p);
-			if (rc == 0) {
+			hilt_xml_check_attrs(ld->d, ch, hattrs);
+			if (note(ld, hilt_xml_text(ld->d, ch, true, &text)) == 0 &&
+			    compile_at(ld, ch, name ? name : "<header>", text, &p) == 0 && name) {
 				struct hilt_http_header_check *h =
 					realloc(c->http.headers, (c->http.nheaders + 1) * sizeof(*h));
 
 				if (!h) {
-					rc = -ENOMEM;
+					ld->oom = true;
 				} else {
 					c->http.headers = h;
 					h[c->http.nheaders].name = name;
@@ -619,14 +613,11 @@ static int parse_http(struct loader *ld, const xmlNode *node)
 			free(name);
 			free(text);
 		} else {
-			rc = hilt_xml_error(ld->err, ld->errlen, ld->path, ch,
-					    "unknown element <%s> in <http> (expected <body> or <header>)",
-					    (const char *)ch->name);
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <http> (expected <body> or <header>)",
+				       (const char *)ch->name);
 		}
 	}
-	/* Counted even on error so that hilt_suite_free() releases it. */
-	s->ncases++;
-	return rc;
 }
 
 static int add_default_failures(struct hilt_suite *s)
@@ -648,20 +639,39 @@ static int add_default_failures(struct hilt_suite *s)
 	return 0;
 }
 
-int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
-		    size_t errlen)
+static void parse_suite_attrs(struct loader *ld, const xmlNode *root)
 {
 	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
 	static const char *const flash_failures[] = { "error", "failure", NULL };
-	struct loader ld = { .path = path, .err = err, .errlen = errlen };
+	struct hilt_suite *s = ld->suite;
+	int v = 0;
+
+	hilt_xml_check_attrs(ld->d, root, attrs);
+	s->name = hilt_xml_attr_required(ld->d, root, "name");
+	if (s->name && strlen(s->name) > HILT_SUITE_NAME_MAX)
+		hilt_xml_error(ld->d, root,
+			       "the suite name is %zu bytes long, more than %d: it names the run's files (SUITE@TARGET.console.log)",
+			       strlen(s->name), HILT_SUITE_NAME_MAX);
+	hilt_xml_seconds(ld->d, root, "timeout", &s->timeout_s);
+	hilt_xml_bool(ld->d, root, "strip-ansi", &s->strip_ansi);
+	if (hilt_xml_choice(ld->d, root, "flash-failure", flash_failures, &v) == 1)
+		s->flash_failure_fails = v == 1;
+}
+
+int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
+			  struct hilt_diags *d)
+{
+	struct loader ld = { .d = d };
 	struct hilt_suite *s;
+	size_t errors_before = d->nerrors;
 	xmlDoc *doc;
-	int rc = hilt_xml_load(path, &doc, err, errlen);
+	int rc = hilt_xml_read(d, &doc);
 
 	if (rc)
 		return rc;
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
 		xmlFreeDoc(doc);
 		return -ENOMEM;
 	}
@@ -669,71 +679,70 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 	s->echo = true;
 	s->line_end = "\n";
 	s->timeout_s = 600;
-	s->path = strdup(path);
 	xmlNode *root = xmlDocGetRootElement(doc);
 	bool seen_failures = false;
 
 	if (!hilt_xml_is(root, "suite")) {
-		rc = hilt_xml_error(err, errlen, path, root,
-				    "root element must be <suite>, not <%s>",
-				    (const char *)root->name);
+		hilt_xml_error(d, root, "root element must be <suite>, not <%s>",
+			       (const char *)root->name);
 		goto out;
 	}
-	rc = hilt_xml_check_attrs(path, root, attrs, err, errlen);
-	if (rc == 0 && !(s->name = hilt_xml_attr_required(path, root, "name", err,
-							  errlen)))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = hilt_xml_seconds(path, root, "timeout", &s->timeout_s, err, errlen);
-	if (rc == 0)
-		rc = hilt_xml_bool(path, root, "strip-ansi", &s->strip_ansi, err, errlen);
-	if (rc == 0) {
-		int v = 0;
-
-		rc = hilt_xml_choice(path, root, "flash-failure", flash_failures, &v, err, errlen);
-		s->flash_failure_fails = v == 1;
-		rc = rc < 0 ? rc : 0;
-	}
-	if (rc == 0)
-		rc = hilt_xml_check_element_only(path, root, err, errlen);
-	if (rc == 0)
-		rc = add_default_failures(s);
-	for (const xmlNode *c = root->children; c && rc == 0; c = c->next) {
+	parse_suite_attrs(&ld, root);
+	hilt_xml_check_element_only(d, root);
+	if (note(&ld, add_default_failures(s)) < 0)
+		goto out;
+	for (const xmlNode *c = root->children; c && !ld.oom; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (hilt_xml_is(c, "failure-patterns")) {
 			if (seen_failures)
-				rc = hilt_xml_error(err, errlen, path, c,
-						    "only one <failure-patterns> is allowed");
+				hilt_xml_error(d, c, "only one <failure-patterns> is allowed");
 			else
-				rc = parse_failures(&ld, c);
+				parse_failures(&ld, c);
 			seen_failures = true;
 		} else if (hilt_xml_is(c, "shell")) {
-			rc = parse_shell(&ld, c);
+			parse_shell(&ld, c);
 		} else if (hilt_xml_is(c, "milestone")) {
-			rc = parse_case(&ld, c, HILT_CASE_MILESTONE);
+			parse_milestone(&ld, c);
 		} else if (hilt_xml_is(c, "step")) {
-			rc = parse_case(&ld, c, HILT_CASE_STEP);
+			parse_step(&ld, c);
 		} else if (hilt_xml_is(c, "http")) {
-			rc = parse_http(&ld, c);
+			parse_http(&ld, c);
 		} else {
-			rc = hilt_xml_error(err, errlen, path, c,
-					    "unknown element <%s> in <suite> (expected <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
-					    (const char *)c->name);
+			hilt_xml_error(d, c,
+				       "unknown element <%s> in <suite> (expected <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
+				       (const char *)c->name);
 		}
 	}
-	if (rc == 0 && s->ncases == 0)
-		rc = hilt_xml_error(err, errlen, path, root,
-				    "suite '%s' has no <milestone>, <step> or <http>", s->name);
+	if (!ld.oom && s->ncases == 0)
+		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step> or <http>",
+			       s->name ? s->name : "");
 out:
 	for (size_t i = 0; i < ld.nvars; i++)
 		free(ld.vars[i]);
 	free(ld.vars);
 	xmlFreeDoc(doc);
+	rc = ld.oom ? -ENOMEM : d->nerrors > errors_before ? -EINVAL : 0;
 	if (rc) {
 		hilt_suite_free(s);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
+		    size_t errlen)
+{
+	struct hilt_diags d;
+	int rc;
+
+	hilt_diags_init(&d, path);
+	rc = hilt_suite_load_diags(path, out, &d);
+	if (rc == -ENOMEM && !d.nerrors)
+		snprintf(err, errlen, "%s: out of memory", path);
+	else if (rc)
+		hilt_diags_format(&d, err, errlen);
+	hilt_diags_free(&d);
+	return rc;
 }

@@ -60,11 +60,23 @@ struct hilt_suite {
 	size_t ncases;
 };
 
-/* Loads and checks a suite file (structure, patterns, variables).  On
- * error returns -EINVAL (or -errno) with "file:line: what" in err.  The
- * suite is freed with hilt_suite_free(). */
+/* The longest suite name: it names the run's files (SUITE@TARGET.console.log,
+ * .console.timing, .pcap), which must stay well within NAME_MAX. */
+#define HILT_SUITE_NAME_MAX 100
+
+struct hilt_diags;
+
+/* Loads and checks a suite file (structure, patterns, variables, numbers).
+ * On error returns -EINVAL (or -errno) with every mistake of the file in
+ * err, one "file:line: what" a line, in line order (at most
+ * HILT_DIAGS_SHOWN of them; an err of HILT_CONFIG_ERR_MAX bytes holds
+ * them all).  The suite is freed with hilt_suite_free(). */
 int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		    size_t errlen);
+
+/* The same, adding every mistake to d (see runner/xmlfile.h) instead. */
+int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
+			  struct hilt_diags *d);
 void hilt_suite_free(struct hilt_suite *suite);
 
 /* Replaces each ${name} in tmpl by its value from vars (n pairs of

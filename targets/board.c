@@ -566,6 +566,8 @@ static void board_free(struct hilt_target *t)
 	free(t);
 }
 
+static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
 const struct hilt_target_ops hilt_board_ops = {
 	.kind = "board",
 	.new_target = board_new,
@@ -581,4 +583,88 @@ const struct hilt_target_ops hilt_board_ops = {
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,
 	.free_target = board_free,
+	.check = board_check,
 };
+
+/* A GPIO chip given as libgpiod looks it up: a path, a number or
+ * "gpiochipN" name a device file; a label cannot be checked here. */
+static void check_gpio_chip(const struct hilt_target_config *cfg, struct hilt_check *chk)
+{
+	const char *chip = cfg->board.gpio.chip;
+	long line = cfg->board.gpio_line;
+	char dev[4096];
+	struct stat st;
+
+	if (!chip)
+		return;
+	if (strncmp(chip, "fake:", 5) == 0) {
+		/* The record is made; its folder must be there. */
+		snprintf(dev, sizeof(dev), "%s", chip + 5);
+		char *slash = strrchr(dev, '/');
+
+		if (slash && slash != dev) {
+			*slash = '\0';
+			if (stat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
+				chk->report(chk, HILT_CHECK_WARNING, line,
+					    "GPIO record folder '%s' does not exist on this host", dev);
+		}
+		return;
+	}
+	if (chip[0] == '/')
+		snprintf(dev, sizeof(dev), "%s", chip);
+	else if (strspn(chip, "0123456789") == strlen(chip))
+		snprintf(dev, sizeof(dev), "/dev/gpiochip%s", chip);
+	else if (strncmp(chip, "gpiochip", 8) == 0)
+		snprintf(dev, sizeof(dev), "/dev/%s", chip);
+	else
+		return;
+	if (stat(dev, &st) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, line, "GPIO chip '%s' (%s) %s on this host",
+			    chip, dev, errno == ENOENT ? "does not exist" : strerror(errno));
+}
+
+/* What a run needs of the host: the console device, the commands' programs
+ * (after {var} replacement), the GPIO chip and the lock folder.  All may
+ * exist on the farm host only: warnings. */
+static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
+{
+	const struct hilt_board_config *b = &cfg->board;
+	const struct {
+		const char *what;
+		const struct hilt_command *cmd;
+	} cmds[] = {
+		{ "<flash>", &b->flash }, { "<reset>", &b->reset },
+		{ "<power-on>", &b->power_on }, { "<power-off>", &b->power_off },
+	};
+	struct hilt_target *t = NULL;
+	char err[256], why[256];
+	struct stat st;
+
+	if (b->console.path && stat(b->console.path, &st) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, b->console_line,
+			    "console '%s' %s on this host", b->console.path,
+			    errno == ENOENT ? "does not exist" : strerror(errno));
+	else if (b->console.path && !S_ISCHR(st.st_mode))
+		chk->report(chk, HILT_CHECK_WARNING, b->console_line,
+			    "console '%s' is not a character device", b->console.path);
+	/* The commands as a session would run them, {port} and <var>s
+	 * replaced. */
+	if (board_new(cfg, &t, err, sizeof(err)) == 0) {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
+			char *prog = cmds[i].cmd->argc ? expand(t, cmds[i].cmd->argv[0]) : NULL;
+
+			if (prog && chk->find_program(prog, why, sizeof(why)) < 0)
+				chk->report(chk, HILT_CHECK_WARNING, cmds[i].cmd->line,
+					    "%s program '%s' %s on this host", cmds[i].what, prog, why);
+			free(prog);
+		}
+		board_free(t);
+	}
+	check_gpio_chip(cfg, chk);
+	if (b->lock_dir && stat(b->lock_dir, &st) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, b->lock_line, "lock folder '%s' %s on this host",
+			    b->lock_dir, errno == ENOENT ? "does not exist" : strerror(errno));
+	else if (b->lock_dir && !S_ISDIR(st.st_mode))
+		chk->report(chk, HILT_CHECK_WARNING, b->lock_line,
+			    "lock folder '%s' is not a folder on this host", b->lock_dir);
+}

@@ -390,6 +390,8 @@ static void qemu_free(struct hilt_target *t)
 	free(t);
 }
 
+static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
 const struct hilt_target_ops hilt_qemu_ops = {
 	.kind = "qemu",
 	.new_target = qemu_new,
@@ -404,4 +406,82 @@ const struct hilt_target_ops hilt_qemu_ops = {
 	.describe = qemu_describe,
 	.diagnostics = qemu_diagnostics,
 	.free_target = qemu_free,
+	.check = qemu_check,
 };
+
+/* The file= of a QEMU option string ("file=a,,b.img,format=raw": ",,"
+ * is a comma), into buf; NULL when there is none or it names a protocol
+ * (nbd:, http://...) rather than a file. */
+static const char *drive_file(const char *opts, char *buf, size_t len)
+{
+	const char *p = opts;
+
+	while (*p) {
+		bool file = strncmp(p, "file=", 5) == 0;
+		size_t n = 0;
+
+		p += file ? 5 : 0;
+		for (; *p && !(p[0] == ',' && p[1] != ','); p++) {
+			if (p[0] == ',')
+				p++;
+			if (file && n + 1 < len)
+				buf[n++] = *p;
+		}
+		if (file) {
+			buf[n] = '\0';
+			size_t proto = strcspn(buf, ":/");
+
+			return n && buf[proto] != ':' ? buf : NULL;
+		}
+		p += *p == ',';
+	}
+	return NULL;
+}
+
+static void check_file(struct hilt_check *chk, long line, const char *what, const char *path)
+{
+	if (access(path, R_OK) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, line,
+			    "%s '%s' cannot be read on this host: %s%s", what, path,
+			    strerror(errno),
+			    path[0] == '/' ? "" : " (it is taken from the folder hilt runs in)");
+}
+
+/* Firmware and drives given as extra arguments. */
+static void check_args(const struct hilt_qemu_config *q, struct hilt_check *chk)
+{
+	char buf[4096];
+
+	for (size_t i = 0; i + 1 < q->nargs; i++) {
+		const char *opt = q->args[i] + (strncmp(q->args[i], "--", 2) == 0);
+		const char *val = q->args[i + 1];
+		long line = q->arg_lines[i + 1];
+
+		if (strcmp(opt, "-drive") == 0 && drive_file(val, buf, sizeof(buf)))
+			check_file(chk, line, "drive file", buf);
+		else if (strcmp(opt, "-pflash") == 0 || strcmp(opt, "-dtb") == 0)
+			check_file(chk, line, opt + 1, val);
+		/* A bare firmware name is looked up in QEMU's own folders. */
+		else if (strcmp(opt, "-bios") == 0 && strchr(val, '/'))
+			check_file(chk, line, "firmware", val);
+	}
+}
+
+static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
+{
+	const struct hilt_qemu_config *q = &cfg->qemu;
+	char why[256], buf[4096];
+
+	/* QEMU may be installed on the farm host only. */
+	if (chk->find_program(q->binary, why, sizeof(why)) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, q->binary_line, "QEMU binary '%s' %s on this host",
+			    q->binary, why);
+	if (strcmp(q->accel, "kvm") == 0 && access("/dev/kvm", R_OK | W_OK) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, q->accel_line,
+			    "<accel>kvm</accel>: /dev/kvm cannot be used on this host: %s",
+			    strerror(errno));
+	for (size_t i = 0; i < q->ndrives; i++)
+		if (drive_file(q->drives[i], buf, sizeof(buf)))
+			check_file(chk, q->drive_lines[i], "drive file", buf);
+	check_args(q, chk);
+}

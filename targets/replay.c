@@ -303,6 +303,8 @@ static void replay_free(struct hilt_target *t)
 	free(t);
 }
 
+static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
 const struct hilt_target_ops hilt_replay_ops = {
 	.kind = "replay",
 	.recorded = true,
@@ -318,4 +320,31 @@ const struct hilt_target_ops hilt_replay_ops = {
 	.describe = replay_describe,
 	.diagnostics = replay_diagnostics,
 	.free_target = replay_free,
+	.check = replay_check,
 };
+
+/* A recording given relative to the farm file ships with it: missing, the
+ * run would certainly end in an infrastructure error.  One given by an
+ * absolute path may be on the farm host only. */
+static void check_recording(struct hilt_check *chk, const char *what, const char *path,
+			    long line, bool relative)
+{
+	if (access(path, R_OK) == 0)
+		return;
+	int e = errno;
+
+	chk->report(chk, relative ? HILT_CHECK_ERROR : HILT_CHECK_WARNING, line,
+		    "replay %s '%s' cannot be read%s: %s", what, path,
+		    relative ? "" : " on this host", strerror(e));
+}
+
+static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
+{
+	const struct hilt_replay_config *r = &cfg->replay;
+
+	check_recording(chk, "log", r->log, r->log_line, r->log_relative);
+	/* The timing is read only by a realtime replay. */
+	if (r->realtime)
+		check_recording(chk, "timing file", r->timing, r->timing_line,
+				r->timing_relative);
+}

@@ -34,6 +34,23 @@ enum hilt_target_state {
 
 #define HILT_TARGET_FLASH_REFUSED (-100000)
 
+/* How a target's check (below) reports to hilt validate. */
+enum hilt_check_level {
+	HILT_CHECK_WARNING,	/* may exist only on the farm host */
+	HILT_CHECK_ERROR,	/* a run would certainly fail */
+};
+
+struct hilt_check {
+	/* One finding at line of the farm file (0: the target's own line). */
+	void (*report)(struct hilt_check *chk, enum hilt_check_level level, long line,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	/* Whether execvp would find the program name (in PATH, or at the
+	 * path when it holds a '/'): 0, or -errno with why it would not
+	 * ("is not in PATH", "does not exist") in why. */
+	int (*find_program)(const char *name, char *why, size_t whylen);
+	void *arg;
+};
+
 /* A name/value the target reports for the JUnit properties. */
 typedef void (*hilt_property_cb)(void *arg, const char *name,
 				 const char *value);
@@ -86,6 +103,10 @@ struct hilt_target_ops {
 	 * owned by the target, valid until free_target.  May be "". */
 	const char *(*diagnostics)(struct hilt_target *t);
 	void (*free_target)(struct hilt_target *t);
+	/* Optional, for hilt validate: checks on this host what a run of cfg
+	 * needs and loading the farm did not check (programs, devices,
+	 * files), reporting each finding through chk. */
+	void (*check)(const struct hilt_target_config *cfg, struct hilt_check *chk);
 };
 
 /* The ops for a kind name ("qemu"), or NULL. */
