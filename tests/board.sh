@@ -10,8 +10,8 @@ SUITE=tests/data/board-boot.xml
 SOCAT_PID=
 stop_sim() {
 	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null
-	kill "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID" 2>/dev/null
+	[ -z "${SIM_PID:-}" ] || { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
+	end_sessions
 }
 trap stop_sim EXIT
 

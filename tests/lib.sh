@@ -83,6 +83,19 @@ in_session() {
 	setsid -w bash -c 'echo $$ >"$0" && exec "$@"' "$sidfile" "$@"
 }
 
+# end_sessions: kills (by pid) every process still alive in the sessions
+# in_session started, so that a test failing midway leaves no hilt or QEMU
+# running.  Run on exit; a test with its own EXIT trap calls it from there.
+end_sessions() {
+	local f
+	for f in "$WORK"/*.sid; do
+		[ -s "$f" ] || continue
+		ps -s "$(cat "$f")" -o pid= | xargs -r kill -KILL 2>/dev/null
+	done
+	return 0
+}
+trap end_sessions EXIT
+
 # session_pid NAME: the pid of the command in_session NAME started.
 session_pid() {
 	poll_until 10 test -s "$WORK/$1.sid" || fail "session $1 never started"
@@ -100,7 +113,7 @@ no_leftover() {
 	[ -n "$left" ] || return 0
 	echo "$left" >&2
 	echo "$left" | awk '{ print $1 }' | xargs -r kill -KILL 2>/dev/null
-	fail "$2 outlived the run: $(echo "$left" | awk '{ $1 = $2 = ""; print }' | tr -s ' \n' ' ')"
+	fail "$2 outlived the run: $(echo "$left" | awk '{ $1 = $2 = ""; sub(/^ +/, ""); print }' | paste -sd ';')"
 }
 
 # holds EXPR NAME=VALUE...: true when the awk expression EXPR holds for the
