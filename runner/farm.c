@@ -862,9 +862,9 @@ int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 	    !(t->qemu.append = strdup("console=ttyS0 panic=-1")))
 		goto err_free;
 	if (access(t->qemu.kernel, R_OK) < 0 || access(t->qemu.initrd, R_OK) < 0) {
-		snprintf(err, errlen,
-			 "the default guest is not built (%s missing): build it with 'cmake --build build --target guest', or pass --farm",
-			 access(t->qemu.kernel, R_OK) < 0 ? t->qemu.kernel : t->qemu.initrd);
+		snprintf(err, errlen, "%s holds no default guest (%s: %s)", guest_dir,
+			 access(t->qemu.kernel, R_OK) < 0 ? t->qemu.kernel : t->qemu.initrd,
+			 strerror(errno));
 		rc = -ENOENT;
 		goto err_free;
 	}

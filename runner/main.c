@@ -19,6 +19,7 @@
 #include "session.h"
 #include "suite.h"
 #include "text.h"
+#include "validate.h"
 #include "xmlfile.h"
 
 #ifndef HILT_VERSION
@@ -53,13 +54,6 @@ static const char usage_run[] =
 	"  --out DIR        where the JUnit and the logs go (default: hilt-out)\n"
 	"  --pcap           also capture each guest's network (SUITE@TARGET.pcap)\n";
 
-static const char usage_validate[] =
-	"usage: hilt validate [--strict] FILE...\n"
-	"\n"
-	"Checks suite and farm files as a run would load them: structure, unknown\n"
-	"elements and attributes, regular expressions, numbers, the files a farm\n"
-	"names.  Every mistake of a file is reported, as FILE:LINE: message.\n";
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -92,7 +86,7 @@ static int cmd_help(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		fputs(usage_run, stdout);
 	else if (!strcmp(argv[1], "validate"))
-		fputs(usage_validate, stdout);
+		fputs(hilt_validate_usage, stdout);
 	else if (!strcmp(argv[1], "help"))
 		usage(stdout);
 	else {
@@ -221,21 +215,32 @@ static int mkdir_p(const char *dir)
 	return rc;
 }
 
+/* Every suite is loaded, so that the mistakes of each are reported, one
+ * FILE:LINE: message a line, as hilt validate shows them. */
 static int load_suites(char **paths, int n, struct hilt_suite ***out)
 {
 	struct hilt_suite **suites = calloc((size_t)n, sizeof(*suites));
-	char err[1024];
+	char *err = malloc(HILT_CONFIG_ERR_MAX);
+	int rc = 0;
 
-	if (!suites)
+	if (!suites || !err) {
+		free(suites);
+		free(err);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
-		if (hilt_suite_load(paths[i], &suites[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "hilt: %s\n", err);
-			for (int j = 0; j < i; j++)
-				hilt_suite_free(suites[j]);
-			free(suites);
-			return -EINVAL;
+		if (hilt_suite_load(paths[i], &suites[i], err, HILT_CONFIG_ERR_MAX) < 0) {
+			fprintf(stderr, "%s\n", err);
+			suites[i] = NULL;
+			rc = -EINVAL;
 		}
+	}
+	free(err);
+	if (rc) {
+		for (int i = 0; i < n; i++)
+			hilt_suite_free(suites[i]);
+		free(suites);
+		return rc;
 	}
 	*out = suites;
 	return 0;
@@ -417,7 +422,7 @@ static int cmd_run(int argc, char **argv)
 	struct hilt_suite **suites = NULL;
 	const struct hilt_target_config **targets = NULL;
 	int nsuites = 0, status = EXIT_USAGE, c;
-	char err[1024];
+	char err[HILT_CONFIG_ERR_MAX];
 
 	if (!target_names)
 		return EXIT_USAGE;
@@ -458,8 +463,27 @@ static int cmd_run(int argc, char **argv)
 		rc = (farm = calloc(1, sizeof(*farm))) ? 0 : -ENOMEM;
 	else
 		rc = hilt_farm_default(guest_dir(), &farm, err, sizeof(err));
+	if (rc == -ENOENT && !farm_path) {
+		/* Say what helps: the folder given is wrong, or the guest was
+		 * never made where this build looks for it. */
+		const char *env = getenv("HILT_GUEST_DIR");
+
+		if (env && *env)
+			fprintf(stderr, "hilt: HILT_GUEST_DIR=%s: %s; point it at a folder that "
+				"fixtures/guest/make-guest.sh made, or unset it to use %s\n",
+				env, err, HILT_GUEST_DIR);
+		else
+			fprintf(stderr, "hilt: %s: make it with 'cmake --build BUILD --target guest' "
+				"(BUILD: the build folder of this hilt), or give --farm\n", err);
+		status = EXIT_INFRA;
+		goto out;
+	}
 	if (rc < 0) {
-		fprintf(stderr, "hilt: %s\n", rc == -ENOMEM ? "out of memory" : err);
+		/* A farm file's messages name it (FILE:LINE: message). */
+		if (rc == -ENOMEM)
+			fprintf(stderr, "hilt: out of memory\n");
+		else
+			fprintf(stderr, "%s%s\n", farm_path ? "" : "hilt: ", err);
 		goto out;
 	}
 	if (ntargets == 0)
@@ -537,56 +561,6 @@ out:
 	return status;
 }
 
-static int validate_one(const char *path)
-{
-	char err[1024];
-	xmlDoc *doc;
-	int rc = hilt_xml_load(path, &doc, err, sizeof(err));
-
-	if (rc < 0) {
-		fprintf(stderr, "%s\n", err);
-		return rc;
-	}
-	bool is_farm = hilt_xml_is(xmlDocGetRootElement(doc), "farm");
-
-	xmlFreeDoc(doc);
-	if (is_farm) {
-		struct hilt_farm *farm;
-
-		rc = hilt_farm_load(path, &farm, err, sizeof(err));
-		if (rc == 0) {
-			printf("%s: farm with %zu target(s): OK\n", path, farm->ntargets);
-			hilt_farm_free(farm);
-		}
-	} else {
-		struct hilt_suite *suite;
-
-		rc = hilt_suite_load(path, &suite, err, sizeof(err));
-		if (rc == 0) {
-			printf("%s: suite '%s' with %zu test case(s): OK\n", path,
-			       suite->name, suite->ncases);
-			hilt_suite_free(suite);
-		}
-	}
-	if (rc < 0)
-		fprintf(stderr, "%s\n", err);
-	return rc;
-}
-
-static int cmd_validate(int argc, char **argv)
-{
-	int status = EXIT_PASS;
-
-	if (argc < 2) {
-		fprintf(stderr, "hilt validate: no file given\n");
-		return EXIT_USAGE;
-	}
-	for (int i = 1; i < argc; i++)
-		if (validate_one(argv[i]) < 0)
-			status = EXIT_USAGE;
-	return status;
-}
-
 int main(int argc, char **argv)
 {
 	int status;
@@ -613,7 +587,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "help"))
 		status = cmd_help(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "validate"))
-		status = cmd_validate(argc - 1, argv + 1);
+		status = hilt_cmd_validate(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
 		usage(stderr);

@@ -175,6 +175,11 @@ cli)
 	"$HILT" run --target nope suites/linux-boot.xml 2>"$WORK/stderr"
 	expect_exit 2 $? "unknown target"
 	assert_grep "no target named 'nope' in the built-in farm; its targets: default (or replay:LOG)" "$WORK/stderr"
+	# A guest folder that holds no guest says so, and what helps.
+	mkdir -p "$WORK/empty"
+	HILT_GUEST_DIR=$WORK/empty "$HILT" run --out "$OUT" suites/linux-boot.xml 2>"$WORK/stderr"
+	expect_exit 3 $? "HILT_GUEST_DIR without a guest"
+	assert_grep "HILT_GUEST_DIR=$WORK/empty: $WORK/empty holds no default guest ($WORK/empty/vmlinuz: No such file or directory); point it at a folder that fixtures/guest/make-guest.sh made, or unset it" "$WORK/stderr"
 	for c in run validate; do
 		"$HILT" help "$c" >"$WORK/help" || fail "hilt help $c"
 		assert_grep "^usage: hilt $c" "$WORK/help"
