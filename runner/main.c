@@ -16,6 +16,7 @@
 #include "../reports/junit.h"
 #include "farm.h"
 #include "loop.h"
+#include "proc.h"
 #include "session.h"
 #include "suite.h"
 #include "text.h"
@@ -517,6 +518,12 @@ static int cmd_run(int argc, char **argv)
 		status = EXIT_INFRA;
 		goto out;
 	}
+	/* Whatever hilt starts dies with it, even if hilt is killed. */
+	if (hilt_proc_guard_start(err, sizeof(err)) < 0) {
+		fprintf(stderr, "hilt: cannot start the guard of its children: %s\n", err);
+		status = EXIT_INFRA;
+		goto out;
+	}
 	if (prepare_out_dir(&run) < 0) {
 		status = EXIT_INFRA;
 		goto out;
@@ -547,6 +554,7 @@ static int cmd_run(int argc, char **argv)
 out:
 	for (size_t i = 0; i < run.nsessions; i++)
 		hilt_session_free(run.sessions[i]);
+	hilt_proc_guard_stop();
 	free(run.sessions);
 	if (run.signal_fd >= 0)
 		close(run.signal_fd);

@@ -21,6 +21,138 @@ struct hilt_proc {
 	struct hilt_proc_status status;
 };
 
+/* The guard: see hilt_proc_guard_start().  The write end of its pipe,
+ * or -1 when there is none; one per process, as it guards the process. */
+static int guard_fd = -1;
+static pid_t guard_pid;
+
+/* Tells the guard that process group pgid is (+) or is no longer (-)
+ * hilt's to clean up.  A record is smaller than PIPE_BUF: written whole. */
+static void guard_tell(char sign, pid_t pgid)
+{
+	char rec[24];
+	int n;
+
+	if (guard_fd < 0)
+		return;
+	n = snprintf(rec, sizeof(rec), "%c%d\n", sign, (int)pgid);
+	if (write(guard_fd, rec, (size_t)n) != n) {
+		/* The guard is gone: the children are guarded by their
+		 * PR_SET_PDEATHSIG alone. */
+		close(guard_fd);
+		guard_fd = -1;
+	}
+}
+
+/* Adds (+) or removes (-) the group of one record. */
+static void guard_record(const char *rec, pid_t **groups, size_t *n, size_t *cap)
+{
+	pid_t pgid = (pid_t)atoi(rec + 1);
+
+	if (*rec == '-') {
+		for (size_t i = 0; i < *n; i++) {
+			if ((*groups)[i] == pgid) {
+				(*groups)[i] = (*groups)[--*n];
+				return;
+			}
+		}
+		return;
+	}
+	if (*rec != '+' || pgid <= 1)
+		return;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		pid_t *g = realloc(*groups, ncap * sizeof(*g));
+
+		if (!g)
+			return;
+		*groups = g;
+		*cap = ncap;
+	}
+	(*groups)[(*n)++] = pgid;
+}
+
+/* The guard's life: it reads records until hilt's end of the pipe closes,
+ * then kills every group still listed. */
+static void guard_main(int in)
+{
+	pid_t *groups = NULL;
+	size_t n = 0, cap = 0, have = 0;
+	char buf[4096];
+
+	for (;;) {
+		ssize_t r = read(in, buf + have, sizeof(buf) - have);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		char *line = buf, *nl;
+
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			guard_record(line, &groups, &n, &cap);
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+	}
+	for (size_t i = 0; i < n; i++)
+		kill(-groups[i], SIGKILL);
+	_exit(0);
+}
+
+int hilt_proc_guard_start(char *err, size_t errlen)
+{
+	int p[2];
+
+	if (guard_fd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		snprintf(err, errlen, "fork: %s", strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		sigset_t all;
+
+		/* Its own group, deaf to the signals meant for hilt (a ^C,
+		 * a kill of hilt's group): only hilt's end matters. */
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, "hilt-guard");
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		close(p[1]);
+		for (int fd = 0; fd < 1024; fd++)
+			if (fd != p[0])
+				close(fd);
+		guard_main(p[0]);
+	}
+	close(p[0]);
+	guard_fd = p[1];
+	guard_pid = pid;
+	return 0;
+}
+
+void hilt_proc_guard_stop(void)
+{
+	if (guard_fd < 0)
+		return;
+	close(guard_fd);
+	guard_fd = -1;
+	while (waitpid(guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static int pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -106,6 +238,7 @@ int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
 
 	/* Also set in the parent so the group exists before any kill. */
 	setpgid(pid, pid);
+	guard_tell('+', pid);
 	close(out_pipe[1]);
 	close(report_pipe[1]);
 	int child_errno = 0;
@@ -117,6 +250,7 @@ int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
 	close(report_pipe[0]);
 	if (n == (ssize_t)sizeof(child_errno)) {
 		waitpid(pid, NULL, 0);
+		guard_tell('-', pid);
 		close(out_pipe[0]);
 		snprintf(err, errlen, "cannot execute %s: %s", argv[0],
 			 strerror(child_errno));
@@ -195,6 +329,7 @@ int hilt_proc_reap(struct hilt_proc *proc, struct hilt_proc_status *st)
 		proc->reaped = true;
 		/* The leader is gone; take down anything it left in its group. */
 		kill(-proc->pid, SIGKILL);
+		guard_tell('-', proc->pid);
 	}
 	if (st)
 		*st = proc->status;

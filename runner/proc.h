@@ -29,6 +29,16 @@ int hilt_proc_start(char *const argv[], const int *keep, size_t nkeep,
 		    struct hilt_proc **out,
 		    char *err, size_t errlen);
 
+/* Starts the guard: a small process of its own group that outlives hilt
+ * only to SIGKILL the process groups of the children still running when
+ * hilt ends without stopping them (killed with SIGKILL itself).
+ * PR_SET_PDEATHSIG reaches a child only; the guard also takes down what
+ * the child started (a flash script's programs).  Call once, before any
+ * hilt_proc_start(); 0 or -errno with the reason in err. */
+int hilt_proc_guard_start(char *err, size_t errlen);
+/* Ends the guard (when no child runs any more) and waits for it. */
+void hilt_proc_guard_stop(void);
+
 pid_t hilt_proc_pid(const struct hilt_proc *proc);
 /* Readable when the child has ended (pidfd).  Owned by the handle. */
 int hilt_proc_pidfd(const struct hilt_proc *proc);

@@ -2,7 +2,7 @@
 # Faults hilt must survive without leaving harm behind: killed with SIGKILL
 # while QEMU or a board's flash command runs (no child may outlive it), and
 # a board lock file planted as a symlink (never followed, never written).
-# usage: faults.sh sigkill-qemu|sigkill-board|lock-symlink
+# usage: faults.sh sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -109,6 +109,34 @@ XML
 		>"$WORK/stdout" 2>&1 &
 	HILT_PID=$!
 	sigkill_hilt "the board's flash command" sleep 15
+	;;
+sigkill-wrapper)
+	# A flash command that is a script: its own child (here the sleep a
+	# shell runs) must end too, though PR_SET_PDEATHSIG reaches only the
+	# shell; hilt's guard kills the command's whole process group.
+	start_sim
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="$PORT"/>
+  <flash timeout="600"><arg>sh</arg><arg>-c</arg><arg>sleep 600; echo flashed</arg></flash>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml \
+		>"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	poll_until 15 child_running "$HILT_PID" sh >/dev/null || fail "hilt started no flash script"
+	shell=$(child_running "$HILT_PID" sh)
+	poll_until 15 child_running "$shell" sleep >/dev/null || fail "the flash script started no sleep"
+	GRANDCHILD=$(child_running "$shell" sleep)
+	grandchild_start=$(start_time "$GRANDCHILD")
+	sigkill_hilt "the board's flash script" sh 5
+	if ! poll_until 5 gone "$GRANDCHILD" "$grandchild_start"; then
+		ps -o pid,ppid,pgid,stat,args -p "$GRANDCHILD" >&2
+		kill -9 "$GRANDCHILD"
+		fail "the flash script's sleep (pid $GRANDCHILD) outlived hilt by 5 s"
+	fi
+	echo "the flash script's sleep (pid $GRANDCHILD) ended with hilt"
 	;;
 lock-symlink)
 	# A shared lock directory (/run/lock is world-writable) where someone
