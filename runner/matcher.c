@@ -13,10 +13,17 @@
 #define MAX_LITERAL 32
 
 struct hilt_pattern {
-	pcre2_code *code;
-	/* The same pattern compiled anchored, for the prefilter's candidates:
-	 * JIT does not take PCRE2_ANCHORED at match time. */
-	pcre2_code *anchored_code;
+	/* Each pattern is compiled four ways.  While output streams, ^ also
+	 * matches after a newline at the very end of the window
+	 * (PCRE2_ALT_CIRCUMFLEX): the stream goes on, so that is a line start
+	 * whatever comes next.  Once the stream has ended, ^ never matches at
+	 * its very end, as in one pcre2 search over the whole output: the
+	 * _eof variants decide then, and confirm matches found while the
+	 * window ends in a newline. */
+	pcre2_code *code, *code_eof;
+	/* The same anchored, for the prefilter's candidates: JIT does not
+	 * take PCRE2_ANCHORED at match time. */
+	pcre2_code *anchored_code, *anchored_eof;
 	char *source;
 	/* Every match starts with this literal (empty: unknown), and the
 	 * bigram at literal[key] is the rarest of it: the prefilter looks for
@@ -31,13 +38,23 @@ struct hilt_pattern {
 struct watch {
 	const struct hilt_pattern *pattern;
 	int id;
-	uint64_t scan_from;	/* no match can start before this */
+	/* No match starts before this; how a search goes on from here: */
+	uint64_t scan_from;
+	/* scan_from was reached by moving on from a rejected start (not a
+	 * start of its own, like the watch's first byte or a match end):
+	 * pcre2 may pass over it, as between \r and \n. */
+	bool bumped;
+	/* An empty match ended here: a search that starts here must not
+	 * find it again (a longer one it may). */
+	uint64_t empty_at;
+	bool exhausted;		/* the stream has ended and nothing more matches */
 	bool has_result;
-	bool partial;		/* prefiltered: a partial match at scan_from */
+	bool partial;		/* a partial match at scan_from */
 	size_t key;		/* offset of the literal's bigram the index uses */
 	/* Prefiltered: the shared scan has looked for this watch's literal
 	 * up to here; behind it, the watch scans for itself once. */
 	uint64_t caught_to;
+	bool rescan;		/* it must search for itself all the same */
 	struct hilt_match result;
 	pcre2_match_data *md;
 };
@@ -74,6 +91,7 @@ struct hilt_matcher {
 	uint64_t learned;
 	uint64_t learn_bytes;
 	uint64_t retain_from;	/* the caller still wants bytes from here */
+	bool finished;		/* hilt_matcher_finish(): no more bytes come */
 };
 
 #define LEARN_BYTES (1024 * 1024)
@@ -205,59 +223,122 @@ static void choose_key(struct hilt_pattern *p)
 	}
 }
 
+/* Offset in re of a construct whose meaning depends on where a search
+ * starts, or -1 (with what it is in *what): \G asserts that place, and
+ * (*COMMIT) fails the whole search, while here a search resumes where
+ * the output was chunked.  Conservative: one in a comment counts too. */
+static long search_start_dependence(const char *re, const char **what)
+{
+	for (const char *p = re; *p; p++) {
+		if (strncmp(p, "(*COMMIT", 8) == 0 && (p[8] == ')' || p[8] == ':')) {
+			*what = "(*COMMIT)";
+			return p - re;
+		}
+		if (*p != '\\' || !p[1])
+			continue;
+		if (p[1] == 'Q') {
+			const char *e = strstr(p + 2, "\\E");
+
+			if (!e)
+				break;
+			p = e + 1;
+		} else if (p[1] == 'G') {
+			*what = "\\G";
+			return p - re;
+		} else if (p[1] == 'c' && p[2]) {
+			p += 2;	/* \c and the character it makes a control */
+		} else {
+			p++;
+		}
+	}
+	return -1;
+}
+
+/* One compile of re (multi-line, newlines \r, \n and \r\n, never UTF:
+ * console output need not be valid UTF-8) with extra options, JIT-compiled
+ * for the match modes it is used in. */
+static pcre2_code *compile_variant(const char *re, uint32_t options, uint32_t jit_modes,
+				   int *errcode, PCRE2_SIZE *erroff)
+{
+	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+	pcre2_code *code;
+
+	if (!cctx) {
+		*errcode = PCRE2_ERROR_HEAP_FAILED;
+		return NULL;
+	}
+	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			     PCRE2_MULTILINE | PCRE2_NEVER_UTF | options, errcode, erroff,
+			     cctx);
+	pcre2_compile_context_free(cctx);
+	/* JIT is an accelerator; the interpreter gives the same answers. */
+	if (code)
+		pcre2_jit_compile(code, jit_modes);
+	return code;
+}
+
 int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
 			 char *err, size_t errlen)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
-	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
 	struct hilt_pattern *p;
+	/* Streaming runs are partial, and JIT-compiled for that.  The few
+	 * runs at the end of the stream are not partial and use the
+	 * interpreter: JIT's complete mode tries a start between \r and \n
+	 * that the interpreter and JIT's partial mode pass over (pcre2 10.42,
+	 * patterns that begin with ^ and match \r or \n). */
+	const uint32_t streaming = PCRE2_JIT_PARTIAL_HARD;
+	pcre2_code *code = compile_variant(re, PCRE2_ALT_CIRCUMFLEX, streaming, &errcode, &erroff);
 
-	if (!cctx)
-		return -ENOMEM;
-	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-					 PCRE2_MULTILINE, &errcode, &erroff,
-					 cctx);
-	pcre2_compile_context_free(cctx);
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		snprintf(err, errlen, "offset %zu: %s", (size_t)erroff,
 			 (char *)msg);
+		return errcode == PCRE2_ERROR_HEAP_FAILED ? -ENOMEM : -EINVAL;
+	}
+	const char *what;
+	long at = search_start_dependence(re, &what);
+
+	if (at >= 0) {
+		snprintf(err, errlen,
+			 "offset %ld: %s is not supported: it depends on where a search starts, and console output has no fixed place for that",
+			 at, what);
+		pcre2_code_free(code);
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->source = strdup(re))) {
+	if (!p || !(p->source = strdup(re)) ||
+	    !(p->code_eof = compile_variant(re, 0, streaming, &errcode, &erroff))) {
+		if (p)
+			free(p->source);
 		free(p);
 		pcre2_code_free(code);
 		return -ENOMEM;
 	}
 	p->code = code;
-	/* JIT is an accelerator; the interpreter gives the same answers. */
-	pcre2_jit_compile(code, PCRE2_JIT_PARTIAL_HARD);
 	pcre2_pattern_info(code, PCRE2_INFO_MAXLOOKBEHIND, &p->lookbehind);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &p->name_count);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &p->name_entry_size);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &p->name_table);
 	p->literal_len = literal_prefix(re, p->literal);
 	if (p->literal_len >= 2) {
-		cctx = pcre2_compile_context_create(NULL);
-		if (cctx) {
-			pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
-			p->anchored_code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-							 PCRE2_MULTILINE | PCRE2_ANCHORED,
-							 &errcode, &erroff, cctx);
-			pcre2_compile_context_free(cctx);
-		}
-		if (p->anchored_code)
-			pcre2_jit_compile(p->anchored_code, PCRE2_JIT_PARTIAL_HARD);
+		p->anchored_code = compile_variant(re, PCRE2_ANCHORED | PCRE2_ALT_CIRCUMFLEX,
+						   streaming, &errcode, &erroff);
+		p->anchored_eof = compile_variant(re, PCRE2_ANCHORED, streaming, &errcode,
+						  &erroff);
 	}
-	if (p->anchored_code)
+	if (p->anchored_code && p->anchored_eof) {
 		choose_key(p);
-	else
+	} else {
 		p->literal_len = 0;	/* one byte is no filter */
+		pcre2_code_free(p->anchored_code);
+		pcre2_code_free(p->anchored_eof);
+		p->anchored_code = p->anchored_eof = NULL;
+	}
 	*out = p;
 	return 0;
 }
@@ -267,7 +348,9 @@ void hilt_pattern_free(struct hilt_pattern *p)
 	if (!p)
 		return;
 	pcre2_code_free(p->code);
+	pcre2_code_free(p->code_eof);
 	pcre2_code_free(p->anchored_code);
+	pcre2_code_free(p->anchored_eof);
 	free(p->source);
 	free(p);
 }
@@ -370,7 +453,7 @@ int hilt_matcher_watch(struct hilt_matcher *m, const struct hilt_pattern *p,
 		from = m->base + m->len;
 	m->watches[m->nwatches++] = (struct watch){
 		.pattern = p, .id = id, .scan_from = from, .caught_to = 0, .md = md,
-		.key = p->key,
+		.key = p->key, .empty_at = UINT64_MAX,
 	};
 	choose_watch_key(m, &m->watches[m->nwatches - 1]);
 	m->index_stale = true;
@@ -393,23 +476,37 @@ void hilt_matcher_unwatch(struct hilt_matcher *m, int id)
 	}
 }
 
-/* Context kept before a watch's scan position so that ^, \b and
- * lookbehinds see the byte(s) before it. */
 static bool prefiltered(const struct hilt_matcher *m, const struct watch *w)
 {
 	return m->prefilter && w->pattern->literal_len;
 }
 
+/* The shared scan speaks for a prefiltered watch: it has looked for its
+ * literal wherever the watch has not searched by itself. */
+static bool caught_up(const struct hilt_matcher *m, const struct watch *w)
+{
+	return !w->rescan && w->caught_to >= m->cand_pos;
+}
+
+/* The shared scan no longer speaks for w: it searches by itself once. */
+static void fall_behind(struct watch *w)
+{
+	w->caught_to = 0;
+	w->rescan = true;
+}
+
+/* Context kept before a watch's scan position so that ^, \b and
+ * lookbehinds see the bytes before it, also from one byte earlier (where
+ * a search between \r and \n resumes). */
 static uint64_t watch_keep_from(const struct hilt_matcher *m,
 				const struct watch *w)
 {
-	uint64_t ctx = w->pattern->lookbehind + 1;
+	uint64_t ctx = w->pattern->lookbehind + 2;
 	uint64_t from = w->has_result ? w->result.start : w->scan_from;
 
 	/* The shared scan may still find a literal that starts up to a
 	 * literal's length before where it stopped. */
-	if (prefiltered(m, w) && !w->has_result && !w->partial &&
-	    w->caught_to >= m->cand_pos) {
+	if (prefiltered(m, w) && !w->has_result && !w->partial && caught_up(m, w)) {
 		uint64_t c = m->cand_pos > MAX_LITERAL ? m->cand_pos - MAX_LITERAL : 0;
 
 		if (c < from)
@@ -455,6 +552,7 @@ static void make_room(struct hilt_matcher *m, size_t want)
 		if (w->scan_from < m->base) {
 			w->scan_from = m->base;
 			w->partial = false;
+			w->bumped = false;
 		}
 	}
 	if (m->cand_pos < m->base)
@@ -465,6 +563,8 @@ size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len)
 {
 	size_t take = len;
 
+	if (m->finished)
+		return len;	/* the stream has ended: nothing more counts */
 	/* Never fill more than half the window in one go, so that a match in
 	 * progress keeps room to finish. */
 	if (take > m->cap / 2)
@@ -496,30 +596,138 @@ static void set_result(struct hilt_matcher *m, struct watch *w, int rc)
 	w->partial = false;
 }
 
-/* Runs pcre2 from at (anchored there, or searching onwards).  Returns 1
- * on a complete match, 0 on a partial one (w->scan_from set to its start),
- * PCRE2_ERROR_NOMATCH, or -EIO. */
-static int run_pcre2(struct hilt_matcher *m, struct watch *w, uint64_t at,
-		     bool anchored)
+/* pcre2 errors as errno values: a limit that one search hit (a
+ * pattern that backtracks without end) is -ERANGE. */
+static int pcre2_errno(int rc)
 {
-	uint32_t opts = PCRE2_PARTIAL_HARD;
+	if (rc == PCRE2_ERROR_NOMEMORY)
+		return -ENOMEM;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT)
+		return -ERANGE;
+	return -EIO;
+}
 
+/* A start at this offset lies between \r and \n, both in the window. */
+static bool between_cr_lf(const struct hilt_matcher *m, uint64_t at)
+{
+	return at > m->base && at < m->base + m->len &&
+	       m->buf[at - 1 - m->base] == '\r' && m->buf[at - m->base] == '\n';
+}
+
+/* A byte after which ^ matches under some newline convention a pattern
+ * may choose ((*ANY), (*NUL)...). */
+static bool line_end_byte(unsigned char c)
+{
+	return c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x85 || c == 0;
+}
+
+/* The result of one search leaves the watch waiting for more bytes and
+ * searching again from at, as it was. */
+static void wait_at(struct watch *w, uint64_t at, bool at_bumped)
+{
+	w->scan_from = at;
+	w->bumped = at_bumped;
+	w->partial = false;
+	/* A prefiltered watch searches for itself: the shared scan may have
+	 * passed at already. */
+	fall_behind(w);
+}
+
+enum search_result { SEARCH_PENDING, SEARCH_MATCH, SEARCH_NONE };
+
+/* Searches for w from at, anchored there or onwards, and records what it
+ * decides; at_bumped says at was reached by moving on from a rejected
+ * start.  Only what no later byte can change is decided: pcre2's hard
+ * partial matching says when a match runs into the window's end, and
+ * besides that
+ * - a start at the window's end, or one between \r and \n where pcre2
+ *   may pass over it, waits for the next byte (or the stream's end);
+ * - ^ matches after a newline at the window's end (more bytes come), and
+ *   a match found while the window ends in a newline is confirmed by the
+ *   plain compile, where ^ never matches at the very end; if they differ,
+ *   the match waits until it is known whether the stream ends there.
+ * Returns SEARCH_MATCH with the result set, SEARCH_PENDING, SEARCH_NONE
+ * (from at, or from where it started, nothing matches), or -errno. */
+static int search(struct hilt_matcher *m, struct watch *w, uint64_t at,
+		  bool at_bumped, bool anchored)
+{
+	const struct hilt_pattern *p = w->pattern;
+	uint64_t end = m->base + m->len, from = at;
+	uint32_t opts = m->finished ? 0 : PCRE2_PARTIAL_HARD;
+
+	if (at_bumped && between_cr_lf(m, at)) {
+		/* Whether a search tries a start between \r and \n depends on
+		 * the pattern (and on JIT or not): let pcre2 decide, as in one
+		 * search over the whole output, by starting at the \r before,
+		 * a start already rejected. */
+		from = at - 1;
+		anchored = false;
+	}
 	if (m->base > 0)
 		opts |= PCRE2_NOTBOL;
-	int rc = pcre2_match(anchored ? w->pattern->anchored_code : w->pattern->code,
-			     m->buf, m->len,
-			     (PCRE2_SIZE)(at - m->base), opts, w->md, NULL);
+	if (from == w->empty_at)
+		opts |= PCRE2_NOTEMPTY_ATSTART;
+	const pcre2_code *code = anchored ? (m->finished ? p->anchored_eof : p->anchored_code)
+					  : (m->finished ? p->code_eof : p->code);
+	int rc = pcre2_match(code, m->buf, m->len, (PCRE2_SIZE)(from - m->base), opts,
+			     w->md, NULL);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
 
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return rc;
+	if (rc == PCRE2_ERROR_NOMATCH) {
+		w->partial = false;
+		w->bumped = true;
+		w->scan_from = anchored ? at + 1 : end;
+		if (!anchored && m->finished)
+			w->exhausted = true;
+		return SEARCH_NONE;
+	}
 	if (rc == PCRE2_ERROR_PARTIAL) {
-		w->scan_from = m->base + pcre2_get_ovector_pointer(w->md)[0];
-		return 0;
+		uint64_t start = m->base + ov[0];
+
+		/* A partial match of no bytes at the very end: nothing to
+		 * decide until bytes come. */
+		if (start >= end) {
+			w->scan_from = end;
+			w->bumped = true;
+			w->partial = false;
+		} else {
+			w->scan_from = start;
+			w->bumped = false;
+			w->partial = true;
+		}
+		return SEARCH_PENDING;
 	}
 	if (rc < 0)
-		return -EIO;
+		return pcre2_errno(rc);
+	if (!m->finished) {
+		/* An empty match at the window's end: whether a search tries a
+		 * start there depends on the next byte.  (It may come from a
+		 * start before it, through \K: search from at again.) */
+		if (ov[0] == m->len) {
+			wait_at(w, at, at_bumped);
+			return SEARCH_PENDING;
+		}
+		if (line_end_byte(m->buf[m->len - 1])) {
+			PCRE2_SIZE seen[2 * HILT_MATCH_MAX_GROUPS];
+			int n = rc < HILT_MATCH_MAX_GROUPS ? rc : HILT_MATCH_MAX_GROUPS;
+
+			memcpy(seen, ov, 2 * (size_t)n * sizeof(*ov));
+			int rc2 = pcre2_match(anchored ? p->anchored_eof : p->code_eof, m->buf,
+					      m->len, (PCRE2_SIZE)(from - m->base), opts, w->md,
+					      NULL);
+
+			if (rc2 < 0 && rc2 != PCRE2_ERROR_NOMATCH && rc2 != PCRE2_ERROR_PARTIAL)
+				return pcre2_errno(rc2);
+			if ((rc2 < HILT_MATCH_MAX_GROUPS ? rc2 : HILT_MATCH_MAX_GROUPS) != n ||
+			    memcmp(seen, ov, 2 * (size_t)n * sizeof(*ov)) != 0) {
+				wait_at(w, at, at_bumped);
+				return SEARCH_PENDING;
+			}
+		}
+	}
 	set_result(m, w, rc);
-	return 1;
+	return SEARCH_MATCH;
 }
 
 /* Searches the whole window from scan_from, as pcre2 alone would. */
@@ -527,16 +735,11 @@ static int scan_watch(struct hilt_matcher *m, struct watch *w)
 {
 	uint64_t end = m->base + m->len;
 
-	if (w->has_result || w->scan_from >= end)
+	if (w->has_result || w->exhausted || w->scan_from > end ||
+	    (w->scan_from == end && !m->finished))
 		return 0;
-	int rc = run_pcre2(m, w, w->scan_from, false);
+	int rc = search(m, w, w->scan_from, w->bumped, false);
 
-	if (rc == PCRE2_ERROR_NOMATCH) {
-		w->scan_from = end;
-		return 0;
-	}
-	if (rc == 0)
-		w->partial = true;
 	return rc < 0 ? rc : 0;
 }
 
@@ -652,13 +855,10 @@ static int try_candidate(struct hilt_matcher *m, struct watch *w, uint64_t p)
 
 	if (memcmp(m->buf + (p - m->base), pat->literal, avail) != 0)
 		return 0;
-	int rc = run_pcre2(m, w, p, true);
+	/* A candidate after scan_from was reached by moving on. */
+	int rc = search(m, w, p, p > w->scan_from || w->bumped, true);
 
-	if (rc == 0)
-		w->partial = true;
-	else if (rc == PCRE2_ERROR_NOMATCH)
-		w->scan_from = p + 1;
-	return rc < 0 && rc != PCRE2_ERROR_NOMATCH ? rc : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* The first i in [i, stop) whose bigram buf[i], buf[i + 1] is in bits,
@@ -736,7 +936,7 @@ static void learn(struct hilt_matcher *m)
 	}
 	for (size_t k = 0; k < m->nwatches; k++) {
 		choose_watch_key(m, &m->watches[k]);
-		m->watches[k].caught_to = 0;
+		fall_behind(&m->watches[k]);
 	}
 	m->index_stale = true;
 }
@@ -821,7 +1021,7 @@ static int shared_scan(struct hilt_matcher *m)
 			uint64_t p = m->base + i - key;
 
 			if (i < key || w->has_result || w->partial || p < w->scan_from ||
-			    w->caught_to < m->cand_pos)
+			    !caught_up(m, w))
 				continue;
 			int rc = try_candidate(m, w, p);
 
@@ -834,13 +1034,15 @@ static int shared_scan(struct hilt_matcher *m)
 	for (size_t k = 0; k < m->nwatches; k++) {
 		struct watch *w = &m->watches[k];
 
-		if (!prefiltered(m, w) || w->caught_to < m->cand_pos)
+		if (!prefiltered(m, w) || !caught_up(m, w))
 			continue;
 		w->caught_to = done;
 		/* No literal found later can start before this. */
 		if (!w->has_result && !w->partial && done > MAX_LITERAL &&
-		    w->scan_from < done - MAX_LITERAL)
+		    w->scan_from < done - MAX_LITERAL) {
 			w->scan_from = done - MAX_LITERAL;
+			w->bumped = true;
+		}
 	}
 	m->cand_pos = done;
 	return 0;
@@ -856,26 +1058,23 @@ static int catch_up(struct hilt_matcher *m, struct watch *w)
 	if (w->has_result)
 		return 0;
 	if (w->partial) {
-		/* pcre2 may report a partial match of no bytes at the very end:
-		 * there is nothing to decide until bytes come. */
 		if (w->scan_from >= end)
 			return 0;
-		int rc = run_pcre2(m, w, w->scan_from, true);
+		int rc = search(m, w, w->scan_from, false, true);
 
-		if (rc != PCRE2_ERROR_NOMATCH)
+		if (rc != SEARCH_NONE)
 			return rc < 0 ? rc : 0;
 		/* That start failed: everything after it is unsearched. */
-		w->partial = false;
-		w->scan_from++;
-		w->caught_to = 0;
+		fall_behind(w);
 	}
-	if (w->caught_to >= m->cand_pos)
+	if (caught_up(m, w))
 		return 0;
+	w->rescan = false;
 	int rc = scan_watch(m, w);
 
-	w->caught_to = end > 0 ? end - 1 : 0;
-	if (w->caught_to < m->cand_pos)
-		w->caught_to = m->cand_pos;
+	/* Unless the search waits to start again where it did. */
+	if (!w->rescan)
+		w->caught_to = end > m->cand_pos + 1 ? end - 1 : m->cand_pos;
 	return rc;
 }
 
@@ -894,7 +1093,12 @@ void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on)
 	m->prefilter = on;
 	m->index_stale = true;
 	for (size_t i = 0; i < m->nwatches; i++)
-		m->watches[i].caught_to = 0;
+		fall_behind(&m->watches[i]);
+}
+
+void hilt_matcher_finish(struct hilt_matcher *m)
+{
+	m->finished = true;
 }
 
 int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
@@ -902,18 +1106,26 @@ int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
 	struct watch *best = NULL;
 	int rc;
 
-	learn(m);
-	if (m->index_stale && (rc = rebuild_index(m)) < 0)
-		return rc;
-	for (size_t i = 0; i < m->nwatches; i++) {
-		struct watch *w = &m->watches[i];
+	if (m->finished) {
+		/* What is left is searched once more without partial
+		 * matching: every watch by itself. */
+		for (size_t i = 0; i < m->nwatches; i++)
+			if ((rc = scan_watch(m, &m->watches[i])) < 0)
+				return rc;
+	} else {
+		learn(m);
+		if (m->index_stale && (rc = rebuild_index(m)) < 0)
+			return rc;
+		for (size_t i = 0; i < m->nwatches; i++) {
+			struct watch *w = &m->watches[i];
 
-		rc = prefiltered(m, w) ? catch_up(m, w) : scan_watch(m, w);
-		if (rc < 0)
+			rc = prefiltered(m, w) ? catch_up(m, w) : scan_watch(m, w);
+			if (rc < 0)
+				return rc;
+		}
+		if (m->nentries && (rc = shared_scan(m)) < 0)
 			return rc;
 	}
-	if (m->nentries && (rc = shared_scan(m)) < 0)
-		return rc;
 	for (size_t i = 0; i < m->nwatches; i++) {
 		struct watch *w = &m->watches[i];
 
@@ -928,10 +1140,14 @@ int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match)
 		return 0;
 	*match = best->result;
 	best->has_result = false;
-	/* An empty match must not be found again at the same place. */
-	best->scan_from = match->end > match->start ? match->end : match->end + 1;
+	/* The search goes on from the match end, as a new start; an empty
+	 * match is not found again there (but a longer one may be). */
+	best->scan_from = match->end;
+	best->empty_at = match->end == match->start ? match->end : UINT64_MAX;
+	best->bumped = false;
+	best->partial = false;
 	/* The shared scan went on without it: it searches the rest itself. */
-	best->caught_to = 0;
+	fall_behind(best);
 	return 1;
 }
 

@@ -1,6 +1,17 @@
 /* Streaming console matcher: pcre2 (JIT, hard partial matching) over a
  * bounded window, so a match never depends on how bytes were chunked and
- * memory stays bounded however long the output runs. */
+ * memory stays bounded however long the output runs.
+ *
+ * Each watch finds what one pcre2 search over the whole output would find
+ * from where it was watched, match after match (after an empty match, the
+ * next may start at the same place but must not be empty), however the
+ * output was chunked, as long as no match in progress outgrows the
+ * window.  A match is reported once no later byte can change it: a match
+ * that ends with the output (`$` at the end, a greedy `\S+`, a start
+ * between `
+` and `
+`) waits for the next byte or for
+ * hilt_matcher_finish(). */
 #ifndef HILT_MATCHER_H
 #define HILT_MATCHER_H
 
@@ -13,7 +24,9 @@
 struct hilt_pattern;
 struct hilt_matcher;
 
-/* Compiles re (multi-line; ^ and $ accept \n, \r and \r\n line ends).
+/* Compiles re (multi-line; ^ and $ accept \n, \r and \r\n line ends;
+ * bytes, never UTF; \G and (*COMMIT), which depend on where a search
+ * starts, are refused).
  * On error returns -EINVAL with "offset N: reason" in err.  The pattern is
  * freed with hilt_pattern_free(); matchers that watch it borrow it. */
 int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
@@ -56,8 +69,16 @@ size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len);
 
 /* Finds the complete match that ends first among the watched patterns.
  * Returns 1 with *match filled, 0 when none is complete yet, -errno on
- * error.  The pattern stays watched from the match end. */
+ * error (-ERANGE: a pattern hit pcre2's backtracking limit).  The pattern
+ * stays watched from the match end. */
 int hilt_matcher_next(struct hilt_matcher *m, struct hilt_match *match);
+
+/* Says that the output has ended (EOF of a log or console): what waited
+ * for a next byte is decided now, as at the end of one pcre2 search (`$`
+ * matches at the end, ^ does not match after a final newline).  Call
+ * hilt_matcher_next() until it returns 0 afterwards.  Bytes fed after it
+ * are ignored. */
+void hilt_matcher_finish(struct hilt_matcher *m);
 
 /* The literal prefilter (on by default) only changes speed, never a
  * result; tests turn it off to compare. */
