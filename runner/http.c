@@ -46,6 +46,33 @@ static void finish(struct hilt_http *h)
 	h->done(&h->result, h->arg);
 }
 
+/* Feeds n bytes to m, looking for a match after each feed as the matcher
+ * asks; true once its one watch matched. */
+static bool feed_matches(struct hilt_matcher *m, const char *data, size_t n)
+{
+	struct hilt_match mt;
+
+	while (n) {
+		size_t took = hilt_matcher_feed(m, data, n);
+
+		data += took;
+		n -= took;
+		if (hilt_matcher_next(m, &mt) == 1)
+			return true;
+	}
+	return false;
+}
+
+/* The text is whole: true if its watch matches at its end ($, a greedy
+ * pattern). */
+static bool end_matches(struct hilt_matcher *m)
+{
+	struct hilt_match mt;
+
+	hilt_matcher_finish(m);
+	return hilt_matcher_next(m, &mt) == 1;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct hilt_http *h = arg;
@@ -65,15 +92,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		return 0;	/* aborts the transfer */
 	}
 	/* The body is matched as it streams, in bounded memory. */
-	while (n && h->body && !h->body_matched) {
-		size_t took = hilt_matcher_feed(h->body, data, n);
-		struct hilt_match m;
-
-		data += took;
-		n -= took;
-		if (hilt_matcher_next(h->body, &m) == 1)
-			h->body_matched = true;
-	}
+	if (h->body && !h->body_matched)
+		h->body_matched = feed_matches(h->body, data, n);
 	return size * nmemb;
 }
 
@@ -99,16 +119,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		if (strlen(c->name) != namelen || strncasecmp(c->name, data, namelen) != 0)
 			continue;
 		struct hilt_matcher *m;
-		struct hilt_match mt;
 
 		if (hilt_matcher_new(vlen + 64, &m) < 0)
 			continue;
 		hilt_matcher_watch(m, c->value, 0, 0);
-		for (size_t off = 0; off < vlen;)
-			off += hilt_matcher_feed(m, v + off, vlen - off);
-		/* A header value is whole: let $ and greedy patterns end it. */
-		hilt_matcher_feed(m, "\n", 1);
-		if (hilt_matcher_next(m, &mt) == 1)
+		if (feed_matches(m, v, vlen) || end_matches(m))
 			h->header_seen[i] = true;
 		hilt_matcher_free(m);
 	}
@@ -220,7 +235,7 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	} else if (status != spec->status) {
 		snprintf(r->reason, sizeof(r->reason), "status %ld, expected %ld",
 			 status, spec->status);
-	} else if (spec->body && !h->body_matched) {
+	} else if (spec->body && !h->body_matched && !end_matches(h->body)) {
 		snprintf(r->reason, sizeof(r->reason), "body did not match /%s/",
 			 hilt_pattern_source(spec->body));
 	} else {

@@ -845,9 +845,22 @@ static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 		watch_aux(s);
 }
 
+/* No more output will come: what waited for a byte after its end (a `$`
+ * or a greedy `\S+` at the very end of a log) is decided now. */
+static void output_ended(struct hilt_session *s)
+{
+	if (s->state != SESSION_RUNNING)
+		return;
+	hilt_matcher_finish(s->matcher);
+	process_matches(s);
+}
+
 static void target_gone(struct hilt_session *s, enum hilt_target_state st,
 			const char *why)
 {
+	output_ended(s);
+	if (s->state == SESSION_DONE)
+		return;
 	if (s->state == SESSION_ENDING) {
 		finish(s);
 		return;

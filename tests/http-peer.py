@@ -2,6 +2,7 @@
 """A real HTTP server on loopback that misbehaves on request, for the probe
 tests.  Prints its port, then serves until stdin closes.
   /hello      200, "Hello World!\\n", Content-Type: text/plain
+  /nonewline  200, "Hello World!" (no final newline)
   /big        200 with a 100 MB body, streamed
   /noheaders  a body with no status line or headers at all
   /badstatus  "HTTP/1.1 abc OK"
@@ -24,6 +25,9 @@ def handle(conn):
         if path == "/hello":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                          b"Content-Length: 13\r\nConnection: close\r\n\r\nHello World!\n")
+        elif path == "/nonewline":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n"
+                         b"Connection: close\r\n\r\nHello World!")
         elif path == "/big":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (100 << 20))
             block = b"x" * 65536

@@ -86,4 +86,21 @@ XML
 	run_replay $want "coloured prompt, strip-ansi=$strip" "$WORK/ansi.log" "$WORK/ansi.xml"
 done
 cmp -s "$WORK/ansi.log" "$(ls "$OUT"/ansi@*.console.log)" || fail "the raw log lost its escape sequences"
+# Line ends decide the same however the log is read: "ok\r\nnext\r\n"
+# holds no blank line, read at once or with a read ending between \r and
+# \n (realtime, from its timing file); a last line without a newline ends
+# where the log ends ($ matches there, once the log is known to end).
+printf 'ok\r\nnext\r\n' >"$WORK/crlf.console.log"
+printf '0.010 3\n0.010 8\n' >"$WORK/crlf.console.timing"
+cat >"$WORK/blank.xml" <<XML
+<suite name="blank"><milestone name="blank-line" timeout="5">^$</milestone></suite>
+XML
+run_replay 1 "no blank line, one read" "$WORK/crlf.console.log" "$WORK/blank.xml"
+run_replay 1 "no blank line, split after \\r" "$WORK/crlf.console.log" "$WORK/blank.xml" --realtime
+grep -q '^FAIL .*blank-line' "$WORK/stdout" || fail "a blank line was found where there is none"
+printf 'booting\nready' >"$WORK/last.log"
+cat >"$WORK/last.xml" <<XML
+<suite name="last"><milestone name="ready" timeout="5">^ready$</milestone></suite>
+XML
+run_replay 0 "a last line without a newline" "$WORK/last.log" "$WORK/last.xml"
 echo "replay: all checks passed"

@@ -155,6 +155,12 @@ static int hello(void)
 	CHECK(pr.r.status == 200 && pr.r.body_bytes == 13, "status %ld, %zu bytes",
 	      pr.r.status, pr.r.body_bytes);
 	CHECK(strcmp(pr.r.excerpt, "Hello World!\n") == 0, "excerpt [%s]", pr.r.excerpt);
+	/* A body that ends without a newline ends its last line: $ matches
+	 * at the end of the body, once the body is known to be whole. */
+	probe("/nonewline", peer_port, 200, "^Hello World!$", NULL, 0, 5, 1 << 20, &pr);
+	CHECK(pr.done && pr.r.passed, "no final newline: %s", pr.r.reason);
+	probe("/nonewline", peer_port, 200, "World!\\n", NULL, 0, 0.5, 1 << 20, &pr);
+	CHECK(pr.done && !pr.r.passed, "a newline that is not there matched");
 	hilt_pattern_free(ct);
 	return 0;
 }
