@@ -735,14 +735,7 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 		    size_t errlen)
 {
 	struct hilt_diags d;
-	int rc;
 
 	hilt_diags_init(&d, path);
-	rc = hilt_suite_load_diags(path, out, &d);
-	if (rc == -ENOMEM && !d.nerrors)
-		snprintf(err, errlen, "%s: out of memory", path);
-	else if (rc)
-		hilt_diags_format(&d, err, errlen);
-	hilt_diags_free(&d);
-	return rc;
+	return hilt_diags_finish(&d, hilt_suite_load_diags(path, out, &d), err, errlen);
 }

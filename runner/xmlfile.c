@@ -149,6 +149,16 @@ void hilt_diags_format(struct hilt_diags *d, char *err, size_t errlen)
 	}
 }
 
+int hilt_diags_finish(struct hilt_diags *d, int rc, char *err, size_t errlen)
+{
+	if (rc == -ENOMEM && !d->nerrors)
+		snprintf(err, errlen, "%s: out of memory", d->path);
+	else if (rc)
+		hilt_diags_format(d, err, errlen);
+	hilt_diags_free(d);
+	return rc;
+}
+
 struct load_errors {
 	struct hilt_diags *d;
 	bool have;

@@ -60,6 +60,11 @@ void hilt_diags_line(const struct hilt_diags *d, const struct hilt_diag *m,
  * line "file: N more ... not shown" for those left out. */
 void hilt_diags_format(struct hilt_diags *d, char *err, size_t errlen);
 
+/* Ends a load that reported into d and returned rc: when rc is an error,
+ * its messages (or "out of memory") go into err as hilt_diags_format()
+ * writes them.  Frees d; returns rc. */
+int hilt_diags_finish(struct hilt_diags *d, int rc, char *err, size_t errlen);
+
 /* Parses path into *doc (freed with xmlFreeDoc).  0 or -EINVAL/-errno,
  * with the reason in d. */
 int hilt_xml_read(struct hilt_diags *d, xmlDoc **doc);
