@@ -72,6 +72,7 @@ struct hilt_matcher {
 	struct watch *watches;
 	size_t nwatches, capwatches;
 	bool prefilter;
+	bool no_jit;		/* tests: the interpreter only */
 	bool index_stale;	/* the watches changed since the index was built */
 	uint64_t bigram_bits[65536 / 64];
 	/* The same set as nibble tables, for a vector pre-check: bytes a, b
@@ -666,6 +667,8 @@ static int search(struct hilt_matcher *m, struct watch *w, uint64_t at,
 	}
 	if (m->base > 0)
 		opts |= PCRE2_NOTBOL;
+	if (m->no_jit)
+		opts |= PCRE2_NO_JIT;
 	if (from == w->empty_at)
 		opts |= PCRE2_NOTEMPTY_ATSTART;
 	const pcre2_code *code = anchored ? (m->finished ? p->anchored_eof : p->anchored_code)
@@ -1094,6 +1097,11 @@ void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on)
 	m->index_stale = true;
 	for (size_t i = 0; i < m->nwatches; i++)
 		fall_behind(&m->watches[i]);
+}
+
+void hilt_matcher_set_jit(struct hilt_matcher *m, bool on)
+{
+	m->no_jit = !on;
 }
 
 void hilt_matcher_finish(struct hilt_matcher *m)

@@ -84,6 +84,10 @@ void hilt_matcher_finish(struct hilt_matcher *m);
  * result; tests turn it off to compare. */
 void hilt_matcher_set_prefilter(struct hilt_matcher *m, bool on);
 
+/* pcre2's JIT (on by default, where pcre2 has it) only changes speed,
+ * never a result; tests turn it off to compare. */
+void hilt_matcher_set_jit(struct hilt_matcher *m, bool on);
+
 /* How much output the prefilter studies before it re-keys its literals
  * (default 1 MiB); tests make it small to exercise the re-keying. */
 void hilt_matcher_set_learning(struct hilt_matcher *m, size_t bytes);

@@ -171,11 +171,13 @@ static inline bool mc_drain(struct hilt_matcher *m, struct mc_trace *t)
 	return rc == 0;
 }
 
+/* What a run changes besides the chunking. */
+enum { MC_NO_PREFILTER = 1, MC_NO_JIT = 2 };
+
 /* Runs the input through a fresh matcher, pattern i reported as id i;
- * then ends the stream.  Returns 0, or -errno when a pattern does not
- * compile (the input is not worth running). */
-static inline int mc_run(const struct mc_input *in, struct hilt_pattern *const *pats,
-			 bool prefilter, struct mc_chunker c, struct mc_trace *t)
+ * then ends the stream.  A matcher error is left in t->error. */
+static inline void mc_run(const struct mc_input *in, struct hilt_pattern *const *pats,
+			  unsigned without, struct mc_chunker c, struct mc_trace *t)
 {
 	struct hilt_matcher *m;
 	/* Room for the whole text in one feed (the matcher takes up to half
@@ -186,7 +188,8 @@ static inline int mc_run(const struct mc_input *in, struct hilt_pattern *const *
 	memset(t, 0, sizeof(*t));
 	if (hilt_matcher_new(cap, &m) < 0)
 		abort();
-	hilt_matcher_set_prefilter(m, prefilter);
+	hilt_matcher_set_prefilter(m, !(without & MC_NO_PREFILTER));
+	hilt_matcher_set_jit(m, !(without & MC_NO_JIT));
 	if (in->learning)
 		hilt_matcher_set_learning(m, in->learning);
 	for (unsigned i = 0; i < in->npatterns - (in->late ? 1 : 0); i++)
@@ -228,7 +231,6 @@ static inline int mc_run(const struct mc_input *in, struct hilt_pattern *const *
 		mc_drain(m, t);
 	}
 	hilt_matcher_free(m);
-	return 0;
 }
 
 /* Plain pcre2 over the whole text, compiled as the matcher compiles (but
@@ -366,7 +368,7 @@ static inline int mc_check(const struct mc_input *in, const struct mc_chunker *c
 			result = 77;
 			goto out;
 		}
-	mc_run(in, pats, true, (struct mc_chunker){ .how = MC_WHOLE }, &ref);
+	mc_run(in, pats, 0, (struct mc_chunker){ .how = MC_WHOLE }, &ref);
 	if (ref.error) {
 		if (ref.error != -ERANGE) {
 			snprintf(why, whylen, "in one piece: error %d", ref.error);
@@ -376,18 +378,22 @@ static inline int mc_check(const struct mc_input *in, const struct mc_chunker *c
 		}
 		goto out;
 	}
+	/* Each chunking with the prefilter and JIT, without the prefilter,
+	 * and (the first) without JIT; in one piece without either. */
 	for (size_t k = 0; k <= nchunkings && !result; k++) {
-		for (int prefilter = 0; prefilter < 2 && !result; prefilter++) {
+		for (unsigned without = 0; without < 3 && !result; without++) {
 			struct mc_chunker c = k < nchunkings ? chunkings[k]
 							     : (struct mc_chunker){ .how = MC_WHOLE };
 
-			if (c.how == MC_WHOLE && prefilter)
-				continue;	/* that is the reference */
-			mc_run(in, pats, prefilter, c, &t);
+			if ((c.how == MC_WHOLE && without == 0) ||
+			    (without == MC_NO_JIT && k != 0 && k != nchunkings))
+				continue;
+			mc_run(in, pats, without, c, &t);
 			snprintf(what, sizeof(what), "%s%s",
 				 c.how == MC_WHOLE ? "in one piece" : c.how == MC_BYTES ? "byte by byte" :
 				 c.how == MC_SPLIT ? "split in two" : "in the input's chunks",
-				 prefilter ? "" : " without the prefilter");
+				 without == MC_NO_PREFILTER ? " without the prefilter" :
+				 without == MC_NO_JIT ? " without JIT" : "");
 			if (c.how == MC_SPLIT)
 				snprintf(what + strlen(what), sizeof(what) - strlen(what), " at %zu",
 					 c.split);
