@@ -68,6 +68,10 @@ void hilt_matcher_unwatch(struct hilt_matcher *m, int id);
 size_t hilt_matcher_feed(struct hilt_matcher *m, const void *buf, size_t len);
 
 /* Finds the complete match that ends first among the watched patterns.
+ * (Each watch's matches are the same however the output was chunked; the
+ * order between two watches is by match end among the matches decided so
+ * far, so a match still waiting for bytes that then ends earlier, through
+ * backtracking, comes after one another watch reported meanwhile.)
  * Returns 1 with *match filled, 0 when none is complete yet, -errno on
  * error (-ERANGE: a pattern hit pcre2's backtracking limit).  The pattern
  * stays watched from the match end. */
