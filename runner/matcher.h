@@ -8,9 +8,7 @@
  * output was chunked, as long as no match in progress outgrows the
  * window.  A match is reported once no later byte can change it: a match
  * that ends with the output (`$` at the end, a greedy `\S+`, a start
- * between `
-` and `
-`) waits for the next byte or for
+ * between `\r` and `\n`) waits for the next byte or for
  * hilt_matcher_finish(). */
 #ifndef HILT_MATCHER_H
 #define HILT_MATCHER_H

@@ -3,8 +3,10 @@
 #ifndef HILT_CHECK_H
 #define HILT_CHECK_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static int check_failures;
 
@@ -46,6 +48,27 @@ static inline int check_run_all(const struct check_test *tests, size_t n)
 	}
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
+}
+
+/* Resident memory now, in KiB (from /proc/self/statm, not ru_maxrss: a
+ * high-water mark would hide growth below an earlier peak).  Read without
+ * stdio, whose buffers would grow the heap themselves (ASan keeps freed
+ * blocks a while). */
+static inline long rss_kb(void)
+{
+	char buf[128];
+	long size, resident;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %ld", &size, &resident) != 2)
+		return -1;
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 #endif

@@ -65,21 +65,6 @@ static void stop_loop(struct hilt_loop *loop, void *arg)
 	hilt_loop_stop(loop);
 }
 
-/* Resident memory now, in KiB (not the high-water mark, ru_maxrss, which
- * cannot show growth below an earlier peak). */
-static long rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long size, resident = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-			resident = -1;
-		fclose(f);
-	}
-	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 /* The largest resident size seen while the last probe ran, sampled every
  * time slice of the loop. */
 static long rss_peak;

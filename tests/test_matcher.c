@@ -505,27 +505,6 @@ static int bad_regex_offset(void)
 	return 0;
 }
 
-/* Resident memory now, in KiB (from /proc/self/statm, not ru_maxrss: a
- * high-water mark would hide growth below an earlier peak).  Read without
- * stdio, whose buffers would grow the heap themselves (ASan keeps freed
- * blocks a while). */
-static long rss_kb(void)
-{
-	char buf[128];
-	long size, resident;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%ld %ld", &size, &resident) != 2)
-		return -1;
-	return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static int long_line_bounded(void)
 {
 	/* 64 MiB without a newline against a pattern that keeps a partial
