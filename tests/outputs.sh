@@ -80,6 +80,26 @@ disk-full)
 	assert_grep "NOT written; exit status 3" "$WORK/stdout"
 	assert_no_grep "junit.xml$" "$WORK/listing"
 	;;
+pcap-full)
+	# The capture of the guest network cannot be written (it leads to
+	# /dev/full): the run says so and ends with exit 3, though every case
+	# passes.
+	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+		echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
+		exit 77
+	fi
+	mkdir -p "$OUT"
+	ln -s /dev/full "$OUT/http-hello@default.pcap"
+	"$HILT" run --pcap --out "$OUT" suites/http-hello.xml >"$WORK/stdout" 2>"$WORK/stderr"
+	RC=$?
+	cat "$WORK/stdout" "$WORK/stderr"
+	expect_exit 3 "$RC" "capture on a full device"
+	assert_grep "cannot write the capture $OUT/http-hello@default.pcap: No space left on device" "$WORK/stderr"
+	assert_no_grep "^FAIL\|^ERROR" "$WORK/stdout"
+	validate "$OUT/junit.xml"
+	assert_grep 'name="output.error" value="cannot write the capture' "$OUT/junit.xml"
+	;;
 out-dir)
 	# An output directory that cannot be made: one message, exit 3,
 	# before any session (a file stands where a directory must be).
