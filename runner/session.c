@@ -15,6 +15,7 @@
 #include "ansi.h"
 #include "http.h"
 #include "matcher.h"
+#include "outfile.h"
 #include "tail.h"
 
 #define WINDOW_CAP (256 * 1024)
@@ -312,6 +313,31 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 	}
 }
 
+/* Writes text to the console whole.  Console writes are small; a full
+ * socket buffer here means the target stopped reading, which the deadline
+ * will report.  A failed write is the case's infrastructure error (the
+ * session moves on): then -EIO. */
+static int console_type(struct hilt_session *s, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		ssize_t n = s->ops->console_write(s->target, text + off, len - off);
+
+		if (n == -EINTR)
+			continue;
+		if (n <= 0) {
+			set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
+				 "writing to the console failed: %s",
+				 n < 0 ? strerror((int)-n) : "short write");
+			next_case(s);
+			return -EIO;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 /* Sends the step's command at the prompt that ended at prompt_end. */
 static void step_send(struct hilt_session *s, uint64_t prompt_end)
 {
@@ -329,51 +355,31 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 		next_case(s);
 		return;
 	}
-	/* A recording cannot be typed at: what was typed then is judged by
-	 * its echo, and without an echo it cannot be judged at all. */
 	free(s->sent);
 	s->sent = NULL;
-	if (s->ops->recorded) {
+	if (!s->ops->recorded) {
+		int rc = console_type(s, full);
+
+		free(line);
 		free(full);
-		if (!s->suite->echo) {
-			set_case(s, s->current, HILT_SKIP, "replay-unverified", NULL,
-				 "replayed, not verified: step '%s' has no echo (echo=\"false\"), "
-				 "so the recording cannot show what was typed", line);
-			free(line);
-			next_case(s);
+		if (rc < 0)
 			return;
-		}
+	} else if (!s->suite->echo) {
+		/* A recording cannot be typed at: what was typed then can be
+		 * judged by its echo only. */
+		free(full);
+		set_case(s, s->current, HILT_SKIP, "replay-unverified", NULL,
+			 "replayed, not verified: step '%s' has no echo (echo=\"false\"), "
+			 "so the recording cannot show what was typed", line);
+		free(line);
+		next_case(s);
+		return;
+	} else {
+		/* Checked against the echo the recording holds (echo_shows). */
+		free(full);
 		s->sent = line;
 		s->sent_at = prompt_end;
-		full = strdup("");
-		if (!full) {
-			set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
-			next_case(s);
-			return;
-		}
-	} else {
-		free(line);
 	}
-	/* Console writes are small; a full socket buffer here means the
-	 * target stopped reading, which the deadline will report. */
-	size_t len = strlen(full), off = 0;
-
-	while (off < len) {
-		ssize_t n = s->ops->console_write(s->target, full + off, len - off);
-
-		if (n == -EINTR)
-			continue;
-		if (n <= 0) {
-			set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
-				 "writing to the console failed: %s",
-				 n < 0 ? strerror((int)-n) : "short write");
-			free(full);
-			next_case(s);
-			return;
-		}
-		off += (size_t)n;
-	}
-	free(full);
 	/* The reply follows the prompt the command was typed at.  Live, the
 	 * shell prints nothing after its prompt until it reads a command;
 	 * in a recording, the reply is already there after that prompt. */
@@ -705,12 +711,7 @@ static void close_output(struct hilt_session *s, FILE **f, const char *path, int
 {
 	char what[4200];
 
-	if (!*f)
-		return;
-	if (fclose(*f) != 0 && !e)
-		e = errno ? errno : EIO;
-	*f = NULL;
-	if (!e)
+	if (!*f || !(e = hilt_fclose_checked(f, e)))
 		return;
 	snprintf(what, sizeof(what), "cannot write %s: %s", path, strerror(e));
 	output_failed(s, what);

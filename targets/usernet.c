@@ -12,6 +12,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../runner/outfile.h"
+
 #define MAX_FRAME 65536
 #define MAX_FORWARDS 16
 
@@ -44,12 +46,7 @@ static void pcap_close(struct hilt_usernet *u, int e)
 {
 	char what[4200];
 
-	if (!u->pcap)
-		return;
-	if (fclose(u->pcap) != 0 && !e)
-		e = errno ? errno : EIO;
-	u->pcap = NULL;
-	if (!e)
+	if (!u->pcap || !(e = hilt_fclose_checked(&u->pcap, e)))
 		return;
 	snprintf(what, sizeof(what), "cannot write the capture %s: %s", u->pcap_path,
 		 strerror(e));
