@@ -143,8 +143,11 @@ static int write_junit(struct run *run)
 	char err[512];
 	int rc;
 
-	if (!results)
+	if (!results) {
+		snprintf(run->junit_error, sizeof(run->junit_error), "out of memory");
+		fprintf(stderr, "hilt: cannot write %s: out of memory\n", run->junit_path);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < run->started; i++)
 		if (hilt_session_done(run->sessions[i]))
 			results[n++] = hilt_session_result(run->sessions[i]);
