@@ -81,6 +81,22 @@ sigkill_hilt() {
 	CHILD_PID=
 }
 
+# flash_in_background ARGS: hilt runs (HILT_PID) a session on a simulated
+# board whose flash command is ARGS (<arg> elements), 600 s long at most.
+flash_in_background() {
+	start_sim
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="$PORT"/>
+  <flash timeout="600">$1</flash>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml \
+		>"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+}
+
 case "$1" in
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
@@ -97,34 +113,14 @@ sigkill-qemu)
 	;;
 sigkill-board)
 	# A board whose flash command is still running when hilt is killed.
-	start_sim
-	cat >"$WORK/farm.xml" <<XML
-<farm><target name="sim1" kind="board">
-  <console type="tcp" host="127.0.0.1" port="$PORT"/>
-  <flash timeout="600"><arg>sleep</arg><arg>600</arg></flash>
-  <lock dir="$WORK"/>
-</target></farm>
-XML
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml \
-		>"$WORK/stdout" 2>&1 &
-	HILT_PID=$!
+	flash_in_background '<arg>sleep</arg><arg>600</arg>'
 	sigkill_hilt "the board's flash command" sleep 15
 	;;
 sigkill-wrapper)
 	# A flash command that is a script: its own child (here the sleep a
 	# shell runs) must end too, though PR_SET_PDEATHSIG reaches only the
 	# shell; hilt's guard kills the command's whole process group.
-	start_sim
-	cat >"$WORK/farm.xml" <<XML
-<farm><target name="sim1" kind="board">
-  <console type="tcp" host="127.0.0.1" port="$PORT"/>
-  <flash timeout="600"><arg>sh</arg><arg>-c</arg><arg>sleep 600; echo flashed</arg></flash>
-  <lock dir="$WORK"/>
-</target></farm>
-XML
-	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml \
-		>"$WORK/stdout" 2>&1 &
-	HILT_PID=$!
+	flash_in_background '<arg>sh</arg><arg>-c</arg><arg>sleep 600; echo flashed</arg>'
 	poll_until 15 child_running "$HILT_PID" sh >/dev/null || fail "hilt started no flash script"
 	shell=$(child_running "$HILT_PID" sh)
 	poll_until 15 child_running "$shell" sleep >/dev/null || fail "the flash script started no sleep"
