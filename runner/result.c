@@ -1,6 +1,7 @@
 #include "result.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,16 @@ void hilt_session_result_free(struct hilt_session_result *r)
 		free(r->cases[i].message);
 		free(r->cases[i].detail);
 		free(r->cases[i].output);
+		for (size_t j = 0; j < r->cases[i].nearlier; j++) {
+			struct hilt_case_attempt *a = &r->cases[i].earlier[j];
+
+			free(a->type);
+			free(a->message);
+			free(a->detail);
+			free(a->target);
+			free(a->console_log);
+		}
+		free(r->cases[i].earlier);
 	}
 	for (size_t i = 0; i < r->nprops; i++) {
 		free(r->props[i].name);
@@ -59,4 +70,32 @@ const char *hilt_verdict_name(enum hilt_verdict v)
 	case HILT_SKIP: return "SKIP";
 	}
 	return "?";
+}
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a)
+{
+	struct hilt_case_attempt *e = realloc(c->earlier, (c->nearlier + 1) * sizeof(*e));
+	bool failed = false;
+
+	if (!e)
+		return -ENOMEM;
+	c->earlier = e;
+	e = &e[c->nearlier];
+	*e = *a;
+	e->type = dup_or_null(a->type, &failed);
+	e->message = dup_or_null(a->message, &failed);
+	e->detail = dup_or_null(a->detail, &failed);
+	e->target = dup_or_null(a->target, &failed);
+	e->console_log = dup_or_null(a->console_log, &failed);
+	c->nearlier++;
+	return failed ? -ENOMEM : 0;
 }

@@ -13,6 +13,19 @@ enum hilt_verdict {
 	HILT_SKIP,	/* not run */
 };
 
+/* An earlier attempt at a case whose session was run again (a retry
+ * after an infrastructure error, or a rerun of a failure): what it found
+ * then, reported beside the final verdict as JUnit's rerun and flaky
+ * elements. */
+struct hilt_case_attempt {
+	enum hilt_verdict verdict;	/* HILT_FAIL or HILT_ERROR */
+	char *type, *message, *detail;	/* as in hilt_case_result; may be NULL */
+	double time_s;
+	unsigned attempt;	/* 1 for the first run of the session */
+	char *target;		/* where that attempt ran */
+	char *console_log;	/* that attempt's log */
+};
+
 struct hilt_case_result {
 	char *name;
 	enum hilt_verdict verdict;
@@ -22,6 +35,9 @@ struct hilt_case_result {
 	char *output;		/* what the case saw (an HTTP response), or NULL */
 	double time_s;		/* how long the case took */
 	double at_s;		/* when it ended, since power-on; < 0 if never */
+	/* The earlier attempts that failed or erred, oldest first. */
+	struct hilt_case_attempt *earlier;
+	size_t nearlier;
 };
 
 struct hilt_property {
@@ -44,9 +60,13 @@ struct hilt_session_result {
 	/* The first file of the session that could not be written in full
 	 * (console log, timing, capture): path and reason; NULL if none. */
 	char *output_error;
+	unsigned attempt;	/* 1 for the first run of this suite on a target */
 };
 
 void hilt_session_result_free(struct hilt_session_result *r);
+/* Adds to c an earlier attempt (copies of what a points at).  0 or
+ * -ENOMEM. */
+int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a);
 int hilt_result_add_property(struct hilt_session_result *r, const char *name,
 			     const char *value);
 const char *hilt_verdict_name(enum hilt_verdict v);
