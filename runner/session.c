@@ -42,6 +42,7 @@ enum step_phase {
 
 enum session_state {
 	SESSION_NEW,
+	SESSION_STARTING,	/* the target is being powered on */
 	SESSION_RUNNING,
 	SESSION_ENDING,		/* a failure pattern hit: collecting its trace */
 	SESSION_DONE,
@@ -58,7 +59,6 @@ struct hilt_session {
 	enum session_state state;
 
 	struct hilt_matcher *matcher;
-	char *read_buf;		/* READ_SIZE bytes */
 	char *pcap_path, *timing_path;
 	struct hilt_target_env env;
 	struct hilt_ansi ansi;
@@ -71,7 +71,9 @@ struct hilt_session {
 	char *console_note;	/* what the last gap lost */
 
 	int64_t power_on_ns, case_start_ns, last_log_ns;
-	int64_t case_timer, session_timer, grace_timer, rescan_timer;
+	int64_t start_ns;	/* when the session began (before its target) */
+	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
+	double scale;		/* of every deadline */
 	bool in_process;	/* inside process_matches() */
 	size_t current;		/* index of the case under way */
 	uint64_t cursor;	/* output consumed by earlier cases */
@@ -120,6 +122,17 @@ static void schedule_rescan(struct hilt_session *s)
 	s->rescan_timer = hilt_loop_add_timer(s->loop, hilt_now_ns(), rescan, s);
 	if (s->rescan_timer < 0)
 		s->rescan_timer = 0;
+}
+
+/* A case's deadline and the suite's, scaled for the target. */
+static double case_timeout_s(const struct hilt_session *s, const struct hilt_case *c)
+{
+	return c->timeout_s * s->scale;
+}
+
+static double suite_timeout_s(const struct hilt_session *s)
+{
+	return s->suite->timeout_s * s->scale;
 }
 
 static double since_power_on(const struct hilt_session *s, int64_t now)
@@ -237,7 +250,7 @@ static void case_timeout(struct hilt_loop *loop, void *arg)
 	if (c->kind == HILT_CASE_MILESTONE) {
 		set_case(s, s->current, HILT_FAIL, "milestone-timeout", NULL,
 			 "milestone /%s/ not seen within %g s",
-			 c->expect_src, c->timeout_s);
+			 c->expect_src, case_timeout_s(s, c));
 	} else {
 		static const char *const phase_what[] = {
 			[STEP_WAIT_PROMPT] = "no shell prompt to send the command at",
@@ -253,7 +266,7 @@ static void case_timeout(struct hilt_loop *loop, void *arg)
 		set_case(s, s->current, HILT_FAIL, "step-timeout",
 			 *reply ? reply : NULL,
 			 "step '%s': %s within %g s (expected /%s/)", c->send,
-			 phase_what[s->phase], c->timeout_s, c->expect_src);
+			 phase_what[s->phase], case_timeout_s(s, c), c->expect_src);
 	}
 	/* The cursor stays: a missed milestone consumes no output, so what
 	 * the device printed meanwhile is still there for the next case. */
@@ -503,7 +516,7 @@ static void begin_http(struct hilt_session *s)
 		.body = c->expect,
 		.headers = c->http.headers,
 		.nheaders = c->http.nheaders,
-		.deadline_ns = s->case_start_ns + (int64_t)(c->timeout_s * 1e9),
+		.deadline_ns = s->case_start_ns + (int64_t)(case_timeout_s(s, c) * 1e9),
 		.retry_ns = 250 * 1000000LL,
 		.max_body = c->http.max_body,
 	};
@@ -529,7 +542,7 @@ static void begin_case(struct hilt_session *s)
 		return;
 	}
 	s->case_timer = hilt_loop_add_timer(s->loop,
-					    s->case_start_ns + (int64_t)(c->timeout_s * 1e9),
+					    s->case_start_ns + (int64_t)(case_timeout_s(s, c) * 1e9),
 					    case_timeout, s);
 	if (c->kind == HILT_CASE_MILESTONE)
 		hilt_matcher_watch(s->matcher, c->expect, WATCH_CASE, s->cursor);
@@ -755,7 +768,9 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
  * false at EOF or error. */
 static bool read_console(struct hilt_session *s, unsigned max_reads)
 {
-	char *buf = s->read_buf;
+	/* One buffer serves every session: a read is consumed before the
+	 * next one happens. */
+	static char buf[READ_SIZE];
 
 	for (unsigned reads = 0; !max_reads || reads < max_reads; reads++) {
 		ssize_t n = s->ops->console_read ? s->ops->console_read(s->target, buf, READ_SIZE)
@@ -912,9 +927,9 @@ static void session_timeout(struct hilt_loop *loop, void *arg)
 		return;
 	cancel_case_timer(s);
 	set_case(s, s->current, HILT_FAIL, "suite-timeout", NULL,
-		 "the suite's timeout of %g s ran out", s->suite->timeout_s);
+		 "the suite's timeout of %g s ran out", suite_timeout_s(s));
 	skip_rest(s, s->current + 1, "not run: the suite's timeout of %g s ran out",
-		  s->suite->timeout_s);
+		  suite_timeout_s(s));
 	s->current = s->suite->ncases;
 	finish(s);
 }
@@ -932,6 +947,16 @@ static void unwatch_fds(struct hilt_session *s)
 	for (size_t i = 0; i < s->naux; i++)
 		hilt_loop_del_fd(s->loop, s->aux[i]);
 	s->naux = 0;
+}
+
+static void tell_done(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->done_timer = 0;
+	if (s->opts.on_done)
+		s->opts.on_done(s, s->opts.arg);
 }
 
 static void finish(struct hilt_session *s)
@@ -988,8 +1013,13 @@ static void finish(struct hilt_session *s)
 			s->result->diagnostics = diag;
 		}
 	}
-	if (s->opts.on_done)
-		s->opts.on_done(s, s->opts.arg);
+	/* Told from the loop, never inside the call that ended the session
+	 * (a start that failed, an abort): the caller's state stays its own. */
+	s->done_timer = hilt_loop_add_timer(s->loop, hilt_now_ns(), tell_done, s);
+	if (s->done_timer < 0) {
+		s->done_timer = 0;
+		tell_done(s->loop, s);
+	}
 }
 
 char *hilt_session_stem(const char *suite, const char *target, size_t max,
@@ -1062,8 +1092,10 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	}
 	if (!s->result->suite || !s->result->target)
 		goto err_free;
-	if (!(s->read_buf = malloc(READ_SIZE)) ||
-	    hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
+	s->scale = opts->timeout_scale > 0 ? opts->timeout_scale : 1;
+	s->result->attempt = opts->attempt ? opts->attempt : 1;
+	s->start_ns = 0;
+	if (hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
 	    hilt_tail_new(CONSOLE_TAIL_CAP, &s->tail))
 		goto err_free;
 	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen))
@@ -1111,9 +1143,9 @@ void hilt_session_start(struct hilt_session *s)
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	s->result->timestamp = strdup(ts);
-	s->state = SESSION_RUNNING;
-	s->power_on_ns = s->last_log_ns = hilt_now_ns();
-	s->case_start_ns = s->power_on_ns;
+	s->state = SESSION_STARTING;
+	s->start_ns = s->last_log_ns = hilt_now_ns();
+	s->case_start_ns = s->start_ns;
 	s->env = (struct hilt_target_env){
 		.loop = s->loop,
 		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
@@ -1127,6 +1159,7 @@ void hilt_session_start(struct hilt_session *s)
 	if (!s->log || !s->timing) {
 		snprintf(err, sizeof(err), "cannot write %s: %s",
 			 s->log ? s->timing_path : s->result->console_log, strerror(errno));
+		s->state = SESSION_RUNNING;
 		output_failed(s, err);
 		set_case(s, 0, HILT_ERROR, "infrastructure", NULL, "%s", err);
 		skip_rest(s, 1, "not run: %s", err);
@@ -1138,6 +1171,7 @@ void hilt_session_start(struct hilt_session *s)
 	int rc = s->ops->start(s->target, &s->env, err, sizeof(err));
 
 	if (rc < 0) {
+		s->state = SESSION_RUNNING;
 		const char *diag = s->ops->diagnostics(s->target);
 
 		/* The suite may say a refused image is the image's fault. */
@@ -1152,11 +1186,19 @@ void hilt_session_start(struct hilt_session *s)
 		finish(s);
 		return;
 	}
+	/* Milestone times and deadlines count from the end of the target's
+	 * start (its flashing and power cycling, a board's wait for its lock
+	 * are reported apart). */
+	s->power_on_ns = hilt_now_ns();
+	snprintf(err, sizeof(err), "%.3f", (double)(s->power_on_ns - s->start_ns) / 1e9);
+	hilt_result_add_property(s->result, "session.start_time", err);
+	s->state = SESSION_RUNNING;
+	s->case_start_ns = s->power_on_ns;
 	s->console_fd = s->ops->console_fd(s->target);
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
 	watch_aux(s);
 	s->session_timer = hilt_loop_add_timer(s->loop,
-					       s->power_on_ns + (int64_t)(s->suite->timeout_s * 1e9),
+					       s->power_on_ns + (int64_t)(suite_timeout_s(s) * 1e9),
 					       session_timeout, s);
 	begin_case(s);
 }
@@ -1165,7 +1207,7 @@ void hilt_session_abort(struct hilt_session *s, const char *why)
 {
 	if (s->state == SESSION_DONE)
 		return;
-	if (s->state == SESSION_NEW) {
+	if (s->state == SESSION_NEW || s->state == SESSION_STARTING) {
 		s->state = SESSION_RUNNING;
 		s->current = 0;
 	}
@@ -1178,6 +1220,21 @@ void hilt_session_abort(struct hilt_session *s, const char *why)
 	skip_rest(s, s->current + 1, "not run: %s", why);
 	s->current = s->suite->ncases;
 	finish(s);
+}
+
+const char *hilt_session_current_case(const struct hilt_session *s)
+{
+	if (s->state != SESSION_RUNNING || s->current >= s->suite->ncases)
+		return NULL;
+	return s->suite->cases[s->current].name;
+}
+
+struct hilt_session_result *hilt_session_take_result(struct hilt_session *s)
+{
+	struct hilt_session_result *r = s->result;
+
+	s->result = NULL;
+	return r;
 }
 
 int hilt_session_done(const struct hilt_session *s)
@@ -1212,7 +1269,8 @@ void hilt_session_free(struct hilt_session *s)
 	hilt_http_free(s->probe);
 	hilt_http_free(s->old_probe);
 	free(s->probe_url);
-	free(s->read_buf);
+	if (s->done_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->done_timer);
 	free(s->pcap_path);
 	free(s->timing_path);
 	free(s->sent);

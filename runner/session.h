@@ -20,10 +20,13 @@ struct hilt_session_opts {
 	 * (see hilt_session_stem()).  NULL: SUITE@TARGET. */
 	const char *stem;
 	bool pcap;		/* capture the guest network beside it */
+	double timeout_scale;	/* of every case and suite deadline (0: 1) */
+	unsigned attempt;	/* recorded in the result (0: 1) */
 	/* Called as each test case ends (may be NULL). */
 	void (*on_case)(const struct hilt_session_result *r,
 			const struct hilt_case_result *c, void *arg);
-	/* Called once when the session has ended and its target is off. */
+	/* Called once, from the loop, when the session has ended and its target
+	 * is off. */
 	void (*on_done)(struct hilt_session *s, void *arg);
 	void *arg;
 };
@@ -51,6 +54,13 @@ void hilt_session_start(struct hilt_session *s);
 void hilt_session_abort(struct hilt_session *s, const char *why);
 
 int hilt_session_done(const struct hilt_session *s);
+
+/* The name of the case under way, or NULL (owned by the suite). */
+const char *hilt_session_current_case(const struct hilt_session *s);
+
+/* Hands the result (complete once done) to the caller, who frees it with
+ * hilt_session_result_free(); the session keeps none. */
+struct hilt_session_result *hilt_session_take_result(struct hilt_session *s);
 
 /* The result so far (complete once done); owned by the session. */
 const struct hilt_session_result *hilt_session_result(const struct hilt_session *s);

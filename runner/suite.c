@@ -45,6 +45,9 @@ void hilt_suite_free(struct hilt_suite *suite)
 		hilt_pattern_free(suite->failures[i].pattern);
 	}
 	hilt_pattern_free(suite->prompt);
+	for (size_t i = 0; i < suite->nrequires; i++)
+		free(suite->requires[i]);
+	free(suite->requires);
 	free(suite->cases);
 	free(suite->failures);
 	free(suite->name);
@@ -639,6 +642,46 @@ static int add_default_failures(struct hilt_suite *s)
 	return 0;
 }
 
+/* <requires tags="k=v,k=v"/>: what a target must have to run the suite.
+ * Given once; each tag is key=value. */
+static void parse_requires(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "tags", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *tags, *save = NULL;
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	if (s->nrequires) {
+		hilt_xml_error(ld->d, node, "only one <requires> is allowed");
+		return;
+	}
+	tags = hilt_xml_attr_required(ld->d, node, "tags");
+	if (!tags)
+		return;
+	for (char *tok = strtok_r(tags, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1]) {
+			hilt_xml_error(ld->d, node, "tag '%s' is not key=value", tok);
+			continue;
+		}
+		char **v = realloc(s->requires, (s->nrequires + 1) * sizeof(*v));
+
+		if (!v || !(v[s->nrequires] = strdup(tok))) {
+			if (v)
+				s->requires = v;
+			ld->oom = true;
+			break;
+		}
+		s->requires = v;
+		s->nrequires++;
+	}
+	if (!s->nrequires && !ld->oom)
+		hilt_xml_error(ld->d, node, "<requires> names no tag (tags=\"key=value,...\")");
+	free(tags);
+}
+
 static void parse_suite_attrs(struct loader *ld, const xmlNode *root)
 {
 	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
@@ -708,9 +751,11 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			parse_step(&ld, c);
 		} else if (hilt_xml_is(c, "http")) {
 			parse_http(&ld, c);
+		} else if (hilt_xml_is(c, "requires")) {
+			parse_requires(&ld, c);
 		} else {
 			hilt_xml_error(d, c,
-				       "unknown element <%s> in <suite> (expected <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
 				       (const char *)c->name);
 		}
 	}

@@ -58,6 +58,9 @@ struct hilt_suite {
 	size_t nfailures;
 	struct hilt_case *cases;
 	size_t ncases;
+	/* Tags ("key=value") a target must have to run the suite. */
+	char **requires;
+	size_t nrequires;
 };
 
 /* The longest suite name: it names the run's files (SUITE@TARGET.console.log,

@@ -570,6 +570,7 @@ static void board_check(const struct hilt_target_config *cfg, struct hilt_check 
 
 const struct hilt_target_ops hilt_board_ops = {
 	.kind = "board",
+	.exclusive = true,
 	.new_target = board_new,
 	.start = board_start,
 	.console_fd = board_console_fd,

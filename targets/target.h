@@ -60,6 +60,9 @@ struct hilt_target_ops {
 	/* Console input goes nowhere: the output is a recording, so what a
 	 * step types can only be checked against the echo in it. */
 	bool recorded;
+	/* A physical device: one session at a time (not counted against
+	 * --jobs, which bounds emulators). */
+	bool exclusive;
 	/* Allocates an instance for cfg; nothing runs yet.  Freed with
 	 * free_target.  cfg must outlive the instance. */
 	int (*new_target)(const struct hilt_target_config *cfg,
