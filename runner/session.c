@@ -74,6 +74,7 @@ struct hilt_session {
 	int64_t start_ns;	/* when the session began (before its target) */
 	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
 	double scale;		/* of every deadline */
+	bool hurry;		/* aborted: the target stops with short graces */
 	bool in_process;	/* inside process_matches() */
 	size_t current;		/* index of the case under way */
 	uint64_t cursor;	/* output consumed by earlier cases */
@@ -949,6 +950,8 @@ static void unwatch_fds(struct hilt_session *s)
 	s->naux = 0;
 }
 
+static void target_stopped(void *arg);
+
 static void tell_done(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_session *s = arg;
@@ -980,8 +983,20 @@ static void finish(struct hilt_session *s)
 		hilt_loop_cancel_timer(s->loop, s->rescan_timer);
 	s->session_timer = s->grace_timer = s->rescan_timer = 0;
 	unwatch_fds(s);
+	s->result->time_s = since_power_on(s, hilt_now_ns());
+	/* Teardown (QEMU's grace, a board's power-off) goes on from the
+	 * loop; the session is told done once the target is off. */
+	if (s->target && !s->ops->stop(s->target, s->hurry))
+		return;
+	target_stopped(s);
+}
+
+/* The target is off: what it tells of itself completes the result. */
+static void target_stopped(void *arg)
+{
+	struct hilt_session *s = arg;
+
 	if (s->target) {
-		s->ops->stop(s->target);
 		s->ops->describe(s->target, add_property_cb, s->result);
 		const char *diag = s->ops->diagnostics(s->target);
 
@@ -997,7 +1012,6 @@ static void finish(struct hilt_session *s)
 		s->result->console_tail[n] = '\0';
 		s->result->console_tail_len = n;
 	}
-	s->result->time_s = since_power_on(s, hilt_now_ns());
 	/* The files are complete: closed now, so a run of many sessions
 	 * holds only the open ones', and a late write error is seen. */
 	close_output(s, &s->log, s->result->console_log, 0);
@@ -1133,6 +1147,51 @@ err_free:
 	return rc;
 }
 
+/* The target's start ended: the checking begins, or the session ends
+ * with the reason. */
+static void target_started(void *arg, const struct hilt_target_started *st)
+{
+	struct hilt_session *s = arg;
+	char num[32];
+
+	if (s->state != SESSION_STARTING)
+		return;
+	s->state = SESSION_RUNNING;
+	if (st->rc < 0) {
+		const char *diag = s->ops->diagnostics(s->target);
+
+		/* The suite may say a refused image is the image's fault. */
+		if (st->rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
+			set_case(s, 0, HILT_FAIL, "flash", *diag ? diag : NULL,
+				 "target '%s' was not flashed: %s", s->cfg->name, st->err);
+		else
+			set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
+				 "target '%s' did not start: %s", s->cfg->name, st->err);
+		skip_rest(s, 1, "not run: target '%s' did not start", s->cfg->name);
+		s->current = s->suite->ncases;
+		finish(s);
+		return;
+	}
+	/* Milestone times and deadlines count from the end of the target's
+	 * start: the device is powered on or out of reset.  Its flashing,
+	 * power cycling and a board's wait for its lock are reported apart. */
+	s->power_on_ns = hilt_now_ns();
+	snprintf(num, sizeof(num), "%.3f", (double)(s->power_on_ns - s->start_ns) / 1e9);
+	hilt_result_add_property(s->result, "session.start_time", num);
+	if (st->wait_s > 0) {
+		snprintf(num, sizeof(num), "%.3f", st->wait_s);
+		hilt_result_add_property(s->result, "session.wait_time", num);
+	}
+	s->case_start_ns = s->power_on_ns;
+	s->console_fd = s->ops->console_fd(s->target);
+	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
+	watch_aux(s);
+	s->session_timer = hilt_loop_add_timer(s->loop,
+					       s->power_on_ns + (int64_t)(suite_timeout_s(s) * 1e9),
+					       session_timeout, s);
+	begin_case(s);
+}
+
 void hilt_session_start(struct hilt_session *s)
 {
 	char err[1024];
@@ -1150,6 +1209,8 @@ void hilt_session_start(struct hilt_session *s)
 		.loop = s->loop,
 		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
 		.output_failed = output_failed,
+		.started = target_started,
+		.stopped = target_stopped,
 		.arg = s,
 	};
 	/* Opened now, not when the run was set up: a run of many sessions
@@ -1171,42 +1232,17 @@ void hilt_session_start(struct hilt_session *s)
 	int rc = s->ops->start(s->target, &s->env, err, sizeof(err));
 
 	if (rc < 0) {
-		s->state = SESSION_RUNNING;
-		const char *diag = s->ops->diagnostics(s->target);
+		struct hilt_target_started st = { .rc = rc, .err = err };
 
-		/* The suite may say a refused image is the image's fault. */
-		if (rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
-			set_case(s, 0, HILT_FAIL, "flash", *diag ? diag : NULL,
-				 "target '%s' was not flashed: %s", s->cfg->name, err);
-		else
-			set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
-				 "target '%s' did not start: %s", s->cfg->name, err);
-		skip_rest(s, 1, "not run: target '%s' did not start", s->cfg->name);
-		s->current = s->suite->ncases;
-		finish(s);
-		return;
+		target_started(s, &st);
 	}
-	/* Milestone times and deadlines count from the end of the target's
-	 * start (its flashing and power cycling, a board's wait for its lock
-	 * are reported apart). */
-	s->power_on_ns = hilt_now_ns();
-	snprintf(err, sizeof(err), "%.3f", (double)(s->power_on_ns - s->start_ns) / 1e9);
-	hilt_result_add_property(s->result, "session.start_time", err);
-	s->state = SESSION_RUNNING;
-	s->case_start_ns = s->power_on_ns;
-	s->console_fd = s->ops->console_fd(s->target);
-	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
-	watch_aux(s);
-	s->session_timer = hilt_loop_add_timer(s->loop,
-					       s->power_on_ns + (int64_t)(suite_timeout_s(s) * 1e9),
-					       session_timeout, s);
-	begin_case(s);
 }
 
 void hilt_session_abort(struct hilt_session *s, const char *why)
 {
 	if (s->state == SESSION_DONE)
 		return;
+	s->hurry = true;
 	if (s->state == SESSION_NEW || s->state == SESSION_STARTING) {
 		s->state = SESSION_RUNNING;
 		s->current = 0;

@@ -15,7 +15,8 @@ struct hilt_sha256 {
 void hilt_sha256_init(struct hilt_sha256 *s);
 void hilt_sha256_update(struct hilt_sha256 *s, const void *data, size_t len);
 void hilt_sha256_final(struct hilt_sha256 *s, unsigned char digest[32]);
-/* Hex digest of a whole file into hex[65]; 0 or -errno. */
+/* Hex digest of a whole file into hex[65]; 0 or -errno.  Remembered for
+ * the process while the file stays the same (device, inode, size, times). */
 int hilt_sha256_file(const char *path, char hex[65]);
 
 #endif

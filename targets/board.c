@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../runner/child.h"
 #include "../runner/farm.h"
 #include "../runner/loop.h"
 #include "../runner/proc.h"
@@ -25,8 +26,48 @@
 #include "gpio.h"
 #include "target.h"
 
+/* Where a board's start or stop is: each phase may wait (a command, a GPIO
+ * sequence, the lock), and the loop moves it on. */
+enum board_phase {
+	PH_IDLE,
+	PH_LOCK,		/* waiting for the board's lock */
+	PH_POWER_OFF,		/* clean state first */
+	PH_CONSOLE,		/* open it: a missing port is seen before flashing */
+	PH_FLASH_POWER_ON,	/* the flasher needs a live board */
+	PH_DOWNLOAD_MODE,	/* GPIO sequence */
+	PH_FLASH,
+	PH_REOPEN,
+	PH_POWER_ON,
+	PH_GPIO_RESET,
+	PH_RESET,
+	PH_RUNNING,		/* started: the session watches the console */
+	PH_STOP_POWER_OFF,	/* stopping: power off at the end */
+	PH_STOPPED,
+};
+
+/* How long an interrupted run waits for a board's power-off command. */
+#define BOARD_HURRY_S 3.0
+/* Grace between SIGTERM and SIGKILL of a board command. */
+#define COMMAND_GRACE_MS 1000
+#define LOCK_RETRY_NS (100 * 1000000LL)
+
 struct hilt_target {
 	const struct hilt_target_config *cfg;
+	const struct hilt_target_env *env;
+	enum board_phase phase;
+	bool stopping, hurry;
+	struct hilt_child *cmd;	/* the command under way */
+	const char *cmd_what;	/* "flash", "reset"... */
+	char *cmd_status;	/* where its status goes */
+	size_t cmd_statuslen;
+	char cmd_argv0[256];
+	double cmd_timeout_s;
+	int64_t timer;		/* lock retries, deferred calls */
+	int64_t lock_since_ns;
+	int cmd_rc;		/* of the last command or GPIO sequence */
+	int start_rc;
+	double wait_s;		/* for the lock */
+	char err[4608];	
 	struct hilt_console *console;
 	int lock_fd;
 	int retry_fd;		/* timerfd while the console is away */
@@ -65,13 +106,6 @@ static int board_new(const struct hilt_target_config *cfg,
 	return 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Why the open lock file fd must not be used as one, or NULL when it is a
  * plain file with no other name (a hard link would make its writes land
  * in another file too). */
@@ -99,8 +133,8 @@ static const char *lock_file_refused(int fd)
 }
 
 /* One lock file per board: flock is released by the kernel however the
- * holder ends, crash included. */
-static int take_lock(struct hilt_target *t, char *err, size_t errlen)
+ * holder ends, crash included.  Opens it (once per session). */
+static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_board_config *b = &t->cfg->board;
 	char name[256];
@@ -140,33 +174,35 @@ static int take_lock(struct hilt_target *t, char *err, size_t errlen)
 		t->lock_fd = -1;
 		return -EPERM;
 	}
-	int64_t give_up = hilt_now_ns() + (int64_t)(b->lock_wait_s * 1e9);
+	return 0;
+}
 
-	while (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+/* One try at the lock: 0 held, -EWOULDBLOCK busy (try again later, until
+ * the board's lock wait runs out: then -EBUSY), or -errno.  err says why. */
+static int try_lock(struct hilt_target *t, char *err, size_t errlen)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+
+	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
 
 			snprintf(err, errlen, "board '%s': lock %s: %s", t->cfg->name,
 				 t->lock_path, strerror(e));
-			close(t->lock_fd);
-			t->lock_fd = -1;
 			return -e;
 		}
-		if (hilt_now_ns() >= give_up) {
-			char holder[32] = "";
-			ssize_t n = pread(t->lock_fd, holder, sizeof(holder) - 1, 0);
+		if (hilt_now_ns() - t->lock_since_ns < (int64_t)(b->lock_wait_s * 1e9))
+			return -EWOULDBLOCK;
+		char holder[32] = "";
+		ssize_t n = pread(t->lock_fd, holder, sizeof(holder) - 1, 0);
 
-			holder[n > 0 ? n : 0] = '\0';
-			holder[strcspn(holder, "\n")] = '\0';
-			snprintf(err, errlen,
-				 "board '%s' is busy: another session holds %s%s%s (waited %g s)",
-				 t->cfg->name, t->lock_path, *holder ? ", pid " : "", holder,
-				 b->lock_wait_s);
-			close(t->lock_fd);
-			t->lock_fd = -1;
-			return -EBUSY;
-		}
-		sleep_ms(100);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		snprintf(err, errlen,
+			 "board '%s' is busy: another session holds %s%s%s (waited %g s)",
+			 t->cfg->name, t->lock_path, *holder ? ", pid " : "", holder,
+			 b->lock_wait_s);
+		return -EBUSY;
 	}
 	/* Held: only now is the file ours to write.  The pid goes in before
 	 * the old content is cut, so a waiting hilt never reads it empty. */
@@ -224,70 +260,77 @@ static char *expand(const struct hilt_target *t, const char *arg)
 	return out;
 }
 
-/* Runs a command to its end or its deadline (then kills its group);
- * its output goes to the diagnostics.  0 when it exited 0. */
-static int run_command(struct hilt_target *t, const char *what,
-		       const struct hilt_command *cmd, char *status, size_t statuslen,
-		       char *err, size_t errlen)
+static void advance(struct hilt_target *t);
+static void stop_advance(struct hilt_target *t);
+
+/* The command under way ended: 0 when it exited 0, else -errno with why
+ * in t->err; then the start or the stop goes on. */
+static void command_done(struct hilt_child *c, const struct hilt_child_end *end, void *arg)
+{
+	struct hilt_target *t = arg;
+	int rc = 0;
+
+	(void)c;
+	hilt_child_free(t->cmd);
+	t->cmd = NULL;
+	if (end->timed_out) {
+		if (t->cmd_status)
+			snprintf(t->cmd_status, t->cmd_statuslen, "killed at its deadline of %g s",
+				 t->cmd_timeout_s);
+		snprintf(t->err, sizeof(t->err),
+			 "%s command %s did not finish within %g s and was killed",
+			 t->cmd_what, t->cmd_argv0, t->cmd_timeout_s);
+		rc = -ETIMEDOUT;
+	} else if (end->stopped) {
+		if (t->cmd_status)
+			snprintf(t->cmd_status, t->cmd_statuslen, "stopped: the session ended");
+		snprintf(t->err, sizeof(t->err), "%s command %s was stopped", t->cmd_what,
+			 t->cmd_argv0);
+		rc = -ECANCELED;
+	} else {
+		char status[96];
+
+		hilt_proc_status_str(&end->status, status, sizeof(status));
+		if (t->cmd_status)
+			snprintf(t->cmd_status, t->cmd_statuslen, "%s", status);
+		if (!end->status.exited || end->status.exit_code != 0) {
+			snprintf(t->err, sizeof(t->err), "%s command %s failed: %s", t->cmd_what,
+				 t->cmd_argv0, status);
+			rc = end->status.exited ? -EPROTO : -EIO;
+		}
+	}
+	t->cmd_rc = rc;
+	if (t->stopping)
+		stop_advance(t);
+	else
+		advance(t);
+}
+
+/* Starts cmd ({var}s replaced) under the loop; its output goes to the
+ * diagnostics.  0 (command_done follows), or -errno with why in t->err. */
+static int start_command(struct hilt_target *t, const char *what, const struct hilt_command *cmd,
+			 double timeout_s, char *status, size_t statuslen)
 {
 	char **argv = calloc(cmd->argc + 1, sizeof(*argv));
-	struct hilt_proc *proc = NULL;
-	struct hilt_proc_status st;
 	int rc = -ENOMEM;
 
+	snprintf(t->err, sizeof(t->err), "out of memory");
 	if (!argv)
-		goto out;
+		return rc;
 	for (size_t i = 0; i < cmd->argc; i++)
 		if (!(argv[i] = expand(t, cmd->argv[i])))
 			goto out;
-	rc = hilt_proc_start(argv, NULL, 0, &proc, err, errlen);
-	if (rc) {
+	t->cmd_what = what;
+	t->cmd_timeout_s = timeout_s;
+	t->cmd_status = status;
+	t->cmd_statuslen = statuslen;
+	snprintf(t->cmd_argv0, sizeof(t->cmd_argv0), "%s", argv[0]);
+	rc = hilt_child_run(t->env->loop, argv, timeout_s, COMMAND_GRACE_MS, t->diag,
+			    command_done, t, &t->cmd, t->err, sizeof(t->err));
+	if (rc && status)
 		snprintf(status, statuslen, "did not start");
-		goto out;
-	}
-	int64_t deadline = hilt_now_ns() + (int64_t)(cmd->timeout_s * 1e9);
-	bool timed_out = false;
-
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = hilt_proc_pidfd(proc), .events = POLLIN },
-			{ .fd = hilt_proc_output_fd(proc), .events = POLLIN },
-		};
-		int64_t left = (deadline - hilt_now_ns()) / 1000000;
-
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		poll(p, p[1].fd >= 0 ? 2 : 1, (int)(left > 1000 ? 1000 : left));
-		char buf[4096];
-		ssize_t n;
-
-		while (p[1].fd >= 0 && (n = read(p[1].fd, buf, sizeof(buf))) > 0)
-			hilt_tail_append(t->diag, buf, (size_t)n);
-		if (p[1].fd >= 0 && n == 0)
-			hilt_proc_close_output(proc);
-		if (hilt_proc_reap(proc, &st) == 1)
-			break;
-	}
-	if (timed_out) {
-		hilt_proc_kill_wait(proc, 1000, &st);
-		snprintf(status, statuslen, "killed at its deadline of %g s", cmd->timeout_s);
-		snprintf(err, errlen, "%s command %s did not finish within %g s and was killed",
-			 what, argv[0], cmd->timeout_s);
-		rc = -ETIMEDOUT;
-		goto out;
-	}
-	hilt_proc_status_str(&st, status, statuslen);
-	if (!st.exited || st.exit_code != 0) {
-		snprintf(err, errlen, "%s command %s failed: %s", what, argv[0], status);
-		rc = st.exited ? -EPROTO : -EIO;
-		goto out;
-	}
-	rc = 0;
 out:
-	hilt_proc_free(proc);
-	for (size_t i = 0; argv && i < cmd->argc; i++)
+	for (size_t i = 0; i < cmd->argc; i++)
 		free(argv[i]);
 	free(argv);
 	return rc;
@@ -315,96 +358,220 @@ static void drain_cb(void *arg)
 	drain(arg);
 }
 
-static int power_on(struct hilt_target *t, char *err, size_t errlen)
+static void gpio_done(void *arg, int rc, const char *err)
 {
-	int rc = run_command(t, "power-on", &t->cfg->board.power_on, t->power_status,
-			     sizeof(t->power_status), err, errlen);
+	struct hilt_target *t = arg;
 
-	t->powered = rc == 0;
-	return rc;
+	t->cmd_rc = rc;
+	if (rc)
+		snprintf(t->err, sizeof(t->err), "%s", err);
+	advance(t);
 }
 
-static int power_off(struct hilt_target *t, char *err, size_t errlen)
+static void started_now(struct hilt_loop *loop, void *arg)
 {
-	t->powered = false;
-	return run_command(t, "power-off", &t->cfg->board.power_off, t->power_status,
-			   sizeof(t->power_status), err, errlen);
+	struct hilt_target *t = arg;
+	struct hilt_target_started st = {
+		.rc = t->start_rc, .err = t->err, .wait_s = t->wait_s,
+	};
+
+	(void)loop;
+	t->timer = 0;
+	t->env->started(t->env->arg, &st);
+}
+
+/* The start ends (rc 0) or fails: told from the loop. */
+static void start_ended(struct hilt_target *t, int rc)
+{
+	t->start_rc = rc;
+	t->phase = rc ? PH_IDLE : PH_RUNNING;
+	if (!rc)
+		t->started_ns = hilt_now_ns();
+	t->timer = hilt_loop_add_timer(t->env->loop, hilt_now_ns(), started_now, t);
+	if (t->timer < 0) {
+		t->timer = 0;
+		started_now(t->env->loop, t);
+	}
+}
+
+static void lock_retry(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+
+	(void)loop;
+	t->timer = 0;
+	advance(t);
+}
+
+/* Moves the start on from t->phase until something must be waited for
+ * (then a callback of the loop calls it again) or it has ended.  The
+ * order: lock, power off (a clean state), console (a missing, busy or
+ * misconfigured port is seen before anything is flashed), flashing (the
+ * console released meanwhile: the flasher may need its port; the board
+ * powered on and in download mode if the farm says how), power on,
+ * GPIO reset, reset command; the console drained after each, so that
+ * nothing from before satisfies a milestone. */
+static void advance(struct hilt_target *t)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+	int rc = t->cmd_rc;
+
+	t->cmd_rc = 0;
+	for (;;) {
+		if (rc) {
+			/* A flasher that ran and said no: the image's fault,
+			 * if the suite says so. */
+			if (t->phase == PH_FLASH && rc == -EPROTO)
+				rc = HILT_TARGET_FLASH_REFUSED;
+			start_ended(t, rc);
+			return;
+		}
+		switch (t->phase) {
+		case PH_LOCK:
+			rc = try_lock(t, t->err, sizeof(t->err));
+			if (rc == -EWOULDBLOCK) {
+				t->timer = hilt_loop_add_timer(t->env->loop,
+							       hilt_now_ns() + LOCK_RETRY_NS,
+							       lock_retry, t);
+				if (t->timer > 0)
+					return;
+				t->timer = 0;
+				rc = -ENOMEM;
+				snprintf(t->err, sizeof(t->err), "out of memory");
+			}
+			if (rc)
+				break;
+			t->wait_s = (double)(hilt_now_ns() - t->lock_since_ns) / 1e9;
+			if (b->gpio.chip) {
+				char consumer[64];
+
+				snprintf(consumer, sizeof(consumer), "hilt:%s", t->cfg->name);
+				rc = hilt_gpio_open(&b->gpio, consumer, &t->gpio, t->err,
+						    sizeof(t->err));
+				if (rc)
+					break;
+			}
+			t->phase = PH_POWER_OFF;
+			if (b->power_off.argv) {
+				t->powered = false;
+				rc = start_command(t, "power-off", &b->power_off,
+						   b->power_off.timeout_s, t->power_status,
+						   sizeof(t->power_status));
+				if (!rc)
+					return;
+			}
+			break;
+		case PH_POWER_OFF:
+			t->phase = PH_CONSOLE;
+			rc = open_console(t, false, t->err, sizeof(t->err));
+			break;
+		case PH_CONSOLE:
+			if (!b->flash.argv) {
+				t->phase = PH_REOPEN;
+				break;
+			}
+			hilt_console_close(t->console);
+			t->console = NULL;
+			t->phase = PH_FLASH_POWER_ON;
+			if (b->power_on.argv) {
+				t->powered = true;
+				rc = start_command(t, "power-on", &b->power_on, b->power_on.timeout_s,
+						   t->power_status, sizeof(t->power_status));
+				if (!rc)
+					return;
+			}
+			break;
+		case PH_FLASH_POWER_ON:
+			t->phase = PH_DOWNLOAD_MODE;
+			if (t->gpio && b->gpio.download.nsteps) {
+				rc = hilt_gpio_start(t->gpio, t->env->loop, &b->gpio.download, NULL,
+						     gpio_done, t);
+				if (!rc)
+					return;
+				snprintf(t->err, sizeof(t->err), "GPIO download sequence: %s",
+					 strerror(-rc));
+			}
+			break;
+		case PH_DOWNLOAD_MODE:
+			t->phase = PH_FLASH;
+			rc = start_command(t, "flash", &b->flash, b->flash.timeout_s,
+					   t->flash_status, sizeof(t->flash_status));
+			if (!rc)
+				return;
+			break;
+		case PH_FLASH:
+			t->phase = PH_REOPEN;
+			rc = open_console(t, false, t->err, sizeof(t->err));
+			break;
+		case PH_REOPEN:
+			drain(t);
+			t->phase = PH_POWER_ON;
+			if (b->power_on.argv && !t->powered) {
+				t->powered = true;
+				rc = start_command(t, "power-on", &b->power_on, b->power_on.timeout_s,
+						   t->power_status, sizeof(t->power_status));
+				if (!rc)
+					return;
+			}
+			break;
+		case PH_POWER_ON:
+			/* As after a reset command: what is buffered came from
+			 * before. */
+			drain(t);
+			t->phase = PH_GPIO_RESET;
+			if (t->gpio && b->gpio.reset.nsteps) {
+				/* A <drain/> step while the board is held in reset
+				 * discards what it printed before. */
+				rc = hilt_gpio_start(t->gpio, t->env->loop, &b->gpio.reset, drain_cb,
+						     gpio_done, t);
+				if (!rc)
+					return;
+				snprintf(t->err, sizeof(t->err), "GPIO reset sequence: %s",
+					 strerror(-rc));
+			}
+			break;
+		case PH_GPIO_RESET:
+			t->phase = PH_RESET;
+			if (b->reset.argv) {
+				rc = start_command(t, "reset", &b->reset, b->reset.timeout_s,
+						   t->reset_status, sizeof(t->reset_status));
+				if (!rc)
+					return;
+			}
+			break;
+		case PH_RESET:
+			/* A reset command returns with the board held in reset
+			 * or not yet printing: what is buffered came from
+			 * before. */
+			drain(t);
+			start_ended(t, 0);
+			return;
+		default:
+			return;
+		}
+	}
 }
 
 static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 		       char *err, size_t errlen)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
 	int rc;
 
-	(void)env;
-	rc = take_lock(t, err, errlen);
+	t->env = env;
+	t->stopping = t->hurry = false;
+	t->cmd_rc = 0;
+	t->lock_since_ns = hilt_now_ns();
+	rc = open_lock(t, err, errlen);
 	if (rc)
 		return rc;
-	if (b->gpio.chip) {
-		char consumer[64];
-
-		snprintf(consumer, sizeof(consumer), "hilt:%s", t->cfg->name);
-		rc = hilt_gpio_open(&b->gpio, consumer, &t->gpio, err, errlen);
-		if (rc)
-			return rc;
+	t->phase = PH_LOCK;
+	/* Even the first try at the lock is made from the loop. */
+	t->timer = hilt_loop_add_timer(env->loop, hilt_now_ns(), lock_retry, t);
+	if (t->timer < 0) {
+		t->timer = 0;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	/* Power off (a clean state), and on again before flashing: the
-	 * flasher needs a live board.  Without a flash step the board is
-	 * powered on once its console is open, so the boot is seen whole. */
-	if (b->power_off.argv && (rc = power_off(t, err, errlen)))
-		return rc;
-	/* The console is opened first, so that a missing, busy or
-	 * misconfigured port is reported before anything is flashed. */
-	rc = open_console(t, false, err, errlen);
-	if (rc)
-		return rc;
-	if (b->flash.argv) {
-		/* The flasher may need the console's port: it is released
-		 * meanwhile, and the board is in download mode if the farm
-		 * says how. */
-		hilt_console_close(t->console);
-		t->console = NULL;
-		if (b->power_on.argv && (rc = power_on(t, err, errlen)))
-			return rc;
-		if (t->gpio && b->gpio.download.nsteps) {
-			rc = hilt_gpio_run(t->gpio, &b->gpio.download, NULL, NULL, err, errlen);
-			if (rc)
-				return rc;
-		}
-		rc = run_command(t, "flash", &b->flash, t->flash_status, sizeof(t->flash_status),
-				 err, errlen);
-		if (rc)
-			return rc == -EPROTO ? HILT_TARGET_FLASH_REFUSED : rc;
-		rc = open_console(t, false, err, errlen);
-		if (rc)
-			return rc;
-	}
-	drain(t);
-	if (b->power_on.argv && !t->powered) {
-		rc = power_on(t, err, errlen);
-		if (rc)
-			return rc;
-		/* As after a reset command: what is buffered came from before. */
-		drain(t);
-	}
-	if (t->gpio && b->gpio.reset.nsteps) {
-		/* A <drain/> step while the board is held in reset discards
-		 * what it printed before. */
-		rc = hilt_gpio_run(t->gpio, &b->gpio.reset, drain_cb, t, err, errlen);
-		if (rc)
-			return rc;
-	}
-	if (b->reset.argv) {
-		rc = run_command(t, "reset", &b->reset, t->reset_status, sizeof(t->reset_status),
-				 err, errlen);
-		if (rc)
-			return rc;
-		/* A reset command returns with the board held in reset or not
-		 * yet printing: what is buffered now came from before. */
-		drain(t);
-	}
-	t->started_ns = hilt_now_ns();
 	return 0;
 }
 
@@ -503,15 +670,14 @@ static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host
 	return 0;
 }
 
-static void board_stop(struct hilt_target *t)
+/* Releases what the session held: console, GPIO lines, the lock. */
+static void release(struct hilt_target *t)
 {
-	/* A board is left powered off between sessions. */
-	if (t->powered && t->cfg->board.power_off.argv) {
-		char err[512];
-
-		if (power_off(t, err, sizeof(err)))
-			hilt_tail_append(t->diag, err, strlen(err));
-	}
+	if (t->timer > 0 && t->env)
+		hilt_loop_cancel_timer(t->env->loop, t->timer);
+	t->timer = 0;
+	hilt_child_free(t->cmd);
+	t->cmd = NULL;
 	hilt_console_close(t->console);
 	t->console = NULL;
 	if (t->retry_fd >= 0)
@@ -523,6 +689,75 @@ static void board_stop(struct hilt_target *t)
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
 	t->lock_fd = -1;
+	t->phase = PH_IDLE;
+}
+
+static void stopped_now(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+
+	(void)loop;
+	t->timer = 0;
+	t->env->stopped(t->env->arg);
+}
+
+/* Moves the stop on: a command of the start under way is stopped first,
+ * then a board that was powered on is powered off (a board is left off
+ * between sessions), then everything is released. */
+static void stop_advance(struct hilt_target *t)
+{
+	const struct hilt_board_config *b = &t->cfg->board;
+
+	if (t->cmd)
+		return;		/* command_done brings us back */
+	if (t->phase != PH_STOP_POWER_OFF && t->powered && b->power_off.argv) {
+		double timeout = b->power_off.timeout_s;
+
+		if (t->hurry && timeout > BOARD_HURRY_S)
+			timeout = BOARD_HURRY_S;
+		t->phase = PH_STOP_POWER_OFF;
+		t->powered = false;
+		if (start_command(t, "power-off", &b->power_off, timeout, t->power_status,
+				  sizeof(t->power_status)) == 0)
+			return;
+		hilt_tail_append(t->diag, t->err, strlen(t->err));
+	} else if (t->phase == PH_STOP_POWER_OFF && t->cmd_rc) {
+		hilt_tail_append(t->diag, t->err, strlen(t->err));
+	}
+	t->cmd_rc = 0;
+	release(t);
+	t->phase = PH_STOPPED;
+	t->timer = hilt_loop_add_timer(t->env->loop, hilt_now_ns(), stopped_now, t);
+	if (t->timer < 0) {
+		t->timer = 0;
+		stopped_now(t->env->loop, t);
+	}
+}
+
+static bool board_stop(struct hilt_target *t, bool hurry)
+{
+	if (!t->env || t->phase == PH_IDLE || t->phase == PH_STOPPED) {
+		release(t);
+		return true;
+	}
+	t->hurry |= hurry;
+	if (t->stopping) {
+		/* Stopping already: an interrupt cuts the power-off short. */
+		if (hurry && t->cmd)
+			hilt_child_stop(t->cmd, 200);
+		return false;
+	}
+	t->stopping = true;
+	if (t->timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->timer);
+	t->timer = 0;
+	if (t->gpio)
+		hilt_gpio_cancel(t->gpio);
+	/* A flasher or reset command of the start ends now. */
+	if (t->cmd)
+		hilt_child_stop(t->cmd, hurry ? 200 : -1);
+	stop_advance(t);
+	return false;
 }
 
 static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg)
@@ -560,7 +795,7 @@ static void board_free(struct hilt_target *t)
 {
 	if (!t)
 		return;
-	board_stop(t);
+	release(t);
 	hilt_tail_free(t->diag);
 	free(t->diag_text);
 	free(t);

@@ -8,12 +8,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "../runner/loop.h"
+
 struct hilt_gpio {
 	const struct hilt_gpio_config *cfg;
 	struct gpiod_chip *chip;	/* libgpiod */
 	struct gpiod_line **lines;
 	FILE *fake;			/* fake: the record */
 	struct timespec start;
+	/* The sequence under way (hilt_gpio_start). */
+	struct hilt_loop *loop;
+	const struct hilt_gpio_sequence *seq;
+	size_t next;
+	int64_t timer;
+	hilt_gpio_drain_cb drain;
+	hilt_gpio_done_cb done;
+	void *arg;
+	int rc;
+	char err[256];
 };
 
 static double elapsed_ms(const struct hilt_gpio *g)
@@ -117,39 +129,90 @@ err_free:
 	return rc;
 }
 
-int hilt_gpio_run(struct hilt_gpio *g, const struct hilt_gpio_sequence *seq,
-		  void (*drain)(void *arg), void *arg, char *err, size_t errlen)
+static void step(struct hilt_loop *loop, void *arg);
+
+static void finish_sequence(struct hilt_gpio *g)
 {
-	for (size_t i = 0; i < seq->nsteps; i++) {
-		const struct hilt_gpio_step *s = &seq->steps[i];
-		int rc = 0;
+	g->seq = NULL;
+	g->done(g->arg, g->rc, g->err);
+}
+
+/* Runs steps up to the next wait, which becomes a loop timer. */
+static void step(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_gpio *g = arg;
+
+	(void)loop;
+	g->timer = 0;
+	while (g->next < g->seq->nsteps) {
+		const struct hilt_gpio_step *s = &g->seq->steps[g->next++];
 
 		switch (s->kind) {
 		case HILT_GPIO_SET:
-			rc = set_line(g, s->line, s->value, err, errlen);
+			g->rc = set_line(g, s->line, s->value, g->err, sizeof(g->err));
+			if (g->rc) {
+				finish_sequence(g);
+				return;
+			}
 			break;
-		case HILT_GPIO_WAIT: {
-			struct timespec ts = { s->ms / 1000, (long)(s->ms % 1000) * 1000000 };
-
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-			break;
-		}
+		case HILT_GPIO_WAIT:
+			g->timer = hilt_loop_add_timer(g->loop,
+						       hilt_now_ns() + (int64_t)s->ms * 1000000,
+						       step, g);
+			if (g->timer > 0)
+				return;
+			g->timer = 0;
+			g->rc = -ENOMEM;
+			snprintf(g->err, sizeof(g->err), "cannot time a GPIO wait: out of memory");
+			finish_sequence(g);
+			return;
 		case HILT_GPIO_DRAIN:
-			if (drain)
-				drain(arg);
+			if (g->drain)
+				g->drain(g->arg);
 			break;
 		}
-		if (rc)
-			return rc;
+	}
+	finish_sequence(g);
+}
+
+int hilt_gpio_start(struct hilt_gpio *g, struct hilt_loop *loop,
+		    const struct hilt_gpio_sequence *seq, hilt_gpio_drain_cb drain,
+		    hilt_gpio_done_cb done, void *arg)
+{
+	if (g->seq)
+		return -EBUSY;
+	g->loop = loop;
+	g->seq = seq;
+	g->next = 0;
+	g->drain = drain;
+	g->done = done;
+	g->arg = arg;
+	g->rc = 0;
+	g->err[0] = '\0';
+	/* The first steps run from the loop too: done never runs inside
+	 * this call. */
+	g->timer = hilt_loop_add_timer(loop, hilt_now_ns(), step, g);
+	if (g->timer < 0) {
+		g->timer = 0;
+		g->seq = NULL;
+		return -ENOMEM;
 	}
 	return 0;
+}
+
+void hilt_gpio_cancel(struct hilt_gpio *g)
+{
+	if (g->timer > 0)
+		hilt_loop_cancel_timer(g->loop, g->timer);
+	g->timer = 0;
+	g->seq = NULL;
 }
 
 void hilt_gpio_close(struct hilt_gpio *g)
 {
 	if (!g)
 		return;
+	hilt_gpio_cancel(g);
 	for (size_t i = 0; g->lines && i < g->cfg->nlines; i++)
 		if (g->lines[i])
 			gpiod_line_release(g->lines[i]);

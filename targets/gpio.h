@@ -52,10 +52,22 @@ struct hilt_gpio;
 int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 		   struct hilt_gpio **out, char *err, size_t errlen);
 
-/* Runs a sequence; drain (may be NULL) is called for drain steps. */
-int hilt_gpio_run(struct hilt_gpio *g, const struct hilt_gpio_sequence *seq,
-		  void (*drain)(void *arg), void *arg, char *err, size_t errlen);
+struct hilt_loop;
+typedef void (*hilt_gpio_drain_cb)(void *arg);
+/* rc: 0, or -errno with why in err. */
+typedef void (*hilt_gpio_done_cb)(void *arg, int rc, const char *err);
 
+/* Runs a sequence from the loop: its waits are loop timers, so nothing
+ * blocks.  drain (may be NULL) is called for drain steps, done once at the
+ * end (never inside this call).  seq must live until then.  0, or -EBUSY
+ * while another sequence runs, -ENOMEM. */
+int hilt_gpio_start(struct hilt_gpio *g, struct hilt_loop *loop,
+		    const struct hilt_gpio_sequence *seq, hilt_gpio_drain_cb drain,
+		    hilt_gpio_done_cb done, void *arg);
+/* Stops the sequence under way where it is (done is not called). */
+void hilt_gpio_cancel(struct hilt_gpio *g);
+
+/* Releases the lines (a sequence under way is cancelled). */
 void hilt_gpio_close(struct hilt_gpio *g);
 
 void hilt_gpio_config_free(struct hilt_gpio_config *cfg);

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../runner/child.h"
 #include "../runner/farm.h"
+#include "../runner/loop.h"
 #include "../runner/grow.h"
 #include "../runner/proc.h"
 #include "../runner/sha256.h"
@@ -21,9 +23,17 @@
 
 #define QEMU_DIAG_CAP 8192
 
+/* QEMU's grace between SIGTERM and SIGKILL at the end of a session, and
+ * when the run is interrupted. */
+#define QEMU_GRACE_MS 2000
+#define QEMU_HURRY_MS 500
+
 struct hilt_target {
 	const struct hilt_target_config *cfg;
+	const struct hilt_target_env *env;
+	int64_t start_timer;
 	struct hilt_proc *proc;
+	struct hilt_child *ending;	/* QEMU being stopped, from the loop */
 	int console_fd;
 	struct hilt_tail *diag;
 	struct hilt_usernet *net;	/* NULL with <nic>none</nic> */
@@ -156,6 +166,16 @@ static int hash_images(struct hilt_target *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void tell_started(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+	struct hilt_target_started st = { 0 };
+
+	(void)loop;
+	t->start_timer = 0;
+	t->env->started(t->env->arg, &st);
+}
+
 static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 		      char *err, size_t errlen)
 {
@@ -163,6 +183,7 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 	int sv[2], net_fd = -1;
 	int rc = hash_images(t, err, errlen);
 
+	t->env = env;
 	if (rc)
 		return rc;
 	if (strcmp(t->cfg->qemu.nic, "none") != 0) {
@@ -191,6 +212,13 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	t->console_fd = sv[0];
 	free_argv(&b);
+	/* QEMU runs: the guest is powered on.  Told from the loop. */
+	t->start_timer = hilt_loop_add_timer(env->loop, hilt_now_ns(), tell_started, t);
+	if (t->start_timer < 0) {
+		t->start_timer = 0;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 
 err_close:
@@ -312,18 +340,9 @@ static enum hilt_target_state qemu_handle_aux(struct hilt_target *t, int fd,
 	return HILT_TARGET_GONE_INFRA;
 }
 
-static void qemu_stop(struct hilt_target *t)
+/* QEMU is gone (or never ran): its console and network go too. */
+static void release(struct hilt_target *t)
 {
-	struct hilt_proc_status st;
-
-	if (t->proc) {
-		hilt_proc_kill_wait(t->proc, 2000, &st);
-		drain_output(t);
-		if (!*t->status)
-			hilt_proc_status_str(&st, t->status, sizeof(t->status));
-		hilt_proc_free(t->proc);
-		t->proc = NULL;
-	}
 	if (t->console_fd >= 0) {
 		close(t->console_fd);
 		t->console_fd = -1;
@@ -334,6 +353,59 @@ static void qemu_stop(struct hilt_target *t)
 		hilt_usernet_free(t->net);
 		t->net = NULL;
 	}
+}
+
+static void ended(struct hilt_child *c, const struct hilt_child_end *end, void *arg)
+{
+	struct hilt_target *t = arg;
+
+	drain_output(t);
+	if (!*t->status)
+		hilt_proc_status_str(&end->status, t->status, sizeof(t->status));
+	hilt_child_free(c);	/* frees the proc */
+	t->ending = NULL;
+	t->proc = NULL;
+	release(t);
+	t->env->stopped(t->env->arg);
+}
+
+/* SIGTERM to QEMU's group, SIGKILL after the grace, watched by the loop:
+ * one slow QEMU never holds up another session. */
+static bool qemu_stop(struct hilt_target *t, bool hurry)
+{
+	struct hilt_proc_status st;
+
+	if (t->start_timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->start_timer);
+	t->start_timer = 0;
+	if (t->ending) {
+		hilt_child_stop(t->ending, hurry ? QEMU_HURRY_MS : -1);
+		return false;
+	}
+	if (t->proc && hilt_proc_reap(t->proc, &st) == 1) {
+		/* Ended already (the guest powered off). */
+		drain_output(t);
+		if (!*t->status)
+			hilt_proc_status_str(&st, t->status, sizeof(t->status));
+		hilt_proc_free(t->proc);
+		t->proc = NULL;
+	}
+	if (t->proc && hilt_child_adopt(t->env->loop, t->proc, hurry ? QEMU_HURRY_MS : QEMU_GRACE_MS,
+					ended, t, &t->ending) == 0) {
+		hilt_child_stop(t->ending, -1);
+		return false;
+	}
+	if (t->proc) {
+		/* Cannot be watched (out of memory): ended the old way. */
+		hilt_proc_kill_wait(t->proc, QEMU_HURRY_MS, &st);
+		drain_output(t);
+		if (!*t->status)
+			hilt_proc_status_str(&st, t->status, sizeof(t->status));
+		hilt_proc_free(t->proc);
+		t->proc = NULL;
+	}
+	release(t);
+	return true;
 }
 
 static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
@@ -384,7 +456,15 @@ static void qemu_free(struct hilt_target *t)
 {
 	if (!t)
 		return;
-	qemu_stop(t);
+	if (t->start_timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->start_timer);
+	/* Whatever runs still is killed now (hilt_child_free, hilt_proc_free). */
+	if (t->ending)
+		hilt_child_free(t->ending);
+	else
+		hilt_proc_free(t->proc);
+	t->proc = NULL;
+	release(t);
 	hilt_tail_free(t->diag);
 	free(t->diag_text);
 	free(t);

@@ -10,26 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../runner/farm.h"
+#include "../runner/loop.h"
 #include "target.h"
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
 	int log_fd;		/* the recording */
 	int console_fd;		/* what the session reads */
-	/* Realtime only: chunks go through a pipe at their recorded times. */
+	const struct hilt_target_env *env;
+	int64_t start_timer;	/* tells the session it started */
+	/* Realtime only: chunks go through a pipe at their recorded times,
+	 * each written by a timer of the loop. */
 	int pipe_w;
-	int timer_fd;
+	int64_t chunk_timer;
 	FILE *timing;
-	struct timespec due;	/* when the pending chunk is due */
+	int64_t due_ns;		/* when the pending chunk is due */
 	char *pending;		/* bytes of the chunk not yet written */
 	size_t pending_len, pending_cap;
 	unsigned long long size;
-	char status[64];
+	char status[4200];	/* why the replay failed, or "" */
 };
 
 static int replay_new(const struct hilt_target_config *cfg,
@@ -42,17 +45,9 @@ static int replay_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
-	t->log_fd = t->console_fd = t->pipe_w = t->timer_fd = -1;
+	t->log_fd = t->console_fd = t->pipe_w = -1;
 	*out = t;
 	return 0;
-}
-
-static void timespec_add(struct timespec *ts, double seconds)
-{
-	long long ns = ts->tv_nsec + (long long)(seconds * 1e9);
-
-	ts->tv_sec += ns / 1000000000;
-	ts->tv_nsec = ns % 1000000000;
 }
 
 /* Reads the next "delay bytes" line of the timing file and that many
@@ -87,15 +82,77 @@ static int next_chunk(struct hilt_target *t)
 		got += (size_t)n;
 	}
 	t->pending_len = got;
-	timespec_add(&t->due, delay);
+	t->due_ns += (int64_t)(delay * 1e9);
 	return got > 0;
 }
 
+static void write_due(struct hilt_loop *loop, void *arg);
+
 static int arm(struct hilt_target *t)
 {
-	struct itimerspec its = { .it_value = t->due };
+	t->chunk_timer = hilt_loop_add_timer(t->env->loop, t->due_ns, write_due, t);
+	if (t->chunk_timer < 0) {
+		int rc = (int)t->chunk_timer;
 
-	return timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+		t->chunk_timer = 0;
+		return rc;
+	}
+	return 0;
+}
+
+/* The console ends: closing the pipe is the end of the log (the session
+ * reads what is in it first). */
+static void end_pipe(struct hilt_target *t)
+{
+	if (t->pipe_w >= 0)
+		close(t->pipe_w);
+	t->pipe_w = -1;
+}
+
+/* Writes the chunks that are due; arms the timer for the next one.  A
+ * failure ends the console early: the session sees the log cut short. */
+static void write_due(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+	int64_t now = hilt_now_ns();
+
+	(void)loop;
+	t->chunk_timer = 0;
+	while (t->due_ns <= now) {
+		while (t->pending_len) {
+			ssize_t n = write(t->pipe_w, t->pending, t->pending_len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				/* The session has not read yet: again in 1 ms. */
+				t->due_ns = now + 1000000;
+				arm(t);
+				return;
+			}
+			if (n < 0) {
+				snprintf(t->status, sizeof(t->status), "replay pipe: %s",
+					 strerror(errno));
+				end_pipe(t);
+				return;
+			}
+			memmove(t->pending, t->pending + n, t->pending_len - (size_t)n);
+			t->pending_len -= (size_t)n;
+		}
+		int rc = next_chunk(t);
+
+		if (rc < 0)
+			snprintf(t->status, sizeof(t->status), "%s: malformed timing file",
+				 t->cfg->replay.timing);
+		if (rc <= 0) {
+			end_pipe(t);
+			return;
+		}
+	}
+	if (arm(t) < 0) {
+		snprintf(t->status, sizeof(t->status), "out of memory");
+		end_pipe(t);
+	}
 }
 
 static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
@@ -114,10 +171,9 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 		goto err_errno;
 	t->console_fd = fds[0];
 	t->pipe_w = fds[1];
-	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (t->timer_fd < 0)
-		goto err_errno;
-	clock_gettime(CLOCK_MONOTONIC, &t->due);
+	/* The recorded times count from now, when the session is told the
+	 * target started. */
+	t->due_ns = hilt_now_ns();
 	int rc = next_chunk(t);
 
 	if (rc < 0) {
@@ -126,11 +182,13 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 	}
 	if (rc == 0) {
 		/* An empty recording: the console ends at once. */
-		close(t->pipe_w);
-		t->pipe_w = -1;
+		end_pipe(t);
 		return 0;
 	}
-	return arm(t);
+	rc = arm(t);
+	if (rc < 0)
+		snprintf(err, errlen, "replay set-up: %s", strerror(-rc));
+	return rc;
 
 err_errno:
 	rc = -errno;
@@ -138,14 +196,24 @@ err_errno:
 	return rc;
 }
 
-static int replay_start(struct hilt_target *t, const struct hilt_target_env *env,
-			char *err, size_t errlen)
+static void tell_started(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+	struct hilt_target_started st = { 0 };
+
+	(void)loop;
+	t->start_timer = 0;
+	t->env->started(t->env->arg, &st);
+}
+
+static int open_recording(struct hilt_target *t, char *err, size_t errlen)
 {
 	const char *log = t->cfg->replay.log;
 	struct stat st;
 
-	(void)env;
-	t->log_fd = open(log, O_RDONLY | O_CLOEXEC);
+	/* A FIFO (a live stream) must not block the loop before a writer
+	 * comes, nor between writes. */
+	t->log_fd = open(log, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (t->log_fd < 0) {
 		int e = errno;
 
@@ -156,13 +224,31 @@ static int replay_start(struct hilt_target *t, const struct hilt_target_env *env
 		t->size = (unsigned long long)st.st_size;
 	if (!t->cfg->replay.realtime) {
 		/* A regular file is always readable: the session reads it at
-		 * the speed it can match.  A FIFO (a live stream) must not
-		 * block the loop between writes. */
-		fcntl(t->log_fd, F_SETFL, fcntl(t->log_fd, F_GETFL) | O_NONBLOCK);
+		 * the speed it can match. */
 		t->console_fd = t->log_fd;
 		return 0;
 	}
+	/* The realtime replay reads the recording whole chunks at a time. */
+	fcntl(t->log_fd, F_SETFL, fcntl(t->log_fd, F_GETFL) & ~O_NONBLOCK);
 	return start_realtime(t, err, errlen);
+}
+
+static int replay_start(struct hilt_target *t, const struct hilt_target_env *env,
+			char *err, size_t errlen)
+{
+	int rc;
+
+	t->env = env;
+	rc = open_recording(t, err, errlen);
+	if (rc < 0)
+		return rc;
+	t->start_timer = hilt_loop_add_timer(env->loop, hilt_now_ns(), tell_started, t);
+	if (t->start_timer < 0) {
+		t->start_timer = 0;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int replay_console_fd(struct hilt_target *t)
@@ -195,86 +281,53 @@ static int replay_http_endpoint(struct hilt_target *t, int guest_port,
 static enum hilt_target_state replay_console_eof(struct hilt_target *t,
 						 char *why, size_t whylen)
 {
+	if (*t->status) {
+		/* The replay itself failed: the log was cut short. */
+		snprintf(why, whylen, "replaying %s failed: %s", t->cfg->replay.log, t->status);
+		return HILT_TARGET_GONE_INFRA;
+	}
 	snprintf(why, whylen, "the recorded log %s ended (%llu bytes)",
 		 t->cfg->replay.log, t->size);
-	snprintf(t->status, sizeof(t->status), "ended");
 	return HILT_TARGET_GONE_DEVICE;
 }
 
 static size_t replay_aux_fds(struct hilt_target *t, int *fds, size_t max)
 {
-	if (t->timer_fd < 0 || t->pipe_w < 0 || max < 1)
-		return 0;
-	fds[0] = t->timer_fd;
-	return 1;
+	(void)t;
+	(void)fds;
+	(void)max;
+	return 0;
 }
 
-/* Writes the chunks that are due; re-arms for the next one. */
 static enum hilt_target_state replay_handle_aux(struct hilt_target *t, int fd,
 						char *why, size_t whylen)
 {
-	uint64_t expirations;
-	struct timespec now;
-
+	(void)t;
 	(void)fd;
-	if (read(t->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return HILT_TARGET_RUNNING;
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec < t->due.tv_sec ||
-		    (now.tv_sec == t->due.tv_sec && now.tv_nsec < t->due.tv_nsec))
-			break;
-		while (t->pending_len) {
-			ssize_t n = write(t->pipe_w, t->pending, t->pending_len);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN) {
-				/* The session has not read yet: try again in 1 ms. */
-				t->due = now;
-				timespec_add(&t->due, 0.001);
-				arm(t);
-				return HILT_TARGET_RUNNING;
-			}
-			if (n < 0) {
-				snprintf(why, whylen, "replay pipe: %s", strerror(errno));
-				return HILT_TARGET_GONE_INFRA;
-			}
-			memmove(t->pending, t->pending + n, t->pending_len - (size_t)n);
-			t->pending_len -= (size_t)n;
-		}
-		int rc = next_chunk(t);
-
-		if (rc < 0) {
-			snprintf(why, whylen, "%s: malformed timing file",
-				 t->cfg->replay.timing);
-			return HILT_TARGET_GONE_INFRA;
-		}
-		if (rc == 0) {
-			/* All written: closing the pipe is the end of the log. */
-			close(t->pipe_w);
-			t->pipe_w = -1;
-			return HILT_TARGET_RUNNING;
-		}
-	}
-	arm(t);
+	(void)why;
+	(void)whylen;
 	return HILT_TARGET_RUNNING;
 }
 
-static void replay_stop(struct hilt_target *t)
+static bool replay_stop(struct hilt_target *t, bool hurry)
 {
+	(void)hurry;
+	if (t->env && t->start_timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->start_timer);
+	if (t->env && t->chunk_timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->chunk_timer);
+	t->start_timer = t->chunk_timer = 0;
 	if (t->console_fd >= 0 && t->console_fd != t->log_fd)
 		close(t->console_fd);
 	if (t->log_fd >= 0)
 		close(t->log_fd);
 	if (t->pipe_w >= 0)
 		close(t->pipe_w);
-	if (t->timer_fd >= 0)
-		close(t->timer_fd);
 	if (t->timing)
 		fclose(t->timing);
-	t->console_fd = t->log_fd = t->pipe_w = t->timer_fd = -1;
+	t->console_fd = t->log_fd = t->pipe_w = -1;
 	t->timing = NULL;
+	return true;
 }
 
 static void replay_describe(struct hilt_target *t, hilt_property_cb cb,
@@ -298,7 +351,7 @@ static void replay_free(struct hilt_target *t)
 {
 	if (!t)
 		return;
-	replay_stop(t);
+	replay_stop(t, true);
 	free(t->pending);
 	free(t);
 }

@@ -11,14 +11,27 @@ struct hilt_target_config;
 struct hilt_target;
 struct hilt_loop;
 
+/* How a target's start ended (see start below). */
+struct hilt_target_started {
+	int rc;			/* 0, -errno, or HILT_TARGET_FLASH_REFUSED */
+	const char *err;	/* why, when rc < 0 */
+	double wait_s;		/* of it, waiting for the device (a busy board) */
+};
+
 /* What a session lends its target while it runs. */
 struct hilt_target_env {
-	struct hilt_loop *loop;	/* for targets that host services (a network) */
+	/* Every wait of the target is a watch or a timer of this loop. */
+	struct hilt_loop *loop;
 	const char *pcap_path;	/* capture the guest's frames here, or NULL */
 	/* A file the session asked for (the capture) could not be written
 	 * in full: what says which and why.  The target says so once per
 	 * file and stops writing it. */
 	void (*output_failed)(void *arg, const char *what);
+	/* start() has ended: the device is powered on or out of reset now
+	 * (milestone times count from here), or it failed.  From the loop. */
+	void (*started)(void *arg, const struct hilt_target_started *st);
+	/* stop() has ended: the device is off and released.  From the loop. */
+	void (*stopped)(void *arg);
 	void *arg;
 };
 
@@ -67,10 +80,14 @@ struct hilt_target_ops {
 	 * free_target.  cfg must outlive the instance. */
 	int (*new_target)(const struct hilt_target_config *cfg,
 			  struct hilt_target **out, char *err, size_t errlen);
-	/* Powers on / boots.  Afterwards console_fd() is readable.  A
-	 * failure here is an infrastructure error, described in err, except
-	 * HILT_TARGET_FLASH_REFUSED: the flash command ran and exited
-	 * non-zero, which a suite may count as the image's fault. */
+	/* Begins powering on / booting (taking a board's lock, flashing,
+	 * power cycling, reset), every wait driven by env->loop.  Returns 0
+	 * when under way: env->started follows from the loop, and then
+	 * console_fd() is readable.  Or -errno with why in err when it could
+	 * not begin (started does not follow).  A failure is an
+	 * infrastructure error, except HILT_TARGET_FLASH_REFUSED: the flash
+	 * command ran and exited non-zero, which a suite may count as the
+	 * image's fault.  env must outlive the target's use. */
 	int (*start)(struct hilt_target *t, const struct hilt_target_env *env,
 		     char *err, size_t errlen);
 	/* Non-blocking console fd, owned by the target. */
@@ -93,8 +110,11 @@ struct hilt_target_ops {
 	 * it is gone, why says how it ended. */
 	enum hilt_target_state (*handle_aux)(struct hilt_target *t, int fd,
 					     char *why, size_t whylen);
-	/* Powers off and releases what start() took.  Idempotent. */
-	void (*stop)(struct hilt_target *t);
+	/* Begins powering off and releasing what start() took (a start under
+	 * way is abandoned).  Returns true when that is done already (stopped
+	 * does not follow), false when env->stopped follows from the loop.
+	 * hurry: the run is interrupted; shorter graces.  Idempotent. */
+	bool (*stop)(struct hilt_target *t, bool hurry);
 	/* Where an HTTP client on this host reaches port guest_port of the
 	 * device: host (a buffer of hostlen) and *port.  -ENOTSUP when the
 	 * target has no network. */
@@ -105,6 +125,7 @@ struct hilt_target_ops {
 	/* Diagnostic output of the infrastructure (emulator stderr), bounded;
 	 * owned by the target, valid until free_target.  May be "". */
 	const char *(*diagnostics)(struct hilt_target *t);
+	/* Frees the target; whatever still runs is killed at once. */
 	void (*free_target)(struct hilt_target *t);
 	/* Optional, for hilt validate: checks on this host what a run of cfg
 	 * needs and loading the farm did not check (programs, devices,

@@ -65,11 +65,13 @@ XML
 
 # run_board WANT WHAT ARGS...: hilt run ARGS on the farm in a session of its
 # own; judges the run, and no command hilt started (reset, flash, power)
-# may outlive it.
+# may outlive it.  These cases judge one session on a board as it ends:
+# no retry (tests/sched.sh tests those).
 run_board() {
 	local want=$1 what=$2 rc
 	shift 2
-	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout"
+	in_session hilt "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" "$@" \
+		>"$WORK/stdout"
 	rc=$?
 	judge_run "$want" "$rc" "$what"
 	no_leftover hilt "a command hilt started"
@@ -80,7 +82,8 @@ run_board() {
 run_ctl_after_banner() {
 	local want=$1 what=$2 cmd=$3 waiter rc
 	shift 3
-	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$@" >"$WORK/stdout" 2>&1 &
+	in_session hilt "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" "$@" \
+		>"$WORK/stdout" 2>&1 &
 	waiter=$!
 	await '^PASS .*kernel-banner' "$WORK/stdout"
 	python3 "$SIM" ctl "$WORK/ctl" "$cmd" || fail "ctl $cmd"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "runner/loop.h"
 #include "targets/gpio.h"
 
 #define EN 0
@@ -39,6 +40,65 @@ static void count_drain(void *arg)
 	drains++;
 }
 
+struct seq_run {
+	int rc, calls;
+	char err[256];
+	unsigned ticks;		/* of a 5 ms ticker while the sequence runs */
+	bool ended;
+};
+
+static void seq_done(void *arg, int rc, const char *err)
+{
+	struct seq_run *r = arg;
+
+	r->rc = rc;
+	r->calls++;
+	r->ended = true;
+	snprintf(r->err, sizeof(r->err), "%s", err);
+}
+
+static void seq_tick(struct hilt_loop *loop, void *arg)
+{
+	struct seq_run *r = arg;
+
+	if (r->ended)
+		return;
+	r->ticks++;
+	hilt_loop_add_timer(loop, hilt_now_ns() + 5000000, seq_tick, r);
+}
+
+static void seq_drain(void *arg)
+{
+	(void)arg;
+	count_drain(NULL);
+}
+
+/* Runs seq on g from a loop of its own, with a ticker beside it: 0 or the
+ * sequence's -errno (err filled).  *ticks: how often the ticker ran. */
+static int run_seq(struct hilt_gpio *g, const struct hilt_gpio_sequence *seq, bool drain,
+		   char *err, size_t errlen, unsigned *ticks)
+{
+	struct hilt_loop *loop;
+	struct seq_run r = { 0 };
+	int rc;
+
+	if (hilt_loop_new(&loop))
+		return -ENOMEM;
+	rc = hilt_gpio_start(g, loop, seq, drain ? seq_drain : NULL, seq_done, &r);
+	CHECK(r.calls == 0, "done ran inside hilt_gpio_start");
+	if (rc == 0) {
+		hilt_loop_add_timer(loop, hilt_now_ns() + 5000000, seq_tick, &r);
+		hilt_loop_run(loop);
+		CHECK(r.calls == 1, "done called %d times", r.calls);
+		rc = r.rc;
+		snprintf(err, errlen, "%s", r.err);
+	}
+	hilt_loop_free(loop);
+	if (ticks)
+		*ticks = r.ticks;
+	return rc;
+}
+
 static int download_mode_on_fake(void)
 {
 	char path[] = "/tmp/hilt-gpio-XXXXXX";
@@ -58,8 +118,13 @@ static int download_mode_on_fake(void)
 	close(fd);
 	snprintf(chip, sizeof(chip), "fake:%s", path);
 	CHECK(hilt_gpio_open(&cfg, "test", &g, err, sizeof(err)) == 0, "%s", err);
-	CHECK(hilt_gpio_run(g, &seq, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
-	CHECK(hilt_gpio_run(g, &reset, count_drain, NULL, err, sizeof(err)) == 0, "%s", err);
+	unsigned ticks = 0;
+
+	CHECK(run_seq(g, &seq, false, err, sizeof(err), &ticks) == 0, "%s", err);
+	/* The sequence's waits are the loop's timers: the loop served its
+	 * other work meanwhile. */
+	CHECK(ticks >= 3, "the loop ticked %u times during the sequence", ticks);
+	CHECK(run_seq(g, &reset, true, err, sizeof(err), NULL) == 0, "%s", err);
 	hilt_gpio_close(g);
 	CHECK(drains == 1, "%d drains", drains);
 
@@ -191,7 +256,7 @@ static int real_chip(void)
 		CHECK(gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT,
 		      "line %lu is not an output", offset);
 	}
-	CHECK(hilt_gpio_run(g, &seq, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
+	CHECK(run_seq(g, &seq, false, err, sizeof(err), NULL) == 0, "%s", err);
 	hilt_gpio_close(g);
 	/* Released when the session is done with the board. */
 	if (line) {
