@@ -136,6 +136,18 @@ static double suite_timeout_s(const struct hilt_session *s)
 	return s->suite->timeout_s * s->scale;
 }
 
+/* Wall-clock time, Unix seconds with ms: when sessions of a run overlapped
+ * (a board runs one at a time) can be seen across targets and hosts. */
+static void add_wall_clock(struct hilt_session *s, const char *name)
+{
+	struct timespec ts;
+	char val[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(val, sizeof(val), "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	hilt_result_add_property(s->result, name, val);
+}
+
 static double since_power_on(const struct hilt_session *s, int64_t now)
 {
 	return s->power_on_ns ? (double)(now - s->power_on_ns) / 1e9 : 0;
@@ -1027,6 +1039,7 @@ static void target_stopped(void *arg)
 			s->result->diagnostics = diag;
 		}
 	}
+	add_wall_clock(s, "session.ended");
 	/* Told from the loop, never inside the call that ended the session
 	 * (a start that failed, an abort): the caller's state stays its own. */
 	s->done_timer = hilt_loop_add_timer(s->loop, hilt_now_ns(), tell_done, s);
@@ -1183,6 +1196,8 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 		hilt_result_add_property(s->result, "session.wait_time", num);
 	}
 	s->case_start_ns = s->power_on_ns;
+	/* The timing file counts from power-on too. */
+	s->last_log_ns = s->power_on_ns;
 	s->console_fd = s->ops->console_fd(s->target);
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
 	watch_aux(s);
@@ -1203,6 +1218,7 @@ void hilt_session_start(struct hilt_session *s)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	s->result->timestamp = strdup(ts);
 	s->state = SESSION_STARTING;
+	add_wall_clock(s, "session.began");
 	s->start_ns = s->last_log_ns = hilt_now_ns();
 	s->case_start_ns = s->start_ns;
 	s->env = (struct hilt_target_env){
