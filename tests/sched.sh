@@ -247,7 +247,9 @@ interrupt)
 		>"$WORK/stdout" 2>"$WORK/stderr" &
 	waiter=$!
 	pid=$(session_pid hilt)
-	await '^PASS  boot-[0-9]@default guest-address' "$WORK/stdout"
+	# Three guests on two cores: a boot takes a while.
+	poll_until 120 grep -q '^PASS  boot-[0-9]@default guest-address' "$WORK/stdout" ||
+		fail "no session finished"
 	poll_until 20 test "$(pgrep -c -s "$pid" qemu-system)" -ge 2 || fail "no second QEMU running"
 	qemus=$(pgrep -s "$pid" qemu-system | paste -sd ' ')
 	t0=$(date +%s.%N)
