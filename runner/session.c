@@ -75,6 +75,9 @@ struct hilt_session {
 	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
 	double scale;		/* of every deadline */
 	bool hurry;		/* aborted: the target stops with short graces */
+	char *typing;		/* console input not yet written */
+	size_t typing_off, typing_len, typing_cap;
+	bool want_out;		/* the console fd is watched for POLLOUT */
 	bool in_process;	/* inside process_matches() */
 	size_t current;		/* index of the case under way */
 	uint64_t cursor;	/* output consumed by earlier cases */
@@ -339,29 +342,69 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 	}
 }
 
-/* Writes text to the console whole.  Console writes are small; a full
- * socket buffer here means the target stopped reading, which the deadline
- * will report.  A failed write is the case's infrastructure error (the
- * session moves on): then -EIO. */
-static int console_type(struct hilt_session *s, const char *text)
+/* Writes what the console takes now of what was typed; the rest when
+ * its fd is writable (the loop watches for that meanwhile): nothing
+ * waits.  A device that stops reading is caught by the step's deadline.
+ * A failed write is the case's infrastructure error (the session moves
+ * on): then -EIO. */
+static int flush_typing(struct hilt_session *s)
 {
-	size_t len = strlen(text), off = 0;
+	ssize_t n = 0;
 
-	while (off < len) {
-		ssize_t n = s->ops->console_write(s->target, text + off, len - off);
-
+	while (s->typing_off < s->typing_len) {
+		n = s->ops->console_write(s->target, s->typing + s->typing_off,
+					  s->typing_len - s->typing_off);
 		if (n == -EINTR)
 			continue;
-		if (n <= 0) {
-			set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
-				 "writing to the console failed: %s",
-				 n < 0 ? strerror((int)-n) : "short write");
+		if (n <= 0)
+			break;
+		s->typing_off += (size_t)n;
+	}
+	if (n < 0 && n != -EAGAIN)
+		goto failed;
+	bool held = s->typing_off < s->typing_len;
+
+	if (!held && s->ops->console_flush) {
+		n = s->ops->console_flush(s->target);
+		if (n < 0)
+			goto failed;
+		held = n > 0;
+	}
+	if (!held)
+		s->typing_off = s->typing_len = 0;
+	if (held != s->want_out && s->console_fd >= 0) {
+		hilt_loop_mod_fd(s->loop, s->console_fd, held ? POLLIN | POLLOUT : POLLIN);
+		s->want_out = held;
+	}
+	return 0;
+
+failed:
+	s->typing_off = s->typing_len = 0;
+	set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
+		 "writing to the console failed: %s", strerror((int)-n));
+	next_case(s);
+	return -EIO;
+}
+
+static int console_type(struct hilt_session *s, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (s->typing_len + len > s->typing_cap) {
+		size_t cap = (s->typing_len + len) * 2;
+		char *t = realloc(s->typing, cap);
+
+		if (!t) {
+			set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
 			next_case(s);
 			return -EIO;
 		}
-		off += (size_t)n;
+		s->typing = t;
+		s->typing_cap = cap;
 	}
-	return 0;
+	memcpy(s->typing + s->typing_len, text, len);
+	s->typing_len += len;
+	return flush_typing(s);
 }
 
 /* Sends the step's command at the prompt that ended at prompt_end. */
@@ -847,6 +890,9 @@ static void console_back(struct hilt_session *s, const char *why)
 	char name[32];
 
 	s->console_fd = s->ops->console_fd(s->target);
+	/* What was not typed yet went with the old console. */
+	s->typing_off = s->typing_len = 0;
+	s->want_out = false;
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
 	snprintf(name, sizeof(name), "console.gap.%u", ++s->console_gaps);
 	hilt_result_add_property(s->result, name, why);
@@ -859,7 +905,10 @@ static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 	struct hilt_session *s = arg;
 	char why[1024];
 
-	(void)revents;
+	if ((revents & POLLOUT) && (flush_typing(s) < 0 || s->state == SESSION_DONE))
+		return;
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
 	if (read_console(s, 16) || s->state == SESSION_DONE)
 		return;
 	hilt_loop_del_fd(loop, fd);
@@ -925,7 +974,7 @@ static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
 	}
 	/* Whatever the device printed before it went must be judged first. */
 	if (s->console_fd >= 0)
-		read_console(s, 0);
+		read_console(s, 64);	/* at most 8 MiB: a flood is not waited out */
 	if (s->state != SESSION_DONE)
 		target_gone(s, st, why);
 }
@@ -1326,6 +1375,7 @@ void hilt_session_free(struct hilt_session *s)
 	free(s->pcap_path);
 	free(s->timing_path);
 	free(s->sent);
+	free(s->typing);
 	free(s->console_note);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);

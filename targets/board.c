@@ -590,6 +590,11 @@ static ssize_t board_console_write(struct hilt_target *t, const void *buf, size_
 	return t->console ? hilt_console_write(t->console, buf, len) : -ENODEV;
 }
 
+static ssize_t board_console_flush(struct hilt_target *t)
+{
+	return t->console ? hilt_console_flush(t->console) : -ENODEV;
+}
+
 static double secs_since(const struct hilt_target *t, int64_t ns)
 {
 	return (double)(ns - t->started_ns) / 1e9;
@@ -811,6 +816,7 @@ const struct hilt_target_ops hilt_board_ops = {
 	.console_fd = board_console_fd,
 	.console_read = board_console_read,
 	.console_write = board_console_write,
+	.console_flush = board_console_flush,
 	.console_eof = board_console_eof,
 	.aux_fds = board_aux_fds,
 	.handle_aux = board_handle_aux,

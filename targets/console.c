@@ -35,7 +35,14 @@ struct hilt_console {
 	enum telnet_state ts;
 	unsigned char verb;
 	bool local_on[256], local_req[256], remote_on[256], remote_req[256];
+	/* Input for the device the fd has not taken yet (written when it
+	 * is writable again: nothing waits). */
+	unsigned char *out;
+	size_t out_len, out_cap;
 };
+
+/* What may be held back for a device that stopped reading. */
+#define CONSOLE_OUT_CAP (1024 * 1024)
 
 static int fail(char *err, size_t errlen, int e, const char *label,
 		const struct hilt_console *c, const char *what)
@@ -442,15 +449,17 @@ ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
 	}
 }
 
-static int write_all(struct hilt_console *c, const unsigned char *buf, size_t len)
+/* Writes what the fd takes now of the held-back input: bytes still held,
+ * or -errno. */
+static ssize_t flush_out(struct hilt_console *c)
 {
 	bool sock = c->cfg.kind == HILT_CONSOLE_TCP || c->cfg.kind == HILT_CONSOLE_TELNET;
 	size_t off = 0;
-	int waits = 0;
 
-	while (off < len) {
-		ssize_t n = sock ? send(c->fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT)
-				 : write(c->fd, buf + off, len - off);
+	while (off < c->out_len) {
+		ssize_t n = sock ? send(c->fd, c->out + off, c->out_len - off,
+					MSG_NOSIGNAL | MSG_DONTWAIT)
+				 : write(c->fd, c->out + off, c->out_len - off);
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -460,14 +469,38 @@ static int write_all(struct hilt_console *c, const unsigned char *buf, size_t le
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			return -errno;
-		/* Console input is a few bytes at a time: a full buffer for
-		 * a second means the device stopped reading. */
-		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
-
-		if (waits++ >= 10 || poll(&p, 1, 100) < 0)
-			return -EAGAIN;
+		break;
 	}
-	return 0;
+	memmove(c->out, c->out + off, c->out_len - off);
+	c->out_len -= off;
+	return (ssize_t)c->out_len;
+}
+
+/* Holds buf back behind what is held already, and writes what the fd
+ * takes now.  0 or -errno (-ENOBUFS: the device has not read for long). */
+static int write_all(struct hilt_console *c, const unsigned char *buf, size_t len)
+{
+	if (c->out_len + len > CONSOLE_OUT_CAP)
+		return -ENOBUFS;
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = (c->out_len + len) * 2;
+		unsigned char *o = realloc(c->out, cap);
+
+		if (!o)
+			return -ENOMEM;
+		c->out = o;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, buf, len);
+	c->out_len += len;
+	ssize_t rc = flush_out(c);
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+ssize_t hilt_console_flush(struct hilt_console *c)
+{
+	return flush_out(c);
 }
 
 ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len)
@@ -505,7 +538,9 @@ unsigned long long hilt_console_drain(struct hilt_console *c)
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = hilt_console_read(c, buf, sizeof(buf))) > 0)
+	/* At most 16 MiB: a device that prints faster than this reads is
+	 * drained of what it had, not waited on. */
+	while (total < 16ULL * 1024 * 1024 && (n = hilt_console_read(c, buf, sizeof(buf))) > 0)
 		total += (unsigned long long)n;
 	return total;
 }
@@ -520,6 +555,7 @@ void hilt_console_close(struct hilt_console *c)
 	} else if (c->fd >= 0) {
 		close(c->fd);
 	}
+	free(c->out);
 	free(c);
 }
 

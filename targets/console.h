@@ -56,9 +56,14 @@ const char *hilt_console_name(const struct hilt_console *c);
 /* Like read(2) on a non-blocking fd: bytes, 0 at end of file, or -errno
  * (-EAGAIN when nothing is there).  Telnet commands are taken out. */
 ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len);
-/* Writes all of buf or fails: returns len or -errno. */
+/* Takes all of buf: writes what the fd takes now and holds the rest back
+ * (hilt_console_flush writes it when the fd is writable).  Returns len or
+ * -errno (-ENOBUFS when 1 MiB is held back: the device stopped reading). */
 ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len);
-/* Discards pending input; returns how many bytes. */
+/* Writes what the fd takes now of what is held back: returns the bytes
+ * still held (0: all written) or -errno. */
+ssize_t hilt_console_flush(struct hilt_console *c);
+/* Discards pending input (at most 16 MiB a call); returns how many bytes. */
 unsigned long long hilt_console_drain(struct hilt_console *c);
 void hilt_console_close(struct hilt_console *c);
 

@@ -95,9 +95,15 @@ struct hilt_target_ops {
 	/* Reads console output like read(2) on a non-blocking fd (bytes, 0
 	 * at EOF, -errno).  NULL: the session reads console_fd itself. */
 	ssize_t (*console_read)(struct hilt_target *t, void *buf, size_t len);
-	/* Writes console input; returns bytes written or -errno. */
+	/* Writes console input without waiting: returns the bytes taken
+	 * (maybe fewer than len; 0 or -EAGAIN: none now) or -errno. */
 	ssize_t (*console_write)(struct hilt_target *t, const void *buf,
 				 size_t len);
+	/* Optional, for targets that hold input back (console_write took it
+	 * all): writes more of it now; returns the bytes still held (0: all
+	 * written) or -errno.  The session calls it when console_fd() is
+	 * writable. */
+	ssize_t (*console_flush)(struct hilt_target *t);
 	/* The console reached end of file or failed: what that means for the
 	 * target (why says so when it is gone).  RUNNING may come with new
 	 * aux fds to watch (a console being waited for). */
