@@ -103,6 +103,18 @@ struct hilt_session {
 	uint64_t failure_start, failure_end;
 };
 
+/* What each kind of case does: begin (watch the console, type, probe),
+ * take a match of its watches, and say how its deadline ran out.  A new
+ * kind is a row here and its hooks. */
+struct case_kind {
+	void (*begin)(struct hilt_session *s);
+	/* A match of its watches (WATCH_CASE, _PROMPT, _ECHO); NULL: it
+	 * watches nothing. */
+	void (*matched)(struct hilt_session *s, const struct hilt_match *m);
+	/* Its deadline ran out; NULL: the kind keeps its own. */
+	void (*timeout)(struct hilt_session *s, const struct hilt_case *c);
+};
+
 static void finish(struct hilt_session *s);
 static void begin_case(struct hilt_session *s);
 static void process_matches(struct hilt_session *s);
@@ -256,18 +268,15 @@ static void next_case(struct hilt_session *s)
 	begin_case(s);
 }
 
-static void case_timeout(struct hilt_loop *loop, void *arg)
+static void milestone_timeout(struct hilt_session *s, const struct hilt_case *c)
 {
-	struct hilt_session *s = arg;
-	const struct hilt_case *c = current_case(s);
+	set_case(s, s->current, HILT_FAIL, "milestone-timeout", NULL,
+		 "milestone /%s/ not seen within %g s", c->expect_src, case_timeout_s(s, c));
+}
 
-	(void)loop;
-	s->case_timer = 0;
-	if (c->kind == HILT_CASE_MILESTONE) {
-		set_case(s, s->current, HILT_FAIL, "milestone-timeout", NULL,
-			 "milestone /%s/ not seen within %g s",
-			 c->expect_src, case_timeout_s(s, c));
-	} else {
+static void step_timeout(struct hilt_session *s, const struct hilt_case *c)
+{
+	{
 		static const char *const phase_what[] = {
 			[STEP_WAIT_PROMPT] = "no shell prompt to send the command at",
 			[STEP_WAIT_ECHO] = "the command was not echoed",
@@ -284,6 +293,18 @@ static void case_timeout(struct hilt_loop *loop, void *arg)
 			 "step '%s': %s within %g s (expected /%s/)", c->send,
 			 phase_what[s->phase], case_timeout_s(s, c), c->expect_src);
 	}
+}
+
+static const struct case_kind *kind_of(const struct hilt_case *c);
+
+static void case_timeout(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+	const struct hilt_case *c = current_case(s);
+
+	(void)loop;
+	s->case_timer = 0;
+	kind_of(c)->timeout(s, c);
 	/* The cursor stays: a missed milestone consumes no output, so what
 	 * the device printed meanwhile is still there for the next case. */
 	next_case(s);
@@ -592,19 +613,19 @@ static void begin_case(struct hilt_session *s)
 	hilt_matcher_retain(s->matcher, s->cursor < s->last_match_start ? s->cursor
 									  : s->last_match_start);
 	s->case_start_ns = hilt_now_ns();
-	if (c->kind == HILT_CASE_HTTP) {
-		/* The probe keeps its own deadline. */
-		begin_http(s);
-		return;
-	}
-	s->case_timer = hilt_loop_add_timer(s->loop,
-					    s->case_start_ns + (int64_t)(case_timeout_s(s, c) * 1e9),
-					    case_timeout, s);
-	if (c->kind == HILT_CASE_MILESTONE)
-		hilt_matcher_watch(s->matcher, c->expect, WATCH_CASE, s->cursor);
-	else
-		begin_step(s);
-	schedule_rescan(s);
+	/* A kind without a timeout hook keeps its own deadline (a probe). */
+	if (kind_of(c)->timeout)
+		s->case_timer = hilt_loop_add_timer(s->loop, s->case_start_ns +
+						    (int64_t)(case_timeout_s(s, c) * 1e9),
+						    case_timeout, s);
+	kind_of(c)->begin(s);
+	if (kind_of(c)->matched)
+		schedule_rescan(s);
+}
+
+static void begin_milestone(struct hilt_session *s)
+{
+	hilt_matcher_watch(s->matcher, current_case(s)->expect, WATCH_CASE, s->cursor);
 }
 
 static void milestone_matched(struct hilt_session *s, const struct hilt_match *m)
@@ -755,14 +776,24 @@ static void process_matches(struct hilt_session *s)
 			c->at_s = since_power_on(s, now);
 			c->time_s = (double)(now - s->case_start_ns) / 1e9;
 			failure_matched(s, &m);
-		} else if (current_case(s)->kind == HILT_CASE_MILESTONE) {
-			milestone_matched(s, &m);
-		} else if (current_case(s)->kind == HILT_CASE_STEP) {
-			step_event(s, &m);
+		} else if (kind_of(current_case(s))->matched) {
+			kind_of(current_case(s))->matched(s, &m);
 		}
 	}
 	if (outer)
 		s->in_process = false;
+}
+
+/* The case_kinds table, below the hooks. */
+static const struct case_kind case_kinds[] = {
+	[HILT_CASE_MILESTONE] = { begin_milestone, milestone_matched, milestone_timeout },
+	[HILT_CASE_STEP] = { begin_step, step_event, step_timeout },
+	[HILT_CASE_HTTP] = { begin_http, NULL, NULL },
+};
+
+static const struct case_kind *kind_of(const struct hilt_case *c)
+{
+	return &case_kinds[c->kind];
 }
 
 /* Records the first output file that could not be written in full; the
