@@ -50,6 +50,8 @@ enum board_phase {
 /* Grace between SIGTERM and SIGKILL of a board command. */
 #define COMMAND_GRACE_MS 1000
 #define LOCK_RETRY_NS (100 * 1000000LL)
+/* How long a TCP console may take to connect, per address. */
+#define CONNECT_NS (10 * 1000000000LL)
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
@@ -62,7 +64,8 @@ struct hilt_target {
 	size_t cmd_statuslen;
 	char cmd_argv0[256];
 	double cmd_timeout_s;
-	int64_t timer;		/* lock retries, deferred calls */
+	int64_t timer;		/* lock retries, connect deadlines, deferred calls */
+	int watch_fd;		/* the console fd watched while it connects */
 	int64_t lock_since_ns;
 	int cmd_rc;		/* of the last command or GPIO sequence */
 	int start_rc;
@@ -96,7 +99,7 @@ static int board_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
-	t->lock_fd = t->retry_fd = -1;
+	t->lock_fd = t->retry_fd = t->watch_fd = -1;
 	if (cfg->board.console.path)
 		snprintf(t->port_name, sizeof(t->port_name), "%s", cfg->board.console.path);
 	else
@@ -358,6 +361,69 @@ static void drain_cb(void *arg)
 	drain(arg);
 }
 
+static void unwatch_connect(struct hilt_target *t)
+{
+	if (t->watch_fd >= 0)
+		hilt_loop_del_fd(t->env->loop, t->watch_fd);
+	t->watch_fd = -1;
+	if (t->timer > 0)
+		hilt_loop_cancel_timer(t->env->loop, t->timer);
+	t->timer = 0;
+}
+
+static bool watch_connect(struct hilt_target *t);
+
+/* The console's connection ended, or its deadline came. */
+static void connect_event(struct hilt_target *t, bool timed_out)
+{
+	int rc;
+
+	unwatch_connect(t);
+	rc = hilt_console_connected(t->console, timed_out, t->err, sizeof(t->err));
+	if (rc == -EINPROGRESS && watch_connect(t))
+		return;		/* the next address */
+	t->cmd_rc = rc == -EINPROGRESS ? -ENOMEM : rc;
+	advance(t);
+}
+
+static void on_connect(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	connect_event(arg, false);
+}
+
+static void connect_deadline(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+
+	(void)loop;
+	t->timer = 0;
+	connect_event(t, true);
+}
+
+/* A TCP console still connecting is waited for by the loop: true when
+ * the wait is on (advance follows), false when there is nothing to wait
+ * for. */
+static bool watch_connect(struct hilt_target *t)
+{
+	if (!t->console || !hilt_console_connecting(t->console))
+		return false;
+	t->watch_fd = hilt_console_fd(t->console);
+	t->timer = hilt_loop_add_timer(t->env->loop, hilt_now_ns() + CONNECT_NS,
+				       connect_deadline, t);
+	if (t->timer < 0 || hilt_loop_add_fd(t->env->loop, t->watch_fd, POLLOUT, on_connect, t) < 0) {
+		if (t->timer > 0)
+			hilt_loop_cancel_timer(t->env->loop, t->timer);
+		t->timer = 0;
+		t->watch_fd = -1;
+		/* Judged now, as a connect that failed. */
+		return false;
+	}
+	return true;
+}
+
 static void gpio_done(void *arg, int rc, const char *err)
 {
 	struct hilt_target *t = arg;
@@ -464,6 +530,10 @@ static void advance(struct hilt_target *t)
 		case PH_POWER_OFF:
 			t->phase = PH_CONSOLE;
 			rc = open_console(t, false, t->err, sizeof(t->err));
+			if (!rc && watch_connect(t))
+				return;
+			if (!rc && hilt_console_connecting(t->console))
+				rc = hilt_console_connected(t->console, true, t->err, sizeof(t->err));
 			break;
 		case PH_CONSOLE:
 			if (!b->flash.argv) {
@@ -502,6 +572,10 @@ static void advance(struct hilt_target *t)
 		case PH_FLASH:
 			t->phase = PH_REOPEN;
 			rc = open_console(t, false, t->err, sizeof(t->err));
+			if (!rc && watch_connect(t))
+				return;
+			if (!rc && hilt_console_connecting(t->console))
+				rc = hilt_console_connected(t->console, true, t->err, sizeof(t->err));
 			break;
 		case PH_REOPEN:
 			drain(t);
@@ -678,9 +752,8 @@ static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host
 /* Releases what the session held: console, GPIO lines, the lock. */
 static void release(struct hilt_target *t)
 {
-	if (t->timer > 0 && t->env)
-		hilt_loop_cancel_timer(t->env->loop, t->timer);
-	t->timer = 0;
+	if (t->env)
+		unwatch_connect(t);
 	hilt_child_free(t->cmd);
 	t->cmd = NULL;
 	hilt_console_close(t->console);
@@ -753,9 +826,7 @@ static bool board_stop(struct hilt_target *t, bool hurry)
 		return false;
 	}
 	t->stopping = true;
-	if (t->timer > 0)
-		hilt_loop_cancel_timer(t->env->loop, t->timer);
-	t->timer = 0;
+	unwatch_connect(t);
 	if (t->gpio)
 		hilt_gpio_cancel(t->gpio);
 	/* A flasher or reset command of the start ends now. */

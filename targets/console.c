@@ -39,6 +39,11 @@ struct hilt_console {
 	 * is writable again: nothing waits). */
 	unsigned char *out;
 	size_t out_len, out_cap;
+	/* TCP: connecting in the background to each address in turn. */
+	struct addrinfo *ai, *ai_next;
+	bool connecting;
+	int connect_err;	/* of the last address tried */
+	char label[300];	/* for errors reported later */
 };
 
 /* What may be held back for a device that stopped reading. */
@@ -256,34 +261,37 @@ static int open_serial(struct hilt_console *c, const char *label, char *err, siz
 	return 0;
 }
 
-static int open_tcp(struct hilt_console *c, const char *label, char *err, size_t errlen)
+/* Starts a non-blocking connect to the next address: 0 under way (or
+ * done), -errno when no address is left (c->connect_err: the last one's
+ * failure). */
+static int connect_next(struct hilt_console *c)
+{
+	while (c->ai_next) {
+		struct addrinfo *ai = c->ai_next;
+
+		c->ai_next = ai->ai_next;
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (c->fd < 0) {
+			c->connect_err = errno;
+			continue;
+		}
+		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)
+			return 0;
+		c->connect_err = errno;
+	}
+	return -(c->connect_err ? c->connect_err : EHOSTUNREACH);
+}
+
+/* Connected: a telnet console says what it wants of the line. */
+static int tcp_ready(struct hilt_console *c, const char *label, char *err, size_t errlen)
 {
 	const struct hilt_console_config *k = &c->cfg;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	char port[16];
-	int rc, e = 0;
 
-	snprintf(port, sizeof(port), "%d", k->port);
-	rc = getaddrinfo(k->host, port, &hints, &ai);
-	if (rc)
-		return fail(err, errlen, EHOSTUNREACH, label, c, gai_strerror(rc));
-	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
-		e = errno;
-	else if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
-		e = errno;
-	else {
-		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
-		socklen_t len = sizeof(e);
-
-		e = ETIMEDOUT;
-		if (poll(&p, 1, 10000) == 1)
-			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len);
-	}
-	freeaddrinfo(ai);
-	if (e)
-		return fail(err, errlen, e, label, c, NULL);
+	freeaddrinfo(c->ai);
+	c->ai = c->ai_next = NULL;
+	c->connecting = false;
 	if (k->kind == HILT_CONSOLE_TELNET) {
 		/* Ask for an 8-bit clean line without go-aheads; the server
 		 * echoes what the board echoes. */
@@ -298,6 +306,53 @@ static int open_tcp(struct hilt_console *c, const char *label, char *err, size_t
 			return fail(err, errlen, errno ? errno : EIO, label, c, NULL);
 	}
 	return 0;
+}
+
+/* Resolves the address (a name in /etc/hosts or a literal address
+ * resolves at once) and starts connecting; the connection is finished by
+ * hilt_console_connected() when the fd is writable. */
+static int open_tcp(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	const struct hilt_console_config *k = &c->cfg;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	char port[16];
+	int rc;
+
+	snprintf(port, sizeof(port), "%d", k->port);
+	rc = getaddrinfo(k->host, port, &hints, &c->ai);
+	if (rc)
+		return fail(err, errlen, EHOSTUNREACH, label, c, gai_strerror(rc));
+	c->ai_next = c->ai;
+	snprintf(c->label, sizeof(c->label), "%s", label ? label : "");
+	rc = connect_next(c);
+	if (rc)
+		return fail(err, errlen, -rc, label, c, NULL);
+	c->connecting = true;
+	return 0;
+}
+
+bool hilt_console_connecting(const struct hilt_console *c)
+{
+	return c->connecting;
+}
+
+int hilt_console_connected(struct hilt_console *c, bool timed_out, char *err, size_t errlen)
+{
+	const char *label = *c->label ? c->label : NULL;
+	socklen_t len = sizeof(int);
+	int e = ETIMEDOUT;
+
+	if (!c->connecting)
+		return 0;
+	if (!timed_out && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+		e = errno;
+	if (!timed_out && e == 0)
+		return tcp_ready(c, label, err, errlen);
+	c->connect_err = e;
+	if (connect_next(c) == 0)
+		return -EINPROGRESS;
+	c->connecting = false;
+	return fail(err, errlen, c->connect_err, label, c, NULL);
 }
 
 int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
@@ -556,6 +611,8 @@ void hilt_console_close(struct hilt_console *c)
 		close(c->fd);
 	}
 	free(c->out);
+	if (c->ai)
+		freeaddrinfo(c->ai);
 	free(c);
 }
 

@@ -51,6 +51,15 @@ struct hilt_console;
 int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
 		      struct hilt_console **out, char *err, size_t errlen);
 int hilt_console_fd(const struct hilt_console *c);
+/* A TCP or telnet console connects in the background: right after
+ * hilt_console_open it may be connecting; its owner then watches
+ * hilt_console_fd() for POLLOUT and calls hilt_console_connected(), or
+ * calls it with timed_out at its deadline.  That returns 0 when connected,
+ * -EINPROGRESS when the next address of the host is being tried (watch the
+ * fd again: it is a new one), or -errno with why in err when none took
+ * the connection. */
+bool hilt_console_connecting(const struct hilt_console *c);
+int hilt_console_connected(struct hilt_console *c, bool timed_out, char *err, size_t errlen);
 /* The device as the user named it: the path, or host:port. */
 const char *hilt_console_name(const struct hilt_console *c);
 /* Like read(2) on a non-blocking fd: bytes, 0 at end of file, or -errno
