@@ -179,9 +179,9 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
-/* What a writer puts before the first <testsuite> of a document: the
- * declaration and the root's start tag, with no attributes (the
- * fragment's writer), or with the totals (the flush). */
+/* What the writer of a fragment puts before its <testsuite>, and what is
+ * cut off: the declaration and a root start tag without attributes (the
+ * flush writes the root with its totals). */
 #define FRAGMENT_PREFIX XML_DECL "<testsuites>\n"
 
 struct hilt_junit {
