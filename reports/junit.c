@@ -2,14 +2,15 @@
 #include "junit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libxml/xmlwriter.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../runner/text.h"
+#include "atomic.h"
 
 static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
@@ -49,7 +50,8 @@ static void count(const struct hilt_session_result *r, struct counts *c)
 		c->errors += r->cases[i].verdict == HILT_ERROR;
 		c->skipped += r->cases[i].verdict == HILT_SKIP;
 	}
-	c->time_s += r->time_s;
+	/* A session of no known length adds nothing (never a negative total). */
+	c->time_s += r->time_s < 0 ? 0 : r->time_s;
 }
 
 /* <testsuites> takes no 'skipped' in Jenkins' junit-10.xsd. */
@@ -66,6 +68,36 @@ static int write_counts(xmlTextWriterPtr w, const struct counts *c,
 							c->skipped);
 	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "time", "%.3f",
 						c->time_s < 0 ? 0 : c->time_s);
+	return rc < 0 ? -1 : 0;
+}
+
+/* An earlier attempt at a case, as Surefire writes one: beside a final
+ * pass it made the case flaky (flakyFailure, flakyError); beside a final
+ * failure, error or skip it is a rerun that did not pass either
+ * (rerunFailure, rerunError).  Its time and where it ran go in its
+ * system-out: the element has no attributes for them. */
+static int write_attempt(xmlTextWriterPtr w, enum hilt_verdict final,
+			 const struct hilt_case_attempt *a)
+{
+	bool error = a->verdict == HILT_ERROR;
+	const char *element = final == HILT_PASS ? (error ? "flakyError" : "flakyFailure")
+						 : (error ? "rerunError" : "rerunFailure");
+	char *where = NULL;
+	int rc = 0;
+
+	if (asprintf(&where, "attempt %u on %s, %.3f s; console log %s", a->attempt,
+		     a->target ? a->target : "?", a->time_s < 0 ? 0 : a->time_s,
+		     a->console_log ? a->console_log : "(none)") < 0)
+		return -1;
+	rc |= xmlTextWriterStartElement(w, BAD_CAST element);
+	rc |= write_clean_attr(w, "message", a->message ? a->message : "");
+	rc |= write_clean_attr(w, "type", a->type && *a->type ? a->type
+						      : (error ? "error" : "failure"));
+	rc |= write_clean_element(w, "stackTrace", a->detail ? a->detail : "",
+				  a->detail ? strlen(a->detail) : 0);
+	rc |= write_clean_element(w, "system-out", where, strlen(where));
+	rc |= xmlTextWriterEndElement(w);
+	free(where);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -94,6 +126,8 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 		}
 		rc |= xmlTextWriterEndElement(w);
 	}
+	for (size_t i = 0; i < c->nearlier; i++)
+		rc |= write_attempt(w, c->verdict, &c->earlier[i]);
 	if (c->output)
 		rc |= write_clean_element(w, "system-out", c->output, strlen(c->output));
 	rc |= xmlTextWriterEndElement(w);
@@ -122,6 +156,14 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 		rc |= write_clean_attr(w, "value", r->props[i].value);
 		rc |= xmlTextWriterEndElement(w);
 	}
+	/* Which run of the suite on its target this is: a rerun's cases
+	 * carry their earlier attempts, and this tells the sessions apart. */
+	if (r->attempt > 1) {
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "property");
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "attempt");
+		rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "value", "%u", r->attempt);
+		rc |= xmlTextWriterEndElement(w);
+	}
 	rc |= xmlTextWriterEndElement(w);
 	for (size_t i = 0; i < r->ncases; i++)
 		rc |= write_case(w, name, &r->cases[i]);
@@ -135,63 +177,69 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 	return rc < 0 ? -1 : 0;
 }
 
-/* Writes len bytes of data to path through path.tmp, synced, then renamed
- * over path, so path is either the old file or the whole new one. */
-static int write_atomically(const char *path, const void *data, size_t len,
-			    char *err, size_t errlen)
-{
-	char *tmp = NULL;
-	const char *p = data;
-	int fd, rc = 0;
+#define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		snprintf(err, errlen, "out of memory");
+/* What the writer of a fragment puts before its <testsuite>, and what is
+ * cut off: the declaration and a root start tag without attributes (the
+ * flush writes the root with its totals). */
+#define FRAGMENT_PREFIX XML_DECL "<testsuites>\n"
+
+struct hilt_junit {
+	char *path;
+	char hostname[256];
+	struct counts total;
+	size_t nsuites;
+	/* The <testsuite> fragments, one after the other, each as the
+	 * writer of the whole document would indent it. */
+	char *body;
+	size_t len, cap;
+};
+
+int hilt_junit_new(const char *path, struct hilt_junit **out)
+{
+	struct hilt_junit *j = calloc(1, sizeof(*j));
+
+	if (!j || !(j->path = strdup(path))) {
+		free(j);
 		return -ENOMEM;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-rc));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-			 strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return rc;
+	snprintf(j->hostname, sizeof(j->hostname), "localhost");
+	gethostname(j->hostname, sizeof(j->hostname) - 1);
+	*out = j;
+	return 0;
 }
 
-int hilt_junit_write(const char *path,
-		     const struct hilt_session_result *const *results,
-		     size_t nresults, char *err, size_t errlen)
+void hilt_junit_free(struct hilt_junit *j)
 {
-	char hostname[256] = "localhost";
-	struct counts total = { 0 };
+	if (!j)
+		return;
+	free(j->path);
+	free(j->body);
+	free(j);
+}
+
+static int append(struct hilt_junit *j, const char *data, size_t len)
+{
+	if (j->len + len > j->cap) {
+		size_t cap = j->cap ? j->cap : 16384;
+		char *b;
+
+		while (cap < j->len + len)
+			cap *= 2;
+		b = realloc(j->body, cap);
+		if (!b)
+			return -ENOMEM;
+		j->body = b;
+		j->cap = cap;
+	}
+	memcpy(j->body + j->len, data, len);
+	j->len += len;
+	return 0;
+}
+
+int hilt_junit_add(struct hilt_junit *j, const struct hilt_session_result *r,
+		   char *err, size_t errlen)
+{
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	int rc = 0;
@@ -201,28 +249,83 @@ int hilt_junit_write(const char *path,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	gethostname(hostname, sizeof(hostname) - 1);
+	/* The fragment is written where it sits in the document, inside a
+	 * <testsuites> of its own, so that the writer indents it as it
+	 * would there and escapes it for the same encoding; what comes
+	 * before it is cut off, and the root is never closed. */
 	xmlTextWriterSetIndent(w, 1);
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	for (size_t i = 0; i < nresults; i++)
-		count(results[i], &total);
 	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites");
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "hilt");
-	rc |= write_counts(w, &total, 0);
-	for (size_t i = 0; i < nresults; i++)
-		rc |= write_suite(w, results[i], hostname);
-	rc |= xmlTextWriterEndElement(w);
-	rc |= xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
+	rc |= write_suite(w, r, j->hostname);
+	rc |= xmlTextWriterFlush(w);
+
+	const char *data = (const char *)xmlBufferContent(buf);
+	size_t len = (size_t)xmlBufferLength(buf), skip = strlen(FRAGMENT_PREFIX);
+
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot write %s: the XML writer failed (out of memory?)",
-			 path);
+			 j->path);
+		rc = -ENOMEM;
+	} else if (len < skip || memcmp(data, FRAGMENT_PREFIX, skip) != 0) {
+		snprintf(err, errlen, "cannot write %s: the XML writer began a session's "
+			 "<testsuite> with something else than expected", j->path);
+		rc = -EPROTO;
+	} else if (append(j, data + skip, len - skip) < 0) {
+		snprintf(err, errlen, "cannot write %s: out of memory", j->path);
 		rc = -ENOMEM;
 	} else {
-		rc = write_atomically(path, xmlBufferContent(buf),
-				      (size_t)xmlBufferLength(buf), err, errlen);
+		count(r, &j->total);
+		j->nsuites++;
+		rc = 0;
 	}
+	xmlFreeTextWriter(w);
 	xmlBufferFree(buf);
+	return rc;
+}
+
+int hilt_junit_flush(struct hilt_junit *j, char *err, size_t errlen)
+{
+	const struct counts *c = &j->total;
+	char head[1024];	/* room for any double in %.3f */
+	int n;
+
+	/* As the writer of the whole document would put it: an empty root
+	 * closes itself. */
+	n = snprintf(head, sizeof(head),
+		     XML_DECL "<testsuites name=\"hilt\" tests=\"%zu\" failures=\"%zu\" "
+		     "errors=\"%zu\" time=\"%.3f\"%s\n",
+		     c->tests, c->failures, c->errors, c->time_s < 0 ? 0 : c->time_s,
+		     j->nsuites ? ">" : "/>");
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		snprintf(err, errlen, "cannot write %s: totals too long", j->path);
+		return -EOVERFLOW;
+	}
+
+	struct iovec iov[] = {
+		{ .iov_base = head, .iov_len = (size_t)n },
+		{ .iov_base = j->body, .iov_len = j->len },
+		{ .iov_base = (void *)"</testsuites>\n", .iov_len = j->nsuites ? 14 : 0 },
+	};
+
+	return hilt_atomic_write(j->path, iov, 3, err, errlen);
+}
+
+int hilt_junit_write(const char *path,
+		     const struct hilt_session_result *const *results,
+		     size_t nresults, char *err, size_t errlen)
+{
+	struct hilt_junit *j;
+	int rc = hilt_junit_new(path, &j);
+
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	for (size_t i = 0; i < nresults && !rc; i++)
+		rc = hilt_junit_add(j, results[i], err, errlen);
+	if (!rc)
+		rc = hilt_junit_flush(j, err, errlen);
+	hilt_junit_free(j);
 	return rc;
 }

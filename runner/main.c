@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_report.h"
 #include "validate.h"
 
 #ifndef HILT_VERSION
@@ -60,6 +61,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(hilt_list_usage, stdout);
 	else if (!strcmp(argv[1], "validate"))
 		fputs(hilt_validate_usage, stdout);
+	else if (!strcmp(argv[1], "report"))
+		fputs(hilt_report_usage, stdout);
 	else if (!strcmp(argv[1], "help"))
 		usage(stdout);
 	else {
@@ -98,6 +101,8 @@ int main(int argc, char **argv)
 		status = cmd_help(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "validate"))
 		status = hilt_cmd_validate(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "report"))
+		status = hilt_cmd_report(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
 		usage(stderr);
