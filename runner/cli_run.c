@@ -81,6 +81,8 @@ const char hilt_list_usage[] =
 	"Prints the plan of 'hilt run' with the same arguments, one session a line\n"
 	"(SUITE on POOL: the targets that can take it), without running anything.\n";
 
+#define JUNIT_EVERY_NS 1000000000LL
+
 enum {
 	EXIT_PASS = 0,
 	EXIT_TEST_FAILED = 1,
@@ -110,6 +112,9 @@ struct run {
 	struct hilt_sched *sched;
 	struct hilt_durations *durations;
 	char *junit_path;
+	struct hilt_junit *junit_doc;	/* the sessions ended so far */
+	int64_t junit_timer, junit_written_ns;
+	char junit_add_error[512];	/* a session could not be added: why */
 	int signal_fd;
 	unsigned signals;
 	bool junit_failed;
@@ -488,6 +493,7 @@ static void run_free(struct run *run)
 		close(run->signal_fd);
 	hilt_loop_free(run->loop);
 	free(run->junit_path);
+	hilt_junit_free(run->junit_doc);
 	for (int i = 0; run->suites && i < run->a.nsuites; i++)
 		hilt_suite_free(run->suites[i]);
 	free(run->suites);
@@ -581,30 +587,61 @@ static void line_session_ended(struct hilt_reporter *rep, const struct hilt_sess
 	(void)rep;
 }
 
+/* Writes the JUnit of the sessions ended so far.  Once a session could
+ * not be added, every write fails: the file would not hold the run. */
 static int write_junit(struct run *run)
 {
-	const struct hilt_session_result *const *results = NULL;
-	size_t n = run->sched ? hilt_sched_results(run->sched, &results) : 0;
 	char err[512];
 	int rc;
 
-	rc = hilt_junit_write(run->junit_path, results, n, err, sizeof(err));
+	if (*run->junit_add_error) {
+		snprintf(err, sizeof(err), "%s", run->junit_add_error);
+		rc = -ENOMEM;
+	} else {
+		rc = hilt_junit_flush(run->junit_doc, err, sizeof(err));
+	}
+	run->junit_written_ns = hilt_now_ns();
 	if (rc && strcmp(err, run->junit_error) != 0)
 		fprintf(stderr, "hilt: %s\n", err);
 	snprintf(run->junit_error, sizeof(run->junit_error), "%s", rc ? err : "");
 	return rc;
 }
 
-/* Rewritten as every session ends: an interrupted run keeps what
- * finished. */
+static void junit_due(struct hilt_loop *loop, void *arg)
+{
+	struct run *run = arg;
+
+	(void)loop;
+	run->junit_timer = 0;
+	write_junit(run);
+}
+
+/* Rewritten as sessions end: an interrupted run keeps what finished. */
 static void junit_session_ended(struct hilt_reporter *rep, const struct hilt_session_result *r,
 				bool final)
 {
 	struct run *run = (struct run *)((char *)rep - offsetof(struct run, junit));
 
-	(void)r;
-	if (final)
+	if (!final)
+		return;
+	if (!*run->junit_add_error)
+		hilt_junit_add(run->junit_doc, r, run->junit_add_error,
+			       sizeof(run->junit_add_error));
+	/* At most once a second: a run of hundreds of sessions ending
+	 * together rewrites its JUnit a few times, not hundreds.  The run
+	 * writes it once more at its end. */
+	if (run->junit_timer > 0)
+		return;
+	if (hilt_now_ns() - run->junit_written_ns >= JUNIT_EVERY_NS) {
 		write_junit(run);
+		return;
+	}
+	run->junit_timer = hilt_loop_add_timer(run->loop, run->junit_written_ns + JUNIT_EVERY_NS,
+					       junit_due, run);
+	if (run->junit_timer < 0) {
+		run->junit_timer = 0;
+		write_junit(run);
+	}
 }
 
 /* ---- running ---- */
@@ -668,6 +705,8 @@ static int prepare_out_dir(struct run *run)
 		run->junit_path = NULL;
 		return -ENOMEM;
 	}
+	if (hilt_junit_new(run->junit_path, &run->junit_doc) < 0)
+		return -ENOMEM;
 	rc = write_junit(run);
 	if (rc < 0) {
 		if (unlink(run->junit_path) == 0)
@@ -778,6 +817,9 @@ int hilt_cmd_run(int argc, char **argv)
 	hilt_sched_set_reporter(run.sched, so.reporter);
 	hilt_sched_start(run.sched);
 	hilt_loop_run(run.loop);
+	if (run.junit_timer > 0)
+		hilt_loop_cancel_timer(run.loop, run.junit_timer);
+	run.junit_timer = 0;
 	if (write_junit(&run) < 0) {
 		/* What is there is of an earlier point of this run, or of an
 		 * earlier run: either would pass for the result of this one. */

@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"                [--out DIR] [OPTION]... SUITE.xml...\n"
 		"       hilt list [--farm FILE] [--target NAME]... [--tags K=V]... SUITE.xml...\n"
 		"       hilt validate [--strict] FILE...\n"
+		"       hilt report merge -o OUT.xml JUNIT.xml...\n"
 		"       hilt help [COMMAND] | --help | --version\n"
 		"\n"
 		"run       runs each suite on each pool of targets that can take it\n"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 		"          --target replay:LOG replays a recorded console log instead.\n"
 		"list      prints the sessions a run would make, and their targets.\n"
 		"validate  checks suite and farm files (structure, patterns, files named).\n"
+		"report    merge: combines JUnit files (shards, other tools') into one.\n"
 		"help      'hilt help COMMAND' tells more.\n"
 		"\n"
 		"exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
@@ -66,7 +68,7 @@ static int cmd_help(int argc, char **argv)
 	else if (!strcmp(argv[1], "help"))
 		usage(stdout);
 	else {
-		fprintf(stderr, "hilt help: no command '%s' (run, list, validate)\n", argv[1]);
+		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report)\n", argv[1]);
 		return 2;
 	}
 	return 0;
