@@ -344,6 +344,55 @@ XML
 	testsuites "$OUT/junit.xml" | tee "$WORK/suites"
 	[ "$(grep -c '^board-. b2 .* 0 0 0$' "$WORK/suites")" -eq 2 ] || fail "both suites must pass on b2"
 	;;
+durations)
+	# --durations: the longest sessions of an earlier run start first
+	# (one at a time here, so the order shows).
+	LOG=$SRC/fixtures/logs/linux-boot-x86.log
+	for n in short long middle unknown; do
+		sed "s/<suite name=\"linux-boot\"/<suite name=\"$n\"/" suites/linux-boot.xml >"$WORK/$n.xml"
+	done
+	cat >"$WORK/previous.xml" <<XML
+<testsuites>
+  <testsuite name="short" tests="1" time="1.5"><properties><property name="target" value="replay:linux-boot-x86"/></properties></testsuite>
+  <testsuite name="long" tests="1" time="40"/>
+  <testsuite name="middle" tests="1" time="12.25"/>
+</testsuites>
+XML
+	"$HILT" run --jobs 1 --target "replay:$LOG" --durations "$WORK/previous.xml" --out "$OUT" \
+		"$WORK"/{short,long,middle,unknown}.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "a run ordered by earlier durations"
+	# In the order the sessions began: long (40), middle (12.25),
+	# unknown (the mean, 17.9, is known of none: it goes by the mean), short.
+	python3 - "$OUT/junit.xml" >"$WORK/order" <<'PY'
+import sys, xml.etree.ElementTree as ET
+spans = []
+for ts in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    p = {q.get("name"): q.get("value") for q in ts.iter("property")}
+    spans.append((float(p["session.began"]), ts.get("name").split("@")[0]))
+print(" ".join(n for _, n in sorted(spans)))
+PY
+	[ "$(cat "$WORK/order")" = "long unknown middle short" ] || fail "order: $(cat "$WORK/order")"
+	"$HILT" run --durations "$WORK/no-such.xml" --target "replay:$LOG" --out "$OUT" \
+		"$WORK/short.xml" >"$WORK/stdout" 2>&1
+	expect_exit 2 $? "--durations of a missing file"
+	assert_grep "^hilt: --durations $WORK/no-such.xml" "$WORK/stdout"
+	;;
+timeout-multiplier)
+	# The recorded boot's banner comes 3.8 s in: a 2 s milestone misses
+	# it, unless every deadline is doubled.
+	LOG=$SRC/fixtures/logs/linux-boot-x86.log
+	sed 's/<milestone name="kernel-banner" timeout="30">/<milestone name="kernel-banner" timeout="2">/' \
+		suites/linux-boot.xml >"$WORK/tight.xml"
+	"$HILT" run --realtime --target "replay:$LOG" --out "$OUT" "$WORK/tight.xml" >"$WORK/stdout" 2>&1
+	judge_run 1 $? "a 2 s banner deadline"
+	assert_grep "not seen within 2 s" "$OUT/junit.xml"
+	"$HILT" run --realtime --timeout-multiplier 2.5 --target "replay:$LOG" --out "$OUT" \
+		"$WORK/tight.xml" >"$WORK/stdout" 2>&1
+	judge_run 0 $? "the same with --timeout-multiplier 2.5"
+	"$HILT" run --timeout-multiplier 0 --target "replay:$LOG" --out "$OUT" "$WORK/tight.xml" \
+		>"$WORK/stdout" 2>&1
+	expect_exit 2 $? "--timeout-multiplier 0"
+	;;
 *)
 	fail "unknown case $1"
 	;;
