@@ -243,12 +243,14 @@ interrupt)
 	for i in 1 2 3 4 5 6; do
 		sed "s/<suite name=\"linux-boot\"/<suite name=\"boot-$i\"/" suites/linux-boot.xml >"$WORK/boot-$i.xml"
 	done
-	in_session hilt "$HILT" run --jobs 3 --out "$OUT" "$WORK"/boot-{1,2,3,4,5,6}.xml \
+	# Three guests on two cores (and other tests beside): slow boots are
+	# not what this case is about.
+	in_session hilt "$HILT" run --jobs 3 --timeout-multiplier 4 --out "$OUT" "$WORK"/boot-{1,2,3,4,5,6}.xml \
 		>"$WORK/stdout" 2>"$WORK/stderr" &
 	waiter=$!
 	pid=$(session_pid hilt)
 	# Three guests on two cores: a boot takes a while.
-	poll_until 120 grep -q '^PASS  boot-[0-9]@default guest-address' "$WORK/stdout" ||
+	poll_until 240 grep -Eq '^(PASS|FAIL)  boot-[0-9]@default guest-address' "$WORK/stdout" ||
 		fail "no session finished"
 	poll_until 20 test "$(pgrep -c -s "$pid" qemu-system)" -ge 2 || fail "no second QEMU running"
 	qemus=$(pgrep -s "$pid" qemu-system | paste -sd ' ')
@@ -265,7 +267,7 @@ interrupt)
 	no_leftover hilt "QEMU"
 	testsuites "$OUT/junit.xml" | tee "$WORK/suites"
 	[ "$(wc -l <"$WORK/suites")" -eq 6 ] || fail "6 sessions expected in the JUnit"
-	awk '$4 == 0 && $5 == 0 && $6 == 0' "$WORK/suites" | grep -q . || fail "no finished session"
+	awk '$5 == 0 && $6 == 0' "$WORK/suites" | grep -q . || fail "no finished session"
 	grep -q 'type="interrupted"' "$OUT/junit.xml" || fail "no interrupted session"
 	grep -q 'message="not run: interrupted: hilt received a signal"' "$OUT/junit.xml" ||
 		fail "no session listed as not run"
