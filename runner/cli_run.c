@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../reports/junit.h"
+#include "../targets/replay.h"
 #include "durations.h"
 #include "farm.h"
 #include "loop.h"
@@ -381,7 +382,7 @@ static int add_cli_replay(struct hilt_farm *farm, const char *arg, bool realtime
 	}
 	free(t->name);
 	t->name = name;
-	t->replay.realtime = realtime;
+	hilt_replay_config_set_realtime(t->priv, realtime);
 	return 0;
 }
 

@@ -18,10 +18,11 @@
 #include <unistd.h>
 
 #include "../runner/child.h"
-#include "../runner/farm.h"
 #include "../runner/loop.h"
 #include "../runner/proc.h"
 #include "../runner/tail.h"
+#include "../runner/xmlfile.h"
+#include "board.h"
 #include "console.h"
 #include "gpio.h"
 #include "target.h"
@@ -55,6 +56,7 @@ enum board_phase {
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
+	const struct hilt_board_config *bcfg;	/* cfg's */
 	const struct hilt_target_env *env;
 	enum board_phase phase;
 	bool stopping, hurry;
@@ -99,12 +101,13 @@ static int board_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
+	t->bcfg = cfg->priv;
 	t->lock_fd = t->retry_fd = t->watch_fd = -1;
-	if (cfg->board.console.path)
-		snprintf(t->port_name, sizeof(t->port_name), "%s", cfg->board.console.path);
+	if (t->bcfg->console.path)
+		snprintf(t->port_name, sizeof(t->port_name), "%s", t->bcfg->console.path);
 	else
-		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", cfg->board.console.host,
-			 cfg->board.console.port);
+		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", t->bcfg->console.host,
+			 t->bcfg->console.port);
 	*out = t;
 	return 0;
 }
@@ -139,7 +142,7 @@ static const char *lock_file_refused(int fd)
  * holder ends, crash included.  Opens it (once per session). */
 static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
+	const struct hilt_board_config *b = t->bcfg;
 	char name[256];
 	size_t i;
 
@@ -184,7 +187,7 @@ static int open_lock(struct hilt_target *t, char *err, size_t errlen)
  * the board's lock wait runs out: then -EBUSY), or -errno.  err says why. */
 static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
+	const struct hilt_board_config *b = t->bcfg;
 
 	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -220,7 +223,7 @@ static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 /* Replaces each {name} of arg (built-ins and the board's <var>s). */
 static char *expand(const struct hilt_target *t, const char *arg)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
+	const struct hilt_board_config *b = t->bcfg;
 	size_t cap = strlen(arg) + 1, len = 0;
 	char *out = malloc(cap);
 
@@ -347,7 +350,7 @@ static int open_console(struct hilt_target *t, bool bare, char *err, size_t errl
 	char label[300];
 
 	snprintf(label, sizeof(label), "board '%s'", t->cfg->name);
-	return hilt_console_open(&t->cfg->board.console, bare ? NULL : label, &t->console,
+	return hilt_console_open(&t->bcfg->console, bare ? NULL : label, &t->console,
 				 err, errlen);
 }
 
@@ -481,7 +484,7 @@ static void lock_retry(struct hilt_loop *loop, void *arg)
  * nothing from before satisfies a milestone. */
 static void advance(struct hilt_target *t)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
+	const struct hilt_board_config *b = t->bcfg;
 	int rc = t->cmd_rc;
 
 	t->cmd_rc = 0;
@@ -679,7 +682,7 @@ static double secs_since(const struct hilt_target *t, int64_t ns)
 static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why,
 						size_t whylen)
 {
-	const struct hilt_console_config *k = &t->cfg->board.console;
+	const struct hilt_console_config *k = &t->bcfg->console;
 	struct itimerspec every = { { 0, 50000000 }, { 0, 50000000 } };
 
 	hilt_console_close(t->console);
@@ -714,7 +717,7 @@ static size_t board_aux_fds(struct hilt_target *t, int *fds, size_t max)
 static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 					       char *why, size_t whylen)
 {
-	const struct hilt_console_config *k = &t->cfg->board.console;
+	const struct hilt_console_config *k = &t->bcfg->console;
 	uint64_t ticks;
 	int64_t now = hilt_now_ns();
 
@@ -742,11 +745,11 @@ static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host,
 			       size_t hostlen, int *port, char *err, size_t errlen)
 {
-	if (!t->cfg->board.address) {
+	if (!t->bcfg->address) {
 		snprintf(err, errlen, "board '%s' has no <address> for HTTP probes", t->cfg->name);
 		return -ENOTSUP;
 	}
-	snprintf(host, hostlen, "%s", t->cfg->board.address);
+	snprintf(host, hostlen, "%s", t->bcfg->address);
 	*port = guest_port;
 	return 0;
 }
@@ -786,7 +789,7 @@ static void stopped_now(struct hilt_loop *loop, void *arg)
  * between sessions), then everything is released. */
 static void stop_advance(struct hilt_target *t)
 {
-	const struct hilt_board_config *b = &t->cfg->board;
+	const struct hilt_board_config *b = t->bcfg;
 
 	if (t->cmd)
 		return;		/* command_done brings us back */
@@ -842,7 +845,7 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 {
 	char buf[64];
 
-	hilt_console_describe(&t->cfg->board.console, buf, sizeof(buf));
+	hilt_console_describe(&t->bcfg->console, buf, sizeof(buf));
 	cb(arg, "board.console", buf);
 	if (t->gaps) {
 		snprintf(buf, sizeof(buf), "%u", t->gaps);
@@ -880,9 +883,14 @@ static void board_free(struct hilt_target *t)
 }
 
 static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		       struct hilt_target_config *cfg);
+static void board_free_config(void *priv);
 
 const struct hilt_target_ops hilt_board_ops = {
 	.kind = "board",
+	.parse = board_parse,
+	.free_config = board_free_config,
 	.exclusive = true,
 	.new_target = board_new,
 	.start = board_start,
@@ -905,8 +913,9 @@ const struct hilt_target_ops hilt_board_ops = {
  * "gpiochipN" name a device file; a label cannot be checked here. */
 static void check_gpio_chip(const struct hilt_target_config *cfg, struct hilt_check *chk)
 {
-	const char *chip = cfg->board.gpio.chip;
-	long line = cfg->board.gpio_line;
+	const struct hilt_board_config *b = cfg->priv;
+	const char *chip = b->gpio.chip;
+	long line = b->gpio_line;
 	char dev[4096];
 	struct stat st;
 
@@ -943,7 +952,7 @@ static void check_gpio_chip(const struct hilt_target_config *cfg, struct hilt_ch
  * exist on the farm host only: warnings. */
 static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
 {
-	const struct hilt_board_config *b = &cfg->board;
+	const struct hilt_board_config *b = cfg->priv;
 	const struct {
 		const char *what;
 		const struct hilt_command *cmd;
@@ -982,4 +991,429 @@ static void board_check(const struct hilt_target_config *cfg, struct hilt_check 
 	else if (b->lock_dir && !S_ISDIR(st.st_mode))
 		chk->report(chk, HILT_CHECK_WARNING, b->lock_line,
 			    "lock folder '%s' is not a folder on this host", b->lock_dir);
+}
+
+/* ---- The configuration: the farm's board <target> ---- */
+
+static void free_command(struct hilt_command *cmd)
+{
+	hilt_config_strv_free(cmd->argv, cmd->argc);
+}
+
+void hilt_board_config_free(struct hilt_board_config *b)
+{
+	if (!b)
+		return;
+	free(b->console.path);
+	free(b->console.host);
+	free(b->lock_dir);
+	free_command(&b->reset);
+	free_command(&b->flash);
+	free_command(&b->power_on);
+	free_command(&b->power_off);
+	free(b->address);
+	hilt_config_strv_free(b->var_names, b->nvars);
+	hilt_config_strv_free(b->var_values, b->nvars);
+	hilt_gpio_config_free(&b->gpio);
+	free(b);
+}
+
+static void board_free_config(void *priv)
+{
+	hilt_board_config_free(priv);
+}
+
+static void parse_command(struct hilt_config_loader *ld, const xmlNode *node,
+			  struct hilt_command *cmd)
+{
+	static const char *const attrs[] = { "timeout", NULL };
+	bool args = false;
+
+	if (cmd->line) {
+		hilt_xml_error(ld->d, node, "only one <%s> is allowed (the first is at line %ld)",
+			       (const char *)node->name, cmd->line);
+		return;
+	}
+	cmd->line = xmlGetLineNo(node);
+	cmd->timeout_s = 60;
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_seconds(ld->d, node, "timeout", &cmd->timeout_s);
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(c, "arg")) {
+			hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected <arg>)",
+				       (const char *)c->name, (const char *)node->name);
+			continue;
+		}
+		args = true;
+		char *text = hilt_config_text(ld, c);
+
+		if (text)
+			hilt_config_note(ld, hilt_config_push(&cmd->argv, &cmd->argc, text));
+	}
+	if (!args)
+		hilt_xml_error(ld->d, node, "<%s> needs at least one <arg>",
+			       (const char *)node->name);
+}
+
+static void parse_console(struct hilt_config_loader *ld, const xmlNode *node,
+			  struct hilt_board_config *b)
+{
+	static const char *const attrs[] = {
+		"type", "path", "host", "port", "baud", "data-bits", "parity", "stop-bits",
+		"flow", "reappear", NULL,
+	};
+	static const char *const types[] = { "tcp", "telnet", "tty", "serial", NULL };
+	static const char *const parities[] = { "none", "odd", "even", "mark", "space", NULL };
+	static const char *const flows[] = { "none", "xonxoff", "rtscts", "dtrdsr", NULL };
+	static const char *const bits[] = { "5", "6", "7", "8", NULL };
+	static const char *const stops[] = { "1", "2", NULL };
+	struct hilt_console_config *k = &b->console;
+	int type = -1, v;
+	unsigned long n;
+
+	if (b->console_line) {
+		hilt_xml_error(ld->d, node, "only one <console> is allowed (the first is at line %ld)",
+			       b->console_line);
+		return;
+	}
+	b->console_line = xmlGetLineNo(node);
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	int rc = hilt_xml_choice(ld->d, node, "type", types, &type);
+
+	if (rc == 0)
+		hilt_xml_error(ld->d, node,
+			       "<console> needs type=\"tcp\", \"telnet\", \"tty\" or \"serial\"");
+	if (rc != 1)
+		return;
+	k->kind = (enum hilt_console_kind)type;
+	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+		for (size_t i = 1; attrs[i]; i++)
+			if (i != 2 && i != 3 && xmlHasProp(node, (const xmlChar *)attrs[i]))
+				hilt_xml_error(ld->d, node, "'%s' is for tty and serial consoles, not %s",
+					       attrs[i], types[type]);
+		k->host = hilt_xml_attr(node, "host");
+		if (!k->host && !(k->host = strdup("127.0.0.1")))
+			ld->oom = true;
+		char *s = hilt_xml_attr_required(ld->d, node, "port");
+
+		if (s && hilt_xml_parse_count(ld->d, node, "'port'", s, 1, 65535, &n) == 0)
+			k->port = (int)n;
+		free(s);
+		return;
+	}
+	if (xmlHasProp(node, (const xmlChar *)"host") || xmlHasProp(node, (const xmlChar *)"port"))
+		hilt_xml_error(ld->d, node, "host and port are for tcp and telnet consoles, not %s",
+			       types[type]);
+	k->path = hilt_xml_attr_required(ld->d, node, "path");
+	n = 0;
+	if (hilt_xml_count(ld->d, node, "baud", 1, 4000000, &n) == 0)
+		k->baud = (unsigned)n;
+	if (hilt_xml_choice(ld->d, node, "data-bits", bits, &v) == 1)
+		k->data_bits = (unsigned)v + 5;
+	if (hilt_xml_choice(ld->d, node, "parity", parities, &v) == 1)
+		k->parity = (enum hilt_parity)v;
+	if (hilt_xml_choice(ld->d, node, "stop-bits", stops, &v) == 1)
+		k->stop_bits = (unsigned)v + 1;
+	if (hilt_xml_choice(ld->d, node, "flow", flows, &v) == 1)
+		k->flow = (enum hilt_flow)v;
+	/* Any line setting given: the ones not given are set to their default
+	 * (none) rather than left as the port was. */
+	static const char *const line_attrs[] = { "data-bits", "parity", "stop-bits", "flow" };
+
+	for (size_t i = 0; i < sizeof(line_attrs) / sizeof(*line_attrs); i++)
+		k->line_settings |= xmlHasProp(node, (const xmlChar *)line_attrs[i]) != NULL;
+	hilt_xml_seconds(ld->d, node, "reappear", &k->reappear_s);
+}
+
+static void parse_gpio_line(struct hilt_config_loader *ld, const xmlNode *c,
+			    struct hilt_gpio_config *g)
+{
+	static const char *const attrs[] = { "name", "offset", "chip-line", "active-low", NULL };
+	struct hilt_gpio_line_config line = { 0 };
+	unsigned long offset = 0;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	line.name = hilt_xml_attr_required(ld->d, c, "name");
+	line.chip_line = hilt_xml_attr(c, "chip-line");
+	bool has_off = xmlHasProp(c, (const xmlChar *)"offset") != NULL;
+
+	if (has_off == (line.chip_line != NULL))
+		hilt_xml_error(ld->d, c,
+			       "GPIO line '%s' needs offset=\"N\" or chip-line=\"NAME\" (one of them)",
+			       line.name ? line.name : "");
+	if (has_off && hilt_xml_count(ld->d, c, "offset", 0, 1023, &offset) == 0)
+		line.offset = (unsigned)offset;
+	hilt_xml_bool(ld->d, c, "active-low", &line.active_low);
+	for (size_t i = 0; line.name && i < g->nlines; i++)
+		if (strcmp(g->lines[i].name, line.name) == 0) {
+			hilt_xml_error(ld->d, c, "GPIO line '%s' is named twice", line.name);
+			break;
+		}
+	/* A line without a name cannot be used; one named twice is kept so
+	 * that the sequences using it are checked. */
+	if (!line.name) {
+		free(line.chip_line);
+		return;
+	}
+	struct hilt_gpio_line_config *l = realloc(g->lines, (g->nlines + 1) * sizeof(*l));
+
+	if (!l) {
+		free(line.name);
+		free(line.chip_line);
+		ld->oom = true;
+		return;
+	}
+	g->lines = l;
+	l[g->nlines++] = line;
+}
+
+static void parse_gpio(struct hilt_config_loader *ld, const xmlNode *node,
+		       struct hilt_board_config *b)
+{
+	static const char *const attrs[] = { "chip", NULL };
+	struct hilt_gpio_config *g = &b->gpio;
+
+	if (b->gpio_line) {
+		hilt_xml_error(ld->d, node, "only one <gpio> is allowed (the first is at line %ld)",
+			       b->gpio_line);
+		return;
+	}
+	b->gpio_line = xmlGetLineNo(node);
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	g->chip = hilt_xml_attr_required(ld->d, node, "chip");
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "line"))
+			parse_gpio_line(ld, c, g);
+		else
+			hilt_xml_error(ld->d, c, "unknown element <%s> in <gpio> (expected <line>)",
+				       (const char *)c->name);
+	}
+}
+
+/* One step of a sequence: 0 with *step filled, or -EINVAL. */
+static int parse_sequence_step(struct hilt_config_loader *ld, const xmlNode *c,
+			       const struct hilt_gpio_config *g, struct hilt_gpio_step *step)
+{
+	if (hilt_xml_is(c, "set")) {
+		static const char *const attrs[] = { "line", "value", NULL };
+		char *line = hilt_xml_attr_required(ld->d, c, "line");
+		char *value = hilt_xml_attr(c, "value");
+		int rc = hilt_xml_check_attrs(ld->d, c, attrs);
+		size_t i;
+
+		for (i = 0; line && i < g->nlines; i++)
+			if (strcmp(g->lines[i].name, line) == 0)
+				break;
+		if (!line)
+			rc = -EINVAL;
+		else if (i == g->nlines)
+			rc = hilt_xml_error(ld->d, c, "no GPIO line named '%s'", line);
+		if (!value || (strcmp(value, "0") && strcmp(value, "1")))
+			rc = hilt_xml_error(ld->d, c,
+					    "<set> needs value=\"1\" (asserted) or value=\"0\"");
+		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_SET, .line = i,
+						 .value = value && value[0] == '1' };
+		free(line);
+		free(value);
+		return rc;
+	}
+	if (hilt_xml_is(c, "wait")) {
+		static const char *const attrs[] = { "ms", NULL };
+		char *ms = hilt_xml_attr_required(ld->d, c, "ms");
+		unsigned long v = 0;
+		int rc = hilt_xml_check_attrs(ld->d, c, attrs);
+
+		if (!ms)
+			rc = -EINVAL;
+		else if (hilt_xml_parse_count(ld->d, c, "'ms'", ms, 0, 60000, &v))
+			rc = -EINVAL;
+		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_WAIT, .ms = (unsigned)v };
+		free(ms);
+		return rc;
+	}
+	if (hilt_xml_is(c, "drain")) {
+		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_DRAIN };
+		return hilt_xml_check_attrs(ld->d, c, (const char *const[]){ NULL });
+	}
+	return hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected set, wait or drain)",
+			      (const char *)c->name, (const char *)c->parent->name);
+}
+
+static void parse_sequence(struct hilt_config_loader *ld, const xmlNode *node,
+			   const struct hilt_board_config *b, struct hilt_gpio_sequence *seq,
+			   bool *seen)
+{
+	hilt_xml_check_attrs(ld->d, node, (const char *const[]){ NULL });
+	hilt_xml_check_element_only(ld->d, node);
+	if (*seen) {
+		hilt_xml_error(ld->d, node, "only one <%s> is allowed", (const char *)node->name);
+		return;
+	}
+	*seen = true;
+	if (!b->gpio_line) {
+		hilt_xml_error(ld->d, node, "<%s> needs a <gpio> with its lines before it",
+			       (const char *)node->name);
+		return;
+	}
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		struct hilt_gpio_step step;
+
+		if (c->type != XML_ELEMENT_NODE || parse_sequence_step(ld, c, &b->gpio, &step))
+			continue;
+		struct hilt_gpio_step *st = realloc(seq->steps, (seq->nsteps + 1) * sizeof(*st));
+
+		if (!st) {
+			ld->oom = true;
+			return;
+		}
+		seq->steps = st;
+		st[seq->nsteps++] = step;
+	}
+}
+
+static void parse_var(struct hilt_config_loader *ld, const xmlNode *c,
+		      struct hilt_board_config *b)
+{
+	static const char *const attrs[] = { "name", NULL };
+	char *name = hilt_xml_attr_required(ld->d, c, "name"), *text = NULL;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	for (size_t i = 0; name && i < b->nvars; i++)
+		if (strcmp(b->var_names[i], name) == 0) {
+			hilt_xml_error(ld->d, c, "<var> '%s' is defined twice", name);
+			free(name);
+			name = NULL;
+		}
+	if (hilt_config_note(ld, hilt_xml_text(ld->d, c, true, &text)) == 0 && name) {
+		char **names = realloc(b->var_names, (b->nvars + 1) * sizeof(*names));
+		char **values = NULL;
+
+		if (names) {
+			b->var_names = names;
+			values = realloc(b->var_values, (b->nvars + 1) * sizeof(*values));
+		}
+		if (values) {
+			b->var_values = values;
+			names[b->nvars] = name;
+			values[b->nvars++] = text;
+			name = text = NULL;
+		} else {
+			ld->oom = true;
+		}
+	}
+	free(name);
+	free(text);
+}
+
+static void parse_lock(struct hilt_config_loader *ld, const xmlNode *c,
+		       struct hilt_board_config *b)
+{
+	static const char *const attrs[] = { "dir", "wait", NULL };
+	char *dir = hilt_xml_attr(c, "dir");
+	char *w = hilt_xml_attr(c, "wait");
+
+	if (b->lock_line) {
+		hilt_xml_error(ld->d, c, "only one <lock> is allowed (the first is at line %ld)",
+			       b->lock_line);
+		free(dir);
+		free(w);
+		return;
+	}
+	b->lock_line = xmlGetLineNo(c);
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	hilt_xml_check_element_only(ld->d, c);
+	if (dir && !*dir) {
+		hilt_xml_error(ld->d, c, "<lock> dir is empty");
+	} else if (dir) {
+		free(b->lock_dir);
+		b->lock_dir = dir;
+		dir = NULL;
+	}
+	/* wait="0" is allowed: report busy at once. */
+	if (w && strcmp(w, "0") == 0)
+		b->lock_wait_s = 0;
+	else if (w)
+		hilt_xml_seconds(ld->d, c, "wait", &b->lock_wait_s);
+	free(dir);
+	free(w);
+}
+
+struct board_seen {
+	bool reset_sequence, download_sequence;
+};
+
+/* The device is not opened here: a missing board is an infrastructure
+ * error of its session, not a configuration error. */
+static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
+			      struct hilt_board_config *b, struct board_seen *seen)
+{
+	if (hilt_xml_is(c, "console"))
+		parse_console(ld, c, b);
+	else if (hilt_xml_is(c, "reset"))
+		parse_command(ld, c, &b->reset);
+	else if (hilt_xml_is(c, "flash"))
+		parse_command(ld, c, &b->flash);
+	else if (hilt_xml_is(c, "power-on"))
+		parse_command(ld, c, &b->power_on);
+	else if (hilt_xml_is(c, "power-off"))
+		parse_command(ld, c, &b->power_off);
+	else if (hilt_xml_is(c, "address")) {
+		char *text = hilt_config_text(ld, c);
+
+		if (b->address)
+			hilt_xml_error(ld->d, c, "only one <address> is allowed");
+		else if (text && !*text)
+			hilt_xml_error(ld->d, c, "<address> is empty");
+		else if (text) {
+			b->address = text;
+			text = NULL;
+		}
+		free(text);
+	} else if (hilt_xml_is(c, "gpio"))
+		parse_gpio(ld, c, b);
+	else if (hilt_xml_is(c, "reset-sequence"))
+		parse_sequence(ld, c, b, &b->gpio.reset, &seen->reset_sequence);
+	else if (hilt_xml_is(c, "download-sequence"))
+		parse_sequence(ld, c, b, &b->gpio.download, &seen->download_sequence);
+	else if (hilt_xml_is(c, "var"))
+		parse_var(ld, c, b);
+	else if (hilt_xml_is(c, "lock"))
+		parse_lock(ld, c, b);
+	else
+		hilt_xml_error(ld->d, c,
+			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, address, gpio, reset-sequence, download-sequence, var or lock)",
+			       (const char *)c->name);
+}
+
+
+static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		       struct hilt_target_config *cfg)
+{
+	struct hilt_board_config *b = calloc(1, sizeof(*b));
+	struct board_seen seen = { 0 };
+	char label[HILT_TARGET_NAME_MAX + 32];
+
+	cfg->priv = b;
+	if (!b)
+		return hilt_config_note(ld, -ENOMEM);
+	b->lock_wait_s = 600;
+	if (!(b->lock_dir = strdup("/run/lock")))
+		return hilt_config_note(ld, -ENOMEM);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		parse_board_child(ld, c, b, &seen);
+	}
+	hilt_config_label(cfg, label, sizeof(label));
+	/* A missing part is reported only when no element was there at all:
+	 * one that was there but wrong has had its message. */
+	if (!hilt_config_has_child(node, "console"))
+		hilt_xml_error(ld->d, node, "board target%s needs a <console>", label);
+	return ld->oom ? -ENOMEM : 0;
 }

@@ -12,12 +12,13 @@
 #include <unistd.h>
 
 #include "../runner/child.h"
-#include "../runner/farm.h"
 #include "../runner/loop.h"
 #include "../runner/grow.h"
 #include "../runner/proc.h"
 #include "../runner/sha256.h"
 #include "../runner/tail.h"
+#include "../runner/xmlfile.h"
+#include "qemu.h"
 #include "target.h"
 #include "usernet.h"
 
@@ -30,6 +31,7 @@
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
+	const struct hilt_qemu_config *qcfg;	/* cfg's */
 	const struct hilt_target_env *env;
 	int64_t start_timer;
 	struct hilt_proc *proc;
@@ -55,6 +57,7 @@ static int qemu_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
+	t->qcfg = cfg->priv;
 	t->console_fd = -1;
 	*out = t;
 	return 0;
@@ -152,7 +155,7 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 
 static int hash_images(struct hilt_target *t, char *err, size_t errlen)
 {
-	const struct hilt_qemu_config *q = &t->cfg->qemu;
+	const struct hilt_qemu_config *q = t->qcfg;
 	int rc = hilt_sha256_file(q->kernel, t->kernel_sha);
 
 	if (rc) {
@@ -186,7 +189,7 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 	t->env = env;
 	if (rc)
 		return rc;
-	if (strcmp(t->cfg->qemu.nic, "none") != 0) {
+	if (strcmp(t->qcfg->nic, "none") != 0) {
 		if (env->pcap_path)
 			snprintf(t->pcap_path, sizeof(t->pcap_path), "%s", env->pcap_path);
 		rc = hilt_usernet_new(env, &t->net, &net_fd, err, errlen);
@@ -198,7 +201,7 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return rc;
 	}
-	rc = build_argv(&t->cfg->qemu, sv[1], net_fd, &b);
+	rc = build_argv(t->qcfg, sv[1], net_fd, &b);
 	if (rc) {
 		snprintf(err, errlen, "out of memory");
 		goto err_close;
@@ -336,7 +339,7 @@ static enum hilt_target_state qemu_handle_aux(struct hilt_target *t, int fd,
 		return HILT_TARGET_GONE_DEVICE;
 	}
 	snprintf(why, whylen, "QEMU (%s) ended with %s%s%s",
-		 t->cfg->qemu.binary, t->status, *line ? ": " : "", line);
+		 t->qcfg->binary, t->status, *line ? ": " : "", line);
 	return HILT_TARGET_GONE_INFRA;
 }
 
@@ -411,7 +414,7 @@ static bool qemu_stop(struct hilt_target *t, bool hurry)
 static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 			  void *arg)
 {
-	const struct hilt_qemu_config *q = &t->cfg->qemu;
+	const struct hilt_qemu_config *q = t->qcfg;
 	char buf[64];
 
 	cb(arg, "qemu.binary", q->binary);
@@ -471,9 +474,14 @@ static void qemu_free(struct hilt_target *t)
 }
 
 static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		      struct hilt_target_config *cfg);
+static void qemu_free_config(void *priv);
 
 const struct hilt_target_ops hilt_qemu_ops = {
 	.kind = "qemu",
+	.parse = qemu_parse,
+	.free_config = qemu_free_config,
 	.new_target = qemu_new,
 	.start = qemu_start,
 	.console_fd = qemu_console_fd,
@@ -549,7 +557,7 @@ static void check_args(const struct hilt_qemu_config *q, struct hilt_check *chk)
 
 static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
 {
-	const struct hilt_qemu_config *q = &cfg->qemu;
+	const struct hilt_qemu_config *q = cfg->priv;
 	char why[256], buf[4096];
 
 	/* QEMU may be installed on the farm host only. */
@@ -564,4 +572,197 @@ static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *
 		if (drive_file(q->drives[i], buf, sizeof(buf)))
 			check_file(chk, q->drive_lines[i], "drive file", buf);
 	check_args(q, chk);
+}
+
+/* ---- The configuration: the farm's qemu <target>, the built-in one ---- */
+
+static int set_qemu_defaults(struct hilt_qemu_config *q)
+{
+	q->binary = strdup("qemu-system-x86_64");
+	q->machine = strdup("q35");
+	q->accel = strdup("tcg");
+	q->nic = strdup("e1000");
+	q->append = strdup("console=ttyS0");
+	q->memory_mib = 256;
+	q->cpus = 1;
+	return q->binary && q->machine && q->accel && q->nic && q->append ? 0
+									 : -ENOMEM;
+}
+
+void hilt_qemu_config_free(struct hilt_qemu_config *q)
+{
+	if (!q)
+		return;
+	free(q->binary);
+	free(q->machine);
+	free(q->accel);
+	free(q->kernel);
+	free(q->initrd);
+	free(q->append);
+	free(q->nic);
+	hilt_config_strv_free(q->drives, q->ndrives);
+	hilt_config_strv_free(q->args, q->nargs);
+	free(q->drive_lines);
+	free(q->arg_lines);
+	free(q);
+}
+
+static void qemu_free_config(void *priv)
+{
+	hilt_qemu_config_free(priv);
+}
+
+int hilt_qemu_config_default(const char *guest_dir, struct hilt_qemu_config **out,
+			     char *err, size_t errlen)
+{
+	struct hilt_qemu_config *q = calloc(1, sizeof(*q));
+	int rc = -ENOMEM;
+
+	if (!q || set_qemu_defaults(q))
+		goto err_free;
+	free(q->append);
+	q->append = NULL;
+	/* asprintf leaves its pointer undefined when it fails. */
+	if (asprintf(&q->kernel, "%s/vmlinuz", guest_dir) < 0) {
+		q->kernel = NULL;
+		goto err_free;
+	}
+	if (asprintf(&q->initrd, "%s/initrd.img", guest_dir) < 0) {
+		q->initrd = NULL;
+		goto err_free;
+	}
+	if (!(q->append = strdup("console=ttyS0 panic=-1")))
+		goto err_free;
+	if (access(q->kernel, R_OK) < 0 || access(q->initrd, R_OK) < 0) {
+		snprintf(err, errlen, "%s holds no default guest (%s: %s)", guest_dir,
+			 access(q->kernel, R_OK) < 0 ? q->kernel : q->initrd,
+			 strerror(errno));
+		rc = -ENOENT;
+		goto err_free;
+	}
+	*out = q;
+	return 0;
+
+err_free:
+	hilt_qemu_config_free(q);
+	return rc;
+}
+
+/* Appends s and the line it was given at; n counts both. */
+static int push_str_line(char ***v, long **lines, size_t *n, char *s, long line)
+{
+	long *grown = realloc(*lines, (*n + 1) * sizeof(**lines));
+
+	if (!grown) {
+		free(s);
+		return -ENOMEM;
+	}
+	*lines = grown;
+	grown[*n] = line;
+	return hilt_config_push(v, n, s);
+}
+
+/* Resolves p against the farm's folder and checks it names a readable
+ * file: a run could not boot without it. */
+static void image_path(struct hilt_config_loader *ld, const xmlNode *node, const char *p,
+		       char **out)
+{
+	char *full = hilt_config_path(ld->dir, p);
+
+	if (!full) {
+		ld->oom = true;
+		return;
+	}
+	if (access(full, R_OK) < 0) {
+		hilt_xml_error(ld->d, node, "<%s> file '%s' cannot be read: %s",
+			       (const char *)node->name, full, strerror(errno));
+		free(full);
+		return;
+	}
+	free(*out);
+	*out = full;
+}
+
+static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
+			     struct hilt_qemu_config *q)
+{
+	char *text = hilt_config_text(ld, c);
+	char **slot = NULL;
+	unsigned long n;
+
+	if (!text)
+		return;
+	if (hilt_xml_is(c, "binary")) slot = &q->binary;
+	else if (hilt_xml_is(c, "machine")) slot = &q->machine;
+	else if (hilt_xml_is(c, "append")) slot = &q->append;
+	else if (hilt_xml_is(c, "nic")) slot = &q->nic;
+
+	if (slot) {
+		if (!*text && !hilt_xml_is(c, "append")) {
+			hilt_xml_error(ld->d, c, "<%s> is empty", (const char *)c->name);
+		} else {
+			free(*slot);
+			*slot = text;
+			text = NULL;
+			if (hilt_xml_is(c, "binary"))
+				q->binary_line = xmlGetLineNo(c);
+		}
+	} else if (hilt_xml_is(c, "accel")) {
+		if (strcmp(text, "tcg") && strcmp(text, "kvm")) {
+			hilt_xml_error(ld->d, c, "<accel> must be tcg or kvm, not '%s'", text);
+		} else {
+			free(q->accel);
+			q->accel = text;
+			text = NULL;
+			q->accel_line = xmlGetLineNo(c);
+		}
+	} else if (hilt_xml_is(c, "memory")) {
+		if (hilt_xml_parse_count(ld->d, c, "<memory>", text, 1, 1u << 20, &n) == 0)
+			q->memory_mib = (unsigned)n;
+	} else if (hilt_xml_is(c, "cpus")) {
+		if (hilt_xml_parse_count(ld->d, c, "<cpus>", text, 1, 256, &n) == 0)
+			q->cpus = (unsigned)n;
+	} else if (hilt_xml_is(c, "kernel") || hilt_xml_is(c, "initrd")) {
+		image_path(ld, c, text, hilt_xml_is(c, "kernel") ? &q->kernel : &q->initrd);
+	} else if (hilt_xml_is(c, "drive") || hilt_xml_is(c, "arg")) {
+		bool drive = hilt_xml_is(c, "drive");
+
+		if (!*text) {
+			hilt_xml_error(ld->d, c, "<%s> is empty", (const char *)c->name);
+		} else {
+			/* Taken, or freed when it cannot be. */
+			hilt_config_note(ld, push_str_line(drive ? &q->drives : &q->args,
+							   drive ? &q->drive_lines : &q->arg_lines,
+							   drive ? &q->ndrives : &q->nargs, text,
+							   xmlGetLineNo(c)));
+			text = NULL;
+		}
+	} else {
+		hilt_xml_error(ld->d, c,
+			       "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, kernel, initrd, append, nic, drive or arg)",
+			       (const char *)c->name);
+	}
+	free(text);
+}
+
+static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		      struct hilt_target_config *cfg)
+{
+	struct hilt_qemu_config *q = calloc(1, sizeof(*q));
+	char label[HILT_TARGET_NAME_MAX + 32];
+
+	cfg->priv = q;
+	if (!q || hilt_config_note(ld, set_qemu_defaults(q)) < 0)
+		return hilt_config_note(ld, -ENOMEM);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		parse_qemu_child(ld, c, q);
+	}
+	hilt_config_label(cfg, label, sizeof(label));
+	/* A missing part is reported only when no element was there at all:
+	 * one that was there but wrong has had its message. */
+	if (!hilt_config_has_child(node, "kernel"))
+		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>", label);
+	return ld->oom ? -ENOMEM : 0;
 }

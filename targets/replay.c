@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/farm.h"
 #include "../runner/loop.h"
+#include "../runner/xmlfile.h"
+#include "replay.h"
 #include "target.h"
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;
+	const struct hilt_replay_config *rcfg;	/* cfg's */
 	int log_fd;		/* the recording */
 	int console_fd;		/* what the session reads */
 	const struct hilt_target_env *env;
@@ -45,6 +47,7 @@ static int replay_new(const struct hilt_target_config *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
+	t->rcfg = cfg->priv;
 	t->log_fd = t->console_fd = t->pipe_w = -1;
 	*out = t;
 	return 0;
@@ -143,7 +146,7 @@ static void write_due(struct hilt_loop *loop, void *arg)
 
 		if (rc < 0)
 			snprintf(t->status, sizeof(t->status), "%s: malformed timing file",
-				 t->cfg->replay.timing);
+				 t->rcfg->timing);
 		if (rc <= 0) {
 			end_pipe(t);
 			return;
@@ -157,7 +160,7 @@ static void write_due(struct hilt_loop *loop, void *arg)
 
 static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 {
-	const char *timing = t->cfg->replay.timing;
+	const char *timing = t->rcfg->timing;
 	int fds[2];
 
 	t->timing = fopen(timing, "re");
@@ -208,7 +211,7 @@ static void tell_started(struct hilt_loop *loop, void *arg)
 
 static int open_recording(struct hilt_target *t, char *err, size_t errlen)
 {
-	const char *log = t->cfg->replay.log;
+	const char *log = t->rcfg->log;
 	struct stat st;
 
 	/* A FIFO (a live stream) must not block the loop before a writer
@@ -222,7 +225,7 @@ static int open_recording(struct hilt_target *t, char *err, size_t errlen)
 	}
 	if (fstat(t->log_fd, &st) == 0)
 		t->size = (unsigned long long)st.st_size;
-	if (!t->cfg->replay.realtime) {
+	if (!t->rcfg->realtime) {
 		/* A regular file is always readable: the session reads it at
 		 * the speed it can match. */
 		t->console_fd = t->log_fd;
@@ -283,11 +286,11 @@ static enum hilt_target_state replay_console_eof(struct hilt_target *t,
 {
 	if (*t->status) {
 		/* The replay itself failed: the log was cut short. */
-		snprintf(why, whylen, "replaying %s failed: %s", t->cfg->replay.log, t->status);
+		snprintf(why, whylen, "replaying %s failed: %s", t->rcfg->log, t->status);
 		return HILT_TARGET_GONE_INFRA;
 	}
 	snprintf(why, whylen, "the recorded log %s ended (%llu bytes)",
-		 t->cfg->replay.log, t->size);
+		 t->rcfg->log, t->size);
 	return HILT_TARGET_GONE_DEVICE;
 }
 
@@ -335,8 +338,8 @@ static void replay_describe(struct hilt_target *t, hilt_property_cb cb,
 {
 	char size[32];
 
-	cb(arg, "replay.log", t->cfg->replay.log);
-	cb(arg, "replay.speed", t->cfg->replay.realtime ? "realtime" : "max");
+	cb(arg, "replay.log", t->rcfg->log);
+	cb(arg, "replay.speed", t->rcfg->realtime ? "realtime" : "max");
 	snprintf(size, sizeof(size), "%llu", t->size);
 	cb(arg, "replay.bytes", size);
 }
@@ -357,9 +360,14 @@ static void replay_free(struct hilt_target *t)
 }
 
 static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+static int replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
+			struct hilt_target_config *cfg);
+static void replay_free_config(void *priv);
 
 const struct hilt_target_ops hilt_replay_ops = {
 	.kind = "replay",
+	.parse = replay_parse,
+	.free_config = replay_free_config,
 	.recorded = true,
 	.new_target = replay_new,
 	.start = replay_start,
@@ -393,11 +401,129 @@ static void check_recording(struct hilt_check *chk, const char *what, const char
 
 static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
 {
-	const struct hilt_replay_config *r = &cfg->replay;
+	const struct hilt_replay_config *r = cfg->priv;
 
 	check_recording(chk, "log", r->log, r->log_line, r->log_relative);
 	/* The timing is read only by a realtime replay. */
 	if (r->realtime)
 		check_recording(chk, "timing file", r->timing, r->timing_line,
 				r->timing_relative);
+}
+
+/* ---- The configuration: the farm's replay <target>, or a log given ---- */
+
+void hilt_replay_config_free(struct hilt_replay_config *r)
+{
+	if (!r)
+		return;
+	free(r->log);
+	free(r->timing);
+	free(r);
+}
+
+static void replay_free_config(void *priv)
+{
+	hilt_replay_config_free(priv);
+}
+
+/* hilt writes NAME.console.log beside NAME.console.timing. */
+static char *default_timing_path(const char *log)
+{
+	size_t n = strlen(log);
+	char *out;
+
+	if (n > 4 && strcmp(log + n - 4, ".log") == 0)
+		n -= 4;
+	if (asprintf(&out, "%.*s.timing", (int)n, log) < 0)
+		return NULL;
+	return out;
+}
+
+static int finish_replay(struct hilt_replay_config *r)
+{
+	if (!r->timing) {
+		if (!(r->timing = default_timing_path(r->log)))
+			return -ENOMEM;
+		r->timing_line = r->log_line;
+		r->timing_relative = r->log_relative;
+	}
+	return 0;
+}
+
+int hilt_replay_config_new(const char *log, const char *timing, bool realtime,
+			   struct hilt_replay_config **out)
+{
+	struct hilt_replay_config *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->log = strdup(log)) || (timing && !(r->timing = strdup(timing))) ||
+	    finish_replay(r)) {
+		hilt_replay_config_free(r);
+		return -ENOMEM;
+	}
+	r->realtime = realtime;
+	*out = r;
+	return 0;
+}
+
+void hilt_replay_config_set_realtime(struct hilt_replay_config *r, bool realtime)
+{
+	r->realtime = realtime;
+}
+
+/* The log is not opened here: a missing recording is an infrastructure
+ * error of the session, like a missing board (hilt validate reports it). */
+static void parse_replay_child(struct hilt_config_loader *ld, const xmlNode *c,
+			       struct hilt_replay_config *r)
+{
+	char *text = hilt_config_text(ld, c);
+
+	if (!text)
+		return;
+	if (!hilt_xml_is(c, "log") && !hilt_xml_is(c, "timing") && !hilt_xml_is(c, "speed"))
+		hilt_xml_error(ld->d, c,
+			       "unknown element <%s> in a replay <target> (expected log, timing or speed)",
+			       (const char *)c->name);
+	else if (!*text)
+		hilt_xml_error(ld->d, c, "<%s> is empty", (const char *)c->name);
+	else if (hilt_xml_is(c, "log") || hilt_xml_is(c, "timing")) {
+		bool log = hilt_xml_is(c, "log");
+		char **slot = log ? &r->log : &r->timing;
+
+		free(*slot);
+		if (!(*slot = hilt_config_path(ld->dir, text)))
+			ld->oom = true;
+		*(log ? &r->log_line : &r->timing_line) = xmlGetLineNo(c);
+		*(log ? &r->log_relative : &r->timing_relative) = text[0] != '/';
+	} else if (strcmp(text, "max") == 0) {
+		r->realtime = false;
+	} else if (strcmp(text, "realtime") == 0) {
+		r->realtime = true;
+	} else {
+		hilt_xml_error(ld->d, c, "<speed> must be max or realtime, not '%s'", text);
+	}
+	free(text);
+}
+
+static int replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
+			struct hilt_target_config *cfg)
+{
+	struct hilt_replay_config *r = calloc(1, sizeof(*r));
+	char label[HILT_TARGET_NAME_MAX + 32];
+
+	cfg->priv = r;
+	if (!r)
+		return hilt_config_note(ld, -ENOMEM);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		parse_replay_child(ld, c, r);
+	}
+	hilt_config_label(cfg, label, sizeof(label));
+	/* A missing part is reported only when no element was there at all:
+	 * one that was there but wrong has had its message. */
+	if (!hilt_config_has_child(node, "log"))
+		hilt_xml_error(ld->d, node, "replay target%s needs a <log>", label);
+	if (r->log)
+		hilt_config_note(ld, finish_replay(r));
+	return ld->oom ? -ENOMEM : 0;
 }

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct hilt_target_config;
+#include "config.h"
+
 struct hilt_target;
 struct hilt_loop;
 
@@ -76,6 +77,16 @@ struct hilt_target_ops {
 	/* A physical device: one session at a time (not counted against
 	 * --jobs, which bounds emulators). */
 	bool exclusive;
+	/* Reads the kind's part of the farm's <target> node (its children;
+	 * the farm loader reads the attributes) into a new configuration in cfg->priv,
+	 * taking relative paths from ld->dir.  Every mistake goes to ld->d at
+	 * its line, and the reading goes on.  Returns 0, or -ENOMEM (noted in
+	 * ld) when memory ran out.  Whatever it returns, cfg->priv (when not
+	 * NULL) is freed with free_config. */
+	int (*parse)(struct hilt_config_loader *ld, const xmlNode *node,
+		     struct hilt_target_config *cfg);
+	/* Frees a configuration of this kind (cfg->priv); NULL is ignored. */
+	void (*free_config)(void *priv);
 	/* Allocates an instance for cfg; nothing runs yet.  Freed with
 	 * free_target.  cfg must outlive the instance. */
 	int (*new_target)(const struct hilt_target_config *cfg,
@@ -141,6 +152,9 @@ struct hilt_target_ops {
 
 /* The ops for a kind name ("qemu"), or NULL. */
 const struct hilt_target_ops *hilt_target_ops_find(const char *kind);
+
+/* The kinds' names as a message lists them: "qemu, replay, board". */
+void hilt_target_kind_names(char *buf, size_t len);
 
 extern const struct hilt_target_ops hilt_qemu_ops;
 extern const struct hilt_target_ops hilt_replay_ops;

@@ -19,6 +19,8 @@
 #include "runner/result.h"
 #include "runner/session.h"
 #include "runner/suite.h"
+#include "targets/replay.h"
+#include "targets/target.h"
 
 static char dir[64];
 
@@ -144,15 +146,16 @@ static int start_run(struct run *run, const char *name, const char *suite_xml,
 	CHECK(rc == 0, "suite: %s", err);
 	if (rc)
 		return rc;
+	struct hilt_replay_config *rcfg;
+
+	if (hilt_replay_config_new(run->log_path, timed ? run->timing_path : NULL, timed, &rcfg))
+		abort();
 	run->cfg = (struct hilt_target_config){
 		.name = "rec",
 		.kind = "replay",
 		.source = "tests/test_session.c",
-		.replay = {
-			.log = run->log_path,
-			.timing = timed ? run->timing_path : NULL,
-			.realtime = timed,
-		},
+		.ops = &hilt_replay_ops,
+		.priv = rcfg,
 	};
 	struct hilt_session_opts opts = {
 		.out_dir = run->out_dir,
@@ -200,6 +203,7 @@ static void end_run(struct run *run)
 	hilt_session_free(run->s);
 	hilt_loop_free(run->loop);
 	hilt_suite_free(run->suite);
+	hilt_replay_config_free(run->cfg.priv);
 }
 
 static const char *prop(const struct hilt_session_result *r, const char *name)

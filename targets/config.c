@@ -1,0 +1,73 @@
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runner/xmlfile.h"
+
+int hilt_config_note(struct hilt_config_loader *ld, int rc)
+{
+	if (rc == -ENOMEM)
+		ld->oom = true;
+	return rc;
+}
+
+char *hilt_config_text(struct hilt_config_loader *ld, const xmlNode *c)
+{
+	char *text = NULL;
+
+	hilt_xml_check_attrs(ld->d, c, (const char *const[]){ NULL });
+	hilt_config_note(ld, hilt_xml_text(ld->d, c, true, &text));
+	return text;
+}
+
+char *hilt_config_path(const char *dir, const char *p)
+{
+	char *full;
+
+	if (p[0] == '/' || !dir)
+		return strdup(p);
+	return asprintf(&full, "%s/%s", dir, p) < 0 ? NULL : full;
+}
+
+int hilt_config_push(char ***v, size_t *n, char *s)
+{
+	char **grown;
+
+	if (!s)
+		return -ENOMEM;
+	grown = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!grown) {
+		free(s);
+		return -ENOMEM;
+	}
+	grown[(*n)++] = s;
+	*v = grown;
+	return 0;
+}
+
+void hilt_config_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool hilt_config_has_child(const xmlNode *node, const char *name)
+{
+	for (const xmlNode *c = node->children; c; c = c->next)
+		if (hilt_xml_is(c, name))
+			return true;
+	return false;
+}
+
+void hilt_config_label(const struct hilt_target_config *cfg, char *buf, size_t len)
+{
+	if (len)
+		*buf = '\0';
+	if (cfg->name && strlen(cfg->name) <= HILT_TARGET_NAME_MAX)
+		snprintf(buf, len, " '%s'", cfg->name);
+}

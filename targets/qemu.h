@@ -1,0 +1,37 @@
+/* The qemu kind's configuration: what its <target> says (targets/qemu.c
+ * reads it), or the built-in target's.  Held by a target's config as
+ * cfg->priv; runner/ never looks inside. */
+#ifndef HILT_QEMU_H
+#define HILT_QEMU_H
+
+#include <stddef.h>
+
+struct hilt_qemu_config {
+	char *binary;		/* qemu-system-x86_64 */
+	char *machine;		/* -machine */
+	char *accel;		/* tcg | kvm */
+	unsigned memory_mib;
+	unsigned cpus;
+	char *kernel, *initrd;	/* absolute paths, checked to exist */
+	char *append;
+	char *nic;		/* NIC model, or "none" */
+	char **drives;		/* -drive values */
+	size_t ndrives;
+	char **args;		/* extra arguments, appended as they are */
+	size_t nargs;
+	/* Where each was given in the farm file (0: a default), for the
+	 * checks of hilt validate. */
+	long binary_line, accel_line;
+	long *drive_lines, *arg_lines;	/* ndrives, nargs of them */
+};
+
+/* The built-in target's: the defaults, booting the guest that
+ * fixtures/guest makes in guest_dir (vmlinuz, initrd.img) with
+ * "console=ttyS0 panic=-1".  Errors: -ENOENT when it was not built (err
+ * says which file), -ENOMEM.  Freed with hilt_qemu_config_free(). */
+int hilt_qemu_config_default(const char *guest_dir, struct hilt_qemu_config **out,
+			     char *err, size_t errlen);
+
+void hilt_qemu_config_free(struct hilt_qemu_config *q);
+
+#endif

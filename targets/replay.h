@@ -1,0 +1,31 @@
+/* The replay kind's configuration: what its <target> says (targets/replay.c
+ * reads it), or a replay made on the command line.  Held by a target's
+ * config as cfg->priv; runner/ never looks inside. */
+#ifndef HILT_REPLAY_H
+#define HILT_REPLAY_H
+
+#include <stdbool.h>
+
+struct hilt_replay_config {
+	char *log;		/* a raw console log as hilt writes them */
+	char *timing;		/* its .timing file (realtime only) */
+	bool realtime;		/* replay with the recorded timing */
+	/* Where they were given (0: not in a file), and whether relative to
+	 * the farm file (then the farm ships them: a missing one is an
+	 * error, not a warning, of hilt validate). */
+	long log_line, timing_line;
+	bool log_relative, timing_relative;
+};
+
+/* A replay of log, with the timing file timing (NULL: the one hilt writes
+ * beside it), as fast as it can be read or realtime.  The paths are
+ * copied, not checked.  0 or -ENOMEM; freed with
+ * hilt_replay_config_free(). */
+int hilt_replay_config_new(const char *log, const char *timing, bool realtime,
+			   struct hilt_replay_config **out);
+
+void hilt_replay_config_set_realtime(struct hilt_replay_config *r, bool realtime);
+
+void hilt_replay_config_free(struct hilt_replay_config *r);
+
+#endif
