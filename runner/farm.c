@@ -19,6 +19,7 @@ static void free_target_config(struct hilt_target_config *t)
 	free(t->kind);
 	free(t->source);
 	hilt_config_strv_free(t->tags, t->ntags);
+	free(t->health_check);
 	if (t->ops && t->ops->free_config)
 		t->ops->free_config(t->priv);
 }
@@ -64,10 +65,70 @@ static void parse_tags(struct hilt_config_loader *ld, const xmlNode *node, const
 	free(copy);
 }
 
+/* timeout-multiplier="X": a number above 0 in plain decimal, as every
+ * number of a farm file (no sign, exponent or unit), at most 1000 as on
+ * the command line. */
+static void parse_timeout_multiplier(struct hilt_config_loader *ld, const xmlNode *node,
+				     struct hilt_target_config *t)
+{
+	char *v = hilt_xml_attr(node, "timeout-multiplier");
+	double x = 0;
+
+	if (!v)
+		return;
+	size_t whole = strspn(v, "0123456789");
+	size_t frac = v[whole] == '.' ? strspn(v + whole + 1, "0123456789") : 0;
+	bool plain = whole && (v[whole] == '\0' || (frac && v[whole + 1 + frac] == '\0'));
+
+	if (plain && strlen(v) <= 32)
+		x = strtod(v, NULL);
+	if (x > 0 && x <= 1000)
+		t->timeout_multiplier = x;
+	else
+		hilt_xml_error(ld->d, node,
+			       "'timeout-multiplier' must be a number above 0 and at most 1000 in plain decimal (such as 2 or 1.5), not '%s'",
+			       v);
+	free(v);
+}
+
+/* <health-check suite="PATH"/>: the file must be there, as the images a
+ * farm names: the scheduler loads it before the first session. */
+static void parse_health_check(struct hilt_config_loader *ld, const xmlNode *c,
+			       struct hilt_target_config *t)
+{
+	static const char *const attrs[] = { "suite", NULL };
+	char *suite, *full;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	hilt_xml_check_element_only(ld->d, c);
+	if (t->health_check_line) {
+		hilt_xml_error(ld->d, c, "only one <health-check> is allowed (the first is at line %ld)",
+			       t->health_check_line);
+		return;
+	}
+	t->health_check_line = xmlGetLineNo(c);
+	suite = hilt_xml_attr_required(ld->d, c, "suite");
+	if (!suite)
+		return;
+	full = hilt_config_path(ld->dir, suite);
+	free(suite);
+	if (!full) {
+		ld->oom = true;
+		return;
+	}
+	if (access(full, R_OK) < 0) {
+		hilt_xml_error(ld->d, c, "<health-check> suite '%s' cannot be read: %s", full,
+			       strerror(errno));
+		free(full);
+		return;
+	}
+	t->health_check = full;
+}
+
 static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 			 struct hilt_farm *farm)
 {
-	static const char *const attrs[] = { "name", "kind", "tags", NULL };
+	static const char *const attrs[] = { "name", "kind", "tags", "timeout-multiplier", NULL };
 	const char *path = ld->d->path;
 	struct hilt_target_config *t;
 
@@ -80,6 +141,7 @@ static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 	t = &t[farm->ntargets++];
 	memset(t, 0, sizeof(*t));
 	t->line = xmlGetLineNo(node);
+	t->timeout_multiplier = 1;
 	if (asprintf(&t->source, "%s:%ld", path, t->line) < 0) {
 		t->source = NULL;
 		ld->oom = true;
@@ -102,7 +164,12 @@ static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 	if (tags)
 		parse_tags(ld, node, tags, t);
 	free(tags);
+	parse_timeout_multiplier(ld, node, t);
 	hilt_xml_check_element_only(ld->d, node);
+	/* What every kind has, whatever the kind says. */
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next)
+		if (hilt_xml_is(c, "health-check"))
+			parse_health_check(ld, c, t);
 	t->kind = hilt_xml_attr_required(ld->d, node, "kind");
 	if (!t->kind || ld->oom)
 		return;
@@ -193,9 +260,11 @@ int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 	t->name = strdup("default");
 	t->kind = strdup("qemu");
 	t->source = strdup("built-in");
+	t->timeout_multiplier = 1;
 	t->ops = &hilt_qemu_ops;
 	if (!t->name || !t->kind || !t->source ||
-	    hilt_config_push(&t->tags, &t->ntags, strdup("arch=x86_64")))
+	    hilt_config_push(&t->tags, &t->ntags, strdup("arch=x86_64")) ||
+	    hilt_config_push(&t->tags, &t->ntags, strdup("kind=qemu")))
 		goto err_free;
 	rc = hilt_qemu_config_default(guest_dir, &q, err, errlen);
 	if (rc)
@@ -228,6 +297,7 @@ const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
 		t->name = NULL;
 	t->kind = strdup("replay");
 	t->source = strdup("command line");
+	t->timeout_multiplier = 1;
 	t->ops = &hilt_replay_ops;
 	if (!t->name || !t->kind || !t->source || hilt_replay_config_new(path, NULL, false, &r)) {
 		free_target_config(t);

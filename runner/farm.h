@@ -29,8 +29,9 @@ int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
 int hilt_farm_load_diags(const char *path, struct hilt_farm **out,
 			 struct hilt_diags *d);
 
-/* The built-in farm: one qemu target "default" booting the guest that
- * fixtures/guest makes in guest_dir.  Errors when it was not built. */
+/* The built-in farm: one qemu target "default" (tags arch=x86_64 and
+ * kind=qemu) booting the guest that fixtures/guest makes in guest_dir.
+ * Errors when it was not built. */
 int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 		      char *err, size_t errlen);
 

@@ -522,14 +522,13 @@ static void session_done(struct hilt_session *session, void *arg)
 
 static double target_multiplier(const struct hilt_target_config *cfg)
 {
-	(void)cfg;
-	return 1;
+	/* A config made by hand (tests) may leave it 0: no scaling then. */
+	return cfg->timeout_multiplier > 0 ? cfg->timeout_multiplier : 1;
 }
 
 static const char *target_health_check(const struct hilt_target_config *cfg)
 {
-	(void)cfg;
-	return NULL;
+	return cfg->health_check;
 }
 
 static bool target_free(const struct hilt_sched *s, const struct target_state *t)

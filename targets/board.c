@@ -1406,7 +1406,7 @@ static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	if (!(b->lock_dir = strdup("/run/lock")))
 		return hilt_config_note(ld, -ENOMEM);
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+		if (c->type != XML_ELEMENT_NODE || hilt_config_generic(c))
 			continue;
 		parse_board_child(ld, c, b, &seen);
 	}

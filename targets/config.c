@@ -64,6 +64,11 @@ bool hilt_config_has_child(const xmlNode *node, const char *name)
 	return false;
 }
 
+bool hilt_config_generic(const xmlNode *c)
+{
+	return hilt_xml_is(c, "health-check");
+}
+
 void hilt_config_label(const struct hilt_target_config *cfg, char *buf, size_t len)
 {
 	if (len)

@@ -23,6 +23,15 @@ struct hilt_target_config {
 	size_t ntags;
 	char *source;		/* "farm.xml:12" or "built-in" */
 	long line;		/* of its <target>; 0 when not from a file */
+	/* The scheduler multiplies every case and suite deadline of the
+	 * sessions on this target by it (a TCG guest is slower than a
+	 * board).  Above 0; 1 unless the farm says otherwise. */
+	double timeout_multiplier;
+	/* A suite the scheduler runs on the target before its first session
+	 * (a path checked to exist, relative ones taken from the farm file's
+	 * folder), or NULL; health_check_line: where it was given. */
+	char *health_check;
+	long health_check_line;
 	/* The kind's ops; NULL only while an unknown kind is being reported. */
 	const struct hilt_target_ops *ops;
 	/* The kind's own configuration (struct hilt_qemu_config...), made by
@@ -60,6 +69,10 @@ int hilt_config_push(char ***v, size_t *n, char *s);
 void hilt_config_strv_free(char **v, size_t n);
 
 bool hilt_config_has_child(const xmlNode *node, const char *name);
+
+/* Whether c is an element of <target> that the farm loader reads for every
+ * kind (<health-check>): a kind's parse passes over it. */
+bool hilt_config_generic(const xmlNode *c);
 
 /* " 'NAME'" for messages about the target, or "" when its name is missing
  * or too long to be shown. */

@@ -755,7 +755,7 @@ static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	if (!q || hilt_config_note(ld, set_qemu_defaults(q)) < 0)
 		return hilt_config_note(ld, -ENOMEM);
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+		if (c->type != XML_ELEMENT_NODE || hilt_config_generic(c))
 			continue;
 		parse_qemu_child(ld, c, q);
 	}

@@ -514,7 +514,7 @@ static int replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	if (!r)
 		return hilt_config_note(ld, -ENOMEM);
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+		if (c->type != XML_ELEMENT_NODE || hilt_config_generic(c))
 			continue;
 		parse_replay_child(ld, c, r);
 	}

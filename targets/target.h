@@ -78,7 +78,8 @@ struct hilt_target_ops {
 	 * --jobs, which bounds emulators). */
 	bool exclusive;
 	/* Reads the kind's part of the farm's <target> node (its children;
-	 * the farm loader reads the attributes) into a new configuration in cfg->priv,
+	 * the farm loader reads the attributes and the elements every kind
+	 * has, hilt_config_generic()) into a new configuration in cfg->priv,
 	 * taking relative paths from ld->dir.  Every mistake goes to ld->d at
 	 * its line, and the reading goes on.  Returns 0, or -ENOMEM (noted in
 	 * ld) when memory ran out.  Whatever it returns, cfg->priv (when not

@@ -103,4 +103,44 @@ cat >"$WORK/last.xml" <<XML
 <suite name="last"><milestone name="ready" timeout="5">^ready$</milestone></suite>
 XML
 run_replay 0 "a last line without a newline" "$WORK/last.log" "$WORK/last.xml"
+# What the farm says of every target reaches the scheduler.  Its
+# timeout-multiplier scales the sessions' deadlines, the command line's
+# --timeout-multiplier times it: the failure names the deadline waited.
+# The log is a FIFO this shell holds open and never writes, so only a
+# deadline ends the session.
+mkfifo "$WORK/silent.fifo"
+exec 3<>"$WORK/silent.fifo"
+cat >"$WORK/farm.xml" <<XML
+<farm><target name="slow" kind="replay" timeout-multiplier="3">
+  <log>$WORK/silent.fifo</log>
+</target></farm>
+XML
+cat >"$WORK/silent.xml" <<XML
+<suite name="silent"><milestone name="never" timeout="0.1">^never printed$</milestone></suite>
+XML
+"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$WORK/silent.xml" >"$WORK/stdout" 2>&1
+judge_run 1 $? "a target with timeout-multiplier 3"
+assert_grep "milestone /^never printed\$/ not seen within 0.3 s" "$OUT/junit.xml"
+"$HILT" run --farm "$WORK/farm.xml" --timeout-multiplier 2 --out "$OUT" "$WORK/silent.xml" \
+	>"$WORK/stdout" 2>&1
+judge_run 1 $? "timeout-multiplier 3 on the target, 2 on the command line"
+assert_grep "milestone /^never printed\$/ not seen within 0.6 s" "$OUT/junit.xml"
+exec 3>&-
+# Its health check (relative to the farm file) runs on it before the
+# first session.
+mkdir -p "$WORK/farm"
+cat >"$WORK/farm/health.xml" <<XML
+<suite name="health"><milestone name="banner" timeout="10">Linux version</milestone></suite>
+XML
+cat >"$WORK/farm/farm.xml" <<XML
+<farm><target name="checked" kind="replay">
+  <log>$SRC/fixtures/logs/linux-boot-x86.log</log>
+  <health-check suite="health.xml"/>
+</target></farm>
+XML
+"$HILT" run --farm "$WORK/farm/farm.xml" --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>&1
+judge_run 0 $? "a target with a health check"
+[ "$(grep -o '<testsuite name="[^"]*"' "$OUT/junit.xml" | tr '\n' ' ')" = \
+  '<testsuite name="health@checked" <testsuite name="linux-boot@checked" ' ] ||
+	fail "not the health check, then the suite: $(grep -o '<testsuite name="[^"]*"' "$OUT/junit.xml")"
 echo "replay: all checks passed"
