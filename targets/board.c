@@ -279,8 +279,6 @@ static void command_done(struct hilt_child *c, const struct hilt_child_end *ende
 	int rc = 0;
 
 	(void)c;
-	hilt_child_free(t->cmd);
-	t->cmd = NULL;
 	if (end->timed_out) {
 		if (t->cmd_status)
 			snprintf(t->cmd_status, t->cmd_statuslen, "killed at its deadline of %g s",
@@ -307,6 +305,9 @@ static void command_done(struct hilt_child *c, const struct hilt_child_end *ende
 			rc = end->status.exited ? -EPROTO : -EIO;
 		}
 	}
+	/* end is the child's: read above, freed now. */
+	hilt_child_free(t->cmd);
+	t->cmd = NULL;
 	t->cmd_rc = rc;
 	if (t->stopping)
 		stop_advance(t);
