@@ -271,11 +271,9 @@ static void stop_advance(struct hilt_target *t);
 
 /* The command under way ended: 0 when it exited 0, else -errno with why
  * in t->err; then the start or the stop goes on. */
-static void command_done(struct hilt_child *c, const struct hilt_child_end *ended, void *arg)
+static void command_done(struct hilt_child *c, const struct hilt_child_end *end, void *arg)
 {
 	struct hilt_target *t = arg;
-	/* ended lives in the handle, freed now. */
-	const struct hilt_child_end copy = *ended, *end = &copy;
 	int rc = 0;
 
 	(void)c;
