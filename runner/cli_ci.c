@@ -332,8 +332,9 @@ static char *slug_of(const char *name, bool *cut)
 }
 
 /* The pools of the plan in plan order, with their suites; board pools get
- * their slugs, with a hash of the pool's name after any that could meet
- * another's (so each stays the same whatever else the farm holds). */
+ * their slugs, with a hash of the pool's name after one that lost
+ * characters (so that it stays the same whatever else the farm holds) or
+ * that meets another's. */
 static int group_pools(struct ci *ci)
 {
 	const struct hilt_plan *plan = &ci->plan;
@@ -364,7 +365,11 @@ static int group_pools(struct ci *ci)
 			p->runs[s] = true;
 		p->nsessions++;
 	}
-	cut = calloc(ci->npools + 1, sizeof(*cut));
+	/* hashed[k]: the slug of pool k loses what tells it apart from
+	 * others ('=', ',' and '-' all become '-'; case; other characters),
+	 * or meets another's: a hash of the name follows.  Decided on the
+	 * plain slugs, before any is changed. */
+	cut = calloc(2 * ci->npools + 1, sizeof(*cut));
 	if (!cut)
 		return -ENOMEM;
 	for (size_t k = 0; k < ci->npools; k++) {
@@ -375,14 +380,18 @@ static int group_pools(struct ci *ci)
 		}
 	}
 	for (size_t k = 0; k < ci->npools; k++) {
+		bool *hashed = &cut[ci->npools + k];
+
+		*hashed = cut[k];
+		for (size_t j = 0; j < ci->npools && !*hashed && ci->pools[k].slug; j++)
+			*hashed = j != k && ci->pools[j].slug &&
+				  strcmp(ci->pools[j].slug, ci->pools[k].slug) == 0;
+	}
+	for (size_t k = 0; k < ci->npools; k++) {
 		struct ci_pool *p = &ci->pools[k];
-		bool meets = cut[k];
 		char *s;
 
-		for (size_t j = 0; j < ci->npools && !meets && p->slug; j++)
-			meets = j != k && ci->pools[j].slug && cut[j] &&
-				strcmp(ci->pools[j].slug, p->slug) == 0;
-		if (!p->slug || !meets)
+		if (!p->slug || !cut[ci->npools + k])
 			continue;
 		if (asprintf(&s, "%s%s%08x", p->slug, *p->slug ? "-" : "pool-",
 			     fnv1a(p->name)) < 0) {

@@ -91,9 +91,9 @@ generate)
 	: >fake/vmlinuz
 	: >fake/initrd.img
 	PORT=1
-	# Two emulator pools, three board pools: board=sim (two boards), one
-	# whose tag holds what a shell and YAML take specially, and a board
-	# with no tags (its pool is its name).
+	# Two emulator pools, five board pools: board=sim (two boards), one
+	# whose tag holds what a shell and YAML take specially, a board with no
+	# tags (its pool is its name), and two whose slugs would meet.
 	{
 		echo "<farm>"
 		qemu_target q1 "arch=x86_64" fake/vmlinuz fake/initrd.img
@@ -102,6 +102,9 @@ generate)
 		board_target b2 "board=sim"
 		board_target b3 "odd=it&apos;s&quot;\$HOME\\&amp;\`x\`;#&#x2028;é"
 		board_target lab-7 ""
+		# Two pools that differ only where both become '-'.
+		board_target b5 "x=y-z"
+		board_target b6 "x-y=z"
 		echo "</farm>"
 	} >farm.xml
 	suite_copy "$SRC/tests/data/board-boot.xml" suites/emu.xml "arch=x86_64"
@@ -146,10 +149,13 @@ check(p["stages"] == ["test", "report"], "stages %r" % p["stages"])
 jobs = {k: v for k, v in p.items() if k != "stages"}
 pools = sorted(k for k in jobs if k.startswith("pool:"))
 check(set(jobs) == {"emulators", "merge-junit"} | set(pools), "jobs %r" % sorted(jobs))
-check(len(pools) == 3, "board pool jobs %r" % pools)
+check(len(pools) == 5, "board pool jobs %r" % pools)
+xyz = [k for k in pools if k.startswith("pool:x-y-z")]
+check(len(xyz) == 2 and all(re.fullmatch(r"pool:x-y-z-[0-9a-f]{8}", k) for k in xyz),
+      "x=y-z and x-y=z: %r" % xyz)
 check("pool:board-sim" in pools, "no job for the pool board=sim: %r" % pools)
 check("pool:lab-7" in pools, "no job for the pool lab-7: %r" % pools)
-odd = [k for k in pools if k not in ("pool:board-sim", "pool:lab-7")][0]
+odd = [k for k in pools if k not in ["pool:board-sim", "pool:lab-7"] + xyz][0]
 # Sanitised to what GitLab takes, readable, and told apart by a hash
 # since characters were dropped.
 check(re.fullmatch(r"pool:odd-it-s-home-x-[0-9a-f]{8}", odd), "odd pool's job %r" % odd)
@@ -214,7 +220,7 @@ PY
 	done <scripts
 	sort got >got.sorted
 	diff want got.sorted || fail "the jobs' sessions are not those of the plan"
-	[ "$(sort -u outs | wc -l)" -eq 7 ] || fail "7 jobs without 7 output folders of their own: $(cat outs)"
+	[ "$(sort -u outs | wc -l)" -eq 9 ] || fail "9 jobs without 9 output folders of their own: $(cat outs)"
 	[ "$(sort -u jobs)" = 2 ] && [ "$(wc -l <jobs)" -eq 4 ] || fail "--jobs 2 not given to each emulator shard"
 	grep -qF "odd=it's\"\$HOME\\&\`x\`;#"$'\u2028'"é: b3" want || fail "the odd pool's name did not come through the shell whole"
 
