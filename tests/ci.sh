@@ -291,6 +291,12 @@ PY
 	expect_error 2 ci gitlab --farm farm.xml --hilt $'\xff' suites/emu.xml
 	assert_grep "not UTF-8" err.txt
 	HILT_GUEST_DIR=$WORK/no-guest expect_error 3 ci gitlab "$SRC/suites/linux-boot.xml"
+	# --pool, which the jobs run with, is exact and says what it left.
+	"$HILT" list --farm farm.xml --pool arch=x86_64 suites/emu.xml >pool.txt || fail "hilt list --pool"
+	[ "$(sessions_of_list <pool.txt)" = "emu (suites/emu.xml) on arch=x86_64: q1" ] ||
+		fail "--pool arch=x86_64 took more than its pool: $(cat pool.txt)"
+	expect_error 2 list --farm farm.xml --pool nope --pool board=sim suites/emu.xml
+	assert_grep "in the pools given ('nope', 'board=sim')" err.txt
 	"$HILT" help ci >help.txt || fail "hilt help ci"
 	assert_grep "^usage: hilt ci gitlab" help.txt
 	;;
