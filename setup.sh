@@ -6,28 +6,57 @@ set -eu
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
-clang libclang-rt-14-dev util-linux"
+clang libclang-rt-14-dev util-linux git rsync g++"
+
+# gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
+# shell executor copies each job's files with rsync, and its regular
+# expression module (re2) is built with g++ when it installs.  It is kept
+# in this folder (tests/ci.sh looks there too), outside the work tree, so
+# that it is installed once per machine.
+ci_local_version=4.60.0
+ci_local_dir=${HILT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hilt}/gitlab-ci-local
 
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# Node.js and npm from Debian, unless a node and npm are there already
+# (from another source, whose packages Debian's npm would clash with).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	for p in nodejs npm; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+fi
 # The default guest is made from Debian packages (apt-get download), which
 # needs the package lists.
 lists=$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n 1)
-if [ -z "$missing" ] && [ -n "$lists" ]; then
-	exit 0
+if [ -n "$missing" ] || [ -z "$lists" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo="sudo"
+		command -v sudo >/dev/null || { echo "setup.sh: run as root (or install sudo)" >&2; exit 1; }
+	else
+		sudo=""
+	fi
+	echo "setup.sh: installing:${missing:- (package lists only)}"
+	$sudo apt-get update -qq
+	if [ -n "$missing" ]; then
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	fi
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	sudo="sudo"
-	command -v sudo >/dev/null || { echo "setup.sh: run as root (or install sudo)" >&2; exit 1; }
-else
-	sudo=""
-fi
-echo "setup.sh: installing:${missing:- (package lists only)}"
-$sudo apt-get update -qq
-if [ -n "$missing" ]; then
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+if [ "$("$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version 2>/dev/null)" != "$ci_local_version" ]; then
+	echo "setup.sh: installing gitlab-ci-local $ci_local_version in $ci_local_dir (building re2 takes minutes)"
+	mkdir -p "$ci_local_dir"
+	# node-gyp builds re2 against the installed Node's own headers where
+	# they are, rather than fetching them.
+	if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then
+		npm_config_nodedir=/usr
+		export npm_config_nodedir
+	fi
+	npm install --prefix "$ci_local_dir" --no-audit --no-fund --no-save --loglevel=error \
+		"gitlab-ci-local@$ci_local_version" >/dev/null
+	"$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version >/dev/null
 fi

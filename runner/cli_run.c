@@ -34,8 +34,8 @@
 #endif
 
 const char hilt_run_usage[] =
-	"usage: hilt run [--farm FILE] [--target NAME]... [--tags K=V]... [--out DIR]\n"
-	"                [--jobs N] [--retries N] [--rerun-failures N]\n"
+	"usage: hilt run [--farm FILE] [--target NAME]... [--tags K=V]... [--pool POOL]...\n"
+	"                [--out DIR] [--jobs N] [--retries N] [--rerun-failures N]\n"
 	"                [--max-target-errors N] [--timeout-multiplier X]\n"
 	"                [--shard K/N] [--durations PREVIOUS.xml] [--pcap]\n"
 	"                [--realtime] [--no-progress] SUITE.xml...\n"
@@ -53,6 +53,10 @@ const char hilt_run_usage[] =
 	"                   recorded console log (any run's .console.log) as fast\n"
 	"                   as it can be read\n"
 	"  --tags K=V       only targets with this tag; repeatable\n"
+	"  --pool POOL      only this pool, named as hilt list prints it (its tags,\n"
+	"                   as arch=x86_64,board=x, or the name of a target with\n"
+	"                   none); repeatable.  Exact: --tags also takes targets\n"
+	"                   with more tags (hilt ci gitlab splits a run so)\n"
 	"  --jobs N         emulator sessions at once (default: the number of\n"
 	"                   cores); each board runs one session at a time\n"
 	"  --retries N      run a session that ended in an infrastructure error\n"
@@ -77,7 +81,7 @@ const char hilt_run_usage[] =
 
 const char hilt_list_usage[] =
 	"usage: hilt list [--farm FILE] [--target NAME]... [--tags K=V]...\n"
-	"                 [--shard K/N] SUITE.xml...\n"
+	"                 [--pool POOL]... [--shard K/N] SUITE.xml...\n"
 	"\n"
 	"Prints the plan of 'hilt run' with the same arguments, one session a line\n"
 	"(SUITE on POOL: the targets that can take it), without running anything.\n";
@@ -93,8 +97,8 @@ enum {
 
 struct run_args {
 	const char *farm_path, *out_dir, *durations;
-	const char **target_names, **tags;
-	size_t ntarget_names, ntags;
+	const char **target_names, **tags, **pools;
+	size_t ntarget_names, ntags, npools;
 	bool pcap, realtime, no_progress;
 	unsigned jobs, retries, rerun_failures, max_target_errors;
 	unsigned shard_k, shard_n;
@@ -186,6 +190,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		{ "farm", required_argument, NULL, 'f' },
 		{ "target", required_argument, NULL, 't' },
 		{ "tags", required_argument, NULL, 'T' },
+		{ "pool", required_argument, NULL, 'P' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "pcap", no_argument, NULL, 'p' },
 		{ "realtime", no_argument, NULL, 'r' },
@@ -210,14 +215,15 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 	};
 	a->target_names = calloc((size_t)argc + 1, sizeof(char *));
 	a->tags = calloc((size_t)argc + 1, sizeof(char *));
-	if (!a->target_names || !a->tags) {
+	a->pools = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a->target_names || !a->tags || !a->pools) {
 		fprintf(stderr, "hilt: out of memory\n");
 		return -1;
 	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:t:o:j:h", opts, NULL)) != -1) {
 		/* hilt list takes what shapes the plan only. */
-		if (list && !strchr("ftTsh", c) && c != '?') {
+		if (list && !strchr("ftTPsh", c) && c != '?') {
 			fprintf(stderr, "hilt list: %s is an option of hilt run only\n",
 				argv[optind - 1]);
 			fputs(usage, stderr);
@@ -231,6 +237,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 				return -1;
 			a->tags[a->ntags++] = optarg;
 			break;
+		case 'P': a->pools[a->npools++] = optarg; break;
 		case 'o': a->out_dir = optarg; break;
 		case 'p': a->pcap = true; break;
 		case 'r': a->realtime = true; break;
@@ -464,6 +471,7 @@ static int prepare(struct run *run)
 	struct hilt_plan_filter filter = {
 		.target_names = a->target_names, .ntarget_names = a->ntarget_names,
 		.tags = a->tags, .ntags = a->ntags,
+		.pools = a->pools, .npools = a->npools,
 		.shard_k = a->shard_k, .shard_n = a->shard_n,
 	};
 	char err[HILT_CONFIG_ERR_MAX];
@@ -501,6 +509,7 @@ static void run_free(struct run *run)
 	hilt_farm_free(run->farm);
 	free(run->a.target_names);
 	free(run->a.tags);
+	free(run->a.pools);
 }
 
 int hilt_cmd_list(int argc, char **argv)

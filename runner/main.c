@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"       hilt list [--farm FILE] [--target NAME]... [--tags K=V]... SUITE.xml...\n"
 		"       hilt validate [--strict] FILE...\n"
 		"       hilt report merge -o OUT.xml JUNIT.xml...\n"
+		"       hilt ci gitlab [--farm FILE] [--tags K=V]... [--parallel N] SUITE.xml...\n"
 		"       hilt help [COMMAND] | --help | --version\n"
 		"\n"
 		"run       runs each suite on each pool of targets that can take it\n"
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 		"list      prints the sessions a run would make, and their targets.\n"
 		"validate  checks suite and farm files (structure, patterns, files named).\n"
 		"report    merge: combines JUnit files (shards, other tools') into one.\n"
+		"ci        writes a CI pipeline that runs the plan across hosts: boards on\n"
+		"          their hosts' runners, emulators in parallel shards (GitLab).\n"
 		"help      'hilt help COMMAND' tells more.\n"
 		"\n"
 		"exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
@@ -65,10 +68,12 @@ static int cmd_help(int argc, char **argv)
 		fputs(hilt_validate_usage, stdout);
 	else if (!strcmp(argv[1], "report"))
 		fputs(hilt_report_usage, stdout);
+	else if (!strcmp(argv[1], "ci"))
+		fputs(hilt_ci_usage, stdout);
 	else if (!strcmp(argv[1], "help"))
 		usage(stdout);
 	else {
-		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report)\n", argv[1]);
+		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report, ci)\n", argv[1]);
 		return 2;
 	}
 	return 0;
@@ -105,6 +110,8 @@ int main(int argc, char **argv)
 		status = hilt_cmd_validate(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "report"))
 		status = hilt_cmd_report(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "ci"))
+		status = hilt_cmd_ci(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
 		usage(stderr);

@@ -65,11 +65,27 @@ static char *pool_key(const struct hilt_target_config *cfg)
 	return key;
 }
 
+static bool in_list(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool named(const struct hilt_plan_filter *f, const char *name)
 {
-	for (size_t i = 0; i < f->ntarget_names; i++)
-		if (strcmp(f->target_names[i], name) == 0)
+	return in_list(f->target_names, f->ntarget_names, name);
+}
+
+bool hilt_plan_entry_exclusive(const struct hilt_plan_entry *e)
+{
+	for (size_t i = 0; i < e->ntargets; i++) {
+		const struct hilt_target_ops *ops = hilt_target_ops_find(e->targets[i]->kind);
+
+		if (ops && ops->exclusive)
 			return true;
+	}
 	return false;
 }
 
@@ -128,6 +144,11 @@ static int plan_suite(struct hilt_plan *plan, const struct hilt_farm *farm,
 		if (!(keys[nok] = f->ntarget_names ? strdup(t->name) : pool_key(t))) {
 			rc = -ENOMEM;
 			goto out;
+		}
+		if (f->npools && !in_list(f->pools, f->npools, keys[nok])) {
+			free(keys[nok]);
+			keys[nok] = NULL;
+			continue;
 		}
 		ok[nok++] = t;
 	}
@@ -196,6 +217,11 @@ int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suite
 						*want ? "tags " : "any target", want,
 						*cli ? (*want ? " and --tags " : " with --tags ") : "", cli,
 						filter->ntarget_names ? " among the --target given" : "");
+		/* Pool names hold commas: each is quoted. */
+		for (size_t k = 0; k < filter->npools && off < errlen; k++)
+			off += (size_t)snprintf(err + off, errlen - off, "%s'%s'%s",
+						k ? ", " : " in the pools given (", filter->pools[k],
+						k + 1 == filter->npools ? ")" : "");
 	}
 	if (rc) {
 		hilt_plan_free(&plan);

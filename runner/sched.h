@@ -49,6 +49,11 @@ struct hilt_plan_filter {
 	size_t ntarget_names;
 	const char *const *tags;		/* "k=v" every target must have */
 	size_t ntags;
+	/* Only these pools, by name as hilt list prints them ("arch=x86_64"
+	 * or, for a target with no tags, its name): a host's share of a run
+	 * split across hosts.  Exact, where --tags takes every superset. */
+	const char *const *pools;
+	size_t npools;
 	unsigned shard_k, shard_n;		/* run shard k of n (1-based); n 0: all */
 };
 
@@ -59,6 +64,11 @@ int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suite
 		   size_t nsuites, const struct hilt_plan_filter *filter,
 		   struct hilt_plan *out, char *err, size_t errlen);
 void hilt_plan_free(struct hilt_plan *plan);
+
+/* Whether the entry's pool holds an exclusive target (a board, one
+ * session at a time): such a pool needs the host its devices are on, where
+ * an emulator pool runs on any host with the emulator. */
+bool hilt_plan_entry_exclusive(const struct hilt_plan_entry *e);
 
 /* Whether cfg has every "k=v" of tags. */
 bool hilt_target_has_tags(const struct hilt_target_config *cfg, const char *const *tags,
