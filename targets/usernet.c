@@ -146,6 +146,15 @@ static void register_poll_fd(int fd, void *opaque)
 	(void)opaque;
 }
 
+/* libslirp is about to close fd: the loop must forget it first, or a new
+ * socket that gets the same number could go unwatched. */
+static void unregister_poll_fd(int fd, void *opaque)
+{
+	struct hilt_usernet *u = opaque;
+
+	hilt_loop_source_fd_closing(u->loop, fd);
+}
+
 static void notify(void *opaque)
 {
 	(void)opaque;
@@ -159,7 +168,7 @@ static const SlirpCb callbacks = {
 	.timer_free = timer_free,
 	.timer_mod = timer_mod,
 	.register_poll_fd = register_poll_fd,
-	.unregister_poll_fd = register_poll_fd,
+	.unregister_poll_fd = unregister_poll_fd,
 	.notify = notify,
 };
 
