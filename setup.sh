@@ -56,7 +56,12 @@ if [ "$("$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version 2>/dev/null)
 		npm_config_nodedir=/usr
 		export npm_config_nodedir
 	fi
-	npm install --prefix "$ci_local_dir" --no-audit --no-fund --no-save --loglevel=error \
-		"gitlab-ci-local@$ci_local_version" >/dev/null
-	"$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version >/dev/null
+	# Only tests/ci.sh needs it: without it (no registry, no compiler for
+	# re2), those tests skip and say why, and everything else still runs.
+	if ! npm install --prefix "$ci_local_dir" --no-audit --no-fund --no-save --loglevel=error \
+		"gitlab-ci-local@$ci_local_version" >/dev/null ||
+	   ! "$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version >/dev/null; then
+		echo "setup.sh: warning: gitlab-ci-local $ci_local_version could not be installed;" \
+			"the tests of hilt ci gitlab (tests/ci.sh) will be skipped" >&2
+	fi
 fi
