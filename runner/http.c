@@ -354,8 +354,17 @@ int hilt_http_start(struct hilt_loop *loop, const struct hilt_http_spec *spec,
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/* The first attempt starts from the loop too: done never runs
+	 * inside this call, even when the connection is refused at once. */
+	h->retry_timer = hilt_loop_add_timer(loop, hilt_now_ns(), retry, h);
+	if (h->retry_timer < 0) {
+		h->retry_timer = 0;
+		curl_multi_cleanup(h->multi);
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	*out = h;
-	start_attempt(h);
 	return 0;
 }
 
