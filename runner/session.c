@@ -987,15 +987,11 @@ static void target_gone(struct hilt_session *s, enum hilt_target_state st,
 	finish(s);
 }
 
-static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
+/* What the target's state now means for the session. */
+static void target_state(struct hilt_session *s, enum hilt_target_state st, const char *why)
 {
-	struct hilt_session *s = arg;
-	char why[1024];
-
-	(void)loop;
-	(void)revents;
-	enum hilt_target_state st = s->ops->handle_aux(s->target, fd, why, sizeof(why));
-
+	if (s->state == SESSION_DONE)
+		return;
 	if (st == HILT_TARGET_CONSOLE_BACK)
 		console_back(s, why);
 	if (st == HILT_TARGET_RUNNING || st == HILT_TARGET_CONSOLE_BACK) {
@@ -1008,6 +1004,22 @@ static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
 		read_console(s, 64);	/* at most 8 MiB: a flood is not waited out */
 	if (s->state != SESSION_DONE)
 		target_gone(s, st, why);
+}
+
+static void on_aux(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct hilt_session *s = arg;
+	char why[1024];
+
+	(void)loop;
+	(void)revents;
+	target_state(s, s->ops->handle_aux(s->target, fd, why, sizeof(why)), why);
+}
+
+/* The target tells of a change from its own timers (env->changed). */
+static void target_changed(void *arg, enum hilt_target_state st, const char *why)
+{
+	target_state(arg, st, why);
 }
 
 static void session_timeout(struct hilt_loop *loop, void *arg)
@@ -1307,6 +1319,7 @@ void hilt_session_start(struct hilt_session *s)
 		.output_failed = output_failed,
 		.started = target_started,
 		.stopped = target_stopped,
+		.changed = target_changed,
 		.arg = s,
 	};
 	/* Opened now, not when the run was set up: a run of many sessions

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +50,7 @@ enum board_phase {
 /* Grace between SIGTERM and SIGKILL of a board command. */
 #define COMMAND_GRACE_MS 1000
 #define LOCK_RETRY_NS (100 * 1000000LL)
+#define REOPEN_EVERY_NS (50 * 1000000LL)
 /* How long a TCP console may take to connect, per address. */
 #define CONNECT_NS (10 * 1000000000LL)
 
@@ -75,7 +75,7 @@ struct hilt_target {
 	char err[4608];	
 	struct hilt_console *console;
 	int lock_fd;
-	int retry_fd;		/* timerfd while the console is away */
+	int64_t reopen_timer;	/* while the console is away */
 	int64_t started_ns;	/* end of the reset */
 	int64_t gone_ns;	/* when the console went away */
 	char gone_why[256];	/* the last reopen failure */
@@ -102,7 +102,7 @@ static int board_new(const struct hilt_target_config *cfg,
 	}
 	t->cfg = cfg;
 	t->bcfg = cfg->priv;
-	t->lock_fd = t->retry_fd = t->watch_fd = -1;
+	t->lock_fd = t->watch_fd = -1;
 	if (t->bcfg->console.path)
 		snprintf(t->port_name, sizeof(t->port_name), "%s", t->bcfg->console.path);
 	else
@@ -678,11 +678,40 @@ static double secs_since(const struct hilt_target *t, int64_t ns)
 	return (double)(ns - t->started_ns) / 1e9;
 }
 
+/* Every 50 ms while the console is away: reopen it, or give up at the
+ * board's deadline; the session is told either way. */
+static void reopen_tick(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+	const struct hilt_console_config *k = &t->bcfg->console;
+	int64_t now = hilt_now_ns();
+	char why[1024];
+
+	t->reopen_timer = 0;
+	if (open_console(t, true, t->gone_why, sizeof(t->gone_why)) == 0) {
+		t->gaps++;
+		snprintf(why, sizeof(why),
+			 "the console %s was gone from %.2f s to %.2f s after reset; what the board printed then is lost",
+			 t->port_name, secs_since(t, t->gone_ns), secs_since(t, now));
+		t->env->changed(t->env->arg, HILT_TARGET_CONSOLE_BACK, why);
+		return;
+	}
+	if (now - t->gone_ns < (int64_t)(k->reappear_s * 1e9)) {
+		t->reopen_timer = hilt_loop_add_timer(loop, now + REOPEN_EVERY_NS, reopen_tick, t);
+		if (t->reopen_timer > 0)
+			return;
+		t->reopen_timer = 0;
+	}
+	snprintf(why, sizeof(why),
+		 "the console %s of board '%s' went away at %.2f s after reset and did not come back within %g s: %s",
+		 t->port_name, t->cfg->name, secs_since(t, t->gone_ns), k->reappear_s, t->gone_why);
+	t->env->changed(t->env->arg, HILT_TARGET_GONE_INFRA, why);
+}
+
 static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why,
 						size_t whylen)
 {
 	const struct hilt_console_config *k = &t->bcfg->console;
-	struct itimerspec every = { { 0, 50000000 }, { 0, 50000000 } };
 
 	hilt_console_close(t->console);
 	t->console = NULL;
@@ -694,10 +723,12 @@ static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why
 	/* A USB adapter re-enumerating: wait for its path to come back. */
 	t->gone_ns = hilt_now_ns();
 	snprintf(t->gone_why, sizeof(t->gone_why), "it was not back yet");
-	t->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->retry_fd < 0 || timerfd_settime(t->retry_fd, 0, &every, NULL) < 0) {
-		snprintf(why, whylen, "the console %s of board '%s' closed (and: %s)",
-			 t->port_name, t->cfg->name, strerror(errno));
+	t->reopen_timer = hilt_loop_add_timer(t->env->loop, t->gone_ns + REOPEN_EVERY_NS,
+					      reopen_tick, t);
+	if (t->reopen_timer < 0) {
+		t->reopen_timer = 0;
+		snprintf(why, whylen, "the console %s of board '%s' closed (and: out of memory)",
+			 t->port_name, t->cfg->name);
 		return HILT_TARGET_GONE_INFRA;
 	}
 	return HILT_TARGET_RUNNING;
@@ -705,40 +736,20 @@ static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why
 
 static size_t board_aux_fds(struct hilt_target *t, int *fds, size_t max)
 {
-	if (t->retry_fd < 0 || max < 1)
-		return 0;
-	fds[0] = t->retry_fd;
-	return 1;
+	(void)t;
+	(void)fds;
+	(void)max;
+	return 0;
 }
 
-/* The retry timer while the console is away: reopen, or give up at the
- * deadline. */
 static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
 					       char *why, size_t whylen)
 {
-	const struct hilt_console_config *k = &t->bcfg->console;
-	uint64_t ticks;
-	int64_t now = hilt_now_ns();
-
-	if (fd != t->retry_fd || read(fd, &ticks, sizeof(ticks)) < 0)
-		return HILT_TARGET_RUNNING;
-	if (open_console(t, true, t->gone_why, sizeof(t->gone_why)) == 0) {
-		close(t->retry_fd);
-		t->retry_fd = -1;
-		t->gaps++;
-		snprintf(why, whylen,
-			 "the console %s was gone from %.2f s to %.2f s after reset; what the board printed then is lost",
-			 t->port_name, secs_since(t, t->gone_ns), secs_since(t, now));
-		return HILT_TARGET_CONSOLE_BACK;
-	}
-	if (now - t->gone_ns < (int64_t)(k->reappear_s * 1e9))
-		return HILT_TARGET_RUNNING;
-	close(t->retry_fd);
-	t->retry_fd = -1;
-	snprintf(why, whylen,
-		 "the console %s of board '%s' went away at %.2f s after reset and did not come back within %g s: %s",
-		 t->port_name, t->cfg->name, secs_since(t, t->gone_ns), k->reappear_s, t->gone_why);
-	return HILT_TARGET_GONE_INFRA;
+	(void)t;
+	(void)fd;
+	(void)why;
+	(void)whylen;
+	return HILT_TARGET_RUNNING;
 }
 
 static int board_http_endpoint(struct hilt_target *t, int guest_port, char *host,
@@ -762,9 +773,9 @@ static void release(struct hilt_target *t)
 	t->cmd = NULL;
 	hilt_console_close(t->console);
 	t->console = NULL;
-	if (t->retry_fd >= 0)
-		close(t->retry_fd);
-	t->retry_fd = -1;
+	if (t->reopen_timer > 0 && t->env)
+		hilt_loop_cancel_timer(t->env->loop, t->reopen_timer);
+	t->reopen_timer = 0;
 	hilt_gpio_close(t->gpio);
 	t->gpio = NULL;
 	/* Closing the lock file releases the board. */

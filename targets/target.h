@@ -12,6 +12,16 @@
 struct hilt_target;
 struct hilt_loop;
 
+/* What an event on one of the target's fds meant. */
+enum hilt_target_state {
+	HILT_TARGET_RUNNING,
+	HILT_TARGET_GONE_DEVICE,	/* the device itself powered off / rebooted */
+	HILT_TARGET_GONE_INFRA,		/* emulator, cable or runner failed */
+	/* The console went away and is back (a USB adapter re-enumerated):
+	 * console_fd() is a new fd; why says what was lost. */
+	HILT_TARGET_CONSOLE_BACK,
+};
+
 /* How a target's start ended (see start below). */
 struct hilt_target_started {
 	int rc;			/* 0, -errno, or HILT_TARGET_FLASH_REFUSED */
@@ -33,18 +43,13 @@ struct hilt_target_env {
 	void (*started)(void *arg, const struct hilt_target_started *st);
 	/* stop() has ended: the device is off and released.  From the loop. */
 	void (*stopped)(void *arg);
+	/* The target's state changed other than through its fds (its
+	 * console is back after a gap, or was given up on): why says how.
+	 * From the loop. */
+	void (*changed)(void *arg, enum hilt_target_state st, const char *why);
 	void *arg;
 };
 
-/* What an event on one of the target's fds meant. */
-enum hilt_target_state {
-	HILT_TARGET_RUNNING,
-	HILT_TARGET_GONE_DEVICE,	/* the device itself powered off / rebooted */
-	HILT_TARGET_GONE_INFRA,		/* emulator, cable or runner failed */
-	/* The console went away and is back (a USB adapter re-enumerated):
-	 * console_fd() is a new fd; why says what was lost. */
-	HILT_TARGET_CONSOLE_BACK,
-};
 
 #define HILT_TARGET_FLASH_REFUSED (-100000)
 
