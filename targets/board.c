@@ -438,6 +438,43 @@ static void gpio_done(void *arg, int rc, const char *err)
 	advance(t);
 }
 
+/* Opens the console; a TCP one still connecting is waited for by the
+ * loop.  1: waiting (advance follows), 0: open, or -errno (why in t->err). */
+static int open_console_async(struct hilt_target *t)
+{
+	int rc = open_console(t, false, t->err, sizeof(t->err));
+
+	if (rc)
+		return rc;
+	if (watch_connect(t))
+		return 1;
+	if (hilt_console_connecting(t->console))
+		return hilt_console_connected(t->console, true, t->err, sizeof(t->err));
+	return 0;
+}
+
+/* Starts the power-on or power-off command: 0 (command_done follows) or
+ * -errno. */
+static int power(struct hilt_target *t, bool on)
+{
+	const struct hilt_command *cmd = on ? &t->bcfg->power_on : &t->bcfg->power_off;
+
+	t->powered = on;
+	return start_command(t, on ? "power-on" : "power-off", cmd, cmd->timeout_s,
+			     t->power_status, sizeof(t->power_status));
+}
+
+/* Starts a GPIO sequence: 0 (gpio_done follows) or -errno. */
+static int gpio_sequence(struct hilt_target *t, const struct hilt_gpio_sequence *seq,
+			 hilt_gpio_drain_cb drain, const char *what)
+{
+	int rc = hilt_gpio_start(t->gpio, t->env->loop, seq, drain, gpio_done, t);
+
+	if (rc)
+		snprintf(t->err, sizeof(t->err), "GPIO %s sequence: %s", what, strerror(-rc));
+	return rc;
+}
+
 static void started_now(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_target *t = arg;
@@ -522,22 +559,13 @@ static void advance(struct hilt_target *t)
 					break;
 			}
 			t->phase = PH_POWER_OFF;
-			if (b->power_off.argv) {
-				t->powered = false;
-				rc = start_command(t, "power-off", &b->power_off,
-						   b->power_off.timeout_s, t->power_status,
-						   sizeof(t->power_status));
-				if (!rc)
-					return;
-			}
+			if (b->power_off.argv && !(rc = power(t, false)))
+				return;
 			break;
 		case PH_POWER_OFF:
 			t->phase = PH_CONSOLE;
-			rc = open_console(t, false, t->err, sizeof(t->err));
-			if (!rc && watch_connect(t))
+			if ((rc = open_console_async(t)) > 0)
 				return;
-			if (!rc && hilt_console_connecting(t->console))
-				rc = hilt_console_connected(t->console, true, t->err, sizeof(t->err));
 			break;
 		case PH_CONSOLE:
 			if (!b->flash.argv) {
@@ -547,24 +575,14 @@ static void advance(struct hilt_target *t)
 			hilt_console_close(t->console);
 			t->console = NULL;
 			t->phase = PH_FLASH_POWER_ON;
-			if (b->power_on.argv) {
-				t->powered = true;
-				rc = start_command(t, "power-on", &b->power_on, b->power_on.timeout_s,
-						   t->power_status, sizeof(t->power_status));
-				if (!rc)
-					return;
-			}
+			if (b->power_on.argv && !(rc = power(t, true)))
+				return;
 			break;
 		case PH_FLASH_POWER_ON:
 			t->phase = PH_DOWNLOAD_MODE;
-			if (t->gpio && b->gpio.download.nsteps) {
-				rc = hilt_gpio_start(t->gpio, t->env->loop, &b->gpio.download, NULL,
-						     gpio_done, t);
-				if (!rc)
-					return;
-				snprintf(t->err, sizeof(t->err), "GPIO download sequence: %s",
-					 strerror(-rc));
-			}
+			if (t->gpio && b->gpio.download.nsteps &&
+			    !(rc = gpio_sequence(t, &b->gpio.download, NULL, "download")))
+				return;
 			break;
 		case PH_DOWNLOAD_MODE:
 			t->phase = PH_FLASH;
@@ -575,38 +593,25 @@ static void advance(struct hilt_target *t)
 			break;
 		case PH_FLASH:
 			t->phase = PH_REOPEN;
-			rc = open_console(t, false, t->err, sizeof(t->err));
-			if (!rc && watch_connect(t))
+			if ((rc = open_console_async(t)) > 0)
 				return;
-			if (!rc && hilt_console_connecting(t->console))
-				rc = hilt_console_connected(t->console, true, t->err, sizeof(t->err));
 			break;
 		case PH_REOPEN:
 			drain(t);
 			t->phase = PH_POWER_ON;
-			if (b->power_on.argv && !t->powered) {
-				t->powered = true;
-				rc = start_command(t, "power-on", &b->power_on, b->power_on.timeout_s,
-						   t->power_status, sizeof(t->power_status));
-				if (!rc)
-					return;
-			}
+			if (b->power_on.argv && !t->powered && !(rc = power(t, true)))
+				return;
 			break;
 		case PH_POWER_ON:
 			/* As after a reset command: what is buffered came from
 			 * before. */
 			drain(t);
 			t->phase = PH_GPIO_RESET;
-			if (t->gpio && b->gpio.reset.nsteps) {
-				/* A <drain/> step while the board is held in reset
-				 * discards what it printed before. */
-				rc = hilt_gpio_start(t->gpio, t->env->loop, &b->gpio.reset, drain_cb,
-						     gpio_done, t);
-				if (!rc)
-					return;
-				snprintf(t->err, sizeof(t->err), "GPIO reset sequence: %s",
-					 strerror(-rc));
-			}
+			/* A <drain/> step while the board is held in reset
+			 * discards what it printed before. */
+			if (t->gpio && b->gpio.reset.nsteps &&
+			    !(rc = gpio_sequence(t, &b->gpio.reset, drain_cb, "reset")))
+				return;
 			break;
 		case PH_GPIO_RESET:
 			t->phase = PH_RESET;
