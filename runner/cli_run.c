@@ -125,6 +125,7 @@ struct run {
 	bool junit_failed;
 	char junit_error[1024];	/* the last JUnit write failed with this */
 	struct hilt_reporter lines, junit;
+	struct hilt_reporter *reporter;	/* the first of the chain */
 	struct hilt_progress *progress;
 };
 
@@ -678,8 +679,12 @@ static void on_signal(struct hilt_loop *loop, int fd, short revents, void *arg)
 		fprintf(stderr, "hilt: second signal %u: exiting now\n", si.ssi_signo);
 		_exit(EXIT_INFRA);
 	}
-	fprintf(stderr, "hilt: interrupted by signal %u: stopping every session "
-		"(a second signal exits at once)\n", si.ssi_signo);
+	char text[160];
+
+	/* Through the reporters: the status block goes before it is said. */
+	snprintf(text, sizeof(text), "interrupted by signal %u: stopping every session "
+		 "(a second signal exits at once)", si.ssi_signo);
+	HILT_REPORT(run->reporter, notice, text);
 	hilt_sched_interrupt(run->sched, "interrupted: hilt received a signal");
 }
 
@@ -824,6 +829,7 @@ int hilt_cmd_run(int argc, char **argv)
 		p->next = &run.lines;
 		so.reporter = p;
 	}
+	run.reporter = so.reporter;
 	hilt_sched_set_reporter(run.sched, so.reporter);
 	hilt_sched_start(run.sched);
 	hilt_loop_run(run.loop);

@@ -512,7 +512,8 @@ static void session_done(struct hilt_session *session, void *arg)
 	if (infra && !interrupted) {
 		t->errors_in_row++;
 		if (s->opts.max_target_errors && t->errors_in_row >= s->opts.max_target_errors)
-			take_out(s, t, "%u infrastructure errors in a row", t->errors_in_row);
+			take_out(s, t, "%u infrastructure error%s in a row", t->errors_in_row,
+				 t->errors_in_row == 1 ? "" : "s");
 	} else if (!interrupted) {
 		t->errors_in_row = 0;
 	}
