@@ -29,10 +29,15 @@ struct hilt_target {
 	 * each written by a timer of the loop. */
 	int pipe_w;
 	int64_t chunk_timer;
-	FILE *timing;
+	const struct timing *timing;	/* shared, parsed once */
+	size_t next_i;		/* the timing's next chunk */
+	FILE *log;		/* the recording, read a chunk at a time */
 	int64_t due_ns;		/* when the pending chunk is due */
-	char *pending;		/* bytes of the chunk not yet written */
+	bool have_next;		/* pending holds the next chunk */
+	char *pending;		/* the next chunk, not yet due */
 	size_t pending_len, pending_cap;
+	char *out;		/* due, not yet taken by the pipe */
+	size_t out_len, out_cap;
 	unsigned long long size;
 	char status[4200];	/* why the replay failed, or "" */
 };
@@ -53,18 +58,120 @@ static int replay_new(const struct hilt_target_config *cfg,
 	return 0;
 }
 
-/* Reads the next "delay bytes" line of the timing file and that many
- * bytes of the log.  Returns 1 when a chunk is pending, 0 at the end,
- * -errno on error. */
+/* A timing file, parsed once per process while it is unchanged: hundreds
+ * of sessions replaying one recording share it. */
+struct timing {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	size_t n;
+	int64_t *delay_ns;
+	size_t *len;
+	struct timing *next;
+};
+
+static struct timing *timings;
+
+/* Parses "DELAY BYTES" lines.  0, -EINVAL (malformed) or -errno. */
+static int parse_timing(FILE *f, struct timing *tm)
+{
+	char *line = NULL;
+	size_t cap = 0, vcap = 0;
+	int rc = 0;
+
+	while (getline(&line, &cap, f) > 0) {
+		char *end;
+		double delay = strtod(line, &end);
+		unsigned long long len;
+
+		if (end == line)
+			break;		/* the end, as fscanf would see it */
+		len = strtoull(end, &end, 10);
+		if (!(delay >= 0) || delay > 86400 || len > 64 * 1024 * 1024) {
+			rc = -EINVAL;
+			break;
+		}
+		if (tm->n == vcap) {
+			vcap = vcap ? vcap * 2 : 1024;
+			int64_t *d = realloc(tm->delay_ns, vcap * sizeof(*d));
+
+			if (d)
+				tm->delay_ns = d;
+			size_t *l = realloc(tm->len, vcap * sizeof(*l));
+
+			if (l)
+				tm->len = l;
+			if (!d || !l) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		tm->delay_ns[tm->n] = (int64_t)(delay * 1e9);
+		tm->len[tm->n++] = (size_t)len;
+	}
+	free(line);
+	return rc;
+}
+
+/* The parsed timing file at path: shared, lives as long as the process. */
+static int load_timing(const char *path, const struct timing **out)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	struct timing *tm;
+	int rc;
+
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) < 0) {
+		rc = -errno;
+		fclose(f);
+		return rc;
+	}
+	for (tm = timings; tm; tm = tm->next) {
+		if (tm->dev == st.st_dev && tm->ino == st.st_ino && tm->size == st.st_size &&
+		    tm->mtime.tv_sec == st.st_mtim.tv_sec && tm->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			fclose(f);
+			*out = tm;
+			return 0;
+		}
+	}
+	tm = calloc(1, sizeof(*tm));
+	if (!tm) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	rc = parse_timing(f, tm);
+	fclose(f);
+	if (rc) {
+		free(tm->delay_ns);
+		free(tm->len);
+		free(tm);
+		return rc;
+	}
+	tm->dev = st.st_dev;
+	tm->ino = st.st_ino;
+	tm->size = st.st_size;
+	tm->mtime = st.st_mtim;
+	tm->next = timings;
+	timings = tm;
+	*out = tm;
+	return 0;
+}
+
+/* Takes the timing's next chunk and that many bytes of the log (buffered:
+ * a recording of one-byte chunks costs no system call each).  Returns 1
+ * when a chunk is pending, 0 at the end, -errno on error. */
 static int next_chunk(struct hilt_target *t)
 {
-	double delay;
 	size_t len;
 
-	if (fscanf(t->timing, "%lf %zu", &delay, &len) != 2)
+	t->have_next = false;
+	if (t->next_i >= t->timing->n)
 		return 0;
-	if (delay < 0 || delay > 86400 || len > 64 * 1024 * 1024)
-		return -EINVAL;
+	len = t->timing->len[t->next_i];
 	if (len > t->pending_cap) {
 		char *p = realloc(t->pending, len);
 
@@ -73,27 +180,25 @@ static int next_chunk(struct hilt_target *t)
 		t->pending = p;
 		t->pending_cap = len;
 	}
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(t->log_fd, t->pending + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	t->pending_len = got;
-	t->due_ns += (int64_t)(delay * 1e9);
-	return got > 0;
+	t->pending_len = fread(t->pending, 1, len, t->log);
+	t->due_ns += t->timing->delay_ns[t->next_i++];
+	t->have_next = t->pending_len > 0;
+	return t->have_next;
 }
+
+/* How early a recorded chunk may be written to join the write of one due
+ * now: a console prints in bursts of tiny writes microseconds apart (a
+ * kernel's early log, a character at a time), which go out as one write,
+ * not one wake-up of the loop each. */
+#define CHUNK_SLACK_NS (1000 * 1000LL)
+/* When the pipe is full (the session has not read yet), again after: */
+#define PIPE_RETRY_NS (1000 * 1000LL)
 
 static void write_due(struct hilt_loop *loop, void *arg);
 
-static int arm(struct hilt_target *t)
+static int arm(struct hilt_target *t, int64_t at)
 {
-	t->chunk_timer = hilt_loop_add_timer(t->env->loop, t->due_ns, write_due, t);
+	t->chunk_timer = hilt_loop_add_timer(t->env->loop, at, write_due, t);
 	if (t->chunk_timer < 0) {
 		int rc = (int)t->chunk_timer;
 
@@ -112,47 +217,65 @@ static void end_pipe(struct hilt_target *t)
 	t->pipe_w = -1;
 }
 
-/* Writes the chunks that are due; arms the timer for the next one.  A
- * failure ends the console early: the session sees the log cut short. */
+static int take_due(struct hilt_target *t)
+{
+	if (t->out_len + t->pending_len > t->out_cap) {
+		size_t cap = (t->out_len + t->pending_len) * 2;
+		char *o = realloc(t->out, cap);
+
+		if (!o)
+			return -ENOMEM;
+		t->out = o;
+		t->out_cap = cap;
+	}
+	memcpy(t->out + t->out_len, t->pending, t->pending_len);
+	t->out_len += t->pending_len;
+	return next_chunk(t);
+}
+
+/* Writes what is due in one write; arms the timer for the next chunk (or
+ * for a full pipe).  A failure ends the console early: the session sees
+ * the log cut short, and why. */
 static void write_due(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_target *t = arg;
 	int64_t now = hilt_now_ns();
+	int rc = 0;
 
 	(void)loop;
 	t->chunk_timer = 0;
-	while (t->due_ns <= now) {
-		while (t->pending_len) {
-			ssize_t n = write(t->pipe_w, t->pending, t->pending_len);
+	while (t->have_next && t->due_ns <= now + CHUNK_SLACK_NS && rc >= 0)
+		rc = take_due(t);
+	if (rc < 0) {
+		snprintf(t->status, sizeof(t->status), "%s: %s", t->rcfg->timing,
+			 rc == -EINVAL ? "malformed timing file" : strerror(-rc));
+		end_pipe(t);
+		return;
+	}
+	while (t->out_len) {
+		ssize_t n = write(t->pipe_w, t->out, t->out_len);
 
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN) {
-				/* The session has not read yet: again in 1 ms. */
-				t->due_ns = now + 1000000;
-				arm(t);
-				return;
-			}
-			if (n < 0) {
-				snprintf(t->status, sizeof(t->status), "replay pipe: %s",
-					 strerror(errno));
-				end_pipe(t);
-				return;
-			}
-			memmove(t->pending, t->pending + n, t->pending_len - (size_t)n);
-			t->pending_len -= (size_t)n;
-		}
-		int rc = next_chunk(t);
-
-		if (rc < 0)
-			snprintf(t->status, sizeof(t->status), "%s: malformed timing file",
-				 t->rcfg->timing);
-		if (rc <= 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			snprintf(t->status, sizeof(t->status), "replay pipe: %s", strerror(errno));
 			end_pipe(t);
 			return;
 		}
+		memmove(t->out, t->out + n, t->out_len - (size_t)n);
+		t->out_len -= (size_t)n;
 	}
-	if (arm(t) < 0) {
+	if (!t->out_len && !t->have_next) {
+		end_pipe(t);
+		return;
+	}
+	int64_t at = t->have_next ? t->due_ns : INT64_MAX;
+
+	if (t->out_len && now + PIPE_RETRY_NS < at)
+		at = now + PIPE_RETRY_NS;
+	if (arm(t, at) < 0) {
 		snprintf(t->status, sizeof(t->status), "out of memory");
 		end_pipe(t);
 	}
@@ -163,21 +286,29 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 	const char *timing = t->rcfg->timing;
 	int fds[2];
 
-	t->timing = fopen(timing, "re");
-	if (!t->timing) {
-		int e = errno;
+	int rc = load_timing(timing, &t->timing);
 
-		snprintf(err, errlen, "cannot open the timing file %s: %s", timing, strerror(e));
-		return -e;
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "%s: malformed timing file", timing);
+		return rc;
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot open the timing file %s: %s", timing, strerror(-rc));
+		return rc;
 	}
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto err_errno;
 	t->console_fd = fds[0];
 	t->pipe_w = fds[1];
+	t->log = fdopen(t->log_fd, "rb");
+	if (!t->log)
+		goto err_errno;
+	t->log_fd = -1;		/* the FILE's now */
 	/* The recorded times count from now, when the session is told the
 	 * target started. */
 	t->due_ns = hilt_now_ns();
-	int rc = next_chunk(t);
+	t->next_i = 0;
+	rc = next_chunk(t);
 
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: malformed timing file", timing);
@@ -188,7 +319,7 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 		end_pipe(t);
 		return 0;
 	}
-	rc = arm(t);
+	rc = arm(t, t->due_ns);
 	if (rc < 0)
 		snprintf(err, errlen, "replay set-up: %s", strerror(-rc));
 	return rc;
@@ -326,10 +457,11 @@ static bool replay_stop(struct hilt_target *t, bool hurry)
 		close(t->log_fd);
 	if (t->pipe_w >= 0)
 		close(t->pipe_w);
-	if (t->timing)
-		fclose(t->timing);
+	if (t->log)
+		fclose(t->log);
 	t->console_fd = t->log_fd = t->pipe_w = -1;
 	t->timing = NULL;
+	t->log = NULL;
 	return true;
 }
 
@@ -356,6 +488,7 @@ static void replay_free(struct hilt_target *t)
 		return;
 	replay_stop(t, true);
 	free(t->pending);
+	free(t->out);
 	free(t);
 }
 
