@@ -501,7 +501,10 @@ static void session_done(struct hilt_session *session, void *arg)
 	bool interrupted = has_verdict(r, HILT_ERROR, "interrupted", true);
 
 	if (j->health_of) {
-		if (infra || failed || interrupted)
+		/* An interrupted check says nothing of the target. */
+		if (interrupted)
+			t->health = HEALTH_DUE;
+		else if (infra || failed)
 			take_out(s, t, "it failed its health check '%s'", j->suite->name);
 		else
 			t->health = HEALTH_OK;
