@@ -673,13 +673,16 @@ static void on_signal(struct hilt_loop *loop, int fd, short revents, void *arg)
 	(void)revents;
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	char text[160];
+
 	if (++run->signals > 1) {
 		/* A second one: out at once.  The guard kills what runs; the
-		 * JUnit on disk is the last one written whole. */
-		fprintf(stderr, "hilt: second signal %u: exiting now\n", si.ssi_signo);
+		 * JUnit on disk is the last one written whole.  Said through
+		 * the reporters, which clear the status block first. */
+		snprintf(text, sizeof(text), "second signal %u: exiting now", si.ssi_signo);
+		HILT_REPORT(run->reporter, notice, text);
 		_exit(EXIT_INFRA);
 	}
-	char text[160];
 
 	/* Through the reporters: the status block goes before it is said. */
 	snprintf(text, sizeof(text), "interrupted by signal %u: stopping every session "
