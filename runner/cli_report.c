@@ -117,6 +117,10 @@ int hilt_cmd_report(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
-	fprintf(stderr, "hilt report: no subcommand '%s' (merge)\n", argv[1]);
+	if (!strcmp(argv[1], "compare"))
+		return hilt_cmd_report_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "html"))
+		return hilt_cmd_report_html(argc - 1, argv + 1);
+	fprintf(stderr, "hilt report: no subcommand '%s' (merge, compare, html)\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -1,4 +1,4 @@
-/* hilt report: commands on JUnit reports (merge). */
+/* hilt report: commands on JUnit reports (merge, compare, html). */
 #ifndef HILT_CLI_REPORT_H
 #define HILT_CLI_REPORT_H
 
@@ -6,5 +6,10 @@
 int hilt_cmd_report(int argc, char **argv);
 
 extern const char hilt_report_usage[];
+
+/* The subcommands, each in a file of its own (cli_compare.c,
+ * cli_html.c); argv[0] is the subcommand's name. */
+int hilt_cmd_report_compare(int argc, char **argv);
+int hilt_cmd_report_html(int argc, char **argv);
 
 #endif

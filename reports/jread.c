@@ -1,0 +1,609 @@
+#define _GNU_SOURCE
+#include "jread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Elements deeper than this are refused: nothing in JUnit nests so, and
+ * the bound keeps the stacks small. */
+#define DEPTH_MAX 64
+#define CHUNK (64 * 1024)
+
+enum kind {
+	K_OTHER,		/* read past: its text is not kept */
+	K_SUITES,
+	K_SUITE,
+	K_PROPERTIES,
+	K_CASE,
+	K_VERDICT,
+	K_ATTEMPT,
+	K_CASE_OUT,
+	K_SUITE_OUT,
+};
+
+struct state {
+	xmlParserCtxtPtr ctxt;
+	const char *path;
+	const struct hilt_jread_ops *ops;
+	void *arg;
+	int rc;			/* the first error; the parser is stopped then */
+	char *err;
+	size_t errlen;
+
+	enum kind stack[DEPTH_MAX];
+	unsigned depth;
+	bool seen_root;
+
+	struct hilt_jsuite *suites[DEPTH_MAX];
+	unsigned nsuites;
+	struct hilt_jcase c;
+	bool in_case;
+	/* Where characters go now, and how: the start of the text kept
+	 * (head) or its end (tail). */
+	struct hilt_jtext *text;
+	size_t text_cap;
+	bool text_tail;
+	/* The verdict element of the case has more weight than this one. */
+	bool verdict_text;
+};
+
+const char *hilt_jverdict_name(enum hilt_jverdict v)
+{
+	static const char *const names[] = {
+		[HILT_JPASS] = "passed", [HILT_JFAIL] = "failed",
+		[HILT_JERROR] = "error", [HILT_JSKIP] = "skipped",
+	};
+	return v <= HILT_JSKIP ? names[v] : "?";
+}
+
+const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name)
+{
+	for (size_t i = 0; i < s->nprops; i++)
+		if (!strcmp(s->props[i].name, name))
+			return s->props[i].value;
+	return NULL;
+}
+
+static long line_now(struct state *st)
+{
+	return st->ctxt ? xmlSAX2GetLineNumber(st->ctxt) : 0;
+}
+
+static void fail(struct state *st, int rc, long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail(struct state *st, int rc, long line, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	if (st->rc)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(st->err, st->errlen, "%s:%ld: %s", st->path, line, why);
+	else
+		snprintf(st->err, st->errlen, "%s: %s", st->path, why);
+	st->rc = rc;
+	if (st->ctxt)
+		xmlStopParser(st->ctxt);
+}
+
+/* Bytes of s that end at a UTF-8 character boundary, at most n. */
+static size_t utf8_cut(const char *s, size_t n)
+{
+	size_t i = n;
+
+	/* Back over continuation bytes to a lead byte, then keep it only if
+	 * its whole sequence fits. */
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0)
+		return 0;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+
+	if (lead < 0x80)
+		return n == i ? n : i;	/* stray continuation bytes: cut them */
+	return n - (i - 1) >= need ? n : i - 1;
+}
+
+static void text_add(struct state *st, const char *s, size_t n)
+{
+	struct hilt_jtext *t = st->text;
+	size_t cap = st->text_cap;
+
+	t->total += n;
+	if (!st->text_tail) {
+		if (t->len >= cap)
+			return;
+		size_t take = n < cap - t->len ? n : cap - t->len;
+		char *p = realloc(t->s, t->len + take + 1);
+
+		if (!p) {
+			fail(st, -ENOMEM, 0, "out of memory");
+			return;
+		}
+		t->s = p;
+		memcpy(t->s + t->len, s, take);
+		t->len += take;
+		t->s[t->len] = '\0';
+		return;
+	}
+	/* The tail: at most 2 * cap held, the older half dropped when full. */
+	if (n > cap) {
+		s += n - cap;
+		n = cap;
+	}
+	if (t->len + n > 2 * cap) {
+		size_t keep = cap - n;
+
+		memmove(t->s, t->s + t->len - keep, keep);
+		t->len = keep;
+	}
+	if (!t->s) {
+		t->s = malloc(2 * cap + 1);
+		if (!t->s) {
+			fail(st, -ENOMEM, 0, "out of memory");
+			return;
+		}
+	}
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+/* The text as kept: a head cut at a character boundary; a tail of at most
+ * cap bytes, starting at one. */
+static void text_end(struct state *st)
+{
+	struct hilt_jtext *t = st->text;
+
+	if (!t || !t->s)
+		goto out;
+	if (st->text_tail) {
+		size_t from = t->len > st->text_cap ? t->len - st->text_cap : 0;
+
+		if (from || t->total > t->len)
+			while (from < t->len && ((unsigned char)t->s[from] & 0xC0) == 0x80)
+				from++;
+		memmove(t->s, t->s + from, t->len - from);
+		t->len -= from;
+	} else if (t->total > t->len) {
+		t->len = utf8_cut(t->s, t->len);
+	}
+	t->s[t->len] = '\0';
+out:
+	st->text = NULL;
+}
+
+static void text_start(struct state *st, struct hilt_jtext *t, size_t cap, bool tail)
+{
+	st->text = t;
+	st->text_cap = cap;
+	st->text_tail = tail;
+}
+
+static void text_free(struct hilt_jtext *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}
+
+/* An attribute's value, copied and cut at HILT_JREAD_ATTR_MAX bytes;
+ * libxml2 hands '&' in attribute values as "&#38;" when it does not
+ * substitute entities, which is undone here.  NULL when absent. */
+static char *attr(struct state *st, int nattrs, const xmlChar **attrs, const char *name)
+{
+	for (int i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (a[1] || strcmp((const char *)a[0], name))
+			continue;
+		const char *v = (const char *)a[3], *end = (const char *)a[4];
+		size_t n = (size_t)(end - v), used = 0;
+		char *out = malloc((n < HILT_JREAD_ATTR_MAX ? n : HILT_JREAD_ATTR_MAX) + 1);
+
+		if (!out) {
+			fail(st, -ENOMEM, 0, "out of memory");
+			return NULL;
+		}
+		for (size_t k = 0; k < n && used < HILT_JREAD_ATTR_MAX; k++) {
+			if (n - k >= 5 && !memcmp(v + k, "&#38;", 5)) {
+				out[used++] = '&';
+				k += 4;
+			} else {
+				out[used++] = v[k];
+			}
+		}
+		used = used < n ? utf8_cut(out, used) : used;
+		out[used] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+/* Seconds as JUnit writers put them: plain decimal, or Surefire's with
+ * thousands separators ("1,234.5").  -1 when absent or not a
+ * non-negative finite number. */
+double hilt_jread_seconds(const char *v)
+{
+	char plain[64], *end;
+	size_t used = 0;
+	double d;
+
+	if (!v || !*v)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p == ',')
+			continue;
+		if (used + 1 == sizeof(plain))
+			return -1;
+		plain[used++] = *p;
+	}
+	plain[used] = '\0';
+	errno = 0;
+	d = strtod(plain, &end);
+	return !errno && end != plain && !*end && isfinite(d) && d >= 0 ? d : -1;
+}
+
+static double attr_seconds(struct state *st, int nattrs, const xmlChar **attrs)
+{
+	char *v = attr(st, nattrs, attrs, "time");
+	double d = hilt_jread_seconds(v);
+
+	free(v);
+	return d;
+}
+
+static void suite_free(struct hilt_jsuite *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->timestamp);
+	free(s->hostname);
+	for (size_t i = 0; i < s->nprops; i++) {
+		free(s->props[i].name);
+		free(s->props[i].value);
+	}
+	free(s->props);
+	text_free(&s->out);
+	free(s);
+}
+
+static void case_clear(struct hilt_jcase *c)
+{
+	free(c->name);
+	free(c->classname);
+	free(c->message);
+	free(c->type);
+	text_free(&c->detail);
+	text_free(&c->out);
+	memset(c, 0, sizeof(*c));
+}
+
+static void suite_start(struct state *st, int nattrs, const xmlChar **attrs)
+{
+	struct hilt_jsuite *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		fail(st, -ENOMEM, 0, "out of memory");
+		return;
+	}
+	s->name = attr(st, nattrs, attrs, "name");
+	if (!s->name)
+		s->name = strdup("");
+	s->timestamp = attr(st, nattrs, attrs, "timestamp");
+	s->hostname = attr(st, nattrs, attrs, "hostname");
+	s->time_s = attr_seconds(st, nattrs, attrs);
+	s->line = line_now(st);
+	s->depth = st->nsuites;
+	st->suites[st->nsuites++] = s;
+	if (!s->name)
+		fail(st, -ENOMEM, 0, "out of memory");
+}
+
+static void property(struct state *st, int nattrs, const xmlChar **attrs)
+{
+	struct hilt_jsuite *s = st->suites[st->nsuites - 1];
+	char *name = attr(st, nattrs, attrs, "name");
+	char *value = attr(st, nattrs, attrs, "value");
+
+	if (!name) {
+		free(value);
+		fail(st, -EINVAL, line_now(st), "<property> without a name");
+		return;
+	}
+	if (s->nprops == HILT_JREAD_PROPS_MAX) {
+		s->props_dropped++;
+		free(name);
+		free(value);
+		return;
+	}
+	if (!s->props) {
+		s->props = calloc(HILT_JREAD_PROPS_MAX, sizeof(*s->props));
+		if (!s->props) {
+			free(name);
+			free(value);
+			fail(st, -ENOMEM, 0, "out of memory");
+			return;
+		}
+	}
+	s->props[s->nprops].name = name;
+	s->props[s->nprops].value = value ? value : strdup("");
+	s->nprops++;
+}
+
+static void case_start(struct state *st, int nattrs, const xmlChar **attrs)
+{
+	case_clear(&st->c);
+	st->c.name = attr(st, nattrs, attrs, "name");
+	st->c.classname = attr(st, nattrs, attrs, "classname");
+	st->c.time_s = attr_seconds(st, nattrs, attrs);
+	st->c.line = line_now(st);
+	st->in_case = true;
+	if (!st->c.name)
+		fail(st, -EINVAL, st->c.line, "<testcase> without a name: its results cannot "
+		     "be told from another's");
+}
+
+/* A verdict element: the case's verdict, unless it has a weightier one
+ * already (a failure over an error over a skip). */
+static bool verdict(struct state *st, enum hilt_jverdict v, int nattrs, const xmlChar **attrs)
+{
+	static const int weight[] = {
+		[HILT_JPASS] = 0, [HILT_JSKIP] = 1, [HILT_JERROR] = 2, [HILT_JFAIL] = 3,
+	};
+	struct hilt_jcase *c = &st->c;
+
+	if (weight[v] <= weight[c->verdict])
+		return false;
+	c->verdict = v;
+	free(c->message);
+	free(c->type);
+	text_free(&c->detail);
+	c->message = attr(st, nattrs, attrs, "message");
+	c->type = attr(st, nattrs, attrs, "type");
+	return true;
+}
+
+static enum kind child_kind(struct state *st, enum kind parent, const char *name,
+			    int nattrs, const xmlChar **attrs)
+{
+	switch (parent) {
+	case K_SUITES:
+	case K_SUITE:
+		if (!strcmp(name, "testsuite")) {
+			suite_start(st, nattrs, attrs);
+			return K_SUITE;
+		}
+		if (parent == K_SUITES && !strcmp(name, "testcase")) {
+			fail(st, -EINVAL, line_now(st), "<testcase> outside a <testsuite>");
+			return K_OTHER;
+		}
+		if (parent == K_SUITES)
+			return K_OTHER;
+		if (!strcmp(name, "properties"))
+			return K_PROPERTIES;
+		if (!strcmp(name, "testcase")) {
+			case_start(st, nattrs, attrs);
+			return K_CASE;
+		}
+		if (!strcmp(name, "system-out")) {
+			struct hilt_jsuite *s = st->suites[st->nsuites - 1];
+
+			text_start(st, &s->out, HILT_JREAD_TEXT_MAX, true);
+			return K_SUITE_OUT;
+		}
+		return K_OTHER;
+	case K_PROPERTIES:
+		if (!strcmp(name, "property"))
+			property(st, nattrs, attrs);
+		return K_OTHER;
+	case K_CASE: {
+		static const struct {
+			const char *name;
+			enum hilt_jverdict v;
+		} verdicts[] = {
+			{ "failure", HILT_JFAIL }, { "error", HILT_JERROR },
+			{ "skipped", HILT_JSKIP },
+		};
+		for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+			if (strcmp(name, verdicts[i].name))
+				continue;
+			if (verdict(st, verdicts[i].v, nattrs, attrs))
+				text_start(st, &st->c.detail, HILT_JREAD_TEXT_MAX, false);
+			return K_VERDICT;
+		}
+		if (!strncmp(name, "flaky", 5)) {
+			st->c.flaky++;
+			return K_ATTEMPT;
+		}
+		if (!strncmp(name, "rerun", 5)) {
+			st->c.reruns++;
+			return K_ATTEMPT;
+		}
+		if (!strcmp(name, "system-out")) {
+			text_start(st, &st->c.out, HILT_JREAD_TEXT_MAX, false);
+			return K_CASE_OUT;
+		}
+		return K_OTHER;
+	}
+	default:
+		return K_OTHER;
+	}
+}
+
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
+		     int ndefaulted, const xmlChar **attrs)
+{
+	struct state *st = ctx;
+	const char *name = (const char *)localname;
+	enum kind k;
+
+	(void)prefix, (void)uri, (void)nns, (void)ns, (void)ndefaulted;
+	if (st->rc)
+		return;
+	if (st->depth == DEPTH_MAX) {
+		fail(st, -EINVAL, line_now(st), "elements nested more than %d deep", DEPTH_MAX);
+		return;
+	}
+	if (!st->seen_root) {
+		st->seen_root = true;
+		if (!strcmp(name, "testsuites")) {
+			k = K_SUITES;
+		} else if (!strcmp(name, "testsuite")) {
+			suite_start(st, nattrs, attrs);
+			k = K_SUITE;
+		} else {
+			fail(st, -EINVAL, line_now(st), "not a JUnit report: its root is <%s>, not "
+			     "<testsuites> or <testsuite>", name);
+			return;
+		}
+	} else {
+		k = child_kind(st, st->stack[st->depth - 1], name, nattrs, attrs);
+	}
+	st->stack[st->depth++] = k;
+}
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *uri)
+{
+	struct state *st = ctx;
+	int rc = 0;
+
+	(void)localname, (void)prefix, (void)uri;
+	if (st->rc || !st->depth)
+		return;
+	switch (st->stack[--st->depth]) {
+	case K_VERDICT:
+	case K_CASE_OUT:
+	case K_SUITE_OUT:
+		text_end(st);
+		break;
+	case K_CASE:
+		st->in_case = false;
+		st->suites[st->nsuites - 1]->ncases++;
+		if (st->ops->testcase)
+			rc = st->ops->testcase(st->arg, st->suites[st->nsuites - 1], &st->c);
+		case_clear(&st->c);
+		break;
+	case K_SUITE: {
+		struct hilt_jsuite *s = st->suites[--st->nsuites];
+
+		if (st->ops->suite_end)
+			rc = st->ops->suite_end(st->arg, s);
+		suite_free(s);
+		break;
+	}
+	default:
+		break;
+	}
+	if (rc && !st->rc) {
+		st->rc = rc;
+		xmlStopParser(st->ctxt);
+	}
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct state *st = ctx;
+
+	if (st->text && !st->rc && len > 0)
+		text_add(st, (const char *)ch, (size_t)len);
+}
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *id, const xmlChar *sys)
+{
+	struct state *st = ctx;
+
+	(void)name, (void)id, (void)sys;
+	fail(st, -EINVAL, line_now(st), "a DOCTYPE is not read in a JUnit report");
+}
+
+static void on_error(void *ctx, const xmlError *e)
+{
+	struct state *st = ctx;
+	char msg[300];
+
+	if (!e || e->level < XML_ERR_ERROR)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "malformed XML");
+	msg[strcspn(msg, "\n")] = '\0';
+	fail(st, -EINVAL, e->line, "malformed XML: %s", msg);
+}
+
+int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *arg,
+		    char *err, size_t errlen)
+{
+	struct state st = {
+		.path = path, .ops = ops, .arg = arg, .err = err, .errlen = errlen,
+	};
+	xmlSAXHandler sax;
+	char *buf = NULL;
+	int fd = -1;
+	ssize_t n;
+
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.cdataBlock = on_text;
+	sax.internalSubset = on_doctype;
+	sax.serror = (xmlStructuredErrorFunc)on_error;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	buf = malloc(CHUNK);
+	st.ctxt = buf ? xmlCreatePushParserCtxt(&sax, &st, NULL, 0, path) : NULL;
+	if (!st.ctxt) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		st.rc = -ENOMEM;
+		goto out;
+	}
+	xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+	while (!st.rc) {
+		n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(&st, -errno, 0, "%s", strerror(errno));
+			break;
+		}
+		if (xmlParseChunk(st.ctxt, buf, (int)n, n == 0) && !st.rc)
+			fail(&st, -EINVAL, line_now(&st), "malformed XML");
+		if (n == 0)
+			break;
+	}
+	if (!st.rc && !st.seen_root)
+		fail(&st, -EINVAL, 0, "empty: no JUnit report in it");
+	else if (!st.rc && st.depth)
+		fail(&st, -EINVAL, line_now(&st), "ends before its root element is closed");
+out:
+	text_end(&st);
+	case_clear(&st.c);
+	while (st.nsuites)
+		suite_free(st.suites[--st.nsuites]);
+	if (st.ctxt)
+		xmlFreeParserCtxt(st.ctxt);
+	free(buf);
+	close(fd);
+	return st.rc;
+}

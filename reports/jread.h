@@ -1,0 +1,96 @@
+/* Streaming reader of JUnit XML: hilt's and other tools' (twister,
+ * pytest, Surefire, ctest, go-junit-report), with a <testsuites> root or
+ * a bare <testsuite>, with or without totals and times.
+ *
+ * The file is read in chunks through libxml2's SAX2 interface and each
+ * test case is handed to the caller when its element ends, then
+ * forgotten: memory is bounded by the caps below, not by the file (a
+ * 100 MB file, or one text node of 100 MB, costs the same).  No network,
+ * no DTD, no entities. */
+#ifndef HILT_JREAD_H
+#define HILT_JREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What of a text is kept: a message or attribute, a verdict's text (a
+ * trace) and a system-out; longer ones are cut, and say so. */
+#define HILT_JREAD_ATTR_MAX 1024
+#define HILT_JREAD_TEXT_MAX (16 * 1024)
+/* Properties kept of one testsuite; more are counted, not kept. */
+#define HILT_JREAD_PROPS_MAX 512
+
+enum hilt_jverdict {
+	HILT_JPASS,
+	HILT_JFAIL,		/* <failure>: the thing under test misbehaved */
+	HILT_JERROR,		/* <error>: it could not be tested */
+	HILT_JSKIP,
+};
+
+/* A text as kept: at most its cap, cut at a UTF-8 character boundary. */
+struct hilt_jtext {
+	char *s;		/* NUL-terminated; NULL when absent */
+	size_t len;		/* of s */
+	size_t total;		/* bytes in the file */
+};
+
+struct hilt_jprop {
+	char *name, *value;
+};
+
+struct hilt_jcase {
+	char *name;		/* never NULL */
+	char *classname;	/* NULL when absent */
+	double time_s;		/* -1 when absent or not a number */
+	long line;		/* of <testcase> */
+	enum hilt_jverdict verdict;
+	/* Of the verdict element; with both a failure and an error (pytest's
+	 * failure, then an error in teardown) the failure. */
+	char *message, *type;
+	struct hilt_jtext detail;	/* the verdict element's text */
+	struct hilt_jtext out;		/* <system-out> */
+	/* Earlier attempts: flakyFailure/flakyError beside a pass,
+	 * rerunFailure/rerunError beside anything else. */
+	unsigned flaky, reruns;
+};
+
+struct hilt_jsuite {
+	char *name;		/* "" when absent */
+	char *timestamp, *hostname;	/* NULL when absent */
+	double time_s;		/* -1 when absent */
+	long line;
+	unsigned depth;		/* 0 for a top-level testsuite */
+	struct hilt_jprop *props;
+	size_t nprops, props_dropped;
+	/* Its own <system-out>, the end of it kept (a console's last words
+	 * matter most). */
+	struct hilt_jtext out;
+	size_t ncases;		/* delivered so far */
+};
+
+/* The property's value, or NULL. */
+const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name);
+
+struct hilt_jread_ops {
+	/* A test case, complete; s has the properties seen so far (every
+	 * writer we know puts them first).  Nothing is kept after the call:
+	 * copy what is needed.  Non-zero stops the reading and is returned. */
+	int (*testcase)(void *arg, const struct hilt_jsuite *s, const struct hilt_jcase *c);
+	/* A testsuite at its end, with its properties and system-out. */
+	int (*suite_end)(void *arg, const struct hilt_jsuite *s);
+};
+
+/* Reads the JUnit file at path.  0; -errno (the file cannot be read),
+ * -EINVAL (not well-formed XML, or not JUnit) with "path:line: why" in
+ * err, one line; or what a callback returned. */
+int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *arg,
+		    char *err, size_t errlen);
+
+const char *hilt_jverdict_name(enum hilt_jverdict v);
+
+/* Seconds as JUnit writers put them: plain decimal, or Surefire's with
+ * thousands separators ("1,234.5").  -1 when v is NULL or not a
+ * non-negative finite number. */
+double hilt_jread_seconds(const char *v);
+
+#endif
