@@ -1,0 +1,65 @@
+/* Comparing runs: what one run of the suites (NEW) does differently from
+ * one or more earlier runs (the base), read from their JUnit files.
+ *
+ * Test cases are matched by testsuite (a hilt session: SUITE@TARGET) and
+ * case; a session whose target changed is matched by its suite when that
+ * leaves no doubt.  Verdicts give regressions (passed in every base run
+ * where it ran, fails now), fixes, cases still failing, infrastructure
+ * errors (listed apart: an error is never a regression of the device),
+ * new and removed cases.  Boot milestones' times since power-on (hilt's
+ * milestone.NAME.time properties) give boot-time regressions:
+ *
+ *   limit = reference + max(threshold * reference, floor, k * 1.4826 * MAD)
+ *
+ * where the reference is the base time (one base run) or the median of the
+ * base runs' times, and MAD their median absolute deviation (several base
+ * runs: what the base shows of its own noise); a time beyond the limit is
+ * a regression, one below reference - the same margin an improvement.  The
+ * report says which term set the limit. */
+#ifndef HILT_COMPARE_H
+#define HILT_COMPARE_H
+
+#include <stdio.h>
+
+struct hilt_compare;
+
+struct hilt_compare_opts {
+	double threshold;	/* relative, 0.10 for 10 % */
+	double floor_s;		/* absolute, seconds */
+	double mad_k;		/* multiples of the scaled MAD (several bases) */
+};
+
+#define HILT_COMPARE_THRESHOLD 0.10
+#define HILT_COMPARE_FLOOR_S 0.2
+#define HILT_COMPARE_MAD_K 3.0
+
+enum hilt_compare_format {
+	HILT_COMPARE_TEXT,
+	HILT_COMPARE_MARKDOWN,
+	HILT_COMPARE_JSON,
+};
+
+struct hilt_compare_counts {
+	size_t compared;	/* cases found in NEW and the base */
+	size_t sessions;	/* sessions matched */
+	size_t regressions, time_regressions, fixes, still_failing, errors;
+	size_t new_cases, removed_cases, faster;
+};
+
+int hilt_compare_new(const struct hilt_compare_opts *o, struct hilt_compare **out);
+void hilt_compare_free(struct hilt_compare *c);
+
+/* Reads a base run (in the order given: the last is the latest) or the
+ * new run.  0, or -errno / -EINVAL with "path:line: why" in err. */
+int hilt_compare_add_base(struct hilt_compare *c, const char *path, char *err, size_t errlen);
+int hilt_compare_set_new(struct hilt_compare *c, const char *path, char *err, size_t errlen);
+
+/* Compares the runs read.  0; -ENOENT with the reason in err when no
+ * testsuite of the new run is in any base run (nothing to compare). */
+int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts, char *err,
+		     size_t errlen);
+
+/* Writes the report of hilt_compare_run() to f.  0 or -errno. */
+int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FILE *f);
+
+#endif
