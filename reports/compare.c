@@ -18,7 +18,7 @@
 /* Properties that differ from run to run whatever changed (times, paths
  * of this run's files, counts of bytes): never shown as a change. */
 static const char *const volatile_props[] = {
-	"session.", "milestone.", "console.log", "net.pcap", "replay.bytes", "attempt",
+	"session.", "milestone.", "console.log", "net.pcap", "net.frames_", "replay.bytes", "attempt",
 	"output.error", "qemu.exit", "failure.pattern", "board.stale_bytes_drained",
 	"board.console.reopened", "board.lock", "board.flash", "board.reset", "board.power",
 	"suite.file", "target.source",
@@ -240,7 +240,8 @@ static bool is_volatile(const char *name)
 	for (size_t i = 0; i < sizeof(volatile_props) / sizeof(volatile_props[0]); i++) {
 		size_t n = strlen(volatile_props[i]);
 
-		if (volatile_props[i][n - 1] == '.' ? !strncmp(name, volatile_props[i], n)
+		/* "x." and "x_" name a family */
+		if (strchr("._", volatile_props[i][n - 1]) ? !strncmp(name, volatile_props[i], n)
 						     : !strcmp(name, volatile_props[i]))
 			return true;
 	}
@@ -718,23 +719,15 @@ static int compare_times(struct hilt_compare *c, const struct ksession *n, const
 		}
 		/* Which term set the margin: the threshold, the floor, or
 		 * (several bases) what the base runs vary by. */
-		if (!refs || asprintf(&detail,
-				      "%+.3f s (%+.0f%%): %s %s %s + %.3f s, set by the %s (%s)",
+		if (!refs || asprintf(&detail, "%+.3f s (%+.0f%%): %s %s %c %.3f s, set by the %s (%s)",
 				      t - ref, ref > 0 ? 100 * (t - ref) / ref : 0.0,
 				      cat == CAT_TIME ? "beyond" : "below", refs,
-				      cat == CAT_TIME ? "" : "-", margin, why,
+				      cat == CAT_TIME ? '+' : '-', margin, why,
 				      !strcmp(why, "threshold") ? "relative"
 				      : !strcmp(why, "floor") ? "absolute"
 							      : "k x 1.4826 x MAD") < 0)
 			detail = NULL;
 		free(refs);
-		/* "base 2.000 s  - 0.200 s" reads badly: one space either way */
-		if (detail) {
-			char *dbl = strstr(detail, "  ");
-
-			if (dbl)
-				memmove(dbl, dbl + 1, strlen(dbl));
-		}
 		rc = add_item(c, cat, n->name, n->ms[m].name, fmt_s(ref), fmt_s(t), detail);
 		if (!rc) {
 			struct item *it = &c->items[c->nitems - 1];
@@ -768,8 +761,7 @@ static char *describe_base(const struct basev *bv)
 
 	if (bv->runs == 1 || bv->n[bv->last] == bv->runs)
 		return strdup(hilt_jverdict_name(bv->last));
-	if (asprintf(&s, "%s (passed in %zu of %zu runs)", hilt_jverdict_name(bv->last),
-		     bv->n[HILT_JPASS], bv->runs) < 0)
+	if (asprintf(&s, "passed in %zu of %zu runs", bv->n[HILT_JPASS], bv->runs) < 0)
 		return NULL;
 	return s;
 }
