@@ -555,6 +555,7 @@ int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *ar
 	xmlSAXHandler sax;
 	char *buf = NULL;
 	int fd = -1;
+	size_t total = 0;
 	ssize_t n;
 
 	memset(&sax, 0, sizeof(sax));
@@ -587,6 +588,11 @@ int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *ar
 			fail(&st, -errno, 0, "%s", strerror(errno));
 			break;
 		}
+		if (n == 0 && total == 0) {
+			fail(&st, -EINVAL, 0, "empty: no JUnit report in it");
+			break;
+		}
+		total += (size_t)n;
 		if (xmlParseChunk(st.ctxt, buf, (int)n, n == 0) && !st.rc)
 			fail(&st, -EINVAL, line_now(&st), "malformed XML");
 		if (n == 0)
