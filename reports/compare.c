@@ -74,6 +74,7 @@ enum cat {
 	CAT_TIME,
 	CAT_FIX,
 	CAT_STILL,
+	CAT_UNTESTED,
 	CAT_ERROR,
 	CAT_NEW,
 	CAT_REMOVED,
@@ -88,6 +89,8 @@ static const struct {
 	[CAT_TIME] = { "Boot-time regressions", "time_regressions" },
 	[CAT_FIX] = { "Fixes (failed in the base, pass now)", "fixes" },
 	[CAT_STILL] = { "Still failing", "still_failing" },
+	[CAT_UNTESTED] = { "Failing, not tested in the base (skipped or in error there)",
+			   "failing_untested" },
 	[CAT_ERROR] = { "Infrastructure errors (not tested; never a regression of the device)",
 			"errors" },
 	[CAT_NEW] = { "New cases", "new_cases" },
@@ -809,7 +812,9 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 			/* A regression only where every base run that ran it
 			 * saw it pass: a case that failed in one of them
 			 * fails now as it did. */
-			cat = bv.n[HILT_JFAIL] || !bv.n[HILT_JPASS] ? CAT_STILL : CAT_REGRESSION;
+			cat = bv.n[HILT_JFAIL]	 ? CAT_STILL
+			      : bv.n[HILT_JPASS] ? CAT_REGRESSION
+						 : CAT_UNTESTED;
 			break;
 		case HILT_JERROR:
 			cat = CAT_ERROR;
@@ -829,6 +834,7 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 		c->counts.regressions += cat == CAT_REGRESSION;
 		c->counts.fixes += cat == CAT_FIX;
 		c->counts.still_failing += cat == CAT_STILL;
+		c->counts.untested += cat == CAT_UNTESTED;
 		c->counts.errors += cat == CAT_ERROR;
 	}
 	return rc;
@@ -1131,9 +1137,11 @@ static void write_json(struct hilt_compare *c, FILE *f)
 		c->o.threshold, c->o.floor_s, c->o.mad_k);
 	fprintf(f, "  \"counts\": {\"compared\": %zu, \"sessions\": %zu, \"regressions\": %zu, "
 		"\"time_regressions\": %zu, \"fixes\": %zu, \"still_failing\": %zu, "
-		"\"errors\": %zu, \"new_cases\": %zu, \"removed_cases\": %zu, \"faster\": %zu},\n",
+		"\"failing_untested\": %zu, \"errors\": %zu, \"new_cases\": %zu, "
+		"\"removed_cases\": %zu, \"faster\": %zu},\n",
 		k->compared, k->sessions, k->regressions, k->time_regressions, k->fixes,
-		k->still_failing, k->errors, k->new_cases, k->removed_cases, k->faster);
+		k->still_failing, k->untested, k->errors, k->new_cases, k->removed_cases,
+		k->faster);
 	fprintf(f, "  \"changes\": [");
 	for (size_t i = 0; i < c->nchanges; i++) {
 		fprintf(f, "%s\n    {\"property\": ", i ? "," : "");

@@ -43,6 +43,7 @@ struct hilt_compare_counts {
 	size_t compared;	/* cases found in NEW and the base */
 	size_t sessions;	/* sessions matched */
 	size_t regressions, time_regressions, fixes, still_failing, errors;
+	size_t untested;	/* failing; skipped or in error in every base run */
 	size_t new_cases, removed_cases, faster;
 };
 

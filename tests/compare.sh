@@ -73,6 +73,7 @@ md = open(sys.argv[3]).read()
 titles = {
     "regressions": "Regressions", "time_regressions": "Boot-time regressions",
     "fixes": "Fixes", "still_failing": "Still failing",
+    "failing_untested": "Failing, not tested in the base",
     "errors": "Infrastructure errors", "new_cases": "New cases",
     "removed_cases": "Removed cases", "faster": "Faster milestones",
 }
