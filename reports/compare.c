@@ -12,6 +12,10 @@
 #include "../runner/text.h"
 #include "jread.h"
 
+/* Changes shown in text and markdown (a tool that records its whole
+ * environment as properties differs in many); json has them all. */
+#define CHANGES_SHOWN 20
+
 /* What of a failure message is kept for the report: its first line, cut. */
 #define MESSAGE_MAX 240
 
@@ -27,6 +31,7 @@ static const char *const volatile_props[] = {
 struct kcase {
 	char *classname, *name;
 	enum hilt_jverdict verdict;
+	unsigned flaky;		/* earlier attempts that failed, beside a pass */
 	char *message;
 };
 
@@ -76,6 +81,7 @@ enum cat {
 	CAT_STILL,
 	CAT_UNTESTED,
 	CAT_ERROR,
+	CAT_FLAKY,
 	CAT_NEW,
 	CAT_REMOVED,
 	CAT_FASTER,
@@ -93,6 +99,7 @@ static const struct {
 			   "failing_untested" },
 	[CAT_ERROR] = { "Infrastructure errors (not tested; never a regression of the device)",
 			"errors" },
+	[CAT_FLAKY] = { "Flaky (passed after failing attempts)", "flaky" },
 	[CAT_NEW] = { "New cases", "new_cases" },
 	[CAT_REMOVED] = { "Removed cases", "removed_cases" },
 	[CAT_FASTER] = { "Faster milestones", "faster" },
@@ -316,6 +323,7 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 
 	c->classname = own ? strdup(jc->classname) : NULL;
 	c->verdict = jc->verdict;
+	c->flaky = jc->verdict == HILT_JPASS ? jc->flaky : 0;
 	c->message = first_line(jc->message && *jc->message ? jc->message : jc->detail.s);
 	if (!c->name)
 		return -ENOMEM;
@@ -820,15 +828,23 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 			cat = CAT_ERROR;
 			break;
 		case HILT_JPASS:
-			if (bv.last != HILT_JFAIL)
+			if (bv.last == HILT_JFAIL)
+				cat = CAT_FIX;
+			else if (nc->flaky)
+				cat = CAT_FLAKY;
+			else
 				continue;
-			cat = CAT_FIX;
 			break;
 		default:
 			continue;
 		}
-		rc = add_item(c, cat, n->name, nc->name, describe_base(&bv),
-			      strdup(hilt_jverdict_name(nc->verdict)),
+		char *now = NULL;
+
+		if (cat == CAT_FLAKY ? asprintf(&now, "passed after %u failed %s", nc->flaky,
+						nc->flaky == 1 ? "attempt" : "attempts") < 0
+				     : !(now = strdup(hilt_jverdict_name(nc->verdict))))
+			now = NULL;
+		rc = add_item(c, cat, n->name, nc->name, describe_base(&bv), now,
 			      cat == CAT_FIX ? (bv.last_msg ? strdup(bv.last_msg) : NULL)
 					     : (nc->message ? strdup(nc->message) : NULL));
 		c->counts.regressions += cat == CAT_REGRESSION;
@@ -836,6 +852,7 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 		c->counts.still_failing += cat == CAT_STILL;
 		c->counts.untested += cat == CAT_UNTESTED;
 		c->counts.errors += cat == CAT_ERROR;
+		c->counts.flaky += cat == CAT_FLAKY;
 	}
 	return rc;
 }
@@ -1013,7 +1030,7 @@ static void write_text(struct hilt_compare *c, FILE *f)
 		fprintf(f, "%s%s", b ? ", " : "", c->base[b].path);
 	fprintf(f, "\nNew:  %s\n", c->newrun->path);
 	fprintf(f, "\nChanged between the runs:%s\n", c->nchanges ? "" : " nothing hilt records");
-	for (size_t i = 0; i < c->nchanges; i++) {
+	for (size_t i = 0; i < c->nchanges && i < CHANGES_SHOWN; i++) {
 		char *name = inert(c->changes[i].name), *from = inert(c->changes[i].from),
 		     *to = inert(c->changes[i].to);
 
@@ -1023,6 +1040,9 @@ static void write_text(struct hilt_compare *c, FILE *f)
 		free(from);
 		free(to);
 	}
+	if (c->nchanges > CHANGES_SHOWN)
+		fprintf(f, "  ... and %zu more (--format json lists them all)\n",
+			c->nchanges - CHANGES_SHOWN);
 	for (enum cat cat = 0; cat < NCAT; cat++) {
 		size_t n = count_cat(c, cat);
 
@@ -1077,7 +1097,7 @@ static void write_markdown(struct hilt_compare *c, FILE *f)
 	if (c->nchanges) {
 		fprintf(f, "\n#### Changed between the runs\n\n| Property | Base | New | Sessions |\n"
 			"| --- | --- | --- | --- |\n");
-		for (size_t i = 0; i < c->nchanges; i++) {
+		for (size_t i = 0; i < c->nchanges && i < CHANGES_SHOWN; i++) {
 			fputs("| ", f);
 			md_cell(f, c->changes[i].name);
 			fputs(" | ", f);
@@ -1086,6 +1106,8 @@ static void write_markdown(struct hilt_compare *c, FILE *f)
 			md_cell(f, c->changes[i].to);
 			fprintf(f, " | %zu |\n", c->changes[i].sessions);
 		}
+		if (c->nchanges > CHANGES_SHOWN)
+			fprintf(f, "\n... and %zu more.\n", c->nchanges - CHANGES_SHOWN);
 	}
 	for (enum cat cat = 0; cat < NCAT; cat++) {
 		size_t n = count_cat(c, cat);
@@ -1138,10 +1160,10 @@ static void write_json(struct hilt_compare *c, FILE *f)
 	fprintf(f, "  \"counts\": {\"compared\": %zu, \"sessions\": %zu, \"regressions\": %zu, "
 		"\"time_regressions\": %zu, \"fixes\": %zu, \"still_failing\": %zu, "
 		"\"failing_untested\": %zu, \"errors\": %zu, \"new_cases\": %zu, "
-		"\"removed_cases\": %zu, \"faster\": %zu},\n",
+		"\"removed_cases\": %zu, \"faster\": %zu, \"flaky\": %zu},\n",
 		k->compared, k->sessions, k->regressions, k->time_regressions, k->fixes,
 		k->still_failing, k->untested, k->errors, k->new_cases, k->removed_cases,
-		k->faster);
+		k->faster, k->flaky);
 	fprintf(f, "  \"changes\": [");
 	for (size_t i = 0; i < c->nchanges; i++) {
 		fprintf(f, "%s\n    {\"property\": ", i ? "," : "");

@@ -45,6 +45,7 @@ struct hilt_compare_counts {
 	size_t regressions, time_regressions, fixes, still_failing, errors;
 	size_t untested;	/* failing; skipped or in error in every base run */
 	size_t new_cases, removed_cases, faster;
+	size_t flaky;		/* passed after failed attempts (reruns) */
 };
 
 int hilt_compare_new(const struct hilt_compare_opts *o, struct hilt_compare **out);

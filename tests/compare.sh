@@ -74,7 +74,7 @@ titles = {
     "regressions": "Regressions", "time_regressions": "Boot-time regressions",
     "fixes": "Fixes", "still_failing": "Still failing",
     "failing_untested": "Failing, not tested in the base",
-    "errors": "Infrastructure errors", "new_cases": "New cases",
+    "errors": "Infrastructure errors", "flaky": "Flaky", "new_cases": "New cases",
     "removed_cases": "Removed cases", "faster": "Faster milestones",
 }
 for key, title in titles.items():
