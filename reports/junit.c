@@ -37,6 +37,35 @@ static int write_clean_element(xmlTextWriterPtr w, const char *name,
 	return rc;
 }
 
+/* What of the console's end a session that did not pass keeps in its
+ * <testsuite>'s <system-out>; a session that passed keeps none (its log
+ * is beside the JUnit).  With a failing case's excerpt
+ * (HILT_EXCERPT_BYTES), a session costs the JUnit at most about 16 KiB of
+ * console text: a night of 1000 failing sessions stays near 16 MB,
+ * under GitLab's 30 MB a file. */
+#define SUITE_TAIL_BYTES (8 * 1024)
+
+/* path as the JUnit in dir names it: relative to dir when it is in it
+ * (hilt writes the logs beside the JUnit), as it is otherwise. */
+static const char *rel_to(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (!path)
+		return NULL;
+	if (n && !strncmp(path, dir, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static const char *prop(const struct hilt_session_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->nprops; i++)
+		if (!strcmp(r->props[i].name, name))
+			return r->props[i].value;
+	return NULL;
+}
+
 struct counts {
 	size_t tests, failures, errors, skipped;
 	double time_s;
@@ -77,7 +106,7 @@ static int write_counts(xmlTextWriterPtr w, const struct counts *c,
  * (rerunFailure, rerunError).  Its time and where it ran go in its
  * system-out: the element has no attributes for them. */
 static int write_attempt(xmlTextWriterPtr w, enum hilt_verdict final,
-			 const struct hilt_case_attempt *a)
+			 const struct hilt_case_attempt *a, const char *dir)
 {
 	bool error = a->verdict == HILT_ERROR;
 	const char *element = final == HILT_PASS ? (error ? "flakyError" : "flakyFailure")
@@ -87,7 +116,7 @@ static int write_attempt(xmlTextWriterPtr w, enum hilt_verdict final,
 
 	if (asprintf(&where, "attempt %u on %s, %.3f s; console log %s", a->attempt,
 		     a->target ? a->target : "?", a->time_s < 0 ? 0 : a->time_s,
-		     a->console_log ? a->console_log : "(none)") < 0)
+		     a->console_log ? rel_to(dir, a->console_log) : "(none)") < 0)
 		return -1;
 	rc |= xmlTextWriterStartElement(w, BAD_CAST element);
 	rc |= write_clean_attr(w, "message", a->message ? a->message : "");
@@ -101,8 +130,56 @@ static int write_attempt(xmlTextWriterPtr w, enum hilt_verdict final,
 	return rc < 0 ? -1 : 0;
 }
 
+/* The <system-out> of a case: what it saw (an HTTP response), and for a
+ * failure or an error its evidence, which CI's test views show beside
+ * it: the console's last lines when it ended, and the session's console
+ * log and capture as attachments (GitLab's unit test report and Jenkins'
+ * junit-attachments plugin read "[[ATTACHMENT|path]]"), named relative
+ * to the JUnit. */
+static int write_case_out(xmlTextWriterPtr w, const struct hilt_case_result *c,
+			  const char *log, const char *pcap)
+{
+	bool evidence = c->verdict == HILT_FAIL || c->verdict == HILT_ERROR;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (!c->output && !evidence)
+		return 0;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -1;
+	if (c->output)
+		fprintf(f, "%s%s", c->output,
+			evidence && *c->output && c->output[strlen(c->output) - 1] != '\n' ? "\n"
+											    : "");
+	if (evidence && c->excerpt_len) {
+		fprintf(f, "--- the console's last lines when the case ended");
+		if (c->at_s >= 0)
+			fprintf(f, ", at %.3f s", c->at_s);
+		fprintf(f, " ---\n");
+		fwrite(c->excerpt, 1, c->excerpt_len, f);
+		if (c->excerpt[c->excerpt_len - 1] != '\n')
+			fputc('\n', f);
+		fprintf(f, "---\n");
+	}
+	if (evidence && log)
+		fprintf(f, "[[ATTACHMENT|%s]]\n", log);
+	if (evidence && pcap)
+		fprintf(f, "[[ATTACHMENT|%s]]\n", pcap);
+	if (fclose(f)) {
+		free(text);
+		return -1;
+	}
+	rc = len ? write_clean_element(w, "system-out", text, len) : 0;
+	free(text);
+	return rc;
+}
+
 static int write_case(xmlTextWriterPtr w, const char *classname,
-		      const struct hilt_case_result *c)
+		      const struct hilt_case_result *c, const char *dir, const char *log,
+		      const char *pcap)
 {
 	static const char *const element[] = {
 		[HILT_FAIL] = "failure", [HILT_ERROR] = "error", [HILT_SKIP] = "skipped",
@@ -127,16 +204,17 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 		rc |= xmlTextWriterEndElement(w);
 	}
 	for (size_t i = 0; i < c->nearlier; i++)
-		rc |= write_attempt(w, c->verdict, &c->earlier[i]);
-	if (c->output)
-		rc |= write_clean_element(w, "system-out", c->output, strlen(c->output));
+		rc |= write_attempt(w, c->verdict, &c->earlier[i], dir);
+	rc |= write_case_out(w, c, log, pcap);
 	rc |= xmlTextWriterEndElement(w);
 	return rc < 0 ? -1 : 0;
 }
 
 static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
-		       const char *hostname)
+		       const char *hostname, const char *dir)
 {
+	const char *log = rel_to(dir, r->console_log);
+	const char *pcap = rel_to(dir, prop(r, "net.pcap"));
 	struct counts c = { 0 };
 	char *name = NULL;
 	int rc = 0;
@@ -166,9 +244,21 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 	}
 	rc |= xmlTextWriterEndElement(w);
 	for (size_t i = 0; i < r->ncases; i++)
-		rc |= write_case(w, name, &r->cases[i]);
-	rc |= write_clean_element(w, "system-out", r->console_tail ? r->console_tail : "",
-				  r->console_tail ? r->console_tail_len : 0);
+		rc |= write_case(w, name, &r->cases[i], dir, log, pcap);
+	/* The console's end, for a session that did not pass, from a line's
+	 * start. */
+	if ((c.failures || c.errors) && r->console_tail && r->console_tail_len) {
+		const char *t = r->console_tail;
+		size_t n = r->console_tail_len;
+
+		if (n > SUITE_TAIL_BYTES) {
+			const char *nl = memchr(t + n - SUITE_TAIL_BYTES, '\n', SUITE_TAIL_BYTES);
+
+			t = nl && nl + 1 < r->console_tail + n ? nl + 1 : t + n - SUITE_TAIL_BYTES;
+			n = r->console_tail_len - (size_t)(t - r->console_tail);
+		}
+		rc |= write_clean_element(w, "system-out", t, n);
+	}
 	if (r->diagnostics && *r->diagnostics)
 		rc |= write_clean_element(w, "system-err", r->diagnostics,
 					  strlen(r->diagnostics));
@@ -186,6 +276,7 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 
 struct hilt_junit {
 	char *path;
+	char *dir;		/* of path: what the files it names are relative to */
 	char hostname[256];
 	struct counts total;
 	size_t nsuites;
@@ -199,7 +290,12 @@ int hilt_junit_new(const char *path, struct hilt_junit **out)
 {
 	struct hilt_junit *j = calloc(1, sizeof(*j));
 
-	if (!j || !(j->path = strdup(path))) {
+	const char *slash = strrchr(path, '/');
+
+	if (!j || !(j->path = strdup(path)) ||
+	    !(j->dir = slash ? strndup(path, (size_t)(slash - path)) : strdup("."))) {
+		if (j)
+			free(j->path);
 		free(j);
 		return -ENOMEM;
 	}
@@ -214,6 +310,7 @@ void hilt_junit_free(struct hilt_junit *j)
 	if (!j)
 		return;
 	free(j->path);
+	free(j->dir);
 	free(j->body);
 	free(j);
 }
@@ -257,7 +354,7 @@ int hilt_junit_add(struct hilt_junit *j, const struct hilt_session_result *r,
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
 	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites");
-	rc |= write_suite(w, r, j->hostname);
+	rc |= write_suite(w, r, j->hostname, j->dir);
 	rc |= xmlTextWriterFlush(w);
 
 	const char *data = (const char *)xmlBufferContent(buf);

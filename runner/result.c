@@ -15,6 +15,7 @@ void hilt_session_result_free(struct hilt_session_result *r)
 		free(r->cases[i].message);
 		free(r->cases[i].detail);
 		free(r->cases[i].output);
+		free(r->cases[i].excerpt);
 		for (size_t j = 0; j < r->cases[i].nearlier; j++) {
 			struct hilt_case_attempt *a = &r->cases[i].earlier[j];
 

@@ -26,6 +26,9 @@ struct hilt_case_attempt {
 	char *console_log;	/* that attempt's log */
 };
 
+#define HILT_EXCERPT_LINES 40
+#define HILT_EXCERPT_BYTES 4096
+
 struct hilt_case_result {
 	char *name;
 	enum hilt_verdict verdict;
@@ -33,6 +36,11 @@ struct hilt_case_result {
 	char *message;		/* one line */
 	char *detail;		/* longer text (matching line, stderr), or NULL */
 	char *output;		/* what the case saw (an HTTP response), or NULL */
+	/* A failure's or error's evidence: the console's last lines when the
+	 * case ended (raw bytes, bounded: HILT_EXCERPT_LINES lines and
+	 * HILT_EXCERPT_BYTES bytes), or NULL. */
+	char *excerpt;
+	size_t excerpt_len;
 	double time_s;		/* how long the case took */
 	double at_s;		/* when it ended, since power-on; < 0 if never */
 	/* The earlier attempts that failed or erred, oldest first. */

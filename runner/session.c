@@ -175,6 +175,51 @@ static char *vfmt(const char *fmt, va_list ap)
 	return vasprintf(&out, fmt, ap) < 0 ? NULL : out;
 }
 
+/* The console's last lines as they are now, for the evidence of a case
+ * that failed or erred: at most HILT_EXCERPT_LINES lines and
+ * HILT_EXCERPT_BYTES bytes, starting at a line. */
+static void take_excerpt(struct hilt_session *s, struct hilt_case_result *c)
+{
+	size_t n, from, lines = 0;
+	const char *data;
+
+	free(c->excerpt);
+	c->excerpt = NULL;
+	c->excerpt_len = 0;
+	if (!s->tail)
+		return;
+	data = hilt_tail_data(s->tail, &n);
+	size_t lo = n > HILT_EXCERPT_BYTES ? n - HILT_EXCERPT_BYTES : 0;
+	bool by_lines = false;
+
+	from = lo;
+	/* Back from the end, counting line ends, to the start of the line
+	 * HILT_EXCERPT_LINES from the last. */
+	for (size_t i = n; i > lo; i--) {
+		if (data[i - 1] == '\n' && i != n && ++lines == HILT_EXCERPT_LINES) {
+			from = i;
+			by_lines = true;
+			break;
+		}
+	}
+	/* Cut by the byte bound in the middle of a line: start at the next
+	 * one, when there is one. */
+	if (!by_lines && lo && data[lo - 1] != '\n') {
+		const char *nl = memchr(data + lo, '\n', n - lo);
+
+		if (nl && (size_t)(nl - data) + 1 < n)
+			from = (size_t)(nl - data) + 1;
+	}
+	if (from >= n)
+		return;
+	c->excerpt = malloc(n - from + 1);
+	if (!c->excerpt)
+		return;
+	memcpy(c->excerpt, data + from, n - from);
+	c->excerpt[n - from] = '\0';
+	c->excerpt_len = n - from;
+}
+
 /* Records the verdict of case i.  detail may be NULL. */
 static void set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
 		     const char *type, const char *detail, const char *fmt, ...)
@@ -194,6 +239,8 @@ static void set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
 	c->type = type ? strdup(type) : NULL;
 	c->detail = detail ? strdup(detail) : NULL;
 	c->message = NULL;
+	if (v == HILT_FAIL || v == HILT_ERROR)
+		take_excerpt(s, c);
 	if (fmt) {
 		va_start(ap, fmt);
 		c->message = vfmt(fmt, ap);
@@ -1240,7 +1287,9 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	hilt_result_add_property(s->result, "target", cfg->name);
 	hilt_result_add_property(s->result, "target.kind", cfg->kind);
 	hilt_result_add_property(s->result, "target.source", cfg->source);
-	hilt_result_add_property(s->result, "console.log", s->result->console_log);
+	/* Named relative to the JUnit, which is beside it: it holds inside CI
+	 * artifacts, wherever they are unpacked. */
+	hilt_result_add_property(s->result, "console.log", strrchr(s->result->console_log, '/') + 1);
 	rc = s->ops->new_target(cfg, &s->target, err, errlen);
 	if (rc)
 		goto err_free;

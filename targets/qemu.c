@@ -440,8 +440,12 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 		cb(arg, "net.frames_from_guest", buf);
 		snprintf(buf, sizeof(buf), "%lu", t->frames_to_guest);
 		cb(arg, "net.frames_to_guest", buf);
-		if (*t->pcap_path)
-			cb(arg, "net.pcap", t->pcap_path);
+		/* Beside the JUnit, named relative to it as the console log is. */
+		if (*t->pcap_path) {
+			const char *slash = strrchr(t->pcap_path, '/');
+
+			cb(arg, "net.pcap", slash ? slash + 1 : t->pcap_path);
+		}
 	}
 }
 

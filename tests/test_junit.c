@@ -474,6 +474,69 @@ static int reruns_and_flaky(void)
 	return 0;
 }
 
+/* A failing and an erring case carry their evidence in <system-out>: the
+ * console's last lines and attachment lines naming the console log and
+ * the capture relative to the JUnit; a passing case carries none; a
+ * session's own console tail is cut to its last 8 KiB at a line, and a
+ * session that passed keeps none. */
+static int evidence(void)
+{
+	struct hilt_session_result *r[] = { new_result("boot", "b1", "2026-01-02T03:04:05", 3),
+					    new_result("ok", "b1", "2026-01-02T03:04:05", 3) };
+	struct hilt_case_result *c;
+	char err[256] = "", *doc = NULL, *tail = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	add_case(r[0], "banner", HILT_PASS, NULL, NULL, NULL, 1);
+	c = add_case(r[0], "init", HILT_FAIL, "milestone-timeout", "not seen in 30 s", NULL, 31);
+	c->excerpt = dup_or_null("[ 1.0] last words\r\n[ 1.1] <hang>\n");
+	c->excerpt_len = strlen(c->excerpt);
+	add_case(r[0], "net", HILT_ERROR, "infrastructure", "QEMU died", NULL, 0);
+	if (asprintf(&r[0]->console_log, "%s/boot@b1.console.log", dir) < 0)
+		return 1;
+	hilt_result_add_property(r[0], "net.pcap", "boot@b1.pcap");
+	/* 20 000 bytes of tail in lines of 100 */
+	f = open_memstream(&tail, &len);
+	for (int i = 0; i < 200; i++)
+		fprintf(f, "%05d%094d\n", i, 0);
+	fclose(f);
+	r[0]->console_tail = tail;
+	r[0]->console_tail_len = len;
+	add_case(r[1], "fine", HILT_PASS, NULL, NULL, NULL, 1);
+	r[1]->console_tail = dup_or_null("all good\n");
+	r[1]->console_tail_len = 9;
+
+	CHECK(hilt_junit_write(path_a, RESULTS(r), 2, err, sizeof(err)) == 0, "%s", err);
+	CHECK(valid(path_a), "evidence does not validate");
+	f = fopen(path_a, "r");
+	len = 0;
+	if (f && getdelim(&doc, &len, '\0', f) > 0) {
+		CHECK(strstr(doc, "<testcase name=\"banner\" classname=\"boot@b1\" time=\"1.000\"/>"),
+		      "a passing case with output");
+		CHECK(strstr(doc, "--- the console's last lines when the case ended, at 31.000 s ---\n"
+				  "[ 1.0] last words&#13;\n[ 1.1] &lt;hang&gt;\n---\n"
+				  "[[ATTACHMENT|boot@b1.console.log]]\n[[ATTACHMENT|boot@b1.pcap]]\n"
+				  "</system-out>"),
+		      "failing case's evidence: %s", doc);
+		/* the erring case: no excerpt of its own, the attachments */
+		CHECK(strstr(doc, "<error message=\"QEMU died\" type=\"infrastructure\"/>\n"
+				  "      <system-out>[[ATTACHMENT|boot@b1.console.log]]\n"),
+		      "erring case's attachments");
+		/* 8 KiB of tail from a line start: lines 119..199 */
+		CHECK(strstr(doc, "<system-out>00119") && !strstr(doc, "00118"),
+		      "suite tail not cut at 8 KiB on a line");
+		CHECK(!strstr(doc, "all good"), "a passing session keeps its tail");
+	} else {
+		CHECK(0, "cannot read %s", path_a);
+	}
+	if (f)
+		fclose(f);
+	free(doc);
+	free_all(r, 2);
+	return 0;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -490,6 +553,7 @@ int main(void)
 		{ "a failed flush keeps the sessions", failed_flush },
 		{ "a negative time adds nothing", negative_time },
 		{ "earlier attempts: flaky and rerun elements", reruns_and_flaky },
+		{ "evidence of failures: excerpts, attachments, bounded tails", evidence },
 	};
 	const char *src = getenv("HILT_SOURCE_DIR");
 	char xsd[512];
