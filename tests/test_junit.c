@@ -477,7 +477,7 @@ static int reruns_and_flaky(void)
 /* A failing and an erring case carry their evidence in <system-out>: the
  * console's last lines and attachment lines naming the console log and
  * the capture relative to the JUnit; a passing case carries none; a
- * session's own console tail is cut to its last 8 KiB at a line, and a
+ * session's own console tail is cut to its last 2 KiB at a line, and a
  * session that passed keeps none. */
 static int evidence(void)
 {
@@ -523,9 +523,9 @@ static int evidence(void)
 		CHECK(strstr(doc, "<error message=\"QEMU died\" type=\"infrastructure\"/>\n"
 				  "      <system-out>[[ATTACHMENT|boot@b1.console.log]]\n"),
 		      "erring case's attachments");
-		/* 8 KiB of tail from a line start: lines 119..199 */
-		CHECK(strstr(doc, "<system-out>00119") && !strstr(doc, "00118"),
-		      "suite tail not cut at 8 KiB on a line");
+		/* 2 KiB of tail from a line start: lines 180..199 */
+		CHECK(strstr(doc, "<system-out>00180") && !strstr(doc, "00179"),
+		      "suite tail not cut at 2 KiB on a line");
 		CHECK(!strstr(doc, "all good"), "a passing session keeps its tail");
 	} else {
 		CHECK(0, "cannot read %s", path_a);
