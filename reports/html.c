@@ -1,0 +1,806 @@
+#define _GNU_SOURCE
+#include "html.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "../runner/grow.h"
+#include "../runner/text.h"
+#include "atomic.h"
+#include "jread.h"
+
+#define MESSAGE_MAX 512
+
+struct hms {
+	char *name;
+	double t;
+};
+
+struct hcase {
+	char *name;
+	enum hilt_jverdict v;
+	double time_s;
+	char *message;
+	char *excerpt;		/* console excerpt or trace, bounded; may be NULL */
+	char **attach;		/* [[ATTACHMENT|...]] paths of its system-out */
+	size_t nattach;
+	unsigned flaky;
+};
+
+struct hsession {
+	char *name, *target, *log, *pcap;
+	double time_s;
+	struct hms *ms;
+	size_t nms;
+	struct hcase *cases;
+	size_t ncases, capcases;
+	size_t n[HILT_JSKIP + 1];
+	const struct hsession *base;	/* the baseline's, when matched */
+};
+
+struct hrun {
+	const char *path;
+	struct hsession *s;
+	size_t n, cap;
+	size_t excerpts;	/* kept so far */
+	/* while reading */
+	bool open;
+	const struct hilt_jsuite *of;
+};
+
+/* ---- reading ---- */
+
+static char *cut(const char *s, size_t max, bool keep_end)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s)
+		return NULL;
+	if (n <= max)
+		return strdup(s);
+	if (keep_end) {
+		const char *p = s + n - max;
+
+		while (*p && ((unsigned char)*p & 0xC0) == 0x80)
+			p++;
+		return strdup(p);
+	}
+	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return strndup(s, max);
+}
+
+static struct hsession *session_of(struct hrun *r, const struct hilt_jsuite *js)
+{
+	struct hsession *s;
+
+	if (r->open && r->of == js)
+		return &r->s[r->n - 1];
+	r->s = hilt_grow(r->s, r->n + 1, &r->cap, sizeof(*r->s), 16);
+	if (!r->s)
+		return NULL;
+	s = &r->s[r->n++];
+	memset(s, 0, sizeof(*s));
+	s->time_s = js->time_s;
+	s->name = strdup(js->name);
+	r->open = true;
+	r->of = js;
+	return s->name ? s : NULL;
+}
+
+/* The case's system-out without its attachment lines, whose paths go to
+ * c->attach. */
+static char *split_attachments(const char *out, struct hcase *c)
+{
+	char *text = strdup(out ? out : ""), *w = text;
+
+	if (!text)
+		return NULL;
+	for (const char *line = out ? out : ""; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > 15 && !strncmp(line, "[[ATTACHMENT|", 13) && !strncmp(line + len - 2, "]]", 2)) {
+			char **a = realloc(c->attach, (c->nattach + 1) * sizeof(*a));
+
+			if (a) {
+				c->attach = a;
+				a[c->nattach] = strndup(line + 13, len - 15);
+				c->nattach += a[c->nattach] != NULL;
+			}
+		} else {
+			memmove(w, line, len + (end != NULL));
+			w += len + (end != NULL);
+		}
+		line += len + (end != NULL);
+	}
+	*w = '\0';
+	return text;
+}
+
+static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jcase *jc)
+{
+	struct hrun *r = arg;
+	struct hsession *s = session_of(r, js);
+	struct hcase *c;
+
+	if (!s)
+		return -ENOMEM;
+	s->cases = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
+	if (!s->cases)
+		return -ENOMEM;
+	c = &s->cases[s->ncases++];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(jc->name);
+	c->v = jc->verdict;
+	c->time_s = jc->time_s;
+	c->flaky = jc->flaky;
+	s->n[jc->verdict]++;
+	if (jc->verdict == HILT_JPASS)
+		return c->name ? 0 : -ENOMEM;
+	c->message = cut(jc->message && *jc->message ? jc->message : jc->detail.s, MESSAGE_MAX,
+			 false);
+	char *out = split_attachments(jc->out.s, c);
+
+	/* The excerpt: the case's own output (hilt's console excerpt ends at
+	 * the failure: its end is kept), else the verdict's text (a trace:
+	 * its start). */
+	if ((jc->verdict == HILT_JFAIL || jc->verdict == HILT_JERROR) &&
+	    r->excerpts < HILT_HTML_EXCERPTS_MAX) {
+		if (out && *out)
+			c->excerpt = cut(out, HILT_HTML_EXCERPT_BYTES, true);
+		else if (jc->detail.s && *jc->detail.s)
+			c->excerpt = cut(jc->detail.s, HILT_HTML_EXCERPT_BYTES, false);
+		r->excerpts += c->excerpt != NULL;
+	}
+	free(out);
+	return c->name ? 0 : -ENOMEM;
+}
+
+static int on_suite_end(void *arg, const struct hilt_jsuite *js)
+{
+	struct hrun *r = arg;
+	struct hsession *s;
+	size_t nms = 0;
+
+	if (!(r->open && r->of == js) && !js->ncases && !js->nprops)
+		return 0;
+	s = session_of(r, js);
+	if (!s)
+		return -ENOMEM;
+	r->open = false;
+	r->of = NULL;
+	s->ms = calloc(js->nprops + 1, sizeof(*s->ms));
+	if (!s->ms)
+		return -ENOMEM;
+	for (size_t i = 0; i < js->nprops; i++) {
+		const char *n = js->props[i].name, *v = js->props[i].value;
+		size_t len = strlen(n);
+		char **slot = !strcmp(n, "target")	 ? &s->target
+			      : !strcmp(n, "console.log") ? &s->log
+			      : !strcmp(n, "net.pcap")	 ? &s->pcap
+							 : NULL;
+
+		if (slot && !*slot) {
+			*slot = strdup(v);
+		} else if (!strncmp(n, "milestone.", 10) && len > 15 &&
+			   !strcmp(n + len - 5, ".time") && hilt_jread_seconds(v) >= 0) {
+			s->ms[nms].name = strndup(n + 10, len - 15);
+			s->ms[nms].t = hilt_jread_seconds(v);
+			nms += s->ms[nms].name != NULL;
+		}
+	}
+	s->nms = nms;
+	return 0;
+}
+
+static void run_free(struct hrun *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct hsession *s = &r->s[i];
+
+		for (size_t k = 0; k < s->ncases; k++) {
+			struct hcase *c = &s->cases[k];
+
+			free(c->name);
+			free(c->message);
+			free(c->excerpt);
+			for (size_t a = 0; a < c->nattach; a++)
+				free(c->attach[a]);
+			free(c->attach);
+		}
+		free(s->cases);
+		for (size_t k = 0; k < s->nms; k++)
+			free(s->ms[k].name);
+		free(s->ms);
+		free(s->name);
+		free(s->target);
+		free(s->log);
+		free(s->pcap);
+	}
+	free(r->s);
+}
+
+static int run_load(struct hrun *r, const char *path, char *err, size_t errlen)
+{
+	static const struct hilt_jread_ops ops = { on_case, on_suite_end };
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	rc = hilt_jread_file(path, &ops, r, err, errlen);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	return rc;
+}
+
+/* The suite of a hilt session's name (SUITE@TARGET). */
+static size_t suite_len(const char *name)
+{
+	const char *at = strrchr(name, '@');
+
+	return at ? (size_t)(at - name) : strlen(name);
+}
+
+/* Each session's baseline: the baseline's session of the same name, else
+ * the only one of the same suite when the run has only one too. */
+static void match_baseline(struct hrun *r, const struct hrun *b)
+{
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t k = 0; k < b->n && !r->s[i].base; k++)
+			if (!strcmp(r->s[i].name, b->s[k].name))
+				r->s[i].base = &b->s[k];
+	for (size_t i = 0; i < r->n; i++) {
+		const char *name = r->s[i].name;
+		size_t len = suite_len(name), nr = 0, nb = 0, cand = 0;
+
+		if (r->s[i].base)
+			continue;
+		for (size_t k = 0; k < r->n; k++)
+			nr += suite_len(r->s[k].name) == len && !strncmp(r->s[k].name, name, len);
+		for (size_t k = 0; k < b->n; k++)
+			if (suite_len(b->s[k].name) == len && !strncmp(b->s[k].name, name, len)) {
+				nb++;
+				cand = k;
+			}
+		if (nr == 1 && nb == 1)
+			r->s[i].base = &b->s[cand];
+	}
+}
+
+/* ---- writing ---- */
+
+/* Text from a file, shown: made inert (valid UTF-8, control bytes as
+ * pictures; line ends and tabs kept), then escaped for HTML. */
+static void esc(FILE *f, const char *s)
+{
+	char *clean = s ? hilt_text_inert(s, strlen(s), HILT_TEXT_XML) : NULL;
+
+	for (const char *p = clean ? clean : ""; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		case '\r': break;
+		default: fputc(*p, f);
+		}
+	}
+	free(clean);
+}
+
+/* A relative URL path: every byte but unreserved ones and '/' encoded, so
+ * nothing in a file name makes it absolute, a scheme or a query. */
+static void url(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/@", *p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
+/* path (relative to from_dir, or absolute) made relative to to_dir; both
+ * folders are absolute and resolved.  Caller frees. */
+static char *relative(const char *from_dir, const char *path, const char *to_dir)
+{
+	char *abs = NULL, *out = NULL;
+	size_t common = 0, i;
+	FILE *f;
+	size_t len;
+
+	if (path[0] == '/' ? !(abs = strdup(path)) : asprintf(&abs, "%s/%s", from_dir, path) < 0)
+		return NULL;
+	/* The longest common prefix of whole components. */
+	for (i = 0; abs[i] && to_dir[i] && abs[i] == to_dir[i]; i++)
+		if (abs[i] == '/')
+			common = i;
+	if (!to_dir[i] && abs[i] == '/')
+		common = i;
+	f = open_memstream(&out, &len);
+	if (!f) {
+		free(abs);
+		return NULL;
+	}
+	for (const char *p = to_dir + common; *p; p++)
+		if (*p == '/')
+			fputs("../", f);
+	fputs(abs + common + 1, f);
+	fclose(f);
+	free(abs);
+	return out;
+}
+
+static const char *verdict_class(enum hilt_jverdict v)
+{
+	static const char *const c[] = {
+		[HILT_JPASS] = "pass", [HILT_JFAIL] = "fail", [HILT_JERROR] = "error",
+		[HILT_JSKIP] = "skip",
+	};
+	return c[v];
+}
+
+static enum hilt_jverdict session_verdict(const struct hsession *s)
+{
+	return s->n[HILT_JFAIL]	   ? HILT_JFAIL
+	       : s->n[HILT_JERROR] ? HILT_JERROR
+	       : s->n[HILT_JPASS] || !s->ncases ? HILT_JPASS
+					       : HILT_JSKIP;
+}
+
+static const double *base_time(const struct hsession *s, const char *milestone)
+{
+	if (!s->base)
+		return NULL;
+	for (size_t i = 0; i < s->base->nms; i++)
+		if (!strcmp(s->base->ms[i].name, milestone))
+			return &s->base->ms[i].t;
+	return NULL;
+}
+
+/* -1 faster, 1 slower, 0 neither, beyond both thresholds. */
+static int moved(double base, double now)
+{
+	double d = now - base, margin = fmax(HILT_HTML_MOVED_REL * base, HILT_HTML_MOVED_ABS_S);
+
+	return d > margin ? 1 : d < -margin ? -1 : 0;
+}
+
+struct ctx {
+	FILE *f;
+	const char *junit_dir, *out_dir;
+};
+
+static void write_link(struct ctx *x, const char *path, const char *label)
+{
+	char *rel = relative(x->junit_dir, path, x->out_dir);
+
+	if (!rel)
+		return;
+	fputs("<a href=\"", x->f);
+	url(x->f, rel);
+	fputs("\">", x->f);
+	esc(x->f, label);
+	fputs("</a>", x->f);
+	free(rel);
+}
+
+static double nice_step(double span)
+{
+	static const double steps[] = { 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
+					1800, 3600 };
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (span / steps[i] <= 10)
+			return steps[i];
+	return ceil(span / 10 / 3600) * 3600;
+}
+
+/* A session's boot milestones as a chart: a row per milestone, a bar from
+ * power-on to its time, the baseline's bar under it, and the difference
+ * at the end of the row in red (slower beyond the thresholds) or green
+ * (faster). */
+static void timeline(struct ctx *x, const struct hsession *s)
+{
+	const double label_w = 180, chart_w = 560, delta_w = 150, row_h = 28, top = 34;
+	size_t rows = s->nms;
+	double tmax = 0;
+	FILE *f = x->f;
+
+	/* Milestones only the baseline reached come after the run's own. */
+	if (s->base)
+		for (size_t i = 0; i < s->base->nms; i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < s->nms && !seen; k++)
+				seen = !strcmp(s->ms[k].name, s->base->ms[i].name);
+			rows += !seen;
+		}
+	if (!rows)
+		return;
+	for (size_t i = 0; i < s->nms; i++)
+		tmax = fmax(tmax, s->ms[i].t);
+	for (size_t i = 0; s->base && i < s->base->nms; i++)
+		tmax = fmax(tmax, s->base->ms[i].t);
+	double step = nice_step(tmax > 0 ? tmax : 1);
+	double span = ceil((tmax > 0 ? tmax : 1) / step) * step;
+	double w = label_w + chart_w + delta_w, h = top + rows * row_h + 8;
+
+	fprintf(f, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"boot "
+		"milestones of ", w, h, w, h);
+	esc(f, s->name);
+	fputs("\">\n", f);
+	/* legend and axis */
+	fprintf(f, "<rect x=\"%.0f\" y=\"4\" width=\"12\" height=\"8\" class=\"bar-now\"/>"
+		"<text x=\"%.0f\" y=\"12\" class=\"small\">this run</text>\n", label_w, label_w + 16);
+	if (s->base)
+		fprintf(f, "<rect x=\"%.0f\" y=\"6\" width=\"12\" height=\"5\" class=\"bar-base\"/>"
+			"<text x=\"%.0f\" y=\"12\" class=\"small\">baseline</text>\n", label_w + 80,
+			label_w + 96);
+	fprintf(f, "<text x=\"%.0f\" y=\"12\" class=\"small\">seconds since power-on</text>\n",
+		label_w + chart_w - 140);
+	for (double t = 0; t <= span + step / 2; t += step) {
+		double px = label_w + chart_w * t / span;
+
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" class=\"grid\"/>"
+			"<text x=\"%.1f\" y=\"%.0f\" class=\"tick\">%g</text>\n", px, top - 6, px,
+			h - 4, px, top - 10, t);
+	}
+	size_t row = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = pass ? (s->base ? s->base->nms : 0) : s->nms;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct hms *m = pass ? &s->base->ms[i] : &s->ms[i];
+			const double *bt = pass ? &m->t : base_time(s, m->name);
+			bool have = !pass;
+			double y = top + row * row_h;
+
+			if (pass) {
+				bool seen = false;
+
+				for (size_t k = 0; k < s->nms && !seen; k++)
+					seen = !strcmp(s->ms[k].name, m->name);
+				if (seen)
+					continue;
+			}
+			row++;
+			int mv = have && bt ? moved(*bt, m->t) : 0;
+
+			fprintf(f, "<g class=\"row%s\"><title>", mv > 0 ? " slower" : mv < 0 ? " faster" : "");
+			esc(f, m->name);
+			if (have)
+				fprintf(f, ": %.3f s", m->t);
+			if (bt)
+				fprintf(f, " (baseline %.3f s)", *bt);
+			fputs("</title>\n", f);
+			fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"label\">", label_w - 8, y + 14);
+			esc(f, m->name);
+			fputs("</text>\n", f);
+			if (have)
+				fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"10\" "
+					"class=\"bar-now%s\"/><text x=\"%.1f\" y=\"%.0f\" "
+					"class=\"small\">%.3f s</text>\n", label_w, y + 5,
+					fmax(1, chart_w * m->t / span),
+					mv > 0 ? " slower" : mv < 0 ? " faster" : "",
+					label_w + chart_w * m->t / span + 4, y + 14, m->t);
+			if (bt)
+				fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"5\" "
+					"class=\"bar-base\"/>\n", label_w, y + 17,
+					fmax(1, chart_w * *bt / span));
+			if (have && bt)
+				fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"delta%s\">%+.3f s "
+					"(%+.0f%%)</text>\n", label_w + chart_w + 8, y + 14,
+					mv > 0 ? " slower" : mv < 0 ? " faster" : "", m->t - *bt,
+					*bt > 0 ? 100 * (m->t - *bt) / *bt : 0.0);
+			else if (!have)
+				fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"delta slower\">not "
+					"reached</text>\n", label_w + chart_w + 8, y + 14);
+			fputs("</g>\n", f);
+		}
+	}
+	fputs("</svg>\n", f);
+}
+
+static const char css[] =
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;"
+	"color:#1d2329;background:#fff;max-width:1100px}"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px "
+	"solid #d8dee4;padding-bottom:4px}h3{font-size:15px;margin:0 0 8px}"
+	".meta{color:#57606a;margin:0 0 16px}"
+	".counts{display:flex;gap:10px;flex-wrap:wrap}.count{border:1px solid #d8dee4;"
+	"border-radius:6px;padding:8px 14px;min-width:80px}.count b{display:block;font-size:22px}"
+	".count.fail b,.fail{color:#b42318}.count.error b,.error{color:#9a6700}"
+	".count.pass b,.pass{color:#1a7f37}.skip{color:#57606a}"
+	"table{border-collapse:collapse;width:100%;margin:6px 0}th,td{text-align:left;"
+	"padding:4px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}"
+	"th{background:#f6f8fa;font-weight:600}"
+	".badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;"
+	"font-weight:600;color:#fff}.badge.pass{background:#1a7f37}.badge.fail{background:#b42318}"
+	".badge.error{background:#9a6700}.badge.skip{background:#6e7781}"
+	".session{border:1px solid #d8dee4;border-radius:6px;padding:12px 14px;margin:14px 0}"
+	".session.s-fail{border-left:5px solid #b42318}.session.s-error{border-left:5px solid #9a6700}"
+	"td.num{white-space:nowrap}"
+	"pre{background:#f6f8fa;border:1px solid #eaeef2;padding:8px;overflow-x:auto;"
+	"font:12px/1.35 ui-monospace,monospace;white-space:pre-wrap;margin:6px 0}"
+	".timeline{display:block;margin:6px 0 10px}.timeline text{font:12px system-ui,sans-serif;"
+	"fill:#1d2329}.timeline .label{text-anchor:end}.timeline .small{fill:#57606a;font-size:11px}"
+	".timeline .tick{fill:#57606a;font-size:11px;text-anchor:middle}"
+	".timeline .grid{stroke:#eaeef2}.bar-now{fill:#0969da}.bar-now.slower{fill:#cf222e}"
+	".bar-now.faster{fill:#1a7f37}.bar-base{fill:#8c959f}"
+	".timeline .delta{font-weight:600;fill:#57606a}.timeline .delta.slower{fill:#cf222e}"
+	".timeline .delta.faster{fill:#1a7f37}.moved td.slower{color:#cf222e;font-weight:600}"
+	".moved td.faster{color:#1a7f37;font-weight:600}";
+
+static void count_box(FILE *f, const char *cls, size_t n, const char *what)
+{
+	fprintf(f, "<div class=\"count %s\"><b>%zu</b>%s</div>", cls, n, what);
+}
+
+/* The targets in order of first appearance. */
+static const char *target_of(const struct hsession *s)
+{
+	return s->target ? s->target : s->name;
+}
+
+static void write_report(struct ctx *x, const struct hrun *r, const struct hrun *b,
+			 struct hilt_html_counts *k)
+{
+	FILE *f = x->f;
+
+	memset(k, 0, sizeof(*k));
+	k->sessions = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct hsession *s = &r->s[i];
+
+		k->tests += s->ncases;
+		k->passed += s->n[HILT_JPASS];
+		k->failed += s->n[HILT_JFAIL];
+		k->errors += s->n[HILT_JERROR];
+		k->skipped += s->n[HILT_JSKIP];
+		for (size_t m = 0; m < s->nms; m++) {
+			const double *bt = base_time(s, s->ms[m].name);
+
+			k->moved += bt && moved(*bt, s->ms[m].t) > 0;
+		}
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>hilt report: ", f);
+	esc(f, r->path);
+	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>hilt report</h1>\n"
+		"<p class=\"meta\">", css);
+	esc(f, r->path);
+	if (b) {
+		fputs(" against the baseline ", f);
+		esc(f, b->path);
+	}
+	fputs("</p>\n<div class=\"counts\">", f);
+	count_box(f, "", k->sessions, "sessions");
+	count_box(f, "", k->tests, "tests");
+	count_box(f, "pass", k->passed, "passed");
+	count_box(f, "fail", k->failed, "failed");
+	count_box(f, "error", k->errors, "errors");
+	count_box(f, "skip", k->skipped, "skipped");
+	if (b)
+		count_box(f, k->moved ? "fail" : "pass", k->moved, "milestones slower");
+	fputs("</div>\n", f);
+
+	/* What moved, first: the question of the morning. */
+	if (b) {
+		fputs("<h2>Boot milestones against the baseline</h2>\n", f);
+		bool any = false;
+
+		for (size_t i = 0; i < r->n; i++)
+			for (size_t m = 0; m < r->s[i].nms; m++) {
+				const struct hsession *s = &r->s[i];
+				const double *bt = base_time(s, s->ms[m].name);
+				int mv = bt ? moved(*bt, s->ms[m].t) : 0;
+
+				if (!mv)
+					continue;
+				if (!any)
+					fputs("<table class=\"moved\"><tr><th>Session</th><th>Milestone</th>"
+					      "<th>Baseline</th><th>This run</th><th>Change</th></tr>\n", f);
+				any = true;
+				fprintf(f, "<tr><td><a href=\"#s%zu\">", i);
+				esc(f, s->name);
+				fputs("</a></td><td>", f);
+				esc(f, s->ms[m].name);
+				fprintf(f, "</td><td>%.3f s</td><td>%.3f s</td><td class=\"%s\">%+.3f s "
+					"(%+.0f%%)</td></tr>\n", *bt, s->ms[m].t,
+					mv > 0 ? "slower" : "faster", s->ms[m].t - *bt,
+					*bt > 0 ? 100 * (s->ms[m].t - *bt) / *bt : 0.0);
+			}
+		fprintf(f, any ? "</table>\n" : "<p>No milestone moved by more than %.0f%% and "
+						"%.1f s.</p>\n", HILT_HTML_MOVED_REL * 100,
+			HILT_HTML_MOVED_ABS_S);
+	}
+
+	/* The failures and errors, each a link to its session. */
+	if (k->failed || k->errors) {
+		fputs("<h2>Failures and errors</h2>\n<table><tr><th>Session</th><th>Case</th>"
+		      "<th>Verdict</th><th>Message</th></tr>\n", f);
+		for (size_t i = 0; i < r->n; i++)
+			for (size_t c = 0; c < r->s[i].ncases; c++) {
+				const struct hcase *hc = &r->s[i].cases[c];
+
+				if (hc->v != HILT_JFAIL && hc->v != HILT_JERROR)
+					continue;
+				fprintf(f, "<tr><td><a href=\"#s%zu\">", i);
+				esc(f, r->s[i].name);
+				fputs("</a></td><td>", f);
+				esc(f, hc->name);
+				fprintf(f, "</td><td class=\"%s\">%s</td><td>", verdict_class(hc->v),
+					hilt_jverdict_name(hc->v));
+				esc(f, hc->message);
+				fputs("</td></tr>\n", f);
+			}
+		fputs("</table>\n", f);
+	}
+
+	/* A table per target. */
+	for (size_t i = 0; i < r->n; i++) {
+		const char *t = target_of(&r->s[i]);
+		bool first = true;
+
+		for (size_t k2 = 0; k2 < i && first; k2++)
+			first = strcmp(target_of(&r->s[k2]), t) != 0;
+		if (!first)
+			continue;
+		fputs("<h2>Target ", f);
+		esc(f, t);
+		fputs("</h2>\n<table><tr><th>Session</th><th>Verdict</th><th>Passed</th><th>Failed</th>"
+		      "<th>Errors</th><th>Skipped</th><th>Time</th><th>Console</th></tr>\n", f);
+		for (size_t j = i; j < r->n; j++) {
+			const struct hsession *s = &r->s[j];
+			enum hilt_jverdict v = session_verdict(s);
+
+			if (strcmp(target_of(s), t))
+				continue;
+			fprintf(f, "<tr><td><a href=\"#s%zu\">", j);
+			esc(f, s->name);
+			fprintf(f, "</a></td><td><span class=\"badge %s\">%s</span></td><td>%zu</td>"
+				"<td>%zu</td><td>%zu</td><td>%zu</td><td>", verdict_class(v),
+				hilt_jverdict_name(v), s->n[HILT_JPASS], s->n[HILT_JFAIL],
+				s->n[HILT_JERROR], s->n[HILT_JSKIP]);
+			if (s->time_s >= 0)
+				fprintf(f, "%.3f s", s->time_s);
+			fputs("</td><td class=\"num\">", f);
+			if (s->log)
+				write_link(x, s->log, "log");
+			if (s->pcap) {
+				fputs(" ", f);
+				write_link(x, s->pcap, "pcap");
+			}
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+
+	/* Each session. */
+	fputs("<h2>Sessions</h2>\n", f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct hsession *s = &r->s[i];
+		enum hilt_jverdict v = session_verdict(s);
+
+		fprintf(f, "<section class=\"session s-%s\" id=\"s%zu\"><h3>", verdict_class(v), i);
+		esc(f, s->name);
+		fprintf(f, " <span class=\"badge %s\">%s</span></h3>\n", verdict_class(v),
+			hilt_jverdict_name(v));
+		if (s->log || s->pcap) {
+			fputs("<p>", f);
+			if (s->log)
+				write_link(x, s->log, "console log");
+			if (s->pcap) {
+				fputs(" · ", f);
+				write_link(x, s->pcap, "network capture");
+			}
+			fputs("</p>\n", f);
+		}
+		if (b && !s->base && s->nms)
+			fputs("<p class=\"meta\">No session of the baseline matches this one.</p>\n", f);
+		timeline(x, s);
+		fputs("<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n",
+		      f);
+		for (size_t c = 0; c < s->ncases; c++) {
+			const struct hcase *hc = &s->cases[c];
+
+			fputs("<tr><td>", f);
+			esc(f, hc->name);
+			fprintf(f, "</td><td class=\"%s\">%s%s</td><td class=\"num\">",
+				verdict_class(hc->v), hilt_jverdict_name(hc->v),
+				hc->flaky ? " (flaky)" : "");
+			if (hc->time_s >= 0)
+				fprintf(f, "%.3f s", hc->time_s);
+			fputs("</td><td>", f);
+			esc(f, hc->message);
+			if (hc->excerpt) {
+				fputs("<pre class=\"excerpt\">", f);
+				esc(f, hc->excerpt);
+				fputs("</pre>", f);
+			}
+			for (size_t a = 0; a < hc->nattach; a++) {
+				fputs(a ? " · " : "", f);
+				write_link(x, hc->attach[a], hc->attach[a]);
+			}
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n</section>\n", f);
+	}
+	if (r->excerpts == HILT_HTML_EXCERPTS_MAX)
+		fprintf(f, "<p class=\"meta\">Console excerpts are shown for the first %d failures "
+			"and errors; the others show their message.</p>\n", HILT_HTML_EXCERPTS_MAX);
+	fputs("</body></html>\n", f);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	char *real = d ? realpath(d, NULL) : NULL;
+
+	free(d);
+	return real;
+}
+
+int hilt_html_report(const char *junit, const char *baseline, const char *out,
+		     struct hilt_html_counts *counts, char *err, size_t errlen)
+{
+	struct hrun r, b;
+	struct ctx x = { 0 };
+	char *text = NULL, *jdir = NULL, *odir = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	rc = run_load(&r, junit, err, errlen);
+	if (rc)
+		return rc;
+	if (baseline && (rc = run_load(&b, baseline, err, errlen)))
+		goto out;
+	if (baseline)
+		match_baseline(&r, &b);
+	jdir = dir_of(junit);
+	odir = dir_of(out);
+	if (!jdir || !odir) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", jdir ? out : junit, strerror(errno));
+		goto out;
+	}
+	x.junit_dir = jdir;
+	x.out_dir = odir;
+	x.f = open_memstream(&text, &len);
+	if (!x.f) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	write_report(&x, &r, baseline ? &b : NULL, counts);
+	if (fclose(x.f) || !text) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	struct iovec iov = { .iov_base = text, .iov_len = len };
+
+	rc = hilt_atomic_write(out, &iov, 1, err, errlen);
+out:
+	free(text);
+	free(jdir);
+	free(odir);
+	run_free(&r);
+	run_free(&b);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* A static HTML report of a run's JUnit: one self-contained file (inline
+ * CSS and SVG, no script, nothing fetched), readable in any browser and
+ * as a CI artifact.  Summary counts; a table per target; each failure with
+ * its message, console excerpt and links to the raw logs and captures; and
+ * per session an SVG timeline of its boot milestones, with a baseline
+ * run's times drawn beside them when one is given. */
+#ifndef HILT_HTML_H
+#define HILT_HTML_H
+
+#include <stddef.h>
+
+/* Failures whose console excerpt is kept (the others show their message
+ * only): bounds memory and the page for a night where everything fails. */
+#define HILT_HTML_EXCERPTS_MAX 500
+#define HILT_HTML_EXCERPT_BYTES 4096
+
+/* A milestone moved when it is slower or faster than the baseline's by
+ * both this fraction and this many seconds (report compare's defaults). */
+#define HILT_HTML_MOVED_REL 0.10
+#define HILT_HTML_MOVED_ABS_S 0.2
+
+struct hilt_html_counts {
+	size_t sessions, tests, passed, failed, errors, skipped;
+	size_t moved;		/* milestones slower than the baseline */
+};
+
+/* Reads the JUnit at junit (and the baseline's, when not NULL) and writes
+ * the report to out, atomically; links to the logs the JUnit names are
+ * made relative to out's folder.  0; -EINVAL (a file that is not JUnit)
+ * or -errno with "path:line: why" or "path: why" in err. */
+int hilt_html_report(const char *junit, const char *baseline, const char *out,
+		     struct hilt_html_counts *counts, char *err, size_t errlen);
+
+#endif
