@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# hilt report html: one static page of a run's JUnit.
+#   run      a real run (recorded boots replayed at their recorded pace: one
+#            slowed by 1.5 s before init, one panicking) against a baseline
+#            run, rendered by headless Chromium to a PNG and checked from
+#            the rendered DOM: a timeline per session, the moved milestones
+#            and their labels, the failing case and its console excerpt,
+#            links that reach the logs, nothing fetched from outside
+#   foreign  other tools' JUnit (twister, pytest, ctest, go-junit-report),
+#            and bad input
+#   hostile  names and paths from the file cannot make markup or links
+. "$(dirname "$0")/lib.sh"
+cd "$SRC"
+BOOT=$SRC/fixtures/logs/linux-boot-x86.log
+PANIC=$SRC/fixtures/logs/linux-panic-x86.log
+
+need_chromium() {
+	command -v chromium >/dev/null ||
+		{ echo "SKIP: no chromium to render the page (./setup.sh installs it)"; exit 77; }
+}
+
+# Chromium's own traffic (component updates, accounts, spelling
+# dictionaries) is switched off, so that the network log holds only what
+# the page asked for.
+CHROMIUM_QUIET="--headless --no-sandbox --disable-gpu --no-first-run --disable-sync
+--disable-background-networking --disable-component-update --disable-default-apps
+--disable-extensions --disable-client-side-phishing-detection --disable-breakpad
+--disable-features=Translate,OptimizationHints,MediaRouter,SpellCheck,AutofillServerCommunication"
+
+# render HTML PNG DOM NETLOG: the page as Chromium shows it, headless: a
+# screenshot, the DOM after rendering, and its network log.
+render() {
+	local url="file://$1"
+	# shellcheck disable=SC2086 # the flags are words
+	timeout 120 chromium $CHROMIUM_QUIET --hide-scrollbars --user-data-dir="$WORK/chrome" \
+		--window-size=1200,2000 --screenshot="$2" "$url" >/dev/null 2>&1 ||
+		fail "chromium could not take a screenshot of $1"
+	# shellcheck disable=SC2086
+	timeout 120 chromium $CHROMIUM_QUIET --user-data-dir="$WORK/chrome" --log-net-log="$4" \
+		--dump-dom "$url" >"$3" 2>/dev/null || fail "chromium could not load $1"
+}
+
+# page_fetches NETLOG: the URLs the page itself asked for (the browser's
+# own requests have no origin as their initiator), one a line.
+page_fetches() {
+	python3 - "$1" <<'PY'
+import json, sys
+log = json.load(open(sys.argv[1]))
+names = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+for e in log["events"]:
+    p = e.get("params", {})
+    if (names.get(e["type"]) == "URL_REQUEST_START_JOB" and "url" in p
+            and p.get("initiator") != "not an origin"):
+        print(p.get("url"))
+PY
+}
+
+case_run() {
+	need_chromium
+	# The new run's log has the baseline's name, so that its session
+	# (linux-boot@replay:linux-boot-x86) is the baseline's; its timing
+	# holds init back 1.5 s.
+	mkdir -p "$WORK/slow" "$WORK/site"
+	cp "$BOOT" "$WORK/slow/"
+	python3 - "${BOOT%.log}.timing" "$BOOT" "$WORK/slow/linux-boot-x86.timing" <<'PY'
+import sys
+timing, log, out = sys.argv[1:]
+at = open(log, "rb").read().index(b"hilt-guest: init started")
+off, rows, done = 0, [], False
+for line in open(timing):
+    d, n = line.split()
+    d, n = float(d), int(n)
+    if not done and off + n > at:
+        d, done = d + 1.5, True
+    rows.append("%.6f %d\n" % (d, n))
+    off += n
+open(out, "w").writelines(rows)
+PY
+	"$HILT" run --no-progress --realtime --out "$WORK/base" --target "replay:$BOOT" \
+		suites/linux-boot.xml >/dev/null 2>&1 &
+	local base_pid=$!
+	"$HILT" run --no-progress --realtime --jobs 2 --out "$WORK/now" \
+		--target "replay:$WORK/slow/linux-boot-x86.log" --target "replay:$PANIC" \
+		suites/linux-boot.xml >/dev/null 2>&1
+	expect_exit 1 $? "the new run (a panic among its sessions)"
+	wait "$base_pid"
+	expect_exit 0 $? "the baseline run"
+
+	# The page goes to a folder of its own: its links climb to the logs.
+	"$HILT" report html --baseline "$WORK/base/junit.xml" -o "$WORK/site/report.html" \
+		"$WORK/now/junit.xml" 2>"$WORK/err"
+	expect_exit 0 $? "report html"
+	cat "$WORK/err"
+	assert_grep "2 sessions, 14 tests, 1 failed, 0 in error, 5 skipped; [1-9] milestones slower" \
+		"$WORK/err"
+
+	render "$WORK/site/report.html" "$WORK/report.png" "$WORK/dom.html" "$WORK/net.json"
+	python3 - "$WORK/report.png" <<'PY' || fail "the screenshot is not a rendered page"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", data[16:24])
+assert w >= 1000 and h >= 1000 and len(data) > 50000, (w, h, len(data))
+print("screenshot %dx%d, %d bytes" % (w, h, len(data)))
+PY
+	cp "$WORK/report.png" "$WORK/site/" 2>/dev/null
+	python3 - "$WORK/dom.html" "$WORK/site" "$WORK/net.json" "$WORK/site/report.html" <<'PY' ||
+import json, os, re, sys
+from html.parser import HTMLParser
+dom_path, site, netlog, page = sys.argv[1:]
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.tags, self.hrefs, self.svgs = [], [], [], []
+        self.texts = []          # (text, classes of enclosing elements)
+        self.pre = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "xlink:href", "action", "data", "poster", "srcset"):
+                self.hrefs.append((tag, k, v or ""))
+        if tag == "svg":
+            self.svgs.append(a.get("aria-label", ""))
+        if tag not in ("br", "meta", "rect", "line", "img", "link"):
+            self.stack.append((tag, a.get("class", "")))
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+    def handle_data(self, data):
+        classes = " ".join(c for _, c in self.stack)
+        self.texts.append((data, classes))
+        if any(t == "pre" for t, _ in self.stack):
+            self.pre.append(data)
+
+p = Page()
+p.feed(open(dom_path, encoding="utf-8").read())
+problems = []
+# Nothing to fetch: no script, stylesheet, image, frame or object; links
+# relative, within the page or to files beside it.
+for t in ("script", "link", "img", "iframe", "object", "embed", "video", "audio", "source"):
+    if t in p.tags:
+        problems.append("a <%s> element" % t)
+style = open(page, encoding="utf-8").read()
+if re.search(r"url\(|@import", style):
+    problems.append("a url() or @import in the page")
+for tag, k, v in p.hrefs:
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", v) or v.startswith("//"):
+        problems.append("%s %s=%s is not relative" % (tag, k, v))
+    elif not v.startswith("#") and not os.path.isfile(os.path.join(site, v)):
+        problems.append("link %s does not reach a file" % v)
+logs = [v for _, _, v in p.hrefs if v.endswith(".console.log")]
+if len(set(logs)) != 2:
+    problems.append("links to %d console logs, not 2: %s" % (len(set(logs)), logs))
+# A timeline for each session.
+names = ["linux-boot@replay:linux-boot-x86", "linux-boot@replay:linux-panic-x86"]
+for n in names:
+    if not any(n in s for s in p.svgs):
+        problems.append("no timeline of " + n)
+# The moved milestones are labelled slower, by about 1.5 s; the kernel
+# banner, which came before init, is not.
+slower = [(t, c) for t, c in p.texts if "delta slower" in c]
+if not any(re.fullmatch(r"\+1\.[45]\d\d s \(\+\d+%\)", t) for t, _ in slower):
+    problems.append("no '+1.5 s' delta labelled slower: %r" % slower)
+labels = [t for t, c in p.texts if "label" in c.split()]
+if "init-started" not in labels:
+    problems.append("no init-started row in a timeline")
+rows = re.findall(r'<g class="row([^"]*)"><title>([^<:]*)', open(dom_path).read())
+moved = {name for cls, name in rows if "slower" in cls}
+if not {"init-started", "shell-prompt"} <= moved or "kernel-banner" in moved:
+    problems.append("rows marked slower: %s" % sorted(moved))
+# The failing case, its message and its console excerpt.
+text = "".join(t for t, _ in p.texts)
+if "failure pattern 'kernel-panic' matched" not in text:
+    problems.append("the failure's message is not shown")
+if "Kernel panic - not syncing" not in "".join(p.pre) or "ret_from_fork" not in "".join(p.pre):
+    problems.append("the console excerpt is not shown")
+if problems:
+    print("\n".join("FAIL: " + x for x in problems))
+    sys.exit(1)
+print("page checked from its DOM: %d timelines, %d slower labels, %d links"
+      % (len(p.svgs), len(slower), len(p.hrefs)))
+PY
+		fail "the rendered page is not what it should be"
+	# Nothing went to the network from the page.
+	page_fetches "$WORK/net.json" >"$WORK/fetched"
+	[ ! -s "$WORK/fetched" ] || fail "the page fetched: $(cat "$WORK/fetched")"
+	echo "screenshot: $WORK/report.png"
+}
+
+case_foreign() {
+	local f
+	for f in twister pytest ctest go-junit-report no-totals; do
+		"$HILT" report html -o "$WORK/$f.html" "tests/data/junit/$f.xml" 2>"$WORK/err"
+		expect_exit 0 $? "$f"
+		assert_no_grep "<svg" "$WORK/$f.html"
+	done
+	assert_grep "kernel.timer.timer_api.test_timer_period" "$WORK/twister.html"
+	assert_grep "Target qemu_cortex_m3" "$WORK/twister.html"
+	assert_grep "duration_expire: (interval not within tolerance" "$WORK/twister.html"
+	assert_grep "test_loopback\[921600\]" "$WORK/pytest.html"
+
+	# Bad input: one line naming the file (and line), exit 2, the page as
+	# it was.
+	echo "keep" >"$WORK/page.html"
+	head -c 300 tests/data/junit/twister.xml >"$WORK/cut.xml"
+	"$HILT" report html -o "$WORK/page.html" "$WORK/cut.xml" 2>"$WORK/err"
+	expect_exit 2 $? "truncated JUnit"
+	assert_grep "^hilt: $WORK/cut.xml:[0-9]*: " "$WORK/err"
+	"$HILT" report html -o "$WORK/page.html" "$WORK/none.xml" 2>"$WORK/err"
+	expect_exit 2 $? "missing JUnit"
+	assert_grep "none.xml: No such file" "$WORK/err"
+	"$HILT" report html --baseline "$SRC/suites/linux-boot.xml" -o "$WORK/page.html" \
+		tests/data/junit/twister.xml 2>"$WORK/err"
+	expect_exit 2 $? "a suite as the baseline"
+	assert_grep "linux-boot.xml:[0-9]*: not a JUnit report" "$WORK/err"
+	[ "$(cat "$WORK/page.html")" = keep ] || fail "a bad input changed the page"
+	"$HILT" report html -o "$WORK/no/such/dir/page.html" tests/data/junit/twister.xml 2>"$WORK/err"
+	expect_exit 3 $? "an output folder that is not there"
+	"$HILT" report html "$WORK/x.xml" 2>"$WORK/err"
+	expect_exit 2 $? "no -o"
+}
+
+case_hostile() {
+	need_chromium
+	cat >"$WORK/evil.xml" <<'XML'
+<testsuites><testsuite name="&lt;script&gt;alert(1)&lt;/script&gt;@x&quot; onmouseover=&quot;alert(2)">
+<properties>
+<property name="target" value="&lt;img src=http://example.invalid/t.png&gt;"/>
+<property name="console.log" value="javascript:alert(3)"/>
+<property name="net.pcap" value="//example.invalid/x.pcap"/>
+<property name="milestone.&lt;b&gt;m&lt;/b&gt;.time" value="1.5"/>
+</properties>
+<testcase name="c&lt;i&gt;"><failure message="&lt;iframe src=http://example.invalid&gt;">&#x9b;2J</failure></testcase>
+</testsuite></testsuites>
+XML
+	"$HILT" report html -o "$WORK/evil.html" "$WORK/evil.xml"
+	expect_exit 0 $? "hostile names"
+	render "$WORK/evil.html" "$WORK/evil.png" "$WORK/evil-dom.html" "$WORK/evil-net.json"
+	python3 - "$WORK/evil-dom.html" <<'PY' || fail "the file made markup or links"
+import re, sys
+dom = open(sys.argv[1]).read()
+for bad in ("<script", "<img", "<iframe", "<b>m", "<i>"):
+    if bad in dom:
+        sys.exit("'%s' in the rendered DOM" % bad)
+from html.parser import HTMLParser
+class Attrs(HTMLParser):
+    found = []
+    def handle_starttag(self, tag, attrs):
+        self.found += [k for k, _ in attrs if k.startswith("on")]
+a = Attrs()
+a.feed(dom)
+if a.found:
+    sys.exit("event handler attributes in the rendered DOM: %s" % a.found)
+for href in re.findall(r'href="([^"]*)"', dom):
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) or href.startswith("//"):
+        sys.exit("a link that is not relative: " + href)
+if "&lt;script&gt;alert(1)&lt;/script&gt;" not in dom:
+    sys.exit("the name is not shown as text")
+print("hostile names shown as text; links relative")
+PY
+	page_fetches "$WORK/evil-net.json" >"$WORK/fetched"
+	[ ! -s "$WORK/fetched" ] || fail "the page fetched: $(cat "$WORK/fetched")"
+	# The check of fetches can fail: a page with an image from a port of
+	# this host is caught.
+	printf '<!DOCTYPE html><img src="http://127.0.0.1:9/x.png">\n' >"$WORK/fetching.html"
+	render "$WORK/fetching.html" "$WORK/f.png" "$WORK/f-dom.html" "$WORK/f-net.json"
+	page_fetches "$WORK/f-net.json" >"$WORK/fetched"
+	assert_grep "^http://127.0.0.1:9/x.png$" "$WORK/fetched"
+}
+
+"case_${1:?which case}"
