@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Elements deeper than this are refused: nothing in JUnit nests so, and
@@ -571,6 +572,14 @@ int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *ar
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
+	}
+	struct stat sb;
+
+	/* A regular file, or a pipe (a shell's process substitution). */
+	if (fstat(fd, &sb) || !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode))) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EINVAL;
 	}
 	buf = malloc(CHUNK);
 	st.ctxt = buf ? xmlCreatePushParserCtxt(&sax, &st, NULL, 0, path) : NULL;

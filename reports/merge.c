@@ -2,21 +2,59 @@
 #include "merge.h"
 
 #include <errno.h>
-#include <libxml/tree.h>
-#include <math.h>
+#include <fcntl.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/xmlfile.h"
 #include "atomic.h"
+#include "jread.h"
+
+/* The files are streamed (SAX, in chunks): each testsuite is copied, event
+ * by event, into a body kept in an unnamed temporary file, and only the
+ * totals stay in memory; the document is the root with its totals, then
+ * the body.  A 100 MB input costs the buffers, not its size. */
+
+#define CHUNK (64 * 1024)
+#define DEPTH_MAX 256
 
 struct hilt_merge {
-	xmlDoc *doc;		/* the merged document; its root is <testsuites> */
-	xmlNode *root;
+	FILE *body;		/* the testsuites copied so far */
 	struct hilt_merge_totals totals;
+};
+
+/* One open testsuite: what its time adds to its parent's. */
+struct open_suite {
+	double time_attr;	/* < 0: none */
+	double cases;		/* the times of its cases and nested suites */
+};
+
+struct copy {
+	struct hilt_merge *m;
+	xmlParserCtxtPtr ctxt;
+	const char *path;
+	char *err;
+	size_t errlen;
+	int rc;
+	struct hilt_merge_totals t;	/* of this file, added at its end */
+	unsigned depth;			/* of the element being read */
+	bool root_seen, root_is_suite;
+	/* The root <testsuites>'s namespace declarations: a top-level suite
+	 * copied without it needs them. */
+	char **root_ns;
+	size_t nroot_ns;
+	bool pending;		/* a start tag is open ("<a x='1'"), not closed */
+	unsigned copying;	/* depth of the top-level suite being copied; 0: none */
+	struct open_suite suites[DEPTH_MAX];
+	unsigned nsuites;
+	bool in_case;
 };
 
 int hilt_merge_new(struct hilt_merge **out)
@@ -25,14 +63,13 @@ int hilt_merge_new(struct hilt_merge **out)
 
 	if (!m)
 		return -ENOMEM;
-	m->doc = xmlNewDoc(BAD_CAST "1.0");
-	m->root = m->doc ? xmlNewDocNode(m->doc, NULL, BAD_CAST "testsuites", NULL) : NULL;
-	if (!m->root) {
-		xmlFreeDoc(m->doc);
+	m->body = tmpfile();
+	if (!m->body) {
+		int rc = -errno;
+
 		free(m);
-		return -ENOMEM;
+		return rc;
 	}
-	xmlDocSetRootElement(m->doc, m->root);
 	*out = m;
 	return 0;
 }
@@ -41,7 +78,7 @@ void hilt_merge_free(struct hilt_merge *m)
 {
 	if (!m)
 		return;
-	xmlFreeDoc(m->doc);
+	fclose(m->body);
 	free(m);
 }
 
@@ -50,201 +87,443 @@ void hilt_merge_totals(const struct hilt_merge *m, struct hilt_merge_totals *t)
 	*t = m->totals;
 }
 
-/* Seconds as JUnit writers put them: plain decimal, or Surefire's with
- * thousands separators ("1,234.5").  false when absent or not a
- * non-negative finite number. */
-static bool attr_seconds(const xmlNode *n, double *out)
-{
-	xmlChar *v = xmlGetProp(n, BAD_CAST "time");
-	char plain[64], *end;
-	size_t used = 0;
-	bool ok = v && *v;
+static void fail(struct copy *c, int rc, long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-	for (const xmlChar *p = v; ok && *p; p++) {
-		if (*p == ',')
-			continue;
-		if (used + 1 == sizeof(plain))
-			ok = false;
-		else
-			plain[used++] = (char)*p;
-	}
-	xmlFree(v);
-	if (!ok)
-		return false;
-	plain[used] = '\0';
-	errno = 0;
-	*out = strtod(plain, &end);
-	return !errno && end != plain && !*end && isfinite(*out) && *out >= 0;
+static void fail(struct copy *c, int rc, long line, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+
+	if (c->rc)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(c->err, c->errlen, "%s:%ld: %s", c->path, line, why);
+	else
+		snprintf(c->err, c->errlen, "%s: %s", c->path, why);
+	c->rc = rc;
+	xmlStopParser(c->ctxt);
 }
 
-/* Adds the cases of suite (and of suites nested in it) to t; returns the
- * sum of the cases' times. */
-static double count_cases(const xmlNode *suite, struct hilt_merge_totals *t)
+static long line_of(struct copy *c)
 {
-	double time_s = 0, s;
-
-	for (const xmlNode *c = suite->children; c; c = c->next) {
-		if (hilt_xml_is(c, "testsuite")) {
-			time_s += attr_seconds(c, &s) ? s : count_cases(c, t);
-			continue;
-		}
-		if (!hilt_xml_is(c, "testcase"))
-			continue;
-		t->tests++;
-		time_s += attr_seconds(c, &s) ? s : 0;
-		for (const xmlNode *v = c->children; v; v = v->next) {
-			t->failures += hilt_xml_is(v, "failure");
-			t->errors += hilt_xml_is(v, "error");
-			t->skipped += hilt_xml_is(v, "skipped");
-		}
-	}
-	return time_s;
+	return xmlSAX2GetLineNumber(c->ctxt);
 }
 
-/* The testsuites of a JUnit document: the root itself when it is a bare
- * <testsuite>, else the children of its <testsuites>, which may hold
- * nothing else.  0, or -EINVAL with the reason in err. */
-static int check_junit(const char *path, xmlNode *root, char *err, size_t errlen)
+/* Escaped as libxml2's serializer does: in text &, <, > and CR; in an
+ * attribute also ", tab and line ends, which a parser would otherwise
+ * normalize away. */
+static void put_escaped(FILE *f, const char *s, size_t n, bool attr)
 {
-	if (hilt_xml_is(root, "testsuite"))
-		return 0;
-	if (!hilt_xml_is(root, "testsuites")) {
-		snprintf(err, errlen, "%s:%ld: not a JUnit report: its root is <%s>, not "
-			 "<testsuites> or <testsuite>", path, xmlGetLineNo(root),
-			 (const char *)root->name);
-		return -EINVAL;
-	}
-	for (xmlNode *c = root->children; c; c = c->next) {
-		if (c->type == XML_ELEMENT_NODE && !hilt_xml_is(c, "testsuite")) {
-			snprintf(err, errlen, "%s:%ld: not a JUnit report: <testsuites> holds a "
-				 "<%s>, where only <testsuite> elements go", path,
-				 xmlGetLineNo(c), (const char *)c->name);
-			return -EINVAL;
-		}
-		if (c->type == XML_TEXT_NODE && !xmlIsBlankNode(c)) {
-			snprintf(err, errlen, "%s:%ld: not a JUnit report: <testsuites> holds "
-				 "text, where only <testsuite> elements go", path,
-				 xmlGetLineNo(c));
-			return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\r': fputs("&#13;", f); break;
+		case '"': attr ? fputs("&quot;", f) : fputc('"', f); break;
+		case '\n': attr ? fputs("&#10;", f) : fputc('\n', f); break;
+		case '\t': attr ? fputs("&#9;", f) : fputc('\t', f); break;
+		default: fputc(s[i], f);
 		}
 	}
-	return 0;
 }
 
-static int add_suite(struct hilt_merge *m, xmlNode *suite, struct hilt_merge_totals *t)
+/* libxml2 hands '&' in attribute values as "&#38;" when it does not
+ * substitute entities: undone, then escaped again. */
+static void put_attr_value(FILE *f, const char *v, const char *end)
 {
-	xmlNode *copy = xmlDocCopyNode(suite, m->doc, 1);
-	double s, cases;
+	fputc('"', f);
+	while (v < end) {
+		const char *amp = memmem(v, (size_t)(end - v), "&#38;", 5);
+		const char *stop = amp ? amp : end;
 
-	/* Each copy on a line of its own, indented as hilt's writer does; the
-	 * copies themselves keep their white space as it was. */
-	xmlNode *indent = xmlNewDocText(m->doc, BAD_CAST "\n  ");
-
-	if (!copy || !indent) {
-		xmlFreeNode(copy);
-		xmlFreeNode(indent);
-		return -ENOMEM;
+		put_escaped(f, v, (size_t)(stop - v), true);
+		if (!amp)
+			break;
+		fputs("&amp;", f);
+		v = amp + 5;
 	}
-	xmlAddChild(m->root, indent);
-	xmlAddChild(m->root, copy);
-	t->suites++;
-	cases = count_cases(suite, t);
-	t->time_s += attr_seconds(suite, &s) ? s : cases;
-	return 0;
+	fputc('"', f);
+}
+
+static void close_pending(struct copy *c)
+{
+	if (c->pending) {
+		fputc('>', c->m->body);
+		c->pending = false;
+	}
+}
+
+static void put_name(FILE *f, const xmlChar *prefix, const xmlChar *local)
+{
+	if (prefix)
+		fprintf(f, "%s:", (const char *)prefix);
+	fputs((const char *)local, f);
+}
+
+static double attr_time(int nattrs, const xmlChar **attrs)
+{
+	for (int i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (!a[1] && !strcmp((const char *)a[0], "time")) {
+			char *v = strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+			double d = hilt_jread_seconds(v);
+
+			free(v);
+			return d;
+		}
+	}
+	return -1;
+}
+
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+		     int nns, const xmlChar **ns, int nattrs, int ndefaulted, const xmlChar **attrs)
+{
+	struct copy *c = ctx;
+	const char *name = (const char *)local;
+	FILE *f = c->m->body;
+
+	(void)uri, (void)ndefaulted;
+	if (c->rc)
+		return;
+	if (++c->depth >= DEPTH_MAX) {
+		fail(c, -EINVAL, line_of(c), "elements nested more than %d deep", DEPTH_MAX);
+		return;
+	}
+	if (!c->root_seen) {
+		c->root_seen = true;
+		c->root_is_suite = !strcmp(name, "testsuite");
+		if (!c->root_is_suite && strcmp(name, "testsuites")) {
+			fail(c, -EINVAL, line_of(c), "not a JUnit report: its root is <%s>, not "
+			     "<testsuites> or <testsuite>", name);
+			return;
+		}
+		if (!c->root_is_suite) {
+			/* Kept for the suites: "xmlns[:p]=\"uri\"" each. */
+			c->root_ns = calloc((size_t)nns + 1, sizeof(*c->root_ns));
+			for (int i = 0; c->root_ns && i < nns; i++) {
+				const char *p = (const char *)ns[2 * i], *u = (const char *)ns[2 * i + 1];
+
+				if (asprintf(&c->root_ns[c->nroot_ns], "xmlns%s%s=%s", p ? ":" : "",
+					     p ? p : "", u) >= 0)
+					c->nroot_ns++;
+			}
+			return;
+		}
+	} else if (c->depth == 2 && !c->root_is_suite && strcmp(name, "testsuite")) {
+		fail(c, -EINVAL, line_of(c), "not a JUnit report: <testsuites> holds a <%s>, "
+		     "where only <testsuite> elements go", name);
+		return;
+	}
+	if (!c->copying) {
+		c->copying = c->depth;
+		/* Each copy on a line of its own, indented as hilt's writer
+		 * does; inside, white space stays as it was. */
+		fputs("\n  ", f);
+		c->t.suites++;
+	}
+	close_pending(c);
+	fputc('<', f);
+	put_name(f, prefix, local);
+	for (int i = 0; i < nns; i++) {
+		const char *p = (const char *)ns[2 * i], *u = (const char *)ns[2 * i + 1];
+
+		fprintf(f, " xmlns%s%s=", p ? ":" : "", p ? p : "");
+		put_attr_value(f, u, u + strlen(u));
+	}
+	/* The root's declarations the suite does not make itself. */
+	for (size_t i = 0; c->copying == c->depth && i < c->nroot_ns; i++) {
+		const char *eq = strchr(c->root_ns[i], '=');
+		bool own = false;
+
+		for (int k = 0; k < nns && !own; k++) {
+			const char *p = (const char *)ns[2 * k];
+			size_t plen = p ? strlen(p) + 6 : 5;
+
+			own = (size_t)(eq - c->root_ns[i]) == plen &&
+			      (p ? !strncmp(c->root_ns[i] + 6, p, plen - 6) : true);
+		}
+		if (!own) {
+			fprintf(f, " %.*s=", (int)(eq - c->root_ns[i]), c->root_ns[i]);
+			put_attr_value(f, eq + 1, eq + 1 + strlen(eq + 1));
+		}
+	}
+	for (int i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		fputc(' ', f);
+		put_name(f, a[1], a[0]);
+		fputc('=', f);
+		put_attr_value(f, (const char *)a[3], (const char *)a[4]);
+	}
+	c->pending = true;
+
+	/* The totals, counted from the cases: a failure, error or skipped
+	 * element each counts (a pytest case can have a failure and an
+	 * error). */
+	if (!strcmp(name, "testsuite")) {
+		c->suites[c->nsuites].time_attr = attr_time(nattrs, attrs);
+		c->suites[c->nsuites++].cases = 0;
+	} else if (!strcmp(name, "testcase") && c->nsuites) {
+		double t = attr_time(nattrs, attrs);
+
+		c->t.tests++;
+		c->suites[c->nsuites - 1].cases += t >= 0 ? t : 0;
+		c->in_case = true;
+	} else if (c->in_case) {
+		c->t.failures += !strcmp(name, "failure");
+		c->t.errors += !strcmp(name, "error");
+		c->t.skipped += !strcmp(name, "skipped");
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct copy *c = ctx;
+	const char *name = (const char *)local;
+	FILE *f = c->m->body;
+
+	(void)uri;
+	if (c->rc || !c->depth)
+		return;
+	if (c->copying) {
+		if (c->pending) {
+			fputs("/>", f);
+			c->pending = false;
+		} else {
+			fputs("</", f);
+			put_name(f, prefix, local);
+			fputc('>', f);
+		}
+		if (!strcmp(name, "testsuite") && c->nsuites) {
+			struct open_suite *s = &c->suites[--c->nsuites];
+			double t = s->time_attr >= 0 ? s->time_attr : s->cases;
+
+			if (c->nsuites)
+				c->suites[c->nsuites - 1].cases += t;
+			else
+				c->t.time_s += t;
+		} else if (!strcmp(name, "testcase")) {
+			c->in_case = false;
+		}
+		if (c->copying == c->depth)
+			c->copying = 0;
+	}
+	c->depth--;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct copy *c = ctx;
+
+	if (c->rc)
+		return;
+	if (!c->copying) {
+		/* Between the suites of a <testsuites> only white space. */
+		for (int i = 0; i < len; i++)
+			if (!strchr(" \t\r\n", ch[i])) {
+				fail(c, -EINVAL, line_of(c), "not a JUnit report: <testsuites> "
+				     "holds text, where only <testsuite> elements go");
+				return;
+			}
+		return;
+	}
+	close_pending(c);
+	put_escaped(c->m->body, (const char *)ch, (size_t)len, false);
+}
+
+static void on_cdata(void *ctx, const xmlChar *ch, int len)
+{
+	struct copy *c = ctx;
+
+	if (c->rc || !c->copying)
+		return;
+	close_pending(c);
+	fputs("<![CDATA[", c->m->body);
+	fwrite(ch, 1, (size_t)len, c->m->body);
+	fputs("]]>", c->m->body);
+}
+
+static void on_comment(void *ctx, const xmlChar *text)
+{
+	struct copy *c = ctx;
+
+	if (c->rc || !c->copying)
+		return;
+	close_pending(c);
+	fprintf(c->m->body, "<!--%s-->", (const char *)text);
+}
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *id, const xmlChar *sys)
+{
+	struct copy *c = ctx;
+
+	(void)name, (void)id, (void)sys;
+	fail(c, -EINVAL, line_of(c), "a DOCTYPE is not read in a JUnit report");
+}
+
+static void on_error(void *ctx, const xmlError *e)
+{
+	struct copy *c = ctx;
+	char msg[300];
+
+	if (!e || e->level < XML_ERR_ERROR)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "malformed XML");
+	msg[strcspn(msg, "\n")] = '\0';
+	fail(c, -EINVAL, e->line, "malformed XML: %s", msg);
 }
 
 int hilt_merge_add_file(struct hilt_merge *m, const char *path, char *err, size_t errlen)
 {
-	/* Counted apart, and added to the merge's only when the whole file
-	 * is in: a file that fails leaves the merge as it was. */
-	struct hilt_merge_totals t = m->totals;
-	xmlNode *last = m->root->last, *root;
-	xmlDoc *doc = NULL;
-	int rc;
+	struct copy c = { .m = m, .path = path, .err = err, .errlen = errlen };
+	off_t start = ftello(m->body);
+	xmlSAXHandler sax;
+	char *buf = NULL;
+	size_t total = 0;
+	ssize_t n;
+	int fd;
 
-	rc = hilt_xml_load(path, &doc, err, errlen);
-	if (rc) {
-		/* One line: the loader may count messages it did not show. */
-		err[strcspn(err, "\n")] = '\0';
-		return rc;
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.ignorableWhitespace = on_text;
+	sax.cdataBlock = on_cdata;
+	sax.comment = on_comment;
+	sax.internalSubset = on_doctype;
+	sax.serror = (xmlStructuredErrorFunc)on_error;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
 	}
-	root = xmlDocGetRootElement(doc);
-	rc = check_junit(path, root, err, errlen);
-	if (!rc && hilt_xml_is(root, "testsuite")) {
-		rc = add_suite(m, root, &t);
-	} else {
-		for (xmlNode *c = root->children; c && !rc; c = c->next)
-			if (hilt_xml_is(c, "testsuite"))
-				rc = add_suite(m, c, &t);
+	struct stat sb;
+
+	/* A regular file, or a pipe (a shell's process substitution). */
+	if (fstat(fd, &sb) || !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode))) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EINVAL;
 	}
-	if (rc == -ENOMEM) {
+	buf = malloc(CHUNK);
+	c.ctxt = buf ? xmlCreatePushParserCtxt(&sax, &c, NULL, 0, path) : NULL;
+	if (!c.ctxt) {
+		close(fd);
+		free(buf);
 		snprintf(err, errlen, "%s: out of memory", path);
-		/* Takes back what of this file was added. */
-		while (m->root->last != last) {
-			xmlNode *n = m->root->last;
+		return -ENOMEM;
+	}
+	xmlCtxtUseOptions(c.ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+	while (!c.rc) {
+		n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(&c, -errno, 0, "%s", strerror(errno));
+			break;
+		}
+		if (n == 0 && !total) {
+			fail(&c, -EINVAL, 0, "empty: not JUnit XML");
+			break;
+		}
+		total += (size_t)n;
+		if (xmlParseChunk(c.ctxt, buf, (int)n, n == 0) && !c.rc)
+			fail(&c, -EINVAL, line_of(&c), "malformed XML");
+		if (n == 0)
+			break;
+	}
+	if (!c.rc && fflush(m->body))
+		fail(&c, -errno, 0, "cannot keep its copy: %s", strerror(errno));
+	if (c.rc) {
+		/* Nothing of a bad file stays. */
+		if (fflush(m->body) || ftruncate(fileno(m->body), start) ||
+		    fseeko(m->body, start, SEEK_SET))
+			c.rc = c.rc ? c.rc : -EIO;
+	} else {
+		c.t.files = 1;
+		m->totals.files++;
+		m->totals.suites += c.t.suites;
+		m->totals.tests += c.t.tests;
+		m->totals.failures += c.t.failures;
+		m->totals.errors += c.t.errors;
+		m->totals.skipped += c.t.skipped;
+		m->totals.time_s += c.t.time_s;
+	}
+	for (size_t i = 0; i < c.nroot_ns; i++)
+		free(c.root_ns[i]);
+	free(c.root_ns);
+	xmlFreeParserCtxt(c.ctxt);
+	free(buf);
+	close(fd);
+	return c.rc;
+}
 
-			xmlUnlinkNode(n);
-			xmlFreeNode(n);
+/* The document: its root with the totals, the body, the end. */
+static int write_doc(struct hilt_merge *m, int fd)
+{
+	const struct hilt_merge_totals *t = &m->totals;
+	char head[512], *buf;
+	int len, rc;
+
+	/* The attributes of hilt's own <testsuites>, in its order; no
+	 * 'skipped', which Jenkins' junit-10.xsd does not allow there. */
+	len = snprintf(head, sizeof(head),
+		       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hilt\" "
+		       "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\"%s\n",
+		       t->tests, t->failures, t->errors, t->time_s, t->suites ? ">" : "/>");
+	struct iovec iov = { .iov_base = head, .iov_len = (size_t)len };
+
+	if (t->suites)
+		iov.iov_len--;	/* the newline comes after the last suite */
+	rc = hilt_atomic_write_all(fd, &iov, 1);
+	if (rc || !t->suites)
+		return rc;
+	if (fflush(m->body) || fseeko(m->body, 0, SEEK_SET))
+		return -errno;
+	buf = malloc(CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		size_t got = fread(buf, 1, CHUNK, m->body);
+
+		iov = (struct iovec){ .iov_base = buf, .iov_len = got };
+		if (got && (rc = hilt_atomic_write_all(fd, &iov, 1)))
+			break;
+		if (got < CHUNK) {
+			rc = ferror(m->body) ? -EIO : 0;
+			break;
 		}
 	}
-	if (!rc) {
-		t.files++;
-		m->totals = t;
-	}
-	xmlFreeDoc(doc);
-	return rc;
+	free(buf);
+	fseeko(m->body, 0, SEEK_END);
+	if (rc)
+		return rc;
+	iov = (struct iovec){ .iov_base = "\n</testsuites>\n", .iov_len = 15 };
+	return hilt_atomic_write_all(fd, &iov, 1);
 }
 
 int hilt_merge_write(struct hilt_merge *m, const char *path, char *err, size_t errlen)
 {
-	const struct hilt_merge_totals *t = &m->totals;
-	xmlChar *mem = NULL;
-	char v[64];
-	int len = 0, rc;
-
-	/* The attributes of hilt's own <testsuites>, in its order; no
-	 * 'skipped', which Jenkins' junit-10.xsd does not allow there. */
-	rc = xmlSetProp(m->root, BAD_CAST "name", BAD_CAST "hilt") ? 0 : -ENOMEM;
-	snprintf(v, sizeof(v), "%zu", t->tests);
-	rc = rc ? rc : xmlSetProp(m->root, BAD_CAST "tests", BAD_CAST v) ? 0 : -ENOMEM;
-	snprintf(v, sizeof(v), "%zu", t->failures);
-	rc = rc ? rc : xmlSetProp(m->root, BAD_CAST "failures", BAD_CAST v) ? 0 : -ENOMEM;
-	snprintf(v, sizeof(v), "%zu", t->errors);
-	rc = rc ? rc : xmlSetProp(m->root, BAD_CAST "errors", BAD_CAST v) ? 0 : -ENOMEM;
-	snprintf(v, sizeof(v), "%.3f", t->time_s);
-	rc = rc ? rc : xmlSetProp(m->root, BAD_CAST "time", BAD_CAST v) ? 0 : -ENOMEM;
-	/* Not reformatted: a testsuite written on one line (pytest's) stays
-	 * so, and every copy holds the text nodes its file had. */
-	xmlNode *end = m->root->children ? xmlNewDocText(m->doc, BAD_CAST "\n") : NULL;
-
-	if (m->root->children && !end)
-		rc = -ENOMEM;
-	if (!rc) {
-		if (end)
-			xmlAddChild(m->root, end);
-		xmlDocDumpFormatMemoryEnc(m->doc, &mem, &len, "UTF-8", 0);
-		if (end) {
-			xmlUnlinkNode(end);
-			xmlFreeNode(end);
-		}
-	}
-	if (rc || !mem || len <= 0) {
-		snprintf(err, errlen, "cannot write %s: out of memory",
-			 strcmp(path, "-") ? path : "the standard output");
-		xmlFree(mem);
-		return -ENOMEM;
-	}
-
-	struct iovec iov = { .iov_base = mem, .iov_len = (size_t)len };
+	struct hilt_atomic a;
+	int rc;
 
 	if (!strcmp(path, "-")) {
-		rc = hilt_atomic_write_all(STDOUT_FILENO, &iov, 1);
+		rc = write_doc(m, STDOUT_FILENO);
 		if (rc)
 			snprintf(err, errlen, "cannot write to the standard output: %s",
 				 strerror(-rc));
-	} else {
-		rc = hilt_atomic_write(path, &iov, 1, err, errlen);
+		return rc;
 	}
-	xmlFree(mem);
-	return rc;
+	rc = hilt_atomic_begin(path, &a, err, errlen);
+	if (rc)
+		return rc;
+	return hilt_atomic_end(&a, write_doc(m, a.fd), err, errlen);
 }

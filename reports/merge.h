@@ -1,7 +1,8 @@
 /* Merging JUnit files, hilt's (the shards of a run, runs of other hosts)
  * and other tools', into one <testsuites> document: every <testsuite>
  * copied whole, in the order given, under a root whose totals are
- * counted again from the test cases. */
+ * counted again from the test cases.  The files are streamed and the
+ * copies kept in a temporary file: memory does not grow with them. */
 #ifndef HILT_MERGE_H
 #define HILT_MERGE_H
 
