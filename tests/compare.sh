@@ -6,8 +6,8 @@
 #   big      a 100 MB JUnit is compared in bounded memory
 #   guest    real runs of the default guest: two alike give exit 0; a kernel
 #            command line that holds init back gives boot-time regressions
-#            on the milestones after the kernel banner only, and names the
-#            command line as what changed
+#            on the milestones after the kernel banner only, names the
+#            command line as what changed, and report html draws the same
 . "$(dirname "$0")/lib.sh"
 DATA=$SRC/tests/data/compare
 
@@ -212,6 +212,14 @@ case_guest() {
 	for n in init-started network-up shell-prompt; do
 		assert_grep "linux-boot@guest > $n: .* +2\.[0-9]* s" "$WORK/slow.txt"
 	done
+	# The page of the same runs draws the same: the rows after the kernel
+	# banner slower, the banner not.
+	"$HILT" report html --baseline "$WORK/base1/junit.xml" -o "$WORK/slow.html" \
+		"$WORK/slow/junit.xml"
+	expect_exit 0 $? "report html of the guest runs"
+	[ "$(grep -c '<g class="row slower"><title>' "$WORK/slow.html")" -eq 4 ] ||
+		fail "not 4 milestones drawn slower"
+	assert_grep '<g class="row"><title>kernel-banner' "$WORK/slow.html"
 }
 
 "case_${1:?which case}"
