@@ -367,18 +367,19 @@ static const double *base_time(const struct hsession *s, const char *milestone)
 	return NULL;
 }
 
-/* -1 faster, 1 slower, 0 neither, beyond both thresholds. */
-static int moved(double base, double now)
-{
-	double d = now - base, margin = fmax(HILT_HTML_MOVED_REL * base, HILT_HTML_MOVED_ABS_S);
-
-	return d > margin ? 1 : d < -margin ? -1 : 0;
-}
-
 struct ctx {
 	FILE *f;
 	const char *junit_dir, *out_dir;
+	struct hilt_html_opts o;
 };
+
+/* -1 faster, 1 slower, 0 neither, beyond both thresholds. */
+static int moved(const struct ctx *x, double base, double now)
+{
+	double d = now - base, margin = fmax(x->o.rel * base, x->o.abs_s);
+
+	return d > margin ? 1 : d < -margin ? -1 : 0;
+}
 
 static void write_link(struct ctx *x, const char *path, const char *label)
 {
@@ -476,7 +477,7 @@ static void timeline(struct ctx *x, const struct hsession *s)
 					continue;
 			}
 			row++;
-			int mv = have && bt ? moved(*bt, m->t) : 0;
+			int mv = have && bt ? moved(x, *bt, m->t) : 0;
 
 			fprintf(f, "<g class=\"row%s\"><title>", mv > 0 ? " slower" : mv < 0 ? " faster" : "");
 			esc(f, m->name);
@@ -572,7 +573,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 		for (size_t m = 0; m < s->nms; m++) {
 			const double *bt = base_time(s, s->ms[m].name);
 
-			k->moved += bt && moved(*bt, s->ms[m].t) > 0;
+			k->moved += bt && moved(x, *bt, s->ms[m].t) > 0;
 		}
 	}
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -606,7 +607,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 			for (size_t m = 0; m < r->s[i].nms; m++) {
 				const struct hsession *s = &r->s[i];
 				const double *bt = base_time(s, s->ms[m].name);
-				int mv = bt ? moved(*bt, s->ms[m].t) : 0;
+				int mv = bt ? moved(x, *bt, s->ms[m].t) : 0;
 
 				if (!mv)
 					continue;
@@ -623,9 +624,11 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 					mv > 0 ? "slower" : "faster", s->ms[m].t - *bt,
 					*bt > 0 ? 100 * (s->ms[m].t - *bt) / *bt : 0.0);
 			}
-		fprintf(f, any ? "</table>\n" : "<p>No milestone moved by more than %.0f%% and "
-						"%.1f s.</p>\n", HILT_HTML_MOVED_REL * 100,
-			HILT_HTML_MOVED_ABS_S);
+		if (any)
+			fputs("</table>\n", f);
+		else
+			fprintf(f, "<p>No milestone moved by more than %g%% and %g s.</p>\n",
+				x->o.rel * 100, x->o.abs_s);
 	}
 
 	/* The failures and errors, each a link to its session. */
@@ -756,7 +759,8 @@ static char *dir_of(const char *path)
 }
 
 int hilt_html_report(const char *junit, const char *baseline, const char *out,
-		     struct hilt_html_counts *counts, char *err, size_t errlen)
+		     const struct hilt_html_opts *o, struct hilt_html_counts *counts, char *err,
+		     size_t errlen)
 {
 	struct hrun r, b;
 	struct ctx x = { 0 };
@@ -765,6 +769,7 @@ int hilt_html_report(const char *junit, const char *baseline, const char *out,
 	int rc;
 
 	memset(&b, 0, sizeof(b));
+	x.o = *o;
 	rc = run_load(&r, junit, err, errlen);
 	if (rc)
 		return rc;

@@ -15,9 +15,11 @@
 #define HILT_HTML_EXCERPT_BYTES 4096
 
 /* A milestone moved when it is slower or faster than the baseline's by
- * both this fraction and this many seconds (report compare's defaults). */
-#define HILT_HTML_MOVED_REL 0.10
-#define HILT_HTML_MOVED_ABS_S 0.2
+ * both a fraction and a number of seconds (by default report compare's:
+ * 10 % and 0.2 s). */
+struct hilt_html_opts {
+	double rel, abs_s;
+};
 
 struct hilt_html_counts {
 	size_t sessions, tests, passed, failed, errors, skipped;
@@ -29,6 +31,7 @@ struct hilt_html_counts {
  * made relative to out's folder.  0; -EINVAL (a file that is not JUnit)
  * or -errno with "path:line: why" or "path: why" in err. */
 int hilt_html_report(const char *junit, const char *baseline, const char *out,
-		     struct hilt_html_counts *counts, char *err, size_t errlen);
+		     const struct hilt_html_opts *o, struct hilt_html_counts *counts, char *err,
+		     size_t errlen);
 
 #endif

@@ -52,38 +52,6 @@ static const char usage[] =
 	"2 usage error, an input that is missing or not JUnit, or nothing in common\n"
 	"to compare, 3 the output could not be written.\n";
 
-/* "10%", "10 %" or "0.1": a fraction; -1 when not one. */
-static double parse_threshold(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	if (*end == '%' && !end[1])
-		return v / 100;
-	return *end ? -1 : v;
-}
-
-/* "0.2", "0.2s" or "200ms": seconds; -1 when not. */
-static double parse_seconds(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	if (!strcmp(end, "ms"))
-		return v / 1000;
-	return !*end || !strcmp(end, "s") ? v : -1;
-}
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -174,7 +142,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			bases[nbases++] = optarg;
 			break;
 		case 't':
-			o.threshold = parse_threshold(optarg);
+			o.threshold = hilt_report_fraction(optarg);
 			if (o.threshold < 0) {
 				fprintf(stderr, "hilt report compare: --time-threshold '%s' is not a "
 					"percentage (10%%) or a fraction (0.1)\n", optarg);
@@ -182,7 +150,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			o.floor_s = parse_seconds(optarg);
+			o.floor_s = hilt_report_seconds(optarg);
 			if (o.floor_s < 0) {
 				fprintf(stderr, "hilt report compare: --time-floor '%s' is not a "
 					"time (0.2, 0.2s or 200ms)\n", optarg);
@@ -190,7 +158,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			}
 			break;
 		case 'k':
-			o.mad_k = parse_threshold(optarg);
+			o.mad_k = hilt_report_fraction(optarg);
 			if (o.mad_k < 0 || strchr(optarg, '%')) {
 				fprintf(stderr, "hilt report compare: --mad-k '%s' is not a "
 					"non-negative number\n", optarg);

@@ -22,10 +22,13 @@ static const char usage[] =
 	"excerpt; links to the console logs and captures the JUnit names (relative\n"
 	"to where the report is written); and per session a timeline of its boot\n"
 	"milestones (seconds since power-on), with the baseline's times beside them\n"
-	"and each change labelled, red when slower by more than 10% and 0.2 s.\n"
+	"and each change labelled, red when slower (green when faster) by more than\n"
+	"both thresholds.\n"
 	"\n"
-	"  --baseline FILE    an earlier run's JUnit to draw beside this one\n"
-	"  -o, --output FILE  where the page goes, written whole or not at all\n"
+	"  --baseline FILE        an earlier run's JUnit to draw beside this one\n"
+	"  --time-threshold PCT   relative threshold, e.g. 10% (default) or 0.1\n"
+	"  --time-floor SECONDS   absolute threshold, e.g. 0.2s (default), 200ms\n"
+	"  -o, --output FILE      where the page goes, written whole or not at all\n"
 	"\n"
 	"exit status: 0 written, 2 usage error or an input that is missing or not\n"
 	"JUnit, 3 the page could not be written.\n";
@@ -34,11 +37,14 @@ int hilt_cmd_report_html(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "time-threshold", required_argument, NULL, 't' },
+		{ "time-floor", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *out = NULL, *baseline = NULL;
+	struct hilt_html_opts o = { 0.10, 0.2 };
 	struct hilt_html_counts k;
 	char err[1024];
 	int c, rc;
@@ -53,6 +59,22 @@ int hilt_cmd_report_html(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
+		case 't':
+			o.rel = hilt_report_fraction(optarg);
+			if (o.rel < 0) {
+				fprintf(stderr, "hilt report html: --time-threshold '%s' is not a "
+					"percentage (10%%) or a fraction (0.1)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			o.abs_s = hilt_report_seconds(optarg);
+			if (o.abs_s < 0) {
+				fprintf(stderr, "hilt report html: --time-floor '%s' is not a time "
+					"(0.2, 0.2s or 200ms)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_WRITTEN;
@@ -66,7 +88,7 @@ int hilt_cmd_report_html(int argc, char **argv)
 		fprintf(stderr, "hilt report html: give -o REPORT.html and one JUnit file\n");
 		return EXIT_USAGE;
 	}
-	rc = hilt_html_report(argv[optind], baseline, out, &k, err, sizeof(err));
+	rc = hilt_html_report(argv[optind], baseline, out, &o, &k, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "hilt: %s\n", err);
 		/* An input that cannot be read is the user's to fix; a page that

@@ -3,7 +3,10 @@
 #define _GNU_SOURCE
 #include "cli_report.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +106,38 @@ static int cmd_merge(int argc, char **argv)
 	}
 	hilt_merge_free(m);
 	return status;
+}
+
+/* "10%", "10 %" or "0.1": a fraction; -1 when not one. */
+double hilt_report_fraction(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end == '%' && !end[1])
+		return v / 100;
+	return *end ? -1 : v;
+}
+
+/* "0.2", "0.2s" or "200ms": seconds; -1 when not. */
+double hilt_report_seconds(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (!strcmp(end, "ms"))
+		return v / 1000;
+	return !*end || !strcmp(end, "s") ? v : -1;
 }
 
 int hilt_cmd_report(int argc, char **argv)

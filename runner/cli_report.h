@@ -12,4 +12,10 @@ extern const char hilt_report_usage[];
 int hilt_cmd_report_compare(int argc, char **argv);
 int hilt_cmd_report_html(int argc, char **argv);
 
+/* Thresholds of boot times as the report commands take them: "10%",
+ * "10 %" or "0.1" a fraction; "0.2", "0.2s" or "200ms" seconds.  -1 when
+ * not one. */
+double hilt_report_fraction(const char *s);
+double hilt_report_seconds(const char *s);
+
 #endif

@@ -177,7 +177,7 @@ case_guest() {
 			# Unknown NAME=value parameters are init's environment: the
 			# guest's init sleeps HILT_INIT_DELAY seconds before it says
 			# it started.
-			echo "<append>console=ttyS0 panic=-1$([ $n = slow ] && echo ' HILT_INIT_DELAY=2')</append>"
+			echo "<append>console=ttyS0 panic=-1$([ $n = slow ] && echo ' HILT_INIT_DELAY=4')</append>"
 			echo "</target></farm>"
 		} >"$WORK/farm-$n.xml"
 	done
@@ -191,31 +191,36 @@ case_guest() {
 	expect_exit 0 $? "slowed guest run"
 	grep -h 'milestone\.' "$WORK"/base1/junit.xml "$WORK"/base2/junit.xml "$WORK"/slow/junit.xml
 
-	# Two runs alike.  TCG boot times move with the load of the machine
-	# (ctest runs two tests at once), so this one comparison allows 20 %.
-	"$HILT" report compare --time-threshold 20% "$WORK/base1/junit.xml" \
+	# Two runs alike.  Under TCG, on an idle machine, the kernel banner
+	# (firmware, the kernel's decompression) was seen to move by 0.7 s
+	# between runs and init by 1.1 s: these comparisons allow 20 % and
+	# 1.5 s, and the slowed run is held back 4 s.  Two base runs that far
+	# apart make a spread (3 x 1.4826 x MAD) of 2.5 s, so the slowed run
+	# is compared with one.
+	"$HILT" report compare --time-threshold 20% --time-floor 1.5s "$WORK/base1/junit.xml" \
 		"$WORK/base2/junit.xml" >"$WORK/same"
 	local rc=$?
 	cat "$WORK/same"
 	expect_exit 0 "$rc" "two runs alike"
 	assert_grep "0 regressions, 0 boot-time regressions" "$WORK/same"
 
-	"$HILT" report compare --base "$WORK/base1/junit.xml" --base "$WORK/base2/junit.xml" \
-		"$WORK/slow/junit.xml" >"$WORK/slow.txt"
+	"$HILT" report compare --time-floor 1.5s "$WORK/base1/junit.xml" "$WORK/slow/junit.xml" \
+		>"$WORK/slow.txt"
 	rc=$?
 	cat "$WORK/slow.txt"
 	expect_exit 1 "$rc" "a slower boot"
-	assert_grep "kernel.cmdline: console=ttyS0 panic=-1 -> console=ttyS0 panic=-1 HILT_INIT_DELAY=2" \
+	assert_grep "kernel.cmdline: console=ttyS0 panic=-1 -> console=ttyS0 panic=-1 HILT_INIT_DELAY=4" \
 		"$WORK/slow.txt"
 	assert_grep "0 regressions, [1-9] boot-time regressions" "$WORK/slow.txt"
 	assert_no_grep "> kernel-banner:" "$WORK/slow.txt"
 	for n in init-started network-up shell-prompt; do
-		assert_grep "linux-boot@guest > $n: .* +2\.[0-9]* s" "$WORK/slow.txt"
+		grep -Eq "linux-boot@guest > $n: .*: \+[2-5]\.[0-9]{3} s" "$WORK/slow.txt" ||
+			fail "$n is not listed about 4 s slower"
 	done
 	# The page of the same runs draws the same: the rows after the kernel
 	# banner slower, the banner not.
-	"$HILT" report html --baseline "$WORK/base1/junit.xml" -o "$WORK/slow.html" \
-		"$WORK/slow/junit.xml"
+	"$HILT" report html --time-floor 1.5s --baseline "$WORK/base1/junit.xml" \
+		-o "$WORK/slow.html" "$WORK/slow/junit.xml"
 	expect_exit 0 $? "report html of the guest runs"
 	[ "$(grep -c '<g class="row slower"><title>' "$WORK/slow.html")" -eq 4 ] ||
 		fail "not 4 milestones drawn slower"
