@@ -2,22 +2,17 @@
 #include "jread.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/xmlerror.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "sax.h"
 
 /* Elements deeper than this are refused: nothing in JUnit nests so, and
  * the bound keeps the stacks small. */
 #define DEPTH_MAX 64
-#define CHUNK (64 * 1024)
 
 enum kind {
 	K_OTHER,		/* read past: its text is not kept */
@@ -32,13 +27,9 @@ enum kind {
 };
 
 struct state {
-	xmlParserCtxtPtr ctxt;
-	const char *path;
+	struct hilt_sax x;	/* first: the SAX callbacks' user data */
 	const struct hilt_jread_ops *ops;
 	void *arg;
-	int rc;			/* the first error; the parser is stopped then */
-	char *err;
-	size_t errlen;
 
 	enum kind stack[DEPTH_MAX];
 	unsigned depth;
@@ -74,33 +65,6 @@ const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name)
 	return NULL;
 }
 
-static long line_now(struct state *st)
-{
-	return st->ctxt ? xmlSAX2GetLineNumber(st->ctxt) : 0;
-}
-
-static void fail(struct state *st, int rc, long line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void fail(struct state *st, int rc, long line, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	if (st->rc)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(st->err, st->errlen, "%s:%ld: %s", st->path, line, why);
-	else
-		snprintf(st->err, st->errlen, "%s: %s", st->path, why);
-	st->rc = rc;
-	if (st->ctxt)
-		xmlStopParser(st->ctxt);
-}
-
 /* Bytes of s that end at a UTF-8 character boundary, at most n. */
 static size_t utf8_cut(const char *s, size_t n)
 {
@@ -133,7 +97,7 @@ static void text_add(struct state *st, const char *s, size_t n)
 		char *p = realloc(t->s, t->len + take + 1);
 
 		if (!p) {
-			fail(st, -ENOMEM, 0, "out of memory");
+			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 			return;
 		}
 		t->s = p;
@@ -156,7 +120,7 @@ static void text_add(struct state *st, const char *s, size_t n)
 	if (!t->s) {
 		t->s = malloc(2 * cap + 1);
 		if (!t->s) {
-			fail(st, -ENOMEM, 0, "out of memory");
+			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 			return;
 		}
 	}
@@ -217,7 +181,7 @@ static char *attr(struct state *st, int nattrs, const xmlChar **attrs, const cha
 		char *out = malloc((n < HILT_JREAD_ATTR_MAX ? n : HILT_JREAD_ATTR_MAX) + 1);
 
 		if (!out) {
-			fail(st, -ENOMEM, 0, "out of memory");
+			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 			return NULL;
 		}
 		for (size_t k = 0; k < n && used < HILT_JREAD_ATTR_MAX; k++) {
@@ -300,7 +264,7 @@ static void suite_start(struct state *st, int nattrs, const xmlChar **attrs)
 	struct hilt_jsuite *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		fail(st, -ENOMEM, 0, "out of memory");
+		hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 		return;
 	}
 	s->name = attr(st, nattrs, attrs, "name");
@@ -309,11 +273,11 @@ static void suite_start(struct state *st, int nattrs, const xmlChar **attrs)
 	s->timestamp = attr(st, nattrs, attrs, "timestamp");
 	s->hostname = attr(st, nattrs, attrs, "hostname");
 	s->time_s = attr_seconds(st, nattrs, attrs);
-	s->line = line_now(st);
+	s->line = hilt_sax_line(&st->x);
 	s->depth = st->nsuites;
 	st->suites[st->nsuites++] = s;
 	if (!s->name)
-		fail(st, -ENOMEM, 0, "out of memory");
+		hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 }
 
 static void property(struct state *st, int nattrs, const xmlChar **attrs)
@@ -324,7 +288,7 @@ static void property(struct state *st, int nattrs, const xmlChar **attrs)
 
 	if (!name) {
 		free(value);
-		fail(st, -EINVAL, line_now(st), "<property> without a name");
+		hilt_sax_fail(&st->x, -EINVAL, hilt_sax_line(&st->x), "<property> without a name");
 		return;
 	}
 	if (s->nprops == HILT_JREAD_PROPS_MAX) {
@@ -338,7 +302,7 @@ static void property(struct state *st, int nattrs, const xmlChar **attrs)
 		if (!s->props) {
 			free(name);
 			free(value);
-			fail(st, -ENOMEM, 0, "out of memory");
+			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 			return;
 		}
 	}
@@ -353,10 +317,10 @@ static void case_start(struct state *st, int nattrs, const xmlChar **attrs)
 	st->c.name = attr(st, nattrs, attrs, "name");
 	st->c.classname = attr(st, nattrs, attrs, "classname");
 	st->c.time_s = attr_seconds(st, nattrs, attrs);
-	st->c.line = line_now(st);
+	st->c.line = hilt_sax_line(&st->x);
 	st->in_case = true;
 	if (!st->c.name)
-		fail(st, -EINVAL, st->c.line, "<testcase> without a name: its results cannot "
+		hilt_sax_fail(&st->x, -EINVAL, st->c.line, "<testcase> without a name: its results cannot "
 		     "be told from another's");
 }
 
@@ -391,7 +355,7 @@ static enum kind child_kind(struct state *st, enum kind parent, const char *name
 			return K_SUITE;
 		}
 		if (parent == K_SUITES && !strcmp(name, "testcase")) {
-			fail(st, -EINVAL, line_now(st), "<testcase> outside a <testsuite>");
+			hilt_sax_fail(&st->x, -EINVAL, hilt_sax_line(&st->x), "<testcase> outside a <testsuite>");
 			return K_OTHER;
 		}
 		if (parent == K_SUITES)
@@ -456,10 +420,10 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	enum kind k;
 
 	(void)prefix, (void)uri, (void)nns, (void)ns, (void)ndefaulted;
-	if (st->rc)
+	if (st->x.rc)
 		return;
 	if (st->depth == DEPTH_MAX) {
-		fail(st, -EINVAL, line_now(st), "elements nested more than %d deep", DEPTH_MAX);
+		hilt_sax_fail(&st->x, -EINVAL, hilt_sax_line(&st->x), "elements nested more than %d deep", DEPTH_MAX);
 		return;
 	}
 	if (!st->seen_root) {
@@ -470,7 +434,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			suite_start(st, nattrs, attrs);
 			k = K_SUITE;
 		} else {
-			fail(st, -EINVAL, line_now(st), "not a JUnit report: its root is <%s>, not "
+			hilt_sax_fail(&st->x, -EINVAL, hilt_sax_line(&st->x), "not a JUnit report: its root is <%s>, not "
 			     "<testsuites> or <testsuite>", name);
 			return;
 		}
@@ -487,7 +451,7 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	int rc = 0;
 
 	(void)localname, (void)prefix, (void)uri;
-	if (st->rc || !st->depth)
+	if (st->x.rc || !st->depth)
 		return;
 	switch (st->stack[--st->depth]) {
 	case K_VERDICT:
@@ -513,9 +477,9 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	default:
 		break;
 	}
-	if (rc && !st->rc) {
-		st->rc = rc;
-		xmlStopParser(st->ctxt);
+	if (rc && !st->x.rc) {
+		st->x.rc = rc;
+		xmlStopParser(st->x.ctxt);
 	}
 }
 
@@ -523,102 +487,32 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 {
 	struct state *st = ctx;
 
-	if (st->text && !st->rc && len > 0)
+	if (st->text && !st->x.rc && len > 0)
 		text_add(st, (const char *)ch, (size_t)len);
-}
-
-static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *id, const xmlChar *sys)
-{
-	struct state *st = ctx;
-
-	(void)name, (void)id, (void)sys;
-	fail(st, -EINVAL, line_now(st), "a DOCTYPE is not read in a JUnit report");
-}
-
-static void on_error(void *ctx, const xmlError *e)
-{
-	struct state *st = ctx;
-	char msg[300];
-
-	if (!e || e->level < XML_ERR_ERROR)
-		return;
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "malformed XML");
-	msg[strcspn(msg, "\n")] = '\0';
-	fail(st, -EINVAL, e->line, "malformed XML: %s", msg);
 }
 
 int hilt_jread_file(const char *path, const struct hilt_jread_ops *ops, void *arg,
 		    char *err, size_t errlen)
 {
 	struct state st = {
-		.path = path, .ops = ops, .arg = arg, .err = err, .errlen = errlen,
+		.x = { .path = path, .err = err, .errlen = errlen }, .ops = ops, .arg = arg,
 	};
 	xmlSAXHandler sax;
-	char *buf = NULL;
-	int fd = -1;
-	size_t total = 0;
-	ssize_t n;
 
 	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
 	sax.startElementNs = on_start;
 	sax.endElementNs = on_end;
 	sax.characters = on_text;
 	sax.cdataBlock = on_text;
-	sax.internalSubset = on_doctype;
-	sax.serror = (xmlStructuredErrorFunc)on_error;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+	if (!hilt_sax_read(&st.x, &sax, &st)) {
+		if (!st.seen_root)
+			hilt_sax_fail(&st.x, -EINVAL, 0, "empty: no JUnit report in it");
+		else if (st.depth)
+			hilt_sax_fail(&st.x, -EINVAL, 0, "ends before its root element is closed");
 	}
-	struct stat sb;
-
-	/* A regular file, or a pipe (a shell's process substitution). */
-	if (fstat(fd, &sb) || !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode))) {
-		close(fd);
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	buf = malloc(CHUNK);
-	st.ctxt = buf ? xmlCreatePushParserCtxt(&sax, &st, NULL, 0, path) : NULL;
-	if (!st.ctxt) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		st.rc = -ENOMEM;
-		goto out;
-	}
-	xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
-	while (!st.rc) {
-		n = read(fd, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(&st, -errno, 0, "%s", strerror(errno));
-			break;
-		}
-		if (n == 0 && total == 0) {
-			fail(&st, -EINVAL, 0, "empty: no JUnit report in it");
-			break;
-		}
-		total += (size_t)n;
-		if (xmlParseChunk(st.ctxt, buf, (int)n, n == 0) && !st.rc)
-			fail(&st, -EINVAL, line_now(&st), "malformed XML");
-		if (n == 0)
-			break;
-	}
-	if (!st.rc && !st.seen_root)
-		fail(&st, -EINVAL, 0, "empty: no JUnit report in it");
-	else if (!st.rc && st.depth)
-		fail(&st, -EINVAL, line_now(&st), "ends before its root element is closed");
-out:
 	text_end(&st);
 	case_clear(&st.c);
 	while (st.nsuites)
 		suite_free(st.suites[--st.nsuites]);
-	if (st.ctxt)
-		xmlFreeParserCtxt(st.ctxt);
-	free(buf);
-	close(fd);
-	return st.rc;
+	return st.x.rc;
 }

@@ -2,20 +2,16 @@
 #include "merge.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/xmlerror.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
 #include "jread.h"
+#include "sax.h"
 
 /* The files are streamed (SAX, in chunks): each testsuite is copied, event
  * by event, into a body kept in an unnamed temporary file, and only the
@@ -37,12 +33,8 @@ struct open_suite {
 };
 
 struct copy {
+	struct hilt_sax x;	/* first: the SAX callbacks' user data */
 	struct hilt_merge *m;
-	xmlParserCtxtPtr ctxt;
-	const char *path;
-	char *err;
-	size_t errlen;
-	int rc;
 	struct hilt_merge_totals t;	/* of this file, added at its end */
 	unsigned depth;			/* of the element being read */
 	bool root_seen, root_is_suite;
@@ -85,32 +77,6 @@ void hilt_merge_free(struct hilt_merge *m)
 void hilt_merge_totals(const struct hilt_merge *m, struct hilt_merge_totals *t)
 {
 	*t = m->totals;
-}
-
-static void fail(struct copy *c, int rc, long line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void fail(struct copy *c, int rc, long line, const char *fmt, ...)
-{
-	char why[400];
-	va_list ap;
-
-	if (c->rc)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(c->err, c->errlen, "%s:%ld: %s", c->path, line, why);
-	else
-		snprintf(c->err, c->errlen, "%s: %s", c->path, why);
-	c->rc = rc;
-	xmlStopParser(c->ctxt);
-}
-
-static long line_of(struct copy *c)
-{
-	return xmlSAX2GetLineNumber(c->ctxt);
 }
 
 /* Escaped as libxml2's serializer does: in text &, <, > and CR; in an
@@ -189,17 +155,17 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 	FILE *f = c->m->body;
 
 	(void)uri, (void)ndefaulted;
-	if (c->rc)
+	if (c->x.rc)
 		return;
 	if (++c->depth >= DEPTH_MAX) {
-		fail(c, -EINVAL, line_of(c), "elements nested more than %d deep", DEPTH_MAX);
+		hilt_sax_fail(&c->x, -EINVAL, hilt_sax_line(&c->x), "elements nested more than %d deep", DEPTH_MAX);
 		return;
 	}
 	if (!c->root_seen) {
 		c->root_seen = true;
 		c->root_is_suite = !strcmp(name, "testsuite");
 		if (!c->root_is_suite && strcmp(name, "testsuites")) {
-			fail(c, -EINVAL, line_of(c), "not a JUnit report: its root is <%s>, not "
+			hilt_sax_fail(&c->x, -EINVAL, hilt_sax_line(&c->x), "not a JUnit report: its root is <%s>, not "
 			     "<testsuites> or <testsuite>", name);
 			return;
 		}
@@ -216,7 +182,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 			return;
 		}
 	} else if (c->depth == 2 && !c->root_is_suite && strcmp(name, "testsuite")) {
-		fail(c, -EINVAL, line_of(c), "not a JUnit report: <testsuites> holds a <%s>, "
+		hilt_sax_fail(&c->x, -EINVAL, hilt_sax_line(&c->x), "not a JUnit report: <testsuites> holds a <%s>, "
 		     "where only <testsuite> elements go", name);
 		return;
 	}
@@ -289,7 +255,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 	FILE *f = c->m->body;
 
 	(void)uri;
-	if (c->rc || !c->depth)
+	if (c->x.rc || !c->depth)
 		return;
 	if (c->copying) {
 		if (c->pending) {
@@ -321,13 +287,13 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 {
 	struct copy *c = ctx;
 
-	if (c->rc)
+	if (c->x.rc)
 		return;
 	if (!c->copying) {
 		/* Between the suites of a <testsuites> only white space. */
 		for (int i = 0; i < len; i++)
 			if (!strchr(" \t\r\n", ch[i])) {
-				fail(c, -EINVAL, line_of(c), "not a JUnit report: <testsuites> "
+				hilt_sax_fail(&c->x, -EINVAL, hilt_sax_line(&c->x), "not a JUnit report: <testsuites> "
 				     "holds text, where only <testsuite> elements go");
 				return;
 			}
@@ -341,7 +307,7 @@ static void on_cdata(void *ctx, const xmlChar *ch, int len)
 {
 	struct copy *c = ctx;
 
-	if (c->rc || !c->copying)
+	if (c->x.rc || !c->copying)
 		return;
 	close_pending(c);
 	fputs("<![CDATA[", c->m->body);
@@ -353,102 +319,34 @@ static void on_comment(void *ctx, const xmlChar *text)
 {
 	struct copy *c = ctx;
 
-	if (c->rc || !c->copying)
+	if (c->x.rc || !c->copying)
 		return;
 	close_pending(c);
 	fprintf(c->m->body, "<!--%s-->", (const char *)text);
 }
 
-static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *id, const xmlChar *sys)
-{
-	struct copy *c = ctx;
-
-	(void)name, (void)id, (void)sys;
-	fail(c, -EINVAL, line_of(c), "a DOCTYPE is not read in a JUnit report");
-}
-
-static void on_error(void *ctx, const xmlError *e)
-{
-	struct copy *c = ctx;
-	char msg[300];
-
-	if (!e || e->level < XML_ERR_ERROR)
-		return;
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "malformed XML");
-	msg[strcspn(msg, "\n")] = '\0';
-	fail(c, -EINVAL, e->line, "malformed XML: %s", msg);
-}
-
 int hilt_merge_add_file(struct hilt_merge *m, const char *path, char *err, size_t errlen)
 {
-	struct copy c = { .m = m, .path = path, .err = err, .errlen = errlen };
+	struct copy c = { .x = { .path = path, .err = err, .errlen = errlen }, .m = m };
 	off_t start = ftello(m->body);
 	xmlSAXHandler sax;
-	char *buf = NULL;
-	size_t total = 0;
-	ssize_t n;
-	int fd;
 
 	memset(&sax, 0, sizeof(sax));
-	sax.initialized = XML_SAX2_MAGIC;
 	sax.startElementNs = on_start;
 	sax.endElementNs = on_end;
 	sax.characters = on_text;
 	sax.ignorableWhitespace = on_text;
 	sax.cdataBlock = on_cdata;
 	sax.comment = on_comment;
-	sax.internalSubset = on_doctype;
-	sax.serror = (xmlStructuredErrorFunc)on_error;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	struct stat sb;
-
-	/* A regular file, or a pipe (a shell's process substitution). */
-	if (fstat(fd, &sb) || !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode))) {
-		close(fd);
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	buf = malloc(CHUNK);
-	c.ctxt = buf ? xmlCreatePushParserCtxt(&sax, &c, NULL, 0, path) : NULL;
-	if (!c.ctxt) {
-		close(fd);
-		free(buf);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	xmlCtxtUseOptions(c.ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
-	while (!c.rc) {
-		n = read(fd, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(&c, -errno, 0, "%s", strerror(errno));
-			break;
-		}
-		if (n == 0 && !total) {
-			fail(&c, -EINVAL, 0, "empty: not JUnit XML");
-			break;
-		}
-		total += (size_t)n;
-		if (xmlParseChunk(c.ctxt, buf, (int)n, n == 0) && !c.rc)
-			fail(&c, -EINVAL, line_of(&c), "malformed XML");
-		if (n == 0)
-			break;
-	}
-	if (!c.rc && fflush(m->body))
-		fail(&c, -errno, 0, "cannot keep its copy: %s", strerror(errno));
-	if (c.rc) {
+	hilt_sax_read(&c.x, &sax, &c);
+	if (!c.x.rc && fflush(m->body))
+		hilt_sax_fail(&c.x, -errno, 0, "cannot keep its copy: %s", strerror(errno));
+	if (c.x.rc) {
 		/* Nothing of a bad file stays. */
 		if (fflush(m->body) || ftruncate(fileno(m->body), start) ||
 		    fseeko(m->body, start, SEEK_SET))
-			c.rc = c.rc ? c.rc : -EIO;
+			c.x.rc = c.x.rc ? c.x.rc : -EIO;
 	} else {
-		c.t.files = 1;
 		m->totals.files++;
 		m->totals.suites += c.t.suites;
 		m->totals.tests += c.t.tests;
@@ -460,10 +358,7 @@ int hilt_merge_add_file(struct hilt_merge *m, const char *path, char *err, size_
 	for (size_t i = 0; i < c.nroot_ns; i++)
 		free(c.root_ns[i]);
 	free(c.root_ns);
-	xmlFreeParserCtxt(c.ctxt);
-	free(buf);
-	close(fd);
-	return c.rc;
+	return c.x.rc;
 }
 
 /* The document: its root with the totals, the body, the end. */
