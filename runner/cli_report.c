@@ -108,8 +108,9 @@ static int cmd_merge(int argc, char **argv)
 	return status;
 }
 
-/* "10%", "10 %" or "0.1": a fraction; -1 when not one. */
-double hilt_report_fraction(const char *s)
+/* A non-negative number, then a unit from units ("" included: none),
+ * each with what the number is multiplied by.  -1 when not so. */
+static double with_unit(const char *s, const char *const *units, const double *scale)
 {
 	char *end;
 	double v;
@@ -118,26 +119,28 @@ double hilt_report_fraction(const char *s)
 	v = strtod(s, &end);
 	if (errno || end == s || !isfinite(v) || v < 0)
 		return -1;
-	while (*end == ' ')
-		end++;
-	if (*end == '%' && !end[1])
-		return v / 100;
-	return *end ? -1 : v;
+	for (size_t i = 0; units[i]; i++)
+		if (!strcmp(end, units[i]))
+			return v * scale[i];
+	return -1;
+}
+
+/* "10%", "10 %" or "0.1": a fraction; -1 when not one. */
+double hilt_report_fraction(const char *s)
+{
+	static const char *const units[] = { "", "%", " %", NULL };
+	static const double scale[] = { 1, 0.01, 0.01 };
+
+	return with_unit(s, units, scale);
 }
 
 /* "0.2", "0.2s" or "200ms": seconds; -1 when not. */
 double hilt_report_seconds(const char *s)
 {
-	char *end;
-	double v;
+	static const char *const units[] = { "", "s", "ms", NULL };
+	static const double scale[] = { 1, 1, 0.001 };
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	if (!strcmp(end, "ms"))
-		return v / 1000;
-	return !*end || !strcmp(end, "s") ? v : -1;
+	return with_unit(s, units, scale);
 }
 
 int hilt_cmd_report(int argc, char **argv)
