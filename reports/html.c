@@ -14,6 +14,7 @@
 #include "../runner/text.h"
 #include "atomic.h"
 #include "jread.h"
+#include "relpath.h"
 
 #define MESSAGE_MAX 512
 
@@ -34,7 +35,7 @@ struct hcase {
 };
 
 struct hsession {
-	char *name, *target, *log, *pcap;
+	char *name, *target, *log, *pcap, *attach_root;
 	double time_s;
 	struct hms *ms;
 	size_t nms;
@@ -185,6 +186,7 @@ static int on_suite_end(void *arg, const struct hilt_jsuite *js)
 		char **slot = !strcmp(n, "target")	 ? &s->target
 			      : !strcmp(n, "console.log") ? &s->log
 			      : !strcmp(n, "net.pcap")	 ? &s->pcap
+			      : !strcmp(n, "attachments.root") ? &s->attach_root
 							 : NULL;
 
 		if (slot && !*slot) {
@@ -223,6 +225,7 @@ static void run_free(struct hrun *r)
 		free(s->target);
 		free(s->log);
 		free(s->pcap);
+		free(s->attach_root);
 	}
 	free(r->s);
 }
@@ -309,37 +312,6 @@ static void url(FILE *f, const char *s)
 	}
 }
 
-/* path (relative to from_dir, or absolute) made relative to to_dir; both
- * folders are absolute and resolved.  Caller frees. */
-static char *relative(const char *from_dir, const char *path, const char *to_dir)
-{
-	char *abs = NULL, *out = NULL;
-	size_t common = 0, i;
-	FILE *f;
-	size_t len;
-
-	if (path[0] == '/' ? !(abs = strdup(path)) : asprintf(&abs, "%s/%s", from_dir, path) < 0)
-		return NULL;
-	/* The longest common prefix of whole components. */
-	for (i = 0; abs[i] && to_dir[i] && abs[i] == to_dir[i]; i++)
-		if (abs[i] == '/')
-			common = i;
-	if (!to_dir[i] && abs[i] == '/')
-		common = i;
-	f = open_memstream(&out, &len);
-	if (!f) {
-		free(abs);
-		return NULL;
-	}
-	for (const char *p = to_dir + common; *p; p++)
-		if (*p == '/')
-			fputs("../", f);
-	fputs(abs + common + 1, f);
-	fclose(f);
-	free(abs);
-	return out;
-}
-
 static const char *verdict_class(enum hilt_jverdict v)
 {
 	static const char *const c[] = {
@@ -381,9 +353,10 @@ static int moved(const struct ctx *x, double base, double now)
 	return d > margin ? 1 : d < -margin ? -1 : 0;
 }
 
-static void write_link(struct ctx *x, const char *path, const char *label)
+/* A link to path, relative to the folder base (NULL: the JUnit's). */
+static void write_link(struct ctx *x, const char *base, const char *path, const char *label)
 {
-	char *rel = relative(x->junit_dir, path, x->out_dir);
+	char *rel = hilt_relpath(x->out_dir, base ? base : x->junit_dir, path);
 
 	if (!rel)
 		return;
@@ -682,10 +655,10 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 				fprintf(f, "%.3f s", s->time_s);
 			fputs("</td><td class=\"num\">", f);
 			if (s->log)
-				write_link(x, s->log, "log");
+				write_link(x, NULL, s->log, "log");
 			if (s->pcap) {
 				fputs(" ", f);
-				write_link(x, s->pcap, "pcap");
+				write_link(x, NULL, s->pcap, "pcap");
 			}
 			fputs("</td></tr>\n", f);
 		}
@@ -705,16 +678,23 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 		if (s->log || s->pcap) {
 			fputs("<p>", f);
 			if (s->log)
-				write_link(x, s->log, "console log");
+				write_link(x, NULL, s->log, "console log");
 			if (s->pcap) {
 				fputs(" · ", f);
-				write_link(x, s->pcap, "network capture");
+				write_link(x, NULL, s->pcap, "network capture");
 			}
 			fputs("</p>\n", f);
 		}
 		if (b && !s->base && s->nms)
 			fputs("<p class=\"meta\">No session of the baseline matches this one.</p>\n", f);
 		timeline(x, s);
+		/* Attachment paths are relative to the folder the session's
+		 * attachments.root names (relative to the JUnit's), else to the
+		 * JUnit's. */
+		char *attach_base = NULL;
+
+		if (s->attach_root && asprintf(&attach_base, "%s/%s", x->junit_dir, s->attach_root) < 0)
+			attach_base = NULL;
 		fputs("<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n",
 		      f);
 		for (size_t c = 0; c < s->ncases; c++) {
@@ -736,26 +716,17 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 			}
 			for (size_t a = 0; a < hc->nattach; a++) {
 				fputs(a ? " · " : "", f);
-				write_link(x, hc->attach[a], hc->attach[a]);
+				write_link(x, attach_base, hc->attach[a], hc->attach[a]);
 			}
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n</section>\n", f);
+		free(attach_base);
 	}
 	if (r->excerpts == HILT_HTML_EXCERPTS_MAX)
 		fprintf(f, "<p class=\"meta\">Console excerpts are shown for the first %d failures "
 			"and errors; the others show their message.</p>\n", HILT_HTML_EXCERPTS_MAX);
 	fputs("</body></html>\n", f);
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *d = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	char *real = d ? realpath(d, NULL) : NULL;
-
-	free(d);
-	return real;
 }
 
 int hilt_html_report(const char *junit, const char *baseline, const char *out,
@@ -777,8 +748,8 @@ int hilt_html_report(const char *junit, const char *baseline, const char *out,
 		goto out;
 	if (baseline)
 		match_baseline(&r, &b);
-	jdir = dir_of(junit);
-	odir = dir_of(out);
+	jdir = hilt_dir_of(junit);
+	odir = hilt_dir_of(out);
 	if (!jdir || !odir) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", jdir ? out : junit, strerror(errno));

@@ -11,6 +11,7 @@
 
 #include "../runner/text.h"
 #include "atomic.h"
+#include "relpath.h"
 
 static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
 {
@@ -211,11 +212,38 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 	return rc < 0 ? -1 : 0;
 }
 
-static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
-		       const char *hostname, const char *dir)
+/* Where the attachment lines of a session's cases point: its files as the
+ * JUnit names them, or (an attachments root) relative to that root. */
+struct attach {
+	const char *dir, *root, *root_rel;
+	char *log, *pcap;
+};
+
+static int attach_paths(const struct hilt_session_result *r, struct attach *at)
 {
-	const char *log = rel_to(dir, r->console_log);
-	const char *pcap = rel_to(dir, prop(r, "net.pcap"));
+	const char *log = rel_to(at->dir, r->console_log);
+	const char *pcap = rel_to(at->dir, prop(r, "net.pcap"));
+	char *jdir = NULL;
+
+	if (!at->root) {
+		at->log = log ? strdup(log) : NULL;
+		at->pcap = pcap ? strdup(pcap) : NULL;
+		return (log && !at->log) || (pcap && !at->pcap) ? -1 : 0;
+	}
+	/* The files are beside the JUnit: from the root, through its folder. */
+	jdir = hilt_dir_of(r->console_log ? r->console_log : ".");
+	if (!jdir)
+		return 0;
+	at->log = log ? hilt_relpath(at->root, jdir, strrchr(log, '/') ? strrchr(log, '/') + 1 : log)
+		      : NULL;
+	at->pcap = pcap ? hilt_relpath(at->root, jdir, pcap) : NULL;
+	free(jdir);
+	return 0;
+}
+
+static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
+		       const char *hostname, struct attach *at)
+{
 	struct counts c = { 0 };
 	char *name = NULL;
 	int rc = 0;
@@ -235,6 +263,12 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 		rc |= write_clean_attr(w, "value", r->props[i].value);
 		rc |= xmlTextWriterEndElement(w);
 	}
+	if (at->root_rel) {
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "property");
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "attachments.root");
+		rc |= write_clean_attr(w, "value", at->root_rel);
+		rc |= xmlTextWriterEndElement(w);
+	}
 	/* Which run of the suite on its target this is: a rerun's cases
 	 * carry their earlier attempts, and this tells the sessions apart. */
 	if (r->attempt > 1) {
@@ -245,7 +279,7 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 	}
 	rc |= xmlTextWriterEndElement(w);
 	for (size_t i = 0; i < r->ncases; i++)
-		rc |= write_case(w, name, &r->cases[i], dir, log, pcap);
+		rc |= write_case(w, name, &r->cases[i], at->dir, at->log, at->pcap);
 	/* The console's end, for a session that did not pass, from a line's
 	 * start. */
 	if ((c.failures || c.errors) && r->console_tail && r->console_tail_len) {
@@ -278,6 +312,9 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 struct hilt_junit {
 	char *path;
 	char *dir;		/* of path: what the files it names are relative to */
+	/* Resolved: what attachment paths are relative to, and that folder
+	 * relative to the JUnit's (attachments.root); NULL: the JUnit's. */
+	char *attach_root, *attach_root_rel;
 	char hostname[256];
 	struct counts total;
 	size_t nsuites;
@@ -312,8 +349,35 @@ void hilt_junit_free(struct hilt_junit *j)
 		return;
 	free(j->path);
 	free(j->dir);
+	free(j->attach_root);
+	free(j->attach_root_rel);
 	free(j->body);
 	free(j);
+}
+
+int hilt_junit_set_attachments_root(struct hilt_junit *j, const char *root, char *err,
+				    size_t errlen)
+{
+	char *abs = realpath(root, NULL), *jdir = hilt_dir_of(j->path);
+	int rc = 0;
+
+	if (!abs || !jdir) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", abs ? j->path : root, strerror(errno));
+	} else {
+		free(j->attach_root);
+		free(j->attach_root_rel);
+		j->attach_root = abs;
+		j->attach_root_rel = hilt_relpath(jdir, "/", abs);
+		abs = NULL;
+		if (!j->attach_root_rel) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+		}
+	}
+	free(abs);
+	free(jdir);
+	return rc;
 }
 
 static int append(struct hilt_junit *j, const char *data, size_t len)
@@ -355,7 +419,12 @@ int hilt_junit_add(struct hilt_junit *j, const struct hilt_session_result *r,
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
 	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites");
-	rc |= write_suite(w, r, j->hostname, j->dir);
+	struct attach at = { .dir = j->dir, .root = j->attach_root, .root_rel = j->attach_root_rel };
+
+	rc |= attach_paths(r, &at);
+	rc |= write_suite(w, r, j->hostname, &at);
+	free(at.log);
+	free(at.pcap);
 	rc |= xmlTextWriterFlush(w);
 
 	const char *data = (const char *)xmlBufferContent(buf);

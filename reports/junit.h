@@ -19,6 +19,15 @@ struct hilt_junit;
  * hilt_junit_free(). */
 int hilt_junit_new(const char *path, struct hilt_junit **out);
 
+/* Names the files of failing cases' [[ATTACHMENT|path]] lines relative
+ * to the folder root (which must exist) instead of the JUnit's: GitLab
+ * resolves them from the root of the job's artifacts, the project's
+ * folder.  Each testsuite then says where that is in its
+ * attachments.root property, relative to the JUnit's folder.  0, or
+ * -errno with the reason in err. */
+int hilt_junit_set_attachments_root(struct hilt_junit *j, const char *root, char *err,
+				    size_t errlen);
+
 /* Serializes r into the next <testsuite> of the document; r is not kept
  * (it need not outlive the call).  0, or -ENOMEM with the reason in err
  * and the document as it was. */

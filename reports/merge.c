@@ -11,6 +11,7 @@
 
 #include "atomic.h"
 #include "jread.h"
+#include "relpath.h"
 #include "sax.h"
 
 /* The files are streamed (SAX, in chunks): each testsuite is copied, event
@@ -23,6 +24,7 @@
 
 struct hilt_merge {
 	FILE *body;		/* the testsuites copied so far */
+	char *out_dir;		/* resolved: where the merge is written */
 	struct hilt_merge_totals totals;
 };
 
@@ -47,18 +49,39 @@ struct copy {
 	struct open_suite suites[DEPTH_MAX];
 	unsigned nsuites;
 	bool in_case;
+	/* The input's folder, resolved; whether it is the merge's. */
+	char *in_dir;
+	bool moved;
+	/* Of the top-level suite being copied: hilt's (a console.log), and
+	 * whether it says where its attachments are. */
+	bool hilt_suite, has_attach_root;
 };
 
-int hilt_merge_new(struct hilt_merge **out)
+/* Properties of hilt's naming a file or folder relative to the JUnit. */
+static bool path_property(const char *name, size_t n)
+{
+	static const char *const names[] = { "console.log", "net.pcap", "attachments.root" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(names[i], name, n))
+			return true;
+	return false;
+}
+
+int hilt_merge_new(const char *out_path, struct hilt_merge **out)
 {
 	struct hilt_merge *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return -ENOMEM;
+	/* A folder that is not there leaves the paths as they are; writing
+	 * there fails later, with its reason. */
+	m->out_dir = strcmp(out_path, "-") ? hilt_dir_of(out_path) : realpath(".", NULL);
 	m->body = tmpfile();
 	if (!m->body) {
 		int rc = -errno;
 
+		free(m->out_dir);
 		free(m);
 		return rc;
 	}
@@ -71,6 +94,7 @@ void hilt_merge_free(struct hilt_merge *m)
 	if (!m)
 		return;
 	fclose(m->body);
+	free(m->out_dir);
 	free(m);
 }
 
@@ -219,13 +243,40 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 			put_attr_value(f, eq + 1, eq + 1 + strlen(eq + 1));
 		}
 	}
+	/* A path property of a suite's: renamed from the merge's folder. */
+	const char *pname = NULL;
+	size_t pname_len = 0;
+
+	if (!strcmp(name, "property") && c->depth == c->copying + 2)
+		for (int i = 0; i < nattrs; i++)
+			if (!attrs[5 * i + 1] && !strcmp((const char *)attrs[5 * i], "name")) {
+				pname = (const char *)attrs[5 * i + 3];
+				pname_len = (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
+			}
+	if (pname && pname_len == 11 && !strncmp(pname, "console.log", 11))
+		c->hilt_suite = true;
+	if (pname && pname_len == 16 && !strncmp(pname, "attachments.root", 16))
+		c->has_attach_root = true;
 	for (int i = 0; i < nattrs; i++) {
 		const xmlChar **a = attrs + 5 * i;
+		const char *v = (const char *)a[3], *end = (const char *)a[4];
+		char *renamed = NULL;
 
 		fputc(' ', f);
 		put_name(f, a[1], a[0]);
 		fputc('=', f);
-		put_attr_value(f, (const char *)a[3], (const char *)a[4]);
+		if (pname && c->moved && path_property(pname, pname_len) && !a[1] &&
+		    !strcmp((const char *)a[0], "value") && v < end && *v != '/') {
+			char *value = strndup(v, (size_t)(end - v));
+
+			renamed = value ? hilt_relpath(c->m->out_dir, c->in_dir, value) : NULL;
+			free(value);
+		}
+		if (renamed)
+			put_attr_value(f, renamed, renamed + strlen(renamed));
+		else
+			put_attr_value(f, v, end);
+		free(renamed);
 	}
 	c->pending = true;
 
@@ -257,6 +308,20 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 	(void)uri;
 	if (c->x.rc || !c->depth)
 		return;
+	/* hilt's suite whose attachment lines are relative to its JUnit's
+	 * folder: that folder, from the merge's. */
+	if (c->copying && c->depth == c->copying + 1 && !strcmp(name, "properties") &&
+	    c->hilt_suite && !c->has_attach_root && c->moved) {
+		char *root = hilt_relpath(c->m->out_dir, c->in_dir, ".");
+
+		close_pending(c);
+		if (root) {
+			fputs("<property name=\"attachments.root\" value=", f);
+			put_attr_value(f, root, root + strlen(root));
+			fputs("/>", f);
+		}
+		free(root);
+	}
 	if (c->copying) {
 		if (c->pending) {
 			fputs("/>", f);
@@ -277,8 +342,10 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 		} else if (!strcmp(name, "testcase")) {
 			c->in_case = false;
 		}
-		if (c->copying == c->depth)
+		if (c->copying == c->depth) {
 			c->copying = 0;
+			c->hilt_suite = c->has_attach_root = false;
+		}
 	}
 	c->depth--;
 }
@@ -331,6 +398,8 @@ int hilt_merge_add_file(struct hilt_merge *m, const char *path, char *err, size_
 	off_t start = ftello(m->body);
 	xmlSAXHandler sax;
 
+	c.in_dir = hilt_dir_of(path);
+	c.moved = c.in_dir && m->out_dir && strcmp(c.in_dir, m->out_dir);
 	memset(&sax, 0, sizeof(sax));
 	sax.startElementNs = on_start;
 	sax.endElementNs = on_end;
@@ -358,6 +427,7 @@ int hilt_merge_add_file(struct hilt_merge *m, const char *path, char *err, size_
 	for (size_t i = 0; i < c.nroot_ns; i++)
 		free(c.root_ns[i]);
 	free(c.root_ns);
+	free(c.in_dir);
 	return c.x.rc;
 }
 

@@ -23,8 +23,14 @@ struct hilt_merge_totals {
 	double time_s;
 };
 
-/* An empty merge.  0 or -ENOMEM; *out is freed with hilt_merge_free(). */
-int hilt_merge_new(struct hilt_merge **out);
+/* An empty merge, to be written at out_path ("-": standard output): the
+ * paths hilt's testsuites name relative to their JUnit (console.log,
+ * net.pcap, attachments.root) are named relative to the merge's folder
+ * instead, and a testsuite whose attachment lines are relative to its
+ * JUnit's folder gets an attachments.root property saying which that
+ * is.  0 or -errno (no temporary file); *out is freed with
+ * hilt_merge_free(). */
+int hilt_merge_new(const char *out_path, struct hilt_merge **out);
 
 /* Reads the JUnit file at path (a <testsuites> root, or a bare
  * <testsuite>, with or without totals) and adds copies of its testsuites,

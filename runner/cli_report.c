@@ -79,8 +79,8 @@ static int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "hilt report merge: no JUnit file to merge\n");
 		return EXIT_USAGE;
 	}
-	if (hilt_merge_new(&m) < 0) {
-		fprintf(stderr, "hilt: out of memory\n");
+	if (hilt_merge_new(out, &m) < 0) {
+		fprintf(stderr, "hilt: cannot write %s: %s\n", out, strerror(errno));
 		return EXIT_INFRA;
 	}
 	/* Every input is read before anything is written: a bad one leaves

@@ -38,7 +38,7 @@ const char hilt_run_usage[] =
 	"                [--out DIR] [--jobs N] [--retries N] [--rerun-failures N]\n"
 	"                [--max-target-errors N] [--timeout-multiplier X]\n"
 	"                [--shard K/N] [--durations PREVIOUS.xml] [--pcap]\n"
-	"                [--realtime] [--no-progress] SUITE.xml...\n"
+	"                [--realtime] [--no-progress] [--attachments-root DIR] SUITE.xml...\n"
 	"\n"
 	"Runs each suite once on each pool of targets that can take it (targets\n"
 	"with the same tags form a pool; a suite's <requires tags=\"...\"/> and\n"
@@ -77,7 +77,11 @@ const char hilt_run_usage[] =
 	"  --out DIR        where the JUnit and the logs go (default: hilt-out)\n"
 	"  --pcap           also capture each guest's network (SUITE@TARGET.pcap)\n"
 	"  --no-progress    no live status on a terminal: one line per finished\n"
-	"                   case (what is printed when stdout is not a terminal)\n";
+	"                   case (what is printed when stdout is not a terminal)\n"
+	"  --attachments-root DIR  name the files of a failing case's\n"
+	"                   [[ATTACHMENT|...]] lines relative to DIR, not to the\n"
+	"                   JUnit's folder (in a GitLab CI job: $CI_PROJECT_DIR,\n"
+	"                   where GitLab looks for them, unless given)\n";
 
 const char hilt_list_usage[] =
 	"usage: hilt list [--farm FILE] [--target NAME]... [--tags K=V]...\n"
@@ -96,7 +100,7 @@ enum {
 };
 
 struct run_args {
-	const char *farm_path, *out_dir, *durations;
+	const char *farm_path, *out_dir, *durations, *attachments_root;
 	const char **target_names, **tags, **pools;
 	size_t ntarget_names, ntags, npools;
 	bool pcap, realtime, no_progress;
@@ -203,6 +207,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		{ "shard", required_argument, NULL, 's' },
 		{ "durations", required_argument, NULL, 'd' },
 		{ "no-progress", no_argument, NULL, 'n' },
+		{ "attachments-root", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -244,6 +249,16 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		case 'r': a->realtime = true; break;
 		case 'n': a->no_progress = true; break;
 		case 'd': a->durations = optarg; break;
+		case 'A': {
+			struct stat st;
+
+			if (stat(optarg, &st) || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "hilt: --attachments-root %s: not a folder\n", optarg);
+				return -1;
+			}
+			a->attachments_root = optarg;
+			break;
+		}
 		case 'j':
 			if (!parse_count("--jobs", optarg, &a->jobs))
 				return -1;
@@ -725,6 +740,23 @@ static int prepare_out_dir(struct run *run)
 	}
 	if (hilt_junit_new(run->junit_path, &run->junit_doc) < 0)
 		return -ENOMEM;
+	/* In a GitLab CI job, attachment paths are relative to the project's
+	 * folder, the root of the job's artifacts, from which GitLab's test
+	 * report resolves them. */
+	const char *root = run->a.attachments_root;
+	const char *gitlab = getenv("GITLAB_CI"), *project = getenv("CI_PROJECT_DIR");
+
+	if (!root && gitlab && !strcmp(gitlab, "true") && project && *project)
+		root = project;
+	if (root) {
+		char err[1024];
+
+		rc = hilt_junit_set_attachments_root(run->junit_doc, root, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "hilt: attachments root %s\n", err);
+			return rc;
+		}
+	}
 	rc = write_junit(run);
 	if (rc < 0) {
 		if (unlink(run->junit_path) == 0)

@@ -7,6 +7,8 @@
 # 30 MB a JUnit file.
 #   excerpt  the recorded panic: the panic and its trace, the attachment
 #   missed   a milestone that never comes: the last lines before its deadline
+#   gitlab   in a GitLab job, attachments relative to the project's folder;
+#            a merge elsewhere renames the paths; its page links hold
 #   size     1000 failing sessions: bytes per session, the whole file
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
@@ -99,6 +101,58 @@ XML
 	assert_grep "hilt-guest: httpd started" "$WORK/fail.txt"
 	assert_grep "^\[\[ATTACHMENT|missed@replay_linux-boot-x86.console.log\]\]$" "$WORK/fail.txt"
 	attachments_exist "$OUT/junit.xml" || fail "an attachment does not hold"
+}
+
+# In a GitLab CI job, attachment lines are relative to the project's
+# folder (the root of the job's artifacts, where GitLab's test report
+# looks); a merge in another folder renames the paths that are relative
+# to the JUnit, and the page of the merge reaches the files.
+case_gitlab() {
+	mkdir -p "$WORK/project"
+	(cd "$WORK/project" && GITLAB_CI=true CI_PROJECT_DIR="$WORK/project" \
+		"$HILT" run --no-progress --out hilt-out/emulators-1 --target "replay:$PANIC" \
+		"$SRC/suites/linux-boot.xml" >"$WORK/stdout" 2>&1)
+	expect_exit 1 $? "panic replay in a GitLab job"
+	local shard=$WORK/project/hilt-out/emulators-1/junit.xml
+	validate "$shard"
+	assert_grep "^\[\[ATTACHMENT|hilt-out/emulators-1/linux-boot@replay_linux-panic-x86.console.log\]\]$" \
+		"$shard"
+	assert_grep 'name="attachments.root" value="../.."' "$shard"
+	[ -f "$WORK/project/hilt-out/emulators-1/linux-boot@replay_linux-panic-x86.console.log" ] ||
+		fail "the attachment is not where GitLab looks"
+	# --attachments-root is the same by hand, and wins.
+	(cd "$WORK/project" && GITLAB_CI=true CI_PROJECT_DIR="$WORK/project" \
+		"$HILT" run --no-progress --attachments-root "$WORK" --out hilt-out/emulators-2 \
+		--target "replay:$PANIC" "$SRC/suites/linux-boot.xml" >"$WORK/stdout" 2>&1)
+	assert_grep "^\[\[ATTACHMENT|project/hilt-out/emulators-2/linux-boot@replay_linux-panic-x86.console.log\]\]$" \
+		"$WORK/project/hilt-out/emulators-2/junit.xml"
+
+	# The merge one folder up names the log from there.
+	"$HILT" report merge -o "$WORK/project/hilt-out/junit.xml" "$shard" 2>/dev/null
+	expect_exit 0 $? "merge"
+	assert_grep 'name="console.log" value="emulators-1/linux-boot@replay_linux-panic-x86.console.log"' \
+		"$WORK/project/hilt-out/junit.xml"
+	assert_grep 'name="attachments.root" value=".."' "$WORK/project/hilt-out/junit.xml"
+	validate "$WORK/project/hilt-out/junit.xml"
+	# A merge of a run outside GitLab says where its attachments are.
+	"$HILT" run --no-progress --out "$WORK/elsewhere/shard" --target "replay:$PANIC" \
+		"$SRC/suites/linux-boot.xml" >/dev/null 2>&1
+	"$HILT" report merge -o "$WORK/elsewhere/junit.xml" "$WORK/elsewhere/shard/junit.xml" 2>/dev/null
+	assert_grep 'name="attachments.root" value="shard"' "$WORK/elsewhere/junit.xml"
+	# The page of the merge, written elsewhere again, links to the logs.
+	mkdir -p "$WORK/site"
+	"$HILT" report html -o "$WORK/site/report.html" "$WORK/project/hilt-out/junit.xml" 2>/dev/null
+	expect_exit 0 $? "report html of the merge"
+	python3 - "$WORK/site/report.html" <<'PY' || fail "a link of the page does not reach its file"
+import os, re, sys
+page = sys.argv[1]
+links = [l for l in re.findall(r'href="([^"#][^"]*)"', open(page).read())]
+assert links, "no links"
+for l in links:
+    f = os.path.join(os.path.dirname(page), l.replace("%40", "@"))
+    assert os.path.isfile(f), "%s does not reach a file" % l
+print("%d links, each reaching its file" % len(links))
+PY
 }
 
 case_size() {

@@ -59,13 +59,30 @@ PY
 
 # suites FILE...: each top-level testsuite of the files in canonical XML
 # (C14N), one a line: copies must come out the same.
+# hilt's properties that name a file or folder relative to the JUnit are
+# compared as the absolute paths they name (a merge elsewhere renames
+# them); a suite of hilt's without attachments.root has its attachments
+# in its JUnit's folder, which a merge elsewhere writes down.
 suites() {
 	python3 - "$@" <<'PY'
-import sys, json, xml.etree.ElementTree as ET
+import os, sys, json, xml.etree.ElementTree as ET
+PATHS = ("console.log", "net.pcap", "attachments.root")
 for path in sys.argv[1:]:
+    here = os.path.dirname(os.path.abspath(path))
     root = ET.parse(path).getroot()
     for suite in [root] if root.tag == "testsuite" else root.findall("testsuite"):
         suite.tail = None
+        props = suite.find("properties")
+        names = [p.get("name") for p in props] if props is not None else []
+        if "console.log" in names and "attachments.root" not in names:
+            p = ET.SubElement(props, "property", name="attachments.root", value=".")
+            p.tail = None
+        for p in props if props is not None else []:
+            p.tail = None
+            if p.get("name") in PATHS and not p.get("value", "").startswith("/"):
+                p.set("value", os.path.normpath(os.path.join(here, p.get("value"))))
+        if props is not None:
+            props.text = None
         print(json.dumps(ET.canonicalize(ET.tostring(suite, encoding="unicode"))))
 PY
 }
@@ -200,10 +217,13 @@ merge 0 "merge of a hilt merge" -o "$WORK/hilt-again.xml" "$WORK/hilt.xml" "$WOR
 validate "$WORK/hilt-again.xml"
 same_cases "$WORK/hilt-again.xml" "$WORK/hilt.xml" "$WORK/twice.xml"
 
-# -o - writes the same document to standard output, and nothing else.
+# -o - writes the same document to standard output, and nothing else;
+# paths are then named from the current folder (here, that of -o FILE).
+foreign_abs=""
+for f in $FOREIGN; do foreign_abs="$foreign_abs $SRC/$f"; done
 # shellcheck disable=SC2086
-"$HILT" report merge "$WORK/shard1/junit.xml" $FOREIGN "$WORK/flaky/junit.xml" -o - \
-	>"$WORK/stdout.xml" 2>"$WORK/err"
+(cd "$WORK" && "$HILT" report merge "$WORK/shard1/junit.xml" $foreign_abs "$WORK/flaky/junit.xml" \
+	-o - >"$WORK/stdout.xml" 2>"$WORK/err")
 expect_exit 0 $? "merge to stdout"
 cmp "$WORK/stdout.xml" "$WORK/mixed.xml" || fail "-o - wrote another document than -o FILE"
 grep -q "^hilt: standard output written: " "$WORK/err" || fail "no summary on stderr"
