@@ -98,6 +98,9 @@ XML
 	[ "$(grep -B1 -x -- '---' "$WORK/fail.txt" | tail -n 2 | head -n 1)" = '/ # ␛[6n' ] ||
 		fail "the excerpt does not end at the recording's last line"
 	assert_grep "valid_lft forever" "$WORK/fail.txt"
+	# The shell's escape sequence (ESC [6n) shown as a control picture.
+	assert_grep '␛\[6n' "$OUT/junit.xml"
+	! grep -q $'\e' "$OUT/junit.xml" || fail "an ESC byte reached the JUnit"
 	assert_grep "hilt-guest: httpd started" "$WORK/fail.txt"
 	assert_grep "^\[\[ATTACHMENT|missed@replay_linux-boot-x86.console.log\]\]$" "$WORK/fail.txt"
 	attachments_exist "$OUT/junit.xml" || fail "an attachment does not hold"
