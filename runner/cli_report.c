@@ -20,6 +20,14 @@ enum {
 
 const char hilt_report_usage[] =
 	"usage: hilt report merge -o OUT.xml FILE.xml...\n"
+	"       hilt report compare [OPTION]... [BASE.xml] NEW.xml   (--help: its options)\n"
+	"       hilt report html [--baseline BASE.xml] -o REPORT.html JUNIT.xml\n"
+	"\n"
+	"compare what changed between runs: regressions, fixes, boot-time regressions\n"
+	"        against one or several base runs; exit 1 when there are regressions.\n"
+	"html    one static page of a run: counts, failures with their console\n"
+	"        excerpts, and a timeline of each session's boot milestones, the\n"
+	"        baseline's beside them.\n"
 	"\n"
 	"merge   combines JUnit files into one <testsuites> document: hilt's (the\n"
 	"        shards of a run, runs on other hosts, an earlier merge) and other\n"
