@@ -142,20 +142,9 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			bases[nbases++] = optarg;
 			break;
 		case 't':
-			o.threshold = hilt_report_fraction(optarg);
-			if (o.threshold < 0) {
-				fprintf(stderr, "hilt report compare: --time-threshold '%s' is not a "
-					"percentage (10%%) or a fraction (0.1)\n", optarg);
-				goto usage_error;
-			}
-			break;
 		case 'f':
-			o.floor_s = hilt_report_seconds(optarg);
-			if (o.floor_s < 0) {
-				fprintf(stderr, "hilt report compare: --time-floor '%s' is not a "
-					"time (0.2, 0.2s or 200ms)\n", optarg);
+			if (hilt_report_time_option("compare", ch, optarg, &o.threshold, &o.floor_s))
 				goto usage_error;
-			}
 			break;
 		case 'k':
 			o.mad_k = hilt_report_fraction(optarg);

@@ -60,20 +60,9 @@ int hilt_cmd_report_html(int argc, char **argv)
 			out = optarg;
 			break;
 		case 't':
-			o.rel = hilt_report_fraction(optarg);
-			if (o.rel < 0) {
-				fprintf(stderr, "hilt report html: --time-threshold '%s' is not a "
-					"percentage (10%%) or a fraction (0.1)\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'f':
-			o.abs_s = hilt_report_seconds(optarg);
-			if (o.abs_s < 0) {
-				fprintf(stderr, "hilt report html: --time-floor '%s' is not a time "
-					"(0.2, 0.2s or 200ms)\n", optarg);
+			if (hilt_report_time_option("html", c, optarg, &o.rel, &o.abs_s))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
