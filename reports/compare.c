@@ -982,23 +982,6 @@ static char *inert(const char *s)
 	return hilt_text_inert(s ? s : "", s ? strlen(s) : 0, HILT_TEXT_TERMINAL);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	char *clean = inert(s);
-
-	fputc('"', f);
-	for (const char *p = clean ? clean : ""; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-	free(clean);
-}
-
 /* Markdown table cell: inert, pipes escaped, bounded. */
 static void md_cell(FILE *f, const char *s)
 {
@@ -1151,10 +1134,10 @@ static void write_json(struct hilt_compare *c, FILE *f)
 	fprintf(f, "{\n  \"base\": [");
 	for (size_t b = 0; b < c->nbase; b++) {
 		fputs(b ? ", " : "", f);
-		json_str(f, c->base[b].path);
+		hilt_json_str(f, c->base[b].path);
 	}
 	fprintf(f, "],\n  \"new\": ");
-	json_str(f, c->newrun->path);
+	hilt_json_str(f, c->newrun->path);
 	fprintf(f, ",\n  \"thresholds\": {\"relative\": %g, \"floor_s\": %g, \"mad_k\": %g},\n",
 		c->o.threshold, c->o.floor_s, c->o.mad_k);
 	fprintf(f, "  \"counts\": {\"compared\": %zu, \"sessions\": %zu, \"regressions\": %zu, "
@@ -1167,11 +1150,11 @@ static void write_json(struct hilt_compare *c, FILE *f)
 	fprintf(f, "  \"changes\": [");
 	for (size_t i = 0; i < c->nchanges; i++) {
 		fprintf(f, "%s\n    {\"property\": ", i ? "," : "");
-		json_str(f, c->changes[i].name);
+		hilt_json_str(f, c->changes[i].name);
 		fputs(", \"base\": ", f);
-		json_str(f, c->changes[i].from);
+		hilt_json_str(f, c->changes[i].from);
 		fputs(", \"new\": ", f);
-		json_str(f, c->changes[i].to);
+		hilt_json_str(f, c->changes[i].to);
 		fprintf(f, ", \"sessions\": %zu}", c->changes[i].sessions);
 	}
 	fprintf(f, "%s]", c->nchanges ? "\n  " : "");
@@ -1186,24 +1169,24 @@ static void write_json(struct hilt_compare *c, FILE *f)
 				continue;
 			fprintf(f, "%s\n    {\"session\": ", first ? "" : ",");
 			first = false;
-			json_str(f, it->session);
+			hilt_json_str(f, it->session);
 			fputs(cat == CAT_TIME || cat == CAT_FASTER ? ", \"milestone\": " : ", \"case\": ",
 			      f);
-			json_str(f, it->name);
+			hilt_json_str(f, it->name);
 			if (cat == CAT_TIME || cat == CAT_FASTER) {
 				fprintf(f, ", \"base_s\": %.3f, \"new_s\": %.3f, \"limit_s\": %.3f, "
 					"\"base_runs\": %zu", it->base_s, it->new_s, it->limit_s,
 					it->nbase);
 			} else {
 				fputs(", \"base\": ", f);
-				json_str(f, it->base);
+				hilt_json_str(f, it->base);
 				fputs(", \"new\": ", f);
-				json_str(f, it->now);
+				hilt_json_str(f, it->now);
 			}
 			if (it->detail) {
 				fputs(cat == CAT_TIME || cat == CAT_FASTER ? ", \"rule\": "
 									   : ", \"message\": ", f);
-				json_str(f, it->detail);
+				hilt_json_str(f, it->detail);
 			}
 			fputc('}', f);
 		}
@@ -1212,7 +1195,7 @@ static void write_json(struct hilt_compare *c, FILE *f)
 	fprintf(f, ",\n  \"not_compared\": [");
 	for (size_t i = 0; i < c->nnotes; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
-		json_str(f, c->notes[i]);
+		hilt_json_str(f, c->notes[i]);
 	}
 	fprintf(f, "%s]\n}\n", c->nnotes ? "\n  " : "");
 }

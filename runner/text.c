@@ -100,3 +100,20 @@ char *hilt_text_inert(const char *s, size_t len, enum hilt_text_mode mode)
 	out[o] = '\0';
 	return out;
 }
+
+void hilt_json_str(FILE *f, const char *s)
+{
+	char *clean = hilt_text_inert(s ? s : "", s ? strlen(s) : 0, HILT_TEXT_TERMINAL);
+
+	fputc('"', f);
+	for (const char *p = clean ? clean : ""; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+	free(clean);
+}

@@ -4,6 +4,7 @@
 #define HILT_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum hilt_text_mode {
 	/* XML 1.0 text: tab, LF and CR stay; other controls become
@@ -20,5 +21,9 @@ enum hilt_text_mode {
  * U+2400 + c for C0, U+2421 for DEL), C1 controls, noncharacters and
  * invalid bytes as U+FFFD.  Caller frees; NULL when out of memory. */
 char *hilt_text_inert(const char *s, size_t len, enum hilt_text_mode mode);
+
+/* Writes s (NULL: "") as a JSON string: made inert as for a terminal
+ * line, then quoted and escaped. */
+void hilt_json_str(FILE *f, const char *s);
 
 #endif
