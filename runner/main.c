@@ -31,7 +31,8 @@ static void usage(FILE *f)
 		"                [--out DIR] [OPTION]... SUITE.xml...\n"
 		"       hilt list [--farm FILE] [--target NAME]... [--tags K=V]... SUITE.xml...\n"
 		"       hilt validate [--strict] FILE...\n"
-		"       hilt report merge -o OUT.xml JUNIT.xml...\n"
+		"       hilt report merge|compare|html ...\n"
+		"       hilt image info|parttable|merge ...\n"
 		"       hilt ci gitlab [--farm FILE] [--tags K=V]... [--parallel N] SUITE.xml...\n"
 		"       hilt help [COMMAND] | --help | --version\n"
 		"\n"
@@ -42,7 +43,11 @@ static void usage(FILE *f)
 		"          --target replay:LOG replays a recorded console log instead.\n"
 		"list      prints the sessions a run would make, and their targets.\n"
 		"validate  checks suite and farm files (structure, patterns, files named).\n"
-		"report    merge: combines JUnit files (shards, other tools') into one.\n"
+		"report    merge: combines JUnit files (shards, other tools') into one;\n"
+		"          compare: what changed between runs (regressions, boot times);\n"
+		"          html: one static page of a run, its boot timelines.\n"
+		"image     ESP firmware: info (segments, checksum, SHA-256), parttable\n"
+		"          (binary or CSV, checked), merge (one flash image for QEMU).\n"
 		"ci        writes a CI pipeline that runs the plan across hosts: boards on\n"
 		"          their hosts' runners, emulators in parallel shards (GitLab).\n"
 		"help      'hilt help COMMAND' tells more.\n"
@@ -70,10 +75,12 @@ static int cmd_help(int argc, char **argv)
 		fputs(hilt_report_usage, stdout);
 	else if (!strcmp(argv[1], "ci"))
 		fputs(hilt_ci_usage, stdout);
+	else if (!strcmp(argv[1], "image"))
+		fputs(hilt_image_usage, stdout);
 	else if (!strcmp(argv[1], "help"))
 		usage(stdout);
 	else {
-		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report, ci)\n", argv[1]);
+		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report, ci, image)\n", argv[1]);
 		return 2;
 	}
 	return 0;
@@ -112,6 +119,8 @@ int main(int argc, char **argv)
 		status = hilt_cmd_report(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "ci"))
 		status = hilt_cmd_ci(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "image"))
+		status = hilt_cmd_image(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
 		usage(stderr);
