@@ -1314,8 +1314,12 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 	if (st->rc < 0) {
 		const char *diag = s->ops->diagnostics(s->target);
 
-		/* The suite may say a refused image is the image's fault. */
-		if (st->rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
+		/* An image found unsound before flashing is the firmware's
+		 * fault; the suite may say a refused image is too. */
+		if (st->rc == HILT_TARGET_BAD_IMAGE)
+			set_case(s, 0, HILT_FAIL, "image", NULL,
+				 "target '%s' was not flashed: %s", s->cfg->name, st->err);
+		else if (st->rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
 			set_case(s, 0, HILT_FAIL, "flash", *diag ? diag : NULL,
 				 "target '%s' was not flashed: %s", s->cfg->name, st->err);
 		else

@@ -22,6 +22,7 @@
 #include "../runner/tail.h"
 #include "../runner/xmlfile.h"
 #include "board.h"
+#include "espimage.h"
 #include "console.h"
 #include "gpio.h"
 #include "target.h"
@@ -30,6 +31,7 @@
  * sequence, the lock), and the loop moves it on. */
 enum board_phase {
 	PH_IDLE,
+	PH_VERIFY,		/* the images to flash, before the board is touched */
 	PH_LOCK,		/* waiting for the board's lock */
 	PH_POWER_OFF,		/* clean state first */
 	PH_CONSOLE,		/* open it: a missing port is seen before flashing */
@@ -57,6 +59,9 @@ enum board_phase {
 struct hilt_target {
 	const struct hilt_target_config *cfg;
 	const struct hilt_board_config *bcfg;	/* cfg's */
+	/* What the images to flash were found to be (bcfg->images.n). */
+	struct hilt_flash_found *found;
+	bool verified;
 	const struct hilt_target_env *env;
 	enum board_phase phase;
 	bool stopping, hurry;
@@ -94,14 +99,18 @@ static int board_new(const struct hilt_target_config *cfg,
 		     struct hilt_target **out, char *err, size_t errlen)
 {
 	struct hilt_target *t = calloc(1, sizeof(*t));
+	const struct hilt_board_config *b = cfg->priv;
 
-	if (!t || hilt_tail_new(8192, &t->diag)) {
+	if (!t || hilt_tail_new(8192, &t->diag) ||
+	    !(t->found = calloc(b->images.n + 1, sizeof(*t->found)))) {
+		if (t)
+			hilt_tail_free(t->diag);
 		free(t);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
-	t->bcfg = cfg->priv;
+	t->bcfg = b;
 	t->lock_fd = t->watch_fd = -1;
 	if (t->bcfg->console.path)
 		snprintf(t->port_name, sizeof(t->port_name), "%s", t->bcfg->console.path);
@@ -318,15 +327,36 @@ static void command_done(struct hilt_child *c, const struct hilt_child_end *end,
 static int start_command(struct hilt_target *t, const char *what, const struct hilt_command *cmd,
 			 double timeout_s, char *status, size_t statuslen)
 {
-	char **argv = calloc(cmd->argc + 1, sizeof(*argv));
+	const struct hilt_flash_set *images = &t->bcfg->images;
+	size_t n = cmd->argc, k = 0;
+	char **argv;
 	int rc = -ENOMEM;
 
+	/* An argument "{images}" is the images' OFFSET PATH pairs, as
+	 * esptool's write_flash takes them. */
+	for (size_t i = 0; i < cmd->argc; i++)
+		if (!strcmp(cmd->argv[i], "{images}"))
+			n = n - 1 + 2 * images->n;
+	argv = calloc(n + 1, sizeof(*argv));
 	snprintf(t->err, sizeof(t->err), "out of memory");
 	if (!argv)
 		return rc;
-	for (size_t i = 0; i < cmd->argc; i++)
-		if (!(argv[i] = expand(t, cmd->argv[i])))
-			goto out;
+	for (size_t i = 0; i < cmd->argc; i++) {
+		if (strcmp(cmd->argv[i], "{images}")) {
+			if (!(argv[k++] = expand(t, cmd->argv[i])))
+				goto out;
+			continue;
+		}
+		for (size_t m = 0; m < images->n; m++) {
+			if (asprintf(&argv[k], "0x%x", images->img[m].offset) < 0) {
+				argv[k] = NULL;
+				goto out;
+			}
+			if (!(argv[++k] = strdup(images->img[m].path)))
+				goto out;
+			k++;
+		}
+	}
 	t->cmd_what = what;
 	t->cmd_timeout_s = timeout_s;
 	t->cmd_status = status;
@@ -337,7 +367,7 @@ static int start_command(struct hilt_target *t, const char *what, const struct h
 	if (rc && status)
 		snprintf(status, statuslen, "did not start");
 out:
-	for (size_t i = 0; i < cmd->argc; i++)
+	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
 	free(argv);
 	return rc;
@@ -534,6 +564,15 @@ static void advance(struct hilt_target *t)
 			return;
 		}
 		switch (t->phase) {
+		case PH_VERIFY:
+			t->phase = PH_LOCK;
+			if (b->images.n) {
+				rc = hilt_flash_verify(&b->images, t->found, t->err, sizeof(t->err));
+				t->verified = !rc;
+				if (rc == -EBADMSG)
+					rc = HILT_TARGET_BAD_IMAGE;
+			}
+			break;
 		case PH_LOCK:
 			rc = try_lock(t, t->err, sizeof(t->err));
 			if (rc == -EWOULDBLOCK) {
@@ -647,7 +686,7 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	rc = open_lock(t, err, errlen);
 	if (rc)
 		return rc;
-	t->phase = PH_LOCK;
+	t->phase = PH_VERIFY;
 	/* Even the first try at the lock is made from the loop. */
 	t->timer = hilt_loop_add_timer(env->loop, hilt_now_ns(), lock_retry, t);
 	if (t->timer < 0) {
@@ -871,6 +910,30 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 	cb(arg, "board.stale_bytes_drained", buf);
 	if (*t->flash_status)
 		cb(arg, "board.flash", t->flash_status);
+	/* What was flashed, so that a comparison of runs shows what firmware
+	 * changed. */
+	for (size_t i = 0; t->verified && i < t->bcfg->images.n; i++) {
+		const struct hilt_flash_found *f = &t->found[i];
+		char name[320];
+
+		snprintf(name, sizeof(name), "image.%s.sha256", f->name);
+		cb(arg, name, f->sha256);
+		snprintf(name, sizeof(name), "image.%s.offset", f->name);
+		snprintf(buf, sizeof(buf), "0x%x", f->offset);
+		cb(arg, name, buf);
+		snprintf(name, sizeof(name), "image.%s.kind", f->name);
+		cb(arg, name, f->kind);
+		if (f->chip) {
+			snprintf(name, sizeof(name), "image.%s.chip", f->name);
+			cb(arg, name, f->chip);
+		}
+		if (*f->version) {
+			snprintf(name, sizeof(name), "image.%s.version", f->name);
+			cb(arg, name, f->version);
+			snprintf(name, sizeof(name), "image.%s.project", f->name);
+			cb(arg, name, f->project);
+		}
+	}
 	if (*t->reset_status)
 		cb(arg, "board.reset", t->reset_status);
 	if (*t->power_status)
@@ -894,6 +957,7 @@ static void board_free(struct hilt_target *t)
 	release(t);
 	hilt_tail_free(t->diag);
 	free(t->diag_text);
+	free(t->found);
 	free(t);
 }
 
@@ -1024,6 +1088,7 @@ void hilt_board_config_free(struct hilt_board_config *b)
 	free(b->lock_dir);
 	free_command(&b->reset);
 	free_command(&b->flash);
+	hilt_flash_set_free(&b->images);
 	free_command(&b->power_on);
 	free_command(&b->power_off);
 	free(b->address);
@@ -1038,10 +1103,73 @@ static void board_free_config(void *priv)
 	hilt_board_config_free(priv);
 }
 
+/* <image offset="0x10000">app.bin</image> of a <flash>: what it writes. */
+static void parse_image(struct hilt_config_loader *ld, const xmlNode *c,
+			struct hilt_flash_set *set)
+{
+	static const char *const attrs[] = { "offset", NULL };
+	xmlChar *off = xmlGetProp(c, BAD_CAST "offset");
+	char *end = NULL, *text;
+	unsigned long long v = 0;
+	struct hilt_flash_image *more;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	if (off) {
+		errno = 0;
+		v = strtoull((const char *)off, &end, 0);
+	}
+	if (!off || errno || end == (char *)off || *end || *off == '-' || v > 0xFFFFFFFFull) {
+		hilt_xml_error(ld->d, c, "<image> needs offset=\"0x10000\" (where the flash gets "
+			       "it), not '%s'", off ? (const char *)off : "");
+		xmlFree(off);
+		return;
+	}
+	xmlFree(off);
+	/* hilt_config_text would refuse the attribute; the text itself: */
+	xmlChar *raw = xmlNodeGetContent(c);
+
+	text = raw ? strdup((const char *)raw) : NULL;
+	xmlFree(raw);
+	if (text) {
+		char *a = text, *z;
+
+		while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
+			a++;
+		z = a + strlen(a);
+		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\n' || z[-1] == '\r'))
+			*--z = '\0';
+		memmove(text, a, strlen(a) + 1);
+	}
+	if (!text || !*text) {
+		if (text)
+			hilt_xml_error(ld->d, c, "<image> names no file");
+		else
+			ld->oom = true;
+		free(text);
+		return;
+	}
+	more = realloc(set->img, (set->n + 1) * sizeof(*more));
+	char *path = hilt_config_path(ld->dir, text);
+
+	free(text);
+	if (!more || !path) {
+		if (more)
+			set->img = more;
+		free(path);
+		ld->oom = true;
+		return;
+	}
+	set->img = more;
+	set->img[set->n++] = (struct hilt_flash_image){
+		.path = path, .offset = (uint32_t)v, .line = xmlGetLineNo(c),
+	};
+}
+
 static void parse_command(struct hilt_config_loader *ld, const xmlNode *node,
-			  struct hilt_command *cmd)
+			  struct hilt_command *cmd, struct hilt_flash_set *images)
 {
 	static const char *const attrs[] = { "timeout", NULL };
+	static const char *const flash_attrs[] = { "timeout", "chip", NULL };
 	bool args = false;
 
 	if (cmd->line) {
@@ -1051,15 +1179,30 @@ static void parse_command(struct hilt_config_loader *ld, const xmlNode *node,
 	}
 	cmd->line = xmlGetLineNo(node);
 	cmd->timeout_s = 60;
-	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_attrs(ld->d, node, images ? flash_attrs : attrs);
 	hilt_xml_seconds(ld->d, node, "timeout", &cmd->timeout_s);
 	hilt_xml_check_element_only(ld->d, node);
+	if (images) {
+		xmlChar *chip = xmlGetProp(node, BAD_CAST "chip");
+
+		if (chip && (images->chip = hilt_esp_chip_parse((const char *)chip)) ==
+				    HILT_ESP_UNKNOWN)
+			hilt_xml_error(ld->d, node, "chip '%s': esp32, esp32s2, esp32s3, esp32c2, "
+				       "esp32c3, esp32c6, esp32h2, esp32p4 or esp8266",
+				       (const char *)chip);
+		xmlFree(chip);
+	}
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
+		if (images && hilt_xml_is(c, "image")) {
+			parse_image(ld, c, images);
+			continue;
+		}
 		if (!hilt_xml_is(c, "arg")) {
-			hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected <arg>)",
-				       (const char *)c->name, (const char *)node->name);
+			hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected <arg>%s)",
+				       (const char *)c->name, (const char *)node->name,
+				       images ? " or <image>" : "");
 			continue;
 		}
 		args = true;
@@ -1371,13 +1514,13 @@ static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
 	if (hilt_xml_is(c, "console"))
 		parse_console(ld, c, b);
 	else if (hilt_xml_is(c, "reset"))
-		parse_command(ld, c, &b->reset);
+		parse_command(ld, c, &b->reset, NULL);
 	else if (hilt_xml_is(c, "flash"))
-		parse_command(ld, c, &b->flash);
+		parse_command(ld, c, &b->flash, &b->images);
 	else if (hilt_xml_is(c, "power-on"))
-		parse_command(ld, c, &b->power_on);
+		parse_command(ld, c, &b->power_on, NULL);
 	else if (hilt_xml_is(c, "power-off"))
-		parse_command(ld, c, &b->power_off);
+		parse_command(ld, c, &b->power_off, NULL);
 	else if (hilt_xml_is(c, "address")) {
 		char *text = hilt_config_text(ld, c);
 
@@ -1418,6 +1561,7 @@ static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	if (!b)
 		return hilt_config_note(ld, -ENOMEM);
 	b->lock_wait_s = 600;
+	b->images.chip = HILT_ESP_UNKNOWN;
 	if (!(b->lock_dir = strdup("/run/lock")))
 		return hilt_config_note(ld, -ENOMEM);
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
@@ -1425,6 +1569,10 @@ static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 			continue;
 		parse_board_child(ld, c, b, &seen);
 	}
+	/* The chip, if <flash> does not say, from a chip=... tag. */
+	for (size_t i = 0; i < cfg->ntags && b->images.chip == HILT_ESP_UNKNOWN; i++)
+		if (!strncmp(cfg->tags[i], "chip=", 5))
+			b->images.chip = hilt_esp_chip_parse(cfg->tags[i] + 5);
 	hilt_config_label(cfg, label, sizeof(label));
 	/* A missing part is reported only when no element was there at all:
 	 * one that was there but wrong has had its message. */

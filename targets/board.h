@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "console.h"
+#include "flashimg.h"
 #include "gpio.h"
 
 /* A command run without a shell: each argument may hold {var}s, which are
@@ -21,6 +22,10 @@ struct hilt_command {
 struct hilt_board_config {
 	struct hilt_console_config console;
 	struct hilt_command reset, flash;
+	/* What the flash command writes (<image offset="...">), verified
+	 * before it runs, and the chip the board is (<flash chip="...">, or
+	 * the target's chip=... tag). */
+	struct hilt_flash_set images;
 	/* Power through a command backend (relay, PDU, uhubctl): off then on
 	 * at the start of a session, off at its end. */
 	struct hilt_command power_on, power_off;

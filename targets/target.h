@@ -52,6 +52,9 @@ struct hilt_target_env {
 
 
 #define HILT_TARGET_FLASH_REFUSED (-100000)
+/* An image to be flashed is not sound (targets/flashimg.h): the firmware's
+ * fault, found before the board was touched. */
+#define HILT_TARGET_BAD_IMAGE (-100001)
 
 /* How a target's check (below) reports to hilt validate. */
 enum hilt_check_level {

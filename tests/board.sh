@@ -360,6 +360,46 @@ flash-refused)
 	assert_grep 'Invalid head of packet' "$OUT/junit.xml"
 	assert_no_grep '<error' "$OUT/junit.xml"
 	;;
+images)
+	# The images a flash step lists are verified before the flasher runs:
+	# sound ones are flashed ({images}: their offsets and paths, as
+	# esptool takes them) and recorded in the JUnit; a flipped byte, an
+	# image for another chip or one outside the partition table fail the
+	# session as the image's fault, and the flasher never starts.
+	ESP=$SRC/../shared/testdata/esp32s3-linux
+	[ -r "$ESP/bootloader.bin" ] ||
+		{ echo "SKIP: no ESP-IDF images in $ESP (../shared/testdata is absent)"; exit 77; }
+	start_sim
+	flasher='<arg>sh</arg><arg>-c</arg><arg>echo "$@" &gt;'"$WORK"'/flashed</arg><arg>sh</arg><arg>{images}</arg>'
+	farm 30 '<flash timeout="10" chip="esp32s3">'"$flasher"'<image offset="0x0">'"$ESP"'/bootloader.bin</image><image offset="0x8000">'"$ESP"'/partition-table.bin</image></flash>'
+	run_board 0 "sound images" $SUITE
+	[ "$(cat "$WORK/flashed")" = "0x0 $ESP/bootloader.bin 0x8000 $ESP/partition-table.bin" ] ||
+		fail "the flasher got: $(cat "$WORK/flashed")"
+	assert_grep 'name="image.bootloader.bin.sha256" value="[0-9a-f]\{64\}"' "$OUT/junit.xml"
+	assert_grep 'name="image.bootloader.bin.chip" value="esp32s3"' "$OUT/junit.xml"
+	assert_grep 'name="image.partition-table.bin.kind" value="partition-table"' "$OUT/junit.xml"
+
+	python3 - "$ESP/bootloader.bin" "$WORK/flipped.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[0x1000] ^= 0x04          # inside the first segment
+open(sys.argv[2], "wb").write(b)
+PY
+	for bad in "flipped.bin:0x0:bad checksum" \
+		"$ESP/firmware.bin:0x10000:built for esp32, and the board is esp32s3" \
+		"$ESP/input_partitions.csv:0x9000:is not inside a partition of"; do
+		img=${bad%%:*}
+		[ "${img#/}" = "$img" ] && img=$WORK/$img
+		rest=${bad#*:}
+		rm -f "$WORK/flashed"
+		farm 30 '<flash timeout="10" chip="esp32s3">'"$flasher"'<image offset="0x0">'"$ESP"'/bootloader.bin</image><image offset="0x8000">'"$ESP"'/partition-table.bin</image><image offset="'"${rest%%:*}"'">'"$img"'</image></flash>'
+		run_board 1 "a bad image: ${rest#*:}" $SUITE
+		assert_grep "<failure message=\"target .sim1. was not flashed: image .*${rest#*:}.*\" type=\"image\"" \
+			"$OUT/junit.xml"
+		[ ! -e "$WORK/flashed" ] || fail "the flasher ran with a bad image"
+		assert_no_grep '<error' "$OUT/junit.xml"
+	done
+	;;
 tty)
 	# A console forwarded onto a pseudo-terminal (socat), set up with termios.
 	start_sim
