@@ -159,7 +159,7 @@ static void info_text(FILE *f, const char *path, size_t len, const struct hilt_e
 	}
 	fprintf(f, "  entry         0x%08x\n", img->entry);
 	fprintf(f, "  flash         %s, %s, %s\n", hilt_esp_flash_mode(img->flash_mode),
-		hilt_esp_flash_size(img->flash_size_code),
+		hilt_esp_flash_size(img->chip, img->flash_size_code),
 		hilt_esp_flash_freq(img->chip, img->flash_freq_code));
 	if (img->chip != HILT_ESP8266)
 		fprintf(f, "  wp pin        %s\n", img->wp_pin == 0xEE ? "disabled" : "set");
@@ -214,7 +214,7 @@ static void info_json(FILE *f, const char *path, size_t len, const struct hilt_e
 		"\"flash_mode\": \"%s\", \"flash_size\": \"%s\", \"flash_freq\": \"%s\"", len,
 		hilt_esp_chip_name(img->chip), img->chip == HILT_ESP8266 ? -1 : img->chip,
 		img->entry, hilt_esp_flash_mode(img->flash_mode),
-		hilt_esp_flash_size(img->flash_size_code),
+		hilt_esp_flash_size(img->chip, img->flash_size_code),
 		hilt_esp_flash_freq(img->chip, img->flash_freq_code));
 	if (img->chip != HILT_ESP8266)
 		fprintf(f, ", \"min_rev_full\": %u, \"max_rev_full\": %u, \"wp_pin\": %u",

@@ -51,11 +51,16 @@ const char *hilt_esp_flash_mode(uint8_t code)
 	return code < sizeof(m) / sizeof(m[0]) ? m[code] : "?";
 }
 
-const char *hilt_esp_flash_size(uint8_t code)
+const char *hilt_esp_flash_size(int chip, uint8_t code)
 {
 	static const char *const s[] = { "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB",
 					 "128MB" };
+	/* The ESP8266 counts its own way, with the two 1024+1024 maps. */
+	static const char *const s8266[] = { "512KB", "256KB", "1MB", "2MB", "4MB",
+					     "2MB-c1", "4MB-c1", "?", "8MB", "16MB" };
 
+	if (chip == HILT_ESP8266)
+		return code < sizeof(s8266) / sizeof(s8266[0]) ? s8266[code] : "?";
 	return code < sizeof(s) / sizeof(s[0]) ? s[code] : "?";
 }
 

@@ -73,7 +73,7 @@ struct hilt_esp_image {
 
 /* The names of the header's codes, as esptool prints them. */
 const char *hilt_esp_flash_mode(uint8_t code);
-const char *hilt_esp_flash_size(uint8_t code);
+const char *hilt_esp_flash_size(int chip, uint8_t code);
 const char *hilt_esp_flash_freq(int chip, uint8_t code);
 
 /* Reads the image in buf (len bytes).  chip: what the caller knows it is

@@ -10,6 +10,10 @@
 #            size: one message saying what and where, never a crash
 #   merge    one flash image: each input's bytes at its offset, 0xff
 #            elsewhere; an image for another chip and overlaps refused
+#   esp8266  a tiny program built with gcc-xtensa-lx106, its image made by
+#            fixtures/esp8266/mkimage.py as the layout is documented: read
+#            as an ESP8266 image; a byte flipped in any segment is a bad
+#            checksum
 . "$(dirname "$0")/lib.sh"
 ESP=$SRC/../shared/testdata/esp32s3-linux
 
@@ -228,6 +232,53 @@ PY
 	"$HILT" image merge --chip esp32 --pad-to-size 64K -o "$WORK/no.bin" \
 		0x10000 "$ESP/firmware.bin" 2>"$WORK/err"
 	expect_exit 2 $? "an image past the padded size"
+}
+
+case_esp8266() {
+	command -v xtensa-lx106-elf-gcc >/dev/null ||
+		{ echo "SKIP: no xtensa-lx106-elf-gcc (Debian's gcc-xtensa-lx106; ./setup.sh installs it)"; exit 77; }
+	local fx=$SRC/fixtures/esp8266 i
+	xtensa-lx106-elf-gcc -Os -nostdlib -mlongcalls -T "$fx/hello.ld" -o "$WORK/hello.elf" \
+		"$fx/hello.c" || fail "the ESP8266 program does not build"
+	python3 "$fx/mkimage.py" "$WORK/hello.elf" "$WORK/hello.bin" || fail "mkimage"
+	image_info "$WORK/hello.bin" 0
+	assert_grep "firmware image for esp8266" "$WORK/info"
+	assert_grep "flash         DIO, 4MB, 40m" "$WORK/info"
+	assert_grep "load 0x40100000 .*IRAM" "$WORK/info"
+	assert_grep "load 0x3ffe8000 .*DRAM" "$WORK/info"
+	assert_grep "checksum      0x[0-9a-f]* at 0x[0-9a-f]*f: valid" "$WORK/info"
+	assert_no_grep "chip id" "$WORK/info"
+	# The entry point is the program's.
+	entry=$(xtensa-lx106-elf-readelf -h "$WORK/hello.elf" | sed -n 's/.*Entry point address: *//p')
+	assert_grep "entry         $(printf '0x%08x' "$entry")" "$WORK/info"
+	# The DRAM segment holds the greeting, as the ELF's data.
+	python3 - "$WORK/info.json" "$WORK/hello.bin" <<'PY' || fail "the segments are not the program's"
+import json, sys
+j = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+assert j["chip"] == "esp8266" and j["chip_id"] == -1, j
+dram = [s for s in j["segments"] if s["region"] == "DRAM"][0]
+assert b"hello from a hand-made image" in data[dram["offset"]:dram["offset"] + dram["length"]]
+PY
+	# A flipped byte in any segment, one at a time.
+	n=$(python3 - "$WORK/info.json" "$WORK/hello.bin" "$WORK/bad" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+for i, s in enumerate(j["segments"]):
+    for k in (0, s["length"] - 1):
+        b = bytearray(data)
+        b[s["offset"] + k] ^= 0x80
+        open("%s-%d-%d.bin" % (sys.argv[3], i, k), "wb").write(b)
+print(2 * len(j["segments"]))
+PY
+)
+	for i in "$WORK"/bad-*.bin; do
+		"$HILT" image info "$i" >/dev/null 2>"$WORK/err"
+		expect_exit 1 $? "$i"
+		assert_grep "bad checksum" "$WORK/err"
+	done
+	[ "$(ls "$WORK"/bad-*.bin | wc -l)" -eq "$n" ] && [ "$n" -ge 4 ] || fail "not every segment was corrupted"
 }
 
 "case_${1:?which case}"
