@@ -137,8 +137,12 @@ static int plan_suite(struct hilt_plan *plan, const struct hilt_farm *farm,
 		if (f->ntarget_names ? !named(f, t->name)
 				     : strncmp(t->name, "replay:", 7) == 0)
 			continue;
-		if (!hilt_target_has_tags(t, (const char *const *)suite->requires,
-					  suite->nrequires) ||
+		/* A recorded log is of whatever target the suite was written
+		 * for: it takes any suite it is given for. */
+		bool recorded = t->ops && t->ops->recorded;
+
+		if ((!recorded && !hilt_target_has_tags(t, (const char *const *)suite->requires,
+							suite->nrequires)) ||
 		    !hilt_target_has_tags(t, f->tags, f->ntags))
 			continue;
 		if (!(keys[nok] = f->ntarget_names ? strdup(t->name) : pool_key(t))) {

@@ -10,6 +10,10 @@
 #            size: one message saying what and where, never a crash
 #   merge    one flash image: each input's bytes at its offset, 0xff
 #            elsewhere; an image for another chip and overlaps refused
+#   suite    every shipped suite and farm example validates; the ESP32-S3
+#            Linux suite passes a recorded boot of that shape replayed,
+#            whatever the padding of its timestamps, its bootloader entry is
+#            the shared bootloader's; a panic or a missing partition fails
 #   esp8266  a tiny program built with gcc-xtensa-lx106, its image made by
 #            fixtures/esp8266/mkimage.py as the layout is documented: read
 #            as an ESP8266 image; a byte flipped in any segment is a bad
@@ -232,6 +236,53 @@ PY
 	"$HILT" image merge --chip esp32 --pad-to-size 64K -o "$WORK/no.bin" \
 		0x10000 "$ESP/firmware.bin" 2>"$WORK/err"
 	expect_exit 2 $? "an image past the padded size"
+}
+
+case_suite() {
+	local f log=$SRC/fixtures/logs/esp32s3-linux.log
+	for f in "$SRC"/suites/*.xml "$SRC"/examples/farms/*.xml; do
+		"$HILT" validate "$f" >"$WORK/validate.txt" 2>&1
+		expect_exit 0 $? "hilt validate $f"
+	done
+	cd "$WORK" || exit 1
+	"$HILT" run --no-progress --out "$WORK/out" --target "replay:$log" \
+		"$SRC/suites/esp32s3-linux.xml" >"$WORK/stdout" 2>&1
+	OUT=$WORK/out judge_run 0 $? "the recorded ESP32-S3 Linux boot"
+	assert_grep 'name="capture.mtd_partitions" value="6"' "$WORK/out/junit.xml"
+	assert_grep 'name="capture.init" value="/sbin/init"' "$WORK/out/junit.xml"
+	if [ -r "$ESP/bootloader.bin" ]; then
+		entry=$("$HILT" image info "$ESP/bootloader.bin" | sed -n 's/^  entry *0x//p')
+		assert_grep "name=\"capture.bootloader_entry\" value=\"$entry\"" "$WORK/out/junit.xml"
+	fi
+	# Timestamps padded or not: the same verdicts.
+	sed -E 's/^\[ +([0-9])/[\1/' "$log" >"$WORK/tight.log"
+	sed -E 's/^\[ ([0-9]\.)/[    \1/' "$log" >"$WORK/padded.log"
+	! grep -aq '^\[ ' "$WORK/tight.log" || fail "the tight log still pads"
+	for f in tight padded; do
+		"$HILT" run --no-progress --out "$WORK/$f" --target "replay:$WORK/$f.log" \
+			"$SRC/suites/esp32s3-linux.xml" >"$WORK/stdout" 2>&1
+		OUT=$WORK/$f judge_run 0 $? "timestamps $f"
+	done
+	# A panic after the root is mounted fails init; a missing partition
+	# fails its case.
+	python3 - "$log" "$WORK" <<'PY'
+import sys
+log = open(sys.argv[1], "rb").read()
+w = sys.argv[2]
+at = log.index(b"Freeing unused kernel image")
+panic = b"[    4.200000] Kernel panic - not syncing: No working init found.\r\n"
+open(w + "/panic.log", "wb").write(log[:at] + panic + log[at:])
+lines = log.split(b"\r\n")
+open(w + "/norootfs.log", "wb").write(b"\r\n".join(l for l in lines if b': "rootfs"' not in l))
+PY
+	"$HILT" run --no-progress --out "$WORK/panic" --target "replay:$WORK/panic.log" \
+		"$SRC/suites/esp32s3-linux.xml" >"$WORK/stdout" 2>&1
+	OUT=$WORK/panic judge_run 1 $? "a panic"
+	assert_grep 'FAIL  esp32s3-linux@replay:panic init: failure pattern .kernel-panic.' "$WORK/stdout"
+	"$HILT" run --no-progress --out "$WORK/norootfs" --target "replay:$WORK/norootfs.log" \
+		"$SRC/suites/esp32s3-linux.xml" >"$WORK/stdout" 2>&1
+	OUT=$WORK/norootfs judge_run 1 $? "no rootfs partition"
+	assert_grep 'FAIL  esp32s3-linux@replay:norootfs partition-rootfs' "$WORK/stdout"
 }
 
 case_esp8266() {
