@@ -3,6 +3,7 @@
  * (stdout/stderr) stay apart, kept for the report. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ struct hilt_target {
 	char pcap_path[4096];
 	unsigned long frames_to_guest, frames_from_guest;
 	char *diag_text;
-	char kernel_sha[65], initrd_sha[65];
+	char kernel_sha[65], initrd_sha[65], drive_sha[65];
 	char status[96];
 };
 
@@ -118,19 +119,29 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 	add(b, "%s", q->machine);
 	add(b, "-accel");
 	add(b, "%s", q->accel);
-	add(b, "-m");
-	add(b, "%u", q->memory_mib);
-	add(b, "-smp");
-	add(b, "%u", q->cpus);
-	add(b, "-kernel");
-	add(b, "%s", q->kernel);
-	if (q->initrd) {
-		add(b, "-initrd");
-		add(b, "%s", q->initrd);
+	/* An ESP32-family SoC has the memory and cores it has: given only
+	 * when the farm says. */
+	bool soc = strncmp(q->machine, "esp32", 5) == 0;
+
+	if (!soc || q->memory_set) {
+		add(b, "-m");
+		add(b, "%u", q->memory_mib);
 	}
-	if (q->append) {
-		add(b, "-append");
-		add(b, "%s", q->append);
+	if (!soc || q->cpus_set) {
+		add(b, "-smp");
+		add(b, "%u", q->cpus);
+	}
+	if (q->kernel) {
+		add(b, "-kernel");
+		add(b, "%s", q->kernel);
+		if (q->initrd) {
+			add(b, "-initrd");
+			add(b, "%s", q->initrd);
+		}
+		if (q->append) {
+			add(b, "-append");
+			add(b, "%s", q->append);
+		}
 	}
 	add(b, "-chardev");
 	add(b, "socket,id=hiltcon,fd=%d", console_fd);
@@ -139,10 +150,17 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 	if (net_fd >= 0) {
 		/* The runner is the network: one Ethernet frame per datagram
 		 * over a socket it made, served by its own libslirp. */
-		add(b, "-netdev");
-		add(b, "dgram,id=hiltnet,local.type=fd,local.str=%d", net_fd);
-		add(b, "-device");
-		add(b, "%s,netdev=hiltnet", q->nic);
+		if (!strcmp(q->nic, "open_eth")) {
+			/* The ESP32 machine makes its Ethernet MAC itself,
+			 * from the NIC table. */
+			add(b, "-nic");
+			add(b, "dgram,local.type=fd,local.str=%d,model=open_eth", net_fd);
+		} else {
+			add(b, "-netdev");
+			add(b, "dgram,id=hiltnet,local.type=fd,local.str=%d", net_fd);
+			add(b, "-device");
+			add(b, "%s,netdev=hiltnet", q->nic);
+		}
 	}
 	for (size_t i = 0; i < q->ndrives; i++) {
 		add(b, "-drive");
@@ -153,14 +171,26 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 	return b->failed ? -ENOMEM : 0;
 }
 
+static const char *drive_file(const char *opts, char *buf, size_t len);
+
 static int hash_images(struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_qemu_config *q = t->qcfg;
-	int rc = hilt_sha256_file(q->kernel, t->kernel_sha);
+	char path[PATH_MAX];
+	int rc = q->kernel ? hilt_sha256_file(q->kernel, t->kernel_sha) : 0;
 
 	if (rc) {
 		snprintf(err, errlen, "kernel %s: %s", q->kernel, strerror(-rc));
 		return rc;
+	}
+	/* What a machine without a kernel boots: its first drive's file (an
+	 * ESP32's flash image). */
+	if (!q->kernel && q->ndrives && drive_file(q->drives[0], path, sizeof(path))) {
+		rc = hilt_sha256_file(path, t->drive_sha);
+		if (rc) {
+			snprintf(err, errlen, "drive %s: %s", path, strerror(-rc));
+			return rc;
+		}
 	}
 	if (q->initrd && (rc = hilt_sha256_file(q->initrd, t->initrd_sha))) {
 		snprintf(err, errlen, "initrd %s: %s", q->initrd, strerror(-rc));
@@ -422,16 +452,24 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 	cb(arg, "qemu.accel", q->accel);
 	snprintf(buf, sizeof(buf), "%u", q->memory_mib);
 	cb(arg, "qemu.memory_mib", buf);
-	cb(arg, "kernel", q->kernel);
-	if (*t->kernel_sha)
-		cb(arg, "kernel.sha256", t->kernel_sha);
-	if (q->initrd) {
-		cb(arg, "initrd", q->initrd);
-		if (*t->initrd_sha)
-			cb(arg, "initrd.sha256", t->initrd_sha);
+	if (q->kernel) {
+		cb(arg, "kernel", q->kernel);
+		if (*t->kernel_sha)
+			cb(arg, "kernel.sha256", t->kernel_sha);
+		if (q->initrd) {
+			cb(arg, "initrd", q->initrd);
+			if (*t->initrd_sha)
+				cb(arg, "initrd.sha256", t->initrd_sha);
+		}
+		if (q->append)
+			cb(arg, "kernel.cmdline", q->append);
+	} else if (*t->drive_sha) {
+		char path[PATH_MAX];
+
+		if (drive_file(q->drives[0], path, sizeof(path)))
+			cb(arg, "drive", path);
+		cb(arg, "drive.sha256", t->drive_sha);
 	}
-	if (q->append)
-		cb(arg, "kernel.cmdline", q->append);
 	if (*t->status)
 		cb(arg, "qemu.exit", t->status);
 	if (strcmp(q->nic, "none") != 0) {
@@ -722,10 +760,10 @@ static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 		}
 	} else if (hilt_xml_is(c, "memory")) {
 		if (hilt_xml_parse_count(ld->d, c, "<memory>", text, 1, 1u << 20, &n) == 0)
-			q->memory_mib = (unsigned)n;
+			q->memory_mib = (unsigned)n, q->memory_set = true;
 	} else if (hilt_xml_is(c, "cpus")) {
 		if (hilt_xml_parse_count(ld->d, c, "<cpus>", text, 1, 256, &n) == 0)
-			q->cpus = (unsigned)n;
+			q->cpus = (unsigned)n, q->cpus_set = true;
 	} else if (hilt_xml_is(c, "kernel") || hilt_xml_is(c, "initrd")) {
 		image_path(ld, c, text, hilt_xml_is(c, "kernel") ? &q->kernel : &q->initrd);
 	} else if (hilt_xml_is(c, "drive") || hilt_xml_is(c, "arg")) {
@@ -766,7 +804,10 @@ static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	hilt_config_label(cfg, label, sizeof(label));
 	/* A missing part is reported only when no element was there at all:
 	 * one that was there but wrong has had its message. */
-	if (!hilt_config_has_child(node, "kernel"))
-		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>", label);
+	if (!hilt_config_has_child(node, "kernel") && !hilt_config_has_child(node, "drive"))
+		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, or a <drive> its "
+			       "machine boots from", label);
+	else if (!hilt_config_has_child(node, "kernel") && hilt_config_has_child(node, "initrd"))
+		hilt_xml_error(ld->d, node, "qemu target%s has an <initrd> but no <kernel>", label);
 	return ld->oom ? -ENOMEM : 0;
 }

@@ -4,6 +4,7 @@
 #ifndef HILT_QEMU_H
 #define HILT_QEMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct hilt_qemu_config {
@@ -12,9 +13,12 @@ struct hilt_qemu_config {
 	char *accel;		/* tcg | kvm */
 	unsigned memory_mib;
 	unsigned cpus;
-	char *kernel, *initrd;	/* absolute paths, checked to exist */
+	bool memory_set, cpus_set;	/* given in the farm, not defaults */
+	/* Absolute paths, checked to exist; kernel NULL: the machine boots
+	 * from its firmware or a drive (an ESP32's flash). */
+	char *kernel, *initrd;
 	char *append;
-	char *nic;		/* NIC model, or "none" */
+	char *nic;		/* NIC model ("open_eth": the ESP32 machine's own), or "none" */
 	char **drives;		/* -drive values */
 	size_t ndrives;
 	char **args;		/* extra arguments, appended as they are */

@@ -14,6 +14,12 @@
 #            Linux suite passes a recorded boot of that shape replayed,
 #            whatever the padding of its timestamps, its bootloader entry is
 #            the shared bootloader's; a panic or a missing partition fails
+#   qemu-esp32  what hilt asks of Espressif's QEMU for an ESP32 booted from a
+#            merged flash image: no kernel, the SoC's own memory, open_eth on
+#            hilt's network, the flash as an MTD drive whose SHA-256 goes into
+#            the JUnit (a stand-in binary records the arguments)
+#   qemu-esp32-http  with the real binary (not in Debian) and a flash image
+#            of ESP-IDF's http_server example, its suite and /hello probe
 #   esp8266  a tiny program built with gcc-xtensa-lx106, its image made by
 #            fixtures/esp8266/mkimage.py as the layout is documented: read
 #            as an ESP8266 image; a byte flipped in any segment is a bad
@@ -283,6 +289,51 @@ PY
 		"$SRC/suites/esp32s3-linux.xml" >"$WORK/stdout" 2>&1
 	OUT=$WORK/norootfs judge_run 1 $? "no rootfs partition"
 	assert_grep 'FAIL  esp32s3-linux@replay:norootfs partition-rootfs' "$WORK/stdout"
+}
+
+case_qemu_esp32() {
+	need_shared
+	"$HILT" image merge --chip esp32 --pad-to-size 4M -o "$WORK/flash.bin" \
+		0x8000 "$ESP/partition-table.bin" 0x10000 "$ESP/firmware.bin" 2>/dev/null
+	expect_exit 0 $? "merge for the ESP32"
+	# A stand-in for qemu-system-xtensa: records what it is asked, then
+	# exits as a QEMU that cannot start would.
+	cat >"$WORK/qemu-rec" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$WORK/argv"
+exit 1
+SH
+	chmod +x "$WORK/qemu-rec"
+	sed -e "s|<binary>qemu-system-xtensa</binary>|<binary>$WORK/qemu-rec</binary>|" \
+		-e "s|file=flash.bin|file=$WORK/flash.bin|" "$SRC/examples/farms/esp32-qemu.xml" \
+		>"$WORK/farm.xml"
+	"$HILT" run --no-progress --retries 0 --farm "$WORK/farm.xml" --out "$WORK/out" \
+		"$SRC/suites/esp-idf-http.xml" >"$WORK/stdout" 2>&1
+	OUT=$WORK/out judge_run 3 $? "a QEMU that exits"
+	cat "$WORK/argv"
+	grep -qx -- "-machine" "$WORK/argv" && grep -qx -- "esp32" "$WORK/argv" || fail "no -machine esp32"
+	grep -qx -- "dgram,local.type=fd,local.str=[0-9]*,model=open_eth" "$WORK/argv" ||
+		fail "open_eth is not on hilt's network"
+	grep -qx -- "file=$WORK/flash.bin,if=mtd,format=raw" "$WORK/argv" || fail "no flash drive"
+	for no in -kernel -append -initrd -m -smp -device; do
+		! grep -qx -- "$no" "$WORK/argv" || fail "$no given to an ESP32 machine"
+	done
+	assert_grep "name=\"drive.sha256\" value=\"$(sha256sum "$WORK/flash.bin" | cut -d' ' -f1)\"" \
+		"$WORK/out/junit.xml"
+}
+
+# The real one, where it is installed, with the example's flash image.
+case_qemu_esp32_http() {
+	command -v qemu-system-xtensa >/dev/null &&
+		qemu-system-xtensa -machine help 2>/dev/null | grep -q '^esp32 ' ||
+		{ echo "SKIP: no qemu-system-xtensa with the esp32 machine (Espressif's QEMU, not in Debian): the HTTP server suite was not run"; exit 77; }
+	[ -r "${HILT_ESP_IDF_HTTP_FLASH:-}" ] ||
+		{ echo "SKIP: HILT_ESP_IDF_HTTP_FLASH names no flash image of ESP-IDF's http_server example"; exit 77; }
+	sed "s|file=flash.bin|file=$HILT_ESP_IDF_HTTP_FLASH|" "$SRC/examples/farms/esp32-qemu.xml" \
+		>"$WORK/real.xml"
+	"$HILT" run --no-progress --farm "$WORK/real.xml" --out "$WORK/real" \
+		"$SRC/suites/esp-idf-http.xml" >"$WORK/stdout" 2>&1
+	OUT=$WORK/real judge_run 0 $? "ESP-IDF's HTTP server under Espressif's QEMU"
 }
 
 case_esp8266() {
