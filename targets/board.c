@@ -1043,6 +1043,17 @@ static void board_check(const struct hilt_target_config *cfg, struct hilt_check 
 	char err[256], why[256];
 	struct stat st;
 
+	/* The images to flash, as a session would verify them: built
+	 * elsewhere and copied, they may be missing here. */
+	for (size_t i = 0; i < b->images.n; i++) {
+		struct hilt_flash_set one = { .img = &b->images.img[i], .n = 1,
+					      .chip = b->images.chip };
+		struct hilt_flash_found found;
+		char why_img[1024];
+
+		if (hilt_flash_verify(&one, &found, why_img, sizeof(why_img)))
+			chk->report(chk, HILT_CHECK_WARNING, b->images.img[i].line, "%s", why_img);
+	}
 	if (b->console.path && stat(b->console.path, &st) < 0)
 		chk->report(chk, HILT_CHECK_WARNING, b->console_line,
 			    "console '%s' %s on this host", b->console.path,
