@@ -96,28 +96,20 @@ out:
 	return rc;
 }
 
-/* A size or offset: decimal or 0x hex, with K or M.  false when not. */
+/* A size: decimal or 0x hex, with K or M (and "4MB" as the sizes are
+ * printed).  false when not. */
 static bool parse_size(const char *s, uint32_t *out)
 {
-	char *end;
-	unsigned long long v;
+	char plain[32];
+	size_t n = strlen(s);
 
-	if (!*s || *s == '-')
+	if (n >= sizeof(plain))
 		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (!strcmp(end, "B") || !strcmp(end, "iB"))
-		end += strlen(end);
-	if (*end || v > 0xFFFFFFFFull)
-		return false;
-	*out = (uint32_t)v;
-	return true;
+	memcpy(plain, s, n + 1);
+	if (n > 2 && (plain[n - 1] == 'B' || plain[n - 1] == 'b') &&
+	    strchr("KkMm", plain[n - 2]))
+		plain[n - 1] = '\0';
+	return hilt_esp_parse_size(plain, out);
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n)
@@ -262,6 +254,19 @@ static void info_json(FILE *f, const char *path, size_t len, const struct hilt_e
 	fputs("}\n", f);
 }
 
+/* What every subcommand does with --help and a bad option; the exit
+ * status it ends with. */
+static int common_option(int c, const char *cmd, char **argv)
+{
+	if (c == 'h') {
+		fputs(hilt_image_usage, stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "hilt image %s: unknown option or missing value: %s\n", cmd,
+		argv[optind - 1]);
+	return EXIT_USAGE;
+}
+
 static int format_arg(const char *cmd, const char *arg, const char *a, const char *b)
 {
 	if (!strcmp(arg, a))
@@ -302,13 +307,8 @@ static int cmd_info(int argc, char **argv)
 			if (json < 0)
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(hilt_image_usage, stdout);
-			return EXIT_OK;
 		default:
-			fprintf(stderr, "hilt image info: unknown option or missing value: %s\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return common_option(c, "info", argv);
 		}
 	}
 	if (argc - optind != 1) {
@@ -385,13 +385,8 @@ static int cmd_parttable(int argc, char **argv)
 			if (json < 0)
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(hilt_image_usage, stdout);
-			return EXIT_OK;
 		default:
-			fprintf(stderr, "hilt image parttable: unknown option or missing value: %s\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return common_option(c, "parttable", argv);
 		}
 	}
 	if (argc - optind != 1) {
@@ -491,13 +486,8 @@ static int cmd_merge(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'h':
-			fputs(hilt_image_usage, stdout);
-			return EXIT_OK;
 		default:
-			fprintf(stderr, "hilt image merge: unknown option or missing value: %s\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return common_option(c, "merge", argv);
 		}
 	}
 	if (chip == HILT_ESP_UNKNOWN || !out || argc - optind < 2 || (argc - optind) % 2) {

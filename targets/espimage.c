@@ -384,8 +384,7 @@ int hilt_esp_ptable_parse_bin(const uint8_t *buf, size_t len, struct hilt_esp_pt
 		   "(truncated)", len, off / 32);
 }
 
-/* A size or offset of the CSV: decimal or 0x hex, with K or M. */
-static bool csv_number(const char *s, uint32_t *out)
+bool hilt_esp_parse_size(const char *s, uint32_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -426,7 +425,7 @@ static bool csv_type(const char *s, uint8_t *out)
 		*out = 0;
 	else if (!strcmp(s, "data"))
 		*out = 1;
-	else if (csv_number(s, &v) && v <= 0xFE)
+	else if (hilt_esp_parse_size(s, &v) && v <= 0xFE)
 		*out = (uint8_t)v;
 	else
 		return false;
@@ -437,7 +436,7 @@ static bool csv_subtype(uint8_t type, const char *s, uint8_t *out)
 {
 	uint32_t v;
 
-	if (type == 0 && !strncmp(s, "ota_", 4) && csv_number(s + 4, &v) && v < 16) {
+	if (type == 0 && !strncmp(s, "ota_", 4) && hilt_esp_parse_size(s + 4, &v) && v < 16) {
 		*out = (uint8_t)(0x10 + v);
 		return true;
 	}
@@ -446,7 +445,7 @@ static bool csv_subtype(uint8_t type, const char *s, uint8_t *out)
 			*out = subtypes[i].subtype;
 			return true;
 		}
-	if (csv_number(s, &v) && v <= 0xFE) {
+	if (hilt_esp_parse_size(s, &v) && v <= 0xFE) {
 		*out = (uint8_t)v;
 		return true;
 	}
@@ -494,10 +493,10 @@ int hilt_esp_ptable_parse_csv(const char *text, struct hilt_esp_ptable *t, char 
 				 lineno, f[1]);
 		} else if (!csv_subtype(e->type, f[2], &e->subtype)) {
 			rc = bad(err, errlen, "line %ld: subtype '%s' of type %s", lineno, f[2], f[1]);
-		} else if (*f[3] && !csv_number(f[3], &e->offset)) {
+		} else if (*f[3] && !hilt_esp_parse_size(f[3], &e->offset)) {
 			rc = bad(err, errlen, "line %ld: offset '%s': a number (0x9000, 36K)", lineno,
 				 f[3]);
-		} else if (!csv_number(f[4], &e->size) || !e->size) {
+		} else if (!hilt_esp_parse_size(f[4], &e->size) || !e->size) {
 			rc = bad(err, errlen, "line %ld: size '%s': a number, with K or M (20K, 1M)",
 				 lineno, f[4]);
 		}

@@ -129,6 +129,10 @@ size_t hilt_esp_ptable_check(const struct hilt_esp_ptable *t, uint32_t flash_siz
 /* Writes the table as ESP-IDF's generator prints it (a CSV). */
 void hilt_esp_ptable_csv(const struct hilt_esp_ptable *t, FILE *f);
 
+/* A size or an offset as ESP-IDF writes them: decimal or 0x hex, with K
+ * or M.  false when not one, or past 32 bits. */
+bool hilt_esp_parse_size(const char *s, uint32_t *out);
+
 /* "nvs", "factory"...; NULL when the type/subtype has no name. */
 const char *hilt_esp_ptype_name(uint8_t type);
 const char *hilt_esp_psubtype_name(uint8_t type, uint8_t subtype);
