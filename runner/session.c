@@ -17,6 +17,7 @@
 #include "matcher.h"
 #include "outfile.h"
 #include "tail.h"
+#include "text.h"
 
 #define WINDOW_CAP (256 * 1024)
 /* Reads of a fast console (a replay) are this large: fewer system calls;
@@ -38,6 +39,8 @@ enum step_phase {
 	STEP_WAIT_ECHO,
 	STEP_WAIT_EXPECT,
 	STEP_WAIT_DONE,		/* expectation met, waiting for the prompt */
+	INT_WAIT_COUNTDOWN,	/* an interrupt: for its pattern */
+	INT_WAIT_PROMPT,	/* the key sent, again and again, until the prompt */
 };
 
 enum session_state {
@@ -73,6 +76,8 @@ struct hilt_session {
 	int64_t power_on_ns, case_start_ns, last_log_ns;
 	int64_t start_ns;	/* when the session began (before its target) */
 	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
+	int64_t key_timer;	/* an interrupt's next key */
+	unsigned keys_sent;
 	double scale;		/* of every deadline */
 	bool hurry;		/* aborted: the target stops with short graces */
 	char *typing;		/* console input not yet written */
@@ -286,6 +291,9 @@ static void cancel_case_timer(struct hilt_session *s)
 	if (s->case_timer > 0)
 		hilt_loop_cancel_timer(s->loop, s->case_timer);
 	s->case_timer = 0;
+	if (s->key_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->key_timer);
+	s->key_timer = 0;
 }
 
 static const struct hilt_case *current_case(const struct hilt_session *s)
@@ -485,7 +493,9 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 				      false, err, sizeof(err));
 	char *full = NULL;
 
-	if (!line || asprintf(&full, "%s%s", line, s->suite->line_end) < 0) {
+	const struct hilt_shell *sh = hilt_case_shell(s->suite, c);
+
+	if (!line || asprintf(&full, "%s%s", line, sh->line_end) < 0) {
 		free(line);
 		set_case(s, s->current, HILT_ERROR, "runner", NULL,
 			 "cannot build the command: %s", line ? "out of memory" : err);
@@ -501,7 +511,7 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 		free(full);
 		if (rc < 0)
 			return;
-	} else if (!s->suite->echo) {
+	} else if (!sh->echo) {
 		/* A recording cannot be typed at: what was typed then can be
 		 * judged by its echo only. */
 		free(full);
@@ -523,14 +533,14 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 	uint64_t now_off = prompt_end;
 
 	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
-	if (s->suite->echo) {
+	if (sh->echo) {
 		s->phase = STEP_WAIT_ECHO;
 		hilt_matcher_watch(s->matcher, s->line_end, WATCH_ECHO, now_off);
 	} else {
 		s->phase = STEP_WAIT_EXPECT;
 		s->reply_from = now_off;
 		hilt_matcher_watch(s->matcher, s->step_expect, WATCH_CASE, now_off);
-		hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT, now_off);
+		hilt_matcher_watch(s->matcher, sh->prompt, WATCH_PROMPT, now_off);
 	}
 }
 
@@ -565,7 +575,7 @@ static void begin_step(struct hilt_session *s)
 	/* The prompt that ended the previous case may be the very text the
 	 * last milestone matched, so look from that match's start. */
 	s->phase = STEP_WAIT_PROMPT;
-	hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT,
+	hilt_matcher_watch(s->matcher, hilt_case_shell(s->suite, c)->prompt, WATCH_PROMPT,
 			   s->last_match_start);
 }
 
@@ -732,7 +742,8 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		s->phase = STEP_WAIT_EXPECT;
 		s->reply_from = m->end;
 		hilt_matcher_watch(s->matcher, s->step_expect, WATCH_CASE, m->end);
-		hilt_matcher_watch(s->matcher, s->suite->prompt, WATCH_PROMPT, m->end);
+		hilt_matcher_watch(s->matcher, hilt_case_shell(s->suite, c)->prompt, WATCH_PROMPT,
+				   m->end);
 		break;
 	case STEP_WAIT_EXPECT:
 		if (m->id == WATCH_CASE) {
@@ -763,6 +774,9 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		s->last_match_start = m->start;
 		next_case(s);
 		break;
+	case INT_WAIT_COUNTDOWN:
+	case INT_WAIT_PROMPT:
+		break;	/* an interrupt's, never a step's */
 	}
 }
 
@@ -831,11 +845,102 @@ static void process_matches(struct hilt_session *s)
 		s->in_process = false;
 }
 
+/* ---- <interrupt>: a countdown stopped by a key ---- */
+
+static void key_again(struct hilt_loop *loop, void *arg);
+
+/* Sends the interrupt's key (a recording cannot be typed at: it is
+ * waited for the prompt only), and arms the next. */
+static void send_key(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+
+	if (!s->ops->recorded) {
+		if (console_type(s, c->send) < 0)
+			return;
+		s->keys_sent++;
+	}
+	s->key_timer = hilt_loop_add_timer(s->loop, hilt_now_ns() + (int64_t)(c->every_s * 1e9),
+					   key_again, s);
+	if (s->key_timer < 0)
+		s->key_timer = 0;
+}
+
+static void key_again(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->key_timer = 0;
+	if (s->phase == INT_WAIT_PROMPT && s->current < s->suite->ncases &&
+	    current_case(s)->kind == HILT_CASE_INTERRUPT)
+		send_key(s);
+}
+
+static void begin_interrupt(struct hilt_session *s)
+{
+	s->phase = INT_WAIT_COUNTDOWN;
+	s->keys_sent = 0;
+	hilt_matcher_watch(s->matcher, current_case(s)->expect, WATCH_CASE, s->cursor);
+}
+
+static void interrupt_event(struct hilt_session *s, const struct hilt_match *m)
+{
+	const struct hilt_case *c = current_case(s);
+	char prop[300], val[32];
+
+	if (m->id == WATCH_CASE && s->phase == INT_WAIT_COUNTDOWN) {
+		capture_names(s, c->expect, m);
+		hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+		s->phase = INT_WAIT_PROMPT;
+		s->cursor = m->end;
+		hilt_matcher_watch(s->matcher, hilt_case_shell(s->suite, c)->prompt, WATCH_PROMPT,
+				   m->end);
+		send_key(s);
+		return;
+	}
+	if (m->id != WATCH_PROMPT || s->phase != INT_WAIT_PROMPT)
+		return;
+	set_case(s, s->current, HILT_PASS, NULL, NULL, NULL);
+	snprintf(prop, sizeof(prop), "milestone.%s.time", c->name);
+	snprintf(val, sizeof(val), "%.3f", s->result->cases[s->current].at_s);
+	hilt_result_add_property(s->result, prop, val);
+	snprintf(prop, sizeof(prop), "interrupt.%s.keys", c->name);
+	snprintf(val, sizeof(val), "%u", s->keys_sent);
+	hilt_result_add_property(s->result, prop, val);
+	s->cursor = m->end;
+	s->last_match_start = m->start;
+	next_case(s);
+}
+
+static void interrupt_timeout(struct hilt_session *s, const struct hilt_case *c)
+{
+	const struct hilt_shell *sh = hilt_case_shell(s->suite, c);
+	char *key = hilt_text_inert(c->send, strlen(c->send), HILT_TEXT_TERMINAL);
+
+	if (s->phase == INT_WAIT_COUNTDOWN)
+		set_case(s, s->current, HILT_FAIL, "interrupt", NULL,
+			 "interrupt '%s': /%s/ not seen within %g s", c->name, c->expect_src,
+			 case_timeout_s(s, c));
+	else
+		set_case(s, s->current, HILT_FAIL, "interrupt", NULL,
+			 "interrupt '%s': the prompt /%s/ did not show within %g s; \"%s\" was "
+			 "sent %u times after /%s/", c->name,
+			 sh && sh->prompt ? hilt_pattern_source(sh->prompt) : "?",
+			 case_timeout_s(s, c), key ? key : "?", s->keys_sent, c->expect_src);
+	free(key);
+	/* Not stopped, the bootloader goes its own way: nothing after this
+	 * case can be typed at its prompt.  The session ends now. */
+	skip_rest(s, s->current + 1, "not run: interrupt '%s' failed", c->name);
+	s->current = s->suite->ncases - 1;
+}
+
 /* The case_kinds table, below the hooks. */
 static const struct case_kind case_kinds[] = {
 	[HILT_CASE_MILESTONE] = { begin_milestone, milestone_matched, milestone_timeout },
 	[HILT_CASE_STEP] = { begin_step, step_event, step_timeout },
 	[HILT_CASE_HTTP] = { begin_http, NULL, NULL },
+	[HILT_CASE_INTERRUPT] = { begin_interrupt, interrupt_event, interrupt_timeout },
 };
 
 static const struct case_kind *kind_of(const struct hilt_case *c)

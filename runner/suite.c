@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "suite.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,18 @@ static const struct {
 	{ "unable-to-handle", "Unable to handle kernel " },
 	{ "warning", "(?s)\\bWARNING: .{0,16384}?---\\[ end trace" },
 	{ "invalid-opcode", "invalid opcode: " },
+};
+
+/* U-Boot's ways of failing a boot (defaults="linux uboot"). */
+static const struct {
+	const char *name, *re;
+} uboot_failures[] = {
+	{ "uboot-error", "^## Error" },
+	{ "uboot-bad-image-magic", "Bad Linux ARM64 Image magic" },
+	{ "uboot-wrong-image-format", "Wrong Image Format" },
+	{ "uboot-retry-exceeded", "Retry count exceeded" },
+	{ "uboot-tftp-not-found", "TFTP error: 'File not found'" },
+	{ "uboot-reset", "resetting \\.\\.\\.$" },
 };
 
 void hilt_suite_free(struct hilt_suite *suite)
@@ -44,7 +57,9 @@ void hilt_suite_free(struct hilt_suite *suite)
 		free(suite->failures[i].name);
 		hilt_pattern_free(suite->failures[i].pattern);
 	}
-	hilt_pattern_free(suite->prompt);
+	for (size_t i = 0; i < suite->nshells; i++)
+		hilt_pattern_free(suite->shells[i].prompt);
+	free(suite->shells);
 	for (size_t i = 0; i < suite->nrequires; i++)
 		free(suite->requires[i]);
 	free(suite->requires);
@@ -386,12 +401,40 @@ static void parse_failures(struct loader *ld, const xmlNode *node)
 
 	hilt_xml_check_attrs(ld->d, node, attrs);
 	hilt_xml_check_element_only(ld->d, node);
-	if (defaults && strcmp(defaults, "linux") != 0 && strcmp(defaults, "none") != 0)
-		hilt_xml_error(ld->d, node, "defaults must be 'linux' or 'none', not '%s'",
-			       defaults);
-	if (defaults && strcmp(defaults, "none") == 0)
-		while (s->nfailures)
-			drop_failure(s, s->nfailures - 1);
+	/* defaults: the sets named, space-separated (linux, uboot), or none:
+	 * the Linux set is on unless it is left out. */
+	if (defaults) {
+		bool linux_set = false, uboot_set = false, bad = false, none = false;
+		char *save = NULL, *w;
+
+		for (w = strtok_r(defaults, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			if (!strcmp(w, "linux"))
+				linux_set = true;
+			else if (!strcmp(w, "uboot"))
+				uboot_set = true;
+			else if (!strcmp(w, "none"))
+				none = true;
+			else
+				bad = true;
+		}
+		if (bad || (none && (linux_set || uboot_set)))
+			hilt_xml_error(ld->d, node, "defaults must be 'none' or sets of 'linux' and "
+				       "'uboot' (\"linux uboot\")");
+		if (!linux_set)
+			while (s->nfailures)
+				drop_failure(s, s->nfailures - 1);
+		for (size_t i = 0; uboot_set && i < sizeof(uboot_failures) / sizeof(*uboot_failures);
+		     i++) {
+			struct hilt_pattern *p;
+			char err[256];
+
+			if (hilt_pattern_compile(uboot_failures[i].re, &p, err, sizeof(err)) ||
+			    add_failure(s, uboot_failures[i].name, p)) {
+				ld->oom = true;
+				break;
+			}
+		}
+	}
 	free(defaults);
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
@@ -411,31 +454,41 @@ static void parse_shell(struct loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "prompt", "echo", "line-end", NULL };
 	struct hilt_suite *s = ld->suite;
+	struct hilt_shell *sh, *more;
 	char *prompt, *le;
 
 	hilt_xml_check_attrs(ld->d, node, attrs);
 	hilt_xml_check_element_only(ld->d, node);
-	if (ld->shell_seen) {
-		hilt_xml_error(ld->d, node, "only one <shell> is allowed");
+	more = realloc(s->shells, (s->nshells + 1) * sizeof(*more));
+	if (!more) {
+		ld->oom = true;
 		return;
 	}
+	s->shells = more;
+	sh = &s->shells[s->nshells++];
+	*sh = (struct hilt_shell){ .echo = true, .line_end = "\n", .line = xmlGetLineNo(node) };
 	ld->shell_seen = true;
 	prompt = hilt_xml_attr_required(ld->d, node, "prompt");
 	if (prompt)
-		compile_at(ld, node, "shell prompt", prompt, &s->prompt);
-	hilt_xml_bool(ld->d, node, "echo", &s->echo);
+		compile_at(ld, node, "shell prompt", prompt, &sh->prompt);
+	hilt_xml_bool(ld->d, node, "echo", &sh->echo);
 	if ((le = hilt_xml_attr(node, "line-end"))) {
 		if (strcmp(le, "lf") == 0)
-			s->line_end = "\n";
+			sh->line_end = "\n";
 		else if (strcmp(le, "cr") == 0)
-			s->line_end = "\r";
+			sh->line_end = "\r";
 		else if (strcmp(le, "crlf") == 0)
-			s->line_end = "\r\n";
+			sh->line_end = "\r\n";
 		else
 			hilt_xml_error(ld->d, node, "line-end must be lf, cr or crlf, not '%s'", le);
 	}
 	free(le);
 	free(prompt);
+}
+
+const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c)
+{
+	return c->shell >= 0 && (size_t)c->shell < s->nshells ? &s->shells[c->shell] : NULL;
 }
 
 static void check_case_name(struct loader *ld, const xmlNode *node, const char *name)
@@ -467,7 +520,10 @@ static struct hilt_case *new_case(struct loader *ld, const xmlNode *node,
 	s->cases = cases;
 	struct hilt_case *c = &cases[s->ncases++];
 
-	*c = (struct hilt_case){ .kind = kind, .line = xmlGetLineNo(node), .timeout_s = 30 };
+	*c = (struct hilt_case){
+		.kind = kind, .line = xmlGetLineNo(node), .timeout_s = 30,
+		.shell = (long)s->nshells - 1,
+	};
 	hilt_xml_check_attrs(ld->d, node, attrs);
 	c->name = hilt_xml_attr_required(ld->d, node, "name");
 	if (c->name)
@@ -491,6 +547,88 @@ static void parse_milestone(struct loader *ld, const xmlNode *node)
 		return;
 	if (strstr(c->expect_src, "${")) {
 		hilt_xml_error(ld->d, node, "milestone '%s': ${...} is only allowed in steps",
+			       case_label(c, node));
+		return;
+	}
+	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
+		record_names(ld, c->expect);
+}
+
+/* The key of an <interrupt>: text with C escapes (\\xNN, \\r, \\n, \\t,
+ * \\e, \\\\), no NUL.  NULL (with the error reported) when bad. */
+static char *decode_key(struct loader *ld, const xmlNode *node, const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+
+	if (!out) {
+		ld->oom = true;
+		return NULL;
+	}
+	for (const char *p = v; *p; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'r': *o++ = '\r'; break;
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'e': *o++ = 0x1b; break;
+		case '\\': *o++ = '\\'; break;
+		case 'x': {
+			unsigned v2 = 0;
+			int k = 0;
+
+			for (; k < 2 && isxdigit((unsigned char)p[1]); k++, p++)
+				v2 = v2 * 16 + (unsigned)(isdigit((unsigned char)p[1]) ? p[1] - '0'
+							: (tolower((unsigned char)p[1]) - 'a' + 10));
+			if (k && v2) {
+				*o++ = (char)v2;
+				break;
+			}
+		}
+			/* fall through */
+		default:
+			hilt_xml_error(ld->d, node, "send=\"%s\": a bad escape (\\xNN but not "
+				       "\\x00, \\r, \\n, \\t, \\e or \\\\)", v);
+			free(out);
+			return NULL;
+		}
+	}
+	*o = '\0';
+	if (o == out) {
+		hilt_xml_error(ld->d, node, "send=\"\" sends nothing");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void parse_interrupt(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "send", "every", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_INTERRUPT, attrs);
+	char *key;
+
+	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
+		return;
+	c->every_s = 0.2;
+	hilt_xml_seconds(ld->d, node, "every", &c->every_s);
+	if (c->every_s < 0.01) {
+		hilt_xml_error(ld->d, node, "interrupt '%s': every=\"%g\" is less than 0.01 s",
+			       case_label(c, node), c->every_s);
+		c->every_s = 0.2;
+	}
+	key = hilt_xml_attr_required(ld->d, node, "send");
+	if (key)
+		c->send = decode_key(ld, node, key);
+	free(key);
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "interrupt '%s' needs a <shell prompt=...> before it: "
+			       "the key is sent until that prompt shows", case_label(c, node));
+	if (strstr(c->expect_src, "${")) {
+		hilt_xml_error(ld->d, node, "interrupt '%s': ${...} is only allowed in steps",
 			       case_label(c, node));
 		return;
 	}
@@ -719,8 +857,6 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 		return -ENOMEM;
 	}
 	ld.suite = s;
-	s->echo = true;
-	s->line_end = "\n";
 	s->timeout_s = 600;
 	xmlNode *root = xmlDocGetRootElement(doc);
 	bool seen_failures = false;
@@ -751,11 +887,13 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			parse_step(&ld, c);
 		} else if (hilt_xml_is(c, "http")) {
 			parse_http(&ld, c);
+		} else if (hilt_xml_is(c, "interrupt")) {
+			parse_interrupt(&ld, c);
 		} else if (hilt_xml_is(c, "requires")) {
 			parse_requires(&ld, c);
 		} else {
 			hilt_xml_error(d, c,
-				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <step> or <http>)",
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <interrupt>, <step> or <http>)",
 				       (const char *)c->name);
 		}
 	}

@@ -12,6 +12,9 @@ enum hilt_case_kind {
 	HILT_CASE_MILESTONE,	/* a console pattern, in order */
 	HILT_CASE_STEP,		/* send a line at the prompt, expect a reply */
 	HILT_CASE_HTTP,		/* an HTTP request to the device */
+	/* A countdown (U-Boot's autoboot) stopped: its pattern, then a key
+	 * sent again and again until the shell's prompt shows. */
+	HILT_CASE_INTERRUPT,
 };
 
 struct hilt_http_case {
@@ -27,14 +30,26 @@ struct hilt_http_case {
 struct hilt_case {
 	enum hilt_case_kind kind;
 	char *name;
+	long shell;		/* the <shell> in force: an index of shells, or -1 */
 	long line;		/* in the suite file */
 	double timeout_s;	/* from the end of the previous case */
 	char *expect_src;	/* pattern; may hold ${var} (steps) */
 	/* Compiled pattern when expect_src has no ${var}; else NULL and the
 	 * session compiles it with the captured values. */
 	struct hilt_pattern *expect;
-	char *send;		/* steps: the line to send (${var} allowed) */
+	char *send;		/* steps: the line to send (${var} allowed);
+				 * interrupts: the key(s), escapes decoded */
+	double every_s;		/* interrupts: how often the key is sent again */
 	struct hilt_http_case http;	/* HTTP probes; expect is the body */
+};
+
+/* A <shell>: how the console takes commands, from where it stands in the
+ * suite on (a suite may talk to U-Boot's "=> ", then to Linux's "# "). */
+struct hilt_shell {
+	struct hilt_pattern *prompt;
+	bool echo;		/* the device echoes what is sent */
+	const char *line_end;	/* sent after each command */
+	long line;
 };
 
 struct hilt_failure_pattern {
@@ -46,14 +61,14 @@ struct hilt_suite {
 	char *path;
 	char *name;
 	double timeout_s;	/* cap for the whole session */
-	struct hilt_pattern *prompt;	/* NULL: steps need none */
-	bool echo;		/* the device echoes what is sent */
+	/* Every <shell>, in order; a case uses the last before it. */
+	struct hilt_shell *shells;
+	size_t nshells;
 	bool strip_ansi;	/* match on the text without escape sequences */
 	/* A flash command that runs and exits non-zero fails the suite's
 	 * first case (the image is bad) instead of being an infrastructure
 	 * error.  A flasher that hangs or cannot start stays one. */
 	bool flash_failure_fails;
-	const char *line_end;	/* sent after each command */
 	struct hilt_failure_pattern *failures;
 	size_t nfailures;
 	struct hilt_case *cases;
@@ -80,6 +95,9 @@ int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
 /* The same, adding every mistake to d (see runner/xmlfile.h) instead. */
 int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			  struct hilt_diags *d);
+/* The <shell> in force at case c, or NULL when none came before it. */
+const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c);
+
 void hilt_suite_free(struct hilt_suite *suite);
 
 /* Replaces each ${name} in tmpl by its value from vars (n pairs of

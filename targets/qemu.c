@@ -43,7 +43,7 @@ struct hilt_target {
 	char pcap_path[4096];
 	unsigned long frames_to_guest, frames_from_guest;
 	char *diag_text;
-	char kernel_sha[65], initrd_sha[65], drive_sha[65];
+	char kernel_sha[65], initrd_sha[65], drive_sha[65], bios_sha[65];
 	char status[96];
 };
 
@@ -131,6 +131,10 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 		add(b, "-smp");
 		add(b, "%u", q->cpus);
 	}
+	if (q->bios) {
+		add(b, "-bios");
+		add(b, "%s", q->bios);
+	}
 	if (q->kernel) {
 		add(b, "-kernel");
 		add(b, "%s", q->kernel);
@@ -181,6 +185,10 @@ static int hash_images(struct hilt_target *t, char *err, size_t errlen)
 
 	if (rc) {
 		snprintf(err, errlen, "kernel %s: %s", q->kernel, strerror(-rc));
+		return rc;
+	}
+	if (q->bios && (rc = hilt_sha256_file(q->bios, t->bios_sha))) {
+		snprintf(err, errlen, "bios %s: %s", q->bios, strerror(-rc));
 		return rc;
 	}
 	/* What a machine without a kernel boots: its first drive's file (an
@@ -452,6 +460,11 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 	cb(arg, "qemu.accel", q->accel);
 	snprintf(buf, sizeof(buf), "%u", q->memory_mib);
 	cb(arg, "qemu.memory_mib", buf);
+	if (q->bios) {
+		cb(arg, "bios", q->bios);
+		if (*t->bios_sha)
+			cb(arg, "bios.sha256", t->bios_sha);
+	}
 	if (q->kernel) {
 		cb(arg, "kernel", q->kernel);
 		if (*t->kernel_sha)
@@ -639,6 +652,7 @@ void hilt_qemu_config_free(struct hilt_qemu_config *q)
 	free(q->machine);
 	free(q->accel);
 	free(q->kernel);
+	free(q->bios);
 	free(q->initrd);
 	free(q->append);
 	free(q->nic);
@@ -764,8 +778,10 @@ static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 	} else if (hilt_xml_is(c, "cpus")) {
 		if (hilt_xml_parse_count(ld->d, c, "<cpus>", text, 1, 256, &n) == 0)
 			q->cpus = (unsigned)n, q->cpus_set = true;
-	} else if (hilt_xml_is(c, "kernel") || hilt_xml_is(c, "initrd")) {
-		image_path(ld, c, text, hilt_xml_is(c, "kernel") ? &q->kernel : &q->initrd);
+	} else if (hilt_xml_is(c, "kernel") || hilt_xml_is(c, "initrd") || hilt_xml_is(c, "bios")) {
+		image_path(ld, c, text, hilt_xml_is(c, "kernel")   ? &q->kernel
+					: hilt_xml_is(c, "initrd") ? &q->initrd
+								   : &q->bios);
 	} else if (hilt_xml_is(c, "drive") || hilt_xml_is(c, "arg")) {
 		bool drive = hilt_xml_is(c, "drive");
 
@@ -781,7 +797,7 @@ static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 		}
 	} else {
 		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, kernel, initrd, append, nic, drive or arg)",
+			       "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, bios, kernel, initrd, append, nic, drive or arg)",
 			       (const char *)c->name);
 	}
 	free(text);
@@ -804,9 +820,10 @@ static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	hilt_config_label(cfg, label, sizeof(label));
 	/* A missing part is reported only when no element was there at all:
 	 * one that was there but wrong has had its message. */
-	if (!hilt_config_has_child(node, "kernel") && !hilt_config_has_child(node, "drive"))
-		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, or a <drive> its "
-			       "machine boots from", label);
+	if (!hilt_config_has_child(node, "kernel") && !hilt_config_has_child(node, "drive") &&
+	    !hilt_config_has_child(node, "bios"))
+		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, a <bios> or a <drive> "
+			       "its machine boots from", label);
 	else if (!hilt_config_has_child(node, "kernel") && hilt_config_has_child(node, "initrd"))
 		hilt_xml_error(ld->d, node, "qemu target%s has an <initrd> but no <kernel>", label);
 	return ld->oom ? -ENOMEM : 0;

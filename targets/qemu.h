@@ -17,6 +17,7 @@ struct hilt_qemu_config {
 	/* Absolute paths, checked to exist; kernel NULL: the machine boots
 	 * from its firmware or a drive (an ESP32's flash). */
 	char *kernel, *initrd;
+	char *bios;		/* -bios firmware (U-Boot for the virt machine), or NULL */
 	char *append;
 	char *nic;		/* NIC model ("open_eth": the ESP32 machine's own), or "none" */
 	char **drives;		/* -drive values */

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Talking to U-Boot: Debian's u-boot-qemu (qemu_arm64) as the firmware of
+# qemu-system-aarch64's virt machine, under TCG.
+#   boot       its sign-on; autoboot stopped by a key resent until "=> "
+#              shows; version, bdinfo and an exit status judged at the prompt
+#   bad-image  booti of memory that holds no ARM64 Image: U-Boot's "Bad
+#              Linux ARM64 Image magic" fails the step at once (a failure
+#              pattern), not at its deadline
+#   no-prompt  a prompt that never shows: the interrupt fails at its own
+#              deadline saying what was sent and how often
+. "$(dirname "$0")/lib.sh"
+cd "$SRC"
+OUT=$WORK/out
+UBOOT=/usr/lib/u-boot/qemu_arm64/u-boot.bin
+FARM=$SRC/examples/farms/qemu-arm64.xml
+
+need_uboot() {
+	[ -r "$UBOOT" ] || { echo "SKIP: no $UBOOT (Debian's u-boot-qemu; ./setup.sh installs it)"; exit 77; }
+	command -v qemu-system-aarch64 >/dev/null ||
+		{ echo "SKIP: no qemu-system-aarch64 (qemu-system-arm; ./setup.sh installs it)"; exit 77; }
+}
+
+run_uboot() { # WANT WHAT SUITE
+	"$HILT" run --no-progress --retries 0 --farm "$FARM" --out "$OUT" "$3" >"$WORK/stdout" 2>&1
+	judge_run "$1" $? "$2"
+}
+
+case_boot() {
+	need_uboot
+	run_uboot 0 "U-Boot at its prompt" suites/uboot-arm64.xml
+	assert_grep 'name="capture.uboot_version" value="20[0-9][0-9]\.[0-9][0-9]' "$OUT/junit.xml"
+	assert_grep 'name="milestone.stop-autoboot.time" value="[0-9.]*"' "$OUT/junit.xml"
+	grep -q 'name="interrupt.stop-autoboot.keys" value="[1-9][0-9]*"' "$OUT/junit.xml" ||
+		fail "no key was sent to stop autoboot"
+	assert_grep "name=\"bios.sha256\" value=\"$(sha256sum "$UBOOT" | cut -d' ' -f1)\"" "$OUT/junit.xml"
+	# Autoboot was stopped: U-Boot never went on to boot anything.
+	assert_no_grep "starting USB" "$OUT"/uboot-arm64@arm64-uboot.console.log
+}
+
+case_bad_image() {
+	need_uboot
+	sed -e 's|<step name="exit-status" timeout="10">|<step name="booti" timeout="30"><send>mw.l 0x40400000 0 0x100; booti 0x40400000</send><expect>^Starting kernel</expect></step>\n  <step name="exit-status" timeout="10">|' \
+		suites/uboot-arm64.xml >"$WORK/booti.xml"
+	run_uboot 1 "booti of no image" "$WORK/booti.xml"
+	assert_grep "FAIL  uboot-arm64@arm64-uboot booti: failure pattern 'uboot-bad-image-magic' matched at [0-9.]* s: Bad Linux ARM64 Image magic" \
+		"$WORK/stdout"
+	assert_grep "SKIP  uboot-arm64@arm64-uboot exit-status: not run: the session ended at failure pattern 'uboot-bad-image-magic'" \
+		"$WORK/stdout"
+}
+
+case_no_prompt() {
+	need_uboot
+	sed -e 's|<shell prompt="^=> "|<shell prompt="^U-Boot> "|' \
+		-e 's|<interrupt name="stop-autoboot" timeout="10"|<interrupt name="stop-autoboot" timeout="3" every="0.5"|' \
+		suites/uboot-arm64.xml >"$WORK/noprompt.xml"
+	run_uboot 1 "a prompt that never shows" "$WORK/noprompt.xml"
+	grep -q "FAIL  uboot-arm64@arm64-uboot stop-autoboot: interrupt 'stop-autoboot': the prompt /^U-Boot> / did not show within 3 s; \" \" was sent [2-9] times after /Hit any key to stop autoboot/" \
+		"$WORK/stdout" || fail "the interrupt's failure does not say what it sent"
+	# Nothing more can be typed at that prompt: the rest is skipped at once.
+	assert_grep "SKIP  uboot-arm64@arm64-uboot version: not run: interrupt 'stop-autoboot' failed" \
+		"$WORK/stdout"
+}
+
+"case_${1//-/_}"
