@@ -78,6 +78,7 @@ struct hilt_session {
 	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
 	int64_t key_timer;	/* an interrupt's next key */
 	unsigned keys_sent;
+	unsigned *failure_seen;	/* matches of each failure pattern let pass */
 	double scale;		/* of every deadline */
 	bool hurry;		/* aborted: the target stops with short graces */
 	char *typing;		/* console input not yet written */
@@ -832,8 +833,15 @@ static void process_matches(struct hilt_session *s)
 	       hilt_matcher_next(s->matcher, &m) == 1) {
 		if (m.id >= WATCH_FAILURE0) {
 			struct hilt_case_result *c = &s->result->cases[s->current];
+			size_t f = (size_t)(m.id - WATCH_FAILURE0);
 			int64_t now = hilt_now_ns();
 
+			/* The matches a pattern lets pass (the first sign-on);
+			 * it stays watched after each. */
+			if (s->failure_seen[f] < s->suite->failures[f].allowed) {
+				s->failure_seen[f]++;
+				continue;
+			}
 			c->at_s = since_power_on(s, now);
 			c->time_s = (double)(now - s->case_start_ns) / 1e9;
 			failure_matched(s, &m);
@@ -1371,6 +1379,9 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 		goto err_free;
 	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen))
 		goto err_free;
+	s->failure_seen = calloc(suite->nfailures + 1, sizeof(*s->failure_seen));
+	if (!s->failure_seen)
+		goto err_free;
 	for (size_t i = 0; i < suite->nfailures; i++)
 		if (hilt_matcher_watch(s->matcher, suite->failures[i].pattern,
 				       WATCH_FAILURE0 + (int)i, 0))
@@ -1556,6 +1567,7 @@ void hilt_session_free(struct hilt_session *s)
 		return;
 	if (s->target)
 		s->ops->free_target(s->target);
+	free(s->failure_seen);
 	if (s->log)
 		fclose(s->log);
 	if (s->timing)

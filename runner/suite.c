@@ -22,16 +22,20 @@ static const struct {
 	{ "invalid-opcode", "invalid opcode: " },
 };
 
-/* U-Boot's ways of failing a boot (defaults="linux uboot"). */
+/* U-Boot's ways of failing a boot (defaults="linux uboot"); the sign-on
+ * (its banner, a blank line, then what it found) fails the second time. */
 static const struct {
 	const char *name, *re;
+	unsigned allowed;
 } uboot_failures[] = {
-	{ "uboot-error", "^## Error" },
-	{ "uboot-bad-image-magic", "Bad Linux ARM64 Image magic" },
-	{ "uboot-wrong-image-format", "Wrong Image Format" },
-	{ "uboot-retry-exceeded", "Retry count exceeded" },
-	{ "uboot-tftp-not-found", "TFTP error: 'File not found'" },
-	{ "uboot-reset", "resetting \\.\\.\\.$" },
+	{ "uboot-second-sign-on",
+	  "^U-Boot \\d{4}\\.\\d{2}[^\\r\\n]*\\r?\\n\\r?\\n(DRAM|CPU|Model|SoC):", 1 },
+	{ "uboot-error", "^## Error", 0 },
+	{ "uboot-bad-image-magic", "Bad Linux ARM64 Image magic", 0 },
+	{ "uboot-wrong-image-format", "Wrong Image Format", 0 },
+	{ "uboot-retry-exceeded", "Retry count exceeded", 0 },
+	{ "uboot-tftp-not-found", "TFTP error: 'File not found'", 0 },
+	{ "uboot-reset", "resetting \\.\\.\\.$", 0 },
 };
 
 void hilt_suite_free(struct hilt_suite *suite)
@@ -213,8 +217,7 @@ static int add_failure(struct hilt_suite *s, const char *name,
 	if (!f)
 		return -ENOMEM;
 	s->failures = f;
-	f[s->nfailures].name = strdup(name);
-	f[s->nfailures].pattern = p;
+	f[s->nfailures] = (struct hilt_failure_pattern){ .name = strdup(name), .pattern = p };
 	if (!f[s->nfailures].name)
 		return -ENOMEM;
 	s->nfailures++;
@@ -372,7 +375,7 @@ static void parse_disable(struct loader *ld, const xmlNode *c)
 
 static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
 {
-	static const char *const attrs[] = { "name", NULL };
+	static const char *const attrs[] = { "name", "after", NULL };
 	struct hilt_suite *s = ld->suite;
 	char *name = hilt_xml_attr_required(ld->d, c, "name");
 	char *re = NULL;
@@ -383,10 +386,25 @@ static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
 	for (size_t i = 0; name && i < s->nfailures; i++)
 		if (strcmp(s->failures[i].name, name) == 0)
 			rc = hilt_xml_error(ld->d, c, "failure pattern '%s' is defined twice", name);
+	char *after = hilt_xml_attr(c, "after");
+	unsigned long allowed = 0;
+
+	if (after) {
+		char *end;
+
+		errno = 0;
+		allowed = strtoul(after, &end, 10);
+		if (errno || end == after || *end || *after == '-' || allowed > 1000)
+			rc = hilt_xml_error(ld->d, c, "after=\"%s\": how many matches pass before "
+					    "one fails, 0 to 1000", after);
+		free(after);
+	}
 	if (note(ld, hilt_xml_text(ld->d, c, true, &re)) == 0 &&
 	    compile_at(ld, c, name ? name : "<pattern>", re, &p) == 0 && name && rc == 0) {
-		if (note(ld, add_failure(s, name, p)) == 0)
+		if (note(ld, add_failure(s, name, p)) == 0) {
 			p = NULL;
+			s->failures[s->nfailures - 1].allowed = (unsigned)allowed;
+		}
 	}
 	hilt_pattern_free(p);
 	free(re);
@@ -433,6 +451,7 @@ static void parse_failures(struct loader *ld, const xmlNode *node)
 				ld->oom = true;
 				break;
 			}
+			s->failures[s->nfailures - 1].allowed = uboot_failures[i].allowed;
 		}
 	}
 	free(defaults);

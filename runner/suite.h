@@ -55,6 +55,9 @@ struct hilt_shell {
 struct hilt_failure_pattern {
 	char *name;
 	struct hilt_pattern *pattern;
+	/* Matches let pass before one fails (after="1": the second sign-on
+	 * of a bootloader, a reset nobody asked for). */
+	unsigned allowed;
 };
 
 struct hilt_suite {

@@ -61,4 +61,23 @@ case_no_prompt() {
 		"$WORK/stdout"
 }
 
+case_second_sign_on() {
+	need_uboot
+	run_uboot 0 "U-Boot at its prompt" suites/uboot-arm64.xml
+	python3 - "$OUT/uboot-arm64@arm64-uboot.console.log" "$WORK/twice.log" <<'PY'
+import sys
+log = open(sys.argv[1], "rb").read()
+at = log.index(b"Hit any key")
+sign_on = log[:at]
+open(sys.argv[2], "wb").write(sign_on + b"Hit any key to stop autoboot:  0 \r\n" + sign_on + log[at:])
+PY
+	"$HILT" run --no-progress --out "$WORK/twice" --target "replay:$WORK/twice.log" \
+		suites/uboot-arm64.xml >"$WORK/stdout" 2>&1
+	OUT=$WORK/twice judge_run 1 $? "a second sign-on"
+	assert_grep "FAIL  uboot-arm64@replay:twice stop-autoboot: failure pattern 'uboot-second-sign-on'" \
+		"$WORK/stdout"
+	# The version command prints the same banner line: no sign-on.
+	assert_no_grep "second-sign-on" "$OUT/junit.xml"
+}
+
 "case_${1//-/_}"
