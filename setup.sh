@@ -5,12 +5,15 @@ set -eu
 
 # chromium renders hilt report html's pages headless in tests/html.sh;
 # gcc-xtensa-lx106 builds the ESP8266 program of tests/espimage.sh;
-# u-boot-qemu is the firmware of the ARM64 machine of tests/uboot.sh.
+# u-boot-qemu is the firmware of the ARM64 machine of tests/uboot.sh;
+# libmicrohttpd is the HTTP boot server of a QEMU target's network, and
+# ipxe-qemu the NIC firmware that boots from it (tests/netboot.sh).
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang libclang-rt-14-dev util-linux git rsync g++ chromium
-gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu"
+gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu
+libmicrohttpd-dev ipxe-qemu"
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
 # shell executor copies each job's files with rsync, and its regular

@@ -22,12 +22,14 @@ static const struct {
 	{ "invalid-opcode", "invalid opcode: " },
 };
 
-/* U-Boot's ways of failing a boot (defaults="linux uboot"); the sign-on
- * (its banner, a blank line, then what it found) fails the second time. */
-static const struct {
+struct default_failure {
 	const char *name, *re;
 	unsigned allowed;
-} uboot_failures[] = {
+};
+
+/* U-Boot's ways of failing a boot (defaults="linux uboot"); the sign-on
+ * (its banner, a blank line, then what it found) fails the second time. */
+static const struct default_failure uboot_failures[] = {
 	{ "uboot-second-sign-on",
 	  "^U-Boot \\d{4}\\.\\d{2}[^\\r\\n]*\\r?\\n\\r?\\n(DRAM|CPU|Model|SoC):", 1 },
 	{ "uboot-error", "^## Error", 0 },
@@ -36,6 +38,24 @@ static const struct {
 	{ "uboot-retry-exceeded", "Retry count exceeded", 0 },
 	{ "uboot-tftp-not-found", "TFTP error: 'File not found'", 0 },
 	{ "uboot-reset", "resetting \\.\\.\\.$", 0 },
+};
+
+/* iPXE's (defaults="ipxe"): every error it prints ends in the URL of its
+ * explanation, "... No such file or directory (http://ipxe.org/2d0c613b)";
+ * and a boot that found nothing to boot. */
+static const struct default_failure ipxe_failures[] = {
+	{ "ipxe-error", "[^\\r\\n]*\\(https?://ipxe\\.org/[0-9a-f]{8}\\)", 0 },
+	{ "ipxe-no-boot", "^No more network devices", 0 },
+};
+
+/* The sets of patterns a suite may ask for by name, besides linux. */
+static const struct {
+	const char *name;
+	const struct default_failure *v;
+	size_t n;
+} failure_sets[] = {
+	{ "uboot", uboot_failures, sizeof(uboot_failures) / sizeof(*uboot_failures) },
+	{ "ipxe", ipxe_failures, sizeof(ipxe_failures) / sizeof(*ipxe_failures) },
 };
 
 void hilt_suite_free(struct hilt_suite *suite)
@@ -422,36 +442,44 @@ static void parse_failures(struct loader *ld, const xmlNode *node)
 	/* defaults: the sets named, space-separated (linux, uboot), or none:
 	 * the Linux set is on unless it is left out. */
 	if (defaults) {
-		bool linux_set = false, uboot_set = false, bad = false, none = false;
+		bool linux_set = false, bad = false, none = false;
+		bool sets[sizeof(failure_sets) / sizeof(*failure_sets)] = { false };
+		size_t nsets = sizeof(failure_sets) / sizeof(*failure_sets), named = 0;
 		char *save = NULL, *w;
 
 		for (w = strtok_r(defaults, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			size_t k = 0;
+
+			while (k < nsets && strcmp(w, failure_sets[k].name))
+				k++;
 			if (!strcmp(w, "linux"))
 				linux_set = true;
-			else if (!strcmp(w, "uboot"))
-				uboot_set = true;
+			else if (k < nsets)
+				sets[k] = true, named++;
 			else if (!strcmp(w, "none"))
 				none = true;
 			else
 				bad = true;
 		}
-		if (bad || (none && (linux_set || uboot_set)))
-			hilt_xml_error(ld->d, node, "defaults must be 'none' or sets of 'linux' and "
-				       "'uboot' (\"linux uboot\")");
+		if (bad || (none && (linux_set || named)))
+			hilt_xml_error(ld->d, node, "defaults must be 'none' or sets of 'linux', "
+				       "'uboot' and 'ipxe' (\"linux uboot\")");
 		if (!linux_set)
 			while (s->nfailures)
 				drop_failure(s, s->nfailures - 1);
-		for (size_t i = 0; uboot_set && i < sizeof(uboot_failures) / sizeof(*uboot_failures);
-		     i++) {
-			struct hilt_pattern *p;
-			char err[256];
+		for (size_t k = 0; k < nsets && !ld->oom; k++) {
+			for (size_t i = 0; sets[k] && i < failure_sets[k].n; i++) {
+				const struct default_failure *f = &failure_sets[k].v[i];
+				struct hilt_pattern *p;
+				char err[256];
 
-			if (hilt_pattern_compile(uboot_failures[i].re, &p, err, sizeof(err)) ||
-			    add_failure(s, uboot_failures[i].name, p)) {
-				ld->oom = true;
-				break;
+				if (hilt_pattern_compile(f->re, &p, err, sizeof(err)) ||
+				    add_failure(s, f->name, p)) {
+					ld->oom = true;
+					break;
+				}
+				s->failures[s->nfailures - 1].allowed = f->allowed;
 			}
-			s->failures[s->nfailures - 1].allowed = uboot_failures[i].allowed;
 		}
 	}
 	free(defaults);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../runner/child.h"
@@ -19,7 +21,9 @@
 #include "../runner/sha256.h"
 #include "../runner/tail.h"
 #include "../runner/xmlfile.h"
+#include "httpboot.h"
 #include "qemu.h"
+#include "served.h"
 #include "target.h"
 #include "usernet.h"
 
@@ -40,6 +44,8 @@ struct hilt_target {
 	int console_fd;
 	struct hilt_tail *diag;
 	struct hilt_usernet *net;	/* NULL with <nic>none</nic> */
+	struct hilt_httpboot *httpboot;	/* with <http-boot> */
+	struct hilt_served *served;	/* what the boot servers sent */
 	char pcap_path[4096];
 	unsigned long frames_to_guest, frames_from_guest;
 	char *diag_text;
@@ -217,6 +223,35 @@ static void tell_started(struct hilt_loop *loop, void *arg)
 	t->env->started(t->env->arg, &st);
 }
 
+/* The guest network, with the boot servers the farm asked for. */
+static int start_network(struct hilt_target *t, const struct hilt_target_env *env, int *net_fd,
+			 char *err, size_t errlen)
+{
+	const struct hilt_qemu_config *q = t->qcfg;
+	char base[64];
+	int rc;
+
+	if (!t->served && !(t->served = hilt_served_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct hilt_usernet_boot boot = { .tftp_root = q->tftp_root, .bootfile = q->bootfile,
+					  .served = t->served };
+
+	rc = hilt_usernet_new(env, &boot, &t->net, net_fd, err, errlen);
+	if (rc || !q->http_root)
+		return rc;
+	if (q->http_port == 80)
+		snprintf(base, sizeof(base), "http://%s", q->http_addr);
+	else
+		snprintf(base, sizeof(base), "http://%s:%d", q->http_addr, q->http_port);
+	rc = hilt_httpboot_new(env->loop, q->http_root, base, t->served, &t->httpboot, err, errlen);
+	if (rc)
+		return rc;
+	return hilt_usernet_guest_service(t->net, q->http_addr, q->http_port,
+					  hilt_httpboot_socket(t->httpboot), err, errlen);
+}
+
 static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 		      char *err, size_t errlen)
 {
@@ -230,7 +265,7 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 	if (strcmp(t->qcfg->nic, "none") != 0) {
 		if (env->pcap_path)
 			snprintf(t->pcap_path, sizeof(t->pcap_path), "%s", env->pcap_path);
-		rc = hilt_usernet_new(env, &t->net, &net_fd, err, errlen);
+		rc = start_network(t, env, &net_fd, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -394,6 +429,9 @@ static void release(struct hilt_target *t)
 		hilt_usernet_free(t->net);
 		t->net = NULL;
 	}
+	/* After the network: no connection can reach it any more. */
+	hilt_httpboot_free(t->httpboot);
+	t->httpboot = NULL;
 }
 
 static void ended(struct hilt_child *c, const struct hilt_child_end *end, void *arg)
@@ -485,6 +523,13 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 	}
 	if (*t->status)
 		cb(arg, "qemu.exit", t->status);
+	if (q->tftp_root)
+		cb(arg, "net.tftp_root", q->tftp_root);
+	if (q->bootfile)
+		cb(arg, "net.bootfile", q->bootfile);
+	if (q->http_root)
+		cb(arg, "net.http_root", q->http_root);
+	hilt_served_describe(t->served, cb, arg);
 	if (strcmp(q->nic, "none") != 0) {
 		cb(arg, "net.nic", q->nic);
 		snprintf(buf, sizeof(buf), "%lu", t->frames_from_guest);
@@ -523,6 +568,7 @@ static void qemu_free(struct hilt_target *t)
 		hilt_proc_free(t->proc);
 	t->proc = NULL;
 	release(t);
+	hilt_served_free(t->served);
 	hilt_tail_free(t->diag);
 	free(t->diag_text);
 	free(t);
@@ -656,6 +702,10 @@ void hilt_qemu_config_free(struct hilt_qemu_config *q)
 	free(q->initrd);
 	free(q->append);
 	free(q->nic);
+	free(q->tftp_root);
+	free(q->bootfile);
+	free(q->http_root);
+	free(q->http_addr);
 	hilt_config_strv_free(q->drives, q->ndrives);
 	hilt_config_strv_free(q->args, q->nargs);
 	free(q->drive_lines);
@@ -739,9 +789,67 @@ static void image_path(struct hilt_config_loader *ld, const xmlNode *node, const
 	*out = full;
 }
 
+/* <tftp>DIR</tftp>, <http-boot address="10.0.2.5" port="80">DIR</http-boot>:
+ * folders the guest network serves, resolved against the farm's folder. */
+static void boot_folder(struct hilt_config_loader *ld, const xmlNode *c,
+			struct hilt_qemu_config *q)
+{
+	static const char *const http_attrs[] = { "address", "port", NULL };
+	bool http = hilt_xml_is(c, "http-boot");
+	char *text = NULL, *full = NULL;
+	struct stat st;
+
+	hilt_xml_check_attrs(ld->d, c, http ? http_attrs : (const char *const[]){ NULL });
+	if (hilt_config_note(ld, hilt_xml_text(ld->d, c, true, &text)) < 0 || !text)
+		return;
+	full = *text ? hilt_config_path(ld->dir, text) : NULL;
+	free(text);
+	if (full == NULL && ld->oom)
+		return;
+	if (!full || stat(full, &st) < 0 || !S_ISDIR(st.st_mode) || access(full, R_OK | X_OK) < 0) {
+		hilt_xml_error(ld->d, c, "<%s> must name a folder this host can read%s%s%s",
+			       (const char *)c->name, full ? ": '" : "", full ? full : "",
+			       full ? "' is not one" : "");
+		free(full);
+		return;
+	}
+	if (!http) {
+		free(q->tftp_root);
+		q->tftp_root = full;
+		return;
+	}
+	char *addr = hilt_xml_attr(c, "address"), *port = hilt_xml_attr(c, "port");
+	struct in_addr a;
+	unsigned long n = 80;
+
+	if (port && hilt_xml_parse_count(ld->d, c, "port", port, 1, 65535, &n) < 0)
+		n = 80;
+	/* Inside the guest network, and none of slirp's own addresses. */
+	if (addr && (inet_pton(AF_INET, addr, &a) != 1 ||
+		     (ntohl(a.s_addr) & 0xffffff00) != 0x0a000200 ||
+		     (ntohl(a.s_addr) & 0xff) < 4 || (ntohl(a.s_addr) & 0xff) == 15 ||
+		     (ntohl(a.s_addr) & 0xff) == 255))
+		hilt_xml_error(ld->d, c, "<http-boot address='%s'>: an address of 10.0.2.0/24 other "
+			       "than the gateway (.2), DNS (.3), the guest (.15) and .0, .1 and .255",
+			       addr);
+	free(q->http_root);
+	free(q->http_addr);
+	q->http_root = full;
+	q->http_addr = addr ? addr : strdup("10.0.2.5");
+	q->http_port = (int)n;
+	if (!q->http_addr)
+		ld->oom = true;
+	addr = NULL;
+	free(port);
+}
+
 static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 			     struct hilt_qemu_config *q)
 {
+	if (hilt_xml_is(c, "tftp") || hilt_xml_is(c, "http-boot")) {
+		boot_folder(ld, c, q);
+		return;
+	}
 	char *text = hilt_config_text(ld, c);
 	char **slot = NULL;
 	unsigned long n;
@@ -782,6 +890,14 @@ static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 		image_path(ld, c, text, hilt_xml_is(c, "kernel")   ? &q->kernel
 					: hilt_xml_is(c, "initrd") ? &q->initrd
 								   : &q->bios);
+	} else if (hilt_xml_is(c, "bootfile")) {
+		if (!*text || strlen(text) > 127) {
+			hilt_xml_error(ld->d, c, "<bootfile> must hold 1 to 127 bytes");
+		} else {
+			free(q->bootfile);
+			q->bootfile = text;
+			text = NULL;
+		}
 	} else if (hilt_xml_is(c, "drive") || hilt_xml_is(c, "arg")) {
 		bool drive = hilt_xml_is(c, "drive");
 
@@ -797,7 +913,7 @@ static void parse_qemu_child(struct hilt_config_loader *ld, const xmlNode *c,
 		}
 	} else {
 		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, bios, kernel, initrd, append, nic, drive or arg)",
+			       "unknown element <%s> in a qemu <target> (expected binary, machine, accel, memory, cpus, bios, kernel, initrd, append, nic, tftp, bootfile, http-boot, drive or arg)",
 			       (const char *)c->name);
 	}
 	free(text);
@@ -821,9 +937,9 @@ static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	/* A missing part is reported only when no element was there at all:
 	 * one that was there but wrong has had its message. */
 	if (!hilt_config_has_child(node, "kernel") && !hilt_config_has_child(node, "drive") &&
-	    !hilt_config_has_child(node, "bios"))
-		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, a <bios> or a <drive> "
-			       "its machine boots from", label);
+	    !hilt_config_has_child(node, "bios") && !hilt_config_has_child(node, "bootfile"))
+		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, a <bios>, a <drive> "
+			       "or a <bootfile> (a network boot) its machine boots from", label);
 	else if (!hilt_config_has_child(node, "kernel") && hilt_config_has_child(node, "initrd"))
 		hilt_xml_error(ld->d, node, "qemu target%s has an <initrd> but no <kernel>", label);
 	return ld->oom ? -ENOMEM : 0;

@@ -20,6 +20,13 @@ struct hilt_qemu_config {
 	char *bios;		/* -bios firmware (U-Boot for the virt machine), or NULL */
 	char *append;
 	char *nic;		/* NIC model ("open_eth": the ESP32 machine's own), or "none" */
+	/* Network boot: the folder libslirp's TFTP server serves, the boot
+	 * file its DHCP names, and the folder hilt's own HTTP server serves
+	 * at http_addr:http_port of the guest network; each NULL when not
+	 * given. */
+	char *tftp_root, *bootfile, *http_root;
+	char *http_addr;
+	int http_port;
 	char **drives;		/* -drive values */
 	size_t ndrives;
 	char **args;		/* extra arguments, appended as they are */

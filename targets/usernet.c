@@ -4,18 +4,41 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <arpa/inet.h>
 #include <slirp/libslirp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "../runner/outfile.h"
+#include "../runner/sha256.h"
+#include "served.h"
 
 #define MAX_FRAME 65536
 #define MAX_FORWARDS 16
+/* TFTP transfers followed at once (one per client port). */
+#define MAX_TFTP 8
+#define TFTP_PORT 69
+
+/* One TFTP read as seen on the wire: the request from the guest, then
+ * libslirp's DATA blocks (or its ERROR) back to it. */
+struct tftp_xfer {
+	bool used;
+	uint16_t client_port;
+	uint16_t last_block;
+	unsigned blksize;
+	bool hashable;		/* every block seen whole, in order */
+	unsigned long long bytes;
+	struct hilt_sha256 sha;
+	char name[256];
+};
 
 struct slirp_timer {
 	struct hilt_usernet *u;
@@ -37,6 +60,9 @@ struct hilt_usernet {
 	unsigned long to_guest, from_guest;
 	struct { int guest, host; } forwards[MAX_FORWARDS];
 	size_t nforwards;
+	char *tftp_root;
+	struct hilt_served *served;
+	struct tftp_xfer tftp[MAX_TFTP];
 	unsigned char frame[MAX_FRAME];
 };
 
@@ -70,11 +96,156 @@ static void pcap_write(struct hilt_usernet *u, const void *buf, size_t len)
 		pcap_close(u, errno ? errno : EIO);
 }
 
+
+/* ---- TFTP transfers, followed from the frames (libslirp's server
+ * tells nothing of what it sends) ---- */
+
+/* The UDP payload of an IPv4 frame and its ports, or NULL.  *whole is
+ * false for a fragment (the payload is not all here). */
+static const unsigned char *udp_payload(const unsigned char *f, size_t len, uint16_t *sport,
+					uint16_t *dport, size_t *plen, bool *whole)
+{
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00)
+		return NULL;
+	const unsigned char *ip = f + 14;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	unsigned frag = ((unsigned)ip[6] << 8 | ip[7]);
+
+	if ((ip[0] >> 4) != 4 || ip[9] != 17 || ihl < 20 || len < 14 + ihl + 8 ||
+	    (frag & 0x1fff))
+		return NULL;
+	const unsigned char *udp = ip + ihl;
+	size_t ulen = ((size_t)udp[4] << 8 | udp[5]);
+
+	*sport = (uint16_t)(udp[0] << 8 | udp[1]);
+	*dport = (uint16_t)(udp[2] << 8 | udp[3]);
+	if (ulen < 8)
+		return NULL;
+	*plen = ulen - 8;
+	*whole = !(frag & 0x2000) && 14 + ihl + ulen <= len;
+	return udp + 8;
+}
+
+static void tftp_end(struct hilt_usernet *u, struct tftp_xfer *x, const char *result)
+{
+	char url[300], path[4096], hex[65] = "";
+	unsigned char digest[32];
+	struct stat st;
+	long long size = -1;
+
+	snprintf(url, sizeof(url), "tftp://10.0.2.2/%s", x->name);
+	snprintf(path, sizeof(path), "%s/%s", u->tftp_root ? u->tftp_root : ".", x->name);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		size = (long long)st.st_size;
+	hilt_sha256_final(&x->sha, digest);
+	if (x->hashable && !strcmp(result, "complete"))
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	hilt_served_add(u->served, url, x->bytes, size, hex, result);
+	x->used = false;
+}
+
+static struct tftp_xfer *tftp_find(struct hilt_usernet *u, uint16_t port)
+{
+	for (size_t i = 0; i < MAX_TFTP; i++)
+		if (u->tftp[i].used && u->tftp[i].client_port == port)
+			return &u->tftp[i];
+	return NULL;
+}
+
+/* A read request from the guest: "name\0mode\0" and options. */
+static void tftp_request(struct hilt_usernet *u, uint16_t port, const unsigned char *p, size_t n)
+{
+	struct tftp_xfer *x = tftp_find(u, port);
+	size_t len = strnlen((const char *)p + 2, n - 2);
+
+	if (x && !(x->bytes == 0 && !strncmp(x->name, (const char *)p + 2, len)))
+		tftp_end(u, x, "incomplete: the guest asked again");
+	else if (x)
+		return;	/* the request resent */
+	for (size_t i = 0; i < MAX_TFTP && !x; i++)
+		if (!u->tftp[i].used)
+			x = &u->tftp[i];
+	if (!x)
+		return;
+	*x = (struct tftp_xfer){ .used = true, .client_port = port, .blksize = 512,
+				 .hashable = true };
+	snprintf(x->name, sizeof(x->name), "%.*s", (int)len, (const char *)p + 2);
+	hilt_sha256_init(&x->sha);
+}
+
+/* An option acknowledgement: the block size agreed. */
+static void tftp_oack(struct tftp_xfer *x, const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+
+	while (i < n) {
+		const char *name = (const char *)p + i;
+		size_t nl = strnlen(name, n - i);
+
+		if (i + nl + 1 >= n)
+			break;
+		const char *val = name + nl + 1;
+		size_t vl = strnlen(val, n - i - nl - 1);
+
+		if (nl == 7 && !strncasecmp(name, "blksize", 7))
+			x->blksize = (unsigned)strtoul(val, NULL, 10);
+		i += nl + 1 + vl + 1;
+	}
+}
+
+static void tftp_from_guest(struct hilt_usernet *u, const unsigned char *f, size_t len)
+{
+	uint16_t sport, dport;
+	size_t n;
+	bool whole;
+	const unsigned char *p = udp_payload(f, len, &sport, &dport, &n, &whole);
+
+	if (p && whole && dport == TFTP_PORT && n >= 4 && p[0] == 0 && p[1] == 1)
+		tftp_request(u, sport, p, n);
+}
+
+static void tftp_to_guest(struct hilt_usernet *u, const unsigned char *f, size_t len)
+{
+	uint16_t sport, dport;
+	size_t n;
+	bool whole;
+	const unsigned char *p = udp_payload(f, len, &sport, &dport, &n, &whole);
+	struct tftp_xfer *x;
+
+	if (!p || sport != TFTP_PORT || n < 4 || p[0] != 0 || !(x = tftp_find(u, dport)))
+		return;
+	if (p[1] == 6 && whole) {
+		tftp_oack(x, p, n);
+	} else if (p[1] == 3) {
+		uint16_t block = (uint16_t)(p[2] << 8 | p[3]);
+
+		if (block != (uint16_t)(x->last_block + 1))
+			return;	/* a block sent again */
+		x->last_block = block;
+		x->bytes += n - 4;
+		if (whole)
+			hilt_sha256_update(&x->sha, p + 4, n - 4);
+		else
+			x->hashable = false;
+		if (n - 4 < x->blksize)
+			tftp_end(u, x, "complete");
+	} else if (p[1] == 5 && whole) {
+		char result[300];
+
+		snprintf(result, sizeof(result), "error %u: %.*s", (unsigned)(p[2] << 8 | p[3]),
+			 (int)strnlen((const char *)p + 4, n - 4), (const char *)p + 4);
+		tftp_end(u, x, result);
+	}
+}
+
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct hilt_usernet *u = opaque;
 
 	pcap_write(u, buf, len);
+	if (u->tftp_root)
+		tftp_to_guest(u, buf, len);
 	u->to_guest++;
 	/* A full socket buffer drops the frame, as a real wire would; TCP
 	 * in the guest and in slirp retransmits. */
@@ -225,6 +396,8 @@ static void on_frames(struct hilt_loop *loop, int fd, short revents, void *arg)
 			return;
 		pcap_write(u, u->frame, (size_t)n);
 		u->from_guest++;
+		if (u->tftp_root)
+			tftp_from_guest(u, u->frame, (size_t)n);
 		slirp_input(u->slirp, u->frame, (int)n);
 	}
 }
@@ -246,7 +419,7 @@ static int open_pcap(struct hilt_usernet *u, const char *path, char *err,
 	return 0;
 }
 
-int hilt_usernet_new(const struct hilt_target_env *env,
+int hilt_usernet_new(const struct hilt_target_env *env, const struct hilt_usernet_boot *boot,
 		     struct hilt_usernet **out, int *emulator_fd, char *err,
 		     size_t errlen)
 {
@@ -270,6 +443,11 @@ int hilt_usernet_new(const struct hilt_target_env *env,
 	fcntl(u->fd, F_SETFL, fcntl(u->fd, F_GETFL) | O_NONBLOCK);
 	if (env->pcap_path && (rc = open_pcap(u, env->pcap_path, err, errlen)) < 0)
 		goto err_free;
+	if (boot && boot->tftp_root && !(u->tftp_root = strdup(boot->tftp_root))) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	u->served = boot ? boot->served : NULL;
 
 	SlirpConfig cfg = {
 		.version = 1,
@@ -278,8 +456,21 @@ int hilt_usernet_new(const struct hilt_target_env *env,
 		.restricted = 1,
 		.in_enabled = true,
 		.vhostname = "hilt",
+		.tftp_server_name = boot && boot->tftp_root ? "10.0.2.2" : NULL,
+		.tftp_path = boot ? boot->tftp_root : NULL,
+		.bootfile = boot ? boot->bootfile : NULL,
 	};
 
+	/* Network firmware (iPXE) configures IPv6 beside DHCP and waits
+	 * out a network without a router for many seconds: booting from
+	 * the network, the guest gets QEMU's IPv6 network too. */
+	if (boot && boot->bootfile) {
+		cfg.in6_enabled = true;
+		inet_pton(AF_INET6, "fec0::", &cfg.vprefix_addr6);
+		cfg.vprefix_len = 64;
+		inet_pton(AF_INET6, "fec0::2", &cfg.vhost6);
+		inet_pton(AF_INET6, "fec0::3", &cfg.vnameserver6);
+	}
 	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
 	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
 	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
@@ -362,6 +553,25 @@ int hilt_usernet_forward(struct hilt_usernet *u, int guest_port,
 	return -EADDRINUSE;
 }
 
+int hilt_usernet_guest_service(struct hilt_usernet *u, const char *guest_addr, int guest_port,
+			       const char *path, char *err, size_t errlen)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, guest_addr, &a) != 1) {
+		snprintf(err, errlen, "'%s' is not an IPv4 address", guest_addr);
+		return -EINVAL;
+	}
+	/* libslirp checks that the address is its network's and free. */
+	if (slirp_add_unix(u->slirp, path, &a, guest_port) < 0) {
+		snprintf(err, errlen, "the guest network cannot serve %s:%d (an address of "
+			 "10.0.2.0/24 other than 10.0.2.2, .3 and the guest's)", guest_addr,
+			 guest_port);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void hilt_usernet_counts(const struct hilt_usernet *u, unsigned long *to_guest,
 			 unsigned long *from_guest)
 {
@@ -383,6 +593,10 @@ void hilt_usernet_free(struct hilt_usernet *u)
 		close(u->emulator_fd);
 	if (u->slirp)
 		slirp_cleanup(u->slirp);
+	for (size_t i = 0; i < MAX_TFTP; i++)
+		if (u->tftp[i].used)
+			tftp_end(u, &u->tftp[i], "incomplete: the session ended during the transfer");
+	free(u->tftp_root);
 	pcap_close(u, 0);
 	free(u->pcap_path);
 	free(u);
