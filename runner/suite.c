@@ -40,10 +40,13 @@ static const struct default_failure uboot_failures[] = {
 	{ "uboot-reset", "resetting \\.\\.\\.$", 0 },
 };
 
-/* iPXE's (defaults="ipxe"): every error it prints ends in the URL of its
- * explanation, "... No such file or directory (http://ipxe.org/2d0c613b)";
- * and a boot that found nothing to boot. */
+/* iPXE's (defaults="ipxe"): a step ("http://10.0.2.5/vmlinuz...") that
+ * ends in an error rather than "ok"; every error it prints, which ends in
+ * the URL of its explanation ("No such file or directory
+ * (http://ipxe.org/2d0c613b)"), though a BIOS console of 80 columns may
+ * break that URL; and a boot that found nothing to boot. */
 static const struct default_failure ipxe_failures[] = {
+	{ "ipxe-step-failed", "^[^\\r\\n]*\\S\\.\\.\\. (?!ok\\b)[A-Z][a-z]+ [^\\r\\n]*", 0 },
 	{ "ipxe-error", "[^\\r\\n]*\\(https?://ipxe\\.org/[0-9a-f]{8}\\)", 0 },
 	{ "ipxe-no-boot", "^No more network devices", 0 },
 };
