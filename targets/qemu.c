@@ -656,6 +656,31 @@ static void check_args(const struct hilt_qemu_config *q, struct hilt_check *chk)
 	}
 }
 
+/* The boot file DHCP names, where the farm serves it: on its TFTP folder
+ * (a bare name) or on its HTTP boot server (a URL of its address). */
+static void check_bootfile(const struct hilt_qemu_config *q, struct hilt_check *chk)
+{
+	char prefix[64], path[PATH_MAX];
+	const char *in = NULL, *rel = q->bootfile;
+
+	if (!q->bootfile)
+		return;
+	if (q->http_root) {
+		snprintf(prefix, sizeof(prefix), q->http_port == 80 ? "http://%s/" : "http://%s:%d/",
+			 q->http_addr, q->http_port);
+		if (!strncmp(q->bootfile, prefix, strlen(prefix)))
+			in = q->http_root, rel = q->bootfile + strlen(prefix);
+	}
+	if (!in && q->tftp_root && !strstr(q->bootfile, "://"))
+		in = q->tftp_root;
+	if (!in)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", in, rel);
+	if (access(path, R_OK) < 0)
+		chk->report(chk, HILT_CHECK_WARNING, 0, "the boot file '%s' is not in %s on this host: %s",
+			    q->bootfile, in, strerror(errno));
+}
+
 static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
 {
 	const struct hilt_qemu_config *q = cfg->priv;
@@ -673,6 +698,7 @@ static void qemu_check(const struct hilt_target_config *cfg, struct hilt_check *
 		if (drive_file(q->drives[i], buf, sizeof(buf)))
 			check_file(chk, q->drive_lines[i], "drive file", buf);
 	check_args(q, chk);
+	check_bootfile(q, chk);
 }
 
 /* ---- The configuration: the farm's qemu <target>, the built-in one ---- */
@@ -940,6 +966,9 @@ static int qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	    !hilt_config_has_child(node, "bios") && !hilt_config_has_child(node, "bootfile"))
 		hilt_xml_error(ld->d, node, "qemu target%s needs a <kernel>, a <bios>, a <drive> "
 			       "or a <bootfile> (a network boot) its machine boots from", label);
+	else if (!strcmp(q->nic, "none") && (q->tftp_root || q->bootfile || q->http_root))
+		hilt_xml_error(ld->d, node, "qemu target%s boots from the network "
+			       "(<tftp>, <bootfile>, <http-boot>) but has <nic>none</nic>", label);
 	else if (!hilt_config_has_child(node, "kernel") && hilt_config_has_child(node, "initrd"))
 		hilt_xml_error(ld->d, node, "qemu target%s has an <initrd> but no <kernel>", label);
 	return ld->oom ? -ENOMEM : 0;

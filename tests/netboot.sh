@@ -70,7 +70,7 @@ served() {
 # The default guest's kernel and initramfs with the iPXE script, in DIR.
 netboot_folder() {
 	mkdir -p "$1"
-	cp fixtures/netboot/boot.ipxe "$1/"
+	cp examples/farms/netboot/boot.ipxe "$1/"
 	ln -sf "$HILT_GUEST_DIR/vmlinuz" "$HILT_GUEST_DIR/initrd.img" "$1/"
 }
 
@@ -88,7 +88,7 @@ case_ipxe() {
 	assert_grep 'name="capture.ipxe_version" value="1\.' "$OUT/junit.xml"
 	assert_grep "name=\"capture.kernel_version\" value=\"$(cat "$HILT_GUEST_DIR/kernel-version")\"" \
 		"$OUT/junit.xml"
-	served http://10.0.2.5/boot.ipxe complete fixtures/netboot/boot.ipxe
+	served http://10.0.2.5/boot.ipxe complete examples/farms/netboot/boot.ipxe
 	served http://10.0.2.5/vmlinuz complete "$HILT_GUEST_DIR/vmlinuz"
 	served http://10.0.2.5/initrd.img complete "$HILT_GUEST_DIR/initrd.img"
 	assert_grep 'name="served.count" value="3"' "$OUT/junit.xml"
