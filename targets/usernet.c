@@ -456,7 +456,8 @@ int hilt_usernet_new(const struct hilt_target_env *env, const struct hilt_userne
 		.restricted = 1,
 		.in_enabled = true,
 		.vhostname = "hilt",
-		.tftp_server_name = boot && boot->tftp_root ? "10.0.2.2" : NULL,
+		/* No tftp_server_name (DHCP's option 66): the next server
+		 * (10.0.2.2) says it, and libslirp 4.7 leaks its copy. */
 		.tftp_path = boot ? boot->tftp_root : NULL,
 		.bootfile = boot ? boot->bootfile : NULL,
 	};
