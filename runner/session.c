@@ -752,6 +752,13 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 			hilt_matcher_unwatch(s->matcher, WATCH_CASE);
 			s->phase = STEP_WAIT_DONE;
 			s->cursor = m->end;
+			/* A command that hands the console over (booti)
+			 * passes on its reply: its prompt never comes back. */
+			if (!c->wait_prompt) {
+				set_case(s, s->current, HILT_PASS, NULL, NULL, NULL);
+				s->last_match_start = m->start;
+				next_case(s);
+			}
 			break;
 		}
 		/* The prompt came back without the expected reply. */

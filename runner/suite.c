@@ -688,12 +688,14 @@ static void parse_interrupt(struct loader *ld, const xmlNode *node)
 
 static void parse_step(struct loader *ld, const xmlNode *node)
 {
-	static const char *const attrs[] = { "name", "timeout", NULL };
+	static const char *const attrs[] = { "name", "timeout", "wait-prompt", NULL };
 	struct hilt_case *c = new_case(ld, node, HILT_CASE_STEP, attrs);
 	const xmlNode *send = NULL, *expect = NULL;
 
 	if (!c)
 		return;
+	c->wait_prompt = true;
+	hilt_xml_bool(ld->d, node, "wait-prompt", &c->wait_prompt);
 	hilt_xml_check_element_only(ld->d, node);
 	for (const xmlNode *ch = node->children; ch; ch = ch->next) {
 		const xmlNode **slot = NULL;

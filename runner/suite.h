@@ -40,6 +40,9 @@ struct hilt_case {
 	char *send;		/* steps: the line to send (${var} allowed);
 				 * interrupts: the key(s), escapes decoded */
 	double every_s;		/* interrupts: how often the key is sent again */
+	/* Steps: the prompt comes back after the reply (false: the command
+	 * hands the console over, as U-Boot's booti does to the kernel). */
+	bool wait_prompt;
 	struct hilt_http_case http;	/* HTTP probes; expect is the body */
 };
 
