@@ -22,6 +22,12 @@ libmicrohttpd-dev ipxe-qemu"
 # that it is installed once per machine.
 ci_local_version=4.60.0
 ci_local_dir=${HILT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hilt}/gitlab-ci-local
+# MicroPython's WebAssembly port is the interpreter of the board that
+# fixtures/micropython/board.mjs serves for tests/micropython.sh; kept
+# beside gitlab-ci-local, installed once per machine.
+micropython_version=1.27.0
+micropython_pkg=@micropython/micropython-webassembly-pyscript
+micropython_dir=${HILT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hilt}/micropython
 
 missing=""
 for p in $packages; do
@@ -71,5 +77,16 @@ if [ "$("$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version 2>/dev/null)
 	   ! "$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version >/dev/null; then
 		echo "setup.sh: warning: gitlab-ci-local $ci_local_version could not be installed;" \
 			"the tests of hilt ci gitlab (tests/ci.sh) will be skipped" >&2
+	fi
+fi
+
+if [ "$(node -p "require('$micropython_dir/node_modules/$micropython_pkg/package.json').version" 2>/dev/null)" != "$micropython_version" ]; then
+	echo "setup.sh: installing $micropython_pkg $micropython_version in $micropython_dir"
+	mkdir -p "$micropython_dir"
+	# Only tests/micropython.sh needs it: without it, those tests skip.
+	if ! npm install --prefix "$micropython_dir" --no-audit --no-fund --no-save --loglevel=error \
+		"$micropython_pkg@$micropython_version" >/dev/null; then
+		echo "setup.sh: warning: $micropython_pkg $micropython_version could not be installed;" \
+			"the tests of MicroPython's REPL (tests/micropython.sh) will be skipped" >&2
 	fi
 fi
