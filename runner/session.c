@@ -31,6 +31,7 @@ enum {
 	WATCH_CASE = 1,		/* the milestone or step expectation */
 	WATCH_PROMPT,
 	WATCH_ECHO,		/* end of the echoed command line */
+	WATCH_PACE,		/* the echo of the chunk typed last (pace) */
 	WATCH_FAILURE0 = 100,	/* + index of the failure pattern */
 };
 
@@ -41,7 +42,21 @@ enum step_phase {
 	STEP_WAIT_DONE,		/* expectation met, waiting for the prompt */
 	INT_WAIT_COUNTDOWN,	/* an interrupt: for its pattern */
 	INT_WAIT_PROMPT,	/* the key sent, again and again, until the prompt */
+	/* A <python>: the raw REPL entered (Ctrl-C twice, Ctrl-A), the
+	 * script sent with Ctrl-D, then OK, stdout up to \x04, stderr up to
+	 * \x04, and Ctrl-B back to the friendly prompt. */
+	PY_WAIT_RAW,
+	PY_WAIT_OK,
+	PY_WAIT_STDOUT,
+	PY_WAIT_STDERR,
+	PY_WAIT_PROMPT,
 };
+
+/* Without an echo to wait for (the raw REPL, echo="false"), paced chunks
+ * go this often, as mpremote paces its raw REPL writes. */
+#define PACE_INTERVAL_NS (10 * 1000000LL)
+/* What a script printed that is kept to judge and report. */
+#define PYTHON_OUTPUT_CAP (64 * 1024)
 
 enum session_state {
 	SESSION_NEW,
@@ -96,6 +111,21 @@ struct hilt_session {
 	uint64_t reply_from;	/* where the step's reply starts */
 
 	struct hilt_pattern *line_end;
+	/* Paced typing (<shell pace="N">): the text still to type chunk by
+	 * chunk, then what follows it at once (the line end). */
+	char *paced, *pace_after;
+	size_t paced_off, paced_len;
+	unsigned pace;
+	bool pace_echo;		/* each chunk waits for its echo, else a timer */
+	uint64_t pace_from;	/* where the next chunk's echo is looked for */
+	struct hilt_pattern *pace_echo_re;
+	int64_t pace_timer;
+
+	/* <python>: the raw REPL's markers, and what the script printed. */
+	struct hilt_pattern *raw_banner, *raw_ok, *raw_eot;
+	uint64_t py_out_from, py_out_to, py_err_from;
+	char *py_out, *py_err;
+	size_t py_out_len, py_err_len;
 	/* The HTTP probe under way, and the one that ended (freed later: its
 	 * callback must not free it under itself). */
 	struct hilt_http *probe, *old_probe;
@@ -302,8 +332,11 @@ static const struct hilt_case *current_case(const struct hilt_session *s)
 	return &s->suite->cases[s->current];
 }
 
+static void pace_stop(struct hilt_session *s);
+
 static void unwatch_case(struct hilt_session *s)
 {
+	pace_stop(s);
 	hilt_matcher_unwatch(s->matcher, WATCH_CASE);
 	hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
 	hilt_matcher_unwatch(s->matcher, WATCH_ECHO);
@@ -344,6 +377,19 @@ static void step_timeout(struct hilt_session *s, const struct hilt_case *c)
 		if (s->phase >= STEP_WAIT_EXPECT)
 			hilt_tail_lines(s->tail, s->reply_from,
 					hilt_tail_total(s->tail), reply, sizeof(reply));
+		if (s->paced && s->pace_echo) {
+			/* Paced, the chunk whose echo never came says how far
+			 * the device took what was typed. */
+			size_t from = s->paced_off - (s->paced_off % s->pace ? s->paced_off % s->pace
+									   : s->pace);
+
+			set_case(s, s->current, HILT_FAIL, "step-timeout", NULL,
+				 "step '%s': typed %zu of %zu bytes %u at a time (pace=\"%u\"); the echo "
+				 "of \"%.*s\" did not come within %g s", c->send, s->paced_off,
+				 s->paced_len, s->pace, s->pace, (int)(s->paced_off - from),
+				 s->paced + from, case_timeout_s(s, c));
+			return;
+		}
 		set_case(s, s->current, HILT_FAIL, "step-timeout",
 			 *reply ? reply : NULL,
 			 "step '%s': %s within %g s (expected /%s/)", c->send,
@@ -484,6 +530,157 @@ static int console_type(struct hilt_session *s, const char *text)
 	return flush_typing(s);
 }
 
+/* Queues text to be written once the console is writable, from the loop:
+ * for what a case types as it ends (Ctrl-C to a script that ran out of
+ * time), whose write must not end the case a second time. */
+static void console_queue(struct hilt_session *s, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (s->ops->recorded || s->console_fd < 0)
+		return;
+	if (s->typing_len + len > s->typing_cap) {
+		char *t = realloc(s->typing, (s->typing_len + len) * 2);
+
+		if (!t)
+			return;	/* a courtesy to the device only */
+		s->typing = t;
+		s->typing_cap = (s->typing_len + len) * 2;
+	}
+	memcpy(s->typing + s->typing_len, text, len);
+	s->typing_len += len;
+	if (!s->want_out) {
+		hilt_loop_mod_fd(s->loop, s->console_fd, POLLIN | POLLOUT);
+		s->want_out = true;
+	}
+}
+
+static void pace_stop(struct hilt_session *s)
+{
+	free(s->paced);
+	free(s->pace_after);
+	s->paced = s->pace_after = NULL;
+	s->paced_off = s->paced_len = 0;
+	if (s->matcher)
+		hilt_matcher_unwatch(s->matcher, WATCH_PACE);
+	hilt_pattern_free(s->pace_echo_re);
+	s->pace_echo_re = NULL;
+	if (s->pace_timer > 0)
+		hilt_loop_cancel_timer(s->loop, s->pace_timer);
+	s->pace_timer = 0;
+}
+
+static void pace_next(struct hilt_session *s);
+
+static void pace_due(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_session *s = arg;
+
+	(void)loop;
+	s->pace_timer = 0;
+	if (s->paced)
+		pace_next(s);
+}
+
+/* Types the next chunk of the paced text, and arms what lets the one after
+ * it go: its echo (looked for from where the last one ended, so that each
+ * chunk's echo is its own) or a timer.  The case's deadline bounds the
+ * wait.  After the last chunk, what follows it goes at once. */
+static void pace_next(struct hilt_session *s)
+{
+	char chunk[65537], err[256];
+	size_t n = s->paced_len - s->paced_off;
+
+	if (n == 0) {
+		char *after = s->pace_after;
+
+		s->pace_after = NULL;
+		pace_stop(s);
+		if (after && *after)
+			console_type(s, after);
+		free(after);
+		return;
+	}
+	if (n > s->pace)
+		n = s->pace;
+	memcpy(chunk, s->paced + s->paced_off, n);
+	chunk[n] = '\0';
+	s->paced_off += n;
+	/* A failed write ends the case (and the pacing with it). */
+	if (console_type(s, chunk) < 0)
+		return;
+	if (!s->pace_echo) {
+		s->pace_timer = hilt_loop_add_timer(s->loop, hilt_now_ns() + PACE_INTERVAL_NS,
+						    pace_due, s);
+		if (s->pace_timer < 0) {
+			s->pace_timer = 0;
+			pace_next(s);
+		}
+		return;
+	}
+	size_t qlen = hilt_regex_quote(chunk, NULL, 0);
+	char *quoted = malloc(qlen + 1);
+
+	hilt_pattern_free(s->pace_echo_re);
+	s->pace_echo_re = NULL;
+	if (quoted)
+		hilt_regex_quote(chunk, quoted, qlen + 1);
+	if (!quoted || hilt_pattern_compile(quoted, &s->pace_echo_re, err, sizeof(err)) < 0) {
+		free(quoted);
+		set_case(s, s->current, HILT_ERROR, "runner", NULL,
+			 "cannot wait for the echo of \"%s\": %s", chunk, quoted ? err : "out of memory");
+		next_case(s);
+		return;
+	}
+	free(quoted);
+	hilt_matcher_watch(s->matcher, s->pace_echo_re, WATCH_PACE, s->pace_from);
+}
+
+static void pace_echoed(struct hilt_session *s, const struct hilt_match *m)
+{
+	hilt_matcher_unwatch(s->matcher, WATCH_PACE);
+	s->pace_from = m->end;
+	pace_next(s);
+}
+
+/* Types text then after at the shell sh: at once, or paced by its pace=
+ * with each chunk's echo looked for from echo_from.  Returns -EIO when
+ * the case has ended (a write failed). */
+static int shell_type(struct hilt_session *s, const struct hilt_shell *sh, const char *text,
+		      const char *after, bool echo, uint64_t echo_from)
+{
+	if (!sh || !sh->pace) {
+		char *full = NULL;
+
+		if (asprintf(&full, "%s%s", text, after) < 0) {
+			set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
+			next_case(s);
+			return -EIO;
+		}
+		int rc = console_type(s, full);
+
+		free(full);
+		return rc;
+	}
+	pace_stop(s);
+	s->paced = strdup(text);
+	s->pace_after = strdup(after);
+	if (!s->paced || !s->pace_after) {
+		pace_stop(s);
+		set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
+		next_case(s);
+		return -EIO;
+	}
+	s->paced_len = strlen(text);
+	s->pace = sh->pace;
+	s->pace_echo = echo;
+	s->pace_from = echo_from;
+	size_t was = s->current;
+
+	pace_next(s);
+	return s->current == was ? 0 : -EIO;
+}
+
 /* Sends the step's command at the prompt that ended at prompt_end. */
 static void step_send(struct hilt_session *s, uint64_t prompt_end)
 {
@@ -492,30 +689,29 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 	char *line = hilt_expand_vars(c->send, (const char *const *)s->var_names,
 				      (const char *const *)s->var_values, s->nvars,
 				      false, err, sizeof(err));
-	char *full = NULL;
-
 	const struct hilt_shell *sh = hilt_case_shell(s->suite, c);
 
-	if (!line || asprintf(&full, "%s%s", line, sh->line_end) < 0) {
-		free(line);
+	if (!line) {
 		set_case(s, s->current, HILT_ERROR, "runner", NULL,
-			 "cannot build the command: %s", line ? "out of memory" : err);
+			 "cannot build the command: %s", err);
 		next_case(s);
 		return;
 	}
 	free(s->sent);
 	s->sent = NULL;
 	if (!s->ops->recorded) {
-		int rc = console_type(s, full);
+		/* The watches below are set before the first chunk goes. */
+		size_t was = s->current;
+
+		hilt_matcher_unwatch(s->matcher, WATCH_PROMPT);
+		int rc = shell_type(s, sh, line, sh->line_end, sh->echo, prompt_end);
 
 		free(line);
-		free(full);
-		if (rc < 0)
+		if (rc < 0 || s->current != was)
 			return;
 	} else if (!sh->echo) {
 		/* A recording cannot be typed at: what was typed then can be
 		 * judged by its echo only. */
-		free(full);
 		set_case(s, s->current, HILT_SKIP, "replay-unverified", NULL,
 			 "replayed, not verified: step '%s' has no echo (echo=\"false\"), "
 			 "so the recording cannot show what was typed", line);
@@ -524,7 +720,6 @@ static void step_send(struct hilt_session *s, uint64_t prompt_end)
 		return;
 	} else {
 		/* Checked against the echo the recording holds (echo_shows). */
-		free(full);
 		s->sent = line;
 		s->sent_at = prompt_end;
 	}
@@ -782,9 +977,8 @@ static void step_event(struct hilt_session *s, const struct hilt_match *m)
 		s->last_match_start = m->start;
 		next_case(s);
 		break;
-	case INT_WAIT_COUNTDOWN:
-	case INT_WAIT_PROMPT:
-		break;	/* an interrupt's, never a step's */
+	default:
+		break;	/* another kind's, never a step's */
 	}
 }
 
@@ -838,7 +1032,9 @@ static void process_matches(struct hilt_session *s)
 	s->in_process = true;
 	while (s->state == SESSION_RUNNING &&
 	       hilt_matcher_next(s->matcher, &m) == 1) {
-		if (m.id >= WATCH_FAILURE0) {
+		if (m.id == WATCH_PACE) {
+			pace_echoed(s, &m);
+		} else if (m.id >= WATCH_FAILURE0) {
 			struct hilt_case_result *c = &s->result->cases[s->current];
 			size_t f = (size_t)(m.id - WATCH_FAILURE0);
 			int64_t now = hilt_now_ns();
@@ -950,12 +1146,248 @@ static void interrupt_timeout(struct hilt_session *s, const struct hilt_case *c)
 	s->current = s->suite->ncases - 1;
 }
 
+/* ---- <python>: a script through MicroPython's raw REPL ---- */
+
+static void python_clear(struct hilt_session *s)
+{
+	free(s->py_out);
+	free(s->py_err);
+	s->py_out = s->py_err = NULL;
+	s->py_out_len = s->py_err_len = 0;
+}
+
+static void begin_python(struct hilt_session *s)
+{
+	python_clear(s);
+	s->phase = PY_WAIT_RAW;
+	hilt_matcher_watch(s->matcher, s->raw_banner, WATCH_CASE, s->cursor);
+	/* As mpremote does: Ctrl-C twice stops whatever runs (main.py, a
+	 * loop), Ctrl-A enters the raw REPL.  No prompt is waited for: a
+	 * program that runs forever never shows one. */
+	console_queue(s, "\r\x03\x03\x01");
+}
+
+/* Where the first match of p in buf[0, len) is, by the matcher's rules
+ * (multi-line, as on the console): 1 with *m, 0 when none, -errno. */
+static int match_buffer(const struct hilt_pattern *p, const char *buf, size_t len,
+			struct hilt_match *m)
+{
+	struct hilt_matcher *mt;
+	int rc = hilt_matcher_new(len + 1, &mt);
+
+	if (rc < 0)
+		return rc;
+	rc = hilt_matcher_watch(mt, p, 1, 0);
+	for (size_t off = 0; rc == 0 && off < len;) {
+		off += hilt_matcher_feed(mt, buf + off, len - off);
+		rc = hilt_matcher_next(mt, m);
+	}
+	if (rc == 0) {
+		hilt_matcher_finish(mt);
+		rc = hilt_matcher_next(mt, m);
+	}
+	hilt_matcher_free(mt);
+	return rc;
+}
+
+/* The named groups of a match in buf, as capture_names stores them. */
+static void capture_buffer(struct hilt_session *s, const struct hilt_pattern *p,
+			   const struct hilt_match *m, const char *buf)
+{
+	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
+		unsigned g;
+		const char *name = hilt_pattern_name(p, i, &g);
+		char value[512], prop[128];
+
+		if (g >= m->ngroups || m->groups[g].start < 0)
+			continue;
+		size_t n = (size_t)(m->groups[g].end - m->groups[g].start);
+
+		snprintf(value, sizeof(value), "%.*s", (int)n, buf + m->groups[g].start);
+		add_var(s, name, value);
+		snprintf(prop, sizeof(prop), "capture.%s", name);
+		hilt_result_add_property(s->result, prop, value);
+	}
+}
+
+/* Copies [from, to) of the output into *out (malloc'd, NUL-terminated). */
+static void python_take(struct hilt_session *s, uint64_t from, uint64_t to, char **out,
+			size_t *len)
+{
+	size_t cap = to - from < PYTHON_OUTPUT_CAP ? (size_t)(to - from) : PYTHON_OUTPUT_CAP;
+
+	free(*out);
+	*len = 0;
+	if ((*out = malloc(cap + 1)))
+		*len = hilt_matcher_copy(s->matcher, from, from + cap, *out, cap + 1);
+}
+
+/* The verdict, once the friendly prompt is back. */
+static void python_judge(struct hilt_session *s)
+{
+	const struct hilt_case *c = current_case(s);
+	const char *out = s->py_out ? s->py_out : "";
+	const char *err = s->py_err ? s->py_err : "";
+	size_t i = s->current;
+
+	if (s->ops->recorded) {
+		/* The raw REPL does not echo: the recording shows what a script
+		 * printed, never which script it was. */
+		set_case(s, i, HILT_SKIP, "replay-unverified", NULL,
+			 "replayed, not verified: python '%s' ran in the raw REPL, which does "
+			 "not echo, so the recording cannot show which script ran", c->name);
+	} else if (err[strspn(err, " \t\r\n")]) {
+		/* The exception is the traceback's last line ("ValueError: bad
+		 * value"). */
+		size_t end = strlen(err), start;
+
+		while (end && strchr(" \t\r\n", err[end - 1]))
+			end--;
+		for (start = end; start && err[start - 1] != '\n'; start--)
+			;
+		set_case(s, i, HILT_FAIL, "python-exception", err, "python '%s': %.*s",
+			 c->name, (int)(end - start), err + start);
+	} else {
+		size_t e;
+		struct hilt_match m;
+
+		for (e = 0; e < c->nexpects; e++) {
+			int rc = match_buffer(c->expects[e], out, s->py_out_len, &m);
+
+			if (rc < 0) {
+				set_case(s, i, HILT_ERROR, "runner", NULL,
+					 "python '%s': matching /%s/: %s", c->name,
+					 hilt_pattern_source(c->expects[e]), strerror(-rc));
+				break;
+			}
+			if (rc == 0) {
+				size_t first = strcspn(out, "\r\n");
+
+				set_case(s, i, HILT_FAIL, "python-mismatch", out,
+					 "python '%s': the output did not match /%s/: got \"%.*s\"%s",
+					 c->name, hilt_pattern_source(c->expects[e]), (int)first, out,
+					 out[first + strspn(out + first, "\r\n")] ? " ..." : "");
+				break;
+			}
+			capture_buffer(s, c->expects[e], &m, out);
+		}
+		if (e == c->nexpects)
+			set_case(s, i, HILT_PASS, NULL, NULL, NULL);
+	}
+	/* What the script printed, as a step's reply is shown. */
+	free(s->result->cases[i].output);
+	s->result->cases[i].output = s->py_out_len ? strdup(out) : NULL;
+}
+
+static void python_event(struct hilt_session *s, const struct hilt_match *m)
+{
+	const struct hilt_case *c = current_case(s);
+
+	switch (s->phase) {
+	case PY_WAIT_RAW: {
+		if (m->id != WATCH_CASE)
+			break;
+		char err[256];
+		char *script = hilt_expand_vars(c->send, (const char *const *)s->var_names,
+						(const char *const *)s->var_values, s->nvars,
+						false, err, sizeof(err));
+
+		if (!script) {
+			set_case(s, s->current, HILT_ERROR, "runner", NULL,
+				 "python '%s': cannot build the script: %s", c->name, err);
+			next_case(s);
+			break;
+		}
+		hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+		s->phase = PY_WAIT_OK;
+		hilt_matcher_watch(s->matcher, s->raw_ok, WATCH_CASE, m->end);
+		/* The raw REPL does not echo: paced, its chunks go by time. */
+		if (!s->ops->recorded)
+			shell_type(s, hilt_case_shell(s->suite, c), script, "\x04", false, m->end);
+		free(script);
+		break;
+	}
+	case PY_WAIT_OK:
+		hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+		s->py_out_from = m->end;
+		s->phase = PY_WAIT_STDOUT;
+		hilt_matcher_watch(s->matcher, s->raw_eot, WATCH_CASE, m->end);
+		break;
+	case PY_WAIT_STDOUT:
+		/* The \x04 stays watched: the next one ends the errors. */
+		s->py_out_to = m->start;
+		s->py_err_from = m->end;
+		s->phase = PY_WAIT_STDERR;
+		break;
+	case PY_WAIT_STDERR:
+		hilt_matcher_unwatch(s->matcher, WATCH_CASE);
+		python_take(s, s->py_out_from, s->py_out_to, &s->py_out, &s->py_out_len);
+		python_take(s, s->py_err_from, m->start, &s->py_err, &s->py_err_len);
+		s->phase = PY_WAIT_PROMPT;
+		hilt_matcher_watch(s->matcher, hilt_case_shell(s->suite, c)->prompt, WATCH_PROMPT,
+				   m->end);
+		/* Back to the friendly REPL, where steps and the next script
+		 * begin. */
+		console_queue(s, "\x02");
+		break;
+	case PY_WAIT_PROMPT:
+		if (m->id != WATCH_PROMPT)
+			break;
+		python_judge(s);
+		python_clear(s);
+		s->cursor = m->start;
+		s->last_match_start = m->start;
+		next_case(s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void python_timeout(struct hilt_session *s, const struct hilt_case *c)
+{
+	const struct hilt_shell *sh = hilt_case_shell(s->suite, c);
+	char out[2048] = "";
+	double t = case_timeout_s(s, c);
+
+	switch (s->phase) {
+	case PY_WAIT_RAW:
+		set_case(s, s->current, HILT_FAIL, "python-timeout", NULL,
+			 "python '%s': no raw REPL within %g s (\"raw REPL; CTRL-B to exit\" "
+			 "did not follow Ctrl-C, Ctrl-C, Ctrl-A)", c->name, t);
+		break;
+	case PY_WAIT_OK:
+		set_case(s, s->current, HILT_FAIL, "python-timeout", NULL,
+			 "python '%s': the raw REPL did not take the script (no OK) within %g s",
+			 c->name, t);
+		break;
+	case PY_WAIT_STDOUT:
+	case PY_WAIT_STDERR:
+		hilt_tail_lines(s->tail, s->py_out_from, hilt_tail_total(s->tail), out,
+				sizeof(out));
+		set_case(s, s->current, HILT_FAIL, "python-timeout", *out ? out : NULL,
+			 "python '%s': the script did not finish within %g s", c->name, t);
+		/* Stopped, and out of the raw REPL, so that what follows
+		 * finds the friendly prompt. */
+		console_queue(s, "\x03\x03\x02");
+		break;
+	default:
+		set_case(s, s->current, HILT_FAIL, "python-timeout", NULL,
+			 "python '%s': the prompt /%s/ did not show within %g s after the raw "
+			 "REPL was left (Ctrl-B)", c->name,
+			 sh && sh->prompt ? hilt_pattern_source(sh->prompt) : "?", t);
+		break;
+	}
+	python_clear(s);
+}
+
 /* The case_kinds table, below the hooks. */
 static const struct case_kind case_kinds[] = {
 	[HILT_CASE_MILESTONE] = { begin_milestone, milestone_matched, milestone_timeout },
 	[HILT_CASE_STEP] = { begin_step, step_event, step_timeout },
 	[HILT_CASE_HTTP] = { begin_http, NULL, NULL },
 	[HILT_CASE_INTERRUPT] = { begin_interrupt, interrupt_event, interrupt_timeout },
+	[HILT_CASE_PYTHON] = { begin_python, python_event, python_timeout },
 };
 
 static const struct case_kind *kind_of(const struct hilt_case *c)
@@ -1384,7 +1816,10 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	if (hilt_matcher_new(WINDOW_CAP, &s->matcher) ||
 	    hilt_tail_new(CONSOLE_TAIL_CAP, &s->tail))
 		goto err_free;
-	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen))
+	if (hilt_pattern_compile("\\n", &s->line_end, err, errlen) ||
+	    hilt_pattern_compile("raw REPL; CTRL-B to exit\\r?\\n>", &s->raw_banner, err, errlen) ||
+	    hilt_pattern_compile("OK", &s->raw_ok, err, errlen) ||
+	    hilt_pattern_compile("\\x04", &s->raw_eot, err, errlen))
 		goto err_free;
 	s->failure_seen = calloc(suite->nfailures + 1, sizeof(*s->failure_seen));
 	if (!s->failure_seen)
@@ -1587,6 +2022,11 @@ void hilt_session_free(struct hilt_session *s)
 	free(s->var_values);
 	hilt_pattern_free(s->step_expect_owned);
 	hilt_pattern_free(s->line_end);
+	pace_stop(s);
+	python_clear(s);
+	hilt_pattern_free(s->raw_banner);
+	hilt_pattern_free(s->raw_ok);
+	hilt_pattern_free(s->raw_eot);
 	hilt_matcher_free(s->matcher);
 	hilt_http_free(s->probe);
 	hilt_http_free(s->old_probe);

@@ -20,6 +20,8 @@ static const struct {
 	{ "unable-to-handle", "Unable to handle kernel " },
 	{ "warning", "(?s)\\bWARNING: .{0,16384}?---\\[ end trace" },
 	{ "invalid-opcode", "invalid opcode: " },
+	/* arm and arm64 print their oops so. */
+	{ "internal-error", "\\bInternal error: " },
 };
 
 struct default_failure {
@@ -79,6 +81,9 @@ void hilt_suite_free(struct hilt_suite *suite)
 			hilt_pattern_free((struct hilt_pattern *)c->http.headers[h].value);
 		}
 		free(c->http.headers);
+		for (size_t e = 0; e < c->nexpects; e++)
+			hilt_pattern_free(c->expects[e]);
+		free(c->expects);
 	}
 	for (size_t i = 0; i < suite->nfailures; i++) {
 		free(suite->failures[i].name);
@@ -502,7 +507,7 @@ static void parse_failures(struct loader *ld, const xmlNode *node)
 
 static void parse_shell(struct loader *ld, const xmlNode *node)
 {
-	static const char *const attrs[] = { "prompt", "echo", "line-end", NULL };
+	static const char *const attrs[] = { "prompt", "echo", "line-end", "pace", NULL };
 	struct hilt_suite *s = ld->suite;
 	struct hilt_shell *sh, *more;
 	char *prompt, *le;
@@ -534,6 +539,11 @@ static void parse_shell(struct loader *ld, const xmlNode *node)
 	}
 	free(le);
 	free(prompt);
+	/* A FIFO of more than 64 KiB is no FIFO to pace for. */
+	unsigned long pace = 0;
+
+	hilt_xml_count(ld->d, node, "pace", 0, 65536, &pace);
+	sh->pace = (unsigned)pace;
 }
 
 const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c)
@@ -732,6 +742,127 @@ static void parse_step(struct loader *ld, const xmlNode *node)
 	}
 	if (expect && note(ld, hilt_xml_text(ld->d, expect, true, &c->expect_src)) == 0)
 		load_expect(ld, expect, c, case_label(c, node));
+}
+
+/* A script written inside an indented suite: the indentation all its
+ * lines share goes, as do blank lines before and after it, so that the
+ * interpreter sees it as it would be written in a file.  In place. */
+static void dedent(char *script)
+{
+	size_t common = (size_t)-1;
+	char *p, *out = script;
+
+	/* Blank lines first. */
+	for (p = script; *p;) {
+		size_t ws = strspn(p, " \t");
+
+		if (p[ws] != '\n')
+			break;
+		p += ws + 1;
+	}
+	memmove(script, p, strlen(p) + 1);
+	size_t len = strlen(script);
+
+	while (len && strchr(" \t\n", script[len - 1]))
+		len--;
+	script[len] = '\0';
+	for (p = script; *p;) {
+		size_t ws = strspn(p, " \t"), line = strcspn(p, "\n");
+
+		if (ws < line && ws < common)
+			common = ws;
+		p += line + (p[line] == '\n');
+	}
+	if (common == (size_t)-1 || common == 0)
+		return;
+	for (p = script; *p;) {
+		size_t line = strcspn(p, "\n");
+		size_t drop = line < common ? line : common;
+
+		memmove(out, p + drop, line - drop);
+		out += line - drop;
+		p += line;
+		if (*p == '\n')
+			*out++ = *p++;
+	}
+	*out = '\0';
+}
+
+/* <python name=".." timeout="..">script<expect>re</expect>...</python>:
+ * the element's text (text and CDATA, in order) is the script; each
+ * <expect> must match somewhere in what it printed. */
+static void parse_python(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_PYTHON, attrs);
+	size_t len = 0;
+
+	if (!c)
+		return;
+	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
+		if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
+			const char *t = ch->content ? (const char *)ch->content : "";
+			size_t tlen = strlen(t);
+			char *grown = realloc(c->send, len + tlen + 1);
+
+			if (!grown) {
+				ld->oom = true;
+				return;
+			}
+			c->send = grown;
+			memcpy(c->send + len, t, tlen + 1);
+			len += tlen;
+			continue;
+		}
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(ch, "expect")) {
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <python> (expected its script and <expect>)",
+				       (const char *)ch->name);
+			continue;
+		}
+		char *re = NULL;
+		struct hilt_pattern *p = NULL;
+
+		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
+		if (note(ld, hilt_xml_text(ld->d, ch, true, &re)) < 0)
+			return;
+		if (!re)
+			continue;
+		if (strstr(re, "${"))
+			hilt_xml_error(ld->d, ch, "python '%s': ${...} is only allowed in steps "
+				       "and scripts", case_label(c, node));
+		else if (compile_at(ld, ch, case_label(c, node), re, &p) == 0 &&
+			 record_names(ld, p) == 0) {
+			struct hilt_pattern **more =
+				realloc(c->expects, (c->nexpects + 1) * sizeof(*more));
+
+			if (!more) {
+				ld->oom = true;
+				hilt_pattern_free(p);
+			} else {
+				c->expects = more;
+				c->expects[c->nexpects++] = p;
+				p = NULL;
+			}
+		}
+		hilt_pattern_free(p);
+		free(re);
+	}
+	if (c->send)
+		dedent(c->send);
+	if (!c->send || !*c->send)
+		hilt_xml_error(ld->d, node, "python '%s' has no script", case_label(c, node));
+	else if (strpbrk(c->send, "\x01\x02\x03\x04\x05"))
+		hilt_xml_error(ld->d, node, "python '%s': the script holds a control key "
+			       "(Ctrl-A to Ctrl-E) of the raw REPL", case_label(c, node));
+	else
+		check_vars(ld, node, c->send);
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "python '%s' needs a <shell prompt=...> before it: "
+			       "the friendly REPL's prompt, shown again after the script",
+			       case_label(c, node));
 }
 
 static void parse_http(struct loader *ld, const xmlNode *node)
@@ -941,16 +1072,18 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			parse_http(&ld, c);
 		} else if (hilt_xml_is(c, "interrupt")) {
 			parse_interrupt(&ld, c);
+		} else if (hilt_xml_is(c, "python")) {
+			parse_python(&ld, c);
 		} else if (hilt_xml_is(c, "requires")) {
 			parse_requires(&ld, c);
 		} else {
 			hilt_xml_error(d, c,
-				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <interrupt>, <step> or <http>)",
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <interrupt>, <step>, <python> or <http>)",
 				       (const char *)c->name);
 		}
 	}
 	if (!ld.oom && s->ncases == 0)
-		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step> or <http>",
+		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step>, <python> or <http>",
 			       s->name ? s->name : "");
 out:
 	for (size_t i = 0; i < ld.nvars; i++)

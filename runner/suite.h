@@ -15,6 +15,9 @@ enum hilt_case_kind {
 	/* A countdown (U-Boot's autoboot) stopped: its pattern, then a key
 	 * sent again and again until the shell's prompt shows. */
 	HILT_CASE_INTERRUPT,
+	/* A Python script run through MicroPython's raw REPL (as mpremote
+	 * runs one), its output matched, a traceback its failure. */
+	HILT_CASE_PYTHON,
 };
 
 struct hilt_http_case {
@@ -44,6 +47,10 @@ struct hilt_case {
 	 * hands the console over, as U-Boot's booti does to the kernel). */
 	bool wait_prompt;
 	struct hilt_http_case http;	/* HTTP probes; expect is the body */
+	/* Python: the script (send, dedented) and what its output must
+	 * match, each pattern anywhere in it. */
+	struct hilt_pattern **expects;
+	size_t nexpects;
 };
 
 /* A <shell>: how the console takes commands, from where it stands in the
@@ -52,6 +59,9 @@ struct hilt_shell {
 	struct hilt_pattern *prompt;
 	bool echo;		/* the device echoes what is sent */
 	const char *line_end;	/* sent after each command */
+	/* Typed this many bytes at a time, each chunk once the last one's
+	 * echo is back (a UART's small receive FIFO); 0: all at once. */
+	unsigned pace;
 	long line;
 };
 
