@@ -10,6 +10,9 @@
 #   http-guest    the default guest fetches from the boot server itself:
 #                 a file whole and hashed, a 404, a path out of the folder
 #                 refused, nothing reachable from the host
+#   uboot-tftp    U-Boot → Linux on ARM64 over the network: DHCP names the
+#                 kernel, tftpboot fetches the device tree and initramfs,
+#                 booti, the guest's shell; every file's hash in the JUnit
 #   uboot-tftp-missing  U-Boot's tftpboot of a file the folder lacks fails
 #                 at once with U-Boot's message
 . "$(dirname "$0")/lib.sh"
@@ -214,7 +217,39 @@ EOF
 	served tftp://10.0.2.2/absent.bin "error 1: File not found"
 }
 
+# The ARM64 guest (fixtures/guest/make-guest.sh --arch arm64), made beside
+# the default one.
+ARM64_GUEST=${ARM64_GUEST_DIR:-$HILT_GUEST_DIR-arm64}
+
+case_uboot_tftp() {
+	need_uboot
+	if [ ! -r "$ARM64_GUEST/Image" ] || [ ! -r "$ARM64_GUEST/initrd.img" ]; then
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no ARM64 guest in $ARM64_GUEST (its build failed?)"
+		echo "SKIP: no ARM64 guest in $ARM64_GUEST and this build does not make one"
+		exit 77
+	fi
+	local tftp=$WORK/farm/arm64-tftp
+	mkdir -p "$tftp"
+	ln -s "$ARM64_GUEST/Image" "$ARM64_GUEST/initrd.img" "$tftp/"
+	# The machine's own device tree, as the farm's machine makes it.
+	qemu-system-aarch64 -machine "virt,dumpdtb=$tftp/virt.dtb" -cpu max -m 512 \
+		-bios "$UBOOT" -nographic >/dev/null 2>&1 || fail "QEMU did not dump the device tree"
+	cp examples/farms/qemu-arm64-netboot.xml "$WORK/farm/farm.xml"
+	run_hilt 0 "U-Boot → Linux over TFTP" "$WORK/farm/farm.xml" suites/uboot-netboot-arm64.xml
+	for m in uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt; do
+		grep -q "name=\"milestone.$m.time\" value=\"[0-9.]*\"" "$OUT/junit.xml" ||
+			fail "no time for milestone $m in the JUnit"
+	done
+	assert_grep "name=\"capture.kernel_bytes\" value=\"$(stat -L -c %s "$ARM64_GUEST/Image")\"" \
+		"$OUT/junit.xml"
+	served tftp://10.0.2.2/Image complete "$ARM64_GUEST/Image"
+	served tftp://10.0.2.2/virt.dtb complete "$tftp/virt.dtb"
+	served tftp://10.0.2.2/initrd.img complete "$ARM64_GUEST/initrd.img"
+	assert_grep 'name="net.bootfile" value="Image"' "$OUT/junit.xml"
+}
+
 case "${1:-}" in
+uboot-tftp) case_uboot_tftp ;;
 ipxe) case_ipxe ;;
 ipxe-missing) case_ipxe_missing ;;
 http-guest) case_http_guest ;;
