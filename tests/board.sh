@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
-#        reenumerate|reenumerate-gone|telnet|power|flash-refused
+#        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -399,6 +399,48 @@ PY
 		[ ! -e "$WORK/flashed" ] || fail "the flasher ran with a bad image"
 		assert_no_grep '<error' "$OUT/junit.xml"
 	done
+	;;
+pace)
+	# A UART with a 16-byte receive FIFO (--rx-fifo 16): a long command
+	# typed at once overruns it and never arrives whole (its Enter is lost
+	# with the rest); typed 16 bytes at a time, each chunk after the last
+	# one's echo (pace="16"), it arrives whole and is answered.
+	start_sim 0.1 --stale --rx-fifo 16
+	farm
+	long="the quick brown fox jumps over the lazy dog, 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	cat >"$WORK/pace.xml" <<XML
+<suite name="pace" timeout="60">
+  <shell prompt="^/ # "/>
+  <milestone name="shell-prompt" timeout="20">^/ # </milestone>
+  <step name="long" timeout="3"><send>echo $long</send><expect>^$long\r?\$</expect></step>
+</suite>
+XML
+	run_board 1 "a long command, not paced" "$WORK/pace.xml"
+	assert_grep "^FAIL  pace@sim1 long: step 'echo $long': the command was not echoed within 3 s" "$WORK/stdout"
+	# What arrived is what the FIFO held: the start of the command.
+	python3 - "$OUT/pace@sim1.console.log" "echo $long" <<'PY' || fail "the command was not cut short"
+import sys
+log, cmd = open(sys.argv[1], "rb").read(), sys.argv[2].encode()
+echo = log[log.rindex(b"/ # ") + 4:]
+print("echoed: %r" % echo)
+assert echo == cmd[:16], echo
+PY
+	# Chunks larger than the FIFO overrun it too: the failure says which
+	# chunk's echo never came.
+	sed 's|<shell prompt="^/ # "/>|<shell prompt="^/ # " pace="32"/>|' "$WORK/pace.xml" >"$WORK/pace32.xml"
+	run_board 1 "a long command, paced too coarsely" "$WORK/pace32.xml"
+	assert_grep "^FAIL  pace@sim1 long: step 'echo $long': typed 32 of $((${#long} + 5)) bytes 32 at a time (pace=\"32\"); the echo of \"echo the quick brown fox jumps o\" did not come within 3 s" \
+		"$WORK/stdout"
+	sed -i 's|<shell prompt="^/ # "/>|<shell prompt="^/ # " pace="16"/>|' "$WORK/pace.xml"
+	echo '  <step name="dropped" timeout="5"><send>rx-dropped</send><expect>^dropped (?'"'dropped'"'\d+)</expect></step>' >"$WORK/extra"
+	sed -i "/<\/suite>/e cat $WORK/extra" "$WORK/pace.xml"
+	run_board 0 "a long command, paced" "$WORK/pace.xml"
+	assert_grep '^PASS  pace@sim1 long' "$WORK/stdout"
+	# Nothing of the command paced for the FIFO was dropped: only what the
+	# first runs lost.
+	dropped=$(property capture.dropped "$OUT/junit.xml")
+	[ "$dropped" -eq $((${#long} + 6 - 16 + 32 - 16)) ] ||
+		fail "$dropped bytes dropped, not the $((${#long} + 6 - 16 + 32 - 16)) the runs that were not paced for the FIFO lost"
 	;;
 tty)
 	# A console forwarded onto a pseudo-terminal (socat), set up with termios.
