@@ -9,7 +9,8 @@
 #               passes, one that does not fails with what came back
 #   script      a multi-line script (indented in the suite) through the raw
 #               REPL, also paced, its output matched and captured; back at
-#               the friendly prompt, its globals are there (as on a board)
+#               the friendly prompt, its globals are there (as on a board);
+#               a script in CDATA using a captured value
 #   exception   a script that raises fails with the exception's type and
 #               message, its traceback the detail; the next case still runs
 #   mismatch    a script whose output does not match fails with what it
@@ -126,7 +127,11 @@ SCRIPT_CASE='<python name="loop" timeout="10">
 case_script() {
 	start_board
 	suite script "$SCRIPT_CASE"'
-  <step name="friendly" timeout="5"><send>total</send><expect>^6\r?$</expect></step>'
+  <step name="friendly" timeout="5"><send>total</send><expect>^6\r?$</expect></step>
+  <python name="cdata" timeout="10"><![CDATA[
+      if 1 < 2 and "${total}" == "6":
+          print("twice", int("${total}") * 2)
+  ]]><expect>^twice 12\r?$</expect></python>'
 	run_mpy 0 "a script through the raw REPL" "$WORK/script.xml"
 	assert_grep 'name="capture.total" value="6"' "$OUT/junit.xml"
 	# Paced for a small FIFO: by time (the raw REPL does not echo).
