@@ -1368,8 +1368,10 @@ static void python_timeout(struct hilt_session *s, const struct hilt_case *c)
 		set_case(s, s->current, HILT_FAIL, "python-timeout", *out ? out : NULL,
 			 "python '%s': the script did not finish within %g s", c->name, t);
 		/* Stopped, and out of the raw REPL, so that what follows
-		 * finds the friendly prompt. */
+		 * finds the friendly prompt: a new one, not one printed
+		 * before the script (what came so far is this case's). */
 		console_queue(s, "\x03\x03\x02");
+		s->cursor = s->last_match_start = hilt_matcher_offset(s->matcher);
 		break;
 	default:
 		set_case(s, s->current, HILT_FAIL, "python-timeout", NULL,

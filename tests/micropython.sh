@@ -13,6 +13,8 @@
 #               a script in CDATA using a captured value
 #   exception   a script that raises fails with the exception's type and
 #               message, its traceback the detail; the next case still runs
+#   timeout     a script still running at its deadline fails saying so; the
+#               next case runs at the friendly prompt
 #   mismatch    a script whose output does not match fails with what it
 #               printed
 #   replay      the console log of a run, replayed: the banner and the
@@ -163,6 +165,20 @@ assert f.get("message") == "python 'boom': ValueError: bad value"
 assert "Traceback (most recent call last):" in f.text and ', line 2, in check' in f.text, f.text
 assert case.find("system-out").text.startswith("before"), "what it printed first"
 PY
+}
+
+case_timeout() {
+	start_board
+	suite slow '<python name="slow" timeout="1">
+      import time
+      print("sleeping")
+      time.sleep(3)
+    </python>
+  <step name="after" timeout="10"><send>6*7</send><expect>^42\r?$</expect></step>'
+	run_mpy 1 "a script that runs too long" "$WORK/slow.xml"
+	assert_grep "^FAIL  slow@mpy1 slow: python 'slow': the script did not finish within 1 s" "$WORK/stdout"
+	# Stopped and out of the raw REPL: the friendly prompt takes the next.
+	assert_grep '^PASS  slow@mpy1 after' "$WORK/stdout"
 }
 
 case_mismatch() {
