@@ -20,6 +20,8 @@
 #   replay      the console log of a run, replayed: the banner and the
 #               expression are judged again, the script is skipped (the raw
 #               REPL does not echo: the log cannot show which script ran)
+#   recorded    the same on a log kept in the tree (fixtures/logs), without
+#               the interpreter
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -212,6 +214,27 @@ case_replay() {
 		>"$WORK/stdout" 2>&1
 	OUT=$WORK/replayed2 judge_run 1 $? "another expression replayed"
 	assert_grep 'the recording shows "1+1" typed at this prompt, not "2+2"' "$WORK/stdout"
+}
+
+case_recorded() {
+	# A console log recorded from this suite on the fixture, kept in the
+	# tree: judged without the interpreter.
+	"$HILT" run --no-progress --out "$OUT" --target "replay:fixtures/logs/micropython-esp32s3.log" $SUITE \
+		>"$WORK/stdout" 2>&1
+	judge_run 0 $? "the recorded MicroPython console"
+	assert_grep 'name="capture.mpy_version" value="v1.27.0"' "$OUT/junit.xml"
+	assert_grep '^PASS  micropython-esp32s3@replay:micropython-esp32s3 expression' "$WORK/stdout"
+	assert_grep "^SKIP  micropython-esp32s3@replay:micropython-esp32s3 flash-and-heap: replayed, not verified" "$WORK/stdout"
+	# The script's exchange was followed, not skipped over: a step after
+	# it takes the prompt after Ctrl-B (an earlier one, printed at the
+	# Ctrl-Cs, shows no "2+2" typed there).
+	{ cat fixtures/logs/micropython-esp32s3.log; printf '2+2\r\n4\r\n>>> '; } >"$WORK/more.log"
+	sed 's|</suite>|  <step name="after" timeout="5"><send>2+2</send><expect>^4\r?$</expect></step>\n</suite>|' \
+		$SUITE >"$WORK/after.xml"
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/more.log" "$WORK/after.xml" \
+		>"$WORK/stdout" 2>&1
+	judge_run 0 $? "a step after the recorded script"
+	assert_grep '^PASS  micropython-esp32s3@replay:more after' "$WORK/stdout"
 }
 
 "case_${1//-/_}"
