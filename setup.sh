@@ -5,14 +5,16 @@ set -eu
 
 # chromium renders hilt report html's pages headless in tests/html.sh;
 # gcc-xtensa-lx106 builds the ESP8266 program of tests/espimage.sh;
-# u-boot-qemu is the firmware of the ARM64 machine of tests/uboot.sh;
+# u-boot-qemu is the firmware of the ARM64 machine of tests/uboot.sh,
+# whose guest's module list kmod's depmod makes and e2fsprogs' mke2fs its
+# boot disk;
 # libmicrohttpd is the HTTP boot server of a QEMU target's network, and
 # ipxe-qemu the NIC firmware that boots from it (tests/netboot.sh).
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang libclang-rt-14-dev util-linux git rsync g++ chromium
-gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu
+gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
 libmicrohttpd-dev ipxe-qemu"
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
@@ -45,6 +47,13 @@ fi
 # The default guest is made from Debian packages (apt-get download), which
 # needs the package lists.
 lists=$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n 1)
+# The ARM64 guest is made from Debian's arm64 packages (downloaded, never
+# installed): dpkg must know the architecture, and the lists must have it.
+arm64_lists=$(find /var/lib/apt/lists -maxdepth 1 -name '*binary-arm64_Packages*' 2>/dev/null | head -n 1)
+if ! dpkg --print-foreign-architectures | grep -qx arm64 || [ -z "$arm64_lists" ]; then
+	if [ "$(id -u)" -eq 0 ]; then dpkg --add-architecture arm64; else sudo dpkg --add-architecture arm64; fi
+	lists=""
+fi
 if [ -n "$missing" ] || [ -z "$lists" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		sudo="sudo"

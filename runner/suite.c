@@ -39,6 +39,9 @@ static const struct default_failure uboot_failures[] = {
 	{ "uboot-wrong-image-format", "Wrong Image Format", 0 },
 	{ "uboot-retry-exceeded", "Retry count exceeded", 0 },
 	{ "uboot-tftp-not-found", "TFTP error: 'File not found'", 0 },
+	/* load, fatload, ext4load of a file the disk lacks or cannot give. */
+	{ "uboot-load-failed",
+	  "^(Failed to load '[^'\\r\\n]*'|\\*\\* (File not found|Unable to read file) [^\\r\\n]*\\*\\*)", 0 },
 	{ "uboot-reset", "resetting \\.\\.\\.$", 0 },
 };
 

@@ -10,13 +10,16 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 guest="$PWD/build-test/guest"
 
-# The packages the guest is made from, when build/ has them already (the
-# Quick start made them there): copied, not downloaded again.  make-guest.sh
+# The packages the guests are made from (the default one and the ARM64
+# one beside it), when build/ has them already (the Quick start made them
+# there): copied, not downloaded again.  make-guest.sh
 # checks each against the package lists before it uses it.
-if [ -d build/guest/debs ] && ! ls "$guest"/debs/*.deb >/dev/null 2>&1; then
-	mkdir -p "$guest/debs"
-	cp build/guest/debs/*.deb "$guest/debs/" 2>/dev/null || true
-fi
+for arch in "" -arm64; do
+	if [ -d "build/guest$arch/debs" ] && ! ls "$guest$arch"/debs/*.deb >/dev/null 2>&1; then
+		mkdir -p "$guest$arch/debs"
+		cp "build/guest$arch"/debs/*.deb "$guest$arch/debs/" 2>/dev/null || true
+	fi
+done
 
 status=0
 cmake -S . -B build-test -DHILT_WERROR=ON -DHILT_SANITIZE=OFF \

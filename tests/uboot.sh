@@ -8,6 +8,11 @@
 #              pattern), not at its deadline
 #   no-prompt  a prompt that never shows: the interrupt fails at its own
 #              deadline saying what was sent and how often
+#   linux      U-Boot → Linux from a disk: the ARM64 guest's kernel and
+#              initramfs loaded from its virtio boot disk, booti, the
+#              guest's shell; every milestone's time in the JUnit
+#   load-missing  a load of a file the disk lacks fails at once with
+#              U-Boot's message, and nothing is booted
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -78,6 +83,61 @@ PY
 		"$WORK/stdout"
 	# The version command prints the same banner line: no sign-on.
 	assert_no_grep "second-sign-on" "$OUT/junit.xml"
+}
+
+# The ARM64 guest beside the default one (fixtures/guest/make-guest.sh
+# --arch arm64), and a farm booting its disk.
+ARM64_GUEST=${ARM64_GUEST_DIR:-$HILT_GUEST_DIR-arm64}
+
+need_arm64_guest() {
+	need_uboot
+	if [ ! -r "$ARM64_GUEST/boot.img" ]; then
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no ARM64 guest in $ARM64_GUEST (its build failed?)"
+		echo "SKIP: no ARM64 guest in $ARM64_GUEST and this build does not make one"
+		exit 77
+	fi
+	sed "s|file=build/guest-arm64/boot.img|file=$ARM64_GUEST/boot.img|" \
+		examples/farms/qemu-arm64-disk.xml >"$WORK/disk-farm.xml"
+}
+
+case_linux() {
+	need_arm64_guest
+	"$HILT" run --no-progress --retries 0 --farm "$WORK/disk-farm.xml" --out "$OUT" \
+		suites/uboot-linux-arm64.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "U-Boot → Linux from its disk"
+	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 14 ] || fail "not 14 PASS lines"
+	for m in uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt; do
+		grep -q "name=\"milestone.$m.time\" value=\"[0-9.]*\"" "$OUT/junit.xml" ||
+			fail "no time for milestone $m in the JUnit"
+	done
+	# What U-Boot read is the guest's kernel, and the kernel that ran.
+	assert_grep "name=\"capture.image_bytes\" value=\"$(stat -c %s "$ARM64_GUEST/Image")\"" \
+		"$OUT/junit.xml"
+	assert_grep "name=\"capture.initrd_bytes\" value=\"$(stat -c %s "$ARM64_GUEST/initrd.img")\"" \
+		"$OUT/junit.xml"
+	assert_grep "name=\"capture.kernel_version\" value=\"$(cat "$ARM64_GUEST/kernel-version")\"" \
+		"$OUT/junit.xml"
+	# The kernel's milestones come after U-Boot's, on one clock.
+	local booti kernel
+	booti=$(sed -n 's/.*name="milestone.stop-autoboot.time" value="\([0-9.]*\)".*/\1/p' "$OUT/junit.xml")
+	kernel=$(sed -n 's/.*name="milestone.kernel-banner.time" value="\([0-9.]*\)".*/\1/p' "$OUT/junit.xml")
+	holds 'k > b' k="$kernel" b="$booti" || fail "the kernel's banner ($kernel s) before autoboot was stopped ($booti s)"
+}
+
+case_load_missing() {
+	need_arm64_guest
+	sed 's|<send>load virtio 0 $ramdisk_addr_r initrd.img</send>|<send>load virtio 0 $ramdisk_addr_r initrd-missing.img</send>|' \
+		suites/uboot-linux-arm64.xml >"$WORK/missing.xml"
+	local t0=$SECONDS
+	"$HILT" run --no-progress --retries 0 --farm "$WORK/disk-farm.xml" --out "$OUT" \
+		"$WORK/missing.xml" >"$WORK/stdout" 2>&1
+	judge_run 1 $? "a load of a file the disk lacks"
+	assert_grep "^FAIL  uboot-linux-arm64@arm64-disk load-initrd: failure pattern 'uboot-load-failed' matched at [0-9.]* s: Failed to load 'initrd-missing.img'" \
+		"$WORK/stdout"
+	assert_grep "^SKIP  uboot-linux-arm64@arm64-disk booti: not run: the session ended at failure pattern 'uboot-load-failed'" \
+		"$WORK/stdout"
+	[ $((SECONDS - t0)) -lt 20 ] || fail "the failure took $((SECONDS - t0)) s: not at once"
+	assert_no_grep "Starting kernel" "$OUT"/uboot-linux-arm64@arm64-disk.console.log
 }
 
 "case_${1//-/_}"
