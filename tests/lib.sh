@@ -162,3 +162,25 @@ property() {
 case_time() {
 	sed -n 's/.*<testcase name="'"$1"'" [^>]*time="\([0-9.]*\)".*/\1/p' "$2" | head -n 1
 }
+
+# milestone_times NAME...: the JUnit ($OUT/junit.xml) holds a time for
+# each milestone named.
+milestone_times() {
+	local m
+	for m in "$@"; do
+		grep -q "name=\"milestone.$m.time\" value=\"[0-9.]*\"" "$OUT/junit.xml" ||
+			fail "no time for milestone $m in the JUnit"
+	done
+}
+
+# The ARM64 guest, made beside the default one (make-guest.sh --arch arm64).
+ARM64_GUEST=${ARM64_GUEST_DIR:-${HILT_GUEST_DIR:-}-arm64}
+
+# need_arm64_guest: skips (exit 77) when the ARM64 guest was not made and
+# this build does not make one; fails when it should have been.
+need_arm64_guest() {
+	[ -r "$ARM64_GUEST/boot.img" ] && [ -r "$ARM64_GUEST/Image" ] && return 0
+	[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no ARM64 guest in $ARM64_GUEST (its build failed?)"
+	echo "SKIP: no ARM64 guest in $ARM64_GUEST and this build does not make one"
+	exit 77
+}

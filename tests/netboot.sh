@@ -217,17 +217,9 @@ EOF
 	served tftp://10.0.2.2/absent.bin "error 1: File not found"
 }
 
-# The ARM64 guest (fixtures/guest/make-guest.sh --arch arm64), made beside
-# the default one.
-ARM64_GUEST=${ARM64_GUEST_DIR:-$HILT_GUEST_DIR-arm64}
-
 case_uboot_tftp() {
 	need_uboot
-	if [ ! -r "$ARM64_GUEST/Image" ] || [ ! -r "$ARM64_GUEST/initrd.img" ]; then
-		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no ARM64 guest in $ARM64_GUEST (its build failed?)"
-		echo "SKIP: no ARM64 guest in $ARM64_GUEST and this build does not make one"
-		exit 77
-	fi
+	need_arm64_guest
 	local tftp=$WORK/farm/arm64-tftp
 	mkdir -p "$tftp"
 	ln -s "$ARM64_GUEST/Image" "$ARM64_GUEST/initrd.img" "$tftp/"
@@ -236,10 +228,7 @@ case_uboot_tftp() {
 		-bios "$UBOOT" -nographic >/dev/null 2>&1 || fail "QEMU did not dump the device tree"
 	cp examples/farms/qemu-arm64-netboot.xml "$WORK/farm/farm.xml"
 	run_hilt 0 "U-Boot → Linux over TFTP" "$WORK/farm/farm.xml" suites/uboot-netboot-arm64.xml
-	for m in uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt; do
-		grep -q "name=\"milestone.$m.time\" value=\"[0-9.]*\"" "$OUT/junit.xml" ||
-			fail "no time for milestone $m in the JUnit"
-	done
+	milestone_times uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt
 	assert_grep "name=\"capture.kernel_bytes\" value=\"$(stat -L -c %s "$ARM64_GUEST/Image")\"" \
 		"$OUT/junit.xml"
 	served tftp://10.0.2.2/Image complete "$ARM64_GUEST/Image"

@@ -85,31 +85,21 @@ PY
 	assert_no_grep "second-sign-on" "$OUT/junit.xml"
 }
 
-# The ARM64 guest beside the default one (fixtures/guest/make-guest.sh
-# --arch arm64), and a farm booting its disk.
-ARM64_GUEST=${ARM64_GUEST_DIR:-$HILT_GUEST_DIR-arm64}
-
-need_arm64_guest() {
+# A farm booting the ARM64 guest's disk.
+disk_farm() {
 	need_uboot
-	if [ ! -r "$ARM64_GUEST/boot.img" ]; then
-		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no ARM64 guest in $ARM64_GUEST (its build failed?)"
-		echo "SKIP: no ARM64 guest in $ARM64_GUEST and this build does not make one"
-		exit 77
-	fi
+	need_arm64_guest
 	sed "s|file=build/guest-arm64/boot.img|file=$ARM64_GUEST/boot.img|" \
 		examples/farms/qemu-arm64-disk.xml >"$WORK/disk-farm.xml"
 }
 
 case_linux() {
-	need_arm64_guest
+	disk_farm
 	"$HILT" run --no-progress --retries 0 --farm "$WORK/disk-farm.xml" --out "$OUT" \
 		suites/uboot-linux-arm64.xml >"$WORK/stdout" 2>&1
 	judge_run 0 $? "U-Boot → Linux from its disk"
 	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 14 ] || fail "not 14 PASS lines"
-	for m in uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt; do
-		grep -q "name=\"milestone.$m.time\" value=\"[0-9.]*\"" "$OUT/junit.xml" ||
-			fail "no time for milestone $m in the JUnit"
-	done
+	milestone_times uboot-banner dram stop-autoboot kernel-banner init-started shell-prompt
 	# What U-Boot read is the guest's kernel, and the kernel that ran.
 	assert_grep "name=\"capture.image_bytes\" value=\"$(stat -c %s "$ARM64_GUEST/Image")\"" \
 		"$OUT/junit.xml"
@@ -125,7 +115,7 @@ case_linux() {
 }
 
 case_load_missing() {
-	need_arm64_guest
+	disk_farm
 	sed 's|<send>load virtio 0 $ramdisk_addr_r initrd.img</send>|<send>load virtio 0 $ramdisk_addr_r initrd-missing.img</send>|' \
 		suites/uboot-linux-arm64.xml >"$WORK/missing.xml"
 	local t0=$SECONDS
