@@ -269,15 +269,12 @@ int hilt_esp_image_parse(const uint8_t *buf, size_t len, int chip, struct hilt_e
 			img->checksum_computed ^= buf[img->seg[i].offset + k];
 	img->image_len = img->checksum_offset + 1;
 	if (img->hash_appended) {
-		struct hilt_sha256 h;
-
 		if (len - img->image_len < 32)
 			return bad(err, errlen, "the appended SHA-256 at byte %zu is past the end of "
 				   "the file (%zu bytes): truncated", img->image_len, len);
 		memcpy(img->sha256, buf + img->image_len, 32);
-		hilt_sha256_init(&h);
-		hilt_sha256_update(&h, buf, img->image_len);
-		hilt_sha256_final(&h, img->sha256_computed);
+		if (hilt_sha256_buf(buf, img->image_len, img->sha256_computed) < 0)
+			return bad(err, errlen, "out of memory hashing the image");
 		img->image_len += 32;
 	}
 	img->trailing = len - img->image_len;

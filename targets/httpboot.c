@@ -135,11 +135,11 @@ static void sent_file(void *cls)
 	struct sending *s = cls;
 	unsigned char digest[32];
 	char hex[65] = "", result[128];
+	bool hashed = hilt_sha256_final(&s->sha, digest) == 0;
 	bool whole = s->in_order && (long long)s->sent == s->size;
 
-	hilt_sha256_final(&s->sha, digest);
 	if (whole) {
-		for (int i = 0; i < 32; i++)
+		for (int i = 0; hashed && i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 		snprintf(result, sizeof(result), "complete");
 	} else {

@@ -137,8 +137,7 @@ static void tftp_end(struct hilt_usernet *u, struct tftp_xfer *x, const char *re
 	snprintf(path, sizeof(path), "%s/%s", u->tftp_root ? u->tftp_root : ".", x->name);
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		size = (long long)st.st_size;
-	hilt_sha256_final(&x->sha, digest);
-	if (x->hashable && !strcmp(result, "complete"))
+	if (hilt_sha256_final(&x->sha, digest) == 0 && x->hashable && !strcmp(result, "complete"))
 		for (int i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	hilt_served_add(u->served, url, x->bytes, size, hex, result);
