@@ -15,7 +15,7 @@ qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang libclang-rt-14-dev util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
-libmicrohttpd-dev ipxe-qemu libssl-dev"
+libmicrohttpd-dev ipxe-qemu libssl-dev man-db"
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
 # shell executor copies each job's files with rsync, and its regular

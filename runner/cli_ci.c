@@ -8,6 +8,7 @@
  * sessions of one unsplit run, with the same names. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -22,9 +23,6 @@
 #include "suite.h"
 #include "xmlfile.h"
 
-#ifndef HILT_GUEST_DIR
-#define HILT_GUEST_DIR "build/guest"
-#endif
 
 const char hilt_ci_usage[] =
 	"usage: hilt ci gitlab [--farm FILE] [--tags K=V]... [--jobs N] [--parallel N]\n"
@@ -151,12 +149,6 @@ static bool utf8_ok(const char *s)
 	return true;
 }
 
-static const char *ci_guest_dir(void)
-{
-	const char *env = getenv("HILT_GUEST_DIR");
-
-	return env && *env ? env : HILT_GUEST_DIR;
-}
 
 /* Returns -1 on a usage error (printed), 1 for --help (printed), 0 to go
  * on.  argv starts at the flavour ("gitlab"). */
@@ -259,7 +251,7 @@ static int load(struct ci *ci)
 	if (ci->a.farm_path)
 		rc = hilt_farm_load(ci->a.farm_path, &ci->farm, err, HILT_CONFIG_ERR_MAX);
 	else
-		rc = hilt_farm_default(ci_guest_dir(), &ci->farm, err, HILT_CONFIG_ERR_MAX);
+		rc = hilt_farm_default(hilt_guest_dir(), &ci->farm, err, HILT_CONFIG_ERR_MAX);
 	if (rc == -ENOENT && !ci->a.farm_path) {
 		fprintf(stderr, "hilt ci: %s: the built-in farm needs the default guest "
 			"(HILT_GUEST_DIR); or give --farm\n", err);

@@ -2,6 +2,7 @@
  * reporters; the scheduler (runner/sched.c) does the running. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -29,9 +30,6 @@
 #include "text.h"
 #include "xmlfile.h"
 
-#ifndef HILT_GUEST_DIR
-#define HILT_GUEST_DIR "build/guest"
-#endif
 
 const char hilt_run_usage[] =
 	"usage: hilt run [--farm FILE] [--target NAME]... [--tags K=V]... [--pool POOL]...\n"
@@ -133,12 +131,6 @@ struct run {
 	struct hilt_progress *progress;
 };
 
-static const char *guest_dir(void)
-{
-	const char *env = getenv("HILT_GUEST_DIR");
-
-	return env && *env ? env : HILT_GUEST_DIR;
-}
 
 static bool parse_count(const char *opt, const char *s, unsigned *out)
 {
@@ -356,7 +348,11 @@ static int load_suites(char **paths, int n, struct hilt_suite ***out)
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
-		if (hilt_suite_load(paths[i], &suites[i], err, HILT_CONFIG_ERR_MAX) < 0) {
+		char shipped[4096];
+
+		/* A shipped suite by its name, from any folder. */
+		if (hilt_suite_load(hilt_suite_path(paths[i], shipped, sizeof(shipped)), &suites[i],
+				    err, HILT_CONFIG_ERR_MAX) < 0) {
 			fprintf(stderr, "%s\n", err);
 			suites[i] = NULL;
 			rc = -EINVAL;
@@ -437,7 +433,7 @@ static int load_farm(struct run *run)
 	else if (a->ntarget_names && nreplay == a->ntarget_names)
 		rc = (run->farm = calloc(1, sizeof(*run->farm))) ? 0 : -ENOMEM;
 	else
-		rc = hilt_farm_default(guest_dir(), &run->farm, err, sizeof(err));
+		rc = hilt_farm_default(hilt_guest_dir(), &run->farm, err, sizeof(err));
 	if (rc == -ENOENT && !a->farm_path) {
 		/* Say what helps: the folder given is wrong, or the guest was
 		 * never made where this build looks for it. */
@@ -445,11 +441,9 @@ static int load_farm(struct run *run)
 
 		if (env && *env)
 			fprintf(stderr, "hilt: HILT_GUEST_DIR=%s: %s; point it at a folder that "
-				"fixtures/guest/make-guest.sh made, or unset it to use %s\n",
-				env, err, HILT_GUEST_DIR);
+				"fixtures/guest/make-guest.sh made, or unset it\n", env, err);
 		else
-			fprintf(stderr, "hilt: %s: make it with 'cmake --build BUILD --target guest' "
-				"(BUILD: the build folder of this hilt), or give --farm\n", err);
+			fprintf(stderr, "hilt: %s: %s, or give --farm\n", err, hilt_guest_hint());
 		return EXIT_INFRA;
 	}
 	if (rc < 0) {

@@ -7,14 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "cli_report.h"
 #include "validate.h"
 
 #ifndef HILT_VERSION
 #define HILT_VERSION "0.0.0"
-#endif
-#ifndef HILT_GUEST_DIR
-#define HILT_GUEST_DIR "build/guest"
 #endif
 
 enum {
@@ -55,8 +53,8 @@ static void usage(FILE *f)
 		"exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
 		"error, 3 infrastructure error (takes precedence over 1).\n"
 		"environment: HILT_GUEST_DIR overrides where the default guest is\n"
-		"(built: %s).\n",
-		HILT_GUEST_DIR);
+		"(this hilt's: %s).\n",
+		hilt_guest_dir());
 }
 
 static int cmd_help(int argc, char **argv)

@@ -13,6 +13,7 @@
 
 #include "../targets/target.h"
 #include "farm.h"
+#include "paths.h"
 #include "suite.h"
 #include "xmlfile.h"
 
@@ -215,8 +216,13 @@ int hilt_cmd_validate(int argc, char **argv)
 		fputs(hilt_validate_usage, stderr);
 		return EXIT_CONFIG;
 	}
-	for (int i = optind; i < argc; i++)
-		if (validate_one(argv[i], strict) != EXIT_OK)
+	for (int i = optind; i < argc; i++) {
+		char shipped[4096];
+
+		/* A shipped suite by its name, as run takes it. */
+		if (validate_one(hilt_suite_path(argv[i], shipped, sizeof(shipped)), strict) !=
+		    EXIT_OK)
 			status = EXIT_CONFIG;
+	}
 	return status;
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# cmake --install into a prefix of its own, then the installed hilt, run
+# from another folder: it names no path of the build, finds its shipped
+# suites by name or by their path in this repository, runs the default
+# guest it was installed with, says how to make one when there is none,
+# and its man page renders.
+. "$(dirname "$0")/lib.sh"
+: "${BUILD_DIR:?}"
+prefix=$WORK/prefix
+cmake --install "$BUILD_DIR" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
+	{ cat "$WORK/install.log"; fail "cmake --install failed"; }
+HILT=$prefix/bin/hilt
+[ -x "$HILT" ] || fail "nothing installed at $HILT"
+for f in share/hilt/suites/linux-boot.xml share/hilt/schemas/junit-hilt.xsd \
+	share/man/man1/hilt.1 share/hilt/fixtures/guest/make-guest.sh share/hilt/fixtures/guest/init; do
+	[ -r "$prefix/$f" ] || fail "cmake --install did not install $f"
+done
+# Nothing in the binary points into the trees it was built from.
+for tree in "$SRC" "$BUILD_DIR"; do
+	! strings "$HILT" | grep -qF "$tree" || fail "the installed hilt names $tree"
+done
+
+mkdir -p "$WORK/elsewhere"
+cd "$WORK/elsewhere"
+unset HILT_GUEST_DIR
+"$HILT" validate linux-boot suites/http-hello.xml >"$WORK/stdout" 2>&1 ||
+	{ cat "$WORK/stdout"; fail "the installed suites do not validate by name"; }
+assert_grep "^$prefix/share/hilt/suites/linux-boot.xml: suite 'linux-boot'" "$WORK/stdout"
+"$HILT" validate no-such-suite >"$WORK/stdout" 2>&1
+expect_exit 2 $? "validate of a suite that is not shipped"
+assert_grep "no-such-suite" "$WORK/stdout"
+
+if [ -r "$prefix/share/hilt/guest/vmlinuz" ]; then
+	OUT=$WORK/elsewhere/hilt-out
+	"$HILT" run --no-progress suites/linux-boot.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "the installed hilt on its installed guest"
+	assert_grep "name=\"kernel\" value=\"$prefix/share/hilt/guest/vmlinuz\"" "$OUT/junit.xml"
+	mv "$prefix/share/hilt/guest" "$prefix/share/hilt/guest.away"
+else
+	echo "(this build made no guest: the installed hilt has none)"
+fi
+"$HILT" run --no-progress linux-boot >"$WORK/stdout" 2>&1
+expect_exit 3 $? "the installed hilt without a guest"
+assert_grep "make it with '$prefix/share/hilt/fixtures/guest/make-guest.sh $prefix/share/hilt/guest'" \
+	"$WORK/stdout"
+
+if command -v man >/dev/null; then
+	MANWIDTH=80 man -l "$prefix/share/man/man1/hilt.1" >"$WORK/man.txt" 2>"$WORK/man.err" ||
+		{ cat "$WORK/man.err"; fail "man -l cannot render hilt.1"; }
+	assert_grep "hilt - hardware-in-the-loop test runner" "$WORK/man.txt"
+	assert_grep "EXIT STATUS" "$WORK/man.txt"
+	[ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; fail "man -l warned about hilt.1"; }
+else
+	echo "(man is not installed: the page was not rendered)"
+fi
+echo "PASS: install"
