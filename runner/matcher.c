@@ -711,6 +711,13 @@ static int search(struct hilt_matcher *m, struct watch *w, uint64_t at,
 			wait_at(w, at, at_bumped);
 			return SEARCH_PENDING;
 		}
+		/* A match that ends on a \r at the window's end may go on
+		 * with a \n (\R+, [\r\n]+): pcre2's interpreter calls it
+		 * complete there, even partial-hard.  The next byte decides. */
+		if (ov[1] == m->len && m->buf[m->len - 1] == '\r') {
+			wait_at(w, at, at_bumped);
+			return SEARCH_PENDING;
+		}
 		if (line_end_byte(m->buf[m->len - 1])) {
 			PCRE2_SIZE seen[2 * HILT_MATCH_MAX_GROUPS];
 			int n = rc < HILT_MATCH_MAX_GROUPS ? rc : HILT_MATCH_MAX_GROUPS;
