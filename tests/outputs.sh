@@ -129,6 +129,29 @@ same-name)
 	[ "$(grep -o 'name="console.log" value="[^"]*"' "$OUT/junit.xml" | sort -u | wc -l)" -eq 4 ] ||
 		fail "two testsuites share a console log"
 	;;
+climb-out)
+	# A suite and a target named to climb out of the output folder
+	# (../../x): their files stay inside it, named inertly.
+	mkdir -p "$WORK/deep/er"
+	printf '<suite name="../../x-suite"><milestone name="banner">Linux version</milestone></suite>\n' \
+		>"$WORK/climb.xml"
+	printf '<farm><target name="../../x-target" kind="replay"><log>%s</log></target></farm>\n' \
+		"$BOOT" >"$WORK/climb-farm.xml"
+	"$HILT" run --farm "$WORK/climb-farm.xml" --out "$WORK/deep/er/out" "$WORK/climb.xml" \
+		>"$WORK/stdout" 2>&1
+	RC=$?
+	cat "$WORK/stdout"
+	expect_exit 0 "$RC" "a suite and a target named ../../x"
+	OUT=$WORK/deep/er/out validate "$WORK/deep/er/out/junit.xml"
+	# Nothing was written anywhere but the output folder.
+	left=$(find "$WORK" -newer "$WORK/climb.xml" -type f ! -path "$WORK/deep/er/out/*" \
+		! -name stdout ! -name climb-farm.xml)
+	[ -z "$left" ] || fail "files outside the output folder: $left"
+	# Each / of a name is a _ in its file's name.
+	log="$WORK/deep/er/out/.._.._x-suite@.._.._x-target.console.log"
+	[ -f "$log" ] || fail "the session's log is not $log"
+	[ "$(stat -c %s "$log")" -eq "$BOOT_BYTES" ] || fail "the session's log is not the whole boot"
+	;;
 fd-limit)
 	# Files are opened as each session starts and closed as it ends:
 	# thirty sessions run under a limit of twenty open files.
