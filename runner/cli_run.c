@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "paths.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -799,11 +800,80 @@ static int exit_status(struct run *run)
 	return status;
 }
 
+/* With HILT_CHECK_LEFT set (the fault tests), what a run left once it
+ * had freed everything: the files it opened still open and the children
+ * not reaped, each named.  A run that ends cleanly leaves none. */
+static unsigned char inherited[4096 / 8];	/* fds open when hilt began */
+
+static void note_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd >= 0 && fd < 4096 && fd != dirfd(d))
+			inherited[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+	if (d)
+		closedir(d);
+}
+
+static void report_left(void)
+{
+	char fds[1024] = "", kids[1024] = "", path[64], target[256];
+	unsigned nfds = 0, nkids = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		/* What hilt was given to begin with is not its to close. */
+		if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d) ||
+		    (fd < 4096 && inherited[fd / 8] & (1u << (fd % 8))))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		target[n > 0 ? n : 0] = '\0';
+		nfds++;
+		snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), " %d=%s", fd, target);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/proc/self/task");
+	while (d && (e = readdir(d))) {
+		char list[512] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(list, sizeof(list), f))
+			for (char *t = strtok(list, " \n"); t; t = strtok(NULL, " \n")) {
+				nkids++;
+				snprintf(kids + strlen(kids), sizeof(kids) - strlen(kids), " %s", t);
+			}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	fprintf(stderr, "hilt: at exit: %u open files%s%s, %u children%s%s\n", nfds,
+		nfds ? ":" : "", fds, nkids, nkids ? ":" : "", kids);
+}
+
 int hilt_cmd_run(int argc, char **argv)
 {
 	struct run run = { .signal_fd = -1 };
 	int status, rc = parse_args(argc, argv, false, &run.a);
 	char err[HILT_CONFIG_ERR_MAX];
+
+	if (getenv("HILT_CHECK_LEFT"))
+		note_inherited();
 
 	if (rc) {
 		run_free(&run);
@@ -882,5 +952,7 @@ out:
 	run.sched = NULL;
 	hilt_proc_guard_stop();
 	run_free(&run);
+	if (getenv("HILT_CHECK_LEFT"))
+		report_left();
 	return status;
 }

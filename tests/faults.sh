@@ -2,7 +2,8 @@
 # Faults hilt must survive without leaving harm behind: killed with SIGKILL
 # while QEMU or a board's flash command runs (no child may outlive it), and
 # a board lock file planted as a symlink (never followed, never written).
-# usage: faults.sh sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
+# After every way a run ends, it leaves no file open and no child (left-nothing).
+# usage: faults.sh left-nothing|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -97,7 +98,76 @@ XML
 	HILT_PID=$!
 }
 
+# left_nothing WHAT: the run (its stderr in $WORK/stdout) reported, once it
+# had freed everything, no file it opened still open and no child unreaped.
+left_nothing() {
+	grep -q "^hilt: at exit: 0 open files, 0 children$" "$WORK/stdout" || {
+		cat "$WORK/stdout" >&2
+		fail "$1: $(grep '^hilt: at exit:' "$WORK/stdout" || echo 'no count of what was left')"
+	}
+	echo "$1: no file left open, no child left"
+}
+
+need_guest() {
+	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+		echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
+		exit 77
+	fi
+}
+
 case "$1" in
+left-nothing)
+	# After each way a run can end, hilt counts what it still has open
+	# (files, sockets, pipes, pidfds) and its children (HILT_CHECK_LEFT):
+	# none of them, whatever the verdicts.
+	need_guest
+	export HILT_CHECK_LEFT=1
+	# Two guests at once, their networks captured and probed over HTTP.
+	"$HILT" run --no-progress --jobs 2 --pcap --out "$OUT" suites/linux-boot.xml \
+		suites/http-hello.xml >"$WORK/stdout" 2>&1
+	expect_exit 0 $? "two guests at once"
+	left_nothing "two guests at once"
+	# A board on the simulator, its flash command, and one that hangs.
+	start_sim
+	for flash in '<arg>true</arg>' '<arg>sleep</arg><arg>30</arg>'; do
+		cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="$PORT"/>
+  <flash timeout="1">$flash</flash>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+		"$HILT" run --no-progress --retries 0 --farm "$WORK/farm.xml" --out "$OUT" \
+			tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+		left_nothing "a board flashed with $flash"
+	done
+	kill "$SIM_PID"
+	wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+	# QEMU killed mid-boot: an infrastructure error, and nothing left.
+	"$HILT" run --no-progress --retries 0 --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	poll_until 30 child_running "$HILT_PID" qemu-system-x86_64 >/dev/null || fail "no QEMU started"
+	kill -9 "$(child_running "$HILT_PID" qemu-system-x86_64)"
+	wait "$HILT_PID"
+	rc=$?
+	HILT_PID=
+	expect_exit 3 "$rc" "QEMU killed mid-boot"
+	left_nothing "QEMU killed mid-boot"
+	# A run interrupted mid-boot (SIGTERM): the JUnit of what finished,
+	# and nothing left.
+	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
+		>"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	poll_until 30 child_running "$HILT_PID" qemu-system-x86_64 >/dev/null || fail "no QEMU started"
+	sleep 1
+	kill -TERM "$HILT_PID"
+	wait "$HILT_PID"
+	HILT_PID=
+	validate "$OUT/junit.xml"
+	left_nothing "a run interrupted by SIGTERM"
+	;;
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
 	# left behind would run forever.
