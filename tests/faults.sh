@@ -3,7 +3,9 @@
 # while QEMU or a board's flash command runs (no child may outlive it), and
 # a board lock file planted as a symlink (never followed, never written).
 # After every way a run ends, it leaves no file open and no child (left-nothing).
-# usage: faults.sh left-nothing|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
+# A device that floods its console, flashers that ignore SIGTERM or print
+# without end (flood, term-ignored).
+# usage: faults.sh left-nothing|flood|term-ignored|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -167,6 +169,85 @@ XML
 	HILT_PID=
 	validate "$OUT/junit.xml"
 	left_nothing "a run interrupted by SIGTERM"
+	;;
+flood)
+	# Three sessions at once, each fed 1 GiB of console text through a
+	# FIFO (a device that never stops talking): every byte reaches each
+	# log, the milestone after the flood is still found, memory stays
+	# bounded, nothing is left.
+	export HILT_CHECK_LEFT=1
+	gib=$((1024 * 1024 * 1024))
+	farm="<farm>"
+	for i in 1 2 3; do
+		mkfifo "$WORK/flood$i.fifo"
+		farm="$farm<target name=\"flood$i\" kind=\"replay\" tags=\"flood=yes\"><log>$WORK/flood$i.fifo</log></target>"
+	done
+	echo "$farm</farm>" >"$WORK/farm.xml"
+	cat >"$WORK/flood.xml" <<XML
+<suite name="flood" timeout="300">
+  <requires tags="flood=yes"/>
+  <milestone name="after-the-flood" timeout="300">^the flood is over\$</milestone>
+</suite>
+XML
+	# The writers must hold the FIFOs open before hilt opens them.
+	writers=()
+	for i in 1 2 3; do
+		( { yes "[  123.456789] usb 1-1: a line the device prints again and again $i" |
+			head -c "$gib"; echo; echo "the flood is over"; } >"$WORK/flood$i.fifo" ) &
+		writers+=($!)
+	done
+	sleep 0.5
+	/usr/bin/time -f "%M" -o "$WORK/rss" "$HILT" run --no-progress --jobs 3 --farm "$WORK/farm.xml" \
+		--target flood1 --target flood2 --target flood3 \
+		--out "$OUT" "$WORK/flood.xml" >"$WORK/stdout" 2>&1
+	rc=$?
+	# A writer whose FIFO was never read would wait for ever.
+	kill -9 "${writers[@]}" 2>/dev/null
+	wait 2>/dev/null
+	cat "$WORK/stdout"
+	expect_exit 0 "$rc" "three floods of 1 GiB"
+	validate "$OUT/junit.xml"
+	for i in 1 2 3; do
+		size=$(stat -c %s "$OUT/flood@flood$i.console.log")
+		[ "$size" -eq $((gib + 1 + 18)) ] || fail "flood$i's log holds $size bytes, not $((gib + 19))"
+	done
+	rss=$(tail -n 1 "$WORK/rss")
+	echo "peak RSS with three floods of 1 GiB: $rss KiB"
+	if [ "${SANITIZED:-OFF}" != ON ]; then
+		[ "$rss" -lt 65536 ] || fail "hilt's peak RSS was $rss KiB, more than 64 MiB"
+	fi
+	left_nothing "three floods of 1 GiB"
+	rm -f "$OUT"/flood@*.console.log
+	;;
+term-ignored)
+	# A flasher that ignores SIGTERM and one that prints without end: each
+	# is stopped at its deadline (SIGKILL after the grace), the session is
+	# an infrastructure error, hilt's memory stays bounded, nothing is left.
+	export HILT_CHECK_LEFT=1
+	start_sim
+	for flash in "<arg>sh</arg><arg>-c</arg><arg>trap '' TERM; sleep 60</arg>" '<arg>yes</arg><arg>flashing</arg>'; do
+		cat >"$WORK/farm.xml" <<XML
+<farm><target name="sim1" kind="board">
+  <console type="tcp" host="127.0.0.1" port="$PORT"/>
+  <flash timeout="2">$flash</flash>
+  <lock dir="$WORK"/>
+</target></farm>
+XML
+		t0=$SECONDS
+		/usr/bin/time -f "%M" -o "$WORK/rss" "$HILT" run --no-progress --retries 0 \
+			--farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+		rc=$?
+		cat "$WORK/stdout"
+		expect_exit 3 "$rc" "a flasher ($flash) past its deadline"
+		[ $((SECONDS - t0)) -lt 20 ] || fail "the flasher was stopped after $((SECONDS - t0)) s"
+		assert_grep "<error" "$OUT/junit.xml"
+		rss=$(tail -n 1 "$WORK/rss")
+		echo "peak RSS: $rss KiB"
+		if [ "${SANITIZED:-OFF}" != ON ]; then
+			[ "$rss" -lt 65536 ] || fail "hilt's peak RSS was $rss KiB, more than 64 MiB"
+		fi
+		left_nothing "a flasher ($flash) past its deadline"
+	done
 	;;
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
