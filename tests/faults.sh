@@ -5,7 +5,7 @@
 # After every way a run ends, it leaves no file open and no child (left-nothing).
 # A device that floods its console, flashers that ignore SIGTERM or print
 # without end (flood, term-ignored).
-# usage: faults.sh left-nothing|flood|term-ignored|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
+# usage: faults.sh left-nothing|flood|term-ignored|sigkill-several|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -116,6 +116,19 @@ need_guest() {
 		echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
 		exit 77
 	fi
+}
+
+# qemu_children PID: the pids of PID's children that are QEMU.
+qemu_children() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n1)" = qemu-system-x86_64 ] &&
+			echo "$p"
+	done
+}
+
+two_qemus() {
+	[ "$(qemu_children "$1" | wc -l)" -ge 2 ]
 }
 
 case "$1" in
@@ -248,6 +261,34 @@ XML
 		fi
 		left_nothing "a flasher ($flash) past its deadline"
 	done
+	;;
+sigkill-several)
+	# hilt killed with SIGKILL while two guests boot: both QEMUs end with
+	# it, and the next run into the same folder is not disturbed by what
+	# the killed one left there (half-written logs, a JUnit of no session).
+	need_guest
+	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
+		>"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	poll_until 30 two_qemus "$HILT_PID" || fail "hilt did not start two QEMUs"
+	qemus=$(qemu_children "$HILT_PID")
+	starts=()
+	for q in $qemus; do starts+=("$q:$(start_time "$q")"); done
+	sleep 2
+	kill -9 "$HILT_PID"
+	wait "$HILT_PID" 2>/dev/null
+	HILT_PID=
+	for qs in "${starts[@]}"; do
+		poll_until 5 gone "${qs%%:*}" "${qs#*:}" || fail "QEMU ${qs%%:*} outlived hilt by 5 s"
+	done
+	echo "hilt killed with two guests booting: both QEMUs (${qemus//$'\n'/ }) ended with it"
+	export HILT_CHECK_LEFT=1
+	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
+		>"$WORK/stdout" 2>&1
+	expect_exit 0 $? "the run after a killed one"
+	validate "$OUT/junit.xml"
+	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
+	left_nothing "the run after a killed one"
 	;;
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
