@@ -47,6 +47,7 @@ for tool in mmdebstrap podman buildah; do
 done
 if [ -n "$missing" ]; then
 	say "installing$missing from Debian"
+	# shellcheck disable=SC2086
 	{ apt-get update -qq &&
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
 		skip "could not install$missing"
@@ -106,6 +107,7 @@ buildah run --isolation chroot --volume "$out:/work/hilt-out" "$container" -- \
 [ -s "$out/junit.xml" ] || fail "no hilt-out/junit.xml on the host"
 
 # The JUnit, as the host got it: every suite run, every case passed.
+# shellcheck disable=SC2086
 nsuites=$(set -- $suites; echo $#)
 python3 - "$out/junit.xml" "$nsuites" <<'EOF' || fail "the JUnit shows what did not pass"
 import sys, xml.etree.ElementTree as ET
