@@ -1,6 +1,7 @@
 /* Board consoles: libserialport, termios, raw TCP and telnet. */
 #define _GNU_SOURCE
 #include "console.h"
+#include "telnet.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,24 +18,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Telnet (RFC 854, 856, 857, 858). */
-enum {
-	T_SE = 240, T_SB = 250, T_WILL = 251, T_WONT = 252, T_DO = 253, T_DONT = 254,
-	T_IAC = 255,
-	OPT_BINARY = 0, OPT_ECHO = 1, OPT_SGA = 3,
-};
-
-enum telnet_state { TS_DATA, TS_IAC, TS_OPT, TS_SB, TS_SB_IAC, TS_CR };
-
 struct hilt_console {
 	struct hilt_console_config cfg;
 	char name[512];
 	int fd;
 	struct sp_port *sp;	/* serial: the port, which owns fd */
-	/* telnet */
-	enum telnet_state ts;
-	unsigned char verb;
-	bool local_on[256], local_req[256], remote_on[256], remote_req[256];
+	struct hilt_telnet telnet;
 	/* Input for the device the fd has not taken yet (written when it
 	 * is writable again: nothing waits). */
 	unsigned char *out;
@@ -45,6 +34,8 @@ struct hilt_console {
 	int connect_err;	/* of the last address tried */
 	char label[300];	/* for errors reported later */
 };
+
+static void telnet_reply(void *arg, const unsigned char msg[3]);
 
 /* What may be held back for a device that stopped reading. */
 #define CONSOLE_OUT_CAP (1024 * 1024)
@@ -293,16 +284,10 @@ static int tcp_ready(struct hilt_console *c, const char *label, char *err, size_
 	c->ai = c->ai_next = NULL;
 	c->connecting = false;
 	if (k->kind == HILT_CONSOLE_TELNET) {
-		/* Ask for an 8-bit clean line without go-aheads; the server
-		 * echoes what the board echoes. */
-		static const unsigned char hello[] = {
-			T_IAC, T_WILL, OPT_BINARY, T_IAC, T_DO, OPT_BINARY,
-			T_IAC, T_WILL, OPT_SGA, T_IAC, T_DO, OPT_SGA,
-		};
+		unsigned char hello[HILT_TELNET_HELLO_MAX];
+		size_t n = hilt_telnet_hello(&c->telnet, hello);
 
-		c->local_req[OPT_BINARY] = c->remote_req[OPT_BINARY] = true;
-		c->local_req[OPT_SGA] = c->remote_req[OPT_SGA] = true;
-		if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		if (send(c->fd, hello, n, MSG_NOSIGNAL) != (ssize_t)n)
 			return fail(err, errlen, errno ? errno : EIO, label, c, NULL);
 	}
 	return 0;
@@ -367,6 +352,7 @@ int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
 	}
 	c->cfg = *cfg;
 	c->fd = -1;
+	hilt_telnet_init(&c->telnet, telnet_reply, c);
 	if (cfg->kind == HILT_CONSOLE_TCP || cfg->kind == HILT_CONSOLE_TELNET)
 		snprintf(c->name, sizeof(c->name), "%s:%d", cfg->host, cfg->port);
 	else
@@ -399,90 +385,14 @@ const char *hilt_console_name(const struct hilt_console *c)
 	return c->name;
 }
 
-static void telnet_reply(struct hilt_console *c, unsigned char verb, unsigned char opt)
+/* Best effort: a full socket buffer here means the server is gone, which
+ * the next read tells. */
+static void telnet_reply(void *arg, const unsigned char msg[3])
 {
-	unsigned char msg[3] = { T_IAC, verb, opt };
+	struct hilt_console *c = arg;
 
-	/* Best effort: a full socket buffer here means the server is gone,
-	 * which the next read tells. */
-	if (send(c->fd, msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	if (send(c->fd, msg, 3, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return;
-}
-
-/* One option command from the server.  Agreement is remembered so that no
- * reply is sent twice (RFC 854's loop rule). */
-static void telnet_option(struct hilt_console *c, unsigned char verb, unsigned char opt)
-{
-	bool ok = opt == OPT_BINARY || opt == OPT_SGA || opt == OPT_ECHO;
-	bool *on = verb == T_WILL || verb == T_WONT ? c->remote_on : c->local_on;
-	bool *req = verb == T_WILL || verb == T_WONT ? c->remote_req : c->local_req;
-	bool wants = verb == T_WILL || verb == T_DO;
-	unsigned char yes = verb == T_WILL ? T_DO : T_WILL;
-	unsigned char no = verb == T_WILL || verb == T_WONT ? T_DONT : T_WONT;
-
-	if (verb == T_DO && opt == OPT_ECHO)
-		ok = false;	/* the runner never echoes */
-	if (wants && ok) {
-		if (!on[opt] && !req[opt])
-			telnet_reply(c, yes, opt);
-		on[opt] = true;
-	} else if (wants) {
-		telnet_reply(c, no, opt);
-	} else {
-		if (on[opt] && !req[opt])
-			telnet_reply(c, no, opt);
-		on[opt] = false;
-	}
-	req[opt] = false;
-}
-
-/* Takes telnet commands out of buf in place; returns the data length. */
-static size_t telnet_filter(struct hilt_console *c, unsigned char *buf, size_t n)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char b = buf[i];
-
-		switch (c->ts) {
-		case TS_CR:
-			c->ts = TS_DATA;
-			if (b == 0)
-				continue;	/* CR NUL is a bare CR */
-			/* fall through */
-		case TS_DATA:
-			if (b == T_IAC)
-				c->ts = TS_IAC;
-			else {
-				buf[out++] = b;
-				if (b == '\r' && !c->remote_on[OPT_BINARY])
-					c->ts = TS_CR;
-			}
-			break;
-		case TS_IAC:
-			c->ts = TS_DATA;
-			if (b == T_IAC)
-				buf[out++] = b;
-			else if (b >= T_WILL) {
-				c->verb = b;
-				c->ts = TS_OPT;
-			} else if (b == T_SB)
-				c->ts = TS_SB;
-			break;	/* NOP, GA, AYT...: nothing to do */
-		case TS_OPT:
-			telnet_option(c, c->verb, b);
-			c->ts = TS_DATA;
-			break;
-		case TS_SB:
-			if (b == T_IAC)
-				c->ts = TS_SB_IAC;
-			break;
-		case TS_SB_IAC:
-			c->ts = b == T_SE ? TS_DATA : TS_SB;
-			break;
-		}
-	}
-	return out;
 }
 
 ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
@@ -496,7 +406,7 @@ ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
 			return -errno;
 		if (n == 0 || c->cfg.kind != HILT_CONSOLE_TELNET)
 			return n;
-		size_t data = telnet_filter(c, buf, (size_t)n);
+		size_t data = hilt_telnet_filter(&c->telnet, buf, (size_t)n);
 
 		if (data)
 			return (ssize_t)data;
@@ -568,19 +478,11 @@ ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len)
 		return rc ? rc : (ssize_t)len;
 	}
 	/* Telnet: IAC doubled, and outside binary mode CR as CR NUL. */
-	const unsigned char *in = buf;
 	unsigned char *esc = malloc(len * 2 + 1);
-	size_t m = 0;
 
 	if (!esc)
 		return -ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		esc[m++] = in[i];
-		if (in[i] == T_IAC)
-			esc[m++] = T_IAC;
-		else if (in[i] == '\r' && !c->local_on[OPT_BINARY] && (i + 1 == len || in[i + 1] != '\n'))
-			esc[m++] = 0;
-	}
+	size_t m = hilt_telnet_escape(&c->telnet, buf, len, esc);
 	int rc = write_all(c, esc, m);
 
 	free(esc);
