@@ -16,6 +16,7 @@
 #include "../runner/loop.h"
 #include "../runner/xmlfile.h"
 #include "replay.h"
+#include "timing.h"
 #include "target.h"
 
 struct hilt_target {
@@ -66,68 +67,26 @@ struct timing {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	size_t n;
-	int64_t *delay_ns;
-	size_t *len;
+	struct hilt_timing t;
 	struct timing *next;
 };
 
 static struct timing *timings;
 
-/* Parses "DELAY BYTES" lines.  0, -EINVAL (malformed) or -errno. */
-static int parse_timing(FILE *f, struct timing *tm)
-{
-	char *line = NULL;
-	size_t cap = 0, vcap = 0;
-	int rc = 0;
-
-	while (getline(&line, &cap, f) > 0) {
-		char *end;
-		double delay = strtod(line, &end);
-		unsigned long long len;
-
-		if (end == line)
-			break;		/* the end, as fscanf would see it */
-		len = strtoull(end, &end, 10);
-		if (!(delay >= 0) || delay > 86400 || len > 64 * 1024 * 1024) {
-			rc = -EINVAL;
-			break;
-		}
-		if (tm->n == vcap) {
-			vcap = vcap ? vcap * 2 : 1024;
-			int64_t *d = realloc(tm->delay_ns, vcap * sizeof(*d));
-
-			if (d)
-				tm->delay_ns = d;
-			size_t *l = realloc(tm->len, vcap * sizeof(*l));
-
-			if (l)
-				tm->len = l;
-			if (!d || !l) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-		tm->delay_ns[tm->n] = (int64_t)(delay * 1e9);
-		tm->len[tm->n++] = (size_t)len;
-	}
-	free(line);
-	return rc;
-}
-
-/* The parsed timing file at path: shared, lives as long as the process. */
-static int load_timing(const char *path, const struct timing **out)
+/* The parsed timing file at path: shared, lives as long as the process.
+ * 0, or -errno with what went wrong in err. */
+static int load_timing(const char *path, const struct timing **out, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	struct stat st;
 	struct timing *tm;
 	int rc;
 
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) < 0) {
+	if (!f || fstat(fileno(f), &st) < 0) {
 		rc = -errno;
-		fclose(f);
+		snprintf(err, errlen, "cannot open the timing file %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
 		return rc;
 	}
 	for (tm = timings; tm; tm = tm->next) {
@@ -141,13 +100,20 @@ static int load_timing(const char *path, const struct timing **out)
 	tm = calloc(1, sizeof(*tm));
 	if (!tm) {
 		fclose(f);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = parse_timing(f, tm);
+	long line;
+	char why[160];
+
+	rc = hilt_timing_parse(f, &tm->t, &line, why, sizeof(why));
 	fclose(f);
 	if (rc) {
-		free(tm->delay_ns);
-		free(tm->len);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "%s:%ld: %s", path, line, why);
+		else
+			snprintf(err, errlen, "timing file %s: %s", path, strerror(-rc));
+		hilt_timing_free(&tm->t);
 		free(tm);
 		return rc;
 	}
@@ -169,9 +135,9 @@ static int next_chunk(struct hilt_target *t)
 	size_t len;
 
 	t->have_next = false;
-	if (t->next_i >= t->timing->n)
+	if (t->next_i >= t->timing->t.n)
 		return 0;
-	len = t->timing->len[t->next_i];
+	len = t->timing->t.len[t->next_i];
 	if (len > t->pending_cap) {
 		char *p = realloc(t->pending, len);
 
@@ -181,7 +147,7 @@ static int next_chunk(struct hilt_target *t)
 		t->pending_cap = len;
 	}
 	t->pending_len = fread(t->pending, 1, len, t->log);
-	t->due_ns += t->timing->delay_ns[t->next_i++];
+	t->due_ns += t->timing->t.delay_ns[t->next_i++];
 	t->have_next = t->pending_len > 0;
 	return t->have_next;
 }
@@ -247,8 +213,8 @@ static void write_due(struct hilt_loop *loop, void *arg)
 	while (t->have_next && t->due_ns <= now + CHUNK_SLACK_NS && rc >= 0)
 		rc = take_due(t);
 	if (rc < 0) {
-		snprintf(t->status, sizeof(t->status), "%s: %s", t->rcfg->timing,
-			 rc == -EINVAL ? "malformed timing file" : strerror(-rc));
+		snprintf(t->status, sizeof(t->status), "replay of %s: %s", t->rcfg->timing,
+			 strerror(-rc));
 		end_pipe(t);
 		return;
 	}
@@ -286,16 +252,10 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 	const char *timing = t->rcfg->timing;
 	int fds[2];
 
-	int rc = load_timing(timing, &t->timing);
+	int rc = load_timing(timing, &t->timing, err, errlen);
 
-	if (rc == -EINVAL) {
-		snprintf(err, errlen, "%s: malformed timing file", timing);
+	if (rc)
 		return rc;
-	}
-	if (rc) {
-		snprintf(err, errlen, "cannot open the timing file %s: %s", timing, strerror(-rc));
-		return rc;
-	}
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto err_errno;
 	t->console_fd = fds[0];
@@ -311,7 +271,7 @@ static int start_realtime(struct hilt_target *t, char *err, size_t errlen)
 	rc = next_chunk(t);
 
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: malformed timing file", timing);
+		snprintf(err, errlen, "replay of %s: %s", timing, strerror(-rc));
 		return rc;
 	}
 	if (rc == 0) {

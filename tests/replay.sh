@@ -98,6 +98,22 @@ XML
 run_replay 1 "no blank line, one read" "$WORK/crlf.console.log" "$WORK/blank.xml"
 run_replay 1 "no blank line, split after \\r" "$WORK/crlf.console.log" "$WORK/blank.xml" --realtime
 grep -q '^FAIL .*blank-line' "$WORK/stdout" || fail "a blank line was found where there is none"
+# A damaged timing file is said to be damaged, by line, before anything
+# is replayed: the session is an infrastructure error (exit 3), not a
+# replay of the part before the damage.
+for bad in '0.1 5 junk|more after the byte count' '0.1|no space after the delay' \
+	'x 5|the delay is not a number' '0.1 -5|the byte count is not a whole number' \
+	'90000 1|a delay of more than a day' '0.1 99999999999|a chunk of more than 64 MiB'; do
+	printf 'ok\r\nnext\r\n' >"$WORK/damaged.console.log"
+	printf '0.010 3\n%s\n0.010 5\n' "${bad%%|*}" >"$WORK/damaged.console.timing"
+	run_replay 3 "timing line '${bad%%|*}'" "$WORK/damaged.console.log" "$WORK/blank.xml" --realtime
+	assert_grep "damaged.console.timing:2: .*${bad#*|}" "$OUT/junit.xml"
+done
+printf '0.010 3\n\n0.010 8\n' >"$WORK/damaged.console.timing"
+run_replay 3 "a blank line inside a timing file" "$WORK/damaged.console.log" "$WORK/blank.xml" --realtime
+assert_grep "damaged.console.timing:2: a blank line before the end" "$OUT/junit.xml"
+printf '0.010 3\n0.010 8\n\n\n' >"$WORK/damaged.console.timing"
+run_replay 1 "blank lines at the end of a timing file" "$WORK/damaged.console.log" "$WORK/blank.xml" --realtime
 printf 'booting\nready' >"$WORK/last.log"
 cat >"$WORK/last.xml" <<XML
 <suite name="last"><milestone name="ready" timeout="5">^ready$</milestone></suite>
