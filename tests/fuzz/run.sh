@@ -38,7 +38,7 @@ esac
 if [ "$name" = all ]; then
 	status=0
 	for n in $all; do
-		FUZZ_DIR= "$0" "$seconds" "$n"
+		FUZZ_DIR="" "$0" "$seconds" "$n"
 		rc=$?
 		[ $rc -eq 77 ] && exit 77
 		[ $rc -ne 0 ] && status=$rc
@@ -115,6 +115,7 @@ if ! flags=$(pkg-config --cflags --libs $libs 2>&1); then
 	echo "run.sh: pkg-config $libs: $flags" >&2
 	exit 2
 fi
+# shellcheck disable=SC2054 # the commas are -fsanitize's
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-Wall -Wextra -Werror -I"$src")
 
@@ -133,7 +134,7 @@ stamp=$( (cd "$src" && cat "${sources[@]}" runner/*.h targets/*.h reports/*.h; e
 	flock 9
 	[ -f "$engine/libengine.a" ] && [ "$(cat "$engine/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 	rm -f "$engine"/*.o "$engine/libengine.a"
-	# shellcheck disable=SC2086 # $flags is a list of flags
+	# shellcheck disable=SC2016,SC2046,SC2086 # the script is sh's; the flags are a list
 	printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
 		'o="$1/$(echo "$2" | tr / _).o"; shift 2; exec "$@" -c "$0" -o "$o"' \
 		"$src/{}" "$engine" {} "$cc" "${cflags[@]}" $(pkg-config --cflags $libs) || exit 2
@@ -177,13 +178,14 @@ echo "$name: ${#regress[@]} regression inputs and the seeds pass"
 
 [ "$seconds" -gt 0 ] || exit 0
 log=$dir/fuzz.log
-before=$(ls "$dir" | grep -c '^\(crash\|timeout\|oom\|leak\)-')
+findings() { find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l; }
+before=$(findings)
 [ -n "${FUZZ_SEED:-}" ] && opts+=(-seed="$FUZZ_SEED")
 "$bin" "${opts[@]}" -max_total_time="$seconds" -print_final_stats=1 \
 	"$dir/corpus" "${seeds[@]}" >"$log" 2>&1
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-after=$(ls "$dir" | grep -c '^\(crash\|timeout\|oom\|leak\)-')
+after=$(findings)
 if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
 	grep -av '^#[0-9]\|^INFO:' "$log" | head -n 60
 	echo "FAIL: the $name fuzzer found an input (exit $rc) after ${execs:-?} executions;"
