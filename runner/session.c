@@ -1937,11 +1937,12 @@ void hilt_session_start(struct hilt_session *s)
 	};
 	/* Opened now, not when the run was set up: a run of many sessions
 	 * holds the files of those under way only. */
-	s->log = fopen(s->result->console_log, "wbe");
-	s->timing = s->log ? fopen(s->timing_path, "we") : NULL;
+	s->log = hilt_fopen_out(s->result->console_log);
+	s->timing = s->log ? hilt_fopen_out(s->timing_path) : NULL;
 	if (!s->log || !s->timing) {
 		snprintf(err, sizeof(err), "cannot write %s: %s",
-			 s->log ? s->timing_path : s->result->console_log, strerror(errno));
+			 s->log ? s->timing_path : s->result->console_log,
+			 hilt_fopen_out_error(errno));
 		s->state = SESSION_RUNNING;
 		output_failed(s, err);
 		set_case(s, 0, HILT_ERROR, "infrastructure", NULL, "%s", err);

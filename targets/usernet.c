@@ -410,9 +410,10 @@ static int open_pcap(struct hilt_usernet *u, const char *path, char *err,
 	u->pcap_path = strdup(path);
 	if (!u->pcap_path)
 		return -ENOMEM;
-	u->pcap = fopen(path, "wbe");
+	u->pcap = hilt_fopen_out(path);
 	if (!u->pcap || fwrite(hdr, sizeof(hdr), 1, u->pcap) != 1) {
-		snprintf(err, errlen, "cannot write the capture %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot write the capture %s: %s", path,
+			 hilt_fopen_out_error(errno));
 		return -EIO;
 	}
 	return 0;

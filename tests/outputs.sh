@@ -152,6 +152,41 @@ climb-out)
 	[ -f "$log" ] || fail "the session's log is not $log"
 	[ "$(stat -c %s "$log")" -eq "$BOOT_BYTES" ] || fail "the session's log is not the whole boot"
 	;;
+planted-link)
+	# Symbolic links planted in a shared output folder at a session's
+	# file names (its console log, its timing, its capture) are never
+	# followed: the session is an infrastructure error naming the link,
+	# the file they point at is untouched, the other sessions run.
+	mkdir -p "$OUT"
+	printf 'precious data\n' >"$WORK/victim"
+	printf '<suite name="planted"><milestone name="banner">Linux version</milestone></suite>\n' \
+		>"$WORK/planted.xml"
+	for file in console.log console.timing; do
+		rm -f "$OUT"/planted@*
+		ln -s "$WORK/victim" "$OUT/planted@replay_linux-boot-x86.$file"
+		hilt_replay --retries 0 --out "$OUT" "$WORK/planted.xml" suites/linux-boot.xml
+		expect_exit 3 "$RC" "a symlink planted at the $file"
+		validate "$OUT/junit.xml"
+		assert_grep "cannot write $OUT/planted@replay_linux-boot-x86.$file: it is a symbolic link, which is never followed" \
+			"$OUT/junit.xml"
+		[ "$(cat "$WORK/victim")" = "precious data" ] || fail "the $file link's target was written"
+		[ -L "$OUT/planted@replay_linux-boot-x86.$file" ] || fail "the planted $file link was replaced"
+		[ "$(grep -c '^PASS .*linux-boot@' "$WORK/stdout")" -eq 7 ] || fail "the other session did not pass"
+	done
+	# The capture of a guest's network.
+	if [ -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		ln -s "$WORK/victim" "$OUT/linux-boot@default.pcap"
+		"$HILT" run --pcap --retries 0 --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>&1
+		RC=$?
+		cat "$WORK/stdout"
+		expect_exit 3 "$RC" "a symlink planted at the capture"
+		assert_grep "cannot write the capture $OUT/linux-boot@default.pcap: it is a symbolic link, which is never followed" \
+			"$OUT/junit.xml"
+		[ "$(cat "$WORK/victim")" = "precious data" ] || fail "the capture link's target was written"
+	else
+		echo "no default guest in $HILT_GUEST_DIR: the capture's link is not tried"
+	fi
+	;;
 fd-limit)
 	# Files are opened as each session starts and closed as it ends:
 	# thirty sessions run under a limit of twenty open files.
