@@ -162,6 +162,20 @@ static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 	}
 	name[i] = '\0';
 	snprintf(t->lock_path, sizeof(t->lock_path), "%s/hilt-board-%s.lock", b->lock_dir, name);
+	/* A folder anyone may write to without the sticky bit lets anyone
+	 * remove the lock file and make another: two runs would then each
+	 * hold a lock on the one board.  /run/lock and /tmp are sticky. */
+	struct stat dst;
+
+	if (stat(b->lock_dir, &dst) == 0 && S_ISDIR(dst.st_mode) && (dst.st_mode & S_IWOTH) &&
+	    !(dst.st_mode & S_ISVTX)) {
+		snprintf(err, errlen,
+			 "board '%s': refusing its lock folder %s: anyone may write to it and it "
+			 "is not sticky, so anyone could remove the lock and take the board "
+			 "(chmod +t it, or use a folder of the farm's own)",
+			 t->cfg->name, b->lock_dir);
+		return -EPERM;
+	}
 	/* The lock directory may be shared and world-writable (/run/lock):
 	 * a symlink or anything but a plain file planted at the lock's path
 	 * is refused, never followed, opened for I/O or written to. */

@@ -385,6 +385,24 @@ XML
 	assert_grep 'Connection refused' "$WORK/stdout"
 	[ "$(cat "$WORK/locks/hilt-board-sim1.lock")" = "$pid" ] ||
 		fail "the lock holds '$(cat "$WORK/locks/hilt-board-sim1.lock")', not the pid $pid"
+
+	# A lock folder anyone may write to, without the sticky bit: anyone
+	# could remove the lock and make another, so it is refused before any
+	# lock is taken.  Sticky (as /run/lock and /tmp are), it is used.
+	chmod 0777 "$WORK/locks"
+	rm -f "$WORK/locks/hilt-board-sim1.lock"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	judge_run 3 $rc "a lock folder anyone may write to"
+	grep -q "^ERROR .*board 'sim1': refusing its lock folder $WORK/locks: anyone may write to it and it is not sticky" \
+		"$WORK/stdout" || fail "no infrastructure error naming the lock folder"
+	[ ! -e "$WORK/locks/hilt-board-sim1.lock" ] || fail "a lock was made in the folder anyone may write to"
+	chmod 1777 "$WORK/locks"
+	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	judge_run 3 $rc "a sticky lock folder anyone may write to"
+	assert_grep 'Connection refused' "$WORK/stdout"
+	[ -f "$WORK/locks/hilt-board-sim1.lock" ] || fail "no lock in the sticky folder"
 	;;
 *)
 	fail "unknown case $1"
