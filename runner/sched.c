@@ -138,8 +138,9 @@ static int plan_suite(struct hilt_plan *plan, const struct hilt_farm *farm,
 				     : strncmp(t->name, "replay:", 7) == 0)
 			continue;
 		/* A recorded log is of whatever target the suite was written
-		 * for: it takes any suite it is given for. */
-		bool recorded = t->ops && t->ops->recorded;
+		 * for: it takes any suite it is given for, unless the farm
+		 * gave it tags of the pool it stands for. */
+		bool recorded = t->ops && t->ops->recorded && t->ntags == 0;
 
 		if ((!recorded && !hilt_target_has_tags(t, (const char *const *)suite->requires,
 							suite->nrequires)) ||

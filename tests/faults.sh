@@ -5,7 +5,7 @@
 # After every way a run ends, it leaves no file open and no child (left-nothing).
 # A device that floods its console, flashers that ignore SIGTERM or print
 # without end (flood, term-ignored).
-# usage: faults.sh left-nothing|flood|term-ignored|sigkill-several|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
+# usage: faults.sh left-nothing|campaign|flood|term-ignored|sigkill-several|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -261,6 +261,144 @@ XML
 		fi
 		left_nothing "a flasher ($flash) past its deadline"
 	done
+	;;
+campaign)
+	# One run, six sessions at once under the scheduler, each meeting a
+	# fault of its own while the others go on: a guest whose QEMU is
+	# killed mid-boot (an error), a board whose console the other end
+	# closes (an error), a USB console that vanishes and comes back (a
+	# pass, the gap reported), a recording that matches nothing until its
+	# deadline (a failure at that deadline, not later), 256 MiB of console
+	# text (every byte logged, then a pass) and a guest that boots as
+	# usual (a pass).  Memory stays bounded and nothing is left.
+	need_guest
+	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
+	export HILT_CHECK_LEFT=1
+	sims=()
+	sim_at() { # CTL SPEED ARGS...: a simulator; its port in $PORT
+		local ctl=$1 speed=$2
+		shift 2
+		python3 "$SIM" serve --control "$ctl" --log "$SRC/fixtures/logs/linux-boot-x86.log" \
+			--speed "$speed" "$@" >"$ctl.port" &
+		sims+=($!)
+		poll_until 5 test -s "$ctl.port" || fail "the board simulator did not start"
+		PORT=$(cat "$ctl.port")
+	}
+	SOCAT_PID=
+	pty_at() { # LINK: the last simulator's console on a pty at LINK
+		rm -f "$1"
+		socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
+		SOCAT_PID=$!
+		poll_until 5 test -e "$1" || fail "socat made no pty at $1"
+	}
+	trap 'kill "${sims[@]}" $SOCAT_PID 2>/dev/null; cleanup' EXIT
+	sim_at "$WORK/ctl-gone" 0.3
+	gone_port=$PORT
+	sim_at "$WORK/ctl-usb" 1.0 --booted
+	by_id=$WORK/by-id/usb-FTDI_FT232R_sim-if00-port0
+	mkdir -p "$WORK/by-id"
+	pty_at "$by_id"
+	mkfifo "$WORK/silent.fifo" "$WORK/flood.fifo"
+	exec 3<>"$WORK/silent.fifo"
+	board() { # NAME ROLE CONSOLE CTL
+		cat <<XML
+  <target name="$1" kind="board" tags="role=$2">
+    $3
+    <var name="control">$4</var>
+    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
+    <lock dir="$WORK"/>
+  </target>
+XML
+	}
+	guest() { # NAME ROLE
+		cat <<XML
+  <target name="$1" kind="qemu" tags="role=$2" timeout-multiplier="3">
+    <kernel>$HILT_GUEST_DIR/vmlinuz</kernel><initrd>$HILT_GUEST_DIR/initrd.img</initrd>
+    <arg>-name</arg><arg>$1</arg>
+  </target>
+XML
+	}
+	{
+		echo "<farm>"
+		guest q-ok guest-ok
+		guest q-killed guest-killed
+		board b-gone gone "<console type=\"tcp\" host=\"127.0.0.1\" port=\"$gone_port\"/>" "$WORK/ctl-gone"
+		board b-usb usb "<console type=\"tty\" path=\"$by_id\" baud=\"115200\" reappear=\"10\"/>" "$WORK/ctl-usb"
+		echo "  <target name=\"r-silent\" kind=\"replay\" tags=\"role=silent\"><log>$WORK/silent.fifo</log></target>"
+		echo "  <target name=\"r-flood\" kind=\"replay\" tags=\"role=flood\"><log>$WORK/flood.fifo</log></target>"
+		echo "</farm>"
+	} >"$WORK/farm.xml"
+	for role in guest-ok:suites/linux-boot.xml guest-killed:suites/linux-boot.xml \
+		gone:tests/data/board-boot.xml usb:tests/data/board-boot.xml; do
+		sed -e "s|<suite name=\"[^\"]*\"|<suite name=\"${role%%:*}\"|" \
+			-e "s|^\(<suite .*>\)\$|\1<requires tags=\"role=${role%%:*}\"/>|" \
+			"${role#*:}" >"$WORK/${role%%:*}.xml"
+		grep -q "<requires tags=\"role=${role%%:*}\"/>" "$WORK/${role%%:*}.xml" ||
+			fail "no <requires> made for ${role%%:*}"
+	done
+	cat >"$WORK/silent.xml" <<XML
+<suite name="silent" timeout="60"><requires tags="role=silent"/>
+  <milestone name="never" timeout="6">^never printed\$</milestone>
+</suite>
+XML
+	cat >"$WORK/flood.xml" <<XML
+<suite name="flood" timeout="300"><requires tags="role=flood"/>
+  <milestone name="after-the-flood" timeout="300">^the flood is over\$</milestone>
+</suite>
+XML
+	flood=$((256 * 1024 * 1024))
+	( { yes "[  123.456789] usb 1-1: a line the device prints again and again" | head -c "$flood"
+		echo; echo "the flood is over"; } >"$WORK/flood.fifo" ) &
+	writer=$!
+	suites=()
+	for n in guest-ok guest-killed gone usb silent flood; do suites+=("$WORK/$n.xml"); done
+	t0=$(date +%s.%N)
+	"$HILT" run --no-progress --retries 0 --jobs 6 \
+		--farm "$WORK/farm.xml" --out "$OUT" "${suites[@]}" >"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	# hilt's own peak RSS (VmHWM, not its QEMUs'), sampled while it runs.
+	( while sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$HILT_PID/status" >"$WORK/rss.new" 2>/dev/null &&
+		[ -s "$WORK/rss.new" ]; do mv "$WORK/rss.new" "$WORK/rss"; sleep 0.2; done ) &
+	# The faults, each once its session is under way.
+	await '^PASS  gone@b-gone kernel-banner' "$WORK/stdout"
+	python3 "$SIM" ctl "$WORK/ctl-gone" disconnect || fail "ctl disconnect"
+	await '^PASS  usb@b-usb kernel-banner' "$WORK/stdout"
+	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
+	sleep 0.3
+	pty_at "$by_id"
+	killed=$(poll_until 30 pgrep -f -- '-name q-killed' | head -n 1)
+	[ -n "$killed" ] || fail "no QEMU of q-killed started"
+	sleep 2
+	kill -9 "$killed"
+	wait "$HILT_PID"
+	rc=$?
+	HILT_PID=
+	t1=$(date +%s.%N)
+	kill -9 "$writer" 2>/dev/null
+	cat "$WORK/stdout"
+	expect_exit 3 "$rc" "six sessions, four of them faulted"
+	validate "$OUT/junit.xml"
+	# Each session's verdict, and the others untouched by it.
+	[ "$(grep -c '^PASS  guest-ok@q-ok ' "$WORK/stdout")" -eq 7 ] || fail "the guest that booted as usual did not pass whole"
+	grep -q '^ERROR guest-killed@q-killed ' "$WORK/stdout" || fail "QEMU killed mid-boot is not an infrastructure error"
+	grep -q '^ERROR gone@b-gone .*the console 127.0.0.1:[0-9]* of board .b-gone. closed' "$WORK/stdout" ||
+		fail "the console closed by the other end is not an infrastructure error"
+	[ "$(grep -c '^PASS  usb@b-usb ' "$WORK/stdout")" -eq 5 ] || fail "the console that came back did not pass"
+	grep -q 'name="console.gap.1" value="the console [^"]*by-id/usb-FTDI_FT232R_sim-if00-port0 was gone' "$OUT/junit.xml" ||
+		fail "the console's gap is not reported"
+	grep -q '^FAIL  silent@r-silent never: milestone /^never printed\$/ not seen within 6 s' "$WORK/stdout" ||
+		fail "the silent session did not fail at its deadline"
+	grep -q '^PASS  flood@r-flood after-the-flood' "$WORK/stdout" || fail "the flood's milestone was not found"
+	size=$(stat -c %s "$OUT/flood@r-flood.console.log")
+	[ "$size" -eq $((flood + 1 + 18)) ] || fail "the flood's log holds $size bytes, not $((flood + 19))"
+	[ "$(grep -c '<failure' "$OUT/junit.xml")" -eq 1 ] || fail "a failure beside the silent session's"
+	rss=$(tail -n 1 "$WORK/rss")
+	echo "six sessions, four faulted: $(echo "$t1 - $t0" | bc) s, hilt's peak RSS $rss KiB"
+	if [ "${SANITIZED:-OFF}" != ON ]; then
+		[ "$rss" -lt 65536 ] || fail "hilt's peak RSS was $rss KiB, more than 64 MiB"
+	fi
+	left_nothing "six sessions, four faulted"
+	rm -f "$OUT"/flood@*.console.log
 	;;
 sigkill-several)
 	# hilt killed with SIGKILL while two guests boot: both QEMUs end with
