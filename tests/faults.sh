@@ -5,7 +5,7 @@
 # After every way a run ends, it leaves no file open and no child (left-nothing).
 # A device that floods its console, flashers that ignore SIGTERM or print
 # without end (flood, term-ignored).
-# usage: faults.sh left-nothing|campaign|flood|term-ignored|sigkill-several|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
+# usage: faults.sh left-nothing|campaign|oom-several|flood|term-ignored|sigkill-several|sigkill-qemu|sigkill-board|sigkill-wrapper|lock-symlink
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -427,6 +427,52 @@ sigkill-several)
 	validate "$OUT/junit.xml"
 	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
 	left_nothing "the run after a killed one"
+	;;
+oom-several)
+	# The OOM killer takes hilt while two guests boot (a memory cgroup
+	# whose limit the boots outgrow, hilt the task it picks): both QEMUs
+	# end with it, and the next run into the same folder passes whole,
+	# leaving nothing.
+	need_guest
+	cg=/sys/fs/cgroup/memory/hilt-test-$$
+	if ! mkdir "$cg" 2>/dev/null || [ ! -w "$cg/memory.limit_in_bytes" ]; then
+		echo "SKIP: cannot make a memory cgroup here ($cg): the OOM killer cannot be aimed"
+		exit 77
+	fi
+	trap 'cleanup; rmdir "$cg" 2>/dev/null' EXIT
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$HILT" run --no-progress --jobs 2 \
+		--out "$OUT" suites/linux-boot.xml suites/http-hello.xml >"$WORK/stdout" 2>&1 &
+	HILT_PID=$!
+	poll_until 30 two_qemus "$HILT_PID" || fail "hilt did not start two QEMUs"
+	qemus=$(qemu_children "$HILT_PID")
+	starts=()
+	for q in $qemus; do starts+=("$q:$(start_time "$q")"); done
+	# Its QEMUs were forked before: they keep their own score.
+	echo 1000 >"/proc/$HILT_PID/oom_score_adj"
+	usage=$(cat "$cg/memory.usage_in_bytes")
+	echo $((usage + 4 * 1024 * 1024)) >"$cg/memory.limit_in_bytes" || fail "cannot set the cgroup's limit"
+	echo "two guests booting in $((usage / 1048576)) MiB; the limit set 4 MiB above"
+	wait "$HILT_PID"
+	rc=$?
+	pid=$HILT_PID
+	HILT_PID=
+	[ "$rc" -eq 137 ] || { cat "$WORK/stdout"; fail "hilt was not killed by the OOM killer (exit $rc)"; }
+	grep -q '^oom_kill [1-9]' "$cg/memory.oom_control" || fail "the cgroup's OOM killer killed nothing"
+	if dmesg >/dev/null 2>&1; then
+		dmesg | grep -q "Killed process $pid (hilt)" || fail "the OOM killer took another process than hilt"
+	fi
+	for qs in "${starts[@]}"; do
+		poll_until 5 gone "${qs%%:*}" "${qs#*:}" || fail "QEMU ${qs%%:*} outlived hilt by 5 s"
+	done
+	echo "hilt killed by the OOM killer with two guests booting: both QEMUs (${qemus//$'\n'/ }) ended with it"
+	poll_until 5 rmdir "$cg" || fail "the cgroup still holds a process: $(cat "$cg/cgroup.procs")"
+	export HILT_CHECK_LEFT=1
+	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
+		>"$WORK/stdout" 2>&1
+	expect_exit 0 $? "the run after one the OOM killer took"
+	validate "$OUT/junit.xml"
+	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
+	left_nothing "the run after one the OOM killer took"
 	;;
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU

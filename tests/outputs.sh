@@ -55,8 +55,9 @@ file-size-limit)
 	assert_no_grep 'name="stale"' "$OUT/junit.xml"
 	;;
 disk-full)
-	# A 64 KiB tmpfs fills up during the third session: every write
-	# error is reported, the JUnit is not left behind, exit 3.
+	# A 64 KiB tmpfs fills up while four sessions write at once: every
+	# write error is reported, the JUnit is not left behind, exit 3, and
+	# nothing is left open.
 	mkdir -p "$OUT"
 	if ! unshare -m true 2>/dev/null; then
 		echo "SKIP: cannot make a mount namespace here (unshare -m) for a small tmpfs"
@@ -66,7 +67,7 @@ disk-full)
 	unshare -m bash -c '
 		mount -t tmpfs -o size=64k tmpfs "$OUT" || exit 77
 		echo "<testsuites name=\"stale\"/>" >"$OUT/junit.xml"
-		"$HILT" run --target "replay:$BOOT" --out "$OUT" suites/linux-boot.xml \
+		HILT_CHECK_LEFT=1 "$HILT" run --jobs 4 --target "replay:$BOOT" --out "$OUT" suites/linux-boot.xml \
 			suites/linux-boot.xml suites/linux-boot.xml suites/linux-boot.xml \
 			>"$WORK/stdout" 2>"$WORK/stderr"
 		rc=$?
@@ -79,6 +80,7 @@ disk-full)
 	assert_grep "No space left on device" "$WORK/stderr"
 	assert_grep "NOT written; exit status 3" "$WORK/stdout"
 	assert_no_grep "junit.xml$" "$WORK/listing"
+	assert_grep "^hilt: at exit: 0 open files, 0 children$" "$WORK/stderr"
 	;;
 pcap-full)
 	# The capture of the guest network cannot be written (it leads to
