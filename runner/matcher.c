@@ -311,6 +311,20 @@ int hilt_pattern_compile(const char *re, struct hilt_pattern **out,
 		pcre2_code_free(code);
 		return -EINVAL;
 	}
+	/* A recursion that can loop without reading a byte ((?R) alone, or
+	 * behind only what may be empty) is an error of every search pcre2
+	 * makes with it: said now, with the other mistakes of a pattern,
+	 * rather than by a suite that waits its whole deadline. */
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int probe = md ? pcre2_match(code, (PCRE2_SPTR) "", 0, 0, PCRE2_NO_JIT, md, NULL) : 0;
+
+	pcre2_match_data_free(md);
+	if (probe == PCRE2_ERROR_RECURSELOOP) {
+		snprintf(err, errlen,
+			 "offset 0: the pattern recurses without end: a recursion is reached again before any byte is read");
+		pcre2_code_free(code);
+		return -EINVAL;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->source = strdup(re)) ||
 	    !(p->code_eof = compile_variant(re, 0, streaming, &errcode, &erroff))) {
@@ -598,13 +612,14 @@ static void set_result(struct hilt_matcher *m, struct watch *w, int rc)
 }
 
 /* pcre2 errors as errno values: a limit that one search hit (a
- * pattern that backtracks without end) is -ERANGE. */
+ * pattern that backtracks without end, or one whose recursion loops on
+ * this text) is -ERANGE. */
 static int pcre2_errno(int rc)
 {
 	if (rc == PCRE2_ERROR_NOMEMORY)
 		return -ENOMEM;
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_HEAPLIMIT)
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_RECURSELOOP)
 		return -ERANGE;
 	return -EIO;
 }
