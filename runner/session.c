@@ -1029,9 +1029,10 @@ static void process_matches(struct hilt_session *s)
 	struct hilt_match m;
 	bool outer = !s->in_process;
 
+	int rc = 0;
+
 	s->in_process = true;
-	while (s->state == SESSION_RUNNING &&
-	       hilt_matcher_next(s->matcher, &m) == 1) {
+	while (s->state == SESSION_RUNNING && (rc = hilt_matcher_next(s->matcher, &m)) == 1) {
 		if (m.id == WATCH_PACE) {
 			pace_echoed(s, &m);
 		} else if (m.id >= WATCH_FAILURE0) {
@@ -1051,6 +1052,21 @@ static void process_matches(struct hilt_session *s)
 		} else if (kind_of(current_case(s))->matched) {
 			kind_of(current_case(s))->matched(s, &m);
 		}
+	}
+	/* A pattern that cannot be searched in this output (pcre2's
+	 * backtracking limit) would never match: the session would wait out
+	 * its deadline and blame the device.  It is the suite's error. */
+	if (rc < 0 && s->state == SESSION_RUNNING && s->current < s->suite->ncases) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "a pattern could not be searched in the console output: %s",
+			 rc == -ERANGE ? "it hit pcre2's backtracking limit (a pattern that backtracks without end, such as (a+)+b)"
+				       : strerror(-rc));
+		cancel_case_timer(s);
+		set_case(s, s->current, HILT_ERROR, "pattern", NULL, "%s", why);
+		skip_rest(s, s->current + 1, "not run: %s", why);
+		s->current = s->suite->ncases;
+		finish(s);
 	}
 	if (outer)
 		s->in_process = false;

@@ -114,6 +114,19 @@ run_replay 3 "a blank line inside a timing file" "$WORK/damaged.console.log" "$W
 assert_grep "damaged.console.timing:2: a blank line before the end" "$OUT/junit.xml"
 printf '0.010 3\n0.010 8\n\n\n' >"$WORK/damaged.console.timing"
 run_replay 1 "blank lines at the end of a timing file" "$WORK/damaged.console.log" "$WORK/blank.xml" --realtime
+# A pattern that backtracks without end on this output cannot be
+# searched: the session is the suite's error at once (type "pattern"),
+# not a failure of the device at the milestone's deadline.
+{ echo boot; head -c 5000 /dev/zero | tr '\0' a; echo; } >"$WORK/backtrack.log"
+cat >"$WORK/backtrack.xml" <<XML
+<suite name="backtrack"><milestone name="runaway" timeout="30">^(a+)+b</milestone>
+<milestone name="after">boot</milestone></suite>
+XML
+t0=$SECONDS
+run_replay 3 "a pattern that backtracks without end" "$WORK/backtrack.log" "$WORK/backtrack.xml" --retries 0
+[ $((SECONDS - t0)) -lt 10 ] || fail "the runaway pattern was judged after $((SECONDS - t0)) s, not at once"
+assert_grep "type=\"pattern\"" "$OUT/junit.xml"
+assert_grep "a pattern could not be searched in the console output: it hit pcre2's backtracking limit" "$OUT/junit.xml"
 printf 'booting\nready' >"$WORK/last.log"
 cat >"$WORK/last.xml" <<XML
 <suite name="last"><milestone name="ready" timeout="5">^ready$</milestone></suite>
