@@ -24,6 +24,7 @@ struct hilt_http {
 	/* The attempt under way. */
 	struct hilt_matcher *body;
 	bool body_matched, too_large;
+	int search_failed;	/* a pattern could not be searched: -errno */
 	bool header_seen[MAX_HEADERS];
 	char errbuf[CURL_ERROR_SIZE];
 	int64_t attempt_start;
@@ -47,30 +48,41 @@ static void finish(struct hilt_http *h)
 }
 
 /* Feeds n bytes to m, looking for a match after each feed as the matcher
- * asks; true once its one watch matched. */
-static bool feed_matches(struct hilt_matcher *m, const char *data, size_t n)
+ * asks; true once its one watch matched.  A search that fails (pcre2's
+ * backtracking limit) sets *failed and matches nothing. */
+static bool feed_matches(struct hilt_matcher *m, const char *data, size_t n, int *failed)
 {
 	struct hilt_match mt;
 
 	while (n) {
 		size_t took = hilt_matcher_feed(m, data, n);
+		int rc;
 
 		data += took;
 		n -= took;
-		if (hilt_matcher_next(m, &mt) == 1)
+		rc = hilt_matcher_next(m, &mt);
+		if (rc == 1)
 			return true;
+		if (rc < 0) {
+			*failed = rc;
+			return false;
+		}
 	}
 	return false;
 }
 
 /* The text is whole: true if its watch matches at its end ($, a greedy
  * pattern). */
-static bool end_matches(struct hilt_matcher *m)
+static bool end_matches(struct hilt_matcher *m, int *failed)
 {
 	struct hilt_match mt;
+	int rc;
 
 	hilt_matcher_finish(m);
-	return hilt_matcher_next(m, &mt) == 1;
+	rc = hilt_matcher_next(m, &mt);
+	if (rc < 0)
+		*failed = rc;
+	return rc == 1;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -93,7 +105,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	/* The body is matched as it streams, in bounded memory. */
 	if (h->body && !h->body_matched)
-		h->body_matched = feed_matches(h->body, data, n);
+		h->body_matched = feed_matches(h->body, data, n, &h->search_failed);
 	return size * nmemb;
 }
 
@@ -123,7 +135,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		if (hilt_matcher_new(vlen + 64, &m) < 0)
 			continue;
 		hilt_matcher_watch(m, c->value, 0, 0);
-		if (feed_matches(m, v, vlen) || end_matches(m))
+		if (feed_matches(m, v, vlen, &h->search_failed) || end_matches(m, &h->search_failed))
 			h->header_seen[i] = true;
 		hilt_matcher_free(m);
 	}
@@ -235,9 +247,14 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	} else if (status != spec->status) {
 		snprintf(r->reason, sizeof(r->reason), "status %ld, expected %ld",
 			 status, spec->status);
-	} else if (spec->body && !h->body_matched && !end_matches(h->body)) {
+	} else if (spec->body && !h->body_matched && !end_matches(h->body, &h->search_failed) &&
+		   !h->search_failed) {
 		snprintf(r->reason, sizeof(r->reason), "body did not match /%s/",
 			 hilt_pattern_source(spec->body));
+	} else if (h->search_failed) {
+		snprintf(r->reason, sizeof(r->reason), "a pattern could not be searched in the response: %s",
+			 h->search_failed == -ERANGE ? "it hit pcre2's backtracking limit"
+						     : strerror(-h->search_failed));
 	} else {
 		pass = true;
 		for (size_t i = 0; i < spec->nheaders && i < MAX_HEADERS && pass; i++) {
@@ -294,6 +311,7 @@ static void start_attempt(struct hilt_http *h)
 	h->result.body_bytes = 0;
 	h->result.excerpt[0] = '\0';
 	h->body_matched = h->too_large = false;
+	h->search_failed = 0;
 	memset(h->header_seen, 0, sizeof(h->header_seen));
 	h->errbuf[0] = '\0';
 	h->attempt_start = hilt_now_ns();

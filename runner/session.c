@@ -1060,7 +1060,7 @@ static void process_matches(struct hilt_session *s)
 		char why[256];
 
 		snprintf(why, sizeof(why), "a pattern could not be searched in the console output: %s",
-			 rc == -ERANGE ? "it hit pcre2's backtracking limit (a pattern that backtracks without end, such as (a+)+b)"
+			 rc == -ERANGE ? "it hit pcre2's backtracking limit (a pattern that backtracks without end, such as (a+)+[bc] on a long line of a)"
 				       : strerror(-rc));
 		cancel_case_timer(s);
 		set_case(s, s->current, HILT_ERROR, "pattern", NULL, "%s", why);

@@ -6,6 +6,7 @@ tests.  Prints its port, then serves until stdin closes.
   /big        200 with a 100 MB body, streamed
   /noheaders  a body with no status line or headers at all
   /badstatus  "HTTP/1.1 abc OK"
+  /runaway    200, 5000 "a"s (a pattern like (a+)+b backtracks without end)
   /slow       reads the request and never answers
 """
 import socket
@@ -33,6 +34,9 @@ def handle(conn):
             block = b"x" * 65536
             for _ in range(1600):
                 conn.sendall(block)
+        elif path == "/runaway":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n"
+                         b"Connection: close\r\n\r\n" + b"a" * 5000)
         elif path == "/noheaders":
             conn.sendall(b"Hello World!\n")
         elif path == "/badstatus":

@@ -126,6 +126,19 @@ static double probe(const char *path, int port, long status,
 	return took;
 }
 
+/* A body pattern that hits pcre2's backtracking limit is said to be
+ * unsearchable, not taken for a body that did not match. */
+static int runaway_pattern(void)
+{
+	struct probe_run pr;
+
+	probe("/runaway", peer_port, 200, "^(a+)+[bc]", NULL, 0, 5, 1 << 20, &pr);
+	CHECK(pr.done && !pr.r.passed, "the probe passed or never ended");
+	CHECK(strstr(pr.r.reason, "a pattern could not be searched in the response: it hit pcre2's backtracking limit"),
+	      "reason: %s", pr.r.reason);
+	return 0;
+}
+
 static int hello(void)
 {
 	struct probe_run pr;
@@ -239,6 +252,7 @@ int main(void)
 		{ "nothing listens: retried until the deadline", nothing_listens },
 		{ "100 MB response: bounded memory", huge_response },
 		{ "no headers, bad status line, silent server", broken_responses },
+		{ "a body pattern that cannot be searched", runaway_pattern },
 	};
 
 	signal(SIGPIPE, SIG_IGN);
