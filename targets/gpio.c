@@ -100,6 +100,17 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 				goto err_free;
 			}
 		} else {
+			unsigned n = gpiod_chip_num_lines(g->chip);
+
+			if (l->offset >= n) {
+				/* What the chip has, so a wrong chip shows. */
+				rc = -EINVAL;
+				snprintf(err, errlen,
+					 "GPIO line %s: %s (%s, '%s') has %u lines (offsets 0-%u), "
+					 "no line %u", l->name, cfg->chip, gpiod_chip_name(g->chip),
+					 gpiod_chip_label(g->chip), n, n ? n - 1 : 0, l->offset);
+				goto err_free;
+			}
 			g->lines[i] = gpiod_chip_get_line(g->chip, l->offset);
 			if (!g->lines[i]) {
 				rc = errno ? -errno : -EINVAL;
@@ -112,11 +123,19 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 						    l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
 						    0) < 0) {
 			int e = errno;
+			char holder[128] = "";
 
 			rc = -e;
-			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s: %s", l->name,
+			/* The kernel names the holder (its consumer label) in
+			 * the line's info: say who has the board's line. */
+			if (e == EBUSY && gpiod_line_update(g->lines[i]) == 0 &&
+			    gpiod_line_consumer(g->lines[i]))
+				snprintf(holder, sizeof(holder), " as '%s'",
+					 gpiod_line_consumer(g->lines[i]));
+			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s%s: %s", l->name,
 				 cfg->chip, gpiod_line_offset(g->lines[i]),
-				 e == EBUSY ? " is held by another process" : "", strerror(e));
+				 e == EBUSY ? " is held by another process" : "", holder,
+				 strerror(e));
 			g->lines[i] = NULL;
 			goto err_free;
 		}

@@ -343,6 +343,65 @@ XML
 	[ "$checks" -ge 14 ] || fail "only $checks checks reported ok"
 	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
 	;;
+guest-gpio)
+	# hilt's libgpiod code inside the guest, on a chip of the kernel's
+	# GPIO simulator (gpio-sim.ko, built by fixtures/gpio-sim/build.sh
+	# for the guest's kernel), made through configfs by the check.
+	sim=$HILT_GUEST_DIR-gpio-sim
+	if [ ! -s "$sim/gpio-sim.ko" ]; then
+		if [ -s "$sim/unavailable" ]; then
+			echo "SKIP: gpio-sim.ko could not be built for the guest: $(cat "$sim/unavailable")"
+			exit 77
+		fi
+		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no gpio-sim.ko in $sim (its build failed?)"
+		echo "SKIP: no gpio-sim.ko in $sim and this build does not make one"
+		exit 77
+	fi
+	[ -x "${GPIO_CHECK:-}" ] || fail "no gpio-check program (GPIO_CHECK)"
+	mkdir -p "$WORK/extra/bin" "$WORK/extra/lib/gpio-sim"
+	cp "$GPIO_CHECK" "$WORK/extra/bin/gpio-check"
+	cp "$sim/configfs.ko" "$sim/gpio-sim.ko" "$WORK/extra/lib/gpio-sim/"
+	# The kernel unpacks concatenated initramfs archives in order.
+	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
+	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-gpio.img"
+	cat >"$WORK/farm.xml" <<XML
+<farm><target name="gpio" kind="qemu">
+  <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
+  <initrd>$WORK/initrd-gpio.img</initrd>
+</target></farm>
+XML
+	# The reply each step waits for is not in the command it types, so
+	# the echo cannot satisfy it.
+	cat >"$WORK/gpio.xml" <<'XML'
+<suite name="guest-gpio" timeout="240">
+  <shell prompt="/ # "/>
+  <milestone name="shell" timeout="120">/ # </milestone>
+  <step name="load-gpio-sim" timeout="30">
+    <send>insmod /lib/gpio-sim/configfs.ko &amp;&amp; insmod /lib/gpio-sim/gpio-sim.ko &amp;&amp; mount -t configfs none /sys/kernel/config &amp;&amp; echo "gpio-sim-$(cat /sys/module/gpio_sim/initstate)"</send>
+    <expect>gpio-sim-live</expect>
+  </step>
+  <step name="gpio-check" timeout="90">
+    <send>gpio-check</send>
+    <expect>gpio-check: PASS (?'checks'\d+)</expect>
+  </step>
+  <failure-patterns>
+    <pattern name="check-failed">gpio-check: FAIL \S+</pattern>
+  </failure-patterns>
+</suite>
+XML
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target gpio --out "$OUT" "$WORK/gpio.xml" \
+		>"$WORK/stdout"
+	rc=$?
+	grep -a "gpio-check: " "$OUT"/*.console.log
+	judge_run 0 $rc "gpio-check in the guest"
+	no_leftover hilt "a process hilt started (QEMU)"
+	checks=$(grep -ac "gpio-check: ok " "$OUT"/*.console.log)
+	[ "$checks" -ge 30 ] || fail "only $checks checks reported ok"
+	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
+	# Every wait of the sequences was measured on the chip.
+	[ "$(grep -ac "ms wait measured" "$OUT"/*.console.log)" -eq 5 ] ||
+		fail "not every wait of the sequences was measured"
+	;;
 *)
 	fail "unknown case $1"
 	;;
