@@ -1,7 +1,8 @@
 /* Reset and boot-mode sequences on the recording (fake) GPIO backend:
  * order, hold times and active-low levels; the libgpiod backend's errors
- * on this machine; a real chip only when HILT_TEST_GPIO names the line it
- * may drive. */
+ * on this machine; a real chip of this machine only when HILT_TEST_GPIO
+ * names the line it may drive (e2e_guest-gpio, tests/guest/gpio_check.c,
+ * drives a gpio-sim chip in the guest). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -204,10 +205,12 @@ static int real_chip(void)
 		if (*chips)
 			printf("     skipped: HILT_TEST_GPIO (CHIP:LINE, a line this test may drive) "
 			       "is not set; the chips here (%s) are left alone, as any of their "
-			       "lines may be wired to a board\n", chips);
+			       "lines may be wired to a board (e2e_guest-gpio drives a gpio-sim "
+			       "chip in the guest)\n", chips);
 		else
 			printf("     skipped: HILT_TEST_GPIO (CHIP:LINE, a line this test may drive) "
-			       "is not set, and there is no /dev/gpiochip* here\n");
+			       "is not set, and there is no /dev/gpiochip* here (e2e_guest-gpio "
+			       "drives a gpio-sim chip in the guest)\n");
 		return 77;
 	}
 	char chip[256], err[256], *end;
