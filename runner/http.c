@@ -238,6 +238,9 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	/* Announced too large (Content-Length), or found so while reading. */
 	if (code == CURLE_FILESIZE_EXCEEDED)
 		h->too_large = true;
+	/* The body is whole: its pattern may match at its end. */
+	if (h->body && !h->body_matched)
+		h->body_matched = end_matches(h->body, &h->search_failed);
 	if (h->too_large) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "response body larger than %zu bytes", spec->max_body);
@@ -247,14 +250,13 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	} else if (status != spec->status) {
 		snprintf(r->reason, sizeof(r->reason), "status %ld, expected %ld",
 			 status, spec->status);
-	} else if (spec->body && !h->body_matched && !end_matches(h->body, &h->search_failed) &&
-		   !h->search_failed) {
-		snprintf(r->reason, sizeof(r->reason), "body did not match /%s/",
-			 hilt_pattern_source(spec->body));
 	} else if (h->search_failed) {
 		snprintf(r->reason, sizeof(r->reason), "a pattern could not be searched in the response: %s",
 			 h->search_failed == -ERANGE ? "it hit pcre2's backtracking limit"
 						     : strerror(-h->search_failed));
+	} else if (spec->body && !h->body_matched) {
+		snprintf(r->reason, sizeof(r->reason), "body did not match /%s/",
+			 hilt_pattern_source(spec->body));
 	} else {
 		pass = true;
 		for (size_t i = 0; i < spec->nheaders && i < MAX_HEADERS && pass; i++) {

@@ -327,6 +327,18 @@ static void cancel_case_timer(struct hilt_session *s)
 	s->key_timer = 0;
 }
 
+/* The session ends before its last case: the current one gets the
+ * verdict, every later one is skipped for the same reason. */
+static void end_early(struct hilt_session *s, enum hilt_verdict v, const char *type,
+		      const char *detail, const char *why)
+{
+	cancel_case_timer(s);
+	set_case(s, s->current, v, type, detail, "%s", why);
+	skip_rest(s, s->current + 1, "not run: %s", why);
+	s->current = s->suite->ncases;
+	finish(s);
+}
+
 static const struct hilt_case *current_case(const struct hilt_session *s)
 {
 	return &s->suite->cases[s->current];
@@ -1028,7 +1040,6 @@ static void process_matches(struct hilt_session *s)
 {
 	struct hilt_match m;
 	bool outer = !s->in_process;
-
 	int rc = 0;
 
 	s->in_process = true;
@@ -1062,11 +1073,7 @@ static void process_matches(struct hilt_session *s)
 		snprintf(why, sizeof(why), "a pattern could not be searched in the console output: %s",
 			 rc == -ERANGE ? "it hit pcre2's backtracking limit (a pattern that backtracks without end, such as (a+)+[bc] on a long line of a)"
 				       : strerror(-rc));
-		cancel_case_timer(s);
-		set_case(s, s->current, HILT_ERROR, "pattern", NULL, "%s", why);
-		skip_rest(s, s->current + 1, "not run: %s", why);
-		s->current = s->suite->ncases;
-		finish(s);
+		end_early(s, HILT_ERROR, "pattern", NULL, why);
 	}
 	if (outer)
 		s->in_process = false;
@@ -1593,15 +1600,10 @@ static void target_gone(struct hilt_session *s, enum hilt_target_state st,
 	}
 	const char *diag = s->ops->diagnostics(s->target);
 
-	cancel_case_timer(s);
 	if (st == HILT_TARGET_GONE_INFRA)
-		set_case(s, s->current, HILT_ERROR, "infrastructure",
-			 *diag ? diag : NULL, "%s", why);
+		end_early(s, HILT_ERROR, "infrastructure", *diag ? diag : NULL, why);
 	else
-		set_case(s, s->current, HILT_FAIL, "device-gone", NULL, "%s", why);
-	skip_rest(s, s->current + 1, "not run: %s", why);
-	s->current = s->suite->ncases;
-	finish(s);
+		end_early(s, HILT_FAIL, "device-gone", NULL, why);
 }
 
 /* What the target's state now means for the session. */
@@ -1647,13 +1649,10 @@ static void session_timeout(struct hilt_loop *loop, void *arg)
 	s->session_timer = 0;
 	if (s->state != SESSION_RUNNING)
 		return;
-	cancel_case_timer(s);
-	set_case(s, s->current, HILT_FAIL, "suite-timeout", NULL,
-		 "the suite's timeout of %g s ran out", suite_timeout_s(s));
-	skip_rest(s, s->current + 1, "not run: the suite's timeout of %g s ran out",
-		  suite_timeout_s(s));
-	s->current = s->suite->ncases;
-	finish(s);
+	char why[128];
+
+	snprintf(why, sizeof(why), "the suite's timeout of %g s ran out", suite_timeout_s(s));
+	end_early(s, HILT_FAIL, "suite-timeout", NULL, why);
 }
 
 static void add_property_cb(void *arg, const char *name, const char *value)
@@ -1990,11 +1989,7 @@ void hilt_session_abort(struct hilt_session *s, const char *why)
 		finish(s);
 		return;
 	}
-	cancel_case_timer(s);
-	set_case(s, s->current, HILT_ERROR, "interrupted", NULL, "%s", why);
-	skip_rest(s, s->current + 1, "not run: %s", why);
-	s->current = s->suite->ncases;
-	finish(s);
+	end_early(s, HILT_ERROR, "interrupted", NULL, why);
 }
 
 const char *hilt_session_current_case(const struct hilt_session *s)
