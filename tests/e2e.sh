@@ -39,6 +39,31 @@ run_hilt() {
 	no_leftover hilt "a process hilt started (QEMU)"
 }
 
+# guest_initrd NAME: the default guest's initrd with what $WORK/extra
+# holds added, as $WORK/initrd-NAME.img (the kernel unpacks concatenated
+# initramfs archives in order).
+guest_initrd() {
+	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
+	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-$1.img"
+}
+
+# guest_check PROGRAM TARGET SUITE MIN: runs SUITE on the farm's TARGET,
+# where it runs PROGRAM in the guest; the run passes, leaves nothing, and
+# PROGRAM reported at least MIN checks "PROGRAM: ok ...", their count
+# captured as capture.checks.
+guest_check() {
+	local prog=$1 target=$2 suite=$3 min=$4 rc checks
+	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target "$target" --out "$OUT" "$suite" \
+		>"$WORK/stdout"
+	rc=$?
+	grep -a "$prog: " "$OUT"/*.console.log
+	judge_run 0 $rc "$prog in the guest"
+	no_leftover hilt "a process hilt started (QEMU)"
+	checks=$(grep -ac "$prog: ok " "$OUT"/*.console.log)
+	[ "$checks" -ge "$min" ] || fail "only $checks checks reported ok"
+	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
+}
+
 # sum A B: A + B, to the millisecond.
 sum() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a + b }'
@@ -307,9 +332,7 @@ guest-serial)
 	[ -x "${SERIAL_CHECK:-}" ] || fail "no serial-check program (SERIAL_CHECK)"
 	mkdir -p "$WORK/extra/bin"
 	cp "$SERIAL_CHECK" "$WORK/extra/bin/serial-check"
-	# The kernel unpacks concatenated initramfs archives in order.
-	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
-	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-serial.img"
+	guest_initrd serial
 	start_sim 0.1 --booted
 	trap 'kill $SIM_PID 2>/dev/null; end_sessions' EXIT
 	cat >"$WORK/farm.xml" <<XML
@@ -333,15 +356,7 @@ XML
   </failure-patterns>
 </suite>
 XML
-	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target uart --out "$OUT" "$WORK/serial.xml" \
-		>"$WORK/stdout"
-	rc=$?
-	grep -a "serial-check: " "$OUT"/*.console.log
-	judge_run 0 $rc "serial-check in the guest"
-	no_leftover hilt "a process hilt started (QEMU)"
-	checks=$(grep -ac "serial-check: ok " "$OUT"/*.console.log)
-	[ "$checks" -ge 14 ] || fail "only $checks checks reported ok"
-	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
+	guest_check serial-check uart "$WORK/serial.xml" 14
 	;;
 guest-gpio)
 	# hilt's libgpiod code inside the guest, on a chip of the kernel's
@@ -361,9 +376,7 @@ guest-gpio)
 	mkdir -p "$WORK/extra/bin" "$WORK/extra/lib/gpio-sim"
 	cp "$GPIO_CHECK" "$WORK/extra/bin/gpio-check"
 	cp "$sim/configfs.ko" "$sim/gpio-sim.ko" "$WORK/extra/lib/gpio-sim/"
-	# The kernel unpacks concatenated initramfs archives in order.
-	(cd "$WORK/extra" && find . | cpio -o -H newc --quiet | gzip) >"$WORK/extra.cpio.gz"
-	cat "$HILT_GUEST_DIR/initrd.img" "$WORK/extra.cpio.gz" >"$WORK/initrd-gpio.img"
+	guest_initrd gpio
 	cat >"$WORK/farm.xml" <<XML
 <farm><target name="gpio" kind="qemu">
   <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
@@ -389,15 +402,7 @@ XML
   </failure-patterns>
 </suite>
 XML
-	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target gpio --out "$OUT" "$WORK/gpio.xml" \
-		>"$WORK/stdout"
-	rc=$?
-	grep -a "gpio-check: " "$OUT"/*.console.log
-	judge_run 0 $rc "gpio-check in the guest"
-	no_leftover hilt "a process hilt started (QEMU)"
-	checks=$(grep -ac "gpio-check: ok " "$OUT"/*.console.log)
-	[ "$checks" -ge 30 ] || fail "only $checks checks reported ok"
-	assert_grep 'name="capture.checks" value="'"$checks"'"' "$OUT/junit.xml"
+	guest_check gpio-check gpio "$WORK/gpio.xml" 30
 	# Every wait of the sequences was measured on the chip.
 	[ "$(grep -ac "ms wait measured" "$OUT"/*.console.log)" -eq 5 ] ||
 		fail "not every wait of the sequences was measured"
