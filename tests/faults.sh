@@ -131,6 +131,36 @@ two_qemus() {
 	[ "$(qemu_children "$1" | wc -l)" -ge 2 ]
 }
 
+# note_qemus PID: PID's QEMUs now, in $qemus, with their start times in
+# $starts (pid:start), for qemus_gone.
+note_qemus() {
+	local q
+	qemus=$(qemu_children "$1")
+	starts=()
+	for q in $qemus; do starts+=("$q:$(start_time "$q")"); done
+}
+
+# qemus_gone WHAT: every QEMU note_qemus saw ends within 5 s.
+qemus_gone() {
+	local qs
+	for qs in "${starts[@]}"; do
+		poll_until 5 gone "${qs%%:*}" "${qs#*:}" || fail "QEMU ${qs%%:*} outlived hilt by 5 s"
+	done
+	echo "$1: both QEMUs (${qemus//$'\n'/ }) ended with it"
+}
+
+# next_run_whole WHAT: the two guests' suites again into the same
+# folder: the run passes all 11 cases and leaves nothing.
+next_run_whole() {
+	export HILT_CHECK_LEFT=1
+	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
+		>"$WORK/stdout" 2>&1
+	expect_exit 0 $? "$1"
+	validate "$OUT/junit.xml"
+	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
+	left_nothing "$1"
+}
+
 case "$1" in
 left-nothing)
 	# After each way a run can end, hilt counts what it still has open
@@ -409,24 +439,13 @@ sigkill-several)
 		>"$WORK/stdout" 2>&1 &
 	HILT_PID=$!
 	poll_until 30 two_qemus "$HILT_PID" || fail "hilt did not start two QEMUs"
-	qemus=$(qemu_children "$HILT_PID")
-	starts=()
-	for q in $qemus; do starts+=("$q:$(start_time "$q")"); done
+	note_qemus "$HILT_PID"
 	sleep 2
 	kill -9 "$HILT_PID"
 	wait "$HILT_PID" 2>/dev/null
 	HILT_PID=
-	for qs in "${starts[@]}"; do
-		poll_until 5 gone "${qs%%:*}" "${qs#*:}" || fail "QEMU ${qs%%:*} outlived hilt by 5 s"
-	done
-	echo "hilt killed with two guests booting: both QEMUs (${qemus//$'\n'/ }) ended with it"
-	export HILT_CHECK_LEFT=1
-	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
-		>"$WORK/stdout" 2>&1
-	expect_exit 0 $? "the run after a killed one"
-	validate "$OUT/junit.xml"
-	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
-	left_nothing "the run after a killed one"
+	qemus_gone "hilt killed with two guests booting"
+	next_run_whole "the run after a killed one"
 	;;
 oom-several)
 	# The OOM killer takes hilt while two guests boot (a memory cgroup
@@ -444,9 +463,7 @@ oom-several)
 		--out "$OUT" suites/linux-boot.xml suites/http-hello.xml >"$WORK/stdout" 2>&1 &
 	HILT_PID=$!
 	poll_until 30 two_qemus "$HILT_PID" || fail "hilt did not start two QEMUs"
-	qemus=$(qemu_children "$HILT_PID")
-	starts=()
-	for q in $qemus; do starts+=("$q:$(start_time "$q")"); done
+	note_qemus "$HILT_PID"
 	# Its QEMUs were forked before: they keep their own score.
 	echo 1000 >"/proc/$HILT_PID/oom_score_adj"
 	usage=$(cat "$cg/memory.usage_in_bytes")
@@ -461,27 +478,14 @@ oom-several)
 	if dmesg >/dev/null 2>&1; then
 		dmesg | grep -q "Killed process $pid (hilt)" || fail "the OOM killer took another process than hilt"
 	fi
-	for qs in "${starts[@]}"; do
-		poll_until 5 gone "${qs%%:*}" "${qs#*:}" || fail "QEMU ${qs%%:*} outlived hilt by 5 s"
-	done
-	echo "hilt killed by the OOM killer with two guests booting: both QEMUs (${qemus//$'\n'/ }) ended with it"
+	qemus_gone "hilt killed by the OOM killer with two guests booting"
 	poll_until 5 rmdir "$cg" || fail "the cgroup still holds a process: $(cat "$cg/cgroup.procs")"
-	export HILT_CHECK_LEFT=1
-	"$HILT" run --no-progress --jobs 2 --out "$OUT" suites/linux-boot.xml suites/http-hello.xml \
-		>"$WORK/stdout" 2>&1
-	expect_exit 0 $? "the run after one the OOM killer took"
-	validate "$OUT/junit.xml"
-	[ "$(grep -c '<testcase' "$OUT/junit.xml")" -eq 11 ] || fail "not the 11 cases of this run"
-	left_nothing "the run after one the OOM killer took"
+	next_run_whole "the run after one the OOM killer took"
 	;;
 sigkill-qemu)
 	# With panic=-1 and -no-reboot a guest may never stop by itself: a QEMU
 	# left behind would run forever.
-	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
-		[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
-		echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
-		exit 77
-	fi
+	need_guest
 	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
 	"$HILT" run --out "$OUT" suites/linux-boot.xml >"$WORK/stdout" 2>&1 &
 	HILT_PID=$!
