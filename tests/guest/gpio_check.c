@@ -370,6 +370,56 @@ static void by_path_and_number(const char *chip, const char *what)
 	all_free(name);
 }
 
+/* In a child: holds EN with its own libgpiod request; 0 once held. */
+static int hold_en_elsewhere(void)
+{
+	struct gpiod_chip *chip = gpiod_chip_open_by_label(LABEL);
+	struct gpiod_line *l = chip ? gpiod_chip_find_line(chip, "EN") : NULL;
+
+	return l && gpiod_line_request_output(l, "other-holder", 1) == 0 ? 0 : -1;
+}
+
+/* In a child: holds three lines through hilt's code, as a session does;
+ * 0 once held. */
+static int hold_as_session(void)
+{
+	struct hilt_gpio_line_config lines[] = {
+		{ .name = "en", .chip_line = "EN", .active_low = true },
+		{ .name = "boot", .chip_line = "IO0", .active_low = true },
+		{ .name = "power", .offset = 2 },
+	};
+	struct hilt_gpio_config cfg = { .chip = LABEL, .lines = lines, .nlines = 3 };
+	struct hilt_gpio *g;
+	char err[256];
+
+	return hilt_gpio_open(&cfg, "hilt-killed", &g, err, sizeof(err)) < 0 ? -1 : 0;
+}
+
+/* A child that runs hold() and, once it holds its lines, waits to be
+ * killed; returns its pid when it holds them (the check what fails with
+ * why otherwise). */
+static pid_t holder(const char *what, const char *why, int (*hold)(void))
+{
+	int ready[2];
+	char c;
+
+	check(pipe(ready) == 0, what, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+
+	check(pid >= 0, what, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (hold() < 0)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	check(read(ready[0], &c, 1) == 1, what, "%s", why);
+	close(ready[0]);
+	return pid;
+}
+
 /* hilt_gpio_open's error for cfg: it must fail with want_rc and its
  * message hold every one of the NULL-ended strings. */
 static void expect_open_error(const char *name, struct hilt_gpio_config *cfg, int want_rc, ...)
@@ -413,26 +463,8 @@ static void errors(void)
 			  NULL);
 
 	/* Another process holds EN: a child's own libgpiod request. */
-	int ready[2];
-	char c;
+	pid_t pid = holder("error-busy", "the holder could not request EN", hold_en_elsewhere);
 
-	check(pipe(ready) == 0, "error-busy", "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-
-	check(pid >= 0, "error-busy", "fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct gpiod_chip *chip = gpiod_chip_open_by_label(LABEL);
-		struct gpiod_line *l = chip ? gpiod_chip_find_line(chip, "EN") : NULL;
-
-		if (!l || gpiod_line_request_output(l, "other-holder", 1) < 0)
-			_exit(1);
-		(void)!write(ready[1], "r", 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	check(read(ready[0], &c, 1) == 1, "error-busy", "the holder could not request EN");
-	close(ready[0]);
 	cfg.chip = LABEL;
 	struct hilt_gpio *g;
 	char err[256] = "";
@@ -453,32 +485,7 @@ static void errors(void)
  * releases them with its files, nothing stays requested. */
 static void killed_session(void)
 {
-	int ready[2];
-	char c;
-
-	check(pipe(ready) == 0, "killed-session", "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-
-	check(pid >= 0, "killed-session", "fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct hilt_gpio_line_config lines[] = {
-			{ .name = "en", .chip_line = "EN", .active_low = true },
-			{ .name = "boot", .chip_line = "IO0", .active_low = true },
-			{ .name = "power", .offset = 2 },
-		};
-		struct hilt_gpio_config cfg = { .chip = LABEL, .lines = lines, .nlines = 3 };
-		struct hilt_gpio *g;
-		char err[256];
-
-		if (hilt_gpio_open(&cfg, "hilt-killed", &g, err, sizeof(err)) < 0)
-			_exit(1);
-		(void)!write(ready[1], "r", 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	check(read(ready[0], &c, 1) == 1, "killed-session", "the session could not open");
-	close(ready[0]);
+	pid_t pid = holder("killed-session", "the session could not open", hold_as_session);
 	char who[64];
 
 	check(line_info(0, who, sizeof(who)) == 1 && strcmp(who, "hilt-killed") == 0,
