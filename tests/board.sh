@@ -15,16 +15,6 @@ stop_sim() {
 }
 trap stop_sim EXIT
 
-# start_pty LINK: the simulator's console on a pseudo-terminal at LINK, as
-# a USB adapter appears at /dev/serial/by-id/...
-start_pty() {
-	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
-	rm -f "$1"
-	socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
-	SOCAT_PID=$!
-	poll_until 5 test -e "$1" || fail "socat made no pty at $1"
-}
-
 # pty_farm LINK [CONSOLE_ATTRS]: board 'usb1' on a pty console, and board
 # 'net1' on the same simulator over TCP.
 pty_farm() {

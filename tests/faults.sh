@@ -302,32 +302,18 @@ campaign)
 	# text (every byte logged, then a pass) and a guest that boots as
 	# usual (a pass).  Memory stays bounded and nothing is left.
 	need_guest
-	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
 	export HILT_CHECK_LEFT=1
 	sims=()
-	sim_at() { # CTL SPEED ARGS...: a simulator; its port in $PORT
-		local ctl=$1 speed=$2
-		shift 2
-		python3 "$SIM" serve --control "$ctl" --log "$SRC/fixtures/logs/linux-boot-x86.log" \
-			--speed "$speed" "$@" >"$ctl.port" &
-		sims+=($!)
-		poll_until 5 test -s "$ctl.port" || fail "the board simulator did not start"
-		PORT=$(cat "$ctl.port")
-	}
 	SOCAT_PID=
-	pty_at() { # LINK: the last simulator's console on a pty at LINK
-		rm -f "$1"
-		socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
-		SOCAT_PID=$!
-		poll_until 5 test -e "$1" || fail "socat made no pty at $1"
-	}
 	trap 'kill "${sims[@]}" $SOCAT_PID 2>/dev/null; cleanup' EXIT
-	sim_at "$WORK/ctl-gone" 0.3
+	start_sim_at "$WORK/ctl-gone" 0.3
+	sims+=("$SIM_PID")
 	gone_port=$PORT
-	sim_at "$WORK/ctl-usb" 1.0 --booted
+	start_sim_at "$WORK/ctl-usb" 1.0 --booted
+	sims+=("$SIM_PID")
 	by_id=$WORK/by-id/usb-FTDI_FT232R_sim-if00-port0
 	mkdir -p "$WORK/by-id"
-	pty_at "$by_id"
+	start_pty "$by_id"
 	mkfifo "$WORK/silent.fifo" "$WORK/flood.fifo"
 	exec 3<>"$WORK/silent.fifo"
 	board() { # NAME ROLE CONSOLE CTL
@@ -395,7 +381,7 @@ XML
 	await '^PASS  usb@b-usb kernel-banner' "$WORK/stdout"
 	kill "$SOCAT_PID"; wait "$SOCAT_PID" 2>/dev/null
 	sleep 0.3
-	pty_at "$by_id"
+	start_pty "$by_id"
 	killed=$(poll_until 30 pgrep -f -- '-name q-killed' | head -n 1)
 	[ -n "$killed" ] || fail "no QEMU of q-killed started"
 	sleep 2

@@ -56,16 +56,37 @@ SIM=$SRC/fixtures/boardsim/boardsim.py
 
 # start_sim [SPEED [FLAGS...]]: the board simulator (fixtures/boardsim),
 # replaying the recorded boot at SPEED (0.1: ten times faster) with --stale
-# unless FLAGS are given.  Sets SIM_PID and PORT (its console port).
+# unless FLAGS are given, told what to do at $WORK/ctl.  Sets SIM_PID and
+# PORT (its console port).
 start_sim() {
 	local speed=${1:-0.1}
 	shift
 	[ $# -gt 0 ] || set -- --stale
-	python3 "$SIM" serve --control "$WORK/ctl" --log "$SRC/fixtures/logs/linux-boot-x86.log" \
-		--speed "$speed" "$@" >"$WORK/sim.port" &
+	start_sim_at "$WORK/ctl" "$speed" "$@"
+}
+
+# start_sim_at CTL SPEED [FLAGS...]: a board simulator told what to do at
+# CTL (python3 $SIM ctl CTL ...), with FLAGS as they are; one of several.
+# Sets SIM_PID and PORT.
+start_sim_at() {
+	local ctl=$1 speed=$2
+	shift 2
+	python3 "$SIM" serve --control "$ctl" --log "$SRC/fixtures/logs/linux-boot-x86.log" \
+		--speed "$speed" "$@" >"$ctl.port" &
 	SIM_PID=$!
-	poll_until 5 test -s "$WORK/sim.port" || fail "the board simulator did not start"
-	PORT=$(cat "$WORK/sim.port")
+	poll_until 5 test -s "$ctl.port" || fail "the board simulator did not start"
+	PORT=$(cat "$ctl.port")
+}
+
+# start_pty LINK: the console of the simulator at $PORT on a
+# pseudo-terminal at LINK, as a USB adapter appears at
+# /dev/serial/by-id/...  Sets SOCAT_PID.
+start_pty() {
+	command -v socat >/dev/null || fail "socat is not installed (./setup.sh installs it)"
+	rm -f "$1"
+	socat PTY,link="$1",raw,echo=0 TCP:127.0.0.1:"$PORT" &
+	SOCAT_PID=$!
+	poll_until 5 test -e "$1" || fail "socat made no pty at $1"
 }
 
 # in_session NAME CMD...: runs CMD as the leader of a session of its own
