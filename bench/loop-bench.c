@@ -1,4 +1,4 @@
-/* What one event costs in hilt's loop (runner/loop.c) as idle fds and
+/* What one event costs in hilt's loop (base/loop.c) as idle fds and
  * pending timers pile up, against a plain poll() loop doing the same work
  * over the same fds; and how late timers fire and how fast a console's
  * bytes reach their callback with 256 sessions in one loop.
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/loop.h"
+#include "base/loop.h"
 
 #define RUNS 3
 

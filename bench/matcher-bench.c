@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "runner/matcher.h"
-#include "runner/suite.h"
+#include "runner/engine/matcher.h"
+#include "runner/engine/suite.h"
 
 int main(int argc, char **argv)
 {

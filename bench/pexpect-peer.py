@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pexpect
 import pexpect.fdpexpect
 
-# hilt's default Linux failure patterns (runner/suite.c), which the suite
+# hilt's default Linux failure patterns (runner/engine/suite.c), which the suite
 # gets unless it switches them off.
 LINUX_FAILURES = [
     r"Kernel panic - not syncing",

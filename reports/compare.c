@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "compare.h"
+#include "reports/compare.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/grow.h"
-#include "../runner/text.h"
-#include "jread.h"
+#include "base/grow.h"
+#include "base/text.h"
+#include "reports/jread.h"
 
 /* Changes shown in text and markdown (a tool that records its whole
  * environment as properties differs in many); json has them all. */

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "html.h"
+#include "reports/html.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "../runner/grow.h"
-#include "../runner/text.h"
-#include "atomic.h"
-#include "jread.h"
-#include "relpath.h"
+#include "base/grow.h"
+#include "base/text.h"
+#include "base/atomic.h"
+#include "reports/jread.h"
+#include "reports/relpath.h"
 
 #define MESSAGE_MAX 512
 

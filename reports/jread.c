@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "jread.h"
+#include "reports/jread.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sax.h"
+#include "reports/sax.h"
 
 /* Elements deeper than this are refused: nothing in JUnit nests so, and
  * the bound keeps the stacks small. */

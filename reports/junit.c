@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "junit.h"
+#include "reports/junit.h"
 
 #include <errno.h>
 #include <libxml/xmlwriter.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runner/text.h"
-#include "atomic.h"
-#include "relpath.h"
+#include "base/text.h"
+#include "base/atomic.h"
+#include "reports/relpath.h"
 
 static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
 {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../runner/result.h"
+#include "reports/result.h"
 
 /* The JUnit of a run, kept up to date as sessions end.  Each session is
  * serialized once, when added, into a <testsuite> fragment held in

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "merge.h"
+#include "reports/merge.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic.h"
-#include "jread.h"
-#include "relpath.h"
-#include "sax.h"
+#include "base/atomic.h"
+#include "reports/jread.h"
+#include "reports/relpath.h"
+#include "reports/sax.h"
 
 /* The files are streamed (SAX, in chunks): each testsuite is copied, event
  * by event, into a body kept in an unnamed temporary file, and only the

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "relpath.h"
+#include "reports/relpath.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "sax.h"
+#include "reports/sax.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,16 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/child.h"
-#include "../runner/loop.h"
-#include "../runner/proc.h"
-#include "../runner/tail.h"
-#include "../runner/xmlfile.h"
-#include "board.h"
-#include "espimage.h"
-#include "console.h"
-#include "gpio.h"
-#include "target.h"
+#include "base/child.h"
+#include "base/loop.h"
+#include "base/proc.h"
+#include "base/tail.h"
+#include "base/xmlfile.h"
+#include "targets/board.h"
+#include "targets/espimage.h"
+#include "targets/console.h"
+#include "targets/gpio.h"
+#include "targets/target.h"
 
 /* Where a board's start or stop is: each phase may wait (a command, a GPIO
  * sequence, the lock), and the loop moves it on. */

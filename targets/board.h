@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 
-#include "console.h"
-#include "flashimg.h"
-#include "gpio.h"
+#include "targets/console.h"
+#include "targets/flashimg.h"
+#include "targets/gpio.h"
 
 /* A command run without a shell: each argument may hold {var}s, which are
  * replaced inside that argument only (never split into more). */

@@ -1,12 +1,12 @@
 #define _GNU_SOURCE
-#include "config.h"
+#include "targets/config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/xmlfile.h"
+#include "base/xmlfile.h"
 
 int hilt_config_note(struct hilt_config_loader *ld, int rc)
 {

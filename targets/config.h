@@ -1,5 +1,5 @@
 /* A target as a farm describes it.  The fields every target has are read
- * by the farm loader (runner/farm.c); a kind's own element content is read
+ * by the farm loader (runner/engine/farm.c); a kind's own element content is read
  * by the kind itself (its ops' parse, targets/KIND.c) into a configuration
  * that nobody else looks inside.  Helpers the loader and the kinds share
  * for reading a farm file are here too. */
@@ -45,7 +45,7 @@ struct hilt_target_config {
  * own; what depends on a bad part is not checked (nor reported) again.
  * Running out of memory ends it at once. */
 struct hilt_config_loader {
-	struct hilt_diags *d;	/* every mistake, at its line (runner/xmlfile.h) */
+	struct hilt_diags *d;	/* every mistake, at its line (base/xmlfile.h) */
 	const char *dir;	/* the farm file's folder: relative paths start here */
 	bool oom;		/* memory ran out: stop reading */
 };

@@ -1,7 +1,7 @@
 /* Board consoles: libserialport, termios, raw TCP and telnet. */
 #define _GNU_SOURCE
-#include "console.h"
-#include "telnet.h"
+#include "targets/console.h"
+#include "targets/telnet.h"
 
 #include <errno.h>
 #include <fcntl.h>

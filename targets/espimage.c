@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "espimage.h"
+#include "targets/espimage.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/md5.h"
-#include "../runner/sha256.h"
+#include "base/md5.h"
+#include "base/sha256.h"
 
 static const struct {
 	int id;

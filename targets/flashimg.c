@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "flashimg.h"
+#include "targets/flashimg.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../runner/sha256.h"
-#include "espimage.h"
+#include "base/sha256.h"
+#include "targets/espimage.h"
 
 /* The flash of these chips is 128 MiB at most. */
 #define IMAGE_MAX (128u << 20)

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "gpio.h"
+#include "targets/gpio.h"
 
 #include <errno.h>
 #include <gpiod.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../runner/loop.h"
+#include "base/loop.h"
 
 struct hilt_gpio {
 	const struct hilt_gpio_config *cfg;

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "httpboot.h"
+#include "targets/httpboot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +16,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../runner/loop.h"
-#include "../runner/sha256.h"
-#include "served.h"
+#include "base/loop.h"
+#include "base/sha256.h"
+#include "targets/served.h"
 
 #define READ_BLOCK (64 * 1024)
 /* A guest that opens connections and sends nothing is not waited for. */

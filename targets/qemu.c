@@ -14,18 +14,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/child.h"
-#include "../runner/loop.h"
-#include "../runner/grow.h"
-#include "../runner/proc.h"
-#include "../runner/sha256.h"
-#include "../runner/tail.h"
-#include "../runner/xmlfile.h"
-#include "httpboot.h"
-#include "qemu.h"
-#include "served.h"
-#include "target.h"
-#include "usernet.h"
+#include "base/child.h"
+#include "base/loop.h"
+#include "base/grow.h"
+#include "base/proc.h"
+#include "base/sha256.h"
+#include "base/tail.h"
+#include "base/xmlfile.h"
+#include "targets/httpboot.h"
+#include "targets/qemu.h"
+#include "targets/served.h"
+#include "targets/target.h"
+#include "targets/usernet.h"
 
 #define QEMU_DIAG_CAP 8192
 

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "target.h"
+#include "targets/target.h"
 
 /* A kind is its file in targets/ and its line here. */
 static const struct hilt_target_ops *const kinds[] = {

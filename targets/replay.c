@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/loop.h"
-#include "../runner/xmlfile.h"
-#include "replay.h"
-#include "timing.h"
-#include "target.h"
+#include "base/loop.h"
+#include "base/xmlfile.h"
+#include "targets/replay.h"
+#include "targets/timing.h"
+#include "targets/target.h"
 
 struct hilt_target {
 	const struct hilt_target_config *cfg;

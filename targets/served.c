@@ -1,11 +1,11 @@
 #define _GNU_SOURCE
-#include "served.h"
+#include "targets/served.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/grow.h"
+#include "base/grow.h"
 
 struct transfer {
 	char *url, *result;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "target.h"
+#include "targets/target.h"
 
 /* Transfers beyond this many are counted, not listed. */
 #define HILT_SERVED_MAX 64

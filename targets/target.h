@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "targets/config.h"
 
 struct hilt_target;
 struct hilt_loop;

@@ -1,5 +1,5 @@
 /* Telnet option negotiation and data framing for board consoles. */
-#include "telnet.h"
+#include "targets/telnet.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* Reading timing files: strict, so that a damaged recording is said to
  * be damaged instead of replaying part of itself. */
 #define _GNU_SOURCE
-#include "timing.h"
+#include "targets/timing.h"
 
 #include <errno.h>
 #include <stdbool.h>

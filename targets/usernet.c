@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "usernet.h"
+#include "targets/usernet.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +17,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "../runner/outfile.h"
-#include "../runner/sha256.h"
-#include "served.h"
+#include "base/outfile.h"
+#include "base/sha256.h"
+#include "targets/served.h"
 
 #define MAX_FRAME 65536
 #define MAX_FORWARDS 16

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "../runner/loop.h"
-#include "target.h"
+#include "base/loop.h"
+#include "targets/target.h"
 
 struct hilt_usernet;
 struct hilt_served;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The scheduler (runner/sched.c) with real targets: the plan and its
+# The scheduler (runner/engine/sched.c) with real targets: the plan and its
 # shards, pools of boards, retries on another target, targets taken out,
 # interrupts that end every session within 5 s, health checks.
 # Usage: sched.sh CASE

@@ -1,4 +1,4 @@
-/* Children driven by the loop (runner/child.c) on real programs: exit and
+/* Children driven by the loop (base/child.c) on real programs: exit and
  * output, the deadline's TERM-then-KILL, stop, free while running, and a
  * hung child that never holds up the loop's other work. */
 #define _GNU_SOURCE
@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/child.h"
-#include "runner/loop.h"
-#include "runner/tail.h"
+#include "base/child.h"
+#include "base/loop.h"
+#include "base/tail.h"
 
 struct seen {
 	struct hilt_loop *loop;

@@ -1,4 +1,4 @@
-/* The farm model (runner/farm.c) and the kinds' configurations behind it:
+/* The farm model (runner/engine/farm.c) and the kinds' configurations behind it:
  * the fields every target has, read by the farm, and each kind's own, read
  * by the kind; the built-in target and a replay added on the command line.
  * The loader's messages are checked by tests/bad_input.sh. */
@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/farm.h"
-#include "runner/xmlfile.h"
+#include "runner/engine/farm.h"
+#include "base/xmlfile.h"
 #include "targets/qemu.h"
 #include "targets/replay.h"
 #include "targets/target.h"

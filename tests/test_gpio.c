@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/loop.h"
+#include "base/loop.h"
 #include "targets/gpio.h"
 
 #define EN 0

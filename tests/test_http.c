@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/http.h"
-#include "runner/loop.h"
+#include "runner/engine/http.h"
+#include "base/loop.h"
 
 static int peer_port;
 static FILE *peer_stdin;

@@ -19,7 +19,7 @@
 
 #include "check.h"
 #include "reports/junit.h"
-#include "runner/result.h"
+#include "reports/result.h"
 
 static char dir[64];
 static char path_a[128], path_b[128];

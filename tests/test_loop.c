@@ -1,4 +1,4 @@
-/* The event loop (runner/loop.c) on real pipes and the monotonic clock:
+/* The event loop (base/loop.c) on real pipes and the monotonic clock:
  * fd callbacks, timers in deadline order, cancelling, timers and watches
  * changed from inside callbacks, stop, and sources. */
 #define _GNU_SOURCE
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/loop.h"
+#include "base/loop.h"
 
 #define MS (1000 * 1000LL)
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/ansi.h"
-#include "runner/matcher.h"
-#include "runner/suite.h"
+#include "base/ansi.h"
+#include "runner/engine/matcher.h"
+#include "runner/engine/suite.h"
 #include "tests/fuzz/matcher_check.h"
 
 #define MAX_EVENTS 64

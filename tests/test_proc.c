@@ -1,4 +1,4 @@
-/* The process supervisor (runner/proc.c) on real programs: exit codes and
+/* The process supervisor (base/proc.c) on real programs: exit codes and
  * signals, exec failures, the output pipe and the fds a child keeps, the
  * TERM-then-KILL teardown of a whole group, and children that die with
  * the process that started them, even when it is killed with SIGKILL.
@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/loop.h"
-#include "runner/proc.h"
+#include "base/loop.h"
+#include "base/proc.h"
 
 static int pidfd_of(pid_t pid)
 {

@@ -1,4 +1,4 @@
-/* The session state machine (runner/session.c) through its public API, on
+/* The session state machine (runner/engine/session.c) through its public API, on
  * a real target kind: the replay target, over small console logs written
  * here (as fast as they can be read, or with their recorded timing).
  * Milestones that pass and time out, a failure pattern that ends the
@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runner/farm.h"
-#include "runner/loop.h"
-#include "runner/result.h"
-#include "runner/session.h"
-#include "runner/suite.h"
+#include "runner/engine/farm.h"
+#include "base/loop.h"
+#include "reports/result.h"
+#include "runner/engine/session.h"
+#include "runner/engine/suite.h"
 #include "targets/replay.h"
 #include "targets/target.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/ansi.h"
+#include "base/ansi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,11 +1,11 @@
-/* libFuzzer harness: the farm loader (runner/farm.c and each target
+/* libFuzzer harness: the farm loader (runner/engine/farm.c and each target
  * kind's parser) takes any file.  It either loads targets, each with a
  * name and an ops table, or says what is wrong, each line
  * "FILE:LINE: what" (a line of the file) or "FILE: what"; it never
  * crashes, reads out of bounds or leaks.  Built and run by
  * tests/fuzz/run.sh. */
-#include "runner/farm.h"
-#include "runner/xmlfile.h"
+#include "runner/engine/farm.h"
+#include "base/xmlfile.h"
 #include "targets/config.h"
 #include "load_check.h"
 

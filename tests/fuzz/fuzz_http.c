@@ -1,4 +1,4 @@
-/* libFuzzer harness: the HTTP probe's response path (runner/http.c on
+/* libFuzzer harness: the HTTP probe's response path (runner/engine/http.c on
  * libcurl, in hilt's loop) against any bytes a device might answer.  A
  * server in the same loop, on loopback, reads the probe's request and
  * answers with the input, then closes.  The verdict keeps its promises:
@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "runner/http.h"
-#include "runner/loop.h"
-#include "runner/matcher.h"
+#include "runner/engine/http.h"
+#include "base/loop.h"
+#include "runner/engine/matcher.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
  * "FILE:LINE: what" (a line of the file) or "FILE: what"; it never
  * crashes, reads out of bounds or leaks.  Built and run by
  * tests/fuzz/run.sh. */
-#include "runner/suite.h"
-#include "runner/xmlfile.h"
+#include "runner/engine/suite.h"
+#include "base/xmlfile.h"
 #include "load_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

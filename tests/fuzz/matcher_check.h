@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/matcher.h"
+#include "runner/engine/matcher.h"
 
 #define MC_MAX_PATTERNS 4
 #define MC_MAX_PATTERN 256

@@ -125,10 +125,11 @@ cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
 # writing it.
 engine=$(dirname "$dir")/fuzz-engine
 mkdir -p "$engine" || exit 2
-mapfile -t sources < <(sed -n '/^add_library(hiltcore/,/^)/s/^ *\([a-z]*\/[a-z0-9_]*\.c\)$/\1/p' \
+mapfile -t sources < <(sed -n '/^add_library(hiltcore/,/^)/s/^ *\([a-z/]*\/[a-z0-9_]*\.c\)$/\1/p' \
 	"$src/CMakeLists.txt")
 [ ${#sources[@]} -gt 10 ] || { echo "run.sh: no engine sources in CMakeLists.txt" >&2; exit 2; }
-stamp=$( (cd "$src" && cat "${sources[@]}" runner/*.h targets/*.h reports/*.h; echo "$cc ${cflags[*]}") |
+# shellcheck disable=SC2046 # the headers are a list of paths without spaces
+stamp=$( (cd "$src" && cat "${sources[@]}" $(find base runner targets reports -name "*.h" | sort); echo "$cc ${cflags[*]}") |
 	sha256sum | cut -c1-16)
 (
 	flock 9

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/loop.h"
+#include "base/loop.h"
 #include "targets/gpio.h"
 
 #define NLINES 4

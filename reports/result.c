@@ -1,0 +1,102 @@
+#include "reports/result.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hilt_session_result_free(struct hilt_session_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncases; i++) {
+		free(r->cases[i].name);
+		free(r->cases[i].type);
+		free(r->cases[i].message);
+		free(r->cases[i].detail);
+		free(r->cases[i].output);
+		free(r->cases[i].excerpt);
+		for (size_t j = 0; j < r->cases[i].nearlier; j++) {
+			struct hilt_case_attempt *a = &r->cases[i].earlier[j];
+
+			free(a->type);
+			free(a->message);
+			free(a->detail);
+			free(a->target);
+			free(a->console_log);
+		}
+		free(r->cases[i].earlier);
+	}
+	for (size_t i = 0; i < r->nprops; i++) {
+		free(r->props[i].name);
+		free(r->props[i].value);
+	}
+	free(r->cases);
+	free(r->props);
+	free(r->suite);
+	free(r->target);
+	free(r->timestamp);
+	free(r->console_tail);
+	free(r->diagnostics);
+	free(r->console_log);
+	free(r->output_error);
+	free(r);
+}
+
+int hilt_result_add_property(struct hilt_session_result *r, const char *name,
+			     const char *value)
+{
+	struct hilt_property *p = realloc(r->props, (r->nprops + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	r->props = p;
+	p[r->nprops].name = strdup(name);
+	p[r->nprops].value = strdup(value);
+	if (!p[r->nprops].name || !p[r->nprops].value) {
+		free(p[r->nprops].name);
+		free(p[r->nprops].value);
+		return -ENOMEM;
+	}
+	r->nprops++;
+	return 0;
+}
+
+const char *hilt_verdict_name(enum hilt_verdict v)
+{
+	switch (v) {
+	case HILT_PASS: return "PASS";
+	case HILT_FAIL: return "FAIL";
+	case HILT_ERROR: return "ERROR";
+	case HILT_SKIP: return "SKIP";
+	}
+	return "?";
+}
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a)
+{
+	struct hilt_case_attempt *e = realloc(c->earlier, (c->nearlier + 1) * sizeof(*e));
+	bool failed = false;
+
+	if (!e)
+		return -ENOMEM;
+	c->earlier = e;
+	e = &e[c->nearlier];
+	*e = *a;
+	e->type = dup_or_null(a->type, &failed);
+	e->message = dup_or_null(a->message, &failed);
+	e->detail = dup_or_null(a->detail, &failed);
+	e->target = dup_or_null(a->target, &failed);
+	e->console_log = dup_or_null(a->console_log, &failed);
+	c->nearlier++;
+	return failed ? -ENOMEM : 0;
+}

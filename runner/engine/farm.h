@@ -1,0 +1,50 @@
+/* Farm model: the targets a host offers, from a farm file or built in.
+ * A target's config (targets/config.h) holds what every target has; the
+ * farm file's content of each kind is read by that kind (its ops' parse). */
+#ifndef HILT_FARM_H
+#define HILT_FARM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "targets/config.h"
+
+struct hilt_farm {
+	char *path;		/* NULL for the built-in farm */
+	struct hilt_target_config *targets;
+	size_t ntargets;
+};
+
+struct hilt_diags;
+
+/* Loads a farm file; relative paths in it are taken from its folder.
+ * Errors: -EINVAL/-errno with every mistake of the file in err, one
+ * "file:line: what" a line, in line order (at most HILT_DIAGS_SHOWN; an
+ * err of HILT_CONFIG_ERR_MAX bytes holds them all).  Freed with
+ * hilt_farm_free(). */
+int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
+		   size_t errlen);
+
+/* The same, adding every mistake to d (base/xmlfile.h) instead. */
+int hilt_farm_load_diags(const char *path, struct hilt_farm **out,
+			 struct hilt_diags *d);
+
+/* The built-in farm: one qemu target "default" (tags arch=x86_64 and
+ * kind=qemu) booting the guest that fixtures/guest makes in guest_dir.
+ * Errors when it was not built. */
+int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
+		      char *err, size_t errlen);
+
+/* Adds a replay target for "replay:PATH" (as fast as possible) and returns
+ * it; farm may be the built-in one.  NULL with err set on failure. */
+const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
+						       const char *path,
+						       char *err, size_t errlen);
+
+void hilt_farm_free(struct hilt_farm *farm);
+
+/* The target named name, or NULL. */
+const struct hilt_target_config *hilt_farm_find(const struct hilt_farm *farm,
+						const char *name);
+
+#endif

@@ -1,0 +1,409 @@
+#define _GNU_SOURCE
+#include "runner/engine/http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BODY_WINDOW (64 * 1024)
+#define MAX_HEADERS 64
+
+struct hilt_http {
+	struct hilt_loop *loop;
+	const struct hilt_http_spec *spec;
+	void (*done)(const struct hilt_http_result *r, void *arg);
+	void *arg;
+	CURLM *multi;
+	CURL *easy;
+	int64_t curl_timer, retry_timer;
+	struct hilt_http_result result;
+	/* The attempt under way. */
+	struct hilt_matcher *body;
+	bool body_matched, too_large;
+	int search_failed;	/* a pattern could not be searched: -errno */
+	bool header_seen[MAX_HEADERS];
+	char errbuf[CURL_ERROR_SIZE];
+	int64_t attempt_start;
+	bool finished;
+	/* fds curl asked us to watch. */
+	int fds[16];
+	size_t nfds;
+};
+
+static void start_attempt(struct hilt_http *h);
+
+static void finish(struct hilt_http *h)
+{
+	h->finished = true;
+	if (h->retry_timer > 0)
+		hilt_loop_cancel_timer(h->loop, h->retry_timer);
+	if (h->curl_timer > 0)
+		hilt_loop_cancel_timer(h->loop, h->curl_timer);
+	h->retry_timer = h->curl_timer = 0;
+	h->done(&h->result, h->arg);
+}
+
+/* Feeds n bytes to m, looking for a match after each feed as the matcher
+ * asks; true once its one watch matched.  A search that fails (pcre2's
+ * backtracking limit) sets *failed and matches nothing. */
+static bool feed_matches(struct hilt_matcher *m, const char *data, size_t n, int *failed)
+{
+	struct hilt_match mt;
+
+	while (n) {
+		size_t took = hilt_matcher_feed(m, data, n);
+		int rc;
+
+		data += took;
+		n -= took;
+		rc = hilt_matcher_next(m, &mt);
+		if (rc == 1)
+			return true;
+		if (rc < 0) {
+			*failed = rc;
+			return false;
+		}
+	}
+	return false;
+}
+
+/* The text is whole: true if its watch matches at its end ($, a greedy
+ * pattern). */
+static bool end_matches(struct hilt_matcher *m, int *failed)
+{
+	struct hilt_match mt;
+	int rc;
+
+	hilt_matcher_finish(m);
+	rc = hilt_matcher_next(m, &mt);
+	if (rc < 0)
+		*failed = rc;
+	return rc == 1;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct hilt_http *h = arg;
+	size_t n = size * nmemb, have = h->result.body_bytes;
+
+	if (have < sizeof(h->result.excerpt) - 1) {
+		size_t take = sizeof(h->result.excerpt) - 1 - have;
+
+		if (take > n)
+			take = n;
+		memcpy(h->result.excerpt + have, data, take);
+		h->result.excerpt[have + take] = '\0';
+	}
+	h->result.body_bytes += n;
+	if (h->result.body_bytes > h->spec->max_body) {
+		h->too_large = true;
+		return 0;	/* aborts the transfer */
+	}
+	/* The body is matched as it streams, in bounded memory. */
+	if (h->body && !h->body_matched)
+		h->body_matched = feed_matches(h->body, data, n, &h->search_failed);
+	return size * nmemb;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct hilt_http *h = arg;
+	size_t n = size * nmemb;
+	const char *colon = memchr(data, ':', n);
+
+	if (!colon)
+		return n;
+	size_t namelen = (size_t)(colon - data);
+	const char *v = colon + 1;
+	size_t vlen = n - namelen - 1;
+
+	while (vlen && (*v == ' ' || *v == '\t'))
+		v++, vlen--;
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+		vlen--;
+	for (size_t i = 0; i < h->spec->nheaders && i < MAX_HEADERS; i++) {
+		const struct hilt_http_header_check *c = &h->spec->headers[i];
+
+		if (strlen(c->name) != namelen || strncasecmp(c->name, data, namelen) != 0)
+			continue;
+		struct hilt_matcher *m;
+
+		if (hilt_matcher_new(vlen + 64, &m) < 0)
+			continue;
+		hilt_matcher_watch(m, c->value, 0, 0);
+		if (feed_matches(m, v, vlen, &h->search_failed) || end_matches(m, &h->search_failed))
+			h->header_seen[i] = true;
+		hilt_matcher_free(m);
+	}
+	return n;
+}
+
+static void on_fd(struct hilt_loop *loop, int fd, short revents, void *arg);
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct hilt_http *h = arg;
+	short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+			       ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	size_t i;
+
+	(void)easy;
+	(void)sockp;
+	for (i = 0; i < h->nfds && h->fds[i] != s; i++)
+		;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < h->nfds) {
+			hilt_loop_del_fd(h->loop, s);
+			h->fds[i] = h->fds[--h->nfds];
+		}
+		return 0;
+	}
+	if (i < h->nfds)
+		return hilt_loop_mod_fd(h->loop, s, events) < 0 ? -1 : 0;
+	if (h->nfds == sizeof(h->fds) / sizeof(*h->fds))
+		return -1;
+	if (hilt_loop_add_fd(h->loop, s, events, on_fd, h) < 0)
+		return -1;
+	h->fds[h->nfds++] = s;
+	return 0;
+}
+
+static void check_done(struct hilt_http *h);
+
+static void on_curl_timer(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_http *h = arg;
+	int running;
+
+	(void)loop;
+	h->curl_timer = 0;
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(h);
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct hilt_http *h = arg;
+
+	(void)multi;
+	if (h->curl_timer > 0)
+		hilt_loop_cancel_timer(h->loop, h->curl_timer);
+	h->curl_timer = 0;
+	if (timeout_ms >= 0) {
+		h->curl_timer = hilt_loop_add_timer(h->loop, hilt_now_ns() + timeout_ms * 1000000,
+						    on_curl_timer, h);
+		if (h->curl_timer < 0)
+			h->curl_timer = 0;
+	}
+	return 0;
+}
+
+static void on_fd(struct hilt_loop *loop, int fd, short revents, void *arg)
+{
+	struct hilt_http *h = arg;
+	int running;
+	int ev = ((revents & POLLIN) ? CURL_CSELECT_IN : 0) |
+		 ((revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+		 ((revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0);
+
+	(void)loop;
+	curl_multi_socket_action(h->multi, fd, ev, &running);
+	check_done(h);
+}
+
+static void retry(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_http *h = arg;
+
+	(void)loop;
+	h->retry_timer = 0;
+	start_attempt(h);
+}
+
+/* Judges a finished attempt; retries while the deadline allows. */
+static void attempt_over(struct hilt_http *h, CURLcode code)
+{
+	struct hilt_http_result *r = &h->result;
+	const struct hilt_http_spec *spec = h->spec;
+	bool pass = false;
+	long status = 0;
+
+	r->time_s = (double)(hilt_now_ns() - h->attempt_start) / 1e9;
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
+	r->status = status;
+	/* Announced too large (Content-Length), or found so while reading. */
+	if (code == CURLE_FILESIZE_EXCEEDED)
+		h->too_large = true;
+	/* The body is whole: its pattern may match at its end. */
+	if (h->body && !h->body_matched)
+		h->body_matched = end_matches(h->body, &h->search_failed);
+	if (h->too_large) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "response body larger than %zu bytes", spec->max_body);
+	} else if (code != CURLE_OK) {
+		snprintf(r->reason, sizeof(r->reason), "%s",
+			 *h->errbuf ? h->errbuf : curl_easy_strerror(code));
+	} else if (status != spec->status) {
+		snprintf(r->reason, sizeof(r->reason), "status %ld, expected %ld",
+			 status, spec->status);
+	} else if (h->search_failed) {
+		snprintf(r->reason, sizeof(r->reason), "a pattern could not be searched in the response: %s",
+			 h->search_failed == -ERANGE ? "it hit pcre2's backtracking limit"
+						     : strerror(-h->search_failed));
+	} else if (spec->body && !h->body_matched) {
+		snprintf(r->reason, sizeof(r->reason), "body did not match /%s/",
+			 hilt_pattern_source(spec->body));
+	} else {
+		pass = true;
+		for (size_t i = 0; i < spec->nheaders && i < MAX_HEADERS && pass; i++) {
+			if (!h->header_seen[i]) {
+				snprintf(r->reason, sizeof(r->reason),
+					 "header %s missing or not matching /%s/",
+					 spec->headers[i].name,
+					 hilt_pattern_source(spec->headers[i].value));
+				pass = false;
+			}
+		}
+	}
+	curl_multi_remove_handle(h->multi, h->easy);
+	curl_easy_cleanup(h->easy);
+	h->easy = NULL;
+	hilt_matcher_free(h->body);
+	h->body = NULL;
+	r->passed = pass;
+	if (pass) {
+		r->reason[0] = '\0';
+		finish(h);
+		return;
+	}
+	int64_t next = hilt_now_ns() + spec->retry_ns;
+
+	/* A response too large is not going to shrink: no retry. */
+	if (h->too_large || next >= spec->deadline_ns) {
+		finish(h);
+		return;
+	}
+	h->retry_timer = hilt_loop_add_timer(h->loop, next, retry, h);
+}
+
+static void check_done(struct hilt_http *h)
+{
+	CURLMsg *msg;
+	int left;
+
+	while (!h->finished && (msg = curl_multi_info_read(h->multi, &left))) {
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->easy) {
+			attempt_over(h, msg->data.result);
+			return;	/* the handle is gone; a retry makes a new one */
+		}
+	}
+}
+
+static void start_attempt(struct hilt_http *h)
+{
+	const struct hilt_http_spec *spec = h->spec;
+	int64_t left_ms = (spec->deadline_ns - hilt_now_ns()) / 1000000;
+	int running;
+
+	h->result.attempts++;
+	h->result.body_bytes = 0;
+	h->result.excerpt[0] = '\0';
+	h->body_matched = h->too_large = false;
+	h->search_failed = 0;
+	memset(h->header_seen, 0, sizeof(h->header_seen));
+	h->errbuf[0] = '\0';
+	h->attempt_start = hilt_now_ns();
+	if (left_ms < 1)
+		left_ms = 1;
+	if (spec->body && hilt_matcher_new(BODY_WINDOW, &h->body) == 0)
+		hilt_matcher_watch(h->body, spec->body, 0, 0);
+	h->easy = curl_easy_init();
+	if (!h->easy) {
+		snprintf(h->result.reason, sizeof(h->result.reason), "curl_easy_init failed");
+		finish(h);
+		return;
+	}
+	curl_easy_setopt(h->easy, CURLOPT_URL, spec->url);
+	curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, spec->method);
+	if (strcmp(spec->method, "HEAD") == 0)
+		curl_easy_setopt(h->easy, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_PROXY, "");	/* never the environment's */
+	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
+	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)spec->max_body);
+	curl_multi_add_handle(h->multi, h->easy);
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(h);
+}
+
+int hilt_http_start(struct hilt_loop *loop, const struct hilt_http_spec *spec,
+		    void (*done)(const struct hilt_http_result *r, void *arg),
+		    void *arg, struct hilt_http **out, char *err, size_t errlen)
+{
+	static bool curl_ready;
+	struct hilt_http *h;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			snprintf(err, errlen, "libcurl did not initialise");
+			return -EIO;
+		}
+		curl_ready = true;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->multi = curl_multi_init())) {
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	h->loop = loop;
+	h->spec = spec;
+	h->done = done;
+	h->arg = arg;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/* The first attempt starts from the loop too: done never runs
+	 * inside this call, even when the connection is refused at once. */
+	h->retry_timer = hilt_loop_add_timer(loop, hilt_now_ns(), retry, h);
+	if (h->retry_timer < 0) {
+		h->retry_timer = 0;
+		curl_multi_cleanup(h->multi);
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+void hilt_http_free(struct hilt_http *h)
+{
+	if (!h)
+		return;
+	h->finished = true;
+	if (h->retry_timer > 0)
+		hilt_loop_cancel_timer(h->loop, h->retry_timer);
+	if (h->curl_timer > 0)
+		hilt_loop_cancel_timer(h->loop, h->curl_timer);
+	if (h->easy) {
+		curl_multi_remove_handle(h->multi, h->easy);
+		curl_easy_cleanup(h->easy);
+	}
+	for (size_t i = 0; i < h->nfds; i++)
+		hilt_loop_del_fd(h->loop, h->fds[i]);
+	curl_multi_cleanup(h->multi);
+	hilt_matcher_free(h->body);
+	free(h);
+}

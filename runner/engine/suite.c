@@ -1,0 +1,1112 @@
+#define _GNU_SOURCE
+#include "runner/engine/suite.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmlfile.h"
+
+/* The failure patterns every Linux suite gets unless it opts out. */
+static const struct {
+	const char *name;
+	const char *re;
+} linux_failures[] = {
+	{ "kernel-panic", "Kernel panic - not syncing" },
+	{ "oops", "\\bOops(: |\\b)" },
+	{ "bug", "\\bBUG: " },
+	{ "unable-to-handle", "Unable to handle kernel " },
+	{ "warning", "(?s)\\bWARNING: .{0,16384}?---\\[ end trace" },
+	{ "invalid-opcode", "invalid opcode: " },
+	/* arm and arm64 print their oops so. */
+	{ "internal-error", "\\bInternal error: " },
+};
+
+struct default_failure {
+	const char *name, *re;
+	unsigned allowed;
+};
+
+/* U-Boot's ways of failing a boot (defaults="linux uboot"); the sign-on
+ * (its banner, a blank line, then what it found) fails the second time. */
+static const struct default_failure uboot_failures[] = {
+	{ "uboot-second-sign-on",
+	  "^U-Boot \\d{4}\\.\\d{2}[^\\r\\n]*\\r?\\n\\r?\\n(DRAM|CPU|Model|SoC):", 1 },
+	{ "uboot-error", "^## Error", 0 },
+	{ "uboot-bad-image-magic", "Bad Linux ARM64 Image magic", 0 },
+	{ "uboot-wrong-image-format", "Wrong Image Format", 0 },
+	{ "uboot-retry-exceeded", "Retry count exceeded", 0 },
+	{ "uboot-tftp-not-found", "TFTP error: 'File not found'", 0 },
+	/* load, fatload, ext4load of a file the disk lacks or cannot give. */
+	{ "uboot-load-failed",
+	  "^(Failed to load '[^'\\r\\n]*'|\\*\\* (File not found|Unable to read file) [^\\r\\n]*\\*\\*)", 0 },
+	{ "uboot-reset", "resetting \\.\\.\\.$", 0 },
+};
+
+/* iPXE's (defaults="ipxe"): a step ("http://10.0.2.5/vmlinuz...") that
+ * ends in an error rather than "ok"; every error it prints, which ends in
+ * the URL of its explanation ("No such file or directory
+ * (http://ipxe.org/2d0c613b)"), though a BIOS console of 80 columns may
+ * break that URL; and a boot that found nothing to boot. */
+static const struct default_failure ipxe_failures[] = {
+	{ "ipxe-step-failed", "^[^\\r\\n]*\\S\\.\\.\\. (?!ok\\b)[A-Z][a-z]+ [^\\r\\n]*", 0 },
+	{ "ipxe-error", "[^\\r\\n]*\\(https?://ipxe\\.org/[0-9a-f]{8}\\)", 0 },
+	{ "ipxe-no-boot", "^No more network devices", 0 },
+};
+
+/* The sets of patterns a suite may ask for by name, besides linux. */
+static const struct {
+	const char *name;
+	const struct default_failure *v;
+	size_t n;
+} failure_sets[] = {
+	{ "uboot", uboot_failures, sizeof(uboot_failures) / sizeof(*uboot_failures) },
+	{ "ipxe", ipxe_failures, sizeof(ipxe_failures) / sizeof(*ipxe_failures) },
+};
+
+void hilt_suite_free(struct hilt_suite *suite)
+{
+	if (!suite)
+		return;
+	for (size_t i = 0; i < suite->ncases; i++) {
+		struct hilt_case *c = &suite->cases[i];
+
+		free(c->name);
+		free(c->expect_src);
+		free(c->send);
+		hilt_pattern_free(c->expect);
+		free(c->http.method);
+		free(c->http.path);
+		for (size_t h = 0; h < c->http.nheaders; h++) {
+			free((char *)c->http.headers[h].name);
+			hilt_pattern_free((struct hilt_pattern *)c->http.headers[h].value);
+		}
+		free(c->http.headers);
+		for (size_t e = 0; e < c->nexpects; e++)
+			hilt_pattern_free(c->expects[e]);
+		free(c->expects);
+	}
+	for (size_t i = 0; i < suite->nfailures; i++) {
+		free(suite->failures[i].name);
+		hilt_pattern_free(suite->failures[i].pattern);
+	}
+	for (size_t i = 0; i < suite->nshells; i++)
+		hilt_pattern_free(suite->shells[i].prompt);
+	free(suite->shells);
+	for (size_t i = 0; i < suite->nrequires; i++)
+		free(suite->requires[i]);
+	free(suite->requires);
+	free(suite->cases);
+	free(suite->failures);
+	free(suite->name);
+	free(suite->path);
+	free(suite);
+}
+
+/* Scans s for ${name} references; calls fn for each.  Returns -EINVAL on
+ * an unterminated or empty reference. */
+static int for_each_var(const char *s,
+			int (*fn)(const char *name, size_t len, void *arg),
+			void *arg)
+{
+	for (const char *p = strstr(s, "${"); p; p = strstr(p, "${")) {
+		const char *close = strchr(p + 2, '}');
+
+		if (!close || close == p + 2)
+			return -EINVAL;
+		size_t len = (size_t)(close - (p + 2));
+
+		for (size_t i = 0; i < len; i++) {
+			char ch = p[2 + i];
+
+			if (!(ch == '_' || (ch >= 'a' && ch <= 'z') ||
+			      (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+				return -EINVAL;
+		}
+		int rc = fn(p + 2, len, arg);
+
+		if (rc)
+			return rc;
+		p = close + 1;
+	}
+	return 0;
+}
+
+char *hilt_expand_vars(const char *tmpl, const char *const *names,
+		       const char *const *values, size_t n, bool quote,
+		       char *err, size_t errlen)
+{
+	size_t cap = strlen(tmpl) + 1, len = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	for (const char *p = tmpl; *p;) {
+		const char *piece = p;
+		size_t plen = 1;
+		char *quoted = NULL;
+
+		if (p[0] == '$' && p[1] == '{' && strchr(p + 2, '}')) {
+			const char *name = p + 2;
+			size_t nlen = (size_t)(strchr(name, '}') - name);
+			size_t i;
+
+			for (i = 0; i < n; i++)
+				if (strlen(names[i]) == nlen &&
+				    strncmp(names[i], name, nlen) == 0)
+					break;
+			if (i == n) {
+				snprintf(err, errlen, "no value for ${%.*s}",
+					 (int)nlen, name);
+				free(out);
+				return NULL;
+			}
+			piece = values[i];
+			if (quote) {
+				size_t qlen = hilt_regex_quote(values[i], NULL, 0);
+
+				quoted = malloc(qlen + 1);
+				if (!quoted) {
+					free(out);
+					return NULL;
+				}
+				hilt_regex_quote(values[i], quoted, qlen + 1);
+				piece = quoted;
+			}
+			plen = strlen(piece);
+			p = name + nlen + 1;
+		} else {
+			p++;
+		}
+		if (len + plen + 1 > cap) {
+			cap = (len + plen + 1) * 2;
+			char *grown = realloc(out, cap);
+
+			if (!grown) {
+				free(quoted);
+				free(out);
+				return NULL;
+			}
+			out = grown;
+		}
+		memcpy(out + len, piece, plen);
+		len += plen;
+		free(quoted);
+	}
+	out[len] = '\0';
+	return out;
+}
+
+struct var_check {
+	char **known;
+	size_t nknown;
+	const char *missing;
+	size_t missing_len;
+};
+
+static int check_known(const char *name, size_t len, void *arg)
+{
+	struct var_check *vc = arg;
+
+	for (size_t i = 0; i < vc->nknown; i++)
+		if (strlen(vc->known[i]) == len &&
+		    strncmp(vc->known[i], name, len) == 0)
+			return 0;
+	vc->missing = name;
+	vc->missing_len = len;
+	return -ENOENT;
+}
+
+/* The loader reads on after a mistake, as a compiler does: every element
+ * is checked on its own, and what depends on a bad part is not checked
+ * (nor reported) again.  -ENOMEM ends it at once. */
+struct loader {
+	struct hilt_diags *d;
+	struct hilt_suite *suite;
+	char **vars;		/* names captured by earlier patterns */
+	size_t nvars;
+	bool shell_seen;	/* a <shell>, even a bad one, came before */
+	bool oom;
+};
+
+/* rc of one check: remembers running out of memory, which ends the load. */
+static int note(struct loader *ld, int rc)
+{
+	if (rc == -ENOMEM)
+		ld->oom = true;
+	return rc;
+}
+
+static int add_failure(struct hilt_suite *s, const char *name,
+		       struct hilt_pattern *p)
+{
+	struct hilt_failure_pattern *f =
+		realloc(s->failures, (s->nfailures + 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	s->failures = f;
+	f[s->nfailures] = (struct hilt_failure_pattern){ .name = strdup(name), .pattern = p };
+	if (!f[s->nfailures].name)
+		return -ENOMEM;
+	s->nfailures++;
+	return 0;
+}
+
+static int add_var(struct loader *ld, const char *name, size_t len)
+{
+	char **v = realloc(ld->vars, (ld->nvars + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	ld->vars = v;
+	if (!(v[ld->nvars] = strndup(name, len)))
+		return -ENOMEM;
+	ld->nvars++;
+	return 0;
+}
+
+/* A pattern that does not compile still names its groups: they are taken
+ * from its text so that a later ${name} is not reported as well. */
+static int record_names_in_text(struct loader *ld, const char *re)
+{
+	static const char *const opens[] = { "(?'", "(?<", "(?P<" };
+
+	for (const char *p = re; *p; p++) {
+		for (size_t i = 0; i < sizeof(opens) / sizeof(*opens); i++) {
+			size_t olen = strlen(opens[i]);
+
+			if (strncmp(p, opens[i], olen) != 0)
+				continue;
+			const char *name = p + olen;
+			size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+			if (len && (name[len] == '\'' || name[len] == '>') &&
+			    add_var(ld, name, len) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int compile_at(struct loader *ld, const xmlNode *node, const char *what,
+		      const char *re, struct hilt_pattern **out)
+{
+	char rerr[300];
+
+	*out = NULL;
+	if (!*re)
+		return hilt_xml_error(ld->d, node, "%s: empty pattern", what);
+	int rc = hilt_pattern_compile(re, out, rerr, sizeof(rerr));
+
+	if (rc == -ENOMEM)
+		return note(ld, rc);
+	if (rc < 0) {
+		*out = NULL;
+		if (note(ld, record_names_in_text(ld, re)) < 0)
+			return -ENOMEM;
+		return hilt_xml_error(ld->d, node, "%s: bad regular expression /%s/ at %s",
+				      what, re, rerr);
+	}
+	return 0;
+}
+
+static int record_names(struct loader *ld, const struct hilt_pattern *p)
+{
+	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
+		unsigned group;
+		const char *name = hilt_pattern_name(p, i, &group);
+
+		if (note(ld, add_var(ld, name, strlen(name))) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int check_vars(struct loader *ld, const xmlNode *node, const char *s)
+{
+	struct var_check vc = { .known = ld->vars, .nknown = ld->nvars };
+	int rc = for_each_var(s, check_known, &vc);
+
+	if (rc == -EINVAL)
+		return hilt_xml_error(ld->d, node, "malformed ${name} reference in '%s'", s);
+	if (rc == -ENOENT)
+		return hilt_xml_error(ld->d, node,
+				      "${%.*s} is not captured by any earlier pattern (use a named group such as (?'%.*s'...))",
+				      (int)vc.missing_len, vc.missing,
+				      (int)vc.missing_len, vc.missing);
+	return rc;
+}
+
+/* Compiles a pattern that may hold ${var}: with the variables present
+ * only a trial compile (with a placeholder value) checks it now. */
+static int load_expect(struct loader *ld, const xmlNode *node,
+		       struct hilt_case *c, const char *what)
+{
+	int rc = check_vars(ld, node, c->expect_src);
+
+	if (rc)
+		return rc;
+	if (!strstr(c->expect_src, "${")) {
+		rc = compile_at(ld, node, what, c->expect_src, &c->expect);
+		return rc ? rc : record_names(ld, c->expect);
+	}
+
+	const char *values[64];
+	size_t n = ld->nvars < 64 ? ld->nvars : 64;
+
+	for (size_t i = 0; i < n; i++)
+		values[i] = "x";
+	char verr[128];
+	char *trial = hilt_expand_vars(c->expect_src, (const char *const *)ld->vars,
+				       values, n, true, verr, sizeof(verr));
+	struct hilt_pattern *p = NULL;
+
+	if (!trial)
+		return hilt_xml_error(ld->d, node, "%s", verr);
+	rc = compile_at(ld, node, what, trial, &p);
+	free(trial);
+	if (rc == 0)
+		rc = record_names(ld, p);
+	hilt_pattern_free(p);
+	return rc;
+}
+
+static void drop_failure(struct hilt_suite *s, size_t i)
+{
+	free(s->failures[i].name);
+	hilt_pattern_free(s->failures[i].pattern);
+	memmove(&s->failures[i], &s->failures[i + 1],
+		(s->nfailures - i - 1) * sizeof(*s->failures));
+	s->nfailures--;
+}
+
+static void parse_disable(struct loader *ld, const xmlNode *c)
+{
+	static const char *const attrs[] = { "name", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *name = hilt_xml_attr_required(ld->d, c, "name");
+	size_t i;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	if (!name)
+		return;
+	for (i = 0; i < s->nfailures; i++)
+		if (strcmp(s->failures[i].name, name) == 0)
+			break;
+	if (i == s->nfailures)
+		hilt_xml_error(ld->d, c, "no failure pattern named '%s' to disable", name);
+	else
+		drop_failure(s, i);
+	free(name);
+}
+
+static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
+{
+	static const char *const attrs[] = { "name", "after", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *name = hilt_xml_attr_required(ld->d, c, "name");
+	char *re = NULL;
+	struct hilt_pattern *p = NULL;
+	int rc = 0;
+
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	for (size_t i = 0; name && i < s->nfailures; i++)
+		if (strcmp(s->failures[i].name, name) == 0)
+			rc = hilt_xml_error(ld->d, c, "failure pattern '%s' is defined twice", name);
+	char *after = hilt_xml_attr(c, "after");
+	unsigned long allowed = 0;
+
+	if (after) {
+		char *end;
+
+		errno = 0;
+		allowed = strtoul(after, &end, 10);
+		if (errno || end == after || *end || *after == '-' || allowed > 1000)
+			rc = hilt_xml_error(ld->d, c, "after=\"%s\": how many matches pass before "
+					    "one fails, 0 to 1000", after);
+		free(after);
+	}
+	if (note(ld, hilt_xml_text(ld->d, c, true, &re)) == 0 &&
+	    compile_at(ld, c, name ? name : "<pattern>", re, &p) == 0 && name && rc == 0) {
+		if (note(ld, add_failure(s, name, p)) == 0) {
+			p = NULL;
+			s->failures[s->nfailures - 1].allowed = (unsigned)allowed;
+		}
+	}
+	hilt_pattern_free(p);
+	free(re);
+	free(name);
+}
+
+static void parse_failures(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "defaults", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *defaults = hilt_xml_attr(node, "defaults");
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	/* defaults: the sets named, space-separated (linux, uboot), or none:
+	 * the Linux set is on unless it is left out. */
+	if (defaults) {
+		bool linux_set = false, bad = false, none = false;
+		bool sets[sizeof(failure_sets) / sizeof(*failure_sets)] = { false };
+		size_t nsets = sizeof(failure_sets) / sizeof(*failure_sets), named = 0;
+		char *save = NULL, *w;
+
+		for (w = strtok_r(defaults, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			size_t k = 0;
+
+			while (k < nsets && strcmp(w, failure_sets[k].name))
+				k++;
+			if (!strcmp(w, "linux"))
+				linux_set = true;
+			else if (k < nsets)
+				sets[k] = true, named++;
+			else if (!strcmp(w, "none"))
+				none = true;
+			else
+				bad = true;
+		}
+		if (bad || (none && (linux_set || named)))
+			hilt_xml_error(ld->d, node, "defaults must be 'none' or sets of 'linux', "
+				       "'uboot' and 'ipxe' (\"linux uboot\")");
+		if (!linux_set)
+			while (s->nfailures)
+				drop_failure(s, s->nfailures - 1);
+		for (size_t k = 0; k < nsets && !ld->oom; k++) {
+			for (size_t i = 0; sets[k] && i < failure_sets[k].n; i++) {
+				const struct default_failure *f = &failure_sets[k].v[i];
+				struct hilt_pattern *p;
+				char err[256];
+
+				if (hilt_pattern_compile(f->re, &p, err, sizeof(err)) ||
+				    add_failure(s, f->name, p)) {
+					ld->oom = true;
+					break;
+				}
+				s->failures[s->nfailures - 1].allowed = f->allowed;
+			}
+		}
+	}
+	free(defaults);
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "disable"))
+			parse_disable(ld, c);
+		else if (hilt_xml_is(c, "pattern"))
+			parse_failure_pattern(ld, c);
+		else
+			hilt_xml_error(ld->d, c,
+				       "unknown element <%s> in <failure-patterns> (expected <pattern> or <disable>)",
+				       (const char *)c->name);
+	}
+}
+
+static void parse_shell(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "prompt", "echo", "line-end", "pace", NULL };
+	struct hilt_suite *s = ld->suite;
+	struct hilt_shell *sh, *more;
+	char *prompt, *le;
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	more = realloc(s->shells, (s->nshells + 1) * sizeof(*more));
+	if (!more) {
+		ld->oom = true;
+		return;
+	}
+	s->shells = more;
+	sh = &s->shells[s->nshells++];
+	*sh = (struct hilt_shell){ .echo = true, .line_end = "\n", .line = xmlGetLineNo(node) };
+	ld->shell_seen = true;
+	prompt = hilt_xml_attr_required(ld->d, node, "prompt");
+	if (prompt)
+		compile_at(ld, node, "shell prompt", prompt, &sh->prompt);
+	hilt_xml_bool(ld->d, node, "echo", &sh->echo);
+	if ((le = hilt_xml_attr(node, "line-end"))) {
+		if (strcmp(le, "lf") == 0)
+			sh->line_end = "\n";
+		else if (strcmp(le, "cr") == 0)
+			sh->line_end = "\r";
+		else if (strcmp(le, "crlf") == 0)
+			sh->line_end = "\r\n";
+		else
+			hilt_xml_error(ld->d, node, "line-end must be lf, cr or crlf, not '%s'", le);
+	}
+	free(le);
+	free(prompt);
+	/* A FIFO of more than 64 KiB is no FIFO to pace for. */
+	unsigned long pace = 0;
+
+	hilt_xml_count(ld->d, node, "pace", 0, 65536, &pace);
+	sh->pace = (unsigned)pace;
+}
+
+const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c)
+{
+	return c->shell >= 0 && (size_t)c->shell < s->nshells ? &s->shells[c->shell] : NULL;
+}
+
+static void check_case_name(struct loader *ld, const xmlNode *node, const char *name)
+{
+	/* The case being read is the last one. */
+	for (size_t i = 0; i + 1 < ld->suite->ncases; i++)
+		if (ld->suite->cases[i].name && strcmp(ld->suite->cases[i].name, name) == 0) {
+			hilt_xml_error(ld->d, node,
+				       "test case name '%s' is used twice (first at line %ld)",
+				       name, ld->suite->cases[i].line);
+			return;
+		}
+}
+
+/* Adds a test case of kind for node and reads what every case has: its
+ * attributes (checked against attrs), unique name and timeout.  NULL
+ * only when out of memory.  The case is counted in ncases at once, so
+ * that hilt_suite_free() releases it whatever follows. */
+static struct hilt_case *new_case(struct loader *ld, const xmlNode *node,
+				  enum hilt_case_kind kind, const char *const attrs[])
+{
+	struct hilt_suite *s = ld->suite;
+	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
+
+	if (!cases) {
+		ld->oom = true;
+		return NULL;
+	}
+	s->cases = cases;
+	struct hilt_case *c = &cases[s->ncases++];
+
+	*c = (struct hilt_case){
+		.kind = kind, .line = xmlGetLineNo(node), .timeout_s = 30,
+		.shell = (long)s->nshells - 1,
+	};
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	c->name = hilt_xml_attr_required(ld->d, node, "name");
+	if (c->name)
+		check_case_name(ld, node, c->name);
+	hilt_xml_seconds(ld->d, node, "timeout", &c->timeout_s);
+	return c;
+}
+
+/* What a case is called in messages: its name, or its element's. */
+static const char *case_label(const struct hilt_case *c, const xmlNode *node)
+{
+	return c->name ? c->name : (const char *)node->name;
+}
+
+static void parse_milestone(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_MILESTONE, attrs);
+
+	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
+		return;
+	if (strstr(c->expect_src, "${")) {
+		hilt_xml_error(ld->d, node, "milestone '%s': ${...} is only allowed in steps",
+			       case_label(c, node));
+		return;
+	}
+	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
+		record_names(ld, c->expect);
+}
+
+/* The key of an <interrupt>: text with C escapes (\\xNN, \\r, \\n, \\t,
+ * \\e, \\\\), no NUL.  NULL (with the error reported) when bad. */
+static char *decode_key(struct loader *ld, const xmlNode *node, const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+
+	if (!out) {
+		ld->oom = true;
+		return NULL;
+	}
+	for (const char *p = v; *p; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'r': *o++ = '\r'; break;
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'e': *o++ = 0x1b; break;
+		case '\\': *o++ = '\\'; break;
+		case 'x': {
+			unsigned v2 = 0;
+			int k = 0;
+
+			for (; k < 2 && isxdigit((unsigned char)p[1]); k++, p++)
+				v2 = v2 * 16 + (unsigned)(isdigit((unsigned char)p[1]) ? p[1] - '0'
+							: (tolower((unsigned char)p[1]) - 'a' + 10));
+			if (k && v2) {
+				*o++ = (char)v2;
+				break;
+			}
+		}
+			/* fall through */
+		default:
+			hilt_xml_error(ld->d, node, "send=\"%s\": a bad escape (\\xNN but not "
+				       "\\x00, \\r, \\n, \\t, \\e or \\\\)", v);
+			free(out);
+			return NULL;
+		}
+	}
+	*o = '\0';
+	if (o == out) {
+		hilt_xml_error(ld->d, node, "send=\"\" sends nothing");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void parse_interrupt(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "send", "every", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_INTERRUPT, attrs);
+	char *key;
+
+	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
+		return;
+	c->every_s = 0.2;
+	hilt_xml_seconds(ld->d, node, "every", &c->every_s);
+	if (c->every_s < 0.01) {
+		hilt_xml_error(ld->d, node, "interrupt '%s': every=\"%g\" is less than 0.01 s",
+			       case_label(c, node), c->every_s);
+		c->every_s = 0.2;
+	}
+	key = hilt_xml_attr_required(ld->d, node, "send");
+	if (key)
+		c->send = decode_key(ld, node, key);
+	free(key);
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "interrupt '%s' needs a <shell prompt=...> before it: "
+			       "the key is sent until that prompt shows", case_label(c, node));
+	if (strstr(c->expect_src, "${")) {
+		hilt_xml_error(ld->d, node, "interrupt '%s': ${...} is only allowed in steps",
+			       case_label(c, node));
+		return;
+	}
+	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
+		record_names(ld, c->expect);
+}
+
+static void parse_step(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "wait-prompt", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_STEP, attrs);
+	const xmlNode *send = NULL, *expect = NULL;
+
+	if (!c)
+		return;
+	c->wait_prompt = true;
+	hilt_xml_bool(ld->d, node, "wait-prompt", &c->wait_prompt);
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *ch = node->children; ch; ch = ch->next) {
+		const xmlNode **slot = NULL;
+
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(ch, "send"))
+			slot = &send;
+		else if (hilt_xml_is(ch, "expect"))
+			slot = &expect;
+		else
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <step> (expected <send> and <expect>)",
+				       (const char *)ch->name);
+		if (!slot)
+			continue;
+		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
+		if (*slot)
+			hilt_xml_error(ld->d, ch, "<step> takes one <%s>", (const char *)ch->name);
+		else
+			*slot = ch;
+	}
+	if (!send || !expect)
+		hilt_xml_error(ld->d, node, "step '%s' needs a <send> and an <expect>",
+			       case_label(c, node));
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "step '%s' needs a <shell prompt=...> before it",
+			       case_label(c, node));
+	if (send && note(ld, hilt_xml_text(ld->d, send, true, &c->send)) == 0) {
+		if (strpbrk(c->send, "\r\n"))
+			hilt_xml_error(ld->d, send, "<send> must be a single line");
+		else
+			check_vars(ld, send, c->send);
+	}
+	if (expect && note(ld, hilt_xml_text(ld->d, expect, true, &c->expect_src)) == 0)
+		load_expect(ld, expect, c, case_label(c, node));
+}
+
+/* A script written inside an indented suite: the indentation all its
+ * lines share goes, as do blank lines before and after it, so that the
+ * interpreter sees it as it would be written in a file.  In place. */
+static void dedent(char *script)
+{
+	size_t common = (size_t)-1;
+	char *p, *out = script;
+
+	/* Blank lines first. */
+	for (p = script; *p;) {
+		size_t ws = strspn(p, " \t");
+
+		if (p[ws] != '\n')
+			break;
+		p += ws + 1;
+	}
+	memmove(script, p, strlen(p) + 1);
+	size_t len = strlen(script);
+
+	while (len && strchr(" \t\n", script[len - 1]))
+		len--;
+	script[len] = '\0';
+	for (p = script; *p;) {
+		size_t ws = strspn(p, " \t"), line = strcspn(p, "\n");
+
+		if (ws < line && ws < common)
+			common = ws;
+		p += line + (p[line] == '\n');
+	}
+	if (common == (size_t)-1 || common == 0)
+		return;
+	for (p = script; *p;) {
+		size_t line = strcspn(p, "\n");
+		size_t drop = line < common ? line : common;
+
+		memmove(out, p + drop, line - drop);
+		out += line - drop;
+		p += line;
+		if (*p == '\n')
+			*out++ = *p++;
+	}
+	*out = '\0';
+}
+
+/* <python name=".." timeout="..">script<expect>re</expect>...</python>:
+ * the element's text (text and CDATA, in order) is the script; each
+ * <expect> must match somewhere in what it printed. */
+static void parse_python(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", NULL };
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_PYTHON, attrs);
+	size_t len = 0;
+
+	if (!c)
+		return;
+	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
+		if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
+			const char *t = ch->content ? (const char *)ch->content : "";
+			size_t tlen = strlen(t);
+			char *grown = realloc(c->send, len + tlen + 1);
+
+			if (!grown) {
+				ld->oom = true;
+				return;
+			}
+			c->send = grown;
+			memcpy(c->send + len, t, tlen + 1);
+			len += tlen;
+			continue;
+		}
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(ch, "expect")) {
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <python> (expected its script and <expect>)",
+				       (const char *)ch->name);
+			continue;
+		}
+		char *re = NULL;
+		struct hilt_pattern *p = NULL;
+
+		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
+		if (note(ld, hilt_xml_text(ld->d, ch, true, &re)) < 0)
+			return;
+		if (!re)
+			continue;
+		if (strstr(re, "${"))
+			hilt_xml_error(ld->d, ch, "python '%s': ${...} is only allowed in steps "
+				       "and scripts", case_label(c, node));
+		else if (compile_at(ld, ch, case_label(c, node), re, &p) == 0 &&
+			 record_names(ld, p) == 0) {
+			struct hilt_pattern **more =
+				realloc(c->expects, (c->nexpects + 1) * sizeof(*more));
+
+			if (!more) {
+				ld->oom = true;
+				hilt_pattern_free(p);
+			} else {
+				c->expects = more;
+				c->expects[c->nexpects++] = p;
+				p = NULL;
+			}
+		}
+		hilt_pattern_free(p);
+		free(re);
+	}
+	if (c->send)
+		dedent(c->send);
+	if (!c->send || !*c->send)
+		hilt_xml_error(ld->d, node, "python '%s' has no script", case_label(c, node));
+	else if (strpbrk(c->send, "\x01\x02\x03\x04\x05"))
+		hilt_xml_error(ld->d, node, "python '%s': the script holds a control key "
+			       "(Ctrl-A to Ctrl-E) of the raw REPL", case_label(c, node));
+	else
+		check_vars(ld, node, c->send);
+	if (!ld->shell_seen)
+		hilt_xml_error(ld->d, node, "python '%s' needs a <shell prompt=...> before it: "
+			       "the friendly REPL's prompt, shown again after the script",
+			       case_label(c, node));
+}
+
+static void parse_http(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
+					     "status", "max-body", NULL };
+	unsigned long port = 80, status = 200, max_body = 16 * 1024 * 1024;
+	struct hilt_case *c = new_case(ld, node, HILT_CASE_HTTP, attrs);
+
+	if (!c)
+		return;
+	hilt_xml_count(ld->d, node, "port", 1, 65535, &port);
+	hilt_xml_count(ld->d, node, "status", 100, 599, &status);
+	hilt_xml_count(ld->d, node, "max-body", 0, 1UL << 40, &max_body);
+	c->http.port = (int)port;
+	c->http.status = (long)status;
+	c->http.max_body = (size_t)max_body;
+	c->http.method = hilt_xml_attr(node, "method");
+	if (!c->http.method)
+		c->http.method = strdup("GET");
+	c->http.path = hilt_xml_attr(node, "path");
+	if (!c->http.path)
+		c->http.path = strdup("/");
+	if (!c->http.method || !c->http.path) {
+		ld->oom = true;
+		return;
+	}
+	bool capitals = *c->http.method != '\0';
+
+	for (const char *m = c->http.method; *m; m++)
+		capitals &= *m >= 'A' && *m <= 'Z';
+	if (!capitals)
+		hilt_xml_error(ld->d, node, "method must be an HTTP method in capitals, not '%s'",
+			       c->http.method);
+	if (c->http.path[0] != '/' || strpbrk(c->http.path, " \t\r\n"))
+		hilt_xml_error(ld->d, node,
+			       "path must start with / and hold no white space, not '%s'",
+			       c->http.path);
+	hilt_xml_check_element_only(ld->d, node);
+	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(ch, "body")) {
+			hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
+			if (c->expect_src)
+				hilt_xml_error(ld->d, ch, "<http> takes one <body>");
+			else if (note(ld, hilt_xml_text(ld->d, ch, true, &c->expect_src)) == 0)
+				compile_at(ld, ch, case_label(c, node), c->expect_src, &c->expect);
+		} else if (hilt_xml_is(ch, "header")) {
+			static const char *const hattrs[] = { "name", NULL };
+			char *name = hilt_xml_attr_required(ld->d, ch, "name");
+			char *text = NULL;
+			struct hilt_pattern *p = NULL;
+
+			hilt_xml_check_attrs(ld->d, ch, hattrs);
+			if (note(ld, hilt_xml_text(ld->d, ch, true, &text)) == 0 &&
+			    compile_at(ld, ch, name ? name : "<header>", text, &p) == 0 && name) {
+				struct hilt_http_header_check *h =
+					realloc(c->http.headers, (c->http.nheaders + 1) * sizeof(*h));
+
+				if (!h) {
+					ld->oom = true;
+				} else {
+					c->http.headers = h;
+					h[c->http.nheaders].name = name;
+					h[c->http.nheaders++].value = p;
+					name = NULL;
+					p = NULL;
+				}
+			}
+			hilt_pattern_free(p);
+			free(name);
+			free(text);
+		} else {
+			hilt_xml_error(ld->d, ch,
+				       "unknown element <%s> in <http> (expected <body> or <header>)",
+				       (const char *)ch->name);
+		}
+	}
+}
+
+static int add_default_failures(struct hilt_suite *s)
+{
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(linux_failures) / sizeof(*linux_failures); i++) {
+		struct hilt_pattern *p;
+		int rc = hilt_pattern_compile(linux_failures[i].re, &p, err, sizeof(err));
+
+		if (rc)
+			return rc;
+		rc = add_failure(s, linux_failures[i].name, p);
+		if (rc) {
+			hilt_pattern_free(p);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* <requires tags="k=v,k=v"/>: what a target must have to run the suite.
+ * Given once; each tag is key=value. */
+static void parse_requires(struct loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "tags", NULL };
+	struct hilt_suite *s = ld->suite;
+	char *tags, *save = NULL;
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	if (s->nrequires) {
+		hilt_xml_error(ld->d, node, "only one <requires> is allowed");
+		return;
+	}
+	tags = hilt_xml_attr_required(ld->d, node, "tags");
+	if (!tags)
+		return;
+	for (char *tok = strtok_r(tags, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1]) {
+			hilt_xml_error(ld->d, node, "tag '%s' is not key=value", tok);
+			continue;
+		}
+		char **v = realloc(s->requires, (s->nrequires + 1) * sizeof(*v));
+
+		if (!v || !(v[s->nrequires] = strdup(tok))) {
+			if (v)
+				s->requires = v;
+			ld->oom = true;
+			break;
+		}
+		s->requires = v;
+		s->nrequires++;
+	}
+	if (!s->nrequires && !ld->oom)
+		hilt_xml_error(ld->d, node, "<requires> names no tag (tags=\"key=value,...\")");
+	free(tags);
+}
+
+static void parse_suite_attrs(struct loader *ld, const xmlNode *root)
+{
+	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
+	static const char *const flash_failures[] = { "error", "failure", NULL };
+	struct hilt_suite *s = ld->suite;
+	int v = 0;
+
+	hilt_xml_check_attrs(ld->d, root, attrs);
+	s->name = hilt_xml_attr_required(ld->d, root, "name");
+	if (s->name && strlen(s->name) > HILT_SUITE_NAME_MAX)
+		hilt_xml_error(ld->d, root,
+			       "the suite name is %zu bytes long, more than %d: it names the run's files (SUITE@TARGET.console.log)",
+			       strlen(s->name), HILT_SUITE_NAME_MAX);
+	hilt_xml_seconds(ld->d, root, "timeout", &s->timeout_s);
+	hilt_xml_bool(ld->d, root, "strip-ansi", &s->strip_ansi);
+	if (hilt_xml_choice(ld->d, root, "flash-failure", flash_failures, &v) == 1)
+		s->flash_failure_fails = v == 1;
+}
+
+int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
+			  struct hilt_diags *d)
+{
+	struct loader ld = { .d = d };
+	struct hilt_suite *s;
+	size_t errors_before = d->nerrors;
+	xmlDoc *doc;
+	int rc = hilt_xml_read(d, &doc);
+
+	if (rc)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		xmlFreeDoc(doc);
+		return -ENOMEM;
+	}
+	ld.suite = s;
+	s->timeout_s = 600;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	bool seen_failures = false;
+
+	if (!hilt_xml_is(root, "suite")) {
+		hilt_xml_error(d, root, "root element must be <suite>, not <%s>",
+			       (const char *)root->name);
+		goto out;
+	}
+	parse_suite_attrs(&ld, root);
+	hilt_xml_check_element_only(d, root);
+	if (note(&ld, add_default_failures(s)) < 0)
+		goto out;
+	for (const xmlNode *c = root->children; c && !ld.oom; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (hilt_xml_is(c, "failure-patterns")) {
+			if (seen_failures)
+				hilt_xml_error(d, c, "only one <failure-patterns> is allowed");
+			else
+				parse_failures(&ld, c);
+			seen_failures = true;
+		} else if (hilt_xml_is(c, "shell")) {
+			parse_shell(&ld, c);
+		} else if (hilt_xml_is(c, "milestone")) {
+			parse_milestone(&ld, c);
+		} else if (hilt_xml_is(c, "step")) {
+			parse_step(&ld, c);
+		} else if (hilt_xml_is(c, "http")) {
+			parse_http(&ld, c);
+		} else if (hilt_xml_is(c, "interrupt")) {
+			parse_interrupt(&ld, c);
+		} else if (hilt_xml_is(c, "python")) {
+			parse_python(&ld, c);
+		} else if (hilt_xml_is(c, "requires")) {
+			parse_requires(&ld, c);
+		} else {
+			hilt_xml_error(d, c,
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <interrupt>, <step>, <python> or <http>)",
+				       (const char *)c->name);
+		}
+	}
+	if (!ld.oom && s->ncases == 0)
+		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step>, <python> or <http>",
+			       s->name ? s->name : "");
+out:
+	for (size_t i = 0; i < ld.nvars; i++)
+		free(ld.vars[i]);
+	free(ld.vars);
+	xmlFreeDoc(doc);
+	rc = ld.oom ? -ENOMEM : d->nerrors > errors_before ? -EINVAL : 0;
+	if (rc) {
+		hilt_suite_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
+		    size_t errlen)
+{
+	struct hilt_diags d;
+
+	hilt_diags_init(&d, path);
+	return hilt_diags_finish(&d, hilt_suite_load_diags(path, out, &d), err, errlen);
+}

@@ -1,0 +1,126 @@
+/* Suite model: what to check on one target, loaded from a suite file. */
+#ifndef HILT_SUITE_H
+#define HILT_SUITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runner/engine/http.h"
+#include "runner/engine/matcher.h"
+
+enum hilt_case_kind {
+	HILT_CASE_MILESTONE,	/* a console pattern, in order */
+	HILT_CASE_STEP,		/* send a line at the prompt, expect a reply */
+	HILT_CASE_HTTP,		/* an HTTP request to the device */
+	/* A countdown (U-Boot's autoboot) stopped: its pattern, then a key
+	 * sent again and again until the shell's prompt shows. */
+	HILT_CASE_INTERRUPT,
+	/* A Python script run through MicroPython's raw REPL (as mpremote
+	 * runs one), its output matched, a traceback its failure. */
+	HILT_CASE_PYTHON,
+};
+
+struct hilt_http_case {
+	char *method;		/* GET by default */
+	char *path;		/* starts with / */
+	int port;		/* on the device */
+	long status;		/* expected, 200 by default */
+	size_t max_body;
+	struct hilt_http_header_check *headers;	/* name + value pattern */
+	size_t nheaders;
+};
+
+struct hilt_case {
+	enum hilt_case_kind kind;
+	char *name;
+	long shell;		/* the <shell> in force: an index of shells, or -1 */
+	long line;		/* in the suite file */
+	double timeout_s;	/* from the end of the previous case */
+	char *expect_src;	/* pattern; may hold ${var} (steps) */
+	/* Compiled pattern when expect_src has no ${var}; else NULL and the
+	 * session compiles it with the captured values. */
+	struct hilt_pattern *expect;
+	char *send;		/* steps: the line to send (${var} allowed);
+				 * interrupts: the key(s), escapes decoded */
+	double every_s;		/* interrupts: how often the key is sent again */
+	/* Steps: the prompt comes back after the reply (false: the command
+	 * hands the console over, as U-Boot's booti does to the kernel). */
+	bool wait_prompt;
+	struct hilt_http_case http;	/* HTTP probes; expect is the body */
+	/* Python: the script (send, dedented) and what its output must
+	 * match, each pattern anywhere in it. */
+	struct hilt_pattern **expects;
+	size_t nexpects;
+};
+
+/* A <shell>: how the console takes commands, from where it stands in the
+ * suite on (a suite may talk to U-Boot's "=> ", then to Linux's "# "). */
+struct hilt_shell {
+	struct hilt_pattern *prompt;
+	bool echo;		/* the device echoes what is sent */
+	const char *line_end;	/* sent after each command */
+	/* Typed this many bytes at a time, each chunk once the last one's
+	 * echo is back (a UART's small receive FIFO); 0: all at once. */
+	unsigned pace;
+	long line;
+};
+
+struct hilt_failure_pattern {
+	char *name;
+	struct hilt_pattern *pattern;
+	/* Matches let pass before one fails (after="1": the second sign-on
+	 * of a bootloader, a reset nobody asked for). */
+	unsigned allowed;
+};
+
+struct hilt_suite {
+	char *path;
+	char *name;
+	double timeout_s;	/* cap for the whole session */
+	/* Every <shell>, in order; a case uses the last before it. */
+	struct hilt_shell *shells;
+	size_t nshells;
+	bool strip_ansi;	/* match on the text without escape sequences */
+	/* A flash command that runs and exits non-zero fails the suite's
+	 * first case (the image is bad) instead of being an infrastructure
+	 * error.  A flasher that hangs or cannot start stays one. */
+	bool flash_failure_fails;
+	struct hilt_failure_pattern *failures;
+	size_t nfailures;
+	struct hilt_case *cases;
+	size_t ncases;
+	/* Tags ("key=value") a target must have to run the suite. */
+	char **requires;
+	size_t nrequires;
+};
+
+/* The longest suite name: it names the run's files (SUITE@TARGET.console.log,
+ * .console.timing, .pcap), which must stay well within NAME_MAX. */
+#define HILT_SUITE_NAME_MAX 100
+
+struct hilt_diags;
+
+/* Loads and checks a suite file (structure, patterns, variables, numbers).
+ * On error returns -EINVAL (or -errno) with every mistake of the file in
+ * err, one "file:line: what" a line, in line order (at most
+ * HILT_DIAGS_SHOWN of them; an err of HILT_CONFIG_ERR_MAX bytes holds
+ * them all).  The suite is freed with hilt_suite_free(). */
+int hilt_suite_load(const char *path, struct hilt_suite **out, char *err,
+		    size_t errlen);
+
+/* The same, adding every mistake to d (see base/xmlfile.h) instead. */
+int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
+			  struct hilt_diags *d);
+/* The <shell> in force at case c, or NULL when none came before it. */
+const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c);
+
+void hilt_suite_free(struct hilt_suite *suite);
+
+/* Replaces each ${name} in tmpl by its value from vars (n pairs of
+ * name/value); quote escapes the values as regex literals.  Returns a
+ * malloc'd string (caller frees), or NULL with the missing name in err. */
+char *hilt_expand_vars(const char *tmpl, const char *const *names,
+		       const char *const *values, size_t n, bool quote,
+		       char *err, size_t errlen);
+
+#endif
