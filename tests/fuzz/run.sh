@@ -119,16 +119,14 @@ fi
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-Wall -Wextra -Werror -I"$src")
 
-# The engine (hiltcore's sources, as CMakeLists.txt lists them), compiled
-# once into an archive shared by the harnesses, again when a source or
-# header changed; a lock keeps two harnesses built at once from both
-# writing it.
+# The engine (hiltcore's sources: every .c of the layers below the command
+# line, as CMakeLists.txt takes them), compiled once into an archive shared
+# by the harnesses, again when a source or header changed; a lock keeps two
+# harnesses built at once from both writing it.
 engine=$(dirname "$dir")/fuzz-engine
 mkdir -p "$engine" || exit 2
-mapfile -t sources < <(sed -n '/^add_library(hiltcore/,/^)/s/^ *\([a-z/]*\/[a-z0-9_]*\.c\)$/\1/p' \
-	"$src/CMakeLists.txt")
-[ ${#sources[@]} -gt 10 ] || { echo "run.sh: no engine sources in CMakeLists.txt" >&2; exit 2; }
-# shellcheck disable=SC2046 # the headers are a list of paths without spaces
+mapfile -t sources < <(cd "$src" && find base targets reports runner/engine runner/cases -name '*.c' 2>/dev/null | sort)
+[ ${#sources[@]} -gt 10 ] || { echo "run.sh: no engine sources under $src" >&2; exit 2; }
 stamp=$( (cd "$src" && cat "${sources[@]}" $(find base runner targets reports -name "*.h" | sort); echo "$cc ${cflags[*]}") |
 	sha256sum | cut -c1-16)
 (
