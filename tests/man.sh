@@ -21,7 +21,11 @@
 # copy of suites/linux-boot.xml, anything else an empty file.
 . "$(dirname "$0")/lib.sh"
 MANDIR=${1:-$SRC/man}
-for d in suites fixtures tests examples; do ln -s "$SRC/$d" "$WORK/$d"; done
+# Console examples run in a folder that looks like the top of the
+# repository (its hilt-out is the test's own), ../shared beside it.
+mkdir -p "$WORK/top"
+for d in suites fixtures tests examples; do ln -s "$SRC/$d" "$WORK/top/$d"; done
+[ ! -d "$SRC/../shared" ] || ln -s "$SRC/../shared" "$WORK/shared"
 command -v man >/dev/null || { echo "SKIP: man is not installed"; exit 77; }
 
 pages=(hilt.1 hilt-run.1 hilt-list.1 hilt-validate.1 hilt-report.1 hilt-image.1
@@ -36,7 +40,7 @@ for p in "${pages[@]}"; do
 	[ ! -s "$WORK/$p.err" ] || { cat "$WORK/$p.err"; fail "man --warnings -l warned about $p"; }
 	name=${p%.*}
 	grep -q "^NAME" "$WORK/$p.txt" || fail "$p has no NAME section"
-	grep -q "^       $name - " "$WORK/$p.txt" || fail "$p's NAME does not begin with '$name - '"
+	grep -Eq "^ +$name +- " "$WORK/$p.txt" || fail "$p's NAME does not begin with '$name - '"
 	# Every page it names is one of the set.
 	for ref in $(grep -o 'hilt[a-z-]*([0-9])' "$WORK/$p.txt" | sort -u); do
 		r=${ref%(*}.${ref: -2:1}
@@ -115,7 +119,7 @@ def check_file(kind, text, files, n):
             continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if f.endswith(".xml"):
-            shutil.copy(os.path.join(work, "suites", "linux-boot.xml"), path)
+            shutil.copy(os.path.join(work, "top", "suites", "linux-boot.xml"), path)
         else:
             open(path, "w").close()
     with open(os.path.join(d, "example.xml"), "w") as f:
@@ -137,7 +141,7 @@ def check_console(lines):
     if want and re.fullmatch(r"\(exit \d+\)", want[-1]):
         status = int(want.pop()[6:-1])
     p = subprocess.run(f'"{hilt}" {cmd[len("$ hilt "):]}', shell=True, capture_output=True,
-                       text=True, env=env)
+                       text=True, env=env, cwd=os.path.join(work, "top"))
     got = (p.stdout + p.stderr).split("\n")
     pos = 0
     for w in want:
