@@ -5,10 +5,15 @@
 # (COMP_WORDS, COMP_CWORD, then the function), is hilt's: the commands, the
 # subcommands of report, image and ci, the options of run as `hilt help run`
 # lists them, suite files and folders, --format values, and the target names
-# of the farm given earlier on the line.
+# of the farm given earlier on the line.  All of it twice: on its own
+# (plain compgen) and with bash-completion's helpers loaded, when they are
+# installed (its _init_completion and _filedir).
 . "$(dirname "$0")/lib.sh"
 COMPLETION=${1:-$SRC/completion/hilt.bash}
 [ -r "$COMPLETION" ] || fail "no completion at $COMPLETION"
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+
+checks() {
 # shellcheck source=/dev/null
 . "$COMPLETION"
 complete -p hilt >"$WORK/complete" 2>&1 || fail "complete -p hilt: $(cat "$WORK/complete")"
@@ -56,7 +61,7 @@ echo "ok: hilt run --<TAB>: the $(echo "$got" | wc -l) options of hilt help run"
 expect "--rerun-failures --retries --realtime" run --re
 
 # Suite files: *.xml and folders, not other files.
-mkdir -p "$WORK/top/suites" && cd "$WORK/top"
+rm -rf "$WORK/top" && mkdir -p "$WORK/top/suites" && cd "$WORK/top"
 touch suites/a.xml suites/b.xml suites/notes.txt
 expect "suites/a.xml suites/b.xml" run suites/
 expect "suites" run su
@@ -80,4 +85,17 @@ expect "x86-tcg" run --farm farm.xml --tags arch=x86_64 --target x
 expect "replay:" run --farm farm.xml --target rep
 expect "default replay:" run --target ""
 expect "farm.xml suites" run --farm ""
+}
+
+echo "-- on its own"
+(checks) || exit 1
+if [ -r "$BASH_COMPLETION" ]; then
+	echo "-- with bash-completion loaded"
+	# shellcheck source=/dev/null
+	(. "$BASH_COMPLETION" && declare -F _init_completion >/dev/null &&
+		declare -F _filedir >/dev/null || fail "bash-completion did not load"
+	 checks) || exit 1
+else
+	echo "(bash-completion is not installed: its helpers were not tried)"
+fi
 echo "PASS: completion"

@@ -84,4 +84,13 @@ HILT=$BUILD_HILT bash "$SRC/tests/completion.sh" "$prefix/share/bash-completion/
 	>"$WORK.log" 2>&1 || { cat "$WORK.log"; fail "tests/completion.sh on the installed completion"; }
 tail -1 "$WORK.log"
 WORK=${WORK%/completion-installed}
+# bash-completion's own loader finds it under the prefix's share/, as it
+# finds /usr/share's, the first time "hilt " is completed.
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	XDG_DATA_DIRS=$prefix/share bash -c '. /usr/share/bash-completion/bash_completion &&
+		__load_completion hilt && complete -p hilt' >"$WORK/loaded" 2>&1
+	assert_grep "^complete -F _hilt hilt$" "$WORK/loaded"
+else
+	echo "(bash-completion is not installed: its loader was not tried)"
+fi
 echo "PASS: install"
