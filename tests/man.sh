@@ -2,7 +2,8 @@
 # The man pages render and say what hilt does.  Each page of man/ (or of
 # the folder given, such as an installed share/man) renders with
 # `man --warnings -l` with nothing on stderr; every page a SEE ALSO or
-# text names as hilt...(N) is there.  Every example block (.EX ... .EE)
+# text names as hilt...(N) is there; every option a command's help lists
+# is named in its page.  Every example block (.EX ... .EE)
 # of a page follows a comment that says how it is checked:
 #   .\" check: suite [FILE...]   a suite file: hilt validate passes it
 #   .\" check: farm [FILE...]    a farm file: hilt validate passes it
@@ -158,6 +159,21 @@ def check_console(lines):
 
 failed = checked = 0
 n = 0
+# Every option a command's help lists is in its page.
+PAGE_OF = {("run",): "hilt-run.1", ("list",): "hilt-list.1", ("validate",): "hilt-validate.1",
+           ("report", "merge"): "hilt-report.1", ("report", "compare"): "hilt-report.1",
+           ("report", "html"): "hilt-report.1", ("image",): "hilt-image.1",
+           ("ci", "gitlab"): "hilt-ci.1"}
+for key, page in PAGE_OF.items():
+    shown = open(os.path.join(work, page + ".txt"), encoding="utf-8").read()
+    # Words broken at the end of a line, by hyphenation or at a hyphen.
+    shown = re.sub("\u2010\n\\s*", "", re.sub(r"-\n\s*", "-", shown))
+    for opt in sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", HELP[key]))):
+        if opt == "--help":
+            continue
+        if not re.search(r"(?<![\w-])" + re.escape(opt) + r"(?![\w-])", shown):
+            print(f"FAIL: {page} does not name {opt}, which 'hilt help {' '.join(key)}' lists")
+            failed += 1
 for page in pages:
     src = open(os.path.join(work, page + ".src"), encoding="utf-8").read().split("\n")
     mark, section, i = None, None, 0
