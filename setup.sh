@@ -12,13 +12,15 @@ set -eu
 # ipxe-qemu the NIC firmware that boots from it (tests/netboot.sh);
 # linux-headers-amd64 (the headers of the kernel the default guest is made
 # from, linux-image-amd64's) and linux-source-6.1 build the kernel's GPIO
-# simulator for it (fixtures/gpio-sim/build.sh, tests/e2e.sh guest-gpio).
+# simulator for it (fixtures/gpio-sim/build.sh, tests/e2e.sh guest-gpio);
+# man-db renders the man pages (tests/man.sh) and bash-completion loads
+# hilt's completion as a shell would (tests/completion.sh, tests/install.sh).
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang libclang-rt-14-dev util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
-libmicrohttpd-dev ipxe-qemu libssl-dev man-db
+libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion
 linux-headers-amd64 linux-source-6.1 xz-utils"
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
