@@ -2,6 +2,7 @@
  * other hosts, other tools' reports), for CI that reads one file. */
 #define _GNU_SOURCE
 #include "runner/cli/cli_report.h"
+#include "runner/cli/cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,12 +12,6 @@
 #include <string.h>
 
 #include "reports/merge.h"
-
-enum {
-	EXIT_PASS = 0,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
 
 const char hilt_report_usage[] =
 	"usage: hilt report merge -o OUT.xml FILE.xml...\n"
@@ -170,22 +165,18 @@ int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *r
 	return -1;
 }
 
+static const struct hilt_subcmd subcmds[] = {
+	{ "merge", cmd_merge, hilt_report_usage },
+	{ "compare", hilt_cmd_report_compare, hilt_report_usage },
+	{ "html", hilt_cmd_report_html, hilt_report_usage },
+};
+
 int hilt_cmd_report(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(hilt_report_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(hilt_report_usage, stdout);
-		return EXIT_PASS;
-	}
-	if (!strcmp(argv[1], "merge"))
-		return cmd_merge(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "compare"))
-		return hilt_cmd_report_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "html"))
-		return hilt_cmd_report_html(argc - 1, argv + 1);
-	fprintf(stderr, "hilt report: no subcommand '%s' (merge, compare, html)\n", argv[1]);
-	return EXIT_USAGE;
+	static const struct hilt_subcmds report = {
+		.prog = "hilt report", .noun = "subcommand", .usage = hilt_report_usage,
+		.cmds = subcmds, .n = sizeof(subcmds) / sizeof(subcmds[0]),
+	};
+
+	return hilt_subcmd_run(&report, argc, argv);
 }

@@ -91,13 +91,6 @@ const char hilt_list_usage[] =
 
 #define JUNIT_EVERY_NS 1000000000LL
 
-enum {
-	EXIT_PASS = 0,
-	EXIT_TEST_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
-
 struct run_args {
 	const char *farm_path, *out_dir, *durations, *attachments_root;
 	const char **target_names, **tags, **pools;
@@ -794,7 +787,7 @@ static int exit_status(struct run *run)
 			if (results[i]->cases[j].verdict == HILT_ERROR)
 				return EXIT_INFRA;
 			if (results[i]->cases[j].verdict == HILT_FAIL)
-				status = EXIT_TEST_FAILED;
+				status = EXIT_FAILED;
 		}
 	}
 	return status;
