@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "runner/engine/farm.h"
 #include "runner/engine/sched.h"
 #include "runner/engine/suite.h"
@@ -91,12 +92,9 @@ struct ci {
 
 static bool parse_count(const char *opt, const char *s, unsigned max, unsigned *out)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || *s == '-' || v < 1 || v > max) {
+	if (hilt_number_ulong(s, NULL, 1, max, &v) < 0) {
 		fprintf(stderr, "hilt ci: %s wants a whole number from 1 to %u, not '%s'\n",
 			opt, max, s);
 		return false;

@@ -6,11 +6,11 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "reports/merge.h"
 
 const char hilt_report_usage[] =
@@ -111,19 +111,17 @@ static int cmd_merge(int argc, char **argv)
 	return status;
 }
 
-/* A non-negative number, then a unit from units ("" included: none),
+/* A number in plain decimal, then a unit from units ("" included: none),
  * each with what the number is multiplied by.  -1 when not so. */
 static double with_unit(const char *s, const char *const *units, const double *scale)
 {
-	char *end;
+	const char *unit;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (hilt_number_double(s, &unit, 0, 1e9, &v) < 0)
 		return -1;
 	for (size_t i = 0; units[i]; i++)
-		if (!strcmp(end, units[i]))
+		if (!strcmp(unit, units[i]))
 			return v * scale[i];
 	return -1;
 }
