@@ -51,12 +51,14 @@ int hilt_buf_append(struct hilt_buf *b, const void *data, size_t len)
 		room = b->cap - b->len;
 		if (len > room) {
 			b->total += len - room;
+			b->dropped += len - room;
 			len = room;
 		}
 	}
 	if (b->cap && b->full == HILT_BUF_TAIL) {
 		if (len > b->cap) {
 			b->total += len - b->cap;
+			b->dropped += len - b->cap;
 			p += len - b->cap;
 			len = b->cap;
 		}
@@ -64,6 +66,7 @@ int hilt_buf_append(struct hilt_buf *b, const void *data, size_t len)
 			size_t keep = b->cap - len;
 
 			memmove(b->mem, b->mem + b->len - keep, keep);
+			b->dropped += b->len - keep;
 			b->len = keep;
 		}
 	}
@@ -144,13 +147,28 @@ uint64_t hilt_buf_total(const struct hilt_buf *b)
 
 uint64_t hilt_buf_dropped(const struct hilt_buf *b)
 {
-	return b->total - hilt_buf_len(b);
+	return b->dropped + start(b);
+}
+
+void hilt_buf_consume(struct hilt_buf *b, size_t n)
+{
+	size_t from = start(b), kept = b->len - from;
+
+	if (n > kept)
+		n = kept;
+	if (!n)
+		return;
+	memmove(b->mem, b->mem + from + n, kept - n);
+	b->len = kept - n;
+	b->mem[b->len] = '\0';
+	b->dropped += from;
 }
 
 void hilt_buf_reset(struct hilt_buf *b)
 {
 	b->len = 0;
 	b->total = 0;
+	b->dropped = 0;
 	if (b->mem)
 		b->mem[0] = '\0';
 }

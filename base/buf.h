@@ -26,6 +26,7 @@ struct hilt_buf {
 	size_t cap;		/* 0: none */
 	enum hilt_buf_full full;
 	uint64_t total;		/* appended in all, kept or not */
+	uint64_t dropped;	/* of those, dropped and gone from mem */
 };
 
 #define HILT_BUF_INIT { 0 }
@@ -44,10 +45,14 @@ int hilt_buf_vprintf(struct hilt_buf *b, const char *fmt, va_list ap)
  * until its next change. */
 const char *hilt_buf_str(const struct hilt_buf *b);
 size_t hilt_buf_len(const struct hilt_buf *b);
-/* Bytes appended in all, and how many of them were not kept. */
+/* Bytes appended in all, and how many of them a head or a tail dropped
+ * (consumed ones were kept: they are not counted). */
 uint64_t hilt_buf_total(const struct hilt_buf *b);
 uint64_t hilt_buf_dropped(const struct hilt_buf *b);
-/* Empties b and forgets its total; its memory and cap stay. */
+/* Drops the first n bytes kept (all when n is more): a write queue
+ * consumed from its front, as much as the fd took. */
+void hilt_buf_consume(struct hilt_buf *b, size_t n);
+/* Empties b and forgets its counts; its memory and cap stay. */
 void hilt_buf_reset(struct hilt_buf *b);
 /* Frees what b holds; b is then empty (cap and mode kept). */
 void hilt_buf_free(struct hilt_buf *b);

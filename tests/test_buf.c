@@ -123,11 +123,40 @@ static int steal(void)
 	return 0;
 }
 
+/* A write queue: appended at the back, consumed from the front as the fd
+ * takes it, refused past its cap. */
+static int consume(void)
+{
+	struct hilt_buf b;
+
+	hilt_buf_init(&b, 10, HILT_BUF_REFUSE);
+	CHECK(hilt_buf_appends(&b, "hello ") == 0 && hilt_buf_appends(&b, "you") == 0, "queued");
+	hilt_buf_consume(&b, 4);
+	CHECK(!strcmp(hilt_buf_str(&b), "o you") && hilt_buf_len(&b) == 5, "'%s'",
+	      hilt_buf_str(&b));
+	CHECK(hilt_buf_appends(&b, "there") == 0, "room again after the fd took some");
+	CHECK(hilt_buf_appends(&b, "!") == -E2BIG, "full");
+	hilt_buf_consume(&b, 99);
+	CHECK(hilt_buf_len(&b) == 0 && !strcmp(hilt_buf_str(&b), ""), "all taken");
+	CHECK(hilt_buf_total(&b) == 14 && hilt_buf_dropped(&b) == 0, "total %llu dropped %llu",
+	      (unsigned long long)hilt_buf_total(&b), (unsigned long long)hilt_buf_dropped(&b));
+	hilt_buf_consume(&b, 1);
+	hilt_buf_free(&b);
+
+	hilt_buf_init(&b, 4, HILT_BUF_TAIL);
+	hilt_buf_appends(&b, "abcdef");
+	hilt_buf_consume(&b, 1);
+	CHECK(!strcmp(hilt_buf_str(&b), "def") && hilt_buf_dropped(&b) == 2, "a tail: '%s' %llu",
+	      hilt_buf_str(&b), (unsigned long long)hilt_buf_dropped(&b));
+	hilt_buf_free(&b);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
 		{ "unbounded", unbounded }, { "refuse", refuse }, { "head", head },
-		{ "tail", tail }, { "steal", steal },
+		{ "tail", tail }, { "steal", steal }, { "consume", consume },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(tests[0]));
