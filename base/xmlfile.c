@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/grow.h"
 #include "base/number.h"
 
 /* Messages kept of one file: a hostile file cannot make the list grow
@@ -53,17 +54,13 @@ static int diags_addv(struct hilt_diags *d, enum hilt_diag_level level, long lin
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct hilt_diag *grown = realloc(d->items, cap * sizeof(*grown));
+	struct hilt_diag *grown = hilt_grow(d->items, d->n + 1, &d->cap, sizeof(*grown), 8);
 
-		if (!grown) {
-			d->dropped++;
-			return rc;
-		}
-		d->items = grown;
-		d->cap = cap;
+	if (!grown) {
+		d->dropped++;
+		return rc;
 	}
+	d->items = grown;
 	char *copy = strdup(text);
 
 	if (!copy) {
