@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/grow.h"
+
 struct hilt_proc {
 	pid_t pid;
 	int pidfd;
@@ -60,16 +62,12 @@ static void guard_record(const char *rec, pid_t **groups, size_t *n, size_t *cap
 	}
 	if (*rec != '+' || pgid <= 1)
 		return;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		pid_t *g = realloc(*groups, ncap * sizeof(*g));
+	pid_t *g = hilt_grow(*groups, *n + 1, cap, sizeof(*g), 64);
 
-		if (!g)
-			return;
-		*groups = g;
-		*cap = ncap;
-	}
-	(*groups)[(*n)++] = pgid;
+	if (!g)
+		return;
+	*groups = g;
+	g[(*n)++] = pgid;
 }
 
 /* The guard's life: it reads records until hilt's end of the pipe closes,

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/grow.h"
+#include "base/number.h"
+
 /* Messages kept of one file: a hostile file cannot make the list grow
  * without bound; the rest are only counted. */
 #define DIAGS_KEPT 1000
@@ -51,17 +54,13 @@ static int diags_addv(struct hilt_diags *d, enum hilt_diag_level level, long lin
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct hilt_diag *grown = realloc(d->items, cap * sizeof(*grown));
+	struct hilt_diag *grown = hilt_grow(d->items, d->n + 1, &d->cap, sizeof(*grown), 8);
 
-		if (!grown) {
-			d->dropped++;
-			return rc;
-		}
-		d->items = grown;
-		d->cap = cap;
+	if (!grown) {
+		d->dropped++;
+		return rc;
 	}
+	d->items = grown;
 	char *copy = strdup(text);
 
 	if (!copy) {
@@ -394,36 +393,14 @@ int hilt_xml_text(struct hilt_diags *d, const xmlNode *node, bool trim,
 	return *out ? 0 : -ENOMEM;
 }
 
-/* Plain decimal: digits, then (fraction) a point and digits. */
-static bool plain_decimal(const char *s, bool fraction)
-{
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0)
-		return false;
-	if (s[n] == '.' && fraction) {
-		size_t f = strspn(s + n + 1, "0123456789");
-
-		return f > 0 && s[n + 1 + f] == '\0';
-	}
-	return s[n] == '\0';
-}
-
 int hilt_xml_parse_seconds(struct hilt_diags *d, const xmlNode *node,
 			   const char *what, const char *text, double min,
 			   double max, double *out)
 {
-	double v = 0;
-
-	/* The digits alone decide: strtod is not asked to accept anything
-	 * (an exponent, hex, inf) that they do not allow. */
-	if (plain_decimal(text, true) && strlen(text) <= 32)
-		v = strtod(text, NULL);
-	if (!(v >= min && v <= max))
+	if (hilt_number_double(text, NULL, min, max, out) < 0)
 		return hilt_xml_error(d, node,
 				      "%s must be a number of seconds from %g to %g in plain decimal (such as 30 or 0.5), not '%s'",
 				      what, min, max, text);
-	*out = v;
 	return 0;
 }
 
@@ -431,17 +408,9 @@ int hilt_xml_parse_count(struct hilt_diags *d, const xmlNode *node,
 			 const char *what, const char *text, unsigned long min,
 			 unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
-	bool ok = plain_decimal(text, false) && strlen(text) <= 18;
-
-	if (ok) {
-		v = strtoul(text, NULL, 10);
-		ok = v >= min && v <= max;
-	}
-	if (!ok)
+	if (hilt_number_ulong(text, NULL, min, max, out) < 0)
 		return hilt_xml_error(d, node, "%s must be a whole number from %lu to %lu, not '%s'",
 				      what, min, max, text);
-	*out = v;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "reports/sax.h"
 
 /* Elements deeper than this are refused: nothing in JUnit nests so, and
@@ -42,7 +43,7 @@ struct state {
 	/* Where characters go now, and how: the start of the text kept
 	 * (head) or its end (tail). */
 	struct hilt_jtext *text;
-	size_t text_cap;
+	struct hilt_buf text_buf;
 	bool text_tail;
 	/* The verdict element of the case has more weight than this one. */
 	bool verdict_text;
@@ -86,47 +87,9 @@ static size_t utf8_cut(const char *s, size_t n)
 
 static void text_add(struct state *st, const char *s, size_t n)
 {
-	struct hilt_jtext *t = st->text;
-	size_t cap = st->text_cap;
-
-	t->total += n;
-	if (!st->text_tail) {
-		if (t->len >= cap)
-			return;
-		size_t take = n < cap - t->len ? n : cap - t->len;
-		char *p = realloc(t->s, t->len + take + 1);
-
-		if (!p) {
-			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
-			return;
-		}
-		t->s = p;
-		memcpy(t->s + t->len, s, take);
-		t->len += take;
-		t->s[t->len] = '\0';
-		return;
-	}
-	/* The tail: at most 2 * cap held, the older half dropped when full. */
-	if (n > cap) {
-		s += n - cap;
-		n = cap;
-	}
-	if (t->len + n > 2 * cap) {
-		size_t keep = cap - n;
-
-		memmove(t->s, t->s + t->len - keep, keep);
-		t->len = keep;
-	}
-	if (!t->s) {
-		t->s = malloc(2 * cap + 1);
-		if (!t->s) {
-			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
-			return;
-		}
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
+	st->text->total += n;
+	if (hilt_buf_append(&st->text_buf, s, n) < 0)
+		hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 }
 
 /* The text as kept: a head cut at a character boundary; a tail of at most
@@ -134,15 +97,20 @@ static void text_add(struct state *st, const char *s, size_t n)
 static void text_end(struct state *st)
 {
 	struct hilt_jtext *t = st->text;
+	size_t from = 0;
 
-	if (!t || !t->s)
+	if (!t || !hilt_buf_total(&st->text_buf))
 		goto out;
-	if (st->text_tail) {
-		size_t from = t->len > st->text_cap ? t->len - st->text_cap : 0;
-
-		if (from || t->total > t->len)
-			while (from < t->len && ((unsigned char)t->s[from] & 0xC0) == 0x80)
-				from++;
+	free(t->s);
+	t->s = hilt_buf_steal(&st->text_buf, &t->len);
+	if (!t->s) {
+		t->len = 0;
+		hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (t->total > t->len && st->text_tail) {
+		while (from < t->len && ((unsigned char)t->s[from] & 0xC0) == 0x80)
+			from++;
 		memmove(t->s, t->s + from, t->len - from);
 		t->len -= from;
 	} else if (t->total > t->len) {
@@ -150,14 +118,19 @@ static void text_end(struct state *st)
 	}
 	t->s[t->len] = '\0';
 out:
+	hilt_buf_free(&st->text_buf);
 	st->text = NULL;
 }
 
+/* Characters go to t from now on, kept to cap bytes: its head, or its tail.
+ * What t holds already (an element met twice) comes first. */
 static void text_start(struct state *st, struct hilt_jtext *t, size_t cap, bool tail)
 {
 	st->text = t;
-	st->text_cap = cap;
 	st->text_tail = tail;
+	hilt_buf_init(&st->text_buf, cap, tail ? HILT_BUF_TAIL : HILT_BUF_HEAD);
+	if (t->s && hilt_buf_append(&st->text_buf, t->s, t->len) < 0)
+		hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 }
 
 static void text_free(struct hilt_jtext *t)

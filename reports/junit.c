@@ -11,6 +11,7 @@
 
 #include "base/text.h"
 #include "base/atomic.h"
+#include "base/buf.h"
 #include "reports/relpath.h"
 
 static int write_clean_attr(xmlTextWriterPtr w, const char *name, const char *v)
@@ -320,8 +321,7 @@ struct hilt_junit {
 	size_t nsuites;
 	/* The <testsuite> fragments, one after the other, each as the
 	 * writer of the whole document would indent it. */
-	char *body;
-	size_t len, cap;
+	struct hilt_buf body;
 };
 
 int hilt_junit_new(const char *path, struct hilt_junit **out)
@@ -351,7 +351,7 @@ void hilt_junit_free(struct hilt_junit *j)
 	free(j->dir);
 	free(j->attach_root);
 	free(j->attach_root_rel);
-	free(j->body);
+	hilt_buf_free(&j->body);
 	free(j);
 }
 
@@ -378,25 +378,6 @@ int hilt_junit_set_attachments_root(struct hilt_junit *j, const char *root, char
 	free(abs);
 	free(jdir);
 	return rc;
-}
-
-static int append(struct hilt_junit *j, const char *data, size_t len)
-{
-	if (j->len + len > j->cap) {
-		size_t cap = j->cap ? j->cap : 16384;
-		char *b;
-
-		while (cap < j->len + len)
-			cap *= 2;
-		b = realloc(j->body, cap);
-		if (!b)
-			return -ENOMEM;
-		j->body = b;
-		j->cap = cap;
-	}
-	memcpy(j->body + j->len, data, len);
-	j->len += len;
-	return 0;
 }
 
 int hilt_junit_add(struct hilt_junit *j, const struct hilt_session_result *r,
@@ -438,7 +419,7 @@ int hilt_junit_add(struct hilt_junit *j, const struct hilt_session_result *r,
 		snprintf(err, errlen, "cannot write %s: the XML writer began a session's "
 			 "<testsuite> with something else than expected", j->path);
 		rc = -EPROTO;
-	} else if (append(j, data + skip, len - skip) < 0) {
+	} else if (hilt_buf_append(&j->body, data + skip, len - skip) < 0) {
 		snprintf(err, errlen, "cannot write %s: out of memory", j->path);
 		rc = -ENOMEM;
 	} else {
@@ -471,7 +452,7 @@ int hilt_junit_flush(struct hilt_junit *j, char *err, size_t errlen)
 
 	struct iovec iov[] = {
 		{ .iov_base = head, .iov_len = (size_t)n },
-		{ .iov_base = j->body, .iov_len = j->len },
+		{ .iov_base = (void *)hilt_buf_str(&j->body), .iov_len = hilt_buf_len(&j->body) },
 		{ .iov_base = (void *)"</testsuites>\n", .iov_len = j->nsuites ? 14 : 0 },
 	};
 

@@ -162,6 +162,25 @@ done
 "$HILT" validate >/dev/null 2>&1; expect_exit 2 $? "validate without a file"
 "$HILT" validate --bogus suites/linux-boot.xml >/dev/null 2>&1
 expect_exit 2 $? "validate with an unknown option"
+# Numbers on the command line are as strict as a farm's: plain decimal.
+for v in 1e2 0x10 inf " 2" 2x .5 1. 0 1001; do
+	"$HILT" run --timeout-multiplier "$v" --out "$WORK/o" suites/linux-boot.xml 2>"$WORK/err"
+	expect_exit 2 $? "--timeout-multiplier '$v'"
+	assert_grep "^hilt: --timeout-multiplier wants a number above 0 and at most 1000 in plain decimal (such as 2 or 1.5), not '$v'$" "$WORK/err"
+done
+for opt in --jobs --retries --rerun-failures --max-target-errors; do
+	"$HILT" run "$opt" 1e2 --out "$WORK/o" suites/linux-boot.xml 2>"$WORK/err"
+	expect_exit 2 $? "$opt 1e2"
+	assert_grep "^hilt: $opt wants a whole number from 0 to 100000 in plain decimal, not '1e2'$" "$WORK/err"
+done
+"$HILT" run --shard 0x1/2 --out "$WORK/o" suites/linux-boot.xml 2>"$WORK/err"
+expect_exit 2 $? "--shard 0x1/2"
+"$HILT" ci gitlab --parallel 1e1 suites/linux-boot.xml 2>"$WORK/err"
+expect_exit 2 $? "ci --parallel 1e1"
+assert_grep "^hilt ci: --parallel wants a whole number from 1 to 200, not '1e1'$" "$WORK/err"
+"$HILT" report compare --time-floor 1e-1s a.xml b.xml 2>"$WORK/err"
+expect_exit 2 $? "report compare --time-floor 1e-1s"
+assert_grep "time-floor '1e-1s' is not a time" "$WORK/err"
 "$HILT" run --out "$WORK/o" nonexistent.xml 2>"$WORK/err"; expect_exit 2 $? "missing suite file"
 assert_grep "nonexistent.xml: No such file or directory" "$WORK/err"
 "$HILT" validate nonexistent.xml 2>"$WORK/err"; expect_exit 2 $? "validate a missing file"

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "runner/engine/farm.h"
 #include "runner/engine/sched.h"
 #include "runner/engine/suite.h"
@@ -55,12 +56,6 @@ const char hilt_ci_usage[] =
 	"                   run on their host's runner)\n"
 	"  --hilt PATH      hilt on the runners (default: hilt, found in PATH)\n";
 
-enum {
-	EXIT_PASS = 0,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
-
 /* GitLab runs at most 200 jobs of one parallel: job. */
 #define CI_PARALLEL_MAX 200
 /* A pool's part of a runner tag, job and resource_group name is cut here
@@ -97,12 +92,9 @@ struct ci {
 
 static bool parse_count(const char *opt, const char *s, unsigned max, unsigned *out)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || *s == '-' || v < 1 || v > max) {
+	if (hilt_number_ulong(s, NULL, 1, max, &v) < 0) {
 		fprintf(stderr, "hilt ci: %s wants a whole number from 1 to %u, not '%s'\n",
 			opt, max, s);
 		return false;
@@ -556,7 +548,7 @@ static void write_header(FILE *f, int argc, char **argv,
 			 size_t nboards, size_t nemu, unsigned parallel)
 {
 	fputs("# A GitLab CI child pipeline made by hilt ci gitlab: regenerate it rather\n"
-	      "# than edit it.  Made with:\n#   hilt", f);
+	      "# than edit it.  Made with:\n#   hilt ci", f);
 	for (int i = 0; i < argc; i++) {
 		fputc(' ', f);
 		comment_text(f, argv[i]);
@@ -762,7 +754,8 @@ static void ci_free(struct ci *ci)
 	free(ci->a.tags);
 }
 
-int hilt_cmd_ci(int argc, char **argv)
+/* argv[0] is "gitlab". */
+static int cmd_gitlab(int argc, char **argv)
 {
 	struct ci ci = { 0 };
 	char *yaml = NULL;
@@ -770,21 +763,7 @@ int hilt_cmd_ci(int argc, char **argv)
 	FILE *m;
 	int status, rc;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			fputs(hilt_ci_usage, stdout);
-			return EXIT_PASS;
-		}
-		fprintf(stderr, "hilt ci: which CI? (gitlab)\n");
-		fputs(hilt_ci_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "gitlab") != 0) {
-		fprintf(stderr, "hilt ci: no generator for '%s' (gitlab; for Jenkins, see "
-			"examples/ci/Jenkinsfile)\n", argv[1]);
-		return EXIT_USAGE;
-	}
-	rc = parse_args(argc - 1, argv + 1, &ci.a);
+	rc = parse_args(argc, argv, &ci.a);
 	if (rc) {
 		ci_free(&ci);
 		return rc > 0 ? EXIT_PASS : EXIT_USAGE;
@@ -821,4 +800,19 @@ out:
 	free(yaml);
 	ci_free(&ci);
 	return status;
+}
+
+static const struct hilt_subcmd generators[] = {
+	{ "gitlab", cmd_gitlab, hilt_ci_usage },
+};
+
+int hilt_cmd_ci(int argc, char **argv)
+{
+	static const struct hilt_subcmds ci = {
+		.prog = "hilt ci", .noun = "generator", .usage = hilt_ci_usage,
+		.hint = "; for Jenkins, see examples/ci/Jenkinsfile",
+		.cmds = generators, .n = sizeof(generators) / sizeof(generators[0]),
+	};
+
+	return hilt_subcmd_run(&ci, argc, argv);
 }

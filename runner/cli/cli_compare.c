@@ -2,6 +2,7 @@
  * with an exit status CI can gate on. */
 #define _GNU_SOURCE
 #include "runner/cli/cli_report.h"
+#include "runner/cli/cli.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,13 +15,6 @@
 
 #include "base/atomic.h"
 #include "reports/compare.h"
-
-enum {
-	EXIT_NONE = 0,
-	EXIT_REGRESSED = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
 
 static const char usage[] =
 	"usage: hilt report compare [OPTION]... BASE.xml NEW.xml\n"
@@ -127,7 +121,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 	struct hilt_compare *c = NULL;
 	size_t nbases = 0;
 	char err[1024];
-	int ch, status = EXIT_NONE;
+	int ch, status = EXIT_PASS;
 
 	bases = calloc((size_t)argc + 1, sizeof(*bases));
 	if (!bases) {
@@ -173,7 +167,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			free(bases);
-			return EXIT_NONE;
+			return EXIT_PASS;
 		default:
 			fprintf(stderr, "hilt report compare: %s %s ('hilt report compare --help' "
 				"lists the options)\n",
@@ -208,11 +202,11 @@ int hilt_cmd_report_compare(int argc, char **argv)
 		fprintf(stderr, "hilt: %s\n", err);
 		status = EXIT_USAGE;
 	}
-	if (status == EXIT_NONE && hilt_compare_run(c, &counts, err, sizeof(err))) {
+	if (status == EXIT_PASS && hilt_compare_run(c, &counts, err, sizeof(err))) {
 		fprintf(stderr, "hilt: %s\n", err);
 		status = EXIT_USAGE;
 	}
-	if (status == EXIT_NONE) {
+	if (status == EXIT_PASS) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = out ? open_memstream(&buf, &len) : stdout;
@@ -225,15 +219,15 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			fclose(f);
 			struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-			if (status == EXIT_NONE && hilt_atomic_write(out, &iov, 1, err, sizeof(err))) {
+			if (status == EXIT_PASS && hilt_atomic_write(out, &iov, 1, err, sizeof(err))) {
 				fprintf(stderr, "hilt: %s\n", err);
 				status = EXIT_INFRA;
 			}
 			free(buf);
 		}
-		if (status == EXIT_NONE)
-			status = counts.regressions || counts.time_regressions ? EXIT_REGRESSED
-										: EXIT_NONE;
+		if (status == EXIT_PASS)
+			status = counts.regressions || counts.time_regressions ? EXIT_FAILED
+										: EXIT_PASS;
 		if (out && status != EXIT_INFRA)
 			fprintf(stderr, "hilt: %s written: %zu regressions, %zu boot-time "
 				"regressions\n", out, counts.regressions, counts.time_regressions);

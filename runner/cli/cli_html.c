@@ -1,17 +1,12 @@
 /* hilt report html: a run's JUnit as one static page. */
 #include "runner/cli/cli_report.h"
+#include "runner/cli/cli.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "reports/html.h"
-
-enum {
-	EXIT_WRITTEN = 0,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
 
 static const char usage[] =
 	"usage: hilt report html [--baseline BASE.xml] -o REPORT.html JUNIT.xml\n"
@@ -66,7 +61,7 @@ int hilt_cmd_report_html(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return EXIT_WRITTEN;
+			return EXIT_PASS;
 		default:
 			fprintf(stderr, "hilt report html: unknown option or missing value: %s "
 				"('hilt report html --help' lists them)\n", argv[optind - 1]);
@@ -89,5 +84,5 @@ int hilt_cmd_report_html(int argc, char **argv)
 		baseline ? "" : "\n");
 	if (baseline)
 		fprintf(stderr, "; %zu milestones slower than the baseline\n", k.moved);
-	return EXIT_WRITTEN;
+	return EXIT_PASS;
 }

@@ -16,13 +16,6 @@
 #include "targets/espimage.h"
 #include "base/text.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_BAD_IMAGE = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
-
 /* Files larger than this are not firmware of these chips' flash. */
 #define FILE_MAX (256u << 20)
 
@@ -260,7 +253,7 @@ static int common_option(int c, const char *cmd, char **argv)
 {
 	if (c == 'h') {
 		fputs(hilt_image_usage, stdout);
-		return EXIT_OK;
+		return EXIT_PASS;
 	}
 	fprintf(stderr, "hilt image %s: unknown option or missing value: %s\n", cmd,
 		argv[optind - 1]);
@@ -331,7 +324,7 @@ static int cmd_info(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "hilt: %s: %s\n", argv[optind], problem);
 	free(buf);
-	return rc ? EXIT_BAD_IMAGE : EXIT_OK;
+	return rc ? EXIT_FAILED : EXIT_PASS;
 }
 
 static void table_json(FILE *f, const char *path, const struct hilt_esp_ptable *t,
@@ -365,7 +358,7 @@ static int cmd_parttable(int argc, char **argv)
 	struct hilt_esp_ptable *t = NULL;
 	uint32_t flash_size = 0;
 	char err[4096];
-	int json = 0, c, rc, status = EXIT_OK;
+	int json = 0, c, rc, status = EXIT_PASS;
 	uint8_t *buf;
 	size_t len, problems;
 
@@ -413,7 +406,7 @@ static int cmd_parttable(int argc, char **argv)
 		fprintf(stderr, "hilt: %s: %s\n", argv[optind], err);
 		free(buf);
 		free(t);
-		return rc == -EINVAL && strstr(err, "MD5") ? EXIT_BAD_IMAGE : EXIT_USAGE;
+		return rc == -EINVAL && strstr(err, "MD5") ? EXIT_FAILED : EXIT_USAGE;
 	}
 	problems = hilt_esp_ptable_check(t, flash_size, err, sizeof(err));
 	if (json) {
@@ -434,7 +427,7 @@ static int cmd_parttable(int argc, char **argv)
 				*next++ = '\0';
 			fprintf(stderr, "hilt: %s: %s\n", argv[optind], line);
 		}
-		status = EXIT_BAD_IMAGE;
+		status = EXIT_FAILED;
 	}
 	free(buf);
 	free(t);
@@ -457,7 +450,7 @@ static int cmd_merge(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int chip = HILT_ESP_UNKNOWN, c, status = EXIT_OK;
+	int chip = HILT_ESP_UNKNOWN, c, status = EXIT_PASS;
 	uint32_t pad = 0;
 	const char *out = NULL;
 	struct piece *pieces = NULL;
@@ -524,7 +517,7 @@ static int cmd_merge(int argc, char **argv)
 		    img.chip != chip) {
 			fprintf(stderr, "hilt: %s: an image for %s, not %s\n", p->path,
 				hilt_esp_chip_name(img.chip), hilt_esp_chip_name(chip));
-			status = EXIT_BAD_IMAGE;
+			status = EXIT_FAILED;
 			goto out;
 		}
 		for (size_t k = 0; k < n; k++) {
@@ -574,22 +567,18 @@ out:
 	return status;
 }
 
+static const struct hilt_subcmd subcmds[] = {
+	{ "info", cmd_info, hilt_image_usage },
+	{ "parttable", cmd_parttable, hilt_image_usage },
+	{ "merge", cmd_merge, hilt_image_usage },
+};
+
 int hilt_cmd_image(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(hilt_image_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(hilt_image_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "info"))
-		return cmd_info(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "parttable"))
-		return cmd_parttable(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "merge"))
-		return cmd_merge(argc - 1, argv + 1);
-	fprintf(stderr, "hilt image: no subcommand '%s' (info, parttable, merge)\n", argv[1]);
-	return EXIT_USAGE;
+	static const struct hilt_subcmds image = {
+		.prog = "hilt image", .noun = "subcommand", .usage = hilt_image_usage,
+		.cmds = subcmds, .n = sizeof(subcmds) / sizeof(subcmds[0]),
+	};
+
+	return hilt_subcmd_run(&image, argc, argv);
 }

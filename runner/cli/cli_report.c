@@ -2,21 +2,16 @@
  * other hosts, other tools' reports), for CI that reads one file. */
 #define _GNU_SOURCE
 #include "runner/cli/cli_report.h"
+#include "runner/cli/cli.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "reports/merge.h"
-
-enum {
-	EXIT_PASS = 0,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
 
 const char hilt_report_usage[] =
 	"usage: hilt report merge -o OUT.xml FILE.xml...\n"
@@ -116,19 +111,17 @@ static int cmd_merge(int argc, char **argv)
 	return status;
 }
 
-/* A non-negative number, then a unit from units ("" included: none),
+/* A number in plain decimal, then a unit from units ("" included: none),
  * each with what the number is multiplied by.  -1 when not so. */
 static double with_unit(const char *s, const char *const *units, const double *scale)
 {
-	char *end;
+	const char *unit;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (hilt_number_double(s, &unit, 0, 1e9, &v) < 0)
 		return -1;
 	for (size_t i = 0; units[i]; i++)
-		if (!strcmp(end, units[i]))
+		if (!strcmp(unit, units[i]))
 			return v * scale[i];
 	return -1;
 }
@@ -170,22 +163,18 @@ int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *r
 	return -1;
 }
 
+static const struct hilt_subcmd subcmds[] = {
+	{ "merge", cmd_merge, hilt_report_usage },
+	{ "compare", hilt_cmd_report_compare, hilt_report_usage },
+	{ "html", hilt_cmd_report_html, hilt_report_usage },
+};
+
 int hilt_cmd_report(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(hilt_report_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(hilt_report_usage, stdout);
-		return EXIT_PASS;
-	}
-	if (!strcmp(argv[1], "merge"))
-		return cmd_merge(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "compare"))
-		return hilt_cmd_report_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "html"))
-		return hilt_cmd_report_html(argc - 1, argv + 1);
-	fprintf(stderr, "hilt report: no subcommand '%s' (merge, compare, html)\n", argv[1]);
-	return EXIT_USAGE;
+	static const struct hilt_subcmds report = {
+		.prog = "hilt report", .noun = "subcommand", .usage = hilt_report_usage,
+		.cmds = subcmds, .n = sizeof(subcmds) / sizeof(subcmds[0]),
+	};
+
+	return hilt_subcmd_run(&report, argc, argv);
 }

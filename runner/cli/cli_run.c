@@ -23,6 +23,7 @@
 #include "runner/engine/durations.h"
 #include "runner/engine/farm.h"
 #include "base/loop.h"
+#include "base/number.h"
 #include "base/proc.h"
 #include "runner/cli/progress.h"
 #include "runner/engine/report.h"
@@ -91,13 +92,6 @@ const char hilt_list_usage[] =
 
 #define JUNIT_EVERY_NS 1000000000LL
 
-enum {
-	EXIT_PASS = 0,
-	EXIT_TEST_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
-
 struct run_args {
 	const char *farm_path, *out_dir, *durations, *attachments_root;
 	const char **target_names, **tags, **pools;
@@ -135,13 +129,11 @@ struct run {
 
 static bool parse_count(const char *opt, const char *s, unsigned *out)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > 100000 || *s == '-') {
-		fprintf(stderr, "hilt: %s wants a whole number, not '%s'\n", opt, s);
+	if (hilt_number_ulong(s, NULL, 0, 100000, &v) < 0) {
+		fprintf(stderr, "hilt: %s wants a whole number from 0 to 100000 in plain "
+			"decimal, not '%s'\n", opt, s);
 		return false;
 	}
 	*out = (unsigned)v;
@@ -150,21 +142,14 @@ static bool parse_count(const char *opt, const char *s, unsigned *out)
 
 static bool parse_shard(const char *s, unsigned *k, unsigned *n)
 {
-	char *end;
+	const char *slash;
 	unsigned long kk, nn;
 
-	errno = 0;
-	kk = strtoul(s, &end, 10);
-	if (end != s && *end == '/' && *s != '-') {
-		const char *p = end + 1;
-
-		nn = strtoul(p, &end, 10);
-		if (end != p && !*end && !errno && nn >= 1 && kk >= 1 && kk <= nn &&
-		    nn <= 100000 && *p != '-') {
-			*k = (unsigned)kk;
-			*n = (unsigned)nn;
-			return true;
-		}
+	if (hilt_number_ulong(s, &slash, 1, 100000, &kk) == 0 && *slash == '/' &&
+	    hilt_number_ulong(slash + 1, NULL, 1, 100000, &nn) == 0 && kk <= nn) {
+		*k = (unsigned)kk;
+		*n = (unsigned)nn;
+		return true;
 	}
 	fprintf(stderr, "hilt: --shard wants K/N with 1 <= K <= N (as 2/3), not '%s'\n", s);
 	return false;
@@ -272,18 +257,16 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 			if (!parse_count("--max-target-errors", optarg, &a->max_target_errors))
 				return -1;
 			break;
-		case 'm': {
-			char *end;
-
-			a->timeout_multiplier = strtod(optarg, &end);
-			if (end == optarg || *end || !(a->timeout_multiplier > 0) ||
-			    a->timeout_multiplier > 1000) {
-				fprintf(stderr, "hilt: --timeout-multiplier wants a number above 0 "
-						"(at most 1000), not '%s'\n", optarg);
+		case 'm':
+			/* As strict as a farm's timeout-multiplier="X". */
+			if (hilt_number_double(optarg, NULL, 0, 1000, &a->timeout_multiplier) < 0 ||
+			    !(a->timeout_multiplier > 0)) {
+				fprintf(stderr, "hilt: --timeout-multiplier wants a number above 0 and "
+						"at most 1000 in plain decimal (such as 2 or 1.5), not "
+						"'%s'\n", optarg);
 				return -1;
 			}
 			break;
-		}
 		case 's':
 			if (!parse_shard(optarg, &a->shard_k, &a->shard_n))
 				return -1;
@@ -794,7 +777,7 @@ static int exit_status(struct run *run)
 			if (results[i]->cases[j].verdict == HILT_ERROR)
 				return EXIT_INFRA;
 			if (results[i]->cases[j].verdict == HILT_FAIL)
-				status = EXIT_TEST_FAILED;
+				status = EXIT_FAILED;
 		}
 	}
 	return status;

@@ -15,16 +15,12 @@
 #define HILT_VERSION "0.0.0"
 #endif
 
-enum {
-	EXIT_PASS = 0,
-	EXIT_TEST_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
+/* The usage, which names this hilt's guest directory. */
+static char usage_text[8192];
 
-static void usage(FILE *f)
+static void make_usage(void)
 {
-	fprintf(f,
+	snprintf(usage_text, sizeof(usage_text),
 		"usage: hilt run [--farm FILE] [--target NAME]... [--tags K=V]... [--jobs N]\n"
 		"                [--out DIR] [OPTION]... SUITE.xml...\n"
 		"       hilt list [--farm FILE] [--target NAME]... [--tags K=V]... SUITE.xml...\n"
@@ -57,32 +53,19 @@ static void usage(FILE *f)
 		hilt_guest_dir());
 }
 
-static int cmd_help(int argc, char **argv)
-{
-	if (argc < 2) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "run"))
-		fputs(hilt_run_usage, stdout);
-	else if (!strcmp(argv[1], "list"))
-		fputs(hilt_list_usage, stdout);
-	else if (!strcmp(argv[1], "validate"))
-		fputs(hilt_validate_usage, stdout);
-	else if (!strcmp(argv[1], "report"))
-		fputs(hilt_report_usage, stdout);
-	else if (!strcmp(argv[1], "ci"))
-		fputs(hilt_ci_usage, stdout);
-	else if (!strcmp(argv[1], "image"))
-		fputs(hilt_image_usage, stdout);
-	else if (!strcmp(argv[1], "help"))
-		usage(stdout);
-	else {
-		fprintf(stderr, "hilt help: no command '%s' (run, list, validate, report, ci, image)\n", argv[1]);
-		return 2;
-	}
-	return 0;
-}
+static const struct hilt_subcmd commands[] = {
+	{ "run", hilt_cmd_run, hilt_run_usage },
+	{ "list", hilt_cmd_list, hilt_list_usage },
+	{ "validate", hilt_cmd_validate, hilt_validate_usage },
+	{ "report", hilt_cmd_report, hilt_report_usage },
+	{ "ci", hilt_cmd_ci, hilt_ci_usage },
+	{ "image", hilt_cmd_image, hilt_image_usage },
+};
+
+static const struct hilt_subcmds hilt = {
+	.prog = "hilt", .noun = "command", .usage = usage_text,
+	.cmds = commands, .n = sizeof(commands) / sizeof(commands[0]),
+};
 
 int main(int argc, char **argv)
 {
@@ -93,37 +76,12 @@ int main(int argc, char **argv)
 	/* A file size limit must show as a write error (EFBIG), not kill. */
 	signal(SIGXFSZ, SIG_IGN);
 	xmlInitParser();
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return EXIT_PASS;
-	}
-	if (!strcmp(argv[1], "--version")) {
+	make_usage();
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("hilt %s\n", HILT_VERSION);
 		return EXIT_PASS;
 	}
-	if (!strcmp(argv[1], "run"))
-		status = hilt_cmd_run(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "list"))
-		status = hilt_cmd_list(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "help"))
-		status = cmd_help(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "validate"))
-		status = hilt_cmd_validate(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "report"))
-		status = hilt_cmd_report(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "ci"))
-		status = hilt_cmd_ci(argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "image"))
-		status = hilt_cmd_image(argc - 1, argv + 1);
-	else {
-		fprintf(stderr, "hilt: unknown command '%s'\n", argv[1]);
-		usage(stderr);
-		status = EXIT_USAGE;
-	}
+	status = hilt_subcmd_run(&hilt, argc, argv);
 	xmlCleanupParser();
 	return status;
 }

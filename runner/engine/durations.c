@@ -2,12 +2,11 @@
 #include "runner/engine/durations.h"
 
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "reports/jread.h"
 
 struct entry {
 	char *suite, *target;	/* target may be NULL */
@@ -20,118 +19,54 @@ struct hilt_durations {
 	double mean;
 };
 
-static char *prop(const xmlNode *suite, const char *name)
+/* Each top-level testsuite with a name and a time, as the streaming reader
+ * hands it over at its end. */
+static int add_suite(void *arg, const struct hilt_jsuite *s)
 {
-	for (const xmlNode *c = suite->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "properties"))
-			continue;
-		for (const xmlNode *p = c->children; p; p = p->next) {
-			xmlChar *n;
-			bool match;
-
-			if (p->type != XML_ELEMENT_NODE || strcmp((const char *)p->name, "property"))
-				continue;
-			n = xmlGetProp(p, (const xmlChar *)"name");
-			match = n && strcmp((const char *)n, name) == 0;
-			xmlFree(n);
-			if (match) {
-				xmlChar *v = xmlGetProp(p, (const xmlChar *)"value");
-				char *out = v ? strdup((const char *)v) : NULL;
-
-				xmlFree(v);
-				return out;
-			}
-		}
-	}
-	return NULL;
-}
-
-static int add_suite(struct hilt_durations *d, const xmlNode *node)
-{
-	xmlChar *name = xmlGetProp(node, (const xmlChar *)"name");
-	xmlChar *time = xmlGetProp(node, (const xmlChar *)"time");
+	struct hilt_durations *d = arg;
+	const char *target = hilt_jsuite_prop(s, "target");
 	struct entry *v;
-	int rc = 0;
 
-	if (!name || !time)
-		goto out;
+	if (s->depth || !*s->name || s->time_s < 0)
+		return 0;
 	v = realloc(d->v, (d->n + 1) * sizeof(*v));
-	if (!v) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!v)
+		return -ENOMEM;
 	d->v = v;
-	v[d->n].suite = strdup((const char *)name);
-	v[d->n].target = prop(node, "target");
-	v[d->n].seconds = strtod((const char *)time, NULL);
-	if (!v[d->n].suite) {
+	v[d->n].suite = strdup(s->name);
+	v[d->n].target = target ? strdup(target) : NULL;
+	v[d->n].seconds = s->time_s;
+	if (!v[d->n].suite || (target && !v[d->n].target)) {
+		free(v[d->n].suite);
 		free(v[d->n].target);
-		rc = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	d->n++;
-out:
-	xmlFree(name);
-	xmlFree(time);
-	return rc;
-}
-
-static int walk(struct hilt_durations *d, const xmlNode *node)
-{
-	for (; node; node = node->next) {
-		if (node->type != XML_ELEMENT_NODE)
-			continue;
-		if (!strcmp((const char *)node->name, "testsuite")) {
-			int rc = add_suite(d, node);
-
-			if (rc)
-				return rc;
-		} else if (!strcmp((const char *)node->name, "testsuites")) {
-			int rc = walk(d, node->children);
-
-			if (rc)
-				return rc;
-		}
-	}
 	return 0;
 }
 
 int hilt_durations_load(const char *path, struct hilt_durations **out, char *err,
 			size_t errlen)
 {
+	static const struct hilt_jread_ops ops = { .suite_end = add_suite };
 	struct hilt_durations *d = calloc(1, sizeof(*d));
-	xmlDoc *doc;
 	int rc;
 
 	if (!d) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		int n = snprintf(err, errlen, "%s", path);
-
-		if (e && e->line && n >= 0 && (size_t)n < errlen)
-			n += snprintf(err + n, errlen - (size_t)n, ":%d", e->line);
-		if (n >= 0 && (size_t)n < errlen)
-			snprintf(err + n, errlen - (size_t)n, ": not a readable XML file%s%s",
-				 e && e->message ? ": " : "", e && e->message ? e->message : "");
-		err[strcspn(err, "\n")] = '\0';
-		free(d);
-		return -EINVAL;
+	rc = hilt_jread_file(path, &ops, d, err, errlen);
+	/* The reader said why, but not when a callback ran out of memory. */
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	if (!rc && !d->n) {
+		snprintf(err, errlen, "%s: no <testsuite> with a name and a time", path);
+		rc = -EINVAL;
 	}
-	rc = walk(d, xmlDocGetRootElement(doc));
-	xmlFreeDoc(doc);
 	if (rc) {
-		snprintf(err, errlen, "out of memory");
 		hilt_durations_free(d);
 		return rc;
-	}
-	if (!d->n) {
-		snprintf(err, errlen, "%s: no <testsuite> with a name and a time", path);
-		hilt_durations_free(d);
-		return -EINVAL;
 	}
 	for (size_t i = 0; i < d->n; i++)
 		d->mean += d->v[i].seconds / (double)d->n;

@@ -7,9 +7,10 @@
 
 struct hilt_durations;
 
-/* Reads every <testsuite name time> of a JUnit file (hilt's, with its
- * "target" property, or another tool's).  0 or -errno with why in err.
- * Freed with hilt_durations_free(). */
+/* Reads every top-level <testsuite name time> of a JUnit file (hilt's,
+ * with its "target" property, or another tool's) through the streaming
+ * reader, reports/jread.h.  0 or -errno with why in err.  Freed with
+ * hilt_durations_free(). */
 int hilt_durations_load(const char *path, struct hilt_durations **out, char *err,
 			size_t errlen);
 
