@@ -723,7 +723,7 @@ static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why
 
 	hilt_console_close(t->console);
 	t->console = NULL;
-	if (k->reappear_s <= 0 || k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+	if (k->reappear_s <= 0 || hilt_console_type_socket(k->kind)) {
 		snprintf(why, whylen, "the console %s of board '%s' closed", t->port_name,
 			 t->cfg->name);
 		return HILT_TARGET_GONE_INFRA;

@@ -320,12 +320,13 @@ static void parse_console(struct hilt_config_loader *ld, const xmlNode *node,
 		"type", "path", "host", "port", "baud", "data-bits", "parity", "stop-bits",
 		"flow", "reappear", NULL,
 	};
-	static const char *const types[] = { "tcp", "telnet", "tty", "serial", NULL };
 	static const char *const parities[] = { "none", "odd", "even", "mark", "space", NULL };
 	static const char *const flows[] = { "none", "xonxoff", "rtscts", "dtrdsr", NULL };
 	static const char *const bits[] = { "5", "6", "7", "8", NULL };
 	static const char *const stops[] = { "1", "2", NULL };
 	struct hilt_console_config *k = &b->console;
+	const char *types[HILT_CONSOLE_NTYPES + 1] = { NULL };
+	char list[256] = "";
 	int type = -1, v;
 	unsigned long n;
 
@@ -336,15 +337,21 @@ static void parse_console(struct hilt_config_loader *ld, const xmlNode *node,
 	}
 	b->console_line = xmlGetLineNo(node);
 	hilt_xml_check_attrs(ld->d, node, attrs);
+	for (int i = 0; i < HILT_CONSOLE_NTYPES; i++) {
+		size_t used = strlen(list);
+
+		types[i] = hilt_console_type_name((enum hilt_console_kind)i);
+		snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
+			 i == 0 ? "" : i + 1 < HILT_CONSOLE_NTYPES ? ", " : " or ", types[i]);
+	}
 	int rc = hilt_xml_choice(ld->d, node, "type", types, &type);
 
 	if (rc == 0)
-		hilt_xml_error(ld->d, node,
-			       "<console> needs type=\"tcp\", \"telnet\", \"tty\" or \"serial\"");
+		hilt_xml_error(ld->d, node, "<console> needs type=%s", list);
 	if (rc != 1)
 		return;
 	k->kind = (enum hilt_console_kind)type;
-	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+	if (hilt_console_type_socket(k->kind)) {
 		for (size_t i = 1; attrs[i]; i++)
 			if (i != 2 && i != 3 && xmlHasProp(node, (const xmlChar *)attrs[i]))
 				hilt_xml_error(ld->d, node, "'%s' is for tty and serial consoles, not %s",
