@@ -1,11 +1,20 @@
 /* Board target: a real device on a console (targets/console.c), reset and
  * flashed by commands or GPIO lines, used by one session at a time across
  * all hilt processes on the host.  A tty or serial console that vanishes
- * (a USB adapter re-enumerating) is waited for at the same path. */
+ * (a USB adapter re-enumerating) is waited for at the same path.  Its farm
+ * element is read, and checked for hilt validate, in targets/board_config.c.
+ *
+ * open_lock, try_lock                  the board's lock file (flock)
+ * command_done, start_command          flash, reset and power commands
+ * open_console ... open_console_async  the console, a TCP one connecting
+ * advance, board_start                 the start, phase by phase (PH_*)
+ * board_console_*, reopen_tick         the console while it runs, and gaps
+ * release, stop_advance, board_stop    the stop: power off, unlock
+ * board_describe ... hilt_board_ops    what ran, and the ops table
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,9 +29,7 @@
 #include "base/loop.h"
 #include "base/proc.h"
 #include "base/tail.h"
-#include "base/xmlfile.h"
 #include "targets/board.h"
-#include "targets/espimage.h"
 #include "targets/console.h"
 #include "targets/gpio.h"
 #include "targets/target.h"

@@ -1,6 +1,6 @@
-/* The board kind's configuration: what its <target> says (targets/board_config.c
- * reads it).  Held by a target's config as cfg->priv; runner/ never looks
- * inside. */
+/* The board kind's configuration: what its <target> says
+ * (targets/board_config.c reads it).  Held by a target's config as
+ * cfg->priv; runner/ never looks inside. */
 #ifndef HILT_BOARD_H
 #define HILT_BOARD_H
 

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/child.h"
@@ -20,7 +18,6 @@
 #include "base/proc.h"
 #include "base/sha256.h"
 #include "base/tail.h"
-#include "base/xmlfile.h"
 #include "targets/httpboot.h"
 #include "targets/qemu.h"
 #include "targets/served.h"

@@ -1,6 +1,6 @@
-/* The qemu kind's configuration: what its <target> says (targets/qemu_config.c
- * reads it), or the built-in target's.  Held by a target's config as
- * cfg->priv; runner/ never looks inside. */
+/* The qemu kind's configuration: what its <target> says
+ * (targets/qemu_config.c reads it), or the built-in target's.  Held by a
+ * target's config as cfg->priv; runner/ never looks inside. */
 #ifndef HILT_QEMU_H
 #define HILT_QEMU_H
 

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "base/loop.h"
-#include "base/xmlfile.h"
 #include "targets/replay.h"
 #include "targets/timing.h"
 #include "targets/target.h"

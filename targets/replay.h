@@ -1,6 +1,7 @@
-/* The replay kind's configuration: what its <target> says (targets/replay_config.c
- * reads it), or a replay made on the command line.  Held by a target's
- * config as cfg->priv; runner/ never looks inside. */
+/* The replay kind's configuration: what its <target> says
+ * (targets/replay_config.c reads it), or a replay made on the command
+ * line.  Held by a target's config as cfg->priv; runner/ never looks
+ * inside. */
 #ifndef HILT_REPLAY_H
 #define HILT_REPLAY_H
 
