@@ -1,11 +1,20 @@
 /* Board target: a real device on a console (targets/console.c), reset and
  * flashed by commands or GPIO lines, used by one session at a time across
  * all hilt processes on the host.  A tty or serial console that vanishes
- * (a USB adapter re-enumerating) is waited for at the same path. */
+ * (a USB adapter re-enumerating) is waited for at the same path.  Its farm
+ * element is read, and checked for hilt validate, in targets/board_config.c.
+ *
+ * open_lock, try_lock                  the board's lock file (flock)
+ * command_done, start_command          flash, reset and power commands
+ * open_console ... open_console_async  the console, a TCP one connecting
+ * advance, board_start                 the start, phase by phase (PH_*)
+ * board_console_*, reopen_tick         the console while it runs, and gaps
+ * release, stop_advance, board_stop    the stop: power off, unlock
+ * board_describe ... hilt_board_ops    what ran, and the ops table
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,9 +29,7 @@
 #include "base/loop.h"
 #include "base/proc.h"
 #include "base/tail.h"
-#include "base/xmlfile.h"
 #include "targets/board.h"
-#include "targets/espimage.h"
 #include "targets/console.h"
 #include "targets/gpio.h"
 #include "targets/target.h"
@@ -112,11 +119,7 @@ static int board_new(const struct hilt_target_config *cfg,
 	t->cfg = cfg;
 	t->bcfg = b;
 	t->lock_fd = t->watch_fd = -1;
-	if (t->bcfg->console.path)
-		snprintf(t->port_name, sizeof(t->port_name), "%s", t->bcfg->console.path);
-	else
-		snprintf(t->port_name, sizeof(t->port_name), "%s:%d", t->bcfg->console.host,
-			 t->bcfg->console.port);
+	hilt_board_port_name(b, t->port_name, sizeof(t->port_name));
 	*out = t;
 	return 0;
 }
@@ -243,52 +246,6 @@ static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* Replaces each {name} of arg (built-ins and the board's <var>s). */
-static char *expand(const struct hilt_target *t, const char *arg)
-{
-	const struct hilt_board_config *b = t->bcfg;
-	size_t cap = strlen(arg) + 1, len = 0;
-	char *out = malloc(cap);
-
-	while (out && *arg) {
-		const char *val = NULL;
-		size_t skip = 1;
-
-		if (*arg == '{') {
-			const char *close = strchr(arg, '}');
-			size_t n = close ? (size_t)(close - arg - 1) : 0;
-
-			if (close && n == 4 && strncmp(arg + 1, "port", 4) == 0)
-				val = t->port_name;
-			else if (close && n == 4 && strncmp(arg + 1, "name", 4) == 0)
-				val = t->cfg->name;
-			for (size_t i = 0; close && !val && i < b->nvars; i++)
-				if (strlen(b->var_names[i]) == n && strncmp(arg + 1, b->var_names[i], n) == 0)
-					val = b->var_values[i];
-			if (val)
-				skip = n + 2;
-		}
-		size_t add = val ? strlen(val) : 1;
-
-		if (len + add + 1 > cap) {
-			cap = (len + add + 1) * 2;
-			char *g = realloc(out, cap);
-
-			if (!g) {
-				free(out);
-				return NULL;
-			}
-			out = g;
-		}
-		memcpy(out + len, val ? val : arg, add);
-		len += add;
-		arg += skip;
-	}
-	if (out)
-		out[len] = '\0';
-	return out;
-}
-
 static void advance(struct hilt_target *t);
 static void stop_advance(struct hilt_target *t);
 
@@ -357,7 +314,7 @@ static int start_command(struct hilt_target *t, const char *what, const struct h
 		return rc;
 	for (size_t i = 0; i < cmd->argc; i++) {
 		if (strcmp(cmd->argv[i], "{images}")) {
-			if (!(argv[k++] = expand(t, cmd->argv[i])))
+			if (!(argv[k++] = hilt_board_expand(t->cfg, t->port_name, cmd->argv[i])))
 				goto out;
 			continue;
 		}
@@ -773,7 +730,7 @@ static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why
 
 	hilt_console_close(t->console);
 	t->console = NULL;
-	if (k->reappear_s <= 0 || k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
+	if (k->reappear_s <= 0 || hilt_console_type_socket(k->kind)) {
 		snprintf(why, whylen, "the console %s of board '%s' closed", t->port_name,
 			 t->cfg->name);
 		return HILT_TARGET_GONE_INFRA;
@@ -789,24 +746,6 @@ static enum hilt_target_state board_console_eof(struct hilt_target *t, char *why
 			 t->port_name, t->cfg->name);
 		return HILT_TARGET_GONE_INFRA;
 	}
-	return HILT_TARGET_RUNNING;
-}
-
-static size_t board_aux_fds(struct hilt_target *t, int *fds, size_t max)
-{
-	(void)t;
-	(void)fds;
-	(void)max;
-	return 0;
-}
-
-static enum hilt_target_state board_handle_aux(struct hilt_target *t, int fd,
-					       char *why, size_t whylen)
-{
-	(void)t;
-	(void)fd;
-	(void)why;
-	(void)whylen;
 	return HILT_TARGET_RUNNING;
 }
 
@@ -975,15 +914,10 @@ static void board_free(struct hilt_target *t)
 	free(t);
 }
 
-static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
-static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
-		       struct hilt_target_config *cfg);
-static void board_free_config(void *priv);
-
 const struct hilt_target_ops hilt_board_ops = {
 	.kind = "board",
-	.parse = board_parse,
-	.free_config = board_free_config,
+	.parse = hilt_board_parse,
+	.free_config = hilt_board_free_config,
 	.exclusive = true,
 	.new_target = board_new,
 	.start = board_start,
@@ -992,616 +926,10 @@ const struct hilt_target_ops hilt_board_ops = {
 	.console_write = board_console_write,
 	.console_flush = board_console_flush,
 	.console_eof = board_console_eof,
-	.aux_fds = board_aux_fds,
-	.handle_aux = board_handle_aux,
 	.http_endpoint = board_http_endpoint,
 	.stop = board_stop,
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,
 	.free_target = board_free,
-	.check = board_check,
+	.check = hilt_board_check,
 };
-
-/* A GPIO chip given as libgpiod looks it up: a path, a number or
- * "gpiochipN" name a device file; a label cannot be checked here. */
-static void check_gpio_chip(const struct hilt_target_config *cfg, struct hilt_check *chk)
-{
-	const struct hilt_board_config *b = cfg->priv;
-	const char *chip = b->gpio.chip;
-	long line = b->gpio_line;
-	char dev[4096];
-	struct stat st;
-
-	if (!chip)
-		return;
-	if (strncmp(chip, "fake:", 5) == 0) {
-		/* The record is made; its folder must be there. */
-		snprintf(dev, sizeof(dev), "%s", chip + 5);
-		char *slash = strrchr(dev, '/');
-
-		if (slash && slash != dev) {
-			*slash = '\0';
-			if (stat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
-				chk->report(chk, HILT_CHECK_WARNING, line,
-					    "GPIO record folder '%s' does not exist on this host", dev);
-		}
-		return;
-	}
-	if (chip[0] == '/')
-		snprintf(dev, sizeof(dev), "%s", chip);
-	else if (strspn(chip, "0123456789") == strlen(chip))
-		snprintf(dev, sizeof(dev), "/dev/gpiochip%s", chip);
-	else if (strncmp(chip, "gpiochip", 8) == 0)
-		snprintf(dev, sizeof(dev), "/dev/%s", chip);
-	else
-		return;
-	if (stat(dev, &st) < 0)
-		chk->report(chk, HILT_CHECK_WARNING, line, "GPIO chip '%s' (%s) %s on this host",
-			    chip, dev, errno == ENOENT ? "does not exist" : strerror(errno));
-}
-
-/* What a run needs of the host: the console device, the commands' programs
- * (after {var} replacement), the GPIO chip and the lock folder.  All may
- * exist on the farm host only: warnings. */
-static void board_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
-{
-	const struct hilt_board_config *b = cfg->priv;
-	const struct {
-		const char *what;
-		const struct hilt_command *cmd;
-	} cmds[] = {
-		{ "<flash>", &b->flash }, { "<reset>", &b->reset },
-		{ "<power-on>", &b->power_on }, { "<power-off>", &b->power_off },
-	};
-	struct hilt_target *t = NULL;
-	char err[256], why[256];
-	struct stat st;
-
-	/* The images to flash, as a session would verify them: built
-	 * elsewhere and copied, they may be missing here. */
-	for (size_t i = 0; i < b->images.n; i++) {
-		struct hilt_flash_set one = { .img = &b->images.img[i], .n = 1,
-					      .chip = b->images.chip };
-		struct hilt_flash_found found;
-		char why_img[1024];
-
-		if (hilt_flash_verify(&one, &found, why_img, sizeof(why_img)))
-			chk->report(chk, HILT_CHECK_WARNING, b->images.img[i].line, "%s", why_img);
-	}
-	if (b->console.path && stat(b->console.path, &st) < 0)
-		chk->report(chk, HILT_CHECK_WARNING, b->console_line,
-			    "console '%s' %s on this host", b->console.path,
-			    errno == ENOENT ? "does not exist" : strerror(errno));
-	else if (b->console.path && !S_ISCHR(st.st_mode))
-		chk->report(chk, HILT_CHECK_WARNING, b->console_line,
-			    "console '%s' is not a character device", b->console.path);
-	/* The commands as a session would run them, {port} and <var>s
-	 * replaced. */
-	if (board_new(cfg, &t, err, sizeof(err)) == 0) {
-		for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
-			char *prog = cmds[i].cmd->argc ? expand(t, cmds[i].cmd->argv[0]) : NULL;
-
-			if (prog && chk->find_program(prog, why, sizeof(why)) < 0)
-				chk->report(chk, HILT_CHECK_WARNING, cmds[i].cmd->line,
-					    "%s program '%s' %s on this host", cmds[i].what, prog, why);
-			free(prog);
-		}
-		board_free(t);
-	}
-	check_gpio_chip(cfg, chk);
-	if (b->lock_dir && stat(b->lock_dir, &st) < 0)
-		chk->report(chk, HILT_CHECK_WARNING, b->lock_line, "lock folder '%s' %s on this host",
-			    b->lock_dir, errno == ENOENT ? "does not exist" : strerror(errno));
-	else if (b->lock_dir && !S_ISDIR(st.st_mode))
-		chk->report(chk, HILT_CHECK_WARNING, b->lock_line,
-			    "lock folder '%s' is not a folder on this host", b->lock_dir);
-}
-
-/* ---- The configuration: the farm's board <target> ---- */
-
-static void free_command(struct hilt_command *cmd)
-{
-	hilt_config_strv_free(cmd->argv, cmd->argc);
-}
-
-void hilt_board_config_free(struct hilt_board_config *b)
-{
-	if (!b)
-		return;
-	free(b->console.path);
-	free(b->console.host);
-	free(b->lock_dir);
-	free_command(&b->reset);
-	free_command(&b->flash);
-	hilt_flash_set_free(&b->images);
-	free_command(&b->power_on);
-	free_command(&b->power_off);
-	free(b->address);
-	hilt_config_strv_free(b->var_names, b->nvars);
-	hilt_config_strv_free(b->var_values, b->nvars);
-	hilt_gpio_config_free(&b->gpio);
-	free(b);
-}
-
-static void board_free_config(void *priv)
-{
-	hilt_board_config_free(priv);
-}
-
-/* <image offset="0x10000">app.bin</image> of a <flash>: what it writes. */
-static void parse_image(struct hilt_config_loader *ld, const xmlNode *c,
-			struct hilt_flash_set *set)
-{
-	static const char *const attrs[] = { "offset", NULL };
-	xmlChar *off = xmlGetProp(c, BAD_CAST "offset");
-	char *end = NULL, *text;
-	unsigned long long v = 0;
-	struct hilt_flash_image *more;
-
-	hilt_xml_check_attrs(ld->d, c, attrs);
-	if (off) {
-		errno = 0;
-		v = strtoull((const char *)off, &end, 0);
-	}
-	if (!off || errno || end == (char *)off || *end || *off == '-' || v > 0xFFFFFFFFull) {
-		hilt_xml_error(ld->d, c, "<image> needs offset=\"0x10000\" (where the flash gets "
-			       "it), not '%s'", off ? (const char *)off : "");
-		xmlFree(off);
-		return;
-	}
-	xmlFree(off);
-	/* hilt_config_text would refuse the attribute; the text itself: */
-	xmlChar *raw = xmlNodeGetContent(c);
-
-	text = raw ? strdup((const char *)raw) : NULL;
-	xmlFree(raw);
-	if (text) {
-		char *a = text, *z;
-
-		while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
-			a++;
-		z = a + strlen(a);
-		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\n' || z[-1] == '\r'))
-			*--z = '\0';
-		memmove(text, a, strlen(a) + 1);
-	}
-	if (!text || !*text) {
-		if (text)
-			hilt_xml_error(ld->d, c, "<image> names no file");
-		else
-			ld->oom = true;
-		free(text);
-		return;
-	}
-	more = realloc(set->img, (set->n + 1) * sizeof(*more));
-	char *path = hilt_config_path(ld->dir, text);
-
-	free(text);
-	if (!more || !path) {
-		if (more)
-			set->img = more;
-		free(path);
-		ld->oom = true;
-		return;
-	}
-	set->img = more;
-	set->img[set->n++] = (struct hilt_flash_image){
-		.path = path, .offset = (uint32_t)v, .line = xmlGetLineNo(c),
-	};
-}
-
-static void parse_command(struct hilt_config_loader *ld, const xmlNode *node,
-			  struct hilt_command *cmd, struct hilt_flash_set *images)
-{
-	static const char *const attrs[] = { "timeout", NULL };
-	static const char *const flash_attrs[] = { "timeout", "chip", NULL };
-	bool args = false;
-
-	if (cmd->line) {
-		hilt_xml_error(ld->d, node, "only one <%s> is allowed (the first is at line %ld)",
-			       (const char *)node->name, cmd->line);
-		return;
-	}
-	cmd->line = xmlGetLineNo(node);
-	cmd->timeout_s = 60;
-	hilt_xml_check_attrs(ld->d, node, images ? flash_attrs : attrs);
-	hilt_xml_seconds(ld->d, node, "timeout", &cmd->timeout_s);
-	hilt_xml_check_element_only(ld->d, node);
-	if (images) {
-		xmlChar *chip = xmlGetProp(node, BAD_CAST "chip");
-
-		if (chip && (images->chip = hilt_esp_chip_parse((const char *)chip)) ==
-				    HILT_ESP_UNKNOWN)
-			hilt_xml_error(ld->d, node, "chip '%s': esp32, esp32s2, esp32s3, esp32c2, "
-				       "esp32c3, esp32c6, esp32h2, esp32p4 or esp8266",
-				       (const char *)chip);
-		xmlFree(chip);
-	}
-	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (images && hilt_xml_is(c, "image")) {
-			parse_image(ld, c, images);
-			continue;
-		}
-		if (!hilt_xml_is(c, "arg")) {
-			hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected <arg>%s)",
-				       (const char *)c->name, (const char *)node->name,
-				       images ? " or <image>" : "");
-			continue;
-		}
-		args = true;
-		char *text = hilt_config_text(ld, c);
-
-		if (text)
-			hilt_config_note(ld, hilt_config_push(&cmd->argv, &cmd->argc, text));
-	}
-	if (!args)
-		hilt_xml_error(ld->d, node, "<%s> needs at least one <arg>",
-			       (const char *)node->name);
-}
-
-static void parse_console(struct hilt_config_loader *ld, const xmlNode *node,
-			  struct hilt_board_config *b)
-{
-	static const char *const attrs[] = {
-		"type", "path", "host", "port", "baud", "data-bits", "parity", "stop-bits",
-		"flow", "reappear", NULL,
-	};
-	static const char *const types[] = { "tcp", "telnet", "tty", "serial", NULL };
-	static const char *const parities[] = { "none", "odd", "even", "mark", "space", NULL };
-	static const char *const flows[] = { "none", "xonxoff", "rtscts", "dtrdsr", NULL };
-	static const char *const bits[] = { "5", "6", "7", "8", NULL };
-	static const char *const stops[] = { "1", "2", NULL };
-	struct hilt_console_config *k = &b->console;
-	int type = -1, v;
-	unsigned long n;
-
-	if (b->console_line) {
-		hilt_xml_error(ld->d, node, "only one <console> is allowed (the first is at line %ld)",
-			       b->console_line);
-		return;
-	}
-	b->console_line = xmlGetLineNo(node);
-	hilt_xml_check_attrs(ld->d, node, attrs);
-	int rc = hilt_xml_choice(ld->d, node, "type", types, &type);
-
-	if (rc == 0)
-		hilt_xml_error(ld->d, node,
-			       "<console> needs type=\"tcp\", \"telnet\", \"tty\" or \"serial\"");
-	if (rc != 1)
-		return;
-	k->kind = (enum hilt_console_kind)type;
-	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
-		for (size_t i = 1; attrs[i]; i++)
-			if (i != 2 && i != 3 && xmlHasProp(node, (const xmlChar *)attrs[i]))
-				hilt_xml_error(ld->d, node, "'%s' is for tty and serial consoles, not %s",
-					       attrs[i], types[type]);
-		k->host = hilt_xml_attr(node, "host");
-		if (!k->host && !(k->host = strdup("127.0.0.1")))
-			ld->oom = true;
-		char *s = hilt_xml_attr_required(ld->d, node, "port");
-
-		if (s && hilt_xml_parse_count(ld->d, node, "'port'", s, 1, 65535, &n) == 0)
-			k->port = (int)n;
-		free(s);
-		return;
-	}
-	if (xmlHasProp(node, (const xmlChar *)"host") || xmlHasProp(node, (const xmlChar *)"port"))
-		hilt_xml_error(ld->d, node, "host and port are for tcp and telnet consoles, not %s",
-			       types[type]);
-	k->path = hilt_xml_attr_required(ld->d, node, "path");
-	n = 0;
-	if (hilt_xml_count(ld->d, node, "baud", 1, 4000000, &n) == 0)
-		k->baud = (unsigned)n;
-	if (hilt_xml_choice(ld->d, node, "data-bits", bits, &v) == 1)
-		k->data_bits = (unsigned)v + 5;
-	if (hilt_xml_choice(ld->d, node, "parity", parities, &v) == 1)
-		k->parity = (enum hilt_parity)v;
-	if (hilt_xml_choice(ld->d, node, "stop-bits", stops, &v) == 1)
-		k->stop_bits = (unsigned)v + 1;
-	if (hilt_xml_choice(ld->d, node, "flow", flows, &v) == 1)
-		k->flow = (enum hilt_flow)v;
-	/* Any line setting given: the ones not given are set to their default
-	 * (none) rather than left as the port was. */
-	static const char *const line_attrs[] = { "data-bits", "parity", "stop-bits", "flow" };
-
-	for (size_t i = 0; i < sizeof(line_attrs) / sizeof(*line_attrs); i++)
-		k->line_settings |= xmlHasProp(node, (const xmlChar *)line_attrs[i]) != NULL;
-	hilt_xml_seconds(ld->d, node, "reappear", &k->reappear_s);
-}
-
-static void parse_gpio_line(struct hilt_config_loader *ld, const xmlNode *c,
-			    struct hilt_gpio_config *g)
-{
-	static const char *const attrs[] = { "name", "offset", "chip-line", "active-low", NULL };
-	struct hilt_gpio_line_config line = { 0 };
-	unsigned long offset = 0;
-
-	hilt_xml_check_attrs(ld->d, c, attrs);
-	line.name = hilt_xml_attr_required(ld->d, c, "name");
-	line.chip_line = hilt_xml_attr(c, "chip-line");
-	bool has_off = xmlHasProp(c, (const xmlChar *)"offset") != NULL;
-
-	if (has_off == (line.chip_line != NULL))
-		hilt_xml_error(ld->d, c,
-			       "GPIO line '%s' needs offset=\"N\" or chip-line=\"NAME\" (one of them)",
-			       line.name ? line.name : "");
-	if (has_off && hilt_xml_count(ld->d, c, "offset", 0, 1023, &offset) == 0)
-		line.offset = (unsigned)offset;
-	hilt_xml_bool(ld->d, c, "active-low", &line.active_low);
-	for (size_t i = 0; line.name && i < g->nlines; i++)
-		if (strcmp(g->lines[i].name, line.name) == 0) {
-			hilt_xml_error(ld->d, c, "GPIO line '%s' is named twice", line.name);
-			break;
-		}
-	/* A line without a name cannot be used; one named twice is kept so
-	 * that the sequences using it are checked. */
-	if (!line.name) {
-		free(line.chip_line);
-		return;
-	}
-	struct hilt_gpio_line_config *l = realloc(g->lines, (g->nlines + 1) * sizeof(*l));
-
-	if (!l) {
-		free(line.name);
-		free(line.chip_line);
-		ld->oom = true;
-		return;
-	}
-	g->lines = l;
-	l[g->nlines++] = line;
-}
-
-static void parse_gpio(struct hilt_config_loader *ld, const xmlNode *node,
-		       struct hilt_board_config *b)
-{
-	static const char *const attrs[] = { "chip", NULL };
-	struct hilt_gpio_config *g = &b->gpio;
-
-	if (b->gpio_line) {
-		hilt_xml_error(ld->d, node, "only one <gpio> is allowed (the first is at line %ld)",
-			       b->gpio_line);
-		return;
-	}
-	b->gpio_line = xmlGetLineNo(node);
-	hilt_xml_check_attrs(ld->d, node, attrs);
-	g->chip = hilt_xml_attr_required(ld->d, node, "chip");
-	hilt_xml_check_element_only(ld->d, node);
-	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (hilt_xml_is(c, "line"))
-			parse_gpio_line(ld, c, g);
-		else
-			hilt_xml_error(ld->d, c, "unknown element <%s> in <gpio> (expected <line>)",
-				       (const char *)c->name);
-	}
-}
-
-/* One step of a sequence: 0 with *step filled, or -EINVAL. */
-static int parse_sequence_step(struct hilt_config_loader *ld, const xmlNode *c,
-			       const struct hilt_gpio_config *g, struct hilt_gpio_step *step)
-{
-	if (hilt_xml_is(c, "set")) {
-		static const char *const attrs[] = { "line", "value", NULL };
-		char *line = hilt_xml_attr_required(ld->d, c, "line");
-		char *value = hilt_xml_attr(c, "value");
-		int rc = hilt_xml_check_attrs(ld->d, c, attrs);
-		size_t i;
-
-		for (i = 0; line && i < g->nlines; i++)
-			if (strcmp(g->lines[i].name, line) == 0)
-				break;
-		if (!line)
-			rc = -EINVAL;
-		else if (i == g->nlines)
-			rc = hilt_xml_error(ld->d, c, "no GPIO line named '%s'", line);
-		if (!value || (strcmp(value, "0") && strcmp(value, "1")))
-			rc = hilt_xml_error(ld->d, c,
-					    "<set> needs value=\"1\" (asserted) or value=\"0\"");
-		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_SET, .line = i,
-						 .value = value && value[0] == '1' };
-		free(line);
-		free(value);
-		return rc;
-	}
-	if (hilt_xml_is(c, "wait")) {
-		static const char *const attrs[] = { "ms", NULL };
-		char *ms = hilt_xml_attr_required(ld->d, c, "ms");
-		unsigned long v = 0;
-		int rc = hilt_xml_check_attrs(ld->d, c, attrs);
-
-		if (!ms)
-			rc = -EINVAL;
-		else if (hilt_xml_parse_count(ld->d, c, "'ms'", ms, 0, 60000, &v))
-			rc = -EINVAL;
-		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_WAIT, .ms = (unsigned)v };
-		free(ms);
-		return rc;
-	}
-	if (hilt_xml_is(c, "drain")) {
-		*step = (struct hilt_gpio_step){ .kind = HILT_GPIO_DRAIN };
-		return hilt_xml_check_attrs(ld->d, c, (const char *const[]){ NULL });
-	}
-	return hilt_xml_error(ld->d, c, "unknown element <%s> in <%s> (expected set, wait or drain)",
-			      (const char *)c->name, (const char *)c->parent->name);
-}
-
-static void parse_sequence(struct hilt_config_loader *ld, const xmlNode *node,
-			   const struct hilt_board_config *b, struct hilt_gpio_sequence *seq,
-			   bool *seen)
-{
-	hilt_xml_check_attrs(ld->d, node, (const char *const[]){ NULL });
-	hilt_xml_check_element_only(ld->d, node);
-	if (*seen) {
-		hilt_xml_error(ld->d, node, "only one <%s> is allowed", (const char *)node->name);
-		return;
-	}
-	*seen = true;
-	if (!b->gpio_line) {
-		hilt_xml_error(ld->d, node, "<%s> needs a <gpio> with its lines before it",
-			       (const char *)node->name);
-		return;
-	}
-	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		struct hilt_gpio_step step;
-
-		if (c->type != XML_ELEMENT_NODE || parse_sequence_step(ld, c, &b->gpio, &step))
-			continue;
-		struct hilt_gpio_step *st = realloc(seq->steps, (seq->nsteps + 1) * sizeof(*st));
-
-		if (!st) {
-			ld->oom = true;
-			return;
-		}
-		seq->steps = st;
-		st[seq->nsteps++] = step;
-	}
-}
-
-static void parse_var(struct hilt_config_loader *ld, const xmlNode *c,
-		      struct hilt_board_config *b)
-{
-	static const char *const attrs[] = { "name", NULL };
-	char *name = hilt_xml_attr_required(ld->d, c, "name"), *text = NULL;
-
-	hilt_xml_check_attrs(ld->d, c, attrs);
-	for (size_t i = 0; name && i < b->nvars; i++)
-		if (strcmp(b->var_names[i], name) == 0) {
-			hilt_xml_error(ld->d, c, "<var> '%s' is defined twice", name);
-			free(name);
-			name = NULL;
-		}
-	if (hilt_config_note(ld, hilt_xml_text(ld->d, c, true, &text)) == 0 && name) {
-		char **names = realloc(b->var_names, (b->nvars + 1) * sizeof(*names));
-		char **values = NULL;
-
-		if (names) {
-			b->var_names = names;
-			values = realloc(b->var_values, (b->nvars + 1) * sizeof(*values));
-		}
-		if (values) {
-			b->var_values = values;
-			names[b->nvars] = name;
-			values[b->nvars++] = text;
-			name = text = NULL;
-		} else {
-			ld->oom = true;
-		}
-	}
-	free(name);
-	free(text);
-}
-
-static void parse_lock(struct hilt_config_loader *ld, const xmlNode *c,
-		       struct hilt_board_config *b)
-{
-	static const char *const attrs[] = { "dir", "wait", NULL };
-	char *dir = hilt_xml_attr(c, "dir");
-	char *w = hilt_xml_attr(c, "wait");
-
-	if (b->lock_line) {
-		hilt_xml_error(ld->d, c, "only one <lock> is allowed (the first is at line %ld)",
-			       b->lock_line);
-		free(dir);
-		free(w);
-		return;
-	}
-	b->lock_line = xmlGetLineNo(c);
-	hilt_xml_check_attrs(ld->d, c, attrs);
-	hilt_xml_check_element_only(ld->d, c);
-	if (dir && !*dir) {
-		hilt_xml_error(ld->d, c, "<lock> dir is empty");
-	} else if (dir) {
-		free(b->lock_dir);
-		b->lock_dir = dir;
-		dir = NULL;
-	}
-	/* wait="0" is allowed: report busy at once. */
-	if (w && strcmp(w, "0") == 0)
-		b->lock_wait_s = 0;
-	else if (w)
-		hilt_xml_seconds(ld->d, c, "wait", &b->lock_wait_s);
-	free(dir);
-	free(w);
-}
-
-struct board_seen {
-	bool reset_sequence, download_sequence;
-};
-
-/* The device is not opened here: a missing board is an infrastructure
- * error of its session, not a configuration error. */
-static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
-			      struct hilt_board_config *b, struct board_seen *seen)
-{
-	if (hilt_xml_is(c, "console"))
-		parse_console(ld, c, b);
-	else if (hilt_xml_is(c, "reset"))
-		parse_command(ld, c, &b->reset, NULL);
-	else if (hilt_xml_is(c, "flash"))
-		parse_command(ld, c, &b->flash, &b->images);
-	else if (hilt_xml_is(c, "power-on"))
-		parse_command(ld, c, &b->power_on, NULL);
-	else if (hilt_xml_is(c, "power-off"))
-		parse_command(ld, c, &b->power_off, NULL);
-	else if (hilt_xml_is(c, "address")) {
-		char *text = hilt_config_text(ld, c);
-
-		if (b->address)
-			hilt_xml_error(ld->d, c, "only one <address> is allowed");
-		else if (text && !*text)
-			hilt_xml_error(ld->d, c, "<address> is empty");
-		else if (text) {
-			b->address = text;
-			text = NULL;
-		}
-		free(text);
-	} else if (hilt_xml_is(c, "gpio"))
-		parse_gpio(ld, c, b);
-	else if (hilt_xml_is(c, "reset-sequence"))
-		parse_sequence(ld, c, b, &b->gpio.reset, &seen->reset_sequence);
-	else if (hilt_xml_is(c, "download-sequence"))
-		parse_sequence(ld, c, b, &b->gpio.download, &seen->download_sequence);
-	else if (hilt_xml_is(c, "var"))
-		parse_var(ld, c, b);
-	else if (hilt_xml_is(c, "lock"))
-		parse_lock(ld, c, b);
-	else
-		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, address, gpio, reset-sequence, download-sequence, var or lock)",
-			       (const char *)c->name);
-}
-
-
-static int board_parse(struct hilt_config_loader *ld, const xmlNode *node,
-		       struct hilt_target_config *cfg)
-{
-	struct hilt_board_config *b = calloc(1, sizeof(*b));
-	struct board_seen seen = { 0 };
-	char label[HILT_TARGET_NAME_MAX + 32];
-
-	cfg->priv = b;
-	if (!b)
-		return hilt_config_note(ld, -ENOMEM);
-	b->lock_wait_s = 600;
-	b->images.chip = HILT_ESP_UNKNOWN;
-	if (!(b->lock_dir = strdup("/run/lock")))
-		return hilt_config_note(ld, -ENOMEM);
-	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || hilt_config_generic(c))
-			continue;
-		parse_board_child(ld, c, b, &seen);
-	}
-	/* The chip, if <flash> does not say, from a chip=... tag. */
-	for (size_t i = 0; i < cfg->ntags && b->images.chip == HILT_ESP_UNKNOWN; i++)
-		if (!strncmp(cfg->tags[i], "chip=", 5))
-			b->images.chip = hilt_esp_chip_parse(cfg->tags[i] + 5);
-	hilt_config_label(cfg, label, sizeof(label));
-	/* A missing part is reported only when no element was there at all:
-	 * one that was there but wrong has had its message. */
-	if (!hilt_config_has_child(node, "console"))
-		hilt_xml_error(ld->d, node, "board target%s needs a <console>", label);
-	return ld->oom ? -ENOMEM : 0;
-}

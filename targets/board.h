@@ -1,9 +1,10 @@
-/* The board kind's configuration: what its <target> says (targets/board.c
- * reads it).  Held by a target's config as cfg->priv; runner/ never looks
- * inside. */
+/* The board kind's configuration: what its <target> says
+ * (targets/board_config.c reads it).  Held by a target's config as
+ * cfg->priv; runner/ never looks inside. */
 #ifndef HILT_BOARD_H
 #define HILT_BOARD_H
 
+#include <libxml/tree.h>
 #include <stddef.h>
 
 #include "targets/console.h"
@@ -39,5 +40,29 @@ struct hilt_board_config {
 };
 
 void hilt_board_config_free(struct hilt_board_config *b);
+
+/* The kind (targets/target.h), for the registry. */
+struct hilt_target_ops;
+extern const struct hilt_target_ops hilt_board_ops;
+
+/* Between the kind's own files: targets/board_config.c for targets/board.c. */
+
+struct hilt_check;
+struct hilt_config_loader;
+struct hilt_target_config;
+
+/* The ops parse, free_config and check (targets/target.h). */
+int hilt_board_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		     struct hilt_target_config *cfg);
+void hilt_board_free_config(void *priv);
+void hilt_board_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
+/* The board's {port}: its console's tty path or host:port, into buf. */
+void hilt_board_port_name(const struct hilt_board_config *b, char *buf, size_t len);
+
+/* arg with each {name} replaced: {port} by port, {name} by the target's
+ * name, {VAR} by its <var>.  Caller frees; NULL when out of memory. */
+char *hilt_board_expand(const struct hilt_target_config *cfg, const char *port,
+			const char *arg);
 
 #endif

@@ -7,6 +7,19 @@
 #include <string.h>
 
 #include "base/xmlfile.h"
+#include "targets/target.h"
+
+void hilt_target_config_clear(struct hilt_target_config *cfg)
+{
+	free(cfg->name);
+	free(cfg->kind);
+	free(cfg->source);
+	hilt_config_strv_free(cfg->tags, cfg->ntags);
+	free(cfg->health_check);
+	if (cfg->ops && cfg->ops->free_config)
+		cfg->ops->free_config(cfg->priv);
+	memset(cfg, 0, sizeof(*cfg));
+}
 
 int hilt_config_note(struct hilt_config_loader *ld, int rc)
 {

@@ -32,6 +32,9 @@ struct hilt_target_config {
 	 * folder), or NULL; health_check_line: where it was given. */
 	char *health_check;
 	long health_check_line;
+	/* Made from a --target word (hilt_target_from_spec): planned only
+	 * where it is named. */
+	bool named_only;
 	/* The kind's ops; NULL only while an unknown kind is being reported. */
 	const struct hilt_target_ops *ops;
 	/* The kind's own configuration (struct hilt_qemu_config...), made by
@@ -39,6 +42,9 @@ struct hilt_target_config {
 	 * freed with ops->free_config. */
 	void *priv;
 };
+
+/* Frees what cfg holds (not cfg itself) and zeroes it. */
+void hilt_target_config_clear(struct hilt_target_config *cfg);
 
 /* What a kind's parse is lent while a farm file is read.  The loader reads
  * on after a mistake, as a compiler does: each element is checked on its

@@ -1,4 +1,5 @@
-/* Board consoles: libserialport, termios, raw TCP and telnet. */
+/* Board consoles: libserialport, termios, raw TCP and telnet, each a row
+ * of the types table below. */
 #define _GNU_SOURCE
 #include "targets/console.h"
 #include "targets/telnet.h"
@@ -36,6 +37,36 @@ struct hilt_console {
 };
 
 static void telnet_reply(void *arg, const unsigned char msg[3]);
+
+typedef int console_open_fn(struct hilt_console *c, const char *label, char *err,
+			    size_t errlen);
+static console_open_fn open_tty, open_serial, open_tcp;
+
+/* The console types, in the order of enum hilt_console_kind: a new type
+ * is its value there and its row here. */
+static const struct console_type {
+	const char *name;	/* a farm's <console type="..."> */
+	/* Reached at host:port, connected in the background; otherwise a
+	 * device at a path (which may vanish and come back). */
+	bool socket;
+	bool telnet;		/* telnet commands in the stream */
+	console_open_fn *open;
+} types[HILT_CONSOLE_NTYPES] = {
+	[HILT_CONSOLE_TCP] = { "tcp", true, false, open_tcp },
+	[HILT_CONSOLE_TELNET] = { "telnet", true, true, open_tcp },
+	[HILT_CONSOLE_TTY] = { "tty", false, false, open_tty },
+	[HILT_CONSOLE_SERIAL] = { "serial", false, false, open_serial },
+};
+
+const char *hilt_console_type_name(enum hilt_console_kind kind)
+{
+	return types[kind].name;
+}
+
+bool hilt_console_type_socket(enum hilt_console_kind kind)
+{
+	return types[kind].socket;
+}
 
 /* What may be held back for a device that stopped reading. */
 #define CONSOLE_OUT_CAP (1024 * 1024)
@@ -283,7 +314,7 @@ static int tcp_ready(struct hilt_console *c, const char *label, char *err, size_
 	freeaddrinfo(c->ai);
 	c->ai = c->ai_next = NULL;
 	c->connecting = false;
-	if (k->kind == HILT_CONSOLE_TELNET) {
+	if (types[k->kind].telnet) {
 		unsigned char hello[HILT_TELNET_HELLO_MAX];
 		size_t n = hilt_telnet_hello(&c->telnet, hello);
 
@@ -353,20 +384,11 @@ int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
 	c->cfg = *cfg;
 	c->fd = -1;
 	hilt_telnet_init(&c->telnet, telnet_reply, c);
-	if (cfg->kind == HILT_CONSOLE_TCP || cfg->kind == HILT_CONSOLE_TELNET)
+	if (types[cfg->kind].socket)
 		snprintf(c->name, sizeof(c->name), "%s:%d", cfg->host, cfg->port);
 	else
 		snprintf(c->name, sizeof(c->name), "%s", cfg->path);
-	switch (cfg->kind) {
-	case HILT_CONSOLE_SERIAL:
-		rc = open_serial(c, label, err, errlen);
-		break;
-	case HILT_CONSOLE_TTY:
-		rc = open_tty(c, label, err, errlen);
-		break;
-	default:
-		rc = open_tcp(c, label, err, errlen);
-	}
+	rc = types[cfg->kind].open(c, label, err, errlen);
 	if (rc) {
 		hilt_console_close(c);
 		return rc;
@@ -404,7 +426,7 @@ ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0 || c->cfg.kind != HILT_CONSOLE_TELNET)
+		if (n == 0 || !types[c->cfg.kind].telnet)
 			return n;
 		size_t data = hilt_telnet_filter(&c->telnet, buf, (size_t)n);
 
@@ -418,7 +440,7 @@ ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
  * or -errno. */
 static ssize_t flush_out(struct hilt_console *c)
 {
-	bool sock = c->cfg.kind == HILT_CONSOLE_TCP || c->cfg.kind == HILT_CONSOLE_TELNET;
+	bool sock = types[c->cfg.kind].socket;
 	size_t off = 0;
 
 	while (off < c->out_len) {
@@ -472,7 +494,7 @@ ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len)
 {
 	if (!len)
 		return 0;
-	if (c->cfg.kind != HILT_CONSOLE_TELNET) {
+	if (!types[c->cfg.kind].telnet) {
 		int rc = write_all(c, buf, len);
 
 		return rc ? rc : (ssize_t)len;
@@ -523,9 +545,8 @@ void hilt_console_describe(const struct hilt_console_config *k, char *buf, size_
 	static const char par[] = "NOEMS";
 	static const char *const flow[] = { "none", "xonxoff", "rtscts", "dtrdsr" };
 
-	if (k->kind == HILT_CONSOLE_TCP || k->kind == HILT_CONSOLE_TELNET) {
-		snprintf(buf, len, "%s %s:%d", k->kind == HILT_CONSOLE_TCP ? "tcp" : "telnet",
-			 k->host, k->port);
+	if (types[k->kind].socket) {
+		snprintf(buf, len, "%s %s:%d", types[k->kind].name, k->host, k->port);
 		return;
 	}
 	char baud[16] = "as-is", bits[2] = "-", stop[2] = "-";
@@ -536,7 +557,6 @@ void hilt_console_describe(const struct hilt_console_config *k, char *buf, size_
 		bits[0] = (char)('0' + k->data_bits);
 	if (k->stop_bits)
 		stop[0] = (char)('0' + k->stop_bits);
-	snprintf(buf, len, "%s %s %s %s%c%s flow=%s", k->kind == HILT_CONSOLE_SERIAL ? "serial" : "tty",
-		 k->path, baud, bits, k->line_settings ? par[k->parity] : '-', stop,
+	snprintf(buf, len, "%s %s %s %s%c%s flow=%s", types[k->kind].name, k->path, baud, bits, k->line_settings ? par[k->parity] : '-', stop,
 		 k->line_settings ? flow[k->flow] : "as-is");
 }

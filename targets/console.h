@@ -16,7 +16,16 @@ enum hilt_console_kind {
 	HILT_CONSOLE_TELNET,	/* TCP with telnet option negotiation */
 	HILT_CONSOLE_TTY,	/* a pty or character device, termios */
 	HILT_CONSOLE_SERIAL,	/* a serial port, through libserialport */
+	HILT_CONSOLE_NTYPES
 };
+
+/* The type's name in a farm (<console type="tcp">); each of the kinds
+ * below HILT_CONSOLE_NTYPES has one. */
+const char *hilt_console_type_name(enum hilt_console_kind kind);
+
+/* Whether the type is reached at host:port (a socket) rather than a
+ * device at a path, which may vanish and come back. */
+bool hilt_console_type_socket(enum hilt_console_kind kind);
 
 enum hilt_parity {
 	HILT_PARITY_NONE, HILT_PARITY_ODD, HILT_PARITY_EVEN,

@@ -1,11 +1,16 @@
-/* The qemu kind's configuration: what its <target> says (targets/qemu.c
- * reads it), or the built-in target's.  Held by a target's config as
- * cfg->priv; runner/ never looks inside. */
+/* The qemu kind's configuration: what its <target> says
+ * (targets/qemu_config.c reads it), or the built-in target's.  Held by a
+ * target's config as cfg->priv; runner/ never looks inside. */
 #ifndef HILT_QEMU_H
 #define HILT_QEMU_H
 
+#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+struct hilt_check;
+struct hilt_config_loader;
+struct hilt_target_config;
 
 struct hilt_qemu_config {
 	char *binary;		/* qemu-system-x86_64 */
@@ -45,5 +50,24 @@ int hilt_qemu_config_default(const char *guest_dir, struct hilt_qemu_config **ou
 			     char *err, size_t errlen);
 
 void hilt_qemu_config_free(struct hilt_qemu_config *q);
+
+/* The kind (targets/target.h), for the registry. */
+struct hilt_target_ops;
+extern const struct hilt_target_ops hilt_qemu_ops;
+
+/* Between the kind's own files: targets/qemu_config.c for targets/qemu.c. */
+
+/* The ops parse, free_config, builtin and check (targets/target.h). */
+int hilt_qemu_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		    struct hilt_target_config *cfg);
+void hilt_qemu_free_config(void *priv);
+int hilt_qemu_builtin(const char *dir, struct hilt_target_config *cfg, char *err,
+		      size_t errlen);
+void hilt_qemu_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
+/* The file= of a QEMU option string ("file=a,,b.img,format=raw": ",,"
+ * is a comma), into buf; NULL when there is none or it names a protocol
+ * (nbd:, http://...) rather than a file. */
+const char *hilt_qemu_drive_file(const char *opts, char *buf, size_t len);
 
 #endif

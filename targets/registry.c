@@ -1,21 +1,46 @@
+/* The registry: the one place outside a kind's own files that names the
+ * kinds.  A kind is its files in targets/ and its lines here; the farm
+ * loader, the command line and hilt validate find kinds only through
+ * these functions. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "targets/board.h"
+#include "targets/qemu.h"
+#include "targets/replay.h"
 #include "targets/target.h"
 
-/* A kind is its file in targets/ and its line here. */
 static const struct hilt_target_ops *const kinds[] = {
 	&hilt_qemu_ops,
 	&hilt_replay_ops,
 	&hilt_board_ops,
 };
 
-const struct hilt_target_ops *hilt_target_ops_find(const char *kind)
+/* The kind of the built-in target "default". */
+static const struct hilt_target_ops *const default_kind = &hilt_qemu_ops;
+
+#define NKINDS (sizeof(kinds) / sizeof(*kinds))
+
+const struct hilt_target_ops *hilt_target_kind_find(const char *kind)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+	for (size_t i = 0; i < NKINDS; i++)
 		if (strcmp(kinds[i]->kind, kind) == 0)
 			return kinds[i];
 	return NULL;
+}
+
+/* Appends s to the list in buf (a sep before it unless it is the first):
+ * used, the length so far, is moved on as snprintf counts. */
+static void append(char *buf, size_t len, size_t *used, const char *sep, const char *s1,
+		   const char *s2)
+{
+	if (*used >= len)
+		return;
+	int n = snprintf(buf + *used, len - *used, "%s%s%s", *used ? sep : "", s1, s2);
+
+	if (n > 0)
+		*used += (size_t)n;
 }
 
 void hilt_target_kind_names(char *buf, size_t len)
@@ -24,11 +49,83 @@ void hilt_target_kind_names(char *buf, size_t len)
 
 	if (len)
 		*buf = '\0';
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds) && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", kinds[i]->kind);
+	for (size_t i = 0; i < NKINDS; i++)
+		append(buf, len, &used, ", ", kinds[i]->kind, "");
+}
 
-		if (n < 0)
-			break;
-		used += (size_t)n;
+const struct hilt_target_ops *hilt_target_spec_kind(const char *spec)
+{
+	for (size_t i = 0; i < NKINDS; i++) {
+		const char *prefix = kinds[i]->spec_prefix;
+
+		if (kinds[i]->from_spec && prefix && strncmp(spec, prefix, strlen(prefix)) == 0)
+			return kinds[i];
 	}
+	return NULL;
+}
+
+void hilt_target_spec_forms(char *buf, size_t len, bool recorded)
+{
+	size_t used = 0;
+
+	if (len)
+		*buf = '\0';
+	for (size_t i = 0; i < NKINDS; i++)
+		if (kinds[i]->from_spec && kinds[i]->spec_prefix && (!recorded || kinds[i]->recorded))
+			append(buf, len, &used, " or ", kinds[i]->spec_prefix,
+			       kinds[i]->spec_arg ? kinds[i]->spec_arg : "");
+}
+
+/* What every made target has: its kind, where it came from, no stretch. */
+static int made(const struct hilt_target_ops *ops, const char *source,
+		struct hilt_target_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ops = ops;
+	cfg->timeout_multiplier = 1;
+	cfg->kind = strdup(ops->kind);
+	cfg->source = strdup(source);
+	return cfg->kind && cfg->source ? 0 : -ENOMEM;
+}
+
+/* A made target failed (rc): cfg is emptied and err says why. */
+static int unmade(struct hilt_target_config *cfg, int rc, char *err, size_t errlen)
+{
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	hilt_target_config_clear(cfg);
+	return rc;
+}
+
+int hilt_target_from_spec(const char *spec, const struct hilt_target_spec_opts *opts,
+			  struct hilt_target_config *cfg, char *err, size_t errlen)
+{
+	const struct hilt_target_ops *ops = hilt_target_spec_kind(spec);
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!ops) {
+		snprintf(err, errlen, "no target kind makes a target of '%s'", spec);
+		return -ENOENT;
+	}
+	rc = made(ops, "command line", cfg);
+	if (rc)
+		return unmade(cfg, rc, err, errlen);
+	cfg->named_only = true;
+	rc = ops->from_spec(spec + strlen(ops->spec_prefix), opts, cfg, err, errlen);
+	if (!rc && !cfg->name)
+		rc = -ENOMEM;
+	return rc ? unmade(cfg, rc, err, errlen) : 0;
+}
+
+int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *err,
+			size_t errlen)
+{
+	int rc = made(default_kind, "built-in", cfg);
+
+	if (!rc)
+		rc = (cfg->name = strdup("default")) ? 0 : -ENOMEM;
+	if (!rc)
+		rc = default_kind->builtin(dir, cfg, err, errlen);
+	return rc ? unmade(cfg, rc, err, errlen) : 0;
 }

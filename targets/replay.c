@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "base/loop.h"
-#include "base/xmlfile.h"
 #include "targets/replay.h"
 #include "targets/timing.h"
 #include "targets/target.h"
@@ -359,19 +358,6 @@ static ssize_t replay_console_write(struct hilt_target *t, const void *buf,
 	return (ssize_t)len;
 }
 
-static int replay_http_endpoint(struct hilt_target *t, int guest_port,
-				char *host, size_t hostlen, int *port, char *err,
-				size_t errlen)
-{
-	(void)t;
-	(void)guest_port;
-	(void)host;
-	(void)hostlen;
-	(void)port;
-	snprintf(err, errlen, "a recorded log has no network to probe");
-	return -ENOTSUP;
-}
-
 static enum hilt_target_state replay_console_eof(struct hilt_target *t,
 						 char *why, size_t whylen)
 {
@@ -383,24 +369,6 @@ static enum hilt_target_state replay_console_eof(struct hilt_target *t,
 	snprintf(why, whylen, "the recorded log %s ended (%llu bytes)",
 		 t->rcfg->log, t->size);
 	return HILT_TARGET_GONE_DEVICE;
-}
-
-static size_t replay_aux_fds(struct hilt_target *t, int *fds, size_t max)
-{
-	(void)t;
-	(void)fds;
-	(void)max;
-	return 0;
-}
-
-static enum hilt_target_state replay_handle_aux(struct hilt_target *t, int fd,
-						char *why, size_t whylen)
-{
-	(void)t;
-	(void)fd;
-	(void)why;
-	(void)whylen;
-	return HILT_TARGET_RUNNING;
 }
 
 static bool replay_stop(struct hilt_target *t, bool hurry)
@@ -436,12 +404,6 @@ static void replay_describe(struct hilt_target *t, hilt_property_cb cb,
 	cb(arg, "replay.bytes", size);
 }
 
-static const char *replay_diagnostics(struct hilt_target *t)
-{
-	(void)t;
-	return "";
-}
-
 static void replay_free(struct hilt_target *t)
 {
 	if (!t)
@@ -452,171 +414,21 @@ static void replay_free(struct hilt_target *t)
 	free(t);
 }
 
-static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
-static int replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
-			struct hilt_target_config *cfg);
-static void replay_free_config(void *priv);
-
 const struct hilt_target_ops hilt_replay_ops = {
 	.kind = "replay",
-	.parse = replay_parse,
-	.free_config = replay_free_config,
+	.parse = hilt_replay_parse,
+	.free_config = hilt_replay_free_config,
+	.spec_prefix = "replay:",
+	.spec_arg = "LOG",
+	.from_spec = hilt_replay_from_spec,
 	.recorded = true,
 	.new_target = replay_new,
 	.start = replay_start,
 	.console_fd = replay_console_fd,
 	.console_write = replay_console_write,
 	.console_eof = replay_console_eof,
-	.aux_fds = replay_aux_fds,
-	.handle_aux = replay_handle_aux,
-	.http_endpoint = replay_http_endpoint,
 	.stop = replay_stop,
 	.describe = replay_describe,
-	.diagnostics = replay_diagnostics,
 	.free_target = replay_free,
-	.check = replay_check,
+	.check = hilt_replay_check,
 };
-
-/* A recording given relative to the farm file ships with it: missing, the
- * run would certainly end in an infrastructure error.  One given by an
- * absolute path may be on the farm host only. */
-static void check_recording(struct hilt_check *chk, const char *what, const char *path,
-			    long line, bool relative)
-{
-	if (access(path, R_OK) == 0)
-		return;
-	int e = errno;
-
-	chk->report(chk, relative ? HILT_CHECK_ERROR : HILT_CHECK_WARNING, line,
-		    "replay %s '%s' cannot be read%s: %s", what, path,
-		    relative ? "" : " on this host", strerror(e));
-}
-
-static void replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk)
-{
-	const struct hilt_replay_config *r = cfg->priv;
-
-	check_recording(chk, "log", r->log, r->log_line, r->log_relative);
-	/* The timing is read only by a realtime replay. */
-	if (r->realtime)
-		check_recording(chk, "timing file", r->timing, r->timing_line,
-				r->timing_relative);
-}
-
-/* ---- The configuration: the farm's replay <target>, or a log given ---- */
-
-void hilt_replay_config_free(struct hilt_replay_config *r)
-{
-	if (!r)
-		return;
-	free(r->log);
-	free(r->timing);
-	free(r);
-}
-
-static void replay_free_config(void *priv)
-{
-	hilt_replay_config_free(priv);
-}
-
-/* hilt writes NAME.console.log beside NAME.console.timing. */
-static char *default_timing_path(const char *log)
-{
-	size_t n = strlen(log);
-	char *out;
-
-	if (n > 4 && strcmp(log + n - 4, ".log") == 0)
-		n -= 4;
-	if (asprintf(&out, "%.*s.timing", (int)n, log) < 0)
-		return NULL;
-	return out;
-}
-
-static int finish_replay(struct hilt_replay_config *r)
-{
-	if (!r->timing) {
-		if (!(r->timing = default_timing_path(r->log)))
-			return -ENOMEM;
-		r->timing_line = r->log_line;
-		r->timing_relative = r->log_relative;
-	}
-	return 0;
-}
-
-int hilt_replay_config_new(const char *log, const char *timing, bool realtime,
-			   struct hilt_replay_config **out)
-{
-	struct hilt_replay_config *r = calloc(1, sizeof(*r));
-
-	if (!r || !(r->log = strdup(log)) || (timing && !(r->timing = strdup(timing))) ||
-	    finish_replay(r)) {
-		hilt_replay_config_free(r);
-		return -ENOMEM;
-	}
-	r->realtime = realtime;
-	*out = r;
-	return 0;
-}
-
-void hilt_replay_config_set_realtime(struct hilt_replay_config *r, bool realtime)
-{
-	r->realtime = realtime;
-}
-
-/* The log is not opened here: a missing recording is an infrastructure
- * error of the session, like a missing board (hilt validate reports it). */
-static void parse_replay_child(struct hilt_config_loader *ld, const xmlNode *c,
-			       struct hilt_replay_config *r)
-{
-	char *text = hilt_config_text(ld, c);
-
-	if (!text)
-		return;
-	if (!hilt_xml_is(c, "log") && !hilt_xml_is(c, "timing") && !hilt_xml_is(c, "speed"))
-		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a replay <target> (expected log, timing or speed)",
-			       (const char *)c->name);
-	else if (!*text)
-		hilt_xml_error(ld->d, c, "<%s> is empty", (const char *)c->name);
-	else if (hilt_xml_is(c, "log") || hilt_xml_is(c, "timing")) {
-		bool log = hilt_xml_is(c, "log");
-		char **slot = log ? &r->log : &r->timing;
-
-		free(*slot);
-		if (!(*slot = hilt_config_path(ld->dir, text)))
-			ld->oom = true;
-		*(log ? &r->log_line : &r->timing_line) = xmlGetLineNo(c);
-		*(log ? &r->log_relative : &r->timing_relative) = text[0] != '/';
-	} else if (strcmp(text, "max") == 0) {
-		r->realtime = false;
-	} else if (strcmp(text, "realtime") == 0) {
-		r->realtime = true;
-	} else {
-		hilt_xml_error(ld->d, c, "<speed> must be max or realtime, not '%s'", text);
-	}
-	free(text);
-}
-
-static int replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
-			struct hilt_target_config *cfg)
-{
-	struct hilt_replay_config *r = calloc(1, sizeof(*r));
-	char label[HILT_TARGET_NAME_MAX + 32];
-
-	cfg->priv = r;
-	if (!r)
-		return hilt_config_note(ld, -ENOMEM);
-	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || hilt_config_generic(c))
-			continue;
-		parse_replay_child(ld, c, r);
-	}
-	hilt_config_label(cfg, label, sizeof(label));
-	/* A missing part is reported only when no element was there at all:
-	 * one that was there but wrong has had its message. */
-	if (!hilt_config_has_child(node, "log"))
-		hilt_xml_error(ld->d, node, "replay target%s needs a <log>", label);
-	if (r->log)
-		hilt_config_note(ld, finish_replay(r));
-	return ld->oom ? -ENOMEM : 0;
-}

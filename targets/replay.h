@@ -1,10 +1,18 @@
-/* The replay kind's configuration: what its <target> says (targets/replay.c
- * reads it), or a replay made on the command line.  Held by a target's
- * config as cfg->priv; runner/ never looks inside. */
+/* The replay kind's configuration: what its <target> says
+ * (targets/replay_config.c reads it), or a replay made on the command
+ * line.  Held by a target's config as cfg->priv; runner/ never looks
+ * inside. */
 #ifndef HILT_REPLAY_H
 #define HILT_REPLAY_H
 
+#include <libxml/tree.h>
 #include <stdbool.h>
+#include <stddef.h>
+
+struct hilt_check;
+struct hilt_config_loader;
+struct hilt_target_config;
+struct hilt_target_spec_opts;
 
 struct hilt_replay_config {
 	char *log;		/* a raw console log as hilt writes them */
@@ -27,5 +35,20 @@ int hilt_replay_config_new(const char *log, const char *timing, bool realtime,
 void hilt_replay_config_set_realtime(struct hilt_replay_config *r, bool realtime);
 
 void hilt_replay_config_free(struct hilt_replay_config *r);
+
+/* The kind (targets/target.h), for the registry. */
+struct hilt_target_ops;
+extern const struct hilt_target_ops hilt_replay_ops;
+
+/* Between the kind's own files: targets/replay_config.c for
+ * targets/replay.c. */
+
+/* The ops parse, free_config, from_spec and check (targets/target.h). */
+int hilt_replay_parse(struct hilt_config_loader *ld, const xmlNode *node,
+		      struct hilt_target_config *cfg);
+void hilt_replay_free_config(void *priv);
+int hilt_replay_from_spec(const char *arg, const struct hilt_target_spec_opts *opts,
+			  struct hilt_target_config *cfg, char *err, size_t errlen);
+void hilt_replay_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
 
 #endif

@@ -1,5 +1,8 @@
 /* The one interface every target kind implements.  The session drives a
- * target only through these ops and never knows which kind it is. */
+ * target only through these ops and never knows which kind it is.  The
+ * ops marked optional may be NULL.  The registry (targets/registry.c) is
+ * the only file outside a kind's own that names kinds: a new kind is its
+ * files and its line there. */
 #ifndef HILT_TARGET_H
 #define HILT_TARGET_H
 
@@ -73,6 +76,14 @@ struct hilt_check {
 	void *arg;
 };
 
+/* What the command line says of the targets its --target words make
+ * (see from_spec below). */
+struct hilt_target_spec_opts {
+	/* A recorded kind follows the recorded timing instead of going as
+	 * fast as it can (--realtime). */
+	bool realtime;
+};
+
 /* A name/value the target reports for the JUnit properties. */
 typedef void (*hilt_property_cb)(void *arg, const char *name,
 				 const char *value);
@@ -96,6 +107,21 @@ struct hilt_target_ops {
 		     struct hilt_target_config *cfg);
 	/* Frees a configuration of this kind (cfg->priv); NULL is ignored. */
 	void (*free_config)(void *priv);
+	/* Optional: a --target word of the command line that starts with
+	 * spec_prefix ("replay:") and names no farm target makes a target of
+	 * this kind from the rest of the word, arg (spec_arg says what it is,
+	 * "LOG", for messages).  from_spec fills cfg->name (starting with
+	 * spec_prefix) and cfg->priv; the registry fills the rest.  0, or
+	 * -errno with why in err; whatever it returns, cfg->name and cfg->priv
+	 * (when not NULL) are freed with the config. */
+	const char *spec_prefix, *spec_arg;
+	int (*from_spec)(const char *arg, const struct hilt_target_spec_opts *opts,
+			 struct hilt_target_config *cfg, char *err, size_t errlen);
+	/* Optional: fills cfg->tags and cfg->priv with the built-in target of
+	 * this kind, made from the files in dir.  0, -ENOENT when they are not
+	 * there (err says which), -ENOMEM; freed with the config either way. */
+	int (*builtin)(const char *dir, struct hilt_target_config *cfg, char *err,
+		       size_t errlen);
 	/* Allocates an instance for cfg; nothing runs yet.  Freed with
 	 * free_target.  cfg must outlive the instance. */
 	int (*new_target)(const struct hilt_target_config *cfg,
@@ -112,8 +138,8 @@ struct hilt_target_ops {
 		     char *err, size_t errlen);
 	/* Non-blocking console fd, owned by the target. */
 	int (*console_fd)(struct hilt_target *t);
-	/* Reads console output like read(2) on a non-blocking fd (bytes, 0
-	 * at EOF, -errno).  NULL: the session reads console_fd itself. */
+	/* Optional: reads console output like read(2) on a non-blocking fd
+	 * (bytes, 0 at EOF, -errno).  NULL: the session reads console_fd. */
 	ssize_t (*console_read)(struct hilt_target *t, void *buf, size_t len);
 	/* Writes console input without waiting: returns the bytes taken
 	 * (maybe fewer than len; 0 or -EAGAIN: none now) or -errno. */
@@ -129,11 +155,11 @@ struct hilt_target_ops {
 	 * aux fds to watch (a console being waited for). */
 	enum hilt_target_state (*console_eof)(struct hilt_target *t, char *why,
 					      size_t whylen);
-	/* Fills up to max further fds to watch for POLLIN (supervision,
-	 * diagnostics); returns how many. */
+	/* Optional: fills up to max further fds to watch for POLLIN
+	 * (supervision, diagnostics); returns how many.  NULL: none. */
 	size_t (*aux_fds)(struct hilt_target *t, int *fds, size_t max);
-	/* Handles readiness of an aux fd.  Returns the target's state; when
-	 * it is gone, why says how it ended. */
+	/* Handles readiness of an aux fd (required with aux_fds).  Returns the
+	 * target's state; when it is gone, why says how it ended. */
 	enum hilt_target_state (*handle_aux)(struct hilt_target *t, int fd,
 					     char *why, size_t whylen);
 	/* Begins powering off and releasing what start() took (a start under
@@ -141,15 +167,16 @@ struct hilt_target_ops {
 	 * does not follow), false when env->stopped follows from the loop.
 	 * hurry: the run is interrupted; shorter graces.  Idempotent. */
 	bool (*stop)(struct hilt_target *t, bool hurry);
-	/* Where an HTTP client on this host reaches port guest_port of the
-	 * device: host (a buffer of hostlen) and *port.  -ENOTSUP when the
-	 * target has no network. */
+	/* Optional: where an HTTP client on this host reaches port guest_port
+	 * of the device: host (a buffer of hostlen) and *port.  -ENOTSUP (err
+	 * says why) when the target has no network; NULL: never has one. */
 	int (*http_endpoint)(struct hilt_target *t, int guest_port, char *host,
 			     size_t hostlen, int *port, char *err, size_t errlen);
-	/* Reports the properties of what ran (images and their hashes). */
+	/* Optional: reports the properties of what ran (images, hashes). */
 	void (*describe)(struct hilt_target *t, hilt_property_cb cb, void *arg);
-	/* Diagnostic output of the infrastructure (emulator stderr), bounded;
-	 * owned by the target, valid until free_target.  May be "". */
+	/* Optional: diagnostic output of the infrastructure (emulator
+	 * stderr), bounded; owned by the target, valid until free_target.
+	 * May be "" (NULL: always ""). */
 	const char *(*diagnostics)(struct hilt_target *t);
 	/* Frees the target; whatever still runs is killed at once. */
 	void (*free_target)(struct hilt_target *t);
@@ -159,14 +186,34 @@ struct hilt_target_ops {
 	void (*check)(const struct hilt_target_config *cfg, struct hilt_check *chk);
 };
 
-/* The ops for a kind name ("qemu"), or NULL. */
-const struct hilt_target_ops *hilt_target_ops_find(const char *kind);
+/* ---- The registry (targets/registry.c) ---- */
+
+/* The ops of the kind named kind (a farm's kind="..."), or NULL. */
+const struct hilt_target_ops *hilt_target_kind_find(const char *kind);
 
 /* The kinds' names as a message lists them: "qemu, replay, board". */
 void hilt_target_kind_names(char *buf, size_t len);
 
-extern const struct hilt_target_ops hilt_qemu_ops;
-extern const struct hilt_target_ops hilt_replay_ops;
-extern const struct hilt_target_ops hilt_board_ops;
+/* The kind that makes a target of the --target word spec (its
+ * spec_prefix), or NULL when none does. */
+const struct hilt_target_ops *hilt_target_spec_kind(const char *spec);
+
+/* The --target words kinds make targets of, as a message lists them:
+ * "replay:LOG" (" or " between them); recorded: of recorded kinds only. */
+void hilt_target_spec_forms(char *buf, size_t len, bool recorded);
+
+/* Fills cfg, zeroed here, with the target the --target word spec makes:
+ * named by its kind, source "command line", named_only.  0; -ENOENT when
+ * no kind makes one of spec; -EINVAL, -ENOMEM: err says why and cfg holds
+ * nothing.  Cleared with hilt_target_config_clear(). */
+int hilt_target_from_spec(const char *spec, const struct hilt_target_spec_opts *opts,
+			  struct hilt_target_config *cfg, char *err, size_t errlen);
+
+/* Fills cfg, zeroed here, with the built-in target "default" (source
+ * "built-in"): a guest of the default kind made from the files in dir.
+ * 0; -ENOENT when they are not there, -ENOMEM: err says why and cfg holds
+ * nothing.  Cleared with hilt_target_config_clear(). */
+int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *err,
+			size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* The farm model (runner/engine/farm.c) and the kinds' configurations behind it:
  * the fields every target has, read by the farm, and each kind's own, read
- * by the kind; the built-in target and a replay added on the command line.
+ * by the kind; the built-in target and a replay added on the command line,
+ * through the registry's entry points.
  * The loader's messages are checked by tests/bad_input.sh. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,19 +119,33 @@ static int test_default(void)
 		CHECK(q && strcmp(q->append, "console=ttyS0 panic=-1") == 0 &&
 		      ends_with(q->initrd, "/initrd.img"), "the default guest's config");
 
-		/* A replay added on the command line, beside it. */
-		const struct hilt_target_config *r = hilt_farm_add_replay(farm, "logs/x.console.log",
-									   err, sizeof(err));
+		CHECK(t && strcmp(t->source, "built-in") == 0 && !t->named_only, "the default's source");
 
-		CHECK(r && r->ops == &hilt_replay_ops && farm->ntargets == 2, "%s", err);
+		/* A replay added on the command line, beside it. */
+		const struct hilt_target_config *r = NULL;
+
+		rc = hilt_farm_add_spec(farm, "replay:logs/x.console.log", NULL, &r, err, sizeof(err));
+		CHECK(rc == 0 && r && r->ops == &hilt_replay_ops && farm->ntargets == 2, "%s", err);
 		if (r) {
 			const struct hilt_replay_config *rc_ = r->priv;
 
-			CHECK(strcmp(r->name, "replay:logs/x.console.log") == 0, "%s", r->name);
-			CHECK(strcmp(rc_->timing, "logs/x.console.timing") == 0 && !rc_->realtime,
+			/* Named after the log's file, as the run's files are. */
+			CHECK(strcmp(r->name, "replay:x") == 0, "%s", r->name);
+			CHECK(strcmp(r->kind, "replay") == 0 && strcmp(r->source, "command line") == 0,
+			      "%s %s", r->kind, r->source);
+			CHECK(strcmp(rc_->log, "logs/x.console.log") == 0 &&
+			      strcmp(rc_->timing, "logs/x.console.timing") == 0 && !rc_->realtime,
 			      "%s", rc_->timing);
 			CHECK(r->timeout_multiplier == 1 && !r->health_check, "generic defaults");
+			CHECK(r->named_only, "planned where it is not named");
 		}
+		/* A word no kind makes a target of, and one that is wrong:
+		 * the farm is as it was. */
+		rc = hilt_farm_add_spec(farm, "default", NULL, &r, err, sizeof(err));
+		CHECK(rc == -ENOENT && farm->ntargets == 2, "rc %d", rc);
+		rc = hilt_farm_add_spec(farm, "replay:", NULL, &r, err, sizeof(err));
+		CHECK(rc == -EINVAL && strstr(err, "needs a log path") && farm->ntargets == 2,
+		      "rc %d: %s", rc, err);
 		hilt_farm_free(farm);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -169,11 +184,46 @@ static int test_kind_names(void)
 		char kind[16];
 
 		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(k, ","), k);
-		const struct hilt_target_ops *ops = hilt_target_ops_find(kind);
+		const struct hilt_target_ops *ops = hilt_target_kind_find(kind);
 
 		CHECK(ops && ops->parse && ops->free_config, "kind %s cannot read its farm element",
 		      kind);
 	}
+	return 0;
+}
+
+/* A --target word, through the registry: the kind that takes it makes
+ * the target, with what the command line says of such targets. */
+static int test_spec(void)
+{
+	const struct hilt_target_spec_opts realtime = { .realtime = true };
+	struct hilt_target_config cfg;
+	char forms[64], small[5], err[256];
+
+	CHECK(hilt_target_spec_kind("replay:a.log") == &hilt_replay_ops, "replay: not claimed");
+	CHECK(!hilt_target_spec_kind("default") && !hilt_target_spec_kind("replay"),
+	      "a farm target's name claimed");
+	hilt_target_spec_forms(forms, sizeof(forms), false);
+	CHECK(strcmp(forms, "replay:LOG") == 0, "%s", forms);
+	hilt_target_spec_forms(forms, sizeof(forms), true);
+	CHECK(strcmp(forms, "replay:LOG") == 0, "recorded: %s", forms);
+	hilt_target_spec_forms(small, sizeof(small), false);
+	CHECK(strcmp(small, "repl") == 0, "cut: %s", small);
+	int rc = hilt_target_from_spec("replay:/var/log/boot.log", &realtime, &cfg, err,
+				       sizeof(err));
+
+	CHECK(rc == 0, "%s", err);
+	if (rc == 0) {
+		const struct hilt_replay_config *r = cfg.priv;
+
+		CHECK(strcmp(cfg.name, "replay:boot") == 0 && cfg.ops == &hilt_replay_ops &&
+		      cfg.named_only && r->realtime && strcmp(r->timing, "/var/log/boot.timing") == 0,
+		      "%s %s", cfg.name, r->timing);
+		hilt_target_config_clear(&cfg);
+		CHECK(!cfg.name && !cfg.priv && !cfg.ops, "not cleared");
+	}
+	rc = hilt_target_from_spec("qemu:x", NULL, &cfg, err, sizeof(err));
+	CHECK(rc == -ENOENT && !cfg.name && !cfg.priv, "rc %d", rc);
 	return 0;
 }
 
@@ -184,6 +234,7 @@ int main(void)
 		{ "built-in target and a command-line replay", test_default },
 		{ "replay config constructor", test_replay_config },
 		{ "kind names", test_kind_names },
+		{ "targets of --target words", test_spec },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));

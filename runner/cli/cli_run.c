@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "reports/junit.h"
-#include "targets/replay.h"
+#include "targets/target.h"
 #include "runner/engine/durations.h"
 #include "runner/engine/farm.h"
 #include "base/loop.h"
@@ -283,13 +283,18 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		return -1;
 	}
 	if (a->realtime) {
-		size_t nreplay = 0;
+		size_t nrecorded = 0;
+		char forms[256];
 
-		for (size_t i = 0; i < a->ntarget_names; i++)
-			nreplay += strncmp(a->target_names[i], "replay:", 7) == 0;
-		if (!nreplay) {
-			fprintf(stderr, "hilt run: --realtime applies to --target replay:LOG, "
-					"and none is given\n");
+		for (size_t i = 0; i < a->ntarget_names; i++) {
+			const struct hilt_target_ops *kind = hilt_target_spec_kind(a->target_names[i]);
+
+			nrecorded += kind && kind->recorded;
+		}
+		if (!nrecorded) {
+			hilt_target_spec_forms(forms, sizeof(forms), true);
+			fprintf(stderr, "hilt run: --realtime applies to --target %s, "
+					"and none is given\n", forms);
 			return -1;
 		}
 	}
@@ -353,68 +358,36 @@ static int load_suites(char **paths, int n, struct hilt_suite ***out)
 	return 0;
 }
 
-/* "replay:LOG" given on the command line: a replay target named after
- * LOG's file name (its run's files are named after it). */
-static int add_cli_replay(struct hilt_farm *farm, const char *arg, bool realtime)
-{
-	const char *log = arg + 7;
-	char err[1024];
-	const char *base = strrchr(log, '/');
-	struct hilt_target_config *t;
-	char *name;
-	size_t len;
-
-	if (!*log) {
-		fprintf(stderr, "hilt: --target replay: needs a log path\n");
-		return -EINVAL;
-	}
-	base = base ? base + 1 : log;
-	len = strlen(base);
-	if (len > 12 && !strcmp(base + len - 12, ".console.log"))
-		len -= 12;
-	else if (len > 4 && !strcmp(base + len - 4, ".log"))
-		len -= 4;
-	if (!hilt_farm_add_replay(farm, log, err, sizeof(err))) {
-		fprintf(stderr, "hilt: %s\n", err);
-		return -ENOMEM;
-	}
-	t = &farm->targets[farm->ntargets - 1];
-	if (asprintf(&name, "replay:%.*s", (int)len, base) < 0) {
-		fprintf(stderr, "hilt: out of memory\n");
-		return -ENOMEM;
-	}
-	free(t->name);
-	t->name = name;
-	hilt_replay_config_set_realtime(t->priv, realtime);
-	return 0;
-}
-
 static void list_targets(const struct hilt_farm *farm, const char *farm_path,
 			 const char *name)
 {
 	fprintf(stderr, "hilt: no target named '%s' in %s; its targets:", name,
 		farm_path ? farm_path : "the built-in farm");
+	char forms[256];
+
 	for (size_t i = 0; i < farm->ntargets; i++)
-		if (strncmp(farm->targets[i].name, "replay:", 7) != 0)
+		if (!farm->targets[i].named_only)
 			fprintf(stderr, " %s", farm->targets[i].name);
-	fprintf(stderr, " (or replay:LOG)\n");
+	hilt_target_spec_forms(forms, sizeof(forms), false);
+	fprintf(stderr, *forms ? " (or %s)\n" : "\n", forms);
 }
 
 /* The farm of the run: the file given, or the built-in one; with the
- * replay:LOG targets of the command line added and renamed.  The names
- * given with --target are rewritten to those of the targets made. */
+ * targets that --target words make (replay:LOG) added.  The names given
+ * with --target are rewritten to those of the targets made. */
 static int load_farm(struct run *run)
 {
 	struct run_args *a = &run->a;
+	const struct hilt_target_spec_opts spec_opts = { .realtime = a->realtime };
 	char err[HILT_CONFIG_ERR_MAX];
-	size_t nreplay = 0;
+	size_t nmade = 0;
 	int rc;
 
 	for (size_t i = 0; i < a->ntarget_names; i++)
-		nreplay += strncmp(a->target_names[i], "replay:", 7) == 0;
+		nmade += hilt_target_spec_kind(a->target_names[i]) != NULL;
 	if (a->farm_path)
 		rc = hilt_farm_load(a->farm_path, &run->farm, err, sizeof(err));
-	else if (a->ntarget_names && nreplay == a->ntarget_names)
+	else if (a->ntarget_names && nmade == a->ntarget_names)
 		rc = (run->farm = calloc(1, sizeof(*run->farm))) ? 0 : -ENOMEM;
 	else
 		rc = hilt_farm_default(hilt_guest_dir(), &run->farm, err, sizeof(err));
@@ -438,15 +411,21 @@ static int load_farm(struct run *run)
 			fprintf(stderr, "%s%s\n", a->farm_path ? "" : "hilt: ", err);
 		return EXIT_USAGE;
 	}
-	/* replay:LOG needs no farm entry: it is made here.  Pointers into
-	 * the farm are taken only once every target is there. */
+	/* A target a --target word makes needs no farm entry: it is made
+	 * here.  Pointers into the farm are taken only once every target is
+	 * there. */
 	for (size_t i = 0; i < a->ntarget_names; i++) {
-		if (strncmp(a->target_names[i], "replay:", 7) != 0 ||
+		const struct hilt_target_config *made;
+
+		if (!hilt_target_spec_kind(a->target_names[i]) ||
 		    hilt_farm_find(run->farm, a->target_names[i]))
 			continue;
-		if (add_cli_replay(run->farm, a->target_names[i], a->realtime) < 0)
+		if (hilt_farm_add_spec(run->farm, a->target_names[i], &spec_opts, &made, err,
+				       sizeof(err)) < 0) {
+			fprintf(stderr, "hilt: %s\n", err);
 			return EXIT_USAGE;
-		a->target_names[i] = run->farm->targets[run->farm->ntargets - 1].name;
+		}
+		a->target_names[i] = made->name;
 	}
 	for (size_t i = 0; i < a->ntarget_names; i++) {
 		if (!hilt_farm_find(run->farm, a->target_names[i])) {

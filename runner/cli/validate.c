@@ -113,7 +113,7 @@ static void check_targets(const struct hilt_farm *farm, struct hilt_diags *d)
 
 	ctx.chk.arg = &ctx;
 	for (size_t i = 0; i < farm->ntargets; i++) {
-		const struct hilt_target_ops *ops = hilt_target_ops_find(farm->targets[i].kind);
+		const struct hilt_target_ops *ops = farm->targets[i].ops;
 
 		ctx.target_line = farm->targets[i].line;
 		if (ops && ops->check)

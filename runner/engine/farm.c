@@ -8,28 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "targets/qemu.h"
-#include "targets/replay.h"
-#include "targets/target.h"
 #include "base/xmlfile.h"
-
-static void free_target_config(struct hilt_target_config *t)
-{
-	free(t->name);
-	free(t->kind);
-	free(t->source);
-	hilt_config_strv_free(t->tags, t->ntags);
-	free(t->health_check);
-	if (t->ops && t->ops->free_config)
-		t->ops->free_config(t->priv);
-}
+#include "targets/target.h"
 
 void hilt_farm_free(struct hilt_farm *farm)
 {
 	if (!farm)
 		return;
 	for (size_t i = 0; i < farm->ntargets; i++)
-		free_target_config(&farm->targets[i]);
+		hilt_target_config_clear(&farm->targets[i]);
 	free(farm->targets);
 	free(farm->path);
 	free(farm);
@@ -173,7 +160,7 @@ static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 	t->kind = hilt_xml_attr_required(ld->d, node, "kind");
 	if (!t->kind || ld->oom)
 		return;
-	t->ops = hilt_target_ops_find(t->kind);
+	t->ops = hilt_target_kind_find(t->kind);
 	if (!t->ops) {
 		char kinds[256];
 
@@ -249,62 +236,41 @@ int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 		      char *err, size_t errlen)
 {
 	struct hilt_farm *farm = calloc(1, sizeof(*farm));
-	struct hilt_target_config *t;
-	struct hilt_qemu_config *q;
-	int rc = -ENOMEM;
+	int rc;
 
-	if (!farm || !(farm->targets = calloc(1, sizeof(*farm->targets))))
-		goto err_free;
+	if (!farm || !(farm->targets = calloc(1, sizeof(*farm->targets)))) {
+		free(farm);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = hilt_target_default(guest_dir, &farm->targets[0], err, errlen);
+	if (rc) {
+		hilt_farm_free(farm);
+		return rc;
+	}
 	farm->ntargets = 1;
-	t = &farm->targets[0];
-	t->name = strdup("default");
-	t->kind = strdup("qemu");
-	t->source = strdup("built-in");
-	t->timeout_multiplier = 1;
-	t->ops = &hilt_qemu_ops;
-	if (!t->name || !t->kind || !t->source ||
-	    hilt_config_push(&t->tags, &t->ntags, strdup("arch=x86_64")) ||
-	    hilt_config_push(&t->tags, &t->ntags, strdup("kind=qemu")))
-		goto err_free;
-	rc = hilt_qemu_config_default(guest_dir, &q, err, errlen);
-	if (rc)
-		goto err_free;
-	t->priv = q;
 	*out = farm;
 	return 0;
-
-err_free:
-	hilt_farm_free(farm);
-	return rc;
 }
 
-const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
-						       const char *path,
-						       char *err, size_t errlen)
+int hilt_farm_add_spec(struct hilt_farm *farm, const char *spec,
+		       const struct hilt_target_spec_opts *opts,
+		       const struct hilt_target_config **out, char *err, size_t errlen)
 {
-	struct hilt_replay_config *r;
 	struct hilt_target_config *t;
+	int rc;
 
 	t = realloc(farm->targets, (farm->ntargets + 1) * sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	farm->targets = t;
 	t = &t[farm->ntargets];
-	memset(t, 0, sizeof(*t));
-	if (asprintf(&t->name, "replay:%s", path) < 0)
-		t->name = NULL;
-	t->kind = strdup("replay");
-	t->source = strdup("command line");
-	t->timeout_multiplier = 1;
-	t->ops = &hilt_replay_ops;
-	if (!t->name || !t->kind || !t->source || hilt_replay_config_new(path, NULL, false, &r)) {
-		free_target_config(t);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	t->priv = r;
+	rc = hilt_target_from_spec(spec, opts, t, err, errlen);
+	if (rc)
+		return rc;
 	farm->ntargets++;
-	return t;
+	*out = t;
+	return 0;
 }

@@ -16,6 +16,7 @@ struct hilt_farm {
 };
 
 struct hilt_diags;
+struct hilt_target_spec_opts;
 
 /* Loads a farm file; relative paths in it are taken from its folder.
  * Errors: -EINVAL/-errno with every mistake of the file in err, one
@@ -29,17 +30,19 @@ int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
 int hilt_farm_load_diags(const char *path, struct hilt_farm **out,
 			 struct hilt_diags *d);
 
-/* The built-in farm: one qemu target "default" (tags arch=x86_64 and
- * kind=qemu) booting the guest that fixtures/guest makes in guest_dir.
- * Errors when it was not built. */
+/* The built-in farm: the built-in target "default" (targets/target.h,
+ * hilt_target_default), a guest made from the files in guest_dir.  Errors
+ * (err says why) when they are not there. */
 int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,
 		      char *err, size_t errlen);
 
-/* Adds a replay target for "replay:PATH" (as fast as possible) and returns
- * it; farm may be the built-in one.  NULL with err set on failure. */
-const struct hilt_target_config *hilt_farm_add_replay(struct hilt_farm *farm,
-						       const char *path,
-						       char *err, size_t errlen);
+/* Adds the target a --target word of the command line makes (replay:LOG,
+ * hilt_target_from_spec in targets/target.h) and points *out at it, valid
+ * until the farm's next change; farm may be the built-in one.  0, -ENOENT
+ * when no kind makes one of spec, or -errno with why in err. */
+int hilt_farm_add_spec(struct hilt_farm *farm, const char *spec,
+		       const struct hilt_target_spec_opts *opts,
+		       const struct hilt_target_config **out, char *err, size_t errlen);
 
 void hilt_farm_free(struct hilt_farm *farm);
 

@@ -80,12 +80,9 @@ static bool named(const struct hilt_plan_filter *f, const char *name)
 
 bool hilt_plan_entry_exclusive(const struct hilt_plan_entry *e)
 {
-	for (size_t i = 0; i < e->ntargets; i++) {
-		const struct hilt_target_ops *ops = hilt_target_ops_find(e->targets[i]->kind);
-
-		if (ops && ops->exclusive)
+	for (size_t i = 0; i < e->ntargets; i++)
+		if (e->targets[i]->ops && e->targets[i]->ops->exclusive)
 			return true;
-	}
 	return false;
 }
 
@@ -134,8 +131,7 @@ static int plan_suite(struct hilt_plan *plan, const struct hilt_farm *farm,
 	for (size_t i = 0; i < farm->ntargets; i++) {
 		const struct hilt_target_config *t = &farm->targets[i];
 
-		if (f->ntarget_names ? !named(f, t->name)
-				     : strncmp(t->name, "replay:", 7) == 0)
+		if (f->ntarget_names ? !named(f, t->name) : t->named_only)
 			continue;
 		/* A recorded log is of whatever target the suite was written
 		 * for: it takes any suite it is given for, unless the farm
@@ -793,7 +789,6 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 	for (size_t i = 0; i < plan->nentries; i++) {
 		for (size_t k = 0; k < plan->entries[i].ntargets; k++) {
 			const struct hilt_target_config *cfg = plan->entries[i].targets[k];
-			const struct hilt_target_ops *ops;
 			struct target_state *t;
 
 			if (target_state_of(s, cfg))
@@ -805,8 +800,7 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 			t = &t[s->ntargets++];
 			memset(t, 0, sizeof(*t));
 			t->cfg = cfg;
-			ops = hilt_target_ops_find(cfg->kind);
-			t->exclusive = ops && ops->exclusive;
+			t->exclusive = cfg->ops && cfg->ops->exclusive;
 			if (target_health_check(cfg)) {
 				char why[4096];
 

@@ -831,8 +831,10 @@ static void begin_http(struct hilt_session *s)
 	char host[256], err[512];
 	int port, rc;
 
-	rc = s->ops->http_endpoint(s->target, c->http.port, host, sizeof(host), &port,
-				   err, sizeof(err));
+	snprintf(err, sizeof(err), "a %s target has no network to probe", s->cfg->kind);
+	rc = s->ops->http_endpoint ? s->ops->http_endpoint(s->target, c->http.port, host,
+							    sizeof(host), &port, err, sizeof(err))
+				   : -ENOTSUP;
 	if (rc == -ENOTSUP) {
 		set_case(s, s->current, HILT_SKIP, "no-network", NULL, "not run: %s", err);
 		next_case(s);
@@ -1516,7 +1518,7 @@ static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 static void watch_aux(struct hilt_session *s)
 {
 	int fds[4];
-	size_t n = s->ops->aux_fds(s->target, fds, 4);
+	size_t n = s->ops->aux_fds ? s->ops->aux_fds(s->target, fds, 4) : 0;
 
 	for (size_t i = 0; i < s->naux; i++) {
 		bool still = false;
@@ -1598,7 +1600,7 @@ static void target_gone(struct hilt_session *s, enum hilt_target_state st,
 		finish(s);
 		return;
 	}
-	const char *diag = s->ops->diagnostics(s->target);
+	const char *diag = s->ops->diagnostics ? s->ops->diagnostics(s->target) : "";
 
 	if (st == HILT_TARGET_GONE_INFRA)
 		end_early(s, HILT_ERROR, "infrastructure", *diag ? diag : NULL, why);
@@ -1717,8 +1719,9 @@ static void target_stopped(void *arg)
 	struct hilt_session *s = arg;
 
 	if (s->target) {
-		s->ops->describe(s->target, add_property_cb, s->result);
-		const char *diag = s->ops->diagnostics(s->target);
+		if (s->ops->describe)
+			s->ops->describe(s->target, add_property_cb, s->result);
+		const char *diag = s->ops->diagnostics ? s->ops->diagnostics(s->target) : "";
 
 		s->result->diagnostics = strdup(diag);
 	}
@@ -1806,7 +1809,7 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	s->cfg = cfg;
 	s->opts = *opts;
 	s->console_fd = -1;
-	s->ops = hilt_target_ops_find(cfg->kind);
+	s->ops = cfg->ops;
 	if (!s->ops) {
 		snprintf(err, errlen, "%s: unknown target kind '%s'", cfg->source, cfg->kind);
 		rc = -EINVAL;
@@ -1887,7 +1890,7 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 		return;
 	s->state = SESSION_RUNNING;
 	if (st->rc < 0) {
-		const char *diag = s->ops->diagnostics(s->target);
+		const char *diag = s->ops->diagnostics ? s->ops->diagnostics(s->target) : "";
 
 		/* An image found unsound before flashing is the firmware's
 		 * fault; the suite may say a refused image is too. */
