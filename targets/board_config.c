@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/xmlfile.h"
+#include "base/template.h"
 #include "targets/board.h"
 #include "targets/espimage.h"
 #include "targets/target.h"
@@ -124,49 +125,35 @@ void hilt_board_port_name(const struct hilt_board_config *b, char *buf, size_t l
 		snprintf(buf, len, "%s:%d", b->console.host, b->console.port);
 }
 
+struct board_lookup {
+	const struct hilt_target_config *cfg;
+	const char *port;
+};
+
+static const char *board_value(const char *name, size_t n, void *arg)
+{
+	const struct board_lookup *l = arg;
+	const struct hilt_board_config *b = l->cfg->priv;
+
+	if (n == 4 && strncmp(name, "port", 4) == 0)
+		return l->port;
+	if (n == 4 && strncmp(name, "name", 4) == 0)
+		return l->cfg->name;
+	for (size_t i = 0; i < b->nvars; i++)
+		if (strlen(b->var_names[i]) == n && strncmp(name, b->var_names[i], n) == 0)
+			return b->var_values[i];
+	return NULL;
+}
+
 char *hilt_board_expand(const struct hilt_target_config *cfg, const char *port, const char *arg)
 {
-	const struct hilt_board_config *b = cfg->priv;
-	size_t cap = strlen(arg) + 1, len = 0;
-	char *out = malloc(cap);
+	struct board_lookup l = { cfg, port };
+	struct hilt_template t = {
+		.syntax = HILT_TEMPLATE_BRACE, .lookup = board_value, .arg = &l, .keep_unknown = true,
+	};
+	char err[64];
 
-	while (out && *arg) {
-		const char *val = NULL;
-		size_t skip = 1;
-
-		if (*arg == '{') {
-			const char *close = strchr(arg, '}');
-			size_t n = close ? (size_t)(close - arg - 1) : 0;
-
-			if (close && n == 4 && strncmp(arg + 1, "port", 4) == 0)
-				val = port;
-			else if (close && n == 4 && strncmp(arg + 1, "name", 4) == 0)
-				val = cfg->name;
-			for (size_t i = 0; close && !val && i < b->nvars; i++)
-				if (strlen(b->var_names[i]) == n && strncmp(arg + 1, b->var_names[i], n) == 0)
-					val = b->var_values[i];
-			if (val)
-				skip = n + 2;
-		}
-		size_t add = val ? strlen(val) : 1;
-
-		if (len + add + 1 > cap) {
-			cap = (len + add + 1) * 2;
-			char *g = realloc(out, cap);
-
-			if (!g) {
-				free(out);
-				return NULL;
-			}
-			out = g;
-		}
-		memcpy(out + len, val ? val : arg, add);
-		len += add;
-		arg += skip;
-	}
-	if (out)
-		out[len] = '\0';
-	return out;
+	return hilt_template_expand(arg, &t, err, sizeof(err));
 }
 
 /* ---- The configuration: the farm's board <target> ---- */

@@ -2,6 +2,7 @@
  * of the types table below. */
 #define _GNU_SOURCE
 #include "targets/console.h"
+#include "base/buf.h"
 #include "targets/telnet.h"
 
 #include <errno.h>
@@ -27,8 +28,7 @@ struct hilt_console {
 	struct hilt_telnet telnet;
 	/* Input for the device the fd has not taken yet (written when it
 	 * is writable again: nothing waits). */
-	unsigned char *out;
-	size_t out_len, out_cap;
+	struct hilt_buf out;	/* input held back, at most CONSOLE_OUT_CAP */
 	/* TCP: connecting in the background to each address in turn. */
 	struct addrinfo *ai, *ai_next;
 	bool connecting;
@@ -383,6 +383,7 @@ int hilt_console_open(const struct hilt_console_config *cfg, const char *label,
 	}
 	c->cfg = *cfg;
 	c->fd = -1;
+	hilt_buf_init(&c->out, CONSOLE_OUT_CAP, HILT_BUF_REFUSE);
 	hilt_telnet_init(&c->telnet, telnet_reply, c);
 	if (types[cfg->kind].socket)
 		snprintf(c->name, sizeof(c->name), "%s:%d", cfg->host, cfg->port);
@@ -441,15 +442,15 @@ ssize_t hilt_console_read(struct hilt_console *c, void *buf, size_t len)
 static ssize_t flush_out(struct hilt_console *c)
 {
 	bool sock = types[c->cfg.kind].socket;
-	size_t off = 0;
 
-	while (off < c->out_len) {
-		ssize_t n = sock ? send(c->fd, c->out + off, c->out_len - off,
-					MSG_NOSIGNAL | MSG_DONTWAIT)
-				 : write(c->fd, c->out + off, c->out_len - off);
+	while (hilt_buf_len(&c->out)) {
+		const char *p = hilt_buf_str(&c->out);
+		size_t len = hilt_buf_len(&c->out);
+		ssize_t n = sock ? send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+				 : write(c->fd, p, len);
 
 		if (n > 0) {
-			off += (size_t)n;
+			hilt_buf_consume(&c->out, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -458,31 +459,22 @@ static ssize_t flush_out(struct hilt_console *c)
 			return -errno;
 		break;
 	}
-	memmove(c->out, c->out + off, c->out_len - off);
-	c->out_len -= off;
-	return (ssize_t)c->out_len;
+	return (ssize_t)hilt_buf_len(&c->out);
 }
 
 /* Holds buf back behind what is held already, and writes what the fd
  * takes now.  0 or -errno (-ENOBUFS: the device has not read for long). */
 static int write_all(struct hilt_console *c, const unsigned char *buf, size_t len)
 {
-	if (c->out_len + len > CONSOLE_OUT_CAP)
+	int rc = hilt_buf_append(&c->out, buf, len);
+
+	if (rc == -E2BIG)
 		return -ENOBUFS;
-	if (c->out_len + len > c->out_cap) {
-		size_t cap = (c->out_len + len) * 2;
-		unsigned char *o = realloc(c->out, cap);
+	if (rc < 0)
+		return rc;
+	ssize_t left = flush_out(c);
 
-		if (!o)
-			return -ENOMEM;
-		c->out = o;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, buf, len);
-	c->out_len += len;
-	ssize_t rc = flush_out(c);
-
-	return rc < 0 ? (int)rc : 0;
+	return left < 0 ? (int)left : 0;
 }
 
 ssize_t hilt_console_flush(struct hilt_console *c)
@@ -534,7 +526,7 @@ void hilt_console_close(struct hilt_console *c)
 	} else if (c->fd >= 0) {
 		close(c->fd);
 	}
-	free(c->out);
+	hilt_buf_free(&c->out);
 	if (c->ai)
 		freeaddrinfo(c->ai);
 	free(c);

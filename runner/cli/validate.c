@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runner/cli/validate.h"
+#include "runner/cli/cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +18,6 @@
 #include "runner/engine/suite.h"
 #include "base/xmlfile.h"
 
-enum { EXIT_OK = 0, EXIT_CONFIG = 2 };
 
 const char hilt_validate_usage[] =
 	"usage: hilt validate [--strict] FILE...\n"
@@ -175,15 +175,15 @@ static int validate_one(const char *path, bool strict)
 	print_diags(&d);
 	if (rc == -ENOMEM)
 		fprintf(stderr, "%s: out of memory\n", path);
-	int status = EXIT_OK;
+	int status = EXIT_PASS;
 	size_t w = d.nwarnings;
 
 	if (rc < 0 || d.nerrors) {
-		status = EXIT_CONFIG;
+		status = EXIT_USAGE;
 	} else if (w && strict) {
 		fprintf(stderr, "%s: %s: %zu warning%s, which --strict makes errors\n", path, what,
 			w, w == 1 ? "" : "s");
-		status = EXIT_CONFIG;
+		status = EXIT_USAGE;
 	} else if (w) {
 		printf("%s: %s: OK, with %zu warning%s\n", path, what, w, w == 1 ? "" : "s");
 	} else {
@@ -201,28 +201,28 @@ int hilt_cmd_validate(int argc, char **argv)
 		{ 0 },
 	};
 	bool strict = false;
-	int status = EXIT_OK, c;
+	int status = EXIT_PASS, c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': strict = true; break;
-		case 'h': fputs(hilt_validate_usage, stdout); return EXIT_OK;
-		default: fputs(hilt_validate_usage, stderr); return EXIT_CONFIG;
+		case 'h': fputs(hilt_validate_usage, stdout); return EXIT_PASS;
+		default: fputs(hilt_validate_usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "hilt validate: no file given\n");
 		fputs(hilt_validate_usage, stderr);
-		return EXIT_CONFIG;
+		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
 		char shipped[4096];
 
 		/* A shipped suite by its name, as run takes it. */
 		if (validate_one(hilt_suite_path(argv[i], shipped, sizeof(shipped)), strict) !=
-		    EXIT_OK)
-			status = EXIT_CONFIG;
+		    EXIT_PASS)
+			status = EXIT_USAGE;
 	}
 	return status;
 }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runner/engine/farm.h"
+#include "base/number.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -63,12 +64,8 @@ static void parse_timeout_multiplier(struct hilt_config_loader *ld, const xmlNod
 
 	if (!v)
 		return;
-	size_t whole = strspn(v, "0123456789");
-	size_t frac = v[whole] == '.' ? strspn(v + whole + 1, "0123456789") : 0;
-	bool plain = whole && (v[whole] == '\0' || (frac && v[whole + 1 + frac] == '\0'));
-
-	if (plain && strlen(v) <= 32)
-		x = strtod(v, NULL);
+	if (hilt_number_double(v, NULL, 0, 1000, &x) < 0)
+		x = 0;
 	if (x > 0 && x <= 1000)
 		t->timeout_multiplier = x;
 	else
