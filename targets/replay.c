@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/loop.h"
 #include "targets/replay.h"
 #include "targets/timing.h"
@@ -36,8 +37,7 @@ struct hilt_target {
 	bool have_next;		/* pending holds the next chunk */
 	char *pending;		/* the next chunk, not yet due */
 	size_t pending_len, pending_cap;
-	char *out;		/* due, not yet taken by the pipe */
-	size_t out_len, out_cap;
+	struct hilt_buf out;	/* due, not yet taken by the pipe */
 	unsigned long long size;
 	char status[4200];	/* why the replay failed, or "" */
 };
@@ -184,18 +184,9 @@ static void end_pipe(struct hilt_target *t)
 
 static int take_due(struct hilt_target *t)
 {
-	if (t->out_len + t->pending_len > t->out_cap) {
-		size_t cap = (t->out_len + t->pending_len) * 2;
-		char *o = realloc(t->out, cap);
+	int rc = hilt_buf_append(&t->out, t->pending, t->pending_len);
 
-		if (!o)
-			return -ENOMEM;
-		t->out = o;
-		t->out_cap = cap;
-	}
-	memcpy(t->out + t->out_len, t->pending, t->pending_len);
-	t->out_len += t->pending_len;
-	return next_chunk(t);
+	return rc < 0 ? rc : next_chunk(t);
 }
 
 /* Writes what is due in one write; arms the timer for the next chunk (or
@@ -217,8 +208,8 @@ static void write_due(struct hilt_loop *loop, void *arg)
 		end_pipe(t);
 		return;
 	}
-	while (t->out_len) {
-		ssize_t n = write(t->pipe_w, t->out, t->out_len);
+	while (hilt_buf_len(&t->out)) {
+		ssize_t n = write(t->pipe_w, hilt_buf_str(&t->out), hilt_buf_len(&t->out));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -229,16 +220,15 @@ static void write_due(struct hilt_loop *loop, void *arg)
 			end_pipe(t);
 			return;
 		}
-		memmove(t->out, t->out + n, t->out_len - (size_t)n);
-		t->out_len -= (size_t)n;
+		hilt_buf_consume(&t->out, (size_t)n);
 	}
-	if (!t->out_len && !t->have_next) {
+	if (!hilt_buf_len(&t->out) && !t->have_next) {
 		end_pipe(t);
 		return;
 	}
 	int64_t at = t->have_next ? t->due_ns : INT64_MAX;
 
-	if (t->out_len && now + PIPE_RETRY_NS < at)
+	if (hilt_buf_len(&t->out) && now + PIPE_RETRY_NS < at)
 		at = now + PIPE_RETRY_NS;
 	if (arm(t, at) < 0) {
 		snprintf(t->status, sizeof(t->status), "out of memory");
@@ -410,7 +400,7 @@ static void replay_free(struct hilt_target *t)
 		return;
 	replay_stop(t, true);
 	free(t->pending);
-	free(t->out);
+	hilt_buf_free(&t->out);
 	free(t);
 }
 
