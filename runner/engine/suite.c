@@ -1,3 +1,17 @@
+/* The suite loader: reads a suite file into struct hilt_suite, checking
+ * it all and reporting every mistake with its line.
+ *
+ *   failure patterns   the default sets (linux, uboot, ipxe), <failure-
+ *                      patterns> with <pattern> and <disable>
+ *   ${name} variables  which names earlier patterns capture, the checks
+ *                      of each reference, hilt_expand_vars()
+ *   patterns           compiled with their mistakes told at their line
+ *   what kinds borrow  hilt_loader_*: the loader lent to a case kind's
+ *                      parse (runner/cases/case.h)
+ *   <shell>, <requires>, the suite's attributes
+ *   cases              what every case has (name, timeout, shell); the
+ *                      rest is its kind's parse, found by element name
+ *   hilt_suite_load()  the root, each element dispatched in order */
 #define _GNU_SOURCE
 #include "runner/engine/suite.h"
 
