@@ -39,6 +39,7 @@
 #define READ_SIZE (128 * 1024)
 #define CONSOLE_TAIL_CAP (64 * 1024)
 
+/* The suite's deadline, scaled for the target. */
 static double suite_timeout_s(const struct hilt_session *s)
 {
 	return s->suite->timeout_s * s->scale;

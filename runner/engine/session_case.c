@@ -33,7 +33,7 @@ static void schedule_rescan(struct hilt_session *s)
 		s->rescan_timer = 0;
 }
 
-/* A case's deadline and the suite's, scaled for the target. */
+/* A case's deadline, scaled for the target. */
 double session_case_timeout_s(const struct hilt_session *s, const struct hilt_case *c)
 {
 	return c->timeout_s * s->scale;
