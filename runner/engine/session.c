@@ -525,13 +525,13 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 		 * fault; the suite may say a refused image is too. */
 		if (st->rc == HILT_TARGET_BAD_IMAGE)
 			session_set_case(s, 0, HILT_FAIL, "image", NULL,
-				 "target '%s' was not flashed: %s", s->cfg->name, st->err);
+					 "target '%s' was not flashed: %s", s->cfg->name, st->err);
 		else if (st->rc == HILT_TARGET_FLASH_REFUSED && s->suite->flash_failure_fails)
 			session_set_case(s, 0, HILT_FAIL, "flash", *diag ? diag : NULL,
-				 "target '%s' was not flashed: %s", s->cfg->name, st->err);
+					 "target '%s' was not flashed: %s", s->cfg->name, st->err);
 		else
 			session_set_case(s, 0, HILT_ERROR, "infrastructure", *diag ? diag : NULL,
-				 "target '%s' did not start: %s", s->cfg->name, st->err);
+					 "target '%s' did not start: %s", s->cfg->name, st->err);
 		session_skip_rest(s, 1, "not run: target '%s' did not start", s->cfg->name);
 		s->current = s->suite->ncases;
 		session_finish(s);

@@ -133,7 +133,7 @@ void session_skip_rest(struct hilt_session *s, size_t from, const char *fmt, ...
 /* The session ends before its last case: the current one gets the
  * verdict, every later one is skipped for the same reason. */
 void session_end_early(struct hilt_session *s, enum hilt_verdict v, const char *type,
-		      const char *detail, const char *why)
+		       const char *detail, const char *why)
 {
 	session_cancel_case_timer(s);
 	session_set_case(s, s->current, v, type, detail, "%s", why);
@@ -176,10 +176,10 @@ void session_report_failure(struct hilt_session *s)
 			total < s->failure_start + 4096 ? total : s->failure_start + 4096,
 			trace, sizeof(trace));
 	session_set_case(s, s->current, HILT_FAIL, "failure-pattern", trace,
-		 "failure pattern '%s' matched at %.3f s: %s", f->name,
-		 s->result->cases[s->current].at_s, line);
+			 "failure pattern '%s' matched at %.3f s: %s", f->name,
+			 s->result->cases[s->current].at_s, line);
 	hilt_result_add_property(s->result, "failure.pattern", f->name);
 	session_skip_rest(s, s->current + 1,
-		  "not run: the session ended at failure pattern '%s'", f->name);
+			  "not run: the session ended at failure pattern '%s'", f->name);
 	s->current = s->suite->ncases;
 }

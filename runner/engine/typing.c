@@ -55,7 +55,7 @@ int session_flush_typing(struct hilt_session *s)
 failed:
 	s->typing_off = s->typing_len = 0;
 	session_set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
-		 "writing to the console failed: %s", strerror((int)-n));
+			 "writing to the console failed: %s", strerror((int)-n));
 	session_next_case(s);
 	return -EIO;
 }
@@ -179,7 +179,7 @@ static void pace_next(struct hilt_session *s)
 	if (!quoted || hilt_pattern_compile(quoted, &s->pace_echo_re, err, sizeof(err)) < 0) {
 		free(quoted);
 		session_set_case(s, s->current, HILT_ERROR, "runner", NULL,
-			 "cannot wait for the echo of \"%s\": %s", chunk, quoted ? err : "out of memory");
+				 "cannot wait for the echo of \"%s\": %s", chunk, quoted ? err : "out of memory");
 		session_next_case(s);
 		return;
 	}
