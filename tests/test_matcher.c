@@ -77,7 +77,7 @@ static void take_matches(const struct hilt_suite *suite, struct hilt_matcher *m,
 		do
 			++*milestone;
 		while (*milestone < suite->ncases &&
-		       suite->cases[*milestone].kind != HILT_CASE_MILESTONE);
+		       strcmp(hilt_case_kind(&suite->cases[*milestone]), "milestone") != 0);
 		if (*milestone < suite->ncases)
 			hilt_matcher_watch(m, suite->cases[*milestone].expect, (int)*milestone,
 					   mt.end);
@@ -99,7 +99,7 @@ static void replay(const struct hilt_suite *suite, const char *log, size_t len,
 	for (size_t i = 0; i < suite->nfailures; i++)
 		hilt_matcher_watch(m, suite->failures[i].pattern, 100 + (int)i, 0);
 	while (milestone < suite->ncases &&
-	       suite->cases[milestone].kind != HILT_CASE_MILESTONE)
+	       strcmp(hilt_case_kind(&suite->cases[milestone]), "milestone") != 0)
 		milestone++;
 	if (milestone < suite->ncases)
 		hilt_matcher_watch(m, suite->cases[milestone].expect, (int)milestone, 0);

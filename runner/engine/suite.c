@@ -1,3 +1,17 @@
+/* The suite loader: reads a suite file into struct hilt_suite, checking
+ * it all and reporting every mistake with its line.
+ *
+ *   failure patterns   the default sets (linux, uboot, ipxe), <failure-
+ *                      patterns> with <pattern> and <disable>
+ *   ${name} variables  which names earlier patterns capture, the checks
+ *                      of each reference, hilt_expand_vars()
+ *   patterns           compiled with their mistakes told at their line
+ *   what kinds borrow  hilt_loader_*: the loader lent to a case kind's
+ *                      parse (runner/cases/case.h)
+ *   <shell>, <requires>, the suite's attributes
+ *   cases              what every case has (name, timeout, shell); the
+ *                      rest is its kind's parse, found by element name
+ *   hilt_suite_load()  the root, each element dispatched in order */
 #define _GNU_SOURCE
 #include "runner/engine/suite.h"
 
@@ -8,6 +22,7 @@
 #include <string.h>
 
 #include "base/xmlfile.h"
+#include "runner/cases/case.h"
 
 /* The failure patterns every Linux suite gets unless it opts out. */
 static const struct {
@@ -73,20 +88,11 @@ void hilt_suite_free(struct hilt_suite *suite)
 	for (size_t i = 0; i < suite->ncases; i++) {
 		struct hilt_case *c = &suite->cases[i];
 
+		if (c->ops && c->ops->free)
+			c->ops->free(c);
 		free(c->name);
 		free(c->expect_src);
-		free(c->send);
 		hilt_pattern_free(c->expect);
-		free(c->http.method);
-		free(c->http.path);
-		for (size_t h = 0; h < c->http.nheaders; h++) {
-			free((char *)c->http.headers[h].name);
-			hilt_pattern_free((struct hilt_pattern *)c->http.headers[h].value);
-		}
-		free(c->http.headers);
-		for (size_t e = 0; e < c->nexpects; e++)
-			hilt_pattern_free(c->expects[e]);
-		free(c->expects);
 	}
 	for (size_t i = 0; i < suite->nfailures; i++) {
 		free(suite->failures[i].name);
@@ -222,7 +228,7 @@ static int check_known(const char *name, size_t len, void *arg)
 /* The loader reads on after a mistake, as a compiler does: every element
  * is checked on its own, and what depends on a bad part is not checked
  * (nor reported) again.  -ENOMEM ends it at once. */
-struct loader {
+struct hilt_loader {
 	struct hilt_diags *d;
 	struct hilt_suite *suite;
 	char **vars;		/* names captured by earlier patterns */
@@ -232,7 +238,7 @@ struct loader {
 };
 
 /* rc of one check: remembers running out of memory, which ends the load. */
-static int note(struct loader *ld, int rc)
+static int note(struct hilt_loader *ld, int rc)
 {
 	if (rc == -ENOMEM)
 		ld->oom = true;
@@ -255,7 +261,7 @@ static int add_failure(struct hilt_suite *s, const char *name,
 	return 0;
 }
 
-static int add_var(struct loader *ld, const char *name, size_t len)
+static int add_var(struct hilt_loader *ld, const char *name, size_t len)
 {
 	char **v = realloc(ld->vars, (ld->nvars + 1) * sizeof(*v));
 
@@ -270,7 +276,7 @@ static int add_var(struct loader *ld, const char *name, size_t len)
 
 /* A pattern that does not compile still names its groups: they are taken
  * from its text so that a later ${name} is not reported as well. */
-static int record_names_in_text(struct loader *ld, const char *re)
+static int record_names_in_text(struct hilt_loader *ld, const char *re)
 {
 	static const char *const opens[] = { "(?'", "(?<", "(?P<" };
 
@@ -292,7 +298,7 @@ static int record_names_in_text(struct loader *ld, const char *re)
 	return 0;
 }
 
-static int compile_at(struct loader *ld, const xmlNode *node, const char *what,
+static int compile_at(struct hilt_loader *ld, const xmlNode *node, const char *what,
 		      const char *re, struct hilt_pattern **out)
 {
 	char rerr[300];
@@ -314,7 +320,7 @@ static int compile_at(struct loader *ld, const xmlNode *node, const char *what,
 	return 0;
 }
 
-static int record_names(struct loader *ld, const struct hilt_pattern *p)
+static int record_names(struct hilt_loader *ld, const struct hilt_pattern *p)
 {
 	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
 		unsigned group;
@@ -326,7 +332,7 @@ static int record_names(struct loader *ld, const struct hilt_pattern *p)
 	return 0;
 }
 
-static int check_vars(struct loader *ld, const xmlNode *node, const char *s)
+static int check_vars(struct hilt_loader *ld, const xmlNode *node, const char *s)
 {
 	struct var_check vc = { .known = ld->vars, .nknown = ld->nvars };
 	int rc = for_each_var(s, check_known, &vc);
@@ -343,7 +349,7 @@ static int check_vars(struct loader *ld, const xmlNode *node, const char *s)
 
 /* Compiles a pattern that may hold ${var}: with the variables present
  * only a trial compile (with a placeholder value) checks it now. */
-static int load_expect(struct loader *ld, const xmlNode *node,
+static int load_expect(struct hilt_loader *ld, const xmlNode *node,
 		       struct hilt_case *c, const char *what)
 {
 	int rc = check_vars(ld, node, c->expect_src);
@@ -375,6 +381,50 @@ static int load_expect(struct loader *ld, const xmlNode *node,
 	return rc;
 }
 
+/* What the loader lends a case kind's parse (runner/cases/case.h). */
+
+struct hilt_diags *hilt_loader_diags(struct hilt_loader *ld)
+{
+	return ld->d;
+}
+
+int hilt_loader_note(struct hilt_loader *ld, int rc)
+{
+	return note(ld, rc);
+}
+
+bool hilt_loader_out_of_memory(const struct hilt_loader *ld)
+{
+	return ld->oom;
+}
+
+bool hilt_loader_shell_seen(const struct hilt_loader *ld)
+{
+	return ld->shell_seen;
+}
+
+int hilt_loader_compile(struct hilt_loader *ld, const xmlNode *node, const char *what,
+			const char *re, struct hilt_pattern **out)
+{
+	return compile_at(ld, node, what, re, out);
+}
+
+int hilt_loader_names(struct hilt_loader *ld, const struct hilt_pattern *p)
+{
+	return record_names(ld, p);
+}
+
+int hilt_loader_vars(struct hilt_loader *ld, const xmlNode *node, const char *s)
+{
+	return check_vars(ld, node, s);
+}
+
+int hilt_loader_expect(struct hilt_loader *ld, const xmlNode *node, struct hilt_case *c,
+		       const char *what)
+{
+	return load_expect(ld, node, c, what);
+}
+
 static void drop_failure(struct hilt_suite *s, size_t i)
 {
 	free(s->failures[i].name);
@@ -384,7 +434,7 @@ static void drop_failure(struct hilt_suite *s, size_t i)
 	s->nfailures--;
 }
 
-static void parse_disable(struct loader *ld, const xmlNode *c)
+static void parse_disable(struct hilt_loader *ld, const xmlNode *c)
 {
 	static const char *const attrs[] = { "name", NULL };
 	struct hilt_suite *s = ld->suite;
@@ -404,7 +454,7 @@ static void parse_disable(struct loader *ld, const xmlNode *c)
 	free(name);
 }
 
-static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
+static void parse_failure_pattern(struct hilt_loader *ld, const xmlNode *c)
 {
 	static const char *const attrs[] = { "name", "after", NULL };
 	struct hilt_suite *s = ld->suite;
@@ -442,7 +492,7 @@ static void parse_failure_pattern(struct loader *ld, const xmlNode *c)
 	free(name);
 }
 
-static void parse_failures(struct loader *ld, const xmlNode *node)
+static void parse_failures(struct hilt_loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "defaults", NULL };
 	struct hilt_suite *s = ld->suite;
@@ -508,7 +558,7 @@ static void parse_failures(struct loader *ld, const xmlNode *node)
 	}
 }
 
-static void parse_shell(struct loader *ld, const xmlNode *node)
+static void parse_shell(struct hilt_loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "prompt", "echo", "line-end", "pace", NULL };
 	struct hilt_suite *s = ld->suite;
@@ -554,7 +604,12 @@ const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struc
 	return c->shell >= 0 && (size_t)c->shell < s->nshells ? &s->shells[c->shell] : NULL;
 }
 
-static void check_case_name(struct loader *ld, const xmlNode *node, const char *name)
+const char *hilt_case_kind(const struct hilt_case *c)
+{
+	return c->ops->element;
+}
+
+static void check_case_name(struct hilt_loader *ld, const xmlNode *node, const char *name)
 {
 	/* The case being read is the last one. */
 	for (size_t i = 0; i + 1 < ld->suite->ncases; i++)
@@ -567,11 +622,11 @@ static void check_case_name(struct loader *ld, const xmlNode *node, const char *
 }
 
 /* Adds a test case of kind for node and reads what every case has: its
- * attributes (checked against attrs), unique name and timeout.  NULL
+ * attributes (checked against the kind's), unique name and timeout.  NULL
  * only when out of memory.  The case is counted in ncases at once, so
  * that hilt_suite_free() releases it whatever follows. */
-static struct hilt_case *new_case(struct loader *ld, const xmlNode *node,
-				  enum hilt_case_kind kind, const char *const attrs[])
+static struct hilt_case *new_case(struct hilt_loader *ld, const xmlNode *node,
+				  const struct hilt_case_ops *kind)
 {
 	struct hilt_suite *s = ld->suite;
 	struct hilt_case *cases = realloc(s->cases, (s->ncases + 1) * sizeof(*cases));
@@ -584,367 +639,15 @@ static struct hilt_case *new_case(struct loader *ld, const xmlNode *node,
 	struct hilt_case *c = &cases[s->ncases++];
 
 	*c = (struct hilt_case){
-		.kind = kind, .line = xmlGetLineNo(node), .timeout_s = 30,
+		.ops = kind, .line = xmlGetLineNo(node), .timeout_s = 30,
 		.shell = (long)s->nshells - 1,
 	};
-	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_attrs(ld->d, node, kind->attrs);
 	c->name = hilt_xml_attr_required(ld->d, node, "name");
 	if (c->name)
 		check_case_name(ld, node, c->name);
 	hilt_xml_seconds(ld->d, node, "timeout", &c->timeout_s);
 	return c;
-}
-
-/* What a case is called in messages: its name, or its element's. */
-static const char *case_label(const struct hilt_case *c, const xmlNode *node)
-{
-	return c->name ? c->name : (const char *)node->name;
-}
-
-static void parse_milestone(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", NULL };
-	struct hilt_case *c = new_case(ld, node, HILT_CASE_MILESTONE, attrs);
-
-	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
-		return;
-	if (strstr(c->expect_src, "${")) {
-		hilt_xml_error(ld->d, node, "milestone '%s': ${...} is only allowed in steps",
-			       case_label(c, node));
-		return;
-	}
-	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
-		record_names(ld, c->expect);
-}
-
-/* The key of an <interrupt>: text with C escapes (\\xNN, \\r, \\n, \\t,
- * \\e, \\\\), no NUL.  NULL (with the error reported) when bad. */
-static char *decode_key(struct loader *ld, const xmlNode *node, const char *v)
-{
-	char *out = malloc(strlen(v) + 1), *o = out;
-
-	if (!out) {
-		ld->oom = true;
-		return NULL;
-	}
-	for (const char *p = v; *p; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'r': *o++ = '\r'; break;
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'e': *o++ = 0x1b; break;
-		case '\\': *o++ = '\\'; break;
-		case 'x': {
-			unsigned v2 = 0;
-			int k = 0;
-
-			for (; k < 2 && isxdigit((unsigned char)p[1]); k++, p++)
-				v2 = v2 * 16 + (unsigned)(isdigit((unsigned char)p[1]) ? p[1] - '0'
-							: (tolower((unsigned char)p[1]) - 'a' + 10));
-			if (k && v2) {
-				*o++ = (char)v2;
-				break;
-			}
-		}
-			/* fall through */
-		default:
-			hilt_xml_error(ld->d, node, "send=\"%s\": a bad escape (\\xNN but not "
-				       "\\x00, \\r, \\n, \\t, \\e or \\\\)", v);
-			free(out);
-			return NULL;
-		}
-	}
-	*o = '\0';
-	if (o == out) {
-		hilt_xml_error(ld->d, node, "send=\"\" sends nothing");
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-static void parse_interrupt(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", "send", "every", NULL };
-	struct hilt_case *c = new_case(ld, node, HILT_CASE_INTERRUPT, attrs);
-	char *key;
-
-	if (!c || note(ld, hilt_xml_text(ld->d, node, true, &c->expect_src)) < 0)
-		return;
-	c->every_s = 0.2;
-	hilt_xml_seconds(ld->d, node, "every", &c->every_s);
-	if (c->every_s < 0.01) {
-		hilt_xml_error(ld->d, node, "interrupt '%s': every=\"%g\" is less than 0.01 s",
-			       case_label(c, node), c->every_s);
-		c->every_s = 0.2;
-	}
-	key = hilt_xml_attr_required(ld->d, node, "send");
-	if (key)
-		c->send = decode_key(ld, node, key);
-	free(key);
-	if (!ld->shell_seen)
-		hilt_xml_error(ld->d, node, "interrupt '%s' needs a <shell prompt=...> before it: "
-			       "the key is sent until that prompt shows", case_label(c, node));
-	if (strstr(c->expect_src, "${")) {
-		hilt_xml_error(ld->d, node, "interrupt '%s': ${...} is only allowed in steps",
-			       case_label(c, node));
-		return;
-	}
-	if (compile_at(ld, node, case_label(c, node), c->expect_src, &c->expect) == 0)
-		record_names(ld, c->expect);
-}
-
-static void parse_step(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", "wait-prompt", NULL };
-	struct hilt_case *c = new_case(ld, node, HILT_CASE_STEP, attrs);
-	const xmlNode *send = NULL, *expect = NULL;
-
-	if (!c)
-		return;
-	c->wait_prompt = true;
-	hilt_xml_bool(ld->d, node, "wait-prompt", &c->wait_prompt);
-	hilt_xml_check_element_only(ld->d, node);
-	for (const xmlNode *ch = node->children; ch; ch = ch->next) {
-		const xmlNode **slot = NULL;
-
-		if (ch->type != XML_ELEMENT_NODE)
-			continue;
-		if (hilt_xml_is(ch, "send"))
-			slot = &send;
-		else if (hilt_xml_is(ch, "expect"))
-			slot = &expect;
-		else
-			hilt_xml_error(ld->d, ch,
-				       "unknown element <%s> in <step> (expected <send> and <expect>)",
-				       (const char *)ch->name);
-		if (!slot)
-			continue;
-		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
-		if (*slot)
-			hilt_xml_error(ld->d, ch, "<step> takes one <%s>", (const char *)ch->name);
-		else
-			*slot = ch;
-	}
-	if (!send || !expect)
-		hilt_xml_error(ld->d, node, "step '%s' needs a <send> and an <expect>",
-			       case_label(c, node));
-	if (!ld->shell_seen)
-		hilt_xml_error(ld->d, node, "step '%s' needs a <shell prompt=...> before it",
-			       case_label(c, node));
-	if (send && note(ld, hilt_xml_text(ld->d, send, true, &c->send)) == 0) {
-		if (strpbrk(c->send, "\r\n"))
-			hilt_xml_error(ld->d, send, "<send> must be a single line");
-		else
-			check_vars(ld, send, c->send);
-	}
-	if (expect && note(ld, hilt_xml_text(ld->d, expect, true, &c->expect_src)) == 0)
-		load_expect(ld, expect, c, case_label(c, node));
-}
-
-/* A script written inside an indented suite: the indentation all its
- * lines share goes, as do blank lines before and after it, so that the
- * interpreter sees it as it would be written in a file.  In place. */
-static void dedent(char *script)
-{
-	size_t common = (size_t)-1;
-	char *p, *out = script;
-
-	/* Blank lines first. */
-	for (p = script; *p;) {
-		size_t ws = strspn(p, " \t");
-
-		if (p[ws] != '\n')
-			break;
-		p += ws + 1;
-	}
-	memmove(script, p, strlen(p) + 1);
-	size_t len = strlen(script);
-
-	while (len && strchr(" \t\n", script[len - 1]))
-		len--;
-	script[len] = '\0';
-	for (p = script; *p;) {
-		size_t ws = strspn(p, " \t"), line = strcspn(p, "\n");
-
-		if (ws < line && ws < common)
-			common = ws;
-		p += line + (p[line] == '\n');
-	}
-	if (common == (size_t)-1 || common == 0)
-		return;
-	for (p = script; *p;) {
-		size_t line = strcspn(p, "\n");
-		size_t drop = line < common ? line : common;
-
-		memmove(out, p + drop, line - drop);
-		out += line - drop;
-		p += line;
-		if (*p == '\n')
-			*out++ = *p++;
-	}
-	*out = '\0';
-}
-
-/* <python name=".." timeout="..">script<expect>re</expect>...</python>:
- * the element's text (text and CDATA, in order) is the script; each
- * <expect> must match somewhere in what it printed. */
-static void parse_python(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", NULL };
-	struct hilt_case *c = new_case(ld, node, HILT_CASE_PYTHON, attrs);
-	size_t len = 0;
-
-	if (!c)
-		return;
-	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
-		if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
-			const char *t = ch->content ? (const char *)ch->content : "";
-			size_t tlen = strlen(t);
-			char *grown = realloc(c->send, len + tlen + 1);
-
-			if (!grown) {
-				ld->oom = true;
-				return;
-			}
-			c->send = grown;
-			memcpy(c->send + len, t, tlen + 1);
-			len += tlen;
-			continue;
-		}
-		if (ch->type != XML_ELEMENT_NODE)
-			continue;
-		if (!hilt_xml_is(ch, "expect")) {
-			hilt_xml_error(ld->d, ch,
-				       "unknown element <%s> in <python> (expected its script and <expect>)",
-				       (const char *)ch->name);
-			continue;
-		}
-		char *re = NULL;
-		struct hilt_pattern *p = NULL;
-
-		hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
-		if (note(ld, hilt_xml_text(ld->d, ch, true, &re)) < 0)
-			return;
-		if (!re)
-			continue;
-		if (strstr(re, "${"))
-			hilt_xml_error(ld->d, ch, "python '%s': ${...} is only allowed in steps "
-				       "and scripts", case_label(c, node));
-		else if (compile_at(ld, ch, case_label(c, node), re, &p) == 0 &&
-			 record_names(ld, p) == 0) {
-			struct hilt_pattern **more =
-				realloc(c->expects, (c->nexpects + 1) * sizeof(*more));
-
-			if (!more) {
-				ld->oom = true;
-				hilt_pattern_free(p);
-			} else {
-				c->expects = more;
-				c->expects[c->nexpects++] = p;
-				p = NULL;
-			}
-		}
-		hilt_pattern_free(p);
-		free(re);
-	}
-	if (c->send)
-		dedent(c->send);
-	if (!c->send || !*c->send)
-		hilt_xml_error(ld->d, node, "python '%s' has no script", case_label(c, node));
-	else if (strpbrk(c->send, "\x01\x02\x03\x04\x05"))
-		hilt_xml_error(ld->d, node, "python '%s': the script holds a control key "
-			       "(Ctrl-A to Ctrl-E) of the raw REPL", case_label(c, node));
-	else
-		check_vars(ld, node, c->send);
-	if (!ld->shell_seen)
-		hilt_xml_error(ld->d, node, "python '%s' needs a <shell prompt=...> before it: "
-			       "the friendly REPL's prompt, shown again after the script",
-			       case_label(c, node));
-}
-
-static void parse_http(struct loader *ld, const xmlNode *node)
-{
-	static const char *const attrs[] = { "name", "timeout", "method", "path", "port",
-					     "status", "max-body", NULL };
-	unsigned long port = 80, status = 200, max_body = 16 * 1024 * 1024;
-	struct hilt_case *c = new_case(ld, node, HILT_CASE_HTTP, attrs);
-
-	if (!c)
-		return;
-	hilt_xml_count(ld->d, node, "port", 1, 65535, &port);
-	hilt_xml_count(ld->d, node, "status", 100, 599, &status);
-	hilt_xml_count(ld->d, node, "max-body", 0, 1UL << 40, &max_body);
-	c->http.port = (int)port;
-	c->http.status = (long)status;
-	c->http.max_body = (size_t)max_body;
-	c->http.method = hilt_xml_attr(node, "method");
-	if (!c->http.method)
-		c->http.method = strdup("GET");
-	c->http.path = hilt_xml_attr(node, "path");
-	if (!c->http.path)
-		c->http.path = strdup("/");
-	if (!c->http.method || !c->http.path) {
-		ld->oom = true;
-		return;
-	}
-	bool capitals = *c->http.method != '\0';
-
-	for (const char *m = c->http.method; *m; m++)
-		capitals &= *m >= 'A' && *m <= 'Z';
-	if (!capitals)
-		hilt_xml_error(ld->d, node, "method must be an HTTP method in capitals, not '%s'",
-			       c->http.method);
-	if (c->http.path[0] != '/' || strpbrk(c->http.path, " \t\r\n"))
-		hilt_xml_error(ld->d, node,
-			       "path must start with / and hold no white space, not '%s'",
-			       c->http.path);
-	hilt_xml_check_element_only(ld->d, node);
-	for (const xmlNode *ch = node->children; ch && !ld->oom; ch = ch->next) {
-		if (ch->type != XML_ELEMENT_NODE)
-			continue;
-		if (hilt_xml_is(ch, "body")) {
-			hilt_xml_check_attrs(ld->d, ch, (const char *const[]){ NULL });
-			if (c->expect_src)
-				hilt_xml_error(ld->d, ch, "<http> takes one <body>");
-			else if (note(ld, hilt_xml_text(ld->d, ch, true, &c->expect_src)) == 0)
-				compile_at(ld, ch, case_label(c, node), c->expect_src, &c->expect);
-		} else if (hilt_xml_is(ch, "header")) {
-			static const char *const hattrs[] = { "name", NULL };
-			char *name = hilt_xml_attr_required(ld->d, ch, "name");
-			char *text = NULL;
-			struct hilt_pattern *p = NULL;
-
-			hilt_xml_check_attrs(ld->d, ch, hattrs);
-			if (note(ld, hilt_xml_text(ld->d, ch, true, &text)) == 0 &&
-			    compile_at(ld, ch, name ? name : "<header>", text, &p) == 0 && name) {
-				struct hilt_http_header_check *h =
-					realloc(c->http.headers, (c->http.nheaders + 1) * sizeof(*h));
-
-				if (!h) {
-					ld->oom = true;
-				} else {
-					c->http.headers = h;
-					h[c->http.nheaders].name = name;
-					h[c->http.nheaders++].value = p;
-					name = NULL;
-					p = NULL;
-				}
-			}
-			hilt_pattern_free(p);
-			free(name);
-			free(text);
-		} else {
-			hilt_xml_error(ld->d, ch,
-				       "unknown element <%s> in <http> (expected <body> or <header>)",
-				       (const char *)ch->name);
-		}
-	}
 }
 
 static int add_default_failures(struct hilt_suite *s)
@@ -968,7 +671,7 @@ static int add_default_failures(struct hilt_suite *s)
 
 /* <requires tags="k=v,k=v"/>: what a target must have to run the suite.
  * Given once; each tag is key=value. */
-static void parse_requires(struct loader *ld, const xmlNode *node)
+static void parse_requires(struct hilt_loader *ld, const xmlNode *node)
 {
 	static const char *const attrs[] = { "tags", NULL };
 	struct hilt_suite *s = ld->suite;
@@ -1006,7 +709,7 @@ static void parse_requires(struct loader *ld, const xmlNode *node)
 	free(tags);
 }
 
-static void parse_suite_attrs(struct loader *ld, const xmlNode *root)
+static void parse_suite_attrs(struct hilt_loader *ld, const xmlNode *root)
 {
 	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
 	static const char *const flash_failures[] = { "error", "failure", NULL };
@@ -1028,7 +731,7 @@ static void parse_suite_attrs(struct loader *ld, const xmlNode *root)
 int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			  struct hilt_diags *d)
 {
-	struct loader ld = { .d = d };
+	struct hilt_loader ld = { .d = d };
 	struct hilt_suite *s;
 	size_t errors_before = d->nerrors;
 	xmlDoc *doc;
@@ -1045,6 +748,7 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 	ld.suite = s;
 	s->timeout_s = 600;
 	xmlNode *root = xmlDocGetRootElement(doc);
+	const struct hilt_case_ops *kind;
 	bool seen_failures = false;
 
 	if (!hilt_xml_is(root, "suite")) {
@@ -1067,22 +771,20 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			seen_failures = true;
 		} else if (hilt_xml_is(c, "shell")) {
 			parse_shell(&ld, c);
-		} else if (hilt_xml_is(c, "milestone")) {
-			parse_milestone(&ld, c);
-		} else if (hilt_xml_is(c, "step")) {
-			parse_step(&ld, c);
-		} else if (hilt_xml_is(c, "http")) {
-			parse_http(&ld, c);
-		} else if (hilt_xml_is(c, "interrupt")) {
-			parse_interrupt(&ld, c);
-		} else if (hilt_xml_is(c, "python")) {
-			parse_python(&ld, c);
 		} else if (hilt_xml_is(c, "requires")) {
 			parse_requires(&ld, c);
+		} else if ((kind = hilt_case_kind_find((const char *)c->name))) {
+			struct hilt_case *tc = new_case(&ld, c, kind);
+
+			if (tc)
+				kind->parse(&ld, c, tc);
 		} else {
+			char kinds[256];
+
+			hilt_case_kind_list(kinds, sizeof(kinds));
 			hilt_xml_error(d, c,
-				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, <milestone>, <interrupt>, <step>, <python> or <http>)",
-				       (const char *)c->name);
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, %s)",
+				       (const char *)c->name, kinds);
 		}
 	}
 	if (!ld.oom && s->ncases == 0)

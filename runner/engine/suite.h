@@ -5,52 +5,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runner/engine/http.h"
 #include "runner/engine/matcher.h"
 
-enum hilt_case_kind {
-	HILT_CASE_MILESTONE,	/* a console pattern, in order */
-	HILT_CASE_STEP,		/* send a line at the prompt, expect a reply */
-	HILT_CASE_HTTP,		/* an HTTP request to the device */
-	/* A countdown (U-Boot's autoboot) stopped: its pattern, then a key
-	 * sent again and again until the shell's prompt shows. */
-	HILT_CASE_INTERRUPT,
-	/* A Python script run through MicroPython's raw REPL (as mpremote
-	 * runs one), its output matched, a traceback its failure. */
-	HILT_CASE_PYTHON,
-};
+struct hilt_case_ops;
 
-struct hilt_http_case {
-	char *method;		/* GET by default */
-	char *path;		/* starts with / */
-	int port;		/* on the device */
-	long status;		/* expected, 200 by default */
-	size_t max_body;
-	struct hilt_http_header_check *headers;	/* name + value pattern */
-	size_t nheaders;
-};
-
+/* A test case: what every kind has.  What a kind has of its own is in
+ * data, read, run and freed by its ops (runner/cases/case.h). */
 struct hilt_case {
-	enum hilt_case_kind kind;
+	const struct hilt_case_ops *ops;	/* its kind */
 	char *name;
 	long shell;		/* the <shell> in force: an index of shells, or -1 */
 	long line;		/* in the suite file */
 	double timeout_s;	/* from the end of the previous case */
-	char *expect_src;	/* pattern; may hold ${var} (steps) */
+	/* The pattern the case waits for, when its kind has one (a
+	 * milestone's, an interrupt's countdown, a step's reply, an HTTP
+	 * body); may hold ${var} (steps). */
+	char *expect_src;
 	/* Compiled pattern when expect_src has no ${var}; else NULL and the
 	 * session compiles it with the captured values. */
 	struct hilt_pattern *expect;
-	char *send;		/* steps: the line to send (${var} allowed);
-				 * interrupts: the key(s), escapes decoded */
-	double every_s;		/* interrupts: how often the key is sent again */
-	/* Steps: the prompt comes back after the reply (false: the command
-	 * hands the console over, as U-Boot's booti does to the kernel). */
-	bool wait_prompt;
-	struct hilt_http_case http;	/* HTTP probes; expect is the body */
-	/* Python: the script (send, dedented) and what its output must
-	 * match, each pattern anywhere in it. */
-	struct hilt_pattern **expects;
-	size_t nexpects;
+	void *data;		/* the kind's own */
 };
 
 /* A <shell>: how the console takes commands, from where it stands in the
@@ -113,6 +87,9 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			  struct hilt_diags *d);
 /* The <shell> in force at case c, or NULL when none came before it. */
 const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struct hilt_case *c);
+
+/* The kind of case c: its element in the suite file ("milestone"). */
+const char *hilt_case_kind(const struct hilt_case *c);
 
 void hilt_suite_free(struct hilt_suite *suite);
 

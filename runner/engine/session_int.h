@@ -1,0 +1,163 @@
+/* The session's own parts, shared by its files (nothing outside
+ * runner/engine/session*.c and typing.c includes this):
+ *
+ *   session.c          lifecycle: new, start (the target's start), the
+ *                      console and aux fds read and logged, the target's
+ *                      state changes, the suite's deadline, finish, the
+ *                      target's stop, abort, free
+ *   session_verdict.c  verdicts: a case's (with the console excerpt),
+ *                      the rest skipped, a session ended early, failure
+ *                      patterns caught and reported after their grace
+ *   session_case.c     the cases: the one under way begun, matched,
+ *                      timed out and ended only through its kind's ops
+ *                      (runner/cases/case.h), and what the session lends
+ *                      it (the hilt_run_* calls but typing's)
+ *   typing.c           console input: written as the console takes it,
+ *                      paced chunk by chunk for a small receive FIFO */
+#ifndef HILT_SESSION_INT_H
+#define HILT_SESSION_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/ansi.h"
+#include "base/loop.h"
+#include "base/tail.h"
+#include "runner/cases/case.h"
+#include "runner/engine/http.h"
+#include "runner/engine/matcher.h"
+#include "runner/engine/session.h"
+#include "targets/target.h"
+
+/* Matcher watch ids: a case's own are 1 to HILT_RUN_WATCH_MAX. */
+enum {
+	WATCH_PACE = HILT_RUN_WATCH_MAX + 1,	/* the echo of the chunk typed last */
+	WATCH_FAILURE0 = 100,	/* + index of the failure pattern */
+};
+
+enum session_state {
+	SESSION_NEW,
+	SESSION_STARTING,	/* the target is being powered on */
+	SESSION_RUNNING,
+	SESSION_ENDING,		/* a failure pattern hit: collecting its trace */
+	SESSION_DONE,
+};
+
+/* The case under way, as its kind sees it (runner/cases/case.h). */
+struct hilt_case_run {
+	struct hilt_session *s;
+	const struct hilt_case *c;
+	bool active;		/* begun and not yet ended */
+	void *state;		/* run_size bytes of the kind's */
+	uint32_t watched;	/* bit id: the case's watches */
+	int64_t timer;		/* its hilt_run_timer() */
+	void (*probe_done)(struct hilt_case_run *run, const struct hilt_http_result *r);
+};
+
+struct hilt_session {
+	struct hilt_loop *loop;
+	const struct hilt_suite *suite;
+	const struct hilt_target_config *cfg;
+	const struct hilt_target_ops *ops;
+	struct hilt_session_opts opts;
+	struct hilt_target *target;
+	struct hilt_session_result *result;
+	enum session_state state;
+
+	struct hilt_matcher *matcher;
+	char *pcap_path, *timing_path;
+	struct hilt_target_env env;
+	struct hilt_ansi ansi;
+	struct hilt_tail *tail;
+	FILE *log, *timing;
+	int console_fd;
+	int aux[4];
+	size_t naux;
+	unsigned console_gaps;	/* times the console went and came back */
+	char *console_note;	/* what the last gap lost */
+
+	int64_t power_on_ns, case_start_ns, last_log_ns;
+	int64_t start_ns;	/* when the session began (before its target) */
+	int64_t case_timer, session_timer, grace_timer, rescan_timer, done_timer;
+	unsigned *failure_seen;	/* matches of each failure pattern let pass */
+	double scale;		/* of every deadline */
+	bool hurry;		/* aborted: the target stops with short graces */
+	char *typing;		/* console input not yet written */
+	size_t typing_off, typing_len, typing_cap;
+	bool want_out;		/* the console fd is watched for POLLOUT */
+	bool in_process;	/* inside session_process_matches() */
+	size_t current;		/* index of the case under way */
+	bool end_after_case;	/* the case under way skipped the rest */
+	uint64_t cursor;	/* output consumed by earlier cases */
+	uint64_t last_match_start;
+	struct hilt_case_run run;
+
+	/* Paced typing (<shell pace="N">): the text still to type chunk by
+	 * chunk, then what follows it at once (the line end). */
+	char *paced, *pace_after;
+	size_t paced_off, paced_len;
+	unsigned pace;
+	bool pace_echo;		/* each chunk waits for its echo, else a timer */
+	uint64_t pace_from;	/* where the next chunk's echo is looked for */
+	struct hilt_pattern *pace_echo_re;
+	int64_t pace_timer;
+
+	/* The HTTP probe of the case under way, and one that ended (freed
+	 * later: its callback must not free it under itself). */
+	struct hilt_http *probe, *old_probe;
+	bool probe_finished;	/* its callback ran */
+	char **var_names, **var_values;
+	size_t nvars;
+
+	/* The failure pattern that ended the session, while collecting. */
+	size_t failure_index;
+	uint64_t failure_start, failure_end;
+};
+
+/* session.c */
+void session_finish(struct hilt_session *s);
+
+/* session_verdict.c */
+double session_since_power_on(const struct hilt_session *s, int64_t now);
+/* Records the verdict of case i.  detail may be NULL. */
+void session_set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
+		      const char *type, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void session_set_casev(struct hilt_session *s, size_t i, enum hilt_verdict v,
+		       const char *type, const char *detail, const char *fmt, va_list ap);
+/* Every case from from on is skipped for why. */
+void session_skip_rest(struct hilt_session *s, size_t from, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The session ends before its last case: the current one gets the
+ * verdict, every later one is skipped for the same reason. */
+void session_end_early(struct hilt_session *s, enum hilt_verdict v, const char *type,
+		       const char *detail, const char *why);
+/* Failure pattern m matched: its trace is collected for a grace period. */
+void session_failure_matched(struct hilt_session *s, const struct hilt_match *m);
+/* Reports it once the grace period has collected its line. */
+void session_report_failure(struct hilt_session *s);
+char *session_vfmt(const char *fmt, va_list ap);
+
+/* session_case.c */
+void session_begin_case(struct hilt_session *s);
+/* The case under way is over: the next begins, or the session ends. */
+void session_next_case(struct hilt_session *s);
+/* Ends the run of the case under way (its watches, timers, typing,
+ * probe and state), if one is. */
+void session_case_release(struct hilt_session *s);
+void session_cancel_case_timer(struct hilt_session *s);
+void session_process_matches(struct hilt_session *s);
+double session_case_timeout_s(const struct hilt_session *s, const struct hilt_case *c);
+void session_free_vars(struct hilt_session *s);
+
+/* typing.c */
+/* Writes what the console takes now of what was typed (the rest once it
+ * is writable); a failed write ends the case under way: -EIO. */
+int session_flush_typing(struct hilt_session *s);
+/* The echo of the chunk typed last (WATCH_PACE) came. */
+void session_pace_echoed(struct hilt_session *s, const struct hilt_match *m);
+void session_pace_stop(struct hilt_session *s);
+
+#endif
