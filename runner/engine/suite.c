@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/template.h"
 #include "base/xmlfile.h"
 #include "runner/cases/case.h"
 
@@ -111,98 +112,19 @@ void hilt_suite_free(struct hilt_suite *suite)
 	free(suite);
 }
 
-/* Scans s for ${name} references; calls fn for each.  Returns -EINVAL on
- * an unterminated or empty reference. */
-static int for_each_var(const char *s,
-			int (*fn)(const char *name, size_t len, void *arg),
-			void *arg)
-{
-	for (const char *p = strstr(s, "${"); p; p = strstr(p, "${")) {
-		const char *close = strchr(p + 2, '}');
-
-		if (!close || close == p + 2)
-			return -EINVAL;
-		size_t len = (size_t)(close - (p + 2));
-
-		for (size_t i = 0; i < len; i++) {
-			char ch = p[2 + i];
-
-			if (!(ch == '_' || (ch >= 'a' && ch <= 'z') ||
-			      (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
-				return -EINVAL;
-		}
-		int rc = fn(p + 2, len, arg);
-
-		if (rc)
-			return rc;
-		p = close + 1;
-	}
-	return 0;
-}
-
 char *hilt_expand_vars(const char *tmpl, const char *const *names,
 		       const char *const *values, size_t n, bool quote,
 		       char *err, size_t errlen)
 {
-	size_t cap = strlen(tmpl) + 1, len = 0;
-	char *out = malloc(cap);
+	struct hilt_template_vars v = { names, values, n };
+	struct hilt_template t = {
+		.syntax = HILT_TEMPLATE_DOLLAR,
+		.lookup = hilt_template_lookup_vars,
+		.arg = &v,
+		.quote = quote ? hilt_regex_quote : NULL,
+	};
 
-	if (!out)
-		return NULL;
-	for (const char *p = tmpl; *p;) {
-		const char *piece = p;
-		size_t plen = 1;
-		char *quoted = NULL;
-
-		if (p[0] == '$' && p[1] == '{' && strchr(p + 2, '}')) {
-			const char *name = p + 2;
-			size_t nlen = (size_t)(strchr(name, '}') - name);
-			size_t i;
-
-			for (i = 0; i < n; i++)
-				if (strlen(names[i]) == nlen &&
-				    strncmp(names[i], name, nlen) == 0)
-					break;
-			if (i == n) {
-				snprintf(err, errlen, "no value for ${%.*s}",
-					 (int)nlen, name);
-				free(out);
-				return NULL;
-			}
-			piece = values[i];
-			if (quote) {
-				size_t qlen = hilt_regex_quote(values[i], NULL, 0);
-
-				quoted = malloc(qlen + 1);
-				if (!quoted) {
-					free(out);
-					return NULL;
-				}
-				hilt_regex_quote(values[i], quoted, qlen + 1);
-				piece = quoted;
-			}
-			plen = strlen(piece);
-			p = name + nlen + 1;
-		} else {
-			p++;
-		}
-		if (len + plen + 1 > cap) {
-			cap = (len + plen + 1) * 2;
-			char *grown = realloc(out, cap);
-
-			if (!grown) {
-				free(quoted);
-				free(out);
-				return NULL;
-			}
-			out = grown;
-		}
-		memcpy(out + len, piece, plen);
-		len += plen;
-		free(quoted);
-	}
-	out[len] = '\0';
-	return out;
+	return hilt_template_expand(tmpl, &t, err, errlen);
 }
 
 struct var_check {
@@ -335,7 +257,7 @@ static int record_names(struct hilt_loader *ld, const struct hilt_pattern *p)
 static int check_vars(struct hilt_loader *ld, const xmlNode *node, const char *s)
 {
 	struct var_check vc = { .known = ld->vars, .nknown = ld->nvars };
-	int rc = for_each_var(s, check_known, &vc);
+	int rc = hilt_template_each(s, HILT_TEMPLATE_DOLLAR, true, check_known, &vc);
 
 	if (rc == -EINVAL)
 		return hilt_xml_error(ld->d, node, "malformed ${name} reference in '%s'", s);
