@@ -120,9 +120,11 @@ def cpu_at(samples, t):
 # ---- JUnit ----
 
 def read_junit(path):
-    """One dict per <testsuite>: name, time, properties, and the verdict of
-    each case (pass, failure, error, skipped)."""
+    """One dict per <testsuite>: name, time, properties, the verdict of
+    each case (pass, failure, error, skipped), and the JUnit's folder
+    (dir), which the file names in its properties are relative to."""
     out = []
+    folder = os.path.dirname(os.path.abspath(path))
     for ts in ET.parse(path).getroot().iter("testsuite"):
         problems = []
         props = {p.get("name"): p.get("value") for p in ts.iter("property")}
@@ -137,7 +139,8 @@ def read_junit(path):
                 problems.append("%s %s: %s: %s" % (ts.get("name"), tc.get("name"), verdict,
                                                    message))
         out.append({"name": ts.get("name"), "time": float(ts.get("time")),
-                    "props": props, "cases": cases, "problems": problems})
+                    "props": props, "cases": cases, "problems": problems,
+                    "dir": folder})
     return out
 
 
@@ -240,13 +243,19 @@ def percentile(values, q):
     return v[k]
 
 
+def session_file(suite, name):
+    """A file a session's JUnit names (console.log, ...): relative to the
+    JUnit's folder, as hilt writes it; an absolute name as it is."""
+    return os.path.join(suite["dir"], name)
+
+
 def session_reads(suite):
     """A session's reads, from its own .console.timing (seconds since the
     previous read and its size), as [(seconds since the session began,
     bytes read so far)].  The file counts from power-on in a hilt whose
     JUnit has session.began, from the session's start before that."""
     p = suite["props"]
-    reads = load_timing(p["console.log"][:-len(".log")] + ".timing")
+    reads = load_timing(session_file(suite, p["console.log"][:-len(".log")] + ".timing"))
     if "session.began" in p:
         start = float(p["session.start_time"])
         reads = [(at + start, total) for at, total in reads]

@@ -2,7 +2,9 @@
  * pending timers pile up, against a plain poll() loop doing the same work
  * over the same fds; and how late timers fire and how fast a console's
  * bytes reach their callback with 256 sessions in one loop.
- * usage: loop-bench [EVENTS]   (EVENTS per measurement, default 20000)
+ * usage: loop-bench [EVENTS]   (EVENTS per measurement, default 20000; the
+ * timer lateness takes EVENTS/10 samples, the 256 sessions EVENTS/4: a small
+ * EVENTS is a run of a second, as ctest's bench_loop does)
  *
  * The event: one pipe among N idle ones is readable; its callback reads
  * the byte and writes the next one, so that the loop always has exactly
@@ -386,8 +388,8 @@ int main(int argc, char **argv)
 		printf("%10zu %12.0f\n", ntimers[s], h);
 	}
 	printf("\n");
-	timer_lateness(2000);
-	sessions_latency(5000);
+	timer_lateness(events / 10 ? (size_t)(events / 10) : 1);
+	sessions_latency(events / 4 ? (size_t)(events / 4) : 1);
 	for (size_t i = 0; i < 1024; i++) {
 		close(idle[i][0]);
 		close(idle[i][1]);

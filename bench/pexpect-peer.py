@@ -26,6 +26,7 @@ LINUX_FAILURES = [
     r"Unable to handle kernel ",
     r"(?s)\bWARNING: .{0,16384}?---\[ end trace",
     r"invalid opcode: ",
+    r"\bInternal error: ",
 ]
 
 

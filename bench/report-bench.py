@@ -3,6 +3,7 @@
 tools CI pipelines use for the same jobs.  Run after building:
 
     python3 bench/report-bench.py [--build DIR] [--sessions 1000] [--shards 10]
+                                  [--shard-mb 10] [--no-peers] [--small]
 
 It writes a night of hilt JUnit: SESSIONS sessions of the linux-boot suite
 (7 cases, its properties and milestone times; one in twenty failing, with
@@ -19,8 +20,13 @@ time and peak RSS (GNU time):
   compares boot milestones; its figures stand alone).
 
 The npm tools are installed into ${HILT_CACHE:-~/.cache/hilt}/bench-peers
-on first use.  Everything else goes to a temporary folder, removed at the
-end."""
+on first use (--no-peers: hilt's figures alone, nothing installed).
+Everything else goes to a temporary folder, removed at the end.  It exits 1
+when a hilt command failed.
+
+--small is 40 sessions in 2 shards of 1 MB, each command run once, without
+the peers: a second or two, the size ctest runs (bench_report) to keep the
+bench working; its figures mean little."""
 import argparse
 import os
 import random
@@ -38,14 +44,14 @@ CASES = ["kernel-banner", "init-started", "network-up", "httpd-started", "shell-
 LINE = "[    1.234567] virtio_net virtio0 enp0s2: renamed from eth0\n"
 
 
-def write_night(folder, sessions, shards, seed, slow=0.0):
-    """Writes SHARDS JUnit files of SESSIONS sessions into folder; returns
-    their paths."""
+def write_night(folder, sessions, shards, seed, slow=0.0, shard_mb=10):
+    """Writes SHARDS JUnit files of SESSIONS sessions, padded to about
+    shard_mb MiB each, into folder; returns their paths."""
     rnd = random.Random(seed)
     os.makedirs(folder, exist_ok=True)
     paths = []
     per = (sessions + shards - 1) // shards
-    pad = LINE * (10 * 1024 * 1024 // per // len(LINE))
+    pad = LINE * (int(shard_mb * 1024 * 1024) // per // len(LINE))
     for k in range(shards):
         path = os.path.join(folder, "shard%02d.xml" % k)
         paths.append(path)
@@ -119,9 +125,11 @@ def peers():
 
 
 def row(what, mine, peer):
+    """Prints a command's figures beside its peer's (None: the peer failed;
+    False: no peer).  False when hilt's command failed."""
     if mine is None:
         print("%-8s hilt failed" % what)
-        return
+        return False
     line = "%-8s hilt %7.2f s %8.1f MB" % (what, mine[0], mine[1] / 1024)
     if peer:
         line += "   peer %7.2f s %8.1f MB   time x%.1f  RSS x%.1f" % (
@@ -129,6 +137,7 @@ def row(what, mine, peer):
     elif peer is None:
         line += "   peer failed"
     print(line, flush=True)
+    return True
 
 
 def main():
@@ -136,13 +145,26 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--shards", type=int, default=10)
+    ap.add_argument("--shard-mb", type=float, default=10.0,
+                    help="each shard padded with console output to about this size")
+    ap.add_argument("--no-peers", action="store_true", help="hilt's figures alone")
+    ap.add_argument("--small", action="store_true",
+                    help="40 sessions, 2 shards of 1 MB, once, no peers: for ctest")
     a = ap.parse_args()
+    runs = 3
+    if a.small:
+        a.sessions, a.shards, a.shard_mb, a.no_peers, runs = 40, 2, 1.0, True, 1
     hilt = os.path.join(a.build, "hilt")
-    jrm, xv = peers()
+    if not os.access(hilt, os.X_OK):
+        sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)
+    jrm, xv = (None, None) if a.no_peers else peers()
     tmp = tempfile.mkdtemp(prefix="hilt-report-bench-")
+    ok = True
     try:
-        night1 = write_night(os.path.join(tmp, "n1"), a.sessions, a.shards, 1)
-        night2 = write_night(os.path.join(tmp, "n2"), a.sessions, a.shards, 2, slow=0.5)
+        night1 = write_night(os.path.join(tmp, "n1"), a.sessions, a.shards, 1,
+                             shard_mb=a.shard_mb)
+        night2 = write_night(os.path.join(tmp, "n2"), a.sessions, a.shards, 2, slow=0.5,
+                             shard_mb=a.shard_mb)
         size = sum(os.path.getsize(p) for p in night1)
         print("%d sessions in %d shards, %.1f MB a night" % (a.sessions, a.shards, size / 1e6))
         m1, m2 = os.path.join(tmp, "m1.xml"), os.path.join(tmp, "m2.xml")
@@ -150,14 +172,16 @@ def main():
                               stderr=subprocess.DEVNULL)
         subprocess.check_call([hilt, "report", "merge", "-o", m2] + night2,
                               stderr=subprocess.DEVNULL)
-        row("merge", measure([hilt, "report", "merge", "-o", os.path.join(tmp, "o.xml")]
-                             + night1),
-            measure([jrm, os.path.join(tmp, "jrm.xml")] + night1))
-        row("html", measure([hilt, "report", "html", "-o", os.path.join(tmp, "o.html"), m1]),
-            measure([xv, "-r", m1, "-o", os.path.join(tmp, "xv.html")], runs=1))
-        row("compare", measure([hilt, "report", "compare", m1, m2]), False)
+        ok &= row("merge", measure([hilt, "report", "merge", "-o", os.path.join(tmp, "o.xml")]
+                                   + night1, runs),
+                  measure([jrm, os.path.join(tmp, "jrm.xml")] + night1, runs) if jrm else False)
+        ok &= row("html", measure([hilt, "report", "html", "-o", os.path.join(tmp, "o.html"),
+                                   m1], runs),
+                  measure([xv, "-r", m1, "-o", os.path.join(tmp, "xv.html")], runs=1) if xv else False)
+        ok &= row("compare", measure([hilt, "report", "compare", m1, m2], runs), False)
     finally:
         shutil.rmtree(tmp)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 process.  Run from anywhere after building (cmake --build build):
 
     python3 bench/sched-jobs.py [--build DIR] [--sessions N] [--jobs J]
-                                [--guest-dir DIR]
+                                [--guest-dir DIR] [--small]
 
 Prints the makespan (hilt's wall time, start to exit) over the ideal one,
 the sum of the session durations divided by the jobs.  A session's
@@ -12,7 +12,10 @@ duration is read from the JUnit: from session.began (before QEMU starts)
 to session.ended (after QEMU's teardown), wall-clock times with ms.  Also
 prints where the rest of the makespan goes (start-up, hand-overs between
 sessions, slots idle at the end) and hilt's own CPU time (not QEMU's) per
-session.  Everything goes to a temporary folder, removed at the end."""
+session.  Everything goes to a temporary folder, removed at the end.
+
+--small is 2 sessions at --jobs 2, one boot's time: the size ctest runs
+(bench_sched-jobs) to keep the bench working; its figures mean little."""
 import argparse
 import os
 import shutil
@@ -44,7 +47,13 @@ def main():
     ap.add_argument("--sessions", type=int, default=16)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--guest-dir", help="HILT_GUEST_DIR for the run (default: as built)")
+    ap.add_argument("--small", action="store_true",
+                    help="2 sessions at --jobs 2: one boot's time, for ctest")
     args = ap.parse_args()
+    if args.small:
+        args.sessions, args.jobs = 2, 2
+    if args.sessions < 1 or args.jobs < 1:
+        sys.exit("--sessions and --jobs must be 1 or more")
     hilt = os.path.join(args.build, "hilt")
     if not os.access(hilt, os.X_OK):
         sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)

@@ -5,6 +5,7 @@ at its recorded pace (--target replay:LOG --realtime) against
 suites/linux-boot.xml.  Run from anywhere after building:
 
     python3 bench/sched-scale.py [--build DIR] [--sessions N[,N...]] [--no-peer]
+                                 [--speed X] [--small]
 
 For each N, prints hilt's CPU time for the whole run (and as a share of one
 core over the wall time, and split at the end of the recording), its peak
@@ -21,7 +22,12 @@ writes the log into N FIFOs at its recorded pace, read once by hilt (N
 replay:FIFO targets, so hilt keeps no timers of its own) and once by N
 python3-pexpect processes (bench/scale-peer.py); prints the CPU of each
 reader and the ratio.  Everything goes to a temporary folder, removed at
-the end."""
+the end.
+
+--speed X plays the recording X times faster (its delays divided by X, in
+a copy of its timing file).  --small is 4 sessions at --speed 5, a few
+seconds in all: the size ctest runs (bench_sched-scale) to keep the bench
+working; its figures mean little."""
 import argparse
 import json
 import os
@@ -40,11 +46,23 @@ SUITE = os.path.normpath(os.path.join(HERE, "..", "suites", "linux-boot.xml"))
 class Recording:
     """The log, its chunks, and where and when each milestone is decided."""
 
-    def __init__(self, log, suite):
+    def __init__(self, log, suite, speed=1.0, tmp=None):
         self.log = log
         self.timing = log[:-len(".log")] + ".timing"
         with open(log, "rb") as f:
             self.data = f.read()
+        if speed != 1.0:
+            # A copy of the log beside a timing file whose delays are
+            # divided by speed, as replay:LOG --realtime reads it.
+            self.log = os.path.join(tmp, os.path.basename(log))
+            with open(self.log, "wb") as f:
+                f.write(self.data)
+            timing = self.log[:-len(".log")] + ".timing"
+            with open(self.timing) as f, open(timing, "w") as out:
+                for line in f:
+                    delay, size = line.split()
+                    out.write("%.6f %s\n" % (float(delay) / speed, size))
+            self.timing = timing
         self.chunks = hb.load_timing(self.timing)
         self.length_s = self.chunks[-1][0]
         # (name, bytes that decide it, the chunk holding the last of them,
@@ -146,6 +164,7 @@ def make_fifos(tmp, n, tag):
 
 
 def peer_runs(hilt, rec, n, tmp, pexpect_too=True):
+    """The side-by-side runs; False when hilt or a pexpect peer failed."""
     print("side by side: one feeder process writes the log into %d FIFOs at its recorded "
           "pace" % n)
     window = rec.length_s + 0.1  # the feed, from its first chunk's delay to its last
@@ -165,7 +184,7 @@ def peer_runs(hilt, rec, n, tmp, pexpect_too=True):
         for line in hb.problems(suites, 5):
             print("  " + line)
         shutil.rmtree(out, ignore_errors=True)
-        return
+        return False
     # When hilt read each milestone's deciding chunk, from when the feeder
     # had written it into that session's FIFO.  The session's reads (its
     # .console.timing) count from when it began, a wall-clock time with ms
@@ -198,7 +217,7 @@ def peer_runs(hilt, rec, n, tmp, pexpect_too=True):
         print("    " + by_milestone_line([m[0] for m in rec.milestones], hilt_lat))
 
     if not pexpect_too:
-        return
+        return True
     # pexpect: one process per FIFO.
     fifos = make_fifos(tmp, n, "pexpect")
     busy0 = hb.machine_busy_s()
@@ -239,6 +258,7 @@ def peer_runs(hilt, rec, n, tmp, pexpect_too=True):
         print("    " + by_milestone_line([m[0] for m in rec.milestones], lat))
     print("  CPU ratio pexpect / hilt: %.1f during the feed (ready to end / feed), %.1f in all" % (
         ready_to_end / max(feeding, 0.01), total / max(m.cpu_s, 0.01)))
+    return failed == 0
 
 
 def main():
@@ -251,19 +271,29 @@ def main():
                     help="the side-by-side runs only")
     ap.add_argument("--no-pexpect", action="store_true",
                     help="of the side-by-side runs, hilt's only")
+    ap.add_argument("--speed", type=float, default=1.0,
+                    help="the recording played this many times faster")
+    ap.add_argument("--small", action="store_true",
+                    help="4 sessions at --speed 5: seconds, for ctest")
     args = ap.parse_args()
+    if args.small:
+        args.sessions, args.speed = "4", 5.0
+    if args.speed <= 0:
+        sys.exit("--speed must be above 0")
     hilt = os.path.join(args.build, "hilt")
     if not os.access(hilt, os.X_OK):
         sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)
-    rec = Recording(LOG, SUITE)
     tmp = tempfile.mkdtemp(prefix="hilt-bench-scale-")
     ok = True
     try:
+        rec = Recording(LOG, SUITE, args.speed, tmp)
+        if args.speed != 1.0:
+            print("the recording played %g times faster" % args.speed)
         for n in [int(x) for x in args.sessions.split(",")]:
             if not args.no_realtime:
                 ok &= realtime_run(hilt, rec, n, tmp)
             if not args.no_peer:
-                peer_runs(hilt, rec, n, tmp, not args.no_pexpect)
+                ok &= peer_runs(hilt, rec, n, tmp, not args.no_pexpect)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0 if ok else 1)

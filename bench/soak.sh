@@ -19,6 +19,7 @@ hilt=${2:-$src/build/hilt}
 work=${SOAK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hilt-soak.XXXXXX")}
 suites=("$here/soak-suite.xml" "$src/suites/linux-boot.xml")
 [ -x "$hilt" ] || { echo "soak: no hilt at $hilt (cmake --build build first)" >&2; exit 2; }
+mkdir -p "$work" || exit 2
 export HILT_CHECK_LEFT=1
 
 verdicts() { # JUNIT: one "suite case verdict" line a case, sorted

@@ -29,6 +29,20 @@ since() {
 	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'
 }
 
+# has_open PID FILE: the process PID has FILE open.
+has_open() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" != "$2" ] || return 0
+	done
+	return 1
+}
+
+# qemus_at_least N SID: N QEMUs or more run in the session SID.
+qemus_at_least() {
+	[ "$(pgrep -c -s "$2" qemu-system)" -ge "$1" ]
+}
+
 SIMS=()
 stop_sims() {
 	end_sessions
@@ -257,7 +271,9 @@ interrupt)
 	# Three guests on two cores: a boot takes a while.
 	poll_until 240 grep -Eq '^(PASS|FAIL)  boot-[0-9]@default guest-address' "$WORK/stdout" ||
 		fail "no session finished"
-	poll_until 20 test "$(pgrep -c -s "$pid" qemu-system)" -ge 2 || fail "no second QEMU running"
+	# Counted at each look (a count taken once and looked at again would
+	# never change): between two sessions a slot may be empty a moment.
+	poll_until 20 qemus_at_least 2 "$pid" || fail "no second QEMU running"
 	qemus=$(pgrep -s "$pid" qemu-system | paste -sd ' ')
 	t0=$(date +%s.%N)
 	kill -INT "$pid"
@@ -285,14 +301,21 @@ sigterm-lock)
 $(board_target b1 "$PORT" "$WORK/s1.ctl")
 </farm>
 XML
-	(exec 9>"$WORK/hilt-board-b1.lock" && flock 9 && exec sleep 60) &
+	# The lock is held before hilt starts, and hilt is signalled once it
+	# has the lock file open: then, and not a moment earlier or later, it
+	# waits for the lock (it opens it with its signals already caught).
+	# A second's sleep instead was a guess that a loaded machine proved
+	# wrong.
+	(exec 9>"$WORK/hilt-board-b1.lock" && flock 9 && touch "$WORK/held" && exec sleep 60) &
 	holder=$!
 	SIMS+=($holder)
+	poll_until 10 test -e "$WORK/held" || fail "the lock's holder did not take it"
 	in_session hilt "$HILT" run --farm "$WORK/farm.xml" --out "$OUT" "$SUITE" \
 		>"$WORK/stdout" 2>&1 &
 	waiter=$!
 	pid=$(session_pid hilt)
-	sleep 1
+	poll_until 30 has_open "$pid" "$WORK/hilt-board-b1.lock" ||
+		fail "hilt never opened the board's lock"
 	t0=$(date +%s.%N)
 	kill -TERM "$pid"
 	wait $waiter
@@ -303,6 +326,7 @@ XML
 	holds "t < 5" t="$took" || fail "hilt took $took s to end after SIGTERM"
 	no_leftover hilt "a command hilt started"
 	assert_grep 'type="interrupted"' "$OUT/junit.xml"
+	[ ! -s "$OUT/board-boot@b1.console.log" ] || fail "the session read the console of a board whose lock it never had"
 	;;
 sigterm-power-off)
 	# SIGTERM while the board's power-off command runs: out within 5 s,
