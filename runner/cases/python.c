@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "runner/cases/case.h"
 
 enum { WATCH_RAW = 1, WATCH_PROMPT };
@@ -89,7 +90,8 @@ static void python_parse(struct hilt_loader *ld, const xmlNode *node, struct hil
 {
 	struct hilt_diags *d = hilt_loader_diags(ld);
 	struct python *py = calloc(1, sizeof(*py));
-	size_t len = 0;
+	struct hilt_buf script = HILT_BUF_INIT;
+	bool stopped = false;	/* out of memory: the loader says so */
 
 	if (!py) {
 		hilt_loader_note(ld, -ENOMEM);
@@ -99,17 +101,11 @@ static void python_parse(struct hilt_loader *ld, const xmlNode *node, struct hil
 	for (const xmlNode *ch = node->children; ch && !hilt_loader_out_of_memory(ld);
 	     ch = ch->next) {
 		if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
-			const char *t = ch->content ? (const char *)ch->content : "";
-			size_t tlen = strlen(t);
-			char *grown = realloc(py->script, len + tlen + 1);
-
-			if (!grown) {
+			if (ch->content && hilt_buf_appends(&script, (const char *)ch->content) < 0) {
 				hilt_loader_note(ld, -ENOMEM);
-				return;
+				stopped = true;
+				break;
 			}
-			py->script = grown;
-			memcpy(py->script + len, t, tlen + 1);
-			len += tlen;
 			continue;
 		}
 		if (ch->type != XML_ELEMENT_NODE)
@@ -124,8 +120,10 @@ static void python_parse(struct hilt_loader *ld, const xmlNode *node, struct hil
 		struct hilt_pattern *p = NULL;
 
 		hilt_xml_check_attrs(d, ch, (const char *const[]){ NULL });
-		if (hilt_loader_note(ld, hilt_xml_text(d, ch, true, &re)) < 0)
-			return;
+		if (hilt_loader_note(ld, hilt_xml_text(d, ch, true, &re)) < 0) {
+			stopped = true;
+			break;
+		}
 		if (!re)
 			continue;
 		if (strstr(re, "${"))
@@ -148,6 +146,18 @@ static void python_parse(struct hilt_loader *ld, const xmlNode *node, struct hil
 		hilt_pattern_free(p);
 		free(re);
 	}
+	if (stopped || hilt_loader_out_of_memory(ld)) {
+		hilt_buf_free(&script);
+		return;
+	}
+	if (hilt_buf_len(&script)) {
+		py->script = hilt_buf_steal(&script, NULL);
+		if (!py->script) {
+			hilt_loader_note(ld, -ENOMEM);
+			return;
+		}
+	}
+	hilt_buf_free(&script);
 	if (py->script)
 		dedent(py->script);
 	if (!py->script || !*py->script)

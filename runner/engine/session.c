@@ -183,7 +183,7 @@ static void console_back(struct hilt_session *s, const char *why)
 
 	s->console_fd = s->ops->console_fd(s->target);
 	/* What was not typed yet went with the old console. */
-	s->typing_off = s->typing_len = 0;
+	hilt_buf_reset(&s->typing);
 	s->want_out = false;
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
 	snprintf(name, sizeof(name), "console.gap.%u", ++s->console_gaps);
@@ -672,7 +672,7 @@ void hilt_session_free(struct hilt_session *s)
 		hilt_loop_cancel_timer(s->loop, s->done_timer);
 	free(s->pcap_path);
 	free(s->timing_path);
-	free(s->typing);
+	hilt_buf_free(&s->typing);
 	free(s->console_note);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/buf.h"
 #include "base/ansi.h"
 #include "base/loop.h"
 #include "base/tail.h"
@@ -84,8 +85,7 @@ struct hilt_session {
 	unsigned *failure_seen;	/* matches of each failure pattern let pass */
 	double scale;		/* of every deadline */
 	bool hurry;		/* aborted: the target stops with short graces */
-	char *typing;		/* console input not yet written */
-	size_t typing_off, typing_len, typing_cap;
+	struct hilt_buf typing;	/* console input not yet written */
 	bool want_out;		/* the console fd is watched for POLLOUT */
 	bool in_process;	/* inside session_process_matches() */
 	size_t current;		/* index of the case under way */

@@ -25,18 +25,18 @@ int session_flush_typing(struct hilt_session *s)
 {
 	ssize_t n = 0;
 
-	while (s->typing_off < s->typing_len) {
-		n = s->ops->console_write(s->target, s->typing + s->typing_off,
-					  s->typing_len - s->typing_off);
+	while (hilt_buf_len(&s->typing)) {
+		n = s->ops->console_write(s->target, hilt_buf_str(&s->typing),
+					  hilt_buf_len(&s->typing));
 		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		s->typing_off += (size_t)n;
+		hilt_buf_consume(&s->typing, (size_t)n);
 	}
 	if (n < 0 && n != -EAGAIN)
 		goto failed;
-	bool held = s->typing_off < s->typing_len;
+	bool held = hilt_buf_len(&s->typing) > 0;
 
 	if (!held && s->ops->console_flush) {
 		n = s->ops->console_flush(s->target);
@@ -44,8 +44,6 @@ int session_flush_typing(struct hilt_session *s)
 			goto failed;
 		held = n > 0;
 	}
-	if (!held)
-		s->typing_off = s->typing_len = 0;
 	if (held != s->want_out && s->console_fd >= 0) {
 		hilt_loop_mod_fd(s->loop, s->console_fd, held ? POLLIN | POLLOUT : POLLIN);
 		s->want_out = held;
@@ -53,7 +51,7 @@ int session_flush_typing(struct hilt_session *s)
 	return 0;
 
 failed:
-	s->typing_off = s->typing_len = 0;
+	hilt_buf_reset(&s->typing);
 	session_set_case(s, s->current, HILT_ERROR, "infrastructure", NULL,
 			 "writing to the console failed: %s", strerror((int)-n));
 	session_next_case(s);
@@ -62,22 +60,11 @@ failed:
 
 static int console_type(struct hilt_session *s, const char *text)
 {
-	size_t len = strlen(text);
-
-	if (s->typing_len + len > s->typing_cap) {
-		size_t cap = (s->typing_len + len) * 2;
-		char *t = realloc(s->typing, cap);
-
-		if (!t) {
-			session_set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
-			session_next_case(s);
-			return -EIO;
-		}
-		s->typing = t;
-		s->typing_cap = cap;
+	if (hilt_buf_appends(&s->typing, text) < 0) {
+		session_set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
+		session_next_case(s);
+		return -EIO;
 	}
-	memcpy(s->typing + s->typing_len, text, len);
-	s->typing_len += len;
 	return session_flush_typing(s);
 }
 
@@ -86,20 +73,10 @@ static int console_type(struct hilt_session *s, const char *text)
  * time), whose write must not end the case a second time. */
 static void console_queue(struct hilt_session *s, const char *text)
 {
-	size_t len = strlen(text);
-
 	if (s->ops->recorded || s->console_fd < 0)
 		return;
-	if (s->typing_len + len > s->typing_cap) {
-		char *t = realloc(s->typing, (s->typing_len + len) * 2);
-
-		if (!t)
-			return;	/* a courtesy to the device only */
-		s->typing = t;
-		s->typing_cap = (s->typing_len + len) * 2;
-	}
-	memcpy(s->typing + s->typing_len, text, len);
-	s->typing_len += len;
+	if (hilt_buf_appends(&s->typing, text) < 0)
+		return;	/* a courtesy to the device only */
 	if (!s->want_out) {
 		hilt_loop_mod_fd(s->loop, s->console_fd, POLLIN | POLLOUT);
 		s->want_out = true;
