@@ -141,9 +141,11 @@ static int add_var(struct hilt_session *s, const char *name, const char *value)
 	return 0;
 }
 
-/* Stores the named groups of a match as variables and properties. */
+/* Stores the named groups of a match as variables and properties: read
+ * from text (the match was made in it) or, when text is NULL, from the
+ * console's matcher. */
 static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
-			  const struct hilt_match *m)
+			  const struct hilt_match *m, const char *text)
 {
 	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
 		unsigned g;
@@ -152,8 +154,13 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 
 		if (g >= m->ngroups || m->groups[g].start < 0)
 			continue;
-		hilt_matcher_copy(s->matcher, (uint64_t)m->groups[g].start,
-				  (uint64_t)m->groups[g].end, value, sizeof(value));
+		if (text)
+			snprintf(value, sizeof(value), "%.*s",
+				 (int)(m->groups[g].end - m->groups[g].start),
+				 text + m->groups[g].start);
+		else
+			hilt_matcher_copy(s->matcher, (uint64_t)m->groups[g].start,
+					  (uint64_t)m->groups[g].end, value, sizeof(value));
 		add_var(s, name, value);
 		snprintf(prop, sizeof(prop), "capture.%s", name);
 		hilt_result_add_property(s->result, prop, value);
@@ -378,29 +385,14 @@ void hilt_run_lines(const struct hilt_case_run *run, uint64_t from, char *buf, s
 void hilt_run_capture(struct hilt_case_run *run, const struct hilt_pattern *p,
 		      const struct hilt_match *m)
 {
-	capture_names(run->s, p, m);
+	capture_names(run->s, p, m, NULL);
 }
 
 /* The named groups of a match in text, as capture_names stores them. */
 void hilt_run_capture_text(struct hilt_case_run *run, const struct hilt_pattern *p,
 			   const struct hilt_match *m, const char *text)
 {
-	struct hilt_session *s = run->s;
-
-	for (unsigned i = 0; i < hilt_pattern_name_count(p); i++) {
-		unsigned g;
-		const char *name = hilt_pattern_name(p, i, &g);
-		char value[512], prop[128];
-
-		if (g >= m->ngroups || m->groups[g].start < 0)
-			continue;
-		size_t n = (size_t)(m->groups[g].end - m->groups[g].start);
-
-		snprintf(value, sizeof(value), "%.*s", (int)n, text + m->groups[g].start);
-		add_var(s, name, value);
-		snprintf(prop, sizeof(prop), "capture.%s", name);
-		hilt_result_add_property(s->result, prop, value);
-	}
+	capture_names(run->s, p, m, text);
 }
 
 char *hilt_run_expand(const struct hilt_case_run *run, const char *tmpl, bool quote,
