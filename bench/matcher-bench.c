@@ -3,6 +3,7 @@
  * patterns plus the current milestone, milestones in order.
  * usage: matcher-bench SUITE.xml LOG [--no-prefilter] */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,10 @@ int main(int argc, char **argv)
 	printf("%zu of %zu milestones, %zu patterns, %.1f MB in %.3f s: %.0f MB/s\n",
 	       matched, suite->ncases, suite->nfailures + 1, (double)len / 1e6, s,
 	       (double)len / 1e6 / s);
+	bool all = matched == suite->ncases;
+
 	hilt_matcher_free(m);
 	hilt_suite_free(suite);
 	free(log);
-	return matched == suite->ncases ? 0 : 1;
+	return all ? 0 : 1;
 }
