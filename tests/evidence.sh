@@ -10,6 +10,10 @@
 #   gitlab   in a GitLab job, attachments relative to the project's folder;
 #            a merge elsewhere renames the paths; its page links hold
 #   size     1000 failing sessions: bytes per session, the whole file
+#   quote    a failure pattern's match early in a long log (a WARNING at
+#            line 669 of 12,600, kselftest output after it): the message
+#            quotes the line where the match begins, the failure's text is
+#            its trace, the excerpt holds it; not lines read long after
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -172,6 +176,110 @@ case_size() {
 	echo "$n failing sessions: JUnit of $bytes bytes, $per bytes a session"
 	[ "$bytes" -lt $((10 * 1024 * 1024)) ] ||
 		fail "$bytes bytes for $n failing sessions: not well under GitLab's 30 MB"
+}
+
+# make_long_log FILE [END]: a 12,600-line kselftest run whose first
+# WARNING (with its cut here ruler, trace and, unless END is "none", its
+# end trace) is at line 669, then 11,900 lines of "# ok N ..." output.
+make_long_log() {
+	python3 - "$1" "${2:-end}" <<'PY'
+import sys
+out, end = sys.argv[1], sys.argv[2]
+lines = ["[    0.000000] Linux version 6.1.0-hilt (builder@hilt) #1 SMP PREEMPT_DYNAMIC"]
+t = 0.0
+while len(lines) < 667:
+    t += 0.000731
+    lines.append("[%12.6f] pci 0000:00:%02x.0: [8086:7010] type 00 class 0x010180" % (t, len(lines) % 32))
+lines.append("[   12.345601] ------------[ cut here ]------------")
+lines.append("[   12.345678] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 __list_add_valid+0xdc/0x110")
+assert len(lines) == 669
+lines += [
+    "[   12.345690] Modules linked in: gup_test",
+    "[   12.345701] CPU: 1 PID: 282 Comm: gup_longterm Not tainted 6.1.0-hilt #1",
+    "[   12.345712] RIP: 0010:__list_add_valid+0xdc/0x110",
+    "[   12.345723] Call Trace:",
+    "[   12.345734]  <TASK>",
+    "[   12.345745]  pin_user_pages_remote+0x5c/0x90",
+    "[   12.345756]  gup_test_ioctl+0x2a1/0x6f0",
+    "[   12.345767]  __x64_sys_ioctl+0x8e/0xd0",
+    "[   12.345778]  do_syscall_64+0x3b/0x90",
+    "[   12.345789]  entry_SYSCALL_64_after_hwframe+0x63/0xcd",
+    "[   12.345790]  </TASK>",
+]
+if end != "none":
+    lines.append("[   12.345801] ---[ end trace 0000000000000000 ]---")
+n = 0
+while len(lines) < 12600:
+    n += 1
+    lines.append("# ok %d Longterm R/O pin is reliable" % n if n % 97 == 77
+                 else "# ok %d gup_longterm: pin of page %d of a memfd" % (n, n))
+open(out, "w").write("\n".join(lines) + "\n")
+PY
+}
+
+# failure_of JUNIT SUITE CASE ATTR: the case's <failure> message (ATTR
+# message) or its text (ATTR text), by Python's parser.
+failure_of() {
+	python3 - "$@" <<'PY'
+import sys, xml.etree.ElementTree as ET
+for suite in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    if suite.get("name") != sys.argv[2]:
+        continue
+    for case in suite.iter("testcase"):
+        if case.get("name") == sys.argv[3]:
+            f = case.find("failure")
+            if f is None:
+                sys.exit("case %s did not fail" % sys.argv[3])
+            sys.stdout.write((f.get("message") if sys.argv[4] == "message" else f.text) or "")
+            sys.exit(0)
+sys.exit("no case %s in %s" % (sys.argv[3], sys.argv[2]))
+PY
+}
+
+case_quote() {
+	local warn='[   12.345678] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 __list_add_valid+0xdc/0x110'
+	make_long_log "$WORK/gup.log"
+	[ "$(sed -n 669p "$WORK/gup.log")" = "$warn" ] || fail "the log's line 669 is not the WARNING"
+	# The linux defaults' multi-line pattern, as a suite of its own has it.
+	cat >"$WORK/gup.xml" <<'XML'
+<suite name="gup" timeout="60">
+  <failure-patterns defaults="none">
+    <pattern name="warning">(?s)\bWARNING: .{0,16384}?---\[ end trace</pattern>
+  </failure-patterns>
+  <milestone name="kernel-banner" timeout="5">Linux version</milestone>
+  <milestone name="selftests-done" timeout="30">^# Totals: </milestone>
+</suite>
+XML
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/gup.log" "$WORK/gup.xml" \
+		>"$WORK/stdout" 2>&1
+	judge_run 1 $? "a WARNING early in a long log"
+	local s=gup@replay:gup
+	failure_of "$OUT/junit.xml" "$s" selftests-done message >"$WORK/message.txt" ||
+		fail "selftests-done did not fail"
+	echo "message: $(cat "$WORK/message.txt")"
+	# The line where the match begins, exactly as printed, and nothing else.
+	[[ "$(cat "$WORK/message.txt")" == "failure pattern 'warning' matched at "*" s: $warn" ]] ||
+		fail "the message does not quote the WARNING line"
+	assert_no_grep "# ok" "$WORK/message.txt"
+	# The failure's text is the trace from that line on.
+	failure_of "$OUT/junit.xml" "$s" selftests-done text >"$WORK/trace.txt"
+	[ "$(head -n 1 "$WORK/trace.txt")" = "$warn" ] || fail "the trace does not begin at the WARNING"
+	assert_grep "entry_SYSCALL_64_after_hwframe" "$WORK/trace.txt"
+	assert_grep "end trace 0000000000000000" "$WORK/trace.txt"
+	# The excerpt of the case shows the lines up to the match's trace,
+	# not those the replay read during the grace period.
+	case_out "$OUT/junit.xml" "$s" selftests-done >"$WORK/fail.txt"
+	assert_grep "__list_add_valid+0xdc/0x110" "$WORK/fail.txt"
+	assert_no_grep "Longterm R/O pin" "$WORK/fail.txt"
+	grep -q "Longterm R/O pin" "$WORK/gup.log" || fail "the log lacks the line once quoted"
+	# The same log without its end trace: the multi-line pattern finds
+	# nothing to quote (it needs the end within 16 KiB).
+	make_long_log "$WORK/gup-noend.log" none
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/gup-noend.log" "$WORK/gup.xml" \
+		>"$WORK/stdout" 2>&1
+	judge_run 1 $? "a WARNING without its end trace"
+	failure_of "$OUT/junit.xml" gup@replay:gup-noend selftests-done message >"$WORK/message.txt"
+	assert_grep "^milestone /^# Totals: / not seen" "$WORK/message.txt"
 }
 
 "case_${1:?which case}"
