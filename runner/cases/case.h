@@ -154,8 +154,8 @@ uint64_t hilt_run_offset(const struct hilt_case_run *run);
 size_t hilt_run_copy(const struct hilt_case_run *run, uint64_t from, uint64_t to,
 		     char *buf, size_t len);
 /* The lines of the output around offset from up to now, as much as the
- * console tail holds, into buf (NUL terminated, without the last line
- * end). */
+ * console tail holds (from its first whole line when it no longer holds
+ * from), into buf (NUL terminated, without the last line end). */
 void hilt_run_lines(const struct hilt_case_run *run, uint64_t from, char *buf, size_t len);
 /* Stores the named groups of a match of p in the output (text: in text,
  * at the match's offsets) as variables and properties. */

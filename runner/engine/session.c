@@ -38,6 +38,10 @@
  * a serial line or an emulator returns what it has, far less. */
 #define READ_SIZE (128 * 1024)
 #define CONSOLE_TAIL_CAP (64 * 1024)
+/* The matcher is fed at most this much at a time (it would take half its
+ * window, 128 KiB): a match of up to TAIL_STEP bytes found after a feed
+ * is still whole in the tail, lines and all. */
+#define TAIL_STEP (CONSOLE_TAIL_CAP / 2)
 
 /* The suite's deadline, scaled for the target. */
 static double suite_timeout_s(const struct hilt_session *s)
@@ -94,21 +98,31 @@ static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
 
 /* The raw bytes go to the log; the tail and the matcher see what the
  * suite matches on (without escape sequences when it says so), so that
- * match offsets and the lines reported agree. */
+ * match offsets and the lines reported agree.  The tail takes the bytes
+ * as the matcher does, TAIL_STEP at most at a time: at a match it ends
+ * where the matcher has read, so the lines of the match are still in it
+ * (a read is larger than the tail: appended at once, it would push them
+ * out before they are quoted). */
 static void consume(struct hilt_session *s, char *buf, size_t n)
 {
 	log_chunk(s, buf, n);
 	if (s->suite->strip_ansi)
 		n = hilt_ansi_strip(&s->ansi, buf, n, buf);
-	hilt_tail_append(s->tail, buf, n);
-	/* Once ended, output is still logged but no longer judged. */
 	while (n && s->state == SESSION_RUNNING) {
-		size_t took = hilt_matcher_feed(s->matcher, buf, n);
+		size_t took = hilt_matcher_feed(s->matcher, buf, n < TAIL_STEP ? n : TAIL_STEP);
 
+		hilt_tail_append(s->tail, buf, took);
 		buf += took;
 		n -= took;
 		session_process_matches(s);
 	}
+	/* Once ended, output is still logged but no longer judged; a
+	 * failure pattern's trace is kept while it comes. */
+	if (!n)
+		return;
+	hilt_tail_append(s->tail, buf, n);
+	if (s->state == SESSION_ENDING)
+		session_failure_collect(s, buf, n);
 }
 
 /* Reads what the console has, at most max_reads chunks (0: until it has
@@ -674,6 +688,7 @@ void hilt_session_free(struct hilt_session *s)
 	free(s->timing_path);
 	hilt_buf_free(&s->typing);
 	free(s->console_note);
+	hilt_buf_free(&s->failure_text);
 	hilt_tail_free(s->tail);
 	hilt_session_result_free(s->result);
 	free(s);

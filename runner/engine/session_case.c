@@ -379,7 +379,18 @@ size_t hilt_run_copy(const struct hilt_case_run *run, uint64_t from, uint64_t to
 
 void hilt_run_lines(const struct hilt_case_run *run, uint64_t from, char *buf, size_t len)
 {
-	hilt_tail_lines(run->s->tail, from, hilt_tail_total(run->s->tail), buf, len);
+	size_t n;
+	const char *data = hilt_tail_data(run->s->tail, &n);
+	uint64_t total = hilt_tail_total(run->s->tail), base = total - n;
+
+	/* What the tail no longer holds of from's line is not quoted as if
+	 * the line began where the tail does: from the next whole line. */
+	if (from < base) {
+		const char *nl = memchr(data, '\n', n);
+
+		from = nl ? base + (uint64_t)(nl - data) + 1 : total;
+	}
+	hilt_tail_lines(run->s->tail, from, total, buf, len);
 }
 
 void hilt_run_capture(struct hilt_case_run *run, const struct hilt_pattern *p,

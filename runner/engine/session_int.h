@@ -113,7 +113,16 @@ struct hilt_session {
 
 	/* The failure pattern that ended the session, while collecting. */
 	size_t failure_index;
-	uint64_t failure_start, failure_end;
+	uint64_t failure_start;
+	/* What the console showed of it, kept from the match on (the tail
+	 * moves on while the grace period lets the trace come, a replay's
+	 * by megabytes): the excerpt's bytes before the line where the match
+	 * begins, that line and the trace after it, up to
+	 * FAILURE_TRACE_BYTES past the line's start and then its end. */
+	struct hilt_buf failure_text;
+	uint64_t failure_text_at;	/* the offset of its first byte */
+	uint64_t failure_line_at;	/* of the line where the match begins */
+	bool failure_text_done;		/* the trace is complete */
 };
 
 /* session.c */
@@ -136,7 +145,10 @@ void session_end_early(struct hilt_session *s, enum hilt_verdict v, const char *
 		       const char *detail, const char *why);
 /* Failure pattern m matched: its trace is collected for a grace period. */
 void session_failure_matched(struct hilt_session *s, const struct hilt_match *m);
-/* Reports it once the grace period has collected its line. */
+/* Console bytes after those of the match, while the session ends:
+ * kept for its trace until that is complete. */
+void session_failure_collect(struct hilt_session *s, const char *buf, size_t n);
+/* Reports it once the grace period has collected its trace. */
 void session_report_failure(struct hilt_session *s);
 char *session_vfmt(const char *fmt, va_list ap);
 
