@@ -603,12 +603,11 @@ static const char *failure_hit(const struct hilt_suite *suite, const char *text)
 	return hit;
 }
 
-static int default_failure_patterns(void)
+static struct hilt_suite *load_text(const char *xml)
 {
 	char path[] = "/tmp/hilt-test-suite-XXXXXX";
 	int fd = mkstemp(path);
-	const char *xml = "<suite name=\"s\"><milestone name=\"a\">x</milestone></suite>\n";
-	struct hilt_suite *suite;
+	struct hilt_suite *suite = NULL;
 	char err[256];
 
 	CHECK(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml), "temp suite");
@@ -617,7 +616,42 @@ static int default_failure_patterns(void)
 
 	unlink(path);
 	CHECK(rc == 0, "%s", err);
-	if (rc)
+	return rc ? NULL : suite;
+}
+
+/* With the kernel report reader on (a Linux suite's default), the linux
+ * defaults it reads are no failure patterns: kernel-panic alone stays. */
+static int kernel_reports_take_defaults(void)
+{
+	struct hilt_suite *suite =
+		load_text("<suite name=\"s\"><milestone name=\"a\">x</milestone></suite>\n");
+
+	if (!suite)
+		return 1;
+	CHECK(suite->kreports.enabled, "the reader is on by default");
+	CHECK(suite->nfailures == 1 && !strcmp(suite->failures[0].name, "kernel-panic"),
+	      "%zu failure patterns, the first %s", suite->nfailures,
+	      suite->nfailures ? suite->failures[0].name : "none");
+	CHECK(failure_hit(suite, "[ 3.0] BUG: kernel NULL pointer dereference, address: 0\n") == NULL,
+	      "a BUG ends no session with the reader on");
+	hilt_suite_free(suite);
+	/* Without the linux defaults, no reader either. */
+	suite = load_text("<suite name=\"s\"><failure-patterns defaults=\"uboot\"/>"
+			  "<milestone name=\"a\">x</milestone></suite>\n");
+	if (!suite)
+		return 1;
+	CHECK(!suite->kreports.enabled, "the reader is off without the linux defaults");
+	hilt_suite_free(suite);
+	return 0;
+}
+
+static int default_failure_patterns(void)
+{
+	/* The reader off: the linux defaults as they always were. */
+	struct hilt_suite *suite = load_text("<suite name=\"s\"><kernel-reports enabled=\"false\"/>"
+					     "<milestone name=\"a\">x</milestone></suite>\n");
+
+	if (!suite)
 		return 1;
 	static const struct {
 		const char *text, *want;
@@ -809,6 +843,7 @@ int main(void)
 		{ "64 MiB line: bounded memory", long_line_bounded },
 		{ "quoted values match literally", quote_is_literal },
 		{ "default Linux failure patterns", default_failure_patterns },
+		{ "the kernel report reader takes the defaults it reads", kernel_reports_take_defaults },
 		{ "the literal prefilter changes no result", prefilter_changes_nothing },
 		{ "escape sequences stripped however split", ansi_stripped_anywhere },
 	};

@@ -3,6 +3,8 @@
  *
  *   failure patterns   the default sets (linux, uboot, ipxe), <failure-
  *                      patterns> with <pattern> and <disable>
+ *   <kernel-reports>   the kernel report reader's policy, and the linux
+ *                      defaults it reads in their place
  *   ${name} variables  which names earlier patterns capture, the checks
  *                      of each reference, hilt_expand_vars()
  *   patterns           compiled with their mistakes told at their line
@@ -24,6 +26,7 @@
 #include "base/template.h"
 #include "base/xmlfile.h"
 #include "runner/cases/case.h"
+#include "runner/engine/kreport.h"
 
 /* The failure patterns every Linux suite gets unless it opts out. */
 static const struct {
@@ -102,6 +105,9 @@ void hilt_suite_free(struct hilt_suite *suite)
 	for (size_t i = 0; i < suite->nshells; i++)
 		hilt_pattern_free(suite->shells[i].prompt);
 	free(suite->shells);
+	for (size_t i = 0; i < suite->kreports.nignore; i++)
+		free(suite->kreports.ignore[i]);
+	free(suite->kreports.ignore);
 	for (size_t i = 0; i < suite->nrequires; i++)
 		free(suite->requires[i]);
 	free(suite->requires);
@@ -156,6 +162,8 @@ struct hilt_loader {
 	char **vars;		/* names captured by earlier patterns */
 	size_t nvars;
 	bool shell_seen;	/* a <shell>, even a bad one, came before */
+	bool linux_defaults;	/* the suite has them (<failure-patterns defaults>) */
+	bool kreports_seen;	/* a <kernel-reports> came */
 	bool oom;
 };
 
@@ -450,6 +458,7 @@ static void parse_failures(struct hilt_loader *ld, const xmlNode *node)
 		if (!linux_set)
 			while (s->nfailures)
 				drop_failure(s, s->nfailures - 1);
+		ld->linux_defaults = linux_set;
 		for (size_t k = 0; k < nsets && !ld->oom; k++) {
 			for (size_t i = 0; sets[k] && i < failure_sets[k].n; i++) {
 				const struct default_failure *f = &failure_sets[k].v[i];
@@ -587,8 +596,85 @@ static int add_default_failures(struct hilt_suite *s)
 			hilt_pattern_free(p);
 			return rc;
 		}
+		s->failures[s->nfailures - 1].linux_default = true;
 	}
 	return 0;
+}
+
+/* The linux defaults whose reports the kernel report reader reads: with
+ * it on they end no session (it records them; the session goes on). */
+static bool read_by_kreports(const struct hilt_failure_pattern *f)
+{
+	return f->linux_default && strcmp(f->name, "kernel-panic") != 0;
+}
+
+/* <kernel-reports enabled="true|false" fatal="panic oops ...">
+ *   <ignore>title pattern</ignore>...
+ * </kernel-reports> */
+static void parse_kernel_reports(struct hilt_loader *ld, const xmlNode *node)
+{
+	static const char *const attrs[] = { "enabled", "fatal", NULL };
+	struct hilt_kernel_reports *k = &ld->suite->kreports;
+	char *fatal;
+
+	hilt_xml_check_attrs(ld->d, node, attrs);
+	hilt_xml_check_element_only(ld->d, node);
+	if (ld->kreports_seen) {
+		hilt_xml_error(ld->d, node, "only one <kernel-reports> is allowed");
+		return;
+	}
+	ld->kreports_seen = true;
+	k->enabled = true;
+	hilt_xml_bool(ld->d, node, "enabled", &k->enabled);
+	if ((fatal = hilt_xml_attr(node, "fatal"))) {
+		char *save = NULL;
+
+		k->fatal = HILT_KREPORT_NONE_FATAL;
+		for (char *w = strtok_r(fatal, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+			enum hilt_kreport_kind kind;
+			char kinds[512] = "";
+
+			if (hilt_kreport_kind_parse(w, &kind) == 0) {
+				k->fatal = (k->fatal & ~HILT_KREPORT_NONE_FATAL) | 1u << kind;
+				continue;
+			}
+			for (int i = 0; i < HILT_KR_NKINDS; i++)
+				snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
+					 i ? ", " : "", hilt_kreport_kind_name((enum hilt_kreport_kind)i));
+			hilt_xml_error(ld->d, node, "fatal: no report kind '%s' (the kinds: %s)", w,
+				       kinds);
+		}
+		free(fatal);
+	}
+	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next) {
+		char *re = NULL;
+		struct hilt_pattern *p = NULL;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!hilt_xml_is(c, "ignore")) {
+			hilt_xml_error(ld->d, c,
+				       "unknown element <%s> in <kernel-reports> (expected <ignore>)",
+				       (const char *)c->name);
+			continue;
+		}
+		hilt_xml_check_attrs(ld->d, c, (const char *const[]){ NULL });
+		if (note(ld, hilt_xml_text(ld->d, c, true, &re)) == 0 &&
+		    compile_at(ld, c, "kernel-reports ignore", re, &p) == 0) {
+			char **v = realloc(k->ignore, (k->nignore + 2) * sizeof(*v));
+
+			if (!v) {
+				ld->oom = true;
+			} else {
+				k->ignore = v;
+				v[k->nignore++] = re;
+				v[k->nignore] = NULL;
+				re = NULL;
+			}
+		}
+		hilt_pattern_free(p);
+		free(re);
+	}
 }
 
 /* <requires tags="k=v,k=v"/>: what a target must have to run the suite.
@@ -653,7 +739,7 @@ static void parse_suite_attrs(struct hilt_loader *ld, const xmlNode *root)
 int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			  struct hilt_diags *d)
 {
-	struct hilt_loader ld = { .d = d };
+	struct hilt_loader ld = { .d = d, .linux_defaults = true };
 	struct hilt_suite *s;
 	size_t errors_before = d->nerrors;
 	xmlDoc *doc;
@@ -695,6 +781,8 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 			parse_shell(&ld, c);
 		} else if (hilt_xml_is(c, "requires")) {
 			parse_requires(&ld, c);
+		} else if (hilt_xml_is(c, "kernel-reports")) {
+			parse_kernel_reports(&ld, c);
 		} else if ((kind = hilt_case_kind_find((const char *)c->name))) {
 			struct hilt_case *tc = new_case(&ld, c, kind);
 
@@ -705,10 +793,16 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 
 			hilt_case_kind_list(kinds, sizeof(kinds));
 			hilt_xml_error(d, c,
-				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <shell>, %s)",
+				       "unknown element <%s> in <suite> (expected <requires>, <failure-patterns>, <kernel-reports>, <shell>, %s)",
 				       (const char *)c->name, kinds);
 		}
 	}
+	/* Absent, the reader reads a Linux suite's console. */
+	if (!ld.kreports_seen)
+		s->kreports.enabled = ld.linux_defaults;
+	for (size_t i = s->nfailures; s->kreports.enabled && i-- > 0;)
+		if (read_by_kreports(&s->failures[i]))
+			drop_failure(s, i);
 	if (!ld.oom && s->ncases == 0)
 		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step>, <python> or <http>",
 			       s->name ? s->name : "");

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runner/engine/matcher.h"
 
@@ -45,6 +46,21 @@ struct hilt_failure_pattern {
 	/* Matches let pass before one fails (after="1": the second sign-on
 	 * of a bootloader, a reset nobody asked for). */
 	unsigned allowed;
+	bool linux_default;	/* one of the linux defaults */
+};
+
+/* <kernel-reports>: what the kernel report reader (kreport.h) does in a
+ * session.  Absent, it is on when the suite has the linux defaults. */
+struct hilt_kernel_reports {
+	bool enabled;
+	/* Kinds that end the session, as hilt_kreport_opts.fatal takes
+	 * them: 0 for the default (a panic), HILT_KREPORT_NONE_FATAL for
+	 * none (fatal=""). */
+	uint32_t fatal;
+	/* Titles to ignore: PCRE2 patterns (checked at load), in order,
+	 * NULL-terminated; NULL when there is none. */
+	char **ignore;
+	size_t nignore;
 };
 
 struct hilt_suite {
@@ -59,8 +75,13 @@ struct hilt_suite {
 	 * first case (the image is bad) instead of being an infrastructure
 	 * error.  A flasher that hangs or cannot start stays one. */
 	bool flash_failure_fails;
+	/* With the kernel report reader on, the linux defaults it reads
+	 * (oops, bug, warning, unable-to-handle, invalid-opcode,
+	 * internal-error) are not among them: it records those reports and
+	 * the session goes on.  kernel-panic stays. */
 	struct hilt_failure_pattern *failures;
 	size_t nfailures;
+	struct hilt_kernel_reports kreports;
 	struct hilt_case *cases;
 	size_t ncases;
 	/* Tags ("key=value") a target must have to run the suite. */
