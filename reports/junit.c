@@ -82,6 +82,9 @@ static void count(const struct hilt_session_result *r, struct counts *c)
 		c->errors += r->cases[i].verdict == HILT_ERROR;
 		c->skipped += r->cases[i].verdict == HILT_SKIP;
 	}
+	/* Each finding is a failing test case of its own. */
+	c->tests += r->nfindings;
+	c->failures += r->nfindings;
 	/* A session of no known length adds nothing (never a negative total). */
 	c->time_s += r->time_s < 0 ? 0 : r->time_s;
 }
@@ -213,6 +216,89 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 	return rc < 0 ? -1 : 0;
 }
 
+static int write_property(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "property");
+	rc |= write_clean_attr(w, "name", name);
+	rc |= write_clean_attr(w, "value", value);
+	rc |= xmlTextWriterEndElement(w);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The kernel report reader's findings as suite properties, any script's
+ * to read: finding.N.title, .kind, .count and .line (N from 1, in order
+ * of first appearance; the line made inert as all device text), and
+ * findings.count whenever the reader ran. */
+static int write_finding_props(xmlTextWriterPtr w, const struct hilt_session_result *r)
+{
+	static const char *const fields[] = { "title", "kind", "count", "line" };
+	char name[64], num[32];
+	int rc = 0;
+
+	if (!r->findings_read)
+		return 0;
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct hilt_finding_result *f = &r->findings[i];
+
+		snprintf(num, sizeof(num), "%lu", f->count);
+		const char *values[] = { f->title, f->kind, num, f->line };
+
+		for (size_t k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name), "finding.%zu.%s", i + 1, fields[k]);
+			rc |= write_property(w, name, values[k]);
+		}
+	}
+	snprintf(num, sizeof(num), "%zu", r->nfindings);
+	rc |= write_property(w, "findings.count", num);
+	if (r->findings_dropped) {
+		snprintf(num, sizeof(num), "%lu", r->findings_dropped);
+		rc |= write_property(w, "findings.dropped", num);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* A finding as a test case named by its title: a failure of type
+ * "finding" whose text is its first report's block, and the console log
+ * (and capture) attached as a failing case's are. */
+static int write_finding(xmlTextWriterPtr w, const char *classname,
+			 const struct hilt_finding_result *f, const char *log, const char *pcap)
+{
+	char *message = NULL, *out = NULL;
+	int rc = 0;
+
+	if (asprintf(&message, "finding (%s) x%lu, first at %.3f s: %s", f->kind, f->count,
+		     f->at_s < 0 ? 0 : f->at_s, f->line) < 0)
+		return -1;
+	if (asprintf(&out, "%s%s%s%s%s%s", log ? "[[ATTACHMENT|" : "", log ? log : "",
+		     log ? "]]\n" : "", pcap ? "[[ATTACHMENT|" : "", pcap ? pcap : "",
+		     pcap ? "]]\n" : "") < 0) {
+		free(message);
+		return -1;
+	}
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase");
+	rc |= write_clean_attr(w, "name", f->title);
+	rc |= write_clean_attr(w, "classname", classname);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0.000");
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "failure");
+	rc |= write_clean_attr(w, "message", message);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "finding");
+	if (f->block_len) {
+		char *clean = hilt_text_inert(f->block, f->block_len, HILT_TEXT_XML);
+
+		rc |= clean ? xmlTextWriterWriteString(w, BAD_CAST clean) : -1;
+		free(clean);
+	}
+	rc |= xmlTextWriterEndElement(w);
+	if (*out)
+		rc |= write_clean_element(w, "system-out", out, strlen(out));
+	rc |= xmlTextWriterEndElement(w);
+	free(message);
+	free(out);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Where the attachment lines of a session's cases point: its files as the
  * JUnit names them, or (an attachments root) relative to that root. */
 struct attach {
@@ -278,9 +364,12 @@ static int write_suite(xmlTextWriterPtr w, const struct hilt_session_result *r,
 		rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "value", "%u", r->attempt);
 		rc |= xmlTextWriterEndElement(w);
 	}
+	rc |= write_finding_props(w, r);
 	rc |= xmlTextWriterEndElement(w);
 	for (size_t i = 0; i < r->ncases; i++)
 		rc |= write_case(w, name, &r->cases[i], at->dir, at->log, at->pcap);
+	for (size_t i = 0; i < r->nfindings; i++)
+		rc |= write_finding(w, name, &r->findings[i], at->log, at->pcap);
 	/* The console's end, for a session that did not pass, from a line's
 	 * start. */
 	if ((c.failures || c.errors) && r->console_tail && r->console_tail_len) {

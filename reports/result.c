@@ -31,6 +31,13 @@ void hilt_session_result_free(struct hilt_session_result *r)
 		free(r->props[i].name);
 		free(r->props[i].value);
 	}
+	for (size_t i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].title);
+		free(r->findings[i].kind);
+		free(r->findings[i].line);
+		free(r->findings[i].block);
+	}
+	free(r->findings);
 	free(r->cases);
 	free(r->props);
 	free(r->suite);
@@ -99,4 +106,36 @@ int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_att
 	e->console_log = dup_or_null(a->console_log, &failed);
 	c->nearlier++;
 	return failed ? -ENOMEM : 0;
+}
+
+int hilt_result_add_finding(struct hilt_session_result *r, const struct hilt_finding_result *f)
+{
+	struct hilt_finding_result *v = realloc(r->findings, (r->nfindings + 1) * sizeof(*v));
+	struct hilt_finding_result *n;
+
+	if (!v)
+		return -ENOMEM;
+	r->findings = v;
+	n = &v[r->nfindings];
+	*n = (struct hilt_finding_result){
+		.title = strdup(f->title ? f->title : ""),
+		.kind = strdup(f->kind ? f->kind : ""),
+		.count = f->count,
+		.line = strdup(f->line ? f->line : ""),
+		.block = malloc(f->block_len + 1),
+		.block_len = f->block_len,
+		.at_s = f->at_s,
+	};
+	if (!n->title || !n->kind || !n->line || !n->block) {
+		free(n->title);
+		free(n->kind);
+		free(n->line);
+		free(n->block);
+		return -ENOMEM;
+	}
+	if (f->block_len)
+		memcpy(n->block, f->block, f->block_len);
+	n->block[f->block_len] = '\0';
+	r->nfindings++;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #ifndef HILT_RESULT_H
 #define HILT_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum hilt_verdict {
@@ -52,6 +53,21 @@ struct hilt_property {
 	char *name, *value;
 };
 
+/* A kernel report the session's reader found (runner/engine/kreport.h):
+ * one distinct title, in order of first appearance. */
+struct hilt_finding_result {
+	char *title;		/* "WARNING in __list_add_valid" */
+	char *kind;		/* "warning" */
+	unsigned long count;	/* reports with this title */
+	/* The first line of its first report exactly as the console printed
+	 * it, and that report's block (bounded): raw bytes, made inert by
+	 * whatever shows them. */
+	char *line;
+	char *block;
+	size_t block_len;
+	double at_s;		/* when its first report was complete, since power-on */
+};
+
 struct hilt_session_result {
 	char *suite;
 	char *target;
@@ -69,6 +85,12 @@ struct hilt_session_result {
 	 * (console log, timing, capture): path and reason; NULL if none. */
 	char *output_error;
 	unsigned attempt;	/* 1 for the first run of this suite on a target */
+	/* The kernel report reader's findings; findings_read says it ran
+	 * (then the JUnit has findings.count, 0 included). */
+	struct hilt_finding_result *findings;
+	size_t nfindings;
+	bool findings_read;
+	unsigned long findings_dropped;	/* reports beyond its titles' cap */
 };
 
 void hilt_session_result_free(struct hilt_session_result *r);
@@ -77,6 +99,8 @@ void hilt_session_result_free(struct hilt_session_result *r);
 int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a);
 int hilt_result_add_property(struct hilt_session_result *r, const char *name,
 			     const char *value);
+/* Adds a finding (copies of f's strings and block).  0 or -ENOMEM. */
+int hilt_result_add_finding(struct hilt_session_result *r, const struct hilt_finding_result *f);
 const char *hilt_verdict_name(enum hilt_verdict v);
 
 #endif

@@ -545,6 +545,77 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+/* The kernel report reader's findings: suite properties finding.N.*
+ * (the line made inert) and findings.count, one failing test case per
+ * title with the block as its text and the console log attached; a
+ * session whose reader ran and found nothing says findings.count 0; one
+ * without a reader says nothing. */
+static int findings(void)
+{
+	struct hilt_session_result *r[] = { new_result("boot", "b1", "2026-01-02T03:04:05", 3),
+					    new_result("boot", "b2", "2026-01-02T03:04:05", 3),
+					    new_result("boot", "b3", "2026-01-02T03:04:05", 3) };
+	struct hilt_finding_result f = {
+		.title = "WARNING in __list_add_valid", .kind = "warning", .count = 3,
+		.line = "[   12.3] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 \x1b[0m<x>",
+		.block = "[   12.3] WARNING: CPU: 1\n[   12.4]  __list_add_valid+0xdc/0x110\n",
+		.at_s = 12.5,
+	};
+	char err[256] = "", names[256];
+
+	f.block_len = strlen(f.block);
+	for (size_t i = 0; i < 3; i++)
+		add_case(r[i], "banner", HILT_PASS, NULL, NULL, NULL, 1);
+	if (asprintf(&r[0]->console_log, "%s/boot@b1.console.log", dir) < 0)
+		return 1;
+	r[0]->findings_read = r[1]->findings_read = true;
+	hilt_result_add_finding(r[0], &f);
+	f = (struct hilt_finding_result){ .title = "BUG: spinlock lockup suspected", .kind = "bug",
+					  .count = 1, .line = "BUG: spinlock lockup suspected on CPU#0",
+					  .block = "", .at_s = 13 };
+	hilt_result_add_finding(r[0], &f);
+	CHECK(hilt_junit_write(path_a, RESULTS(r), 3, err, sizeof(err)) == 0, "%s", err);
+	CHECK(valid(path_a), "findings do not validate");
+
+	xmlDocPtr doc = xmlReadFile(path_a, NULL, XML_PARSE_NONET);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *suite = child(root, "testsuite", "boot@b1");
+	xmlNode *props = child(suite, "properties", NULL), *tc, *e;
+
+	CHECK(attr_is(suite, "tests", "3") && attr_is(suite, "failures", "2"), "suite counts");
+	CHECK(attr_is(root, "tests", "5") && attr_is(root, "failures", "2"), "root counts");
+	CHECK(attr_is(child(props, "property", "finding.1.title"), "value",
+		      "WARNING in __list_add_valid"), "finding.1.title");
+	CHECK(attr_is(child(props, "property", "finding.1.kind"), "value", "warning"), "kind");
+	CHECK(attr_is(child(props, "property", "finding.1.count"), "value", "3"), "count");
+	CHECK(attr_is(child(props, "property", "finding.1.line"), "value",
+		      "[   12.3] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 \xe2\x90\x9b[0m<x>"),
+	      "finding.1.line, inert");
+	CHECK(attr_is(child(props, "property", "finding.2.kind"), "value", "bug"), "2nd kind");
+	CHECK(attr_is(child(props, "property", "findings.count"), "value", "2"), "findings.count");
+	tc = child(suite, "testcase", "WARNING in __list_add_valid");
+	element_names(tc, names, sizeof(names));
+	CHECK(!strcmp(names, "failure,system-out"), "finding case: %s", names);
+	CHECK(attr_is(tc, "classname", "boot@b1"), "classname");
+	e = child(tc, "failure", NULL);
+	CHECK(attr_is(e, "type", "finding") &&
+	      attr_is(e, "message", "finding (warning) x3, first at 12.500 s: [   12.3] WARNING: CPU: 1 "
+		      "PID: 282 at lib/list_debug.c:30 \xe2\x90\x9b[0m<x>"), "failure attributes");
+	CHECK(text_is(e, "[   12.3] WARNING: CPU: 1\n[   12.4]  __list_add_valid+0xdc/0x110\n"),
+	      "the block");
+	CHECK(text_is(child(tc, "system-out", NULL), "[[ATTACHMENT|boot@b1.console.log]]\n"),
+	      "the attachment");
+	CHECK(child(suite, "testcase", "BUG: spinlock lockup suspected"), "the BUG's case");
+	props = child(child(root, "testsuite", "boot@b2"), "properties", NULL);
+	CHECK(attr_is(child(props, "property", "findings.count"), "value", "0"), "findings.count 0");
+	CHECK(!child(props, "property", "finding.1.title"), "no finding");
+	props = child(child(root, "testsuite", "boot@b3"), "properties", NULL);
+	CHECK(!child(props, "property", "findings.count"), "findings.count without a reader");
+	xmlFreeDoc(doc);
+	free_all(r, 3);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -554,6 +625,7 @@ int main(void)
 		{ "a negative time adds nothing", negative_time },
 		{ "earlier attempts: flaky and rerun elements", reruns_and_flaky },
 		{ "evidence of failures: excerpts, attachments, bounded tails", evidence },
+		{ "kernel findings: properties and a case per title", findings },
 	};
 	const char *src = getenv("HILT_SOURCE_DIR");
 	char xsd[512];

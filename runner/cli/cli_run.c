@@ -553,9 +553,31 @@ static void line_notice(struct hilt_reporter *rep, const char *text)
 	free(t);
 }
 
+/* One line per kernel finding of a session, as a failing case's:
+ * "FAIL  suite@target WARNING in __list_add_valid: finding (warning) x3". */
+static void line_findings(const struct hilt_session_result *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct hilt_finding_result *f = &r->findings[i];
+		char *suite = hilt_text_inert(r->suite, strlen(r->suite), HILT_TEXT_TERMINAL);
+		char *target = hilt_text_inert(r->target, strlen(r->target), HILT_TEXT_TERMINAL);
+		char *title = hilt_text_inert(f->title, strlen(f->title), HILT_TEXT_TERMINAL);
+
+		printf("%-5s %s@%s %s: finding (%s) x%lu\n", hilt_verdict_name(HILT_FAIL),
+		       suite ? suite : "?", target ? target : "?", title ? title : "?", f->kind,
+		       f->count);
+		free(suite);
+		free(target);
+		free(title);
+	}
+	fflush(stdout);
+}
+
 static void line_session_ended(struct hilt_reporter *rep, const struct hilt_session_result *r,
 			       bool final)
 {
+	if (final)
+		line_findings(r);
 	if (r->output_error)
 		fprintf(stderr, "hilt: %s\n", r->output_error);
 	if (!final) {
@@ -758,6 +780,9 @@ static int exit_status(struct run *run)
 			if (results[i]->cases[j].verdict == HILT_FAIL)
 				status = EXIT_FAILED;
 		}
+		/* A kernel finding is a failing case of the JUnit. */
+		if (results[i]->nfindings)
+			status = EXIT_FAILED;
 	}
 	return status;
 }
