@@ -10,6 +10,7 @@
  *                      ended early, failure patterns
  *   session_case.c     the case under way, driven through its kind's ops
  *                      (runner/cases/), and what the session lends it
+ *   session_findings.c the kernel report reader beside the matcher
  *   typing.c           console input, paced or at once */
 #define _GNU_SOURCE
 #include "runner/engine/session.h"
@@ -112,17 +113,22 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
 		size_t took = hilt_matcher_feed(s->matcher, buf, n < TAIL_STEP ? n : TAIL_STEP);
 
 		hilt_tail_append(s->tail, buf, took);
+		session_findings_feed(s, buf, took);
 		buf += took;
 		n -= took;
 		session_process_matches(s);
+		session_findings_check(s);
 	}
 	/* Once ended, output is still logged but no longer judged; a
-	 * failure pattern's trace is kept while it comes. */
+	 * failure pattern's trace is kept while it comes, and read for
+	 * kernel reports (a panic's). */
 	if (!n)
 		return;
 	hilt_tail_append(s->tail, buf, n);
-	if (s->state == SESSION_ENDING)
+	if (s->state == SESSION_ENDING) {
 		session_failure_collect(s, buf, n);
+		session_findings_feed(s, buf, n);
+	}
 }
 
 /* Reads what the console has, at most max_reads chunks (0: until it has
@@ -237,6 +243,9 @@ static void output_ended(struct hilt_session *s)
 		return;
 	hilt_matcher_finish(s->matcher);
 	session_process_matches(s);
+	session_findings_check(s);
+	if (s->state == SESSION_RUNNING)
+		session_findings_finish(s);
 }
 
 static void target_gone(struct hilt_session *s, enum hilt_target_state st,
@@ -342,6 +351,7 @@ void session_finish(struct hilt_session *s)
 		session_report_failure(s);
 	}
 	s->state = SESSION_DONE;
+	session_findings_take(s);
 	session_cancel_case_timer(s);
 	/* The case under way (a probe still running, say) ends with the
 	 * session. */
@@ -492,6 +502,10 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 		if (hilt_matcher_watch(s->matcher, suite->failures[i].pattern,
 				       WATCH_FAILURE0 + (int)i, 0))
 			goto err_free;
+	rc = session_findings_new(s, err, errlen);
+	if (rc)
+		goto err_free;
+	rc = -ENOMEM;
 	char *stem = opts->stem ? strdup(opts->stem)
 				: hilt_session_stem(suite->name, cfg->name, 200, NULL, 0);
 
@@ -671,6 +685,7 @@ void hilt_session_free(struct hilt_session *s)
 	if (s->target)
 		s->ops->free_target(s->target);
 	free(s->failure_seen);
+	session_findings_free(s);
 	if (s->log)
 		fclose(s->log);
 	if (s->timing)

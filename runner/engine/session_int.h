@@ -12,6 +12,9 @@
  *                      timed out and ended only through its kind's ops
  *                      (runner/cases/case.h), and what the session lends
  *                      it (the hilt_run_* calls but typing's)
+ *   session_findings.c the kernel report reader (kreport.h) beside the
+ *                      matcher: fed, finished, a fatal finding ending the
+ *                      session, the findings handed to the result
  *   typing.c           console input: written as the console takes it,
  *                      paced chunk by chunk for a small receive FIFO */
 #ifndef HILT_SESSION_INT_H
@@ -123,6 +126,19 @@ struct hilt_session {
 	uint64_t failure_text_at;	/* the offset of its first byte */
 	uint64_t failure_line_at;	/* of the line where the match begins */
 	bool failure_text_done;		/* the trace is complete */
+
+	/* The kernel report reader (the suite's <kernel-reports>), or NULL:
+	 * fed what the matcher is fed, while the session runs and while a
+	 * failure pattern's trace comes. */
+	struct hilt_kreport *kr;
+	bool kr_finished;
+	/* A fatal finding told by the reader, acted on once its feed
+	 * returned (the session does not end inside the reader). */
+	const struct hilt_finding *kr_fatal;
+	/* When each finding was first told, since power-on, by the reader's
+	 * index (it tells them in that order). */
+	double *kr_at;
+	size_t kr_nat;
 };
 
 /* session.c */
@@ -151,6 +167,25 @@ void session_failure_collect(struct hilt_session *s, const char *buf, size_t n);
 /* Reports it once the grace period has collected its trace. */
 void session_report_failure(struct hilt_session *s);
 char *session_vfmt(const char *fmt, va_list ap);
+
+/* session_findings.c */
+/* Makes the reader of the suite's <kernel-reports>, if it has one on.
+ * 0, or -errno with why in err. */
+int session_findings_new(struct hilt_session *s, char *err, size_t errlen);
+/* Feeds the reader n more console bytes.  A fatal finding it tells is
+ * acted on by session_findings_check(), called once the matcher has
+ * judged the same bytes (a failure pattern matching there, kernel-panic,
+ * ends the session first, as it always did). */
+void session_findings_feed(struct hilt_session *s, const char *buf, size_t n);
+/* A fatal finding told ends the session, if it still runs: a failure
+ * quoting the report's first line. */
+void session_findings_check(struct hilt_session *s);
+/* No more output: a report still open is completed (and may end the
+ * session). */
+void session_findings_finish(struct hilt_session *s);
+/* The session ends: its findings go into its result. */
+void session_findings_take(struct hilt_session *s);
+void session_findings_free(struct hilt_session *s);
 
 /* session_case.c */
 void session_begin_case(struct hilt_session *s);
