@@ -18,18 +18,29 @@
 static void told(void *arg, const struct hilt_finding *f, bool first)
 {
 	struct hilt_session *s = arg;
+	struct session_finding *sf = NULL;
 
+	if (s->kr_fatal)
+		return;
 	if (first) {
-		double *at = realloc(s->kr_at, (s->kr_nat + 1) * sizeof(*at));
-
-		if (at) {
-			s->kr_at = at;
-			at[s->kr_nat++] = session_since_power_on(s, hilt_now_ns());
-		}
+		sf = realloc(s->kr_seen, (s->kr_nseen + 1) * sizeof(*sf));
+		if (!sf)
+			return;
+		s->kr_seen = sf;
+		sf = &sf[s->kr_nseen++];
+		*sf = (struct session_finding){ .f = f, .at_s = session_since_power_on(s, hilt_now_ns()) };
+	} else {
+		/* Newest first: a report repeated is most often a recent one. */
+		for (size_t i = s->kr_nseen; i-- > 0 && !sf;)
+			if (s->kr_seen[i].f == f)
+				sf = &s->kr_seen[i];
+		if (!sf)
+			return;
 	}
+	sf->count++;
 	/* The first fatal one ends the session, once the reader has
 	 * returned; one after a failure pattern matched ends nothing more. */
-	if (f->fatal && !s->kr_fatal && s->state == SESSION_RUNNING)
+	if (f->fatal && s->state == SESSION_RUNNING)
 		s->kr_fatal = f;
 }
 
@@ -116,17 +127,17 @@ void session_findings_take(struct hilt_session *s)
 	/* The console was read: findings.count is said, 0 included. */
 	r->findings_read = s->power_on_ns != 0;
 	r->findings_dropped = hilt_kreport_dropped(s->kr);
-	for (size_t i = 0; i < hilt_kreport_count(s->kr); i++) {
-		const struct hilt_finding *f = hilt_kreport_get(s->kr, i);
+	for (size_t i = 0; i < s->kr_nseen; i++) {
+		const struct hilt_finding *f = s->kr_seen[i].f;
 		/* Only read: hilt_result_add_finding() copies it all. */
 		struct hilt_finding_result fr = {
 			.title = (char *)f->title,
 			.kind = (char *)hilt_kreport_kind_name(f->kind),
-			.count = f->count,
+			.count = s->kr_seen[i].count,
 			.line = (char *)f->line,
 			.block = (char *)f->block,
 			.block_len = f->block_len,
-			.at_s = i < s->kr_nat ? s->kr_at[i] : -1,
+			.at_s = s->kr_seen[i].at_s,
 		};
 
 		if (hilt_result_add_finding(r, &fr) < 0)
@@ -139,7 +150,7 @@ void session_findings_free(struct hilt_session *s)
 	hilt_kreport_free(s->kr);
 	s->kr = NULL;
 	s->kr_fatal = NULL;
-	free(s->kr_at);
-	s->kr_at = NULL;
-	s->kr_nat = 0;
+	free(s->kr_seen);
+	s->kr_seen = NULL;
+	s->kr_nseen = 0;
 }

@@ -133,12 +133,18 @@ struct hilt_session {
 	struct hilt_kreport *kr;
 	bool kr_finished;
 	/* A fatal finding told by the reader, acted on once its feed
-	 * returned (the session does not end inside the reader). */
+	 * returned (the session does not end inside the reader); what the
+	 * reader tells after it (the rest of the bytes it was fed with it)
+	 * is after the session's end and not counted. */
 	const struct hilt_finding *kr_fatal;
-	/* When each finding was first told, since power-on, by the reader's
-	 * index (it tells them in that order). */
-	double *kr_at;
-	size_t kr_nat;
+	/* The findings as told, in order of first appearance: how many
+	 * reports the session counts of each, when the first was told. */
+	struct session_finding {
+		const struct hilt_finding *f;	/* the reader's */
+		unsigned long count;
+		double at_s;
+	} *kr_seen;
+	size_t kr_nseen;
 };
 
 /* session.c */
