@@ -274,6 +274,28 @@ XML
 	assert_grep "__list_add_valid+0xdc/0x110" "$WORK/fail.txt"
 	assert_no_grep "Longterm R/O pin" "$WORK/fail.txt"
 	grep -q "Longterm R/O pin" "$WORK/gup.log" || fail "the log lacks the line once quoted"
+	# The linux defaults' own 'warning' pattern, the kernel report reader
+	# off: the same line.
+	cat >"$WORK/gup-linux.xml" <<'XML'
+<suite name="gup-linux" timeout="60">
+  <kernel-reports enabled="false"/>
+  <milestone name="kernel-banner" timeout="5">Linux version</milestone>
+  <milestone name="selftests-done" timeout="30">^# Totals: </milestone>
+</suite>
+XML
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/gup.log" "$WORK/gup-linux.xml" \
+		>"$WORK/stdout" 2>&1
+	judge_run 1 $? "the linux defaults on a WARNING early in a long log"
+	failure_of "$OUT/junit.xml" gup-linux@replay:gup selftests-done message >"$WORK/message.txt"
+	[[ "$(cat "$WORK/message.txt")" == "failure pattern 'warning' matched at "*" s: $warn" ]] ||
+		fail "the linux defaults' message does not quote the WARNING line"
+	# The reader on (the default): a finding whose line is that line.
+	sed '/kernel-reports/d' "$WORK/gup-linux.xml" >"$WORK/gup-reader.xml"
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/gup.log" "$WORK/gup-reader.xml" \
+		>"$WORK/stdout" 2>&1
+	judge_run 1 $? "the reader on a WARNING early in a long log"
+	grep -qF "<property name=\"finding.1.line\" value=\"$warn\"/>" "$OUT/junit.xml" ||
+		fail "finding.1.line is not the WARNING line"
 	# The same log without its end trace: the multi-line pattern finds
 	# nothing to quote (it needs the end within 16 KiB).
 	make_long_log "$WORK/gup-noend.log" none
