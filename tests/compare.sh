@@ -76,6 +76,8 @@ titles = {
     "failing_untested": "Failing, not tested in the base",
     "errors": "Infrastructure errors", "flaky": "Flaky", "new_cases": "New cases",
     "removed_cases": "Removed cases", "faster": "Faster milestones",
+    "new_findings": "New kernel findings", "changed_findings": "Kernel findings counted differently",
+    "gone_findings": "Kernel findings gone",
 }
 for key, title in titles.items():
     m = re.search(r"^%s[^\n]*: (\d+)$" % re.escape(title), text, re.M)
@@ -84,9 +86,17 @@ for key, title in titles.items():
         sys.exit("%s: json lists %d %s, the text %d" % (sys.argv[4], len(j[key]), key, want))
     if want and not re.search(r"^#### %s[^\n]*: %d$" % (re.escape(title), want), md, re.M):
         sys.exit("%s: no markdown section '%s: %d'" % (sys.argv[4], title, want))
-    if key in ("regressions", "time_regressions") and j["counts"][key] != want:
+    if key in ("regressions", "time_regressions", "new_findings") and j["counts"][key] != want:
         sys.exit("%s: json counts %d %s" % (sys.argv[4], j["counts"][key], key))
 bad = j["counts"]["regressions"] + j["counts"]["time_regressions"]
+if not j["findings_notice"]:
+    bad += j["counts"]["new_findings"]
+for key in ("new_findings", "changed_findings", "gone_findings"):
+    for t in j[key]:
+        if not t["title"] or not isinstance(t["base"], int) or not isinstance(t["new"], int):
+            sys.exit("%s: a finding without its title or counts: %r" % (sys.argv[4], t))
+        if (key == "new_findings" and t["base"]) or (key == "gone_findings") != (t["new"] == 0):
+            sys.exit("%s: a finding's counts do not say %s: %r" % (sys.argv[4], key, t))
 if ("regressions found" in md) != (bad > 0):
     sys.exit("%s: markdown headline wrong" % sys.argv[4])
 for t in j["time_regressions"]:
