@@ -45,6 +45,7 @@ struct hsession {
 	char *name, *target, *log, *pcap, *attach_root;
 	struct hfind *finds;
 	size_t nfinds, capfinds;
+	unsigned long finds_dropped;	/* reports beyond the titles kept */
 	double time_s;
 	struct hms *ms;
 	size_t nms;
@@ -200,10 +201,14 @@ static unsigned long finding_n(const char *name, const char **field)
  * finding.N.* properties (a finding they name without a case is added). */
 static int read_findings(struct hsession *s, const struct hilt_jsuite *js)
 {
+	const char *dropped = hilt_jsuite_prop(js, "findings.dropped");
 	size_t top = 0;
 	struct fslot *slot;
 	const char *field;
 	int rc = 0;
+
+	if (dropped)
+		s->finds_dropped = strtoul(dropped, NULL, 10);
 
 	for (size_t i = 0; i < js->nprops; i++) {
 		unsigned long n = finding_n(js->props[i].name, &field);
@@ -878,6 +883,10 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 			}
 			fputs("</div>\n", f);
 		}
+		if (s->finds_dropped)
+			fprintf(f, "<p class=\"meta\">%lu more kernel %s, of titles beyond those "
+				"kept.</p>\n", s->finds_dropped,
+				s->finds_dropped == 1 ? "report" : "reports");
 		fputs("<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n",
 		      f);
 		for (size_t c = 0; c < s->ncases; c++) {

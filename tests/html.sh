@@ -296,6 +296,7 @@ case_findings() {
 <property name="finding.2.count" value="13"/>
 <property name="finding.2.line" value="[   20.100000] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 __list_add_valid+0xdc/0x110"/>
 <property name="findings.count" value="2"/>
+<property name="findings.dropped" value="7"/>
 </properties>
 <testcase name="boot" classname="kunit@qemu"/>
 <testcase name="KASAN: slab-out-of-bounds Write in kmalloc_oob_right" classname="kunit@qemu"><failure type="finding" message="KASAN: slab-out-of-bounds Write in kmalloc_oob_right (kasan)">[   12.345670] ==================================================================
@@ -360,6 +361,8 @@ for tag, a in p.tags:
     problems += ["event handler %s" % k for k in a if k.startswith("on")]
 if "(13 times)" not in text:
     problems.append("the warning's count is not shown in its session")
+if "7 more kernel reports" not in text:
+    problems.append("the reports beyond the titles kept are not told")
 # The finding cases are findings, not test cases of the session tables.
 cases = re.findall(r"<tr><td>([^<]*)</td><td class=\"(?:pass|fail|error|skip)\">", dom)
 if cases != ["boot"]:
