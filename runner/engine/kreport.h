@@ -118,6 +118,10 @@ size_t hilt_kreport_count(const struct hilt_kreport *kr);
 const struct hilt_finding *hilt_kreport_get(const struct hilt_kreport *kr, size_t i);
 /* Reports not kept because max_findings distinct titles were reached. */
 unsigned long hilt_kreport_dropped(const struct hilt_kreport *kr);
+/* Bytes the reader holds (its buffers and its findings): bounded by
+ * about 40 KiB + max_findings * (block_cap + 1.3 KiB) however long the
+ * console runs. */
+size_t hilt_kreport_bytes(const struct hilt_kreport *kr);
 
 /* The title of one report, from its lines alone (console prefixes
  * allowed): what the reader gives it.  For tools and tests.  0, or

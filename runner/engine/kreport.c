@@ -1,0 +1,521 @@
+/* The kernel report reader (kreport.h): console bytes in any chunks to
+ * lines, lines to report blocks, blocks to titled, counted findings.
+ *   kreport.c         this file: streaming, the blocks' bounds, findings,
+ *                     ignore patterns, memory bounds
+ *   ktitle.c          console prefixes, which line is what (headers,
+ *                     rulers, end markers), titles
+ *   kreport_frames.c  call trace frames and the machinery titles skip
+ *   kreport_int.h     what the three share
+ *
+ * A block opens at a report's header (with the "cut here" or "====" ruler
+ * just before it), and ends at its end marker ("end trace", the closing
+ * sanitizer ruler, "end Kernel panic"), at the next report's header, after
+ * QUIET lines in a row that do not look like a report's (other output
+ * interleaved does not end it sooner), or after MAX_LINES lines.  A block
+ * ended by a marker waits GRACE lines for a panic it caused (Fatal
+ * exception, panic_on_warn, ...), which makes it fatal rather than a
+ * report of its own; an oops line ("Oops: 0000 [#1]", "Internal error:
+ * Oops") belongs to the page fault or BUG before it.  A panic, being the
+ * last thing the kernel says, is told at once. */
+#define _GNU_SOURCE
+#include "runner/engine/kreport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "runner/engine/kreport_int.h"
+
+#define LINE_CAP 1024		/* bytes kept of one console line */
+#define REP_CAP (32 * 1024)	/* bytes kept of an open report to title it */
+#define REP_LINES 400		/* lines kept of it */
+#define MAX_LINES 600		/* lines a report may run */
+#define QUIET 12		/* lines in a row not of a report's shape end it */
+#define QUIET_OOM 48		/* the OOM killer's dump has many */
+#define GRACE 24		/* lines a closed report waits for its panic */
+#define PEND_MAX 4		/* lines a "cut here" may come before its header */
+#define TITLE_CAP 256
+
+static const char *const kind_names[HILT_KR_NKINDS] = {
+	"panic", "oops", "bug", "warning", "kasan", "kfence", "kmsan", "ubsan", "lockdep",
+	"hung-task", "rcu-stall", "lockup", "gpf", "page-fault", "divide-error", "bad-page",
+	"leak", "atomic-sleep", "oom", "other", "bootloader", "firmware",
+};
+
+const char *hilt_kreport_kind_name(enum hilt_kreport_kind kind)
+{
+	return (unsigned)kind < HILT_KR_NKINDS ? kind_names[kind] : NULL;
+}
+
+int hilt_kreport_kind_parse(const char *name, enum hilt_kreport_kind *out)
+{
+	for (int i = 0; i < HILT_KR_NKINDS; i++)
+		if (!strcmp(name, kind_names[i])) {
+			*out = (enum hilt_kreport_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+enum state { ST_IDLE, ST_OPEN, ST_GRACE };
+
+struct hilt_kreport {
+	uint32_t fatal;
+	size_t block_cap, max_findings;
+	hilt_kreport_cb *cb;
+	void *arg;
+	pcre2_code **ignore;
+	size_t nignore;
+	pcre2_match_data *md;
+
+	/* the line being read */
+	char line[LINE_CAP];
+	size_t linelen;
+	uint64_t pos, line_off;
+
+	/* a "cut here" or a ruler that may open the next report, and the
+	 * lines after it (a WARN's message comes before its WARNING line) */
+	char pend[PEND_MAX][LINE_CAP];
+	size_t pendlen[PEND_MAX];
+	int npend;
+
+	/* the report under way */
+	enum state st;
+	struct kr_head head;
+	char *rep;		/* its lines, '\n' after each, REP_CAP at most */
+	size_t replen, rep_nlines, good_len, good_lines;
+	size_t hdr_pos, hdr_len, hdr_idx;
+	uint64_t hdr_off;
+	unsigned weak_run, lines, grace_left;
+	bool panicked, leak_object, rep_full;
+
+	struct hilt_finding **found;
+	size_t nfound, capfound;
+	unsigned long dropped;
+	size_t bytes;		/* held by the findings */
+};
+
+int hilt_kreport_new(const struct hilt_kreport_opts *opts, struct hilt_kreport **out,
+		     char *err, size_t errlen)
+{
+	struct hilt_kreport *kr = calloc(1, sizeof(*kr));
+	size_t n = 0;
+
+	if (!kr)
+		return -ENOMEM;
+	kr->fatal = opts && opts->fatal ? opts->fatal : 1u << HILT_KR_PANIC;
+	kr->block_cap = opts && opts->block_cap ? opts->block_cap : 4096;
+	kr->max_findings = opts && opts->max_findings ? opts->max_findings : 256;
+	kr->cb = opts ? opts->cb : NULL;
+	kr->arg = opts ? opts->arg : NULL;
+	kr->rep = malloc(REP_CAP);
+	if (!kr->rep)
+		goto err_free;
+	while (opts && opts->ignore && opts->ignore[n])
+		n++;
+	if (n) {
+		kr->ignore = calloc(n, sizeof(*kr->ignore));
+		if (!kr->ignore)
+			goto err_free;
+		for (size_t i = 0; i < n; i++) {
+			int code;
+			PCRE2_SIZE at;
+
+			kr->ignore[i] = pcre2_compile((PCRE2_SPTR)opts->ignore[i], PCRE2_ZERO_TERMINATED,
+						      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &at, NULL);
+			if (!kr->ignore[i]) {
+				char msg[160];
+
+				pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
+				if (err && errlen)
+					snprintf(err, errlen, "ignore pattern '%s': %s at offset %zu",
+						 opts->ignore[i], msg, (size_t)at);
+				kr->nignore = i;
+				hilt_kreport_free(kr);
+				return -EINVAL;
+			}
+		}
+		kr->nignore = n;
+		kr->md = pcre2_match_data_create(1, NULL);
+		if (!kr->md)
+			goto err_free;
+	}
+	*out = kr;
+	return 0;
+
+err_free:
+	hilt_kreport_free(kr);
+	return -ENOMEM;
+}
+
+void hilt_kreport_free(struct hilt_kreport *kr)
+{
+	if (!kr)
+		return;
+	for (size_t i = 0; i < kr->nfound; i++) {
+		free((char *)kr->found[i]->title);
+		free((char *)kr->found[i]->line);
+		free((char *)kr->found[i]->block);
+		free(kr->found[i]);
+	}
+	free(kr->found);
+	for (size_t i = 0; i < kr->nignore; i++)
+		pcre2_code_free(kr->ignore[i]);
+	free(kr->ignore);
+	pcre2_match_data_free(kr->md);
+	free(kr->rep);
+	free(kr);
+}
+
+/* A copy of console bytes as a C string: NUL bytes become spaces. */
+static char *text_dup(const char *s, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		d[i] = s[i] ? s[i] : ' ';
+	d[len] = '\0';
+	return d;
+}
+
+static bool ignored(struct hilt_kreport *kr, const char *title)
+{
+	for (size_t i = 0; i < kr->nignore; i++)
+		if (pcre2_match(kr->ignore[i], (PCRE2_SPTR)title, strlen(title), 0, 0, kr->md, NULL) >= 0)
+			return true;
+	return false;
+}
+
+/* The open report is complete: titled, counted, told. */
+static int tell(struct hilt_kreport *kr)
+{
+	const char *lines[REP_LINES];
+	size_t lens[REP_LINES], n = 0;
+	char title[TITLE_CAP];
+	int rc = 0;
+
+	kr->st = ST_IDLE;
+	for (size_t at = 0; at < kr->replen && n < REP_LINES;) {
+		const char *nl = memchr(kr->rep + at, '\n', kr->replen - at);
+		size_t len = (size_t)(nl - (kr->rep + at)), p = kr_prefix_len(kr->rep + at, len);
+
+		lines[n] = kr->rep + at + p;
+		lens[n++] = len - p;
+		at += len + 1;
+	}
+	if (kr->hdr_idx >= n)
+		return 0;
+	kr_make_title(kr->head.type, lines + kr->hdr_idx, lens + kr->hdr_idx, n - kr->hdr_idx, title,
+		      sizeof(title));
+	if (ignored(kr, title))
+		return 0;
+	bool fatal = (kr->fatal & (1u << kr->head.kind)) ||
+		     (kr->panicked && (kr->fatal & (1u << HILT_KR_PANIC)));
+	if (kr->fatal & HILT_KREPORT_NONE_FATAL)
+		fatal = false;
+	for (size_t i = 0; i < kr->nfound; i++) {
+		struct hilt_finding *f = kr->found[i];
+
+		if (strcmp(f->title, title))
+			continue;
+		f->count++;
+		f->fatal = f->fatal || fatal;
+		if (kr->cb)
+			kr->cb(kr->arg, f, false);
+		return 0;
+	}
+	if (kr->nfound >= kr->max_findings) {
+		kr->dropped++;
+		return 0;
+	}
+	if (kr->nfound == kr->capfound) {
+		size_t cap = kr->capfound ? kr->capfound * 2 : 8;
+		void *p = realloc(kr->found, cap * sizeof(*kr->found));
+
+		if (!p)
+			return -ENOMEM;
+		kr->found = p;
+		kr->capfound = cap;
+	}
+	struct hilt_finding *f = calloc(1, sizeof(*f));
+	size_t blen = kr->replen;
+	if (blen > kr->block_cap) {
+		const char *nl = memrchr(kr->rep, '\n', kr->block_cap);
+		blen = nl ? (size_t)(nl - kr->rep) + 1 : kr->block_cap;
+	}
+	if (f) {
+		f->title = text_dup(title, strlen(title));
+		f->line = text_dup(kr->rep + kr->hdr_pos, kr->hdr_len);
+		f->block = text_dup(kr->rep, blen);
+	}
+	if (!f || !f->title || !f->line || !f->block) {
+		if (f) {
+			free((char *)f->title);
+			free((char *)f->line);
+			free((char *)f->block);
+		}
+		free(f);
+		return -ENOMEM;
+	}
+	f->block_len = blen;
+	f->kind = kr->head.kind;
+	f->count = 1;
+	f->offset = kr->hdr_off;
+	f->fatal = fatal;
+	kr->found[kr->nfound++] = f;
+	kr->bytes += sizeof(*f) + strlen(title) + 1 + kr->hdr_len + 1 + blen + 1;
+	if (kr->cb)
+		kr->cb(kr->arg, f, true);
+	return rc;
+}
+
+/* One more line of the open report. */
+static void add_line(struct hilt_kreport *kr, const char *s, size_t len, bool shaped)
+{
+	kr->lines++;
+	if (!kr->rep_full && kr->replen + len + 1 <= REP_CAP && kr->rep_nlines < REP_LINES) {
+		memcpy(kr->rep + kr->replen, s, len);
+		kr->replen += len;
+		kr->rep[kr->replen++] = '\n';
+		kr->rep_nlines++;
+	} else {
+		kr->rep_full = true;
+	}
+	if (shaped) {
+		kr->good_len = kr->replen;
+		kr->good_lines = kr->rep_nlines;
+		kr->weak_run = 0;
+	} else {
+		kr->weak_run++;
+	}
+}
+
+static void open_report(struct hilt_kreport *kr, const struct kr_head *h, const char *s,
+			size_t len)
+{
+	kr->st = ST_OPEN;
+	kr->head = *h;
+	kr->replen = kr->rep_nlines = 0;
+	kr->lines = kr->weak_run = 0;
+	kr->panicked = kr->rep_full = false;
+	kr->leak_object = h->cls == KC_LEAK_OBJECT;
+	for (int i = 0; i < kr->npend; i++)
+		add_line(kr, kr->pend[i], kr->pendlen[i], true);
+	kr->npend = 0;
+	kr->hdr_idx = kr->rep_nlines;
+	kr->hdr_pos = kr->replen;
+	kr->hdr_len = len;
+	kr->hdr_off = kr->line_off;
+	add_line(kr, s, len, true);
+}
+
+/* Ends what is under way before another report opens. */
+static int close_current(struct hilt_kreport *kr)
+{
+	if (kr->st == ST_OPEN) {
+		kr->replen = kr->good_len;
+		kr->rep_nlines = kr->good_lines;
+	}
+	return kr->st == ST_IDLE ? 0 : tell(kr);
+}
+
+static bool oops_belongs(const struct hilt_kreport *kr)
+{
+	enum hilt_kreport_kind k = kr->head.kind;
+
+	return kr->st == ST_OPEN && (k == HILT_KR_PAGE_FAULT || k == HILT_KR_BUG || k == HILT_KR_OOPS ||
+				     k == HILT_KR_KFENCE || k == HILT_KR_KASAN);
+}
+
+/* The lines held since a "cut here" or a ruler opened no report: the
+ * open report's, or nobody's. */
+static int flush_pending(struct hilt_kreport *kr)
+{
+	int n = kr->npend;
+
+	kr->npend = 0;
+	for (int i = 0; i < n; i++) {
+		if (kr->st == ST_OPEN) {
+			add_line(kr, kr->pend[i], kr->pendlen[i], true);
+		} else if (kr->st == ST_GRACE && --kr->grace_left == 0) {
+			return tell(kr);
+		}
+	}
+	return 0;
+}
+
+static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
+{
+	struct kr_head h;
+	size_t p;
+	int rc = 0;
+
+	while (len && s[len - 1] == '\r')
+		len--;
+	p = kr_prefix_len(s, len);
+	kr_classify(s + p, len - p, &h);
+	switch (h.cls) {
+	case KC_RULER:
+		if (kr->st == ST_OPEN && kr_type_ruled(kr->head.type) && kr->rep_nlines > kr->hdr_idx + 1) {
+			add_line(kr, s, len, true);
+			kr->st = ST_GRACE;
+			kr->grace_left = GRACE;
+			return 0;
+		}
+		/* fall through */
+	case KC_CUT:
+		rc = flush_pending(kr);
+		memcpy(kr->pend[0], s, len);
+		kr->pendlen[0] = len;
+		kr->npend = 1;
+		return rc;
+	case KC_OOPS:
+		if (oops_belongs(kr))
+			break;
+		/* fall through */
+	case KC_HEADER:
+		rc = close_current(kr);
+		open_report(kr, &h, s, len);
+		if (h.type == KT_PANIC) {
+			kr->panicked = true;
+			rc = rc ? rc : tell(kr);
+		}
+		return rc;
+	case KC_LEAK_OBJECT:
+		if (kr->st == ST_OPEN && kr->head.type == KT_LEAK && !kr->leak_object) {
+			kr->leak_object = true;
+			break;
+		}
+		rc = close_current(kr);
+		open_report(kr, &h, s, len);
+		return rc;
+	case KC_PANIC_FOLD:
+		if (kr->st == ST_IDLE) {
+			open_report(kr, &h, s, len);
+			kr->panicked = true;
+			return tell(kr);
+		}
+		kr->panicked = true;
+		add_line(kr, s, len, true);
+		if ((kr->fatal & (1u << HILT_KR_PANIC)) || kr->st == ST_GRACE)
+			return tell(kr);
+		return 0;
+	case KC_OOM_KILLED:
+		if (kr->st == ST_OPEN && kr->head.type == KT_OOM) {
+			add_line(kr, s, len, true);
+			return tell(kr);
+		}
+		rc = close_current(kr);
+		open_report(kr, &h, s, len);
+		return rc ? rc : tell(kr);
+	case KC_END_TRACE:
+		if (kr->st == ST_OPEN) {
+			add_line(kr, s, len, true);
+			kr->st = ST_GRACE;
+			kr->grace_left = GRACE;
+		}
+		kr->npend = 0;
+		return 0;
+	case KC_END_PANIC:
+		if (kr->st == ST_OPEN)
+			add_line(kr, s, len, true);
+		kr->npend = 0;
+		return kr->st == ST_IDLE ? 0 : tell(kr);
+	default:
+		break;
+	}
+	/* a line of no report's beginning: held after a "cut here", part of
+	 * the open report, or not */
+	if (kr->npend && kr->npend < PEND_MAX) {
+		memcpy(kr->pend[kr->npend], s, len);
+		kr->pendlen[kr->npend++] = len;
+		return 0;
+	}
+	rc = flush_pending(kr);
+	if (rc || kr->st == ST_IDLE)
+		return rc;
+	if (kr->st == ST_OPEN) {
+		add_line(kr, s, len, h.cls != KC_NONE || kr_shaped(s + p, len - p));
+		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES)
+			return close_current(kr);
+		return 0;
+	}
+	if (--kr->grace_left == 0)
+		return tell(kr);
+	return 0;
+}
+
+int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len)
+{
+	int rc = 0, r;
+
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl ? (size_t)(nl - data) : len;
+
+		if (kr->linelen == 0 && nl) {
+			/* the whole line is here: read in place */
+			kr->line_off = kr->pos;
+			r = line_done(kr, data, take < LINE_CAP ? take : LINE_CAP);
+			rc = rc ? rc : r;
+		} else {
+			/* a line cut by the read: its first LINE_CAP bytes kept */
+			size_t room = LINE_CAP - kr->linelen, c = take < room ? take : room;
+
+			if (kr->linelen == 0)
+				kr->line_off = kr->pos;
+			memcpy(kr->line + kr->linelen, data, c);
+			kr->linelen += c;
+			if (nl) {
+				r = line_done(kr, kr->line, kr->linelen);
+				rc = rc ? rc : r;
+				kr->linelen = 0;
+			}
+		}
+		size_t step = nl ? take + 1 : len;
+		kr->pos += step;
+		data += step;
+		len -= step;
+	}
+	return rc;
+}
+
+int hilt_kreport_finish(struct hilt_kreport *kr)
+{
+	int rc = 0;
+
+	if (kr->linelen) {
+		rc = line_done(kr, kr->line, kr->linelen);
+		kr->linelen = 0;
+	}
+	int r = flush_pending(kr);
+	rc = rc ? rc : r;
+	r = close_current(kr);
+	return rc ? rc : r;
+}
+
+size_t hilt_kreport_count(const struct hilt_kreport *kr)
+{
+	return kr->nfound;
+}
+
+const struct hilt_finding *hilt_kreport_get(const struct hilt_kreport *kr, size_t i)
+{
+	return i < kr->nfound ? kr->found[i] : NULL;
+}
+
+unsigned long hilt_kreport_dropped(const struct hilt_kreport *kr)
+{
+	return kr->dropped;
+}
+
+size_t hilt_kreport_bytes(const struct hilt_kreport *kr)
+{
+	return sizeof(*kr) + REP_CAP + kr->capfound * sizeof(*kr->found) + kr->bytes;
+}

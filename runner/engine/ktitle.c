@@ -1,0 +1,803 @@
+/* The kernel report reader's knowledge of report shapes (kreport.c
+ * streams the console and keeps the findings).  Here:
+ *   kr_prefix_len()   console prefixes: "[   12.345678] ", "<4>", caller
+ *                     ids "[    T1] ", syslog facilities "kern  :warn  : "
+ *   kr_classify()     the header lines of every report kind, the rulers
+ *                     and end markers that bound a block, the follow-on
+ *                     lines (an oops, a panic) that belong to a report
+ *   kr_shaped()       whether a line looks like part of a report
+ *   frames            call trace frames (x86, arm64, arm, riscv,
+ *                     kmemleak, ESP-IDF), the reporting machinery skipped
+ *   kr_make_title()   the title in the community's (syzkaller's) form
+ *   hilt_kreport_title()  the same for a caller's lines */
+#define _GNU_SOURCE
+#include "runner/engine/kreport_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+size_t kr_prefix_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (int round = 0; round < 4; round++) {
+		size_t j = i, d;
+
+		if (j < len && s[j] == '<') {
+			for (d = ++j; j < len && is_digit(s[j]); j++)
+				;
+			if (j > d && j < len && s[j] == '>') {
+				i = j + 1;
+				continue;
+			}
+		}
+		j = i;
+		if (j < len && s[j] == '[') {
+			for (j++; j < len && s[j] == ' '; j++)
+				;
+			if (j < len && (s[j] == 'T' || s[j] == 'C'))
+				j++;
+			for (d = j; j < len && is_digit(s[j]); j++)
+				;
+			if (j > d && j < len && s[j] == '.' && s[i + 1] != 'T' && s[i + 1] != 'C')
+				for (j++; j < len && is_digit(s[j]); j++)
+					;
+			if (j > d && j < len && s[j] == ']') {
+				j++;
+				if (j < len && s[j] == ' ')
+					j++;
+				i = j;
+				continue;
+			}
+		}
+		/* dmesg -x: "kern  :warn  : " */
+		j = i;
+		for (d = j; j < len && is_lower(s[j]); j++)
+			;
+		if (j > d && j - d <= 6) {
+			while (j < len && s[j] == ' ')
+				j++;
+			if (j < len && s[j] == ':') {
+				for (d = ++j; j < len && is_lower(s[j]); j++)
+					;
+				if (j > d) {
+					while (j < len && s[j] == ' ')
+						j++;
+					if (j < len && s[j] == ':') {
+						j++;
+						if (j < len && s[j] == ' ')
+							j++;
+						i = j;
+						continue;
+					}
+				}
+			}
+		}
+		break;
+	}
+	return i;
+}
+
+static void set(struct kr_head *h, enum kr_class c, enum kr_type t, enum hilt_kreport_kind k)
+{
+	h->cls = c;
+	h->type = t;
+	h->kind = k;
+}
+
+/* A panic that follows from the report before it (Fatal exception,
+ * panic_on_warn, hung_task_panic, ...) rather than one of its own. */
+static bool panic_follows(const char *m, size_t len)
+{
+	static const char *const why[] = {
+		"Fatal exception", "Oops", "panic_on_warn", "panic_on_oops", "hung_task",
+		"softlockup", "LOCKUP", "Machine halted", "Aiee", "RCU Stall", "rcu_stall",
+		"System is deadlocked on memory", "KFENCE", "KASAN", "UBSAN", "kfence",
+	};
+	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (find(m, len, why[i]))
+			return true;
+	return false;
+}
+
+static bool classify_bug(const char *b, size_t len, struct kr_head *h)
+{
+	const char *m = b + 5;
+	size_t ml = len - 5;
+	static const struct { const char *lit; enum kr_type t; enum hilt_kreport_kind k; } bugs[] = {
+		{ "KASAN: ", KT_KASAN, HILT_KR_KASAN },
+		{ "KFENCE: ", KT_KFENCE, HILT_KR_KFENCE },
+		{ "KMSAN: ", KT_KMSAN, HILT_KR_KMSAN },
+		{ "unable to handle kernel NULL pointer", KT_PF_NULL, HILT_KR_PAGE_FAULT },
+		{ "kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
+		{ "Kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
+		{ "unable to handle kernel paging request", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
+		{ "unable to handle page fault", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
+		{ "Unable to handle kernel data access", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
+		{ "unable to handle kernel", KT_PF_OTHER, HILT_KR_PAGE_FAULT },
+		{ "Unable to handle kernel", KT_PF_OTHER, HILT_KR_PAGE_FAULT },
+		{ "soft lockup", KT_SOFT_LOCKUP, HILT_KR_LOCKUP },
+		{ "spinlock lockup", KT_SPINLOCK, HILT_KR_LOCKUP },
+		{ "spinlock ", KT_SPINLOCK, HILT_KR_BUG },
+		{ "workqueue lockup", KT_BUG, HILT_KR_LOCKUP },
+		{ "sleeping function called from invalid context", KT_ATOMIC_SLEEP, HILT_KR_ATOMIC_SLEEP },
+		{ "scheduling while atomic", KT_SCHED_ATOMIC, HILT_KR_ATOMIC_SLEEP },
+		{ "Bad page ", KT_BAD_PAGE, HILT_KR_BAD_PAGE },
+		{ "memory leak", KT_LEAK, HILT_KR_LEAK },
+		{ "stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
+		{ "no syscalls can create", KT_NONE, HILT_KR_BUG },
+	};
+	for (size_t i = 0; i < sizeof(bugs) / sizeof(bugs[0]); i++) {
+		size_t n = strlen(bugs[i].lit);
+
+		if (ml >= n && memcmp(m, bugs[i].lit, n) == 0) {
+			if (bugs[i].t == KT_NONE)
+				return false;
+			set(h, KC_HEADER, bugs[i].t, bugs[i].k);
+			return true;
+		}
+	}
+	if (ml > 0 && m[0] != ' ') {
+		set(h, KC_HEADER, KT_BUG, HILT_KR_BUG);
+		return true;
+	}
+	return false;
+}
+
+static void classify_warning(const char *m, size_t ml, struct kr_head *h, bool info)
+{
+	static const char *const deadlock[] = {
+		"possible circular locking", "possible recursive locking",
+		"possible irq lock inversion", "SOFTIRQ-safe -> SOFTIRQ-unsafe",
+		"HARDIRQ-safe -> HARDIRQ-unsafe",
+	};
+	for (size_t i = 0; i < sizeof(deadlock) / sizeof(deadlock[0]); i++)
+		if (ml >= strlen(deadlock[i]) && memcmp(m, deadlock[i], strlen(deadlock[i])) == 0) {
+			set(h, KC_HEADER, KT_DEADLOCK, HILT_KR_LOCKDEP);
+			return;
+		}
+	if (lit_starts(m, ml, "inconsistent lock state"))
+		set(h, KC_HEADER, KT_INCONSISTENT, HILT_KR_LOCKDEP);
+	else if (lit_starts(m, ml, "suspicious RCU usage"))
+		set(h, KC_HEADER, KT_RCU_USAGE, HILT_KR_LOCKDEP);
+	else if (lit_starts(m, ml, "trying to register non-static key"))
+		set(h, KC_HEADER, KT_NONSTATIC_KEY, HILT_KR_LOCKDEP);
+	else if (info)
+		return;
+	else if (lit_starts(m, ml, "bad unlock balance") || lit_starts(m, ml, "held lock freed") ||
+		 lit_starts(m, ml, "lock held when returning") || lit_starts(m, ml, "nested lock was not taken") ||
+		 lit_starts(m, ml, "lock held at task exit"))
+		set(h, KC_HEADER, KT_BUG, HILT_KR_LOCKDEP);
+	else if (lit_starts(m, ml, "CPU: ") || lit_starts(m, ml, "at "))
+		set(h, KC_HEADER, KT_WARNING, HILT_KR_WARNING);
+}
+
+static bool all_of(const char *s, size_t len, char c)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != c)
+			return false;
+	return true;
+}
+
+void kr_classify(const char *b, size_t len, struct kr_head *h)
+{
+	set(h, KC_NONE, KT_NONE, HILT_KR_OTHER);
+	if (len < 8)
+		return;
+	/* subsystems' prefixes before the report's own words */
+	if (lit_starts(b, len, "watchdog: ")) {
+		b += 10, len -= 10;
+	} else if (lit_starts(b, len, "NMI watchdog: ")) {
+		b += 14, len -= 14;
+	} else if (lit_starts(b, len, "rcu: ")) {
+		b += 5, len -= 5;
+	} else if (lit_starts(b, len, "[ INFO: ")) {
+		b += 2, len -= 2;
+	}
+	switch (b[0]) {
+	case 'B':
+		if (lit_starts(b, len, "BUG: "))
+			classify_bug(b, len, h);
+		else if (lit_starts(b, len, "BUG ") && find(b, len, "): ") && find(b, len, " ("))
+			set(h, KC_HEADER, KT_SLUB, HILT_KR_BUG);
+		break;
+	case 'W':
+		if (lit_starts(b, len, "WARNING: "))
+			classify_warning(b + 9, len - 9, h, false);
+		else if (lit_starts(b, len, "Watchdog detected hard LOCKUP"))
+			set(h, KC_HEADER, KT_HARD_LOCKUP, HILT_KR_LOCKUP);
+		break;
+	case 'K':
+		if (lit_starts(b, len, "Kernel panic - not syncing: ")) {
+			if (panic_follows(b + 28, len - 28))
+				set(h, KC_PANIC_FOLD, KT_PANIC, HILT_KR_PANIC);
+			else
+				set(h, KC_HEADER, KT_PANIC, HILT_KR_PANIC);
+		}
+		break;
+	case 'I':
+		if (lit_starts(b, len, "INFO: task ") && find(b, len, " blocked for more than "))
+			set(h, KC_HEADER, KT_HUNG, HILT_KR_HUNG_TASK);
+		else if (lit_starts(b, len, "INFO: rcu_") && find(b, len, "detected") && find(b, len, "stall"))
+			set(h, KC_HEADER, KT_RCU_STALL, HILT_KR_RCU_STALL);
+		else if (lit_starts(b, len, "INFO: "))
+			classify_warning(b + 6, len - 6, h, true);
+		else if (lit_starts(b, len, "Internal error: Oops - BUG"))
+			set(h, KC_OOPS, KT_KERNEL_BUG, HILT_KR_BUG);
+		else if (lit_starts(b, len, "Internal error: "))
+			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
+		break;
+	case 'U':
+		if (lit_starts(b, len, "UBSAN: "))
+			set(h, KC_HEADER, KT_UBSAN, HILT_KR_UBSAN);
+		else if (lit_starts(b, len, "Unable to handle kernel NULL pointer"))
+			set(h, KC_HEADER, KT_PF_NULL, HILT_KR_PAGE_FAULT);
+		else if (lit_starts(b, len, "Unable to handle kernel paging request"))
+			set(h, KC_HEADER, KT_PF_PAGING, HILT_KR_PAGE_FAULT);
+		else if (lit_starts(b, len, "Unable to handle kernel "))
+			set(h, KC_HEADER, KT_PF_OTHER, HILT_KR_PAGE_FAULT);
+		break;
+	case 'g':
+		if (lit_starts(b, len, "general protection fault"))
+			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
+		break;
+	case 'k':
+		if (lit_starts(b, len, "kernel BUG at "))
+			set(h, KC_HEADER, KT_KERNEL_BUG, HILT_KR_BUG);
+		break;
+	case 'O':
+		if (lit_starts(b, len, "Oops: general protection fault"))
+			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
+		else if (lit_starts(b, len, "Oops: divide error"))
+			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
+		else if (lit_starts(b, len, "Oops: invalid opcode"))
+			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
+		else if (lit_starts(b, len, "Oops: "))
+			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
+		else if (lit_starts(b, len, "Out of memory: Kill"))
+			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
+		break;
+	case 'M':
+		if (lit_starts(b, len, "Memory cgroup out of memory: Kill"))
+			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
+		break;
+	case 'd':
+		if (lit_starts(b, len, "divide error: "))
+			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
+		else if (len == 10 && memcmp(b, "data abort", 10) == 0)
+			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
+		break;
+	case 'i':
+		if (lit_starts(b, len, "invalid opcode: "))
+			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
+		break;
+	case 'P':
+		if (lit_starts(b, len, "PANIC: double fault"))
+			set(h, KC_HEADER, KT_DOUBLE_FAULT, HILT_KR_OOPS);
+		break;
+	case 'u':
+		if (lit_starts(b, len, "unreferenced object 0x"))
+			set(h, KC_LEAK_OBJECT, KT_LEAK, HILT_KR_LEAK);
+		else if (len == 21 && memcmp(b, "undefined instruction", 21) == 0)
+			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
+		break;
+	case 'p':
+		if (len == 14 && memcmp(b, "prefetch abort", 14) == 0)
+			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
+		break;
+	case '"':
+		if (find(b, len, "\" handler, esr "))
+			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
+		break;
+	case 'G':
+		if (lit_starts(b, len, "Guru Meditation Error"))
+			set(h, KC_HEADER, KT_GURU, HILT_KR_FIRMWARE);
+		break;
+	case 'a':
+		if (lit_starts(b, len, "abort() was called"))
+			set(h, KC_HEADER, KT_ABORT, HILT_KR_FIRMWARE);
+		break;
+	case '=':
+		if (len >= 20 && all_of(b, len, '='))
+			set(h, KC_RULER, KT_NONE, HILT_KR_OTHER);
+		break;
+	case '-':
+		if (find(b, len, "[ cut here ]"))
+			set(h, KC_CUT, KT_NONE, HILT_KR_OTHER);
+		else if (lit_starts(b, len, "---[ end Kernel panic"))
+			set(h, KC_END_PANIC, KT_NONE, HILT_KR_OTHER);
+		else if (lit_starts(b, len, "---[ end trace"))
+			set(h, KC_END_TRACE, KT_NONE, HILT_KR_OTHER);
+		break;
+	}
+	if (h->cls == KC_NONE && len > 24 && find(b, len, " invoked oom-killer: "))
+		set(h, KC_HEADER, KT_OOM, HILT_KR_OOM);
+}
+
+bool kr_type_ruled(enum kr_type t)
+{
+	return t == KT_KASAN || t == KT_KFENCE || t == KT_KMSAN || t == KT_UBSAN || t == KT_SLUB;
+}
+
+bool kr_shaped(const char *b, size_t len)
+{
+	static const char *const known[] = {
+		"RIP:", "EIP:", "RSP:", "RAX:", "RBX:", "RDX:", "RBP:", "R08:", "R10:", "R13:",
+		"FS:", "CS:", "CR2:", "DR0:", "DR3:", "DR6:", "Code:", "CPU:", "Hardware name:",
+		"Call Trace:", "Call trace:", "Modules linked in:", "Workqueue:", "pc :", "lr :",
+		"sp :", "pstate:", "Mem abort info:", "Data abort info:", "ESR ", "EC ", "SET ",
+		"FAR ", "EA ", "ISV ", "CM ", "WnR ", "user pgtable", "swapper pgtable", "PGD",
+		"Oops", "Internal error", "Kernel panic", "Kernel Offset", "Read of size",
+		"Write of size", "Allocated by", "Freed by", "The buggy address", "Memory state",
+		"Last potentially", "Second to last", "page:", "page dumped", "flags:", "raw:",
+		"Disabling lock debugging", "INFO:", "task:", "Showing", "irq event stamp",
+		"hardirqs ", "softirqs ", "other info", "Possible unsafe", "stack backtrace:",
+		"the existing dependency", "but task is", "which lock already", "Chain exists",
+		"rcu:", "NMI backtrace", "Sending NMI", "Uninit was", "Local variable", "Bytes ",
+		"Memory access", "KASAN:", "KFENCE:", "Object ", "Redzone ", "Padding ",
+		"Allocated in", "Freed in", "INFO: ", "index ", "shift exponent", "load of value",
+		"PC is at", "LR is at", "psr:", "Process ", "Stack:", "Backtrace:", "Exception ",
+		"backtrace", "comm ", "hex dump", "unreferenced", "epc :", "ra :", "status:",
+		"Tainted:", "Not tainted", "\"echo 0", "BUG:", "WARNING:", "Mem-Info:", "Node ",
+		"active_anon:", "Free swap", "Total swap", "oom-kill:", "Tasks state", "[  pid  ]",
+		"elr:", "x0 ", "x2", "x4", "x6", "x8", "x1", "x3", "x5", "x7", "x9", "ESP", "PS ",
+		"A0 ", "A2 ", "A4 ", "A6 ", "A8 ", "A10", "A12", "A14", "SAR", "EXCCAUSE", "LBEG",
+	};
+	if (len == 0)
+		return false;
+	char c = b[0];
+	if (c == ' ' || c == '\t' || c == '>' || c == '#' || c == '*' || c == '-' || c == '[' ||
+	    c == '(' || c == '<' || c == '=' || c == '?' || is_digit(c))
+		return true;
+	size_t hx = 0;
+	while (hx < len && is_hex(b[hx]))
+		hx++;
+	if (hx >= 8 && (hx == len || b[hx] == ':' || b[hx] == ' '))
+		return true;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		size_t n = strlen(known[i]);
+
+		if (known[i][0] == c && len >= n && memcmp(b, known[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- titles ---- */
+
+/* The function named right after the text at (in s), as "in func+0x..". */
+static bool func_after(const char *s, size_t len, const char *at, char *out, size_t outlen)
+{
+	const char *p = find(s, len, at);
+	size_t used = 0;
+
+	if (!p)
+		return false;
+	size_t i = kr_skip_addrs(s, len, (size_t)(p - s) + strlen(at));
+	if (!kr_func_name(s + i, len - i, out, outlen, &used))
+		return false;
+	i += used;
+	return i == len || s[i] == '+' || s[i] == ' ' || s[i] == '(' || s[i] == ',';
+}
+
+/* A message made stable: cut at its details (":", ",", " - ", "(") and
+ * words with numbers or addresses dropped. */
+static void tidy(const char *m, size_t ml, char *out, size_t outlen)
+{
+	size_t o = 0, i = 0;
+
+	out[0] = '\0';
+	while (i < ml) {
+		size_t e = i;
+		while (e < ml && m[e] != ' ')
+			e++;
+		size_t w = e - i, cut = w;
+		bool digits = false, stop = false;
+		for (size_t k = i; k < e; k++) {
+			char c = m[k];
+			if (c == ':' || c == ',' || c == ';' || c == '(' || c == '[' || c == '=') {
+				cut = k - i;
+				stop = true;
+				if (c == ':' && k > i && e > k + 1)
+					digits = true; /* "mm:0000" */
+				break;
+			}
+			if (is_digit(c))
+				digits = true;
+		}
+		if (w == 1 && m[i] == '-')
+			break;
+		if (!digits && cut > 0 && o + cut + 2 < outlen) {
+			if (o)
+				out[o++] = ' ';
+			memcpy(out + o, m + i, cut);
+			o += cut;
+			out[o] = '\0';
+		}
+		if (stop)
+			break;
+		i = e + 1;
+	}
+	while (o && (out[o - 1] == '.' || out[o - 1] == ' '))
+		out[--o] = '\0';
+}
+
+static const char *or_corrupted(const char *f)
+{
+	return f ? f : "corrupted";
+}
+
+/* KASAN, KFENCE, KMSAN: "BUG: KASAN: <what> in <func>" */
+static void title_sanitizer(enum kr_type type, const char *const *lines, const size_t *lens,
+			    size_t n, struct kr_frame *fr, size_t nf, char *title, size_t tl)
+{
+	const char *s = lines[0], *name = type == KT_KASAN ? "KASAN" : type == KT_KFENCE ? "KFENCE" : "KMSAN";
+	size_t len = lens[0], i = 5 + strlen(name) + 2;
+	char what[64], fn[96];
+	const char *in = find(s, len, " in "), *on = find(s, len, " on address");
+	const char *end = in ? in : on ? on : s + len;
+
+	if (i >= len || end < s + i)
+		end = s + i;
+	snprintf(what, sizeof(what), "%.*s", (int)(end - (s + i)), s + i);
+	const char *func = NULL;
+	bool freeing = false;
+	if (type == KT_KASAN) {
+		if (strstr(what, "invalid-free")) {
+			snprintf(what, sizeof(what), "invalid-free");
+			freeing = true;
+		} else if (!strcmp(what, "double-free")) {
+			freeing = true;
+		}
+	}
+	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL))
+		func = fn;
+	if (!func && type == KT_KFENCE && in && func_after(s, len, " in ", fn, sizeof(fn)))
+		func = fn;
+	if (!func)
+		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : SK_NONE);
+	const char *access = "";
+	if (type == KT_KASAN && !freeing)
+		for (size_t k = 1; k < n && k < 12; k++) {
+			size_t j = kr_skip_spaces(lines[k], lens[k], 0);
+			if (lit_starts(lines[k] + j, lens[k] - j, "Read of size")) {
+				access = " Read";
+				break;
+			}
+			if (lit_starts(lines[k] + j, lens[k] - j, "Write of size")) {
+				access = " Write";
+				break;
+			}
+		}
+	snprintf(title, tl, "%s: %s%s in %s", name, what, access, or_corrupted(func));
+}
+
+static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t nf, char *title,
+			  size_t tl)
+{
+	char fn[96];
+	const char *at = find(s, len, " at ");
+	const char *func = NULL;
+
+	if (at) {
+		size_t i = (size_t)(at - s) + 4, used = 0;
+		while (i < len && s[i] != ' ')
+			i++; /* the source file:line */
+		i = kr_skip_addrs(s, len, i);
+		if (kr_func_name(s + i, len - i, fn, sizeof(fn), &used) &&
+		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")))
+			func = fn;
+	}
+	if (!func)
+		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE);
+	snprintf(title, tl, "WARNING in %s", or_corrupted(func));
+}
+
+/* lockdep: the function on the "at:" line after the one that says what
+ * the task tried (possible deadlock) or took (inconsistent state). */
+static const char *lock_site(const char *const *lines, const size_t *lens, size_t n,
+			     const char *what, char *fn, size_t fl)
+{
+	for (size_t k = 1; k < n; k++) {
+		if (!find(lines[k], lens[k], what))
+			continue;
+		for (size_t j = k; j < n && j < k + 4; j++)
+			if (func_after(lines[j], lens[j], "at: ", fn, fl))
+				return fn;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* "Guru Meditation Error: Core  0 panic'ed (LoadProhibited)" and its
+ * decoded backtrace ("0x400d1234: app_main at main.c:12"). */
+static void title_firmware(enum kr_type type, const char *const *lines, const size_t *lens,
+			   size_t n, char *title, size_t tl)
+{
+	char what[64] = "abort() was called", fn[96];
+	const char *func = NULL;
+
+	if (type == KT_GURU) {
+		const char *o = memchr(lines[0], '(', lens[0]);
+		const char *c = o ? memchr(o, ')', lens[0] - (size_t)(o - lines[0])) : NULL;
+		if (o && c)
+			snprintf(what, sizeof(what), "Guru Meditation Error: %.*s", (int)(c - o - 1), o + 1);
+		else
+			snprintf(what, sizeof(what), "Guru Meditation Error");
+	}
+	for (size_t k = 1; k < n && !func; k++) {
+		const char *s = lines[k];
+		size_t len = lens[k], i = kr_skip_spaces(s, len, 0), used = 0;
+		if (lit_starts(s + i, len - i, "--- "))
+			i += 4;
+		if (!lit_starts(s + i, len - i, "0x"))
+			continue;
+		while (i < len && s[i] != ':' && s[i] != ' ')
+			i++;
+		if (!lit_starts(s + i, len - i, ": "))
+			continue;
+		i += 2;
+		if (kr_func_name(s + i, len - i, fn, sizeof(fn), &used) && lit_starts(s + i + used, len - i - used, " at ") &&
+		    !kr_skipped(fn, SK_FIRMWARE))
+			func = fn;
+	}
+	if (func)
+		snprintf(title, tl, "%s in %s", what, func);
+	else
+		snprintf(title, tl, "%s", what);
+}
+
+static void title_panic(const char *s, size_t len, char *title, size_t tl)
+{
+	const char *m = s + 28;
+	size_t ml = len - 28;
+	char fn[96], t[160];
+
+	if (lit_starts(m, ml, "stack-protector:")) {
+		snprintf(title, tl, "kernel panic: stack is corrupted in %s",
+			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
+	} else if (lit_starts(m, ml, "corrupted stack end")) {
+		snprintf(title, tl, "kernel panic: corrupted stack end");
+	} else if (lit_starts(m, ml, "VFS: Unable to mount root fs")) {
+		snprintf(title, tl, "kernel panic: VFS: Unable to mount root fs");
+	} else {
+		const char *colon = find(m, ml, ": ");
+		size_t lead = 0;
+		/* keep a subsystem's "name: " ("VFS: ", "sysrq: ") */
+		if (colon && colon - m < 16 && !memchr(m, ' ', (size_t)(colon - m)))
+			lead = (size_t)(colon - m) + 2;
+		tidy(m + lead, ml - lead, t, sizeof(t));
+		snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
+	}
+}
+
+static void title_oom(const char *const *lines, const size_t *lens, size_t n, char *title, size_t tl)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct kr_head h;
+		kr_classify(lines[k], lens[k], &h);
+		if (h.cls != KC_OOM_KILLED)
+			continue;
+		const char *s = lines[k], *o = memchr(s, '(', lens[k]);
+		const char *c = o ? memchr(o, ')', lens[k] - (size_t)(o - s)) : NULL;
+		const char *kp = find(s, lens[k], "Killed process");
+		if (o && c && kp)
+			snprintf(title, tl, "%.*s (%.*s)", (int)(kp - s + 14), s, (int)(c - o - 1), o + 1);
+		else
+			snprintf(title, tl, "Out of memory: Killed process");
+		return;
+	}
+	const char *inv = find(lines[0], lens[0], " invoked oom-killer");
+	snprintf(title, tl, "Out of memory: oom-killer invoked by %.*s",
+		 inv ? (int)(inv - lines[0]) : 0, lines[0]);
+}
+
+void kr_make_title(enum kr_type type, const char *const *lines, const size_t *lens, size_t n,
+		   char *title, size_t tl)
+{
+	struct kr_frame fr[KR_MAX_FRAMES];
+	char fn[96], t[160];
+	const char *s = lines[0];
+	size_t len = lens[0];
+	size_t nf;
+	const char *f;
+
+	/* watchdog:, rcu: and the like before the report's words */
+	struct kr_head h;
+	kr_classify(s, len, &h);
+	if (lit_starts(s, len, "watchdog: "))
+		s += 10, len -= 10;
+	else if (lit_starts(s, len, "NMI watchdog: "))
+		s += 14, len -= 14;
+	else if (lit_starts(s, len, "rcu: "))
+		s += 5, len -= 5;
+	else if (lit_starts(s, len, "[ INFO: "))
+		s += 2, len -= 2;
+	nf = kr_collect_frames(lines, lens, n, fr);
+	switch (type) {
+	case KT_KASAN: case KT_KFENCE: case KT_KMSAN: {
+		const char *l2[12];
+		size_t n2 = n < 12 ? n : 12, len2[12];
+		for (size_t k = 0; k < n2; k++)
+			l2[k] = lines[k], len2[k] = lens[k];
+		l2[0] = s, len2[0] = len;
+		title_sanitizer(type, l2, len2, n2, fr, nf, title, tl);
+		return;
+	}
+	case KT_UBSAN: {
+		const char *m = s + 7, *in = find(m, len - 7, " in ");
+		size_t wl = in ? (size_t)(in - m) : len - 7;
+		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		if (lit_starts(m, wl, "Undefined behaviour"))
+			snprintf(title, tl, "UBSAN: undefined-behaviour in %s", or_corrupted(f));
+		else
+			snprintf(title, tl, "UBSAN: %.*s in %s", (int)wl, m, or_corrupted(f));
+		return;
+	}
+	case KT_SLUB: {
+		const char *c = find(s, len, "): ");
+		tidy(c + 3, len - (size_t)(c + 3 - s), t, sizeof(t));
+		snprintf(title, tl, "BUG: %s", t);
+		return;
+	}
+	case KT_WARNING:
+		title_warning(s, len, fr, nf, title, tl);
+		return;
+	case KT_DEADLOCK:
+		f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
+		if (!f)
+			f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
+		snprintf(title, tl, "possible deadlock in %s", or_corrupted(f));
+		return;
+	case KT_INCONSISTENT:
+		f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
+		snprintf(title, tl, "inconsistent lock state in %s", or_corrupted(f));
+		return;
+	case KT_RCU_USAGE:
+		f = kr_pick(fr, nf, PICK_TRACE, SK_RCU_USAGE);
+		snprintf(title, tl, "%.*s: suspicious RCU usage in %s", s[0] == 'I' ? 4 : 7,
+			 s[0] == 'I' ? "INFO" : "WARNING", or_corrupted(f));
+		return;
+	case KT_NONSTATIC_KEY:
+		f = kr_pick(fr, nf, PICK_TRACE, SK_SPIN);
+		snprintf(title, tl, "INFO: trying to register non-static key in %s", or_corrupted(f));
+		return;
+	case KT_HUNG:
+		snprintf(title, tl, "INFO: task hung in %s", or_corrupted(kr_pick_hung(fr, nf)));
+		return;
+	case KT_RCU_STALL:
+		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		return;
+	case KT_SOFT_LOCKUP:
+		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		return;
+	case KT_HARD_LOCKUP:
+		f = kr_pick(fr, nf, PICK_RIP_FIRST, SK_STALL);
+		snprintf(title, tl, "Watchdog detected hard LOCKUP in %s", or_corrupted(f));
+		return;
+	case KT_SPINLOCK:
+		if (lit_starts(s, len, "BUG: spinlock lockup suspected")) {
+			snprintf(title, tl, "BUG: spinlock lockup suspected");
+		} else {
+			const char *on = find(s, len, " on ");
+			f = kr_pick(fr, nf, PICK_TRACE, SK_SPIN);
+			snprintf(title, tl, "%.*s in %s", on ? (int)(on - s) : (int)len, s, or_corrupted(f));
+		}
+		return;
+	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
+	case KT_DOUBLE_FAULT: {
+		static const char *const what[] = {
+			[KT_GPF] = "general protection fault", [KT_DIVIDE] = "divide error",
+			[KT_INVALID_OP] = "invalid opcode", [KT_OOPS] = "Oops",
+			[KT_STACK_GUARD] = "BUG: stack guard page was hit",
+			[KT_DOUBLE_FAULT] = "PANIC: double fault",
+		};
+		const char *w = what[type];
+		if (type == KT_OOPS && lit_starts(s, len, "Internal error"))
+			w = "Internal error: Oops";
+		snprintf(title, tl, "%s in %s", w, or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE)));
+		return;
+	}
+	case KT_PF_NULL: case KT_PF_PAGING: case KT_PF_OTHER: {
+		f = or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE));
+		if (type == KT_PF_NULL) {
+			snprintf(title, tl, "BUG: unable to handle kernel NULL pointer dereference in %s", f);
+		} else if (type == KT_PF_PAGING) {
+			snprintf(title, tl, "BUG: unable to handle kernel paging request in %s", f);
+		} else {
+			const char *k = find(s, len, "handle kernel ");
+			const char *m = k ? k + 14 : s + len;
+			size_t ml = (size_t)(s + len - m);
+			const char *at = find(m, ml, " at ");
+			tidy(m, at ? (size_t)(at - m) : ml, t, sizeof(t));
+			snprintf(title, tl, "BUG: unable to handle kernel %s in %s", t, f);
+		}
+		return;
+	}
+	case KT_KERNEL_BUG:
+		if (find(s, len, "lib/list_debug.c")) {
+			f = kr_pick(fr, nf, PICK_TRACE, SK_LIST);
+			snprintf(title, tl, "BUG: corrupted list in %s", or_corrupted(f));
+		} else if (find(s, len, "mm/usercopy.c")) {
+			f = kr_pick(fr, nf, PICK_TRACE, SK_USERCOPY);
+			snprintf(title, tl, "BUG: bad usercopy in %s", or_corrupted(f));
+		} else {
+			f = kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE);
+			snprintf(title, tl, "kernel BUG in %s", or_corrupted(f));
+		}
+		return;
+	case KT_ATOMIC_SLEEP: case KT_SCHED_ATOMIC:
+		f = kr_pick(fr, nf, PICK_TRACE, SK_ATOMIC);
+		snprintf(title, tl, "BUG: %s in %s", type == KT_ATOMIC_SLEEP ?
+			 "sleeping function called from invalid context" : "scheduling while atomic",
+			 or_corrupted(f));
+		return;
+	case KT_BAD_PAGE:
+		snprintf(title, tl, "BUG: Bad page %s", find(s, len, "Bad page map") ? "map" : "state");
+		return;
+	case KT_LEAK:
+		f = kr_pick(fr, nf, PICK_TRACE, SK_LEAK);
+		snprintf(title, tl, "memory leak in %s", or_corrupted(f));
+		return;
+	case KT_OOM:
+		title_oom(lines, lens, n, title, tl);
+		return;
+	case KT_PANIC:
+		title_panic(s, len, title, tl);
+		return;
+	case KT_UBOOT: {
+		const char *q = memchr(s + 1, '"', len - 1);
+		if (s[0] == '"' && q)
+			snprintf(title, tl, "U-Boot: %.*s", (int)(q - s - 1), s + 1);
+		else
+			snprintf(title, tl, "U-Boot: %.*s", (int)len, s);
+		return;
+	}
+	case KT_GURU: case KT_ABORT:
+		title_firmware(type, lines, lens, n, title, tl);
+		return;
+	case KT_BUG: case KT_NONE:
+		break;
+	}
+	/* BUG: and WARNING: reports of no known shape */
+	const char *colon = find(s, len, ": ");
+	size_t lead = colon ? (size_t)(colon - s) + 2 : 0;
+	if (lit_starts(s + lead, len - lead, "KCSAN: "))
+		snprintf(title, tl, "KCSAN: %.*s", (int)(len - lead - 7), s + lead + 7);
+	else {
+		tidy(s + lead, len - lead, t, sizeof(t));
+		snprintf(title, tl, "%.*s%s", (int)lead, s, t);
+	}
+}
+
+int hilt_kreport_title(const char *const *lines, size_t n, enum hilt_kreport_kind *kind,
+		       char *title, size_t titlelen)
+{
+	const char *body[256];
+	size_t lens[256];
+
+	if (n > 256)
+		n = 256;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+		while (len && (lines[i][len - 1] == '\n' || lines[i][len - 1] == '\r'))
+			len--;
+		size_t p = kr_prefix_len(lines[i], len);
+		body[i] = lines[i] + p;
+		lens[i] = len - p;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct kr_head h;
+		kr_classify(body[i], lens[i], &h);
+		if (h.cls == KC_NONE || h.cls == KC_CUT || h.cls == KC_RULER || h.cls == KC_END_TRACE ||
+		    h.cls == KC_END_PANIC)
+			continue;
+		if (kind)
+			*kind = h.kind;
+		kr_make_title(h.type, body + i, lens + i, n - i, title, titlelen);
+		return 0;
+	}
+	return -ENOENT;
+}
