@@ -240,6 +240,12 @@ static int memory(const char *log_path)
 	printf("findings kept: %zu; reports: %lu, of which %lu beyond the findings kept\n",
 	       hilt_kreport_count(kr), reports, hilt_kreport_dropped(kr));
 	printf("the findings hold %.1f KiB of titles, lines and blocks\n", (double)bytes / 1024);
+	for (size_t i = 0; i < 3 && i < hilt_kreport_count(kr); i++) {
+		const struct hilt_finding *f = hilt_kreport_get(kr, i);
+
+		printf("finding %zu: %s (%s), %lu times\n", i + 1, f->title,
+		       hilt_kreport_kind_name(f->kind), f->count);
+	}
 	printf("peak RSS, KiB, at each tenth of the log:");
 	for (int i = 0; i <= 10; i++)
 		printf(" %ld", rss[i]);
