@@ -130,6 +130,42 @@ PY
 	assert_grep "x�2J | <b>y" "$WORK/out"
 	"$HILT" report compare --format markdown "$WORK/b.xml" "$WORK/n.xml" >"$WORK/md"
 	assert_grep 'x�2J \\| \\<b>y' "$WORK/md"
+	# A session with as many findings as hilt keeps (256: 1,024
+	# properties beside its own) against one with none: every one new, in
+	# order, none a test case, none a change of the runs.
+	python3 - "$WORK/b256.xml" "$WORK/n256.xml" <<'PY'
+import sys
+def write(path, n):
+    with open(path, "w") as f:
+        f.write('<testsuites><testsuite name="s@b"><properties>'
+                '<property name="target" value="b"/>')
+        for i in range(1, n + 1):
+            f.write('<property name="finding.%d.title" value="WARNING in f%d"/>'
+                    '<property name="finding.%d.kind" value="warning"/>'
+                    '<property name="finding.%d.count" value="%d"/>'
+                    '<property name="finding.%d.line" value="WARNING: at f%d+0x1/0x2"/>'
+                    % (i, i, i, i, i, i, i))
+        if n:
+            f.write('<property name="findings.count" value="%d"/>'
+                    '<property name="findings.dropped" value="9"/>' % n)
+        f.write('</properties><testcase name="boot"/>')
+        for i in range(1, n + 1):
+            f.write('<testcase name="WARNING in f%d"><failure type="finding" message="m">'
+                    'WARNING: at f%d+0x1/0x2</failure></testcase>' % (i, i))
+        f.write('</testsuite></testsuites>\n')
+write(sys.argv[1], 0)
+write(sys.argv[2], 256)
+PY
+	"$HILT" report compare "$WORK/b256.xml" "$WORK/n256.xml" >"$WORK/out"
+	expect_exit 1 $? "256 new findings"
+	assert_grep "^New kernel findings (a title in no base run; a regression): 256$" "$WORK/out"
+	assert_grep "^  s@b > WARNING in f256 \[warning\]: - -> 256: WARNING: at f256+0x1/0x2$" "$WORK/out"
+	assert_grep "^1 case compared in 1 session: 0 regressions, .* 0 new, 0 removed$" "$WORK/out"
+	assert_grep "^Changed between the runs: nothing hilt records$" "$WORK/out"
+	[ "$(grep -c '^  s@b > WARNING in f' "$WORK/out")" -eq 256 ] || fail "not 256 findings listed"
+	"$HILT" report compare "$WORK/n256.xml" "$WORK/b256.xml" >"$WORK/out"
+	expect_exit 0 $? "256 findings gone"
+	assert_grep "^Kernel findings: 0 new, 0 counted differently, 256 gone$" "$WORK/out"
 }
 
 # A new run of 100 MB (20 000 sessions' worth of cases, system-out of
