@@ -268,9 +268,18 @@ static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 			f->count = *fs->count >= '0' && *fs->count <= '9' && !*end && c ? c : 1;
 		}
 	}
-	for (size_t i = 0; i < nhad && !rc; i++)
-		if (!find_of(s, had[i].title) && !find_add(s, had[i].title))
+	/* Those of the cases: a first line from their block where the
+	 * properties gave none */
+	for (size_t i = 0; i < nhad && !rc; i++) {
+		struct kfind *f = find_add(s, had[i].title);
+
+		if (!f) {
 			rc = -ENOMEM;
+		} else if (!f->line) {
+			f->line = had[i].line;
+			had[i].line = NULL;
+		}
+	}
 	for (size_t i = 0; i < nhad; i++)
 		kfind_free(&had[i]);
 	free(had);
@@ -332,8 +341,22 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 	s = &l->r->s[l->cur];
 	/* A kernel finding's case is no test verdict: it is compared as a
 	 * finding, by its title. */
-	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding"))
-		return find_add(s, jc->name) ? 0 : -ENOMEM;
+	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding")) {
+		struct kfind *f = find_add(s, jc->name);
+
+		/* the block's first line is the report's */
+		if (f && !f->line && jc->detail.s && *jc->detail.s) {
+			size_t n = strcspn(jc->detail.s, "\r\n");
+
+			if (n > MESSAGE_MAX) {
+				n = MESSAGE_MAX;
+				while (n && ((unsigned char)jc->detail.s[n] & 0xC0) == 0x80)
+					n--;
+			}
+			f->line = strndup(jc->detail.s, n);
+		}
+		return f ? 0 : -ENOMEM;
+	}
 	s->cases = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
 	if (!s->cases)
 		return -ENOMEM;

@@ -130,6 +130,16 @@ PY
 	assert_grep "x�2J | <b>y" "$WORK/out"
 	"$HILT" report compare --format markdown "$WORK/b.xml" "$WORK/n.xml" >"$WORK/md"
 	assert_grep 'x�2J \\| \\<b>y' "$WORK/md"
+	# A finding that only its case tells of (no finding.N.* properties):
+	# still a finding, not a test case, its first line from its block; a
+	# pipe in its title does not split a markdown row.
+	printf '<testsuite name="s"><testcase name="c"/><testcase name="BUG: x | y"><failure type="finding">[ 1.0] BUG: x | y\nline 2</failure></testcase></testsuite>\n' >"$WORK/nf.xml"
+	"$HILT" report compare "$WORK/b.xml" "$WORK/nf.xml" >"$WORK/out"
+	expect_exit 1 $? "a finding of a case alone"
+	assert_grep "^  s > BUG: x | y: - -> 1: \[ 1.0\] BUG: x | y$" "$WORK/out"
+	assert_grep "^1 case compared in 1 session: 0 regressions, .* 0 new, 0 removed$" "$WORK/out"
+	"$HILT" report compare --format markdown "$WORK/b.xml" "$WORK/nf.xml" >"$WORK/md"
+	assert_grep '^| s | BUG: x \\| y | - | 1 | \[ 1.0\] BUG: x \\| y |$' "$WORK/md"
 	# A session with as many findings as hilt keeps (256: 1,024
 	# properties beside its own) against one with none: every one new, in
 	# order, none a test case, none a change of the runs.
