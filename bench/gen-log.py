@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Writes a kernel-style console log of about SIZE_MB megabytes, with the
 benchmark suite's milestones only at its very end.  Deterministic (seeded).
-usage: gen-log.py SIZE_MB OUT.log [--body-only]
---body-only leaves the milestones out (for streams made of many copies)."""
+usage: gen-log.py SIZE_MB OUT.log [--body-only] [--warnings N]
+--body-only leaves the milestones out (for streams made of many copies).
+--warnings N spreads N kernel WARNING reports evenly over the body (x86
+form, "cut here" to "end trace", every other one with a line of another
+task inside its call trace), their functions drawn from 1000 names, so
+that the reports have up to 1000 distinct titles ("WARNING in
+drv123_poll")."""
 import random
 import sys
 
@@ -43,6 +48,37 @@ def tail(t=0.0):
     return "".join(lines) + MILESTONES[-1]
 
 
+def warning(rng, t, i):
+    """One WARNING report, its lines at time t (a line of another task
+    interleaved in its call trace when i is odd)."""
+    k = rng.randrange(1000)
+    fn = "drv%d_poll" % k
+    pid = rng.randrange(2, 4000)
+    lines = [
+        "------------[ cut here ]------------",
+        "WARNING: CPU: %d PID: %d at drivers/misc/drv%d.c:%d %s+0x%x/0x%x"
+        % (i % 4, pid, k, 100 + k % 400, fn, 0x10 + k % 0x60, 0x80 + k % 0x80),
+        "Modules linked in: e1000e virtio_net",
+        "CPU: %d PID: %d Comm: kworker/%d:1 Not tainted 6.6.0 #1" % (i % 4, pid, i % 4),
+        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014",
+        "RIP: 0010:%s+0x%x/0x%x" % (fn, 0x10 + k % 0x60, 0x80 + k % 0x80),
+        "Call Trace:",
+        " <TASK>",
+        " ? __warn+0x7d/0x130",
+        " ? report_bug+0x16d/0x1a0",
+        " %s+0x%x/0x%x" % (fn, 0x10 + k % 0x60, 0x80 + k % 0x80),
+        " process_one_work+0x1e2/0x3f0",
+        " worker_thread+0x50/0x3a0",
+        " kthread+0xe8/0x120",
+        " ret_from_fork+0x34/0x50",
+        " </TASK>",
+        "---[ end trace 0000000000000000 ]---",
+    ]
+    if i % 2:
+        lines.insert(11, "systemd[1]: Started Journal Service (pid %d)." % pid)
+    return "".join("[%5d.%06d] %s\r\n" % (int(t), int(t * 1e6) % 1000000, l) for l in lines)
+
+
 def main():
     if sys.argv[1] == "--tail":
         sys.stdout.write(tail())
@@ -51,8 +87,16 @@ def main():
     rng = random.Random(42)
     written = 0
     t = 0.0
+    warnings = int(sys.argv[sys.argv.index("--warnings") + 1]) if "--warnings" in sys.argv else 0
+    done = 0
     with open(sys.argv[2], "w", newline="") as f:
-        while written < size:
+        while written < size or done < warnings:
+            if done < warnings and written * warnings >= size * done:
+                w = warning(rng, t, done)
+                f.write(w)
+                written += len(w)
+                done += 1
+                continue
             t += rng.random() * 0.002
             msg = rng.choice(MESSAGES).format(
                 a=rng.randrange(16), b=rng.randrange(64), c=chr(97 + rng.randrange(4)),

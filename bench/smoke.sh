@@ -3,7 +3,7 @@
 # run to its end and print its figures, so that a change that breaks a
 # bench fails CI.  Nothing here judges a figure: on a shared CI machine
 # timings say nothing, and the full-size runs are for people.
-#   bench/smoke.sh run|matcher|loop|sched-scale|sched-jobs|report|soak
+#   bench/smoke.sh run|matcher|loop|sched-scale|sched-jobs|report|soak|kreport
 # Set by CMake: HILT, BUILD_DIR (where hilt and bench/* were built),
 # HILT_GUEST_DIR (the default guest), GUEST_BUILT (ON when this build makes
 # the guest), WORK (a scratch folder of this test's own).
@@ -66,6 +66,23 @@ matcher)
 			"all 3 milestones matched ${how:-with the prefilter}"
 	done
 	;;
+kreport)
+	# kreport-bench: the matcher alone and with the kernel report reader
+	# on a 2 MB log without a report (none found); then the reader alone
+	# on a 2 MB log of 1,000 warnings: every report counted, kept or
+	# dropped, and the peak RSS at each tenth.
+	bench python3 "$here/gen-log.py" 2 "$WORK/2MB.log"
+	bench "$BUILD_DIR/bench/kreport-bench" "$here/suite.xml" "$WORK/2MB.log" --reps 2
+	expect_line "matcher alone: +$N s: $N MB/s" "the matcher's figure"
+	expect_line "matcher \+ kernel reader: +$N s: $N MB/s" "the matcher and the reader's figure"
+	expect_line "the reader's cost: [+-]$N % of the matcher's time \(ratio $N\)" "the ratio"
+	expect_line "findings: 0 \(0 reports\)" "no finding on a log without a report"
+	bench python3 "$here/gen-log.py" 2 "$WORK/warnings.log" --warnings 1000
+	bench "$BUILD_DIR/bench/kreport-bench" --memory "$WORK/warnings.log"
+	expect_line "findings kept: [1-9][0-9]*; reports: 1000, of which [0-9]+ beyond the findings kept" \
+		"all 1000 warnings counted"
+	expect_line "peak RSS, KiB, at each tenth of the log:( [0-9]+){11}" "the peak RSS at each tenth"
+	;;
 loop)
 	bench "$BUILD_DIR/bench/loop-bench" 1000
 	for fds in 16 256 1024; do
@@ -115,7 +132,7 @@ soak)
 	expect_line "soak: 1 runs; nothing lost, changed or left" "the verdict"
 	;;
 *)
-	fail "no such bench (run, matcher, loop, sched-scale, sched-jobs, report, soak)"
+	fail "no such bench (run, matcher, loop, sched-scale, sched-jobs, report, soak, kreport)"
 	;;
 esac
 echo "bench $name: ran at its small size and printed its figures"

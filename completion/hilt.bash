@@ -139,7 +139,7 @@ _hilt()
         list) opts="--farm --target --tags --pool --shard --help" ;;
         validate) opts="--strict --help" ;;
         "report merge") opts="-o --output --help" ;;
-        "report compare") opts="--base --time-threshold --time-floor --mad-k --format -o --output --help" ;;
+        "report compare") opts="--base --time-threshold --time-floor --mad-k --findings-notice --format -o --output --help" ;;
         "report html") opts="--baseline --time-threshold --time-floor -o --output --help" ;;
         "image info") opts="--chip --format --help" ;;
         "image parttable") opts="--flash-size --format --help" ;;

@@ -83,6 +83,7 @@ void hilt_compare_free(struct hilt_compare *c)
 		free(c->items[i].base);
 		free(c->items[i].now);
 		free(c->items[i].detail);
+		free(c->items[i].kind);
 	}
 	free(c->items);
 	for (size_t i = 0; i < c->nchanges; i++) {
@@ -434,6 +435,91 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 	return rc;
 }
 
+/* ---- kernel findings ---- */
+
+static const struct kfind *find_in(const struct ksession *s, const char *title)
+{
+	for (size_t i = 0; i < s->nfinds; i++)
+		if (!strcmp(s->finds[i].title, title))
+			return &s->finds[i];
+	return NULL;
+}
+
+static char *count_str(unsigned long n)
+{
+	char *s = NULL;
+
+	if (!n)
+		return strdup("-");
+	return asprintf(&s, "%lu", n) < 0 ? NULL : s;
+}
+
+static int add_finding(struct hilt_compare *c, enum cat cat, const char *session,
+		       const struct kfind *f, unsigned long base_n, unsigned long new_n,
+		       char *detail)
+{
+	int rc = add_item(c, cat, session, f->title, count_str(base_n), count_str(new_n), detail);
+	struct item *it;
+
+	if (rc)
+		return rc;
+	it = &c->items[c->nitems - 1];
+	it->base_n = base_n;
+	it->new_n = new_n;
+	if (f->kind && !(it->kind = strdup(f->kind)))
+		return -ENOMEM;
+	c->counts.new_findings += cat == CAT_FINDING_NEW;
+	c->counts.changed_findings += cat == CAT_FINDING_COUNT;
+	c->counts.gone_findings += cat == CAT_FINDING_GONE;
+	return 0;
+}
+
+/* The findings of new session ni against its sessions of the base runs
+ * (match[b], SIZE_MAX where none; latest: the latest base run that has
+ * it, SIZE_MAX when none does): new where no base run's session has the
+ * title, counted differently from the latest base run's, gone from it. */
+static int compare_findings(struct hilt_compare *c, size_t ni, const size_t *match, size_t latest)
+{
+	const struct ksession *n = &c->newrun->s[ni];
+	const struct ksession *ls = latest == SIZE_MAX ? NULL : &c->base[latest].s[match[latest]];
+	int rc = 0;
+
+	for (size_t i = 0; i < n->nfinds && !rc; i++) {
+		const struct kfind *f = &n->finds[i], *lf = ls ? find_in(ls, f->title) : NULL;
+		size_t seen = 0, runs = 0;
+		char *detail = NULL;
+
+		for (size_t b = 0; b < c->nbase; b++) {
+			if (match[b] == SIZE_MAX)
+				continue;
+			runs++;
+			seen += find_in(&c->base[b].s[match[b]], f->title) != NULL;
+		}
+		if (!seen) {
+			rc = add_finding(c, CAT_FINDING_NEW, n->name, f, 0, f->count,
+					 f->line ? strdup(f->line) : NULL);
+			continue;
+		}
+		if (lf && lf->count == f->count)
+			continue;
+		/* Seen in an earlier base run, not in the latest: no new
+		 * finding, and said so. */
+		if (!lf && asprintf(&detail, "not in the latest base run; in %zu of %zu base runs", seen,
+				    runs) < 0)
+			return -ENOMEM;
+		rc = add_finding(c, CAT_FINDING_COUNT, n->name, f, lf ? lf->count : 0, f->count,
+				 detail);
+	}
+	for (size_t i = 0; ls && i < ls->nfinds && !rc; i++) {
+		const struct kfind *bf = &ls->finds[i];
+
+		if (!find_in(n, bf->title))
+			rc = add_finding(c, CAT_FINDING_GONE, n->name, bf, bf->count, 0,
+					 bf->line ? strdup(bf->line) : NULL);
+	}
+	return rc;
+}
+
 /* Cases of the latest base run's session that the new one lacks. */
 static int removed_cases(struct hilt_compare *c, size_t ni, const struct run *r, size_t bi)
 {
@@ -491,6 +577,8 @@ int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts,
 						      : NULL);
 				c->counts.new_cases++;
 			}
+			/* A session no base run has: its findings are in none. */
+			rc = rc ? rc : compare_findings(c, i, row, SIZE_MAX);
 			continue;
 		}
 		n->s[i].matched = true;
@@ -509,6 +597,7 @@ int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts,
 		rc = rc ? rc : compare_cases(c, i, row);
 		rc = rc ? rc : compare_times(c, &n->s[i], row);
 		rc = rc ? rc : removed_cases(c, i, &c->base[latest], row[latest]);
+		rc = rc ? rc : compare_findings(c, i, row, latest);
 	}
 	/* Sessions of the latest base run that the new run lacks. */
 	if (!rc && c->nbase) {

@@ -15,10 +15,17 @@
  * base runs' times, and MAD their median absolute deviation (several base
  * runs: what the base shows of its own noise); a time beyond the limit is
  * a regression, one below reference - the same margin an improvement.  The
- * report says which term set the limit. */
+ * report says which term set the limit.
+ *
+ * Kernel findings (hilt's finding.N.title/kind/count/line properties, and
+ * their <failure type="finding"> cases, which are not test verdicts) are
+ * matched by session and title: new (a title in no base run's session), gone
+ * (in the latest base run's, not now) and counted differently; a new one is
+ * a regression unless findings_notice. */
 #ifndef HILT_COMPARE_H
 #define HILT_COMPARE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct hilt_compare;
@@ -27,6 +34,8 @@ struct hilt_compare_opts {
 	double threshold;	/* relative, 0.10 for 10 % */
 	double floor_s;		/* absolute, seconds */
 	double mad_k;		/* multiples of the scaled MAD (several bases) */
+	/* A new kernel finding is a notice, not a regression. */
+	bool findings_notice;
 };
 
 #define HILT_COMPARE_THRESHOLD 0.10
@@ -46,6 +55,9 @@ struct hilt_compare_counts {
 	size_t untested;	/* failing; skipped or in error in every base run */
 	size_t new_cases, removed_cases, faster;
 	size_t flaky;		/* passed after failed attempts (reruns) */
+	/* Kernel findings (finding.N.* properties): titles in no base run,
+	 * titles of the latest base run gone, titles counted differently */
+	size_t new_findings, gone_findings, changed_findings;
 };
 
 int hilt_compare_new(const struct hilt_compare_opts *o, struct hilt_compare **out);

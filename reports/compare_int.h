@@ -21,6 +21,15 @@ struct kprop {
 	char *name, *value;
 };
 
+/* A kernel finding of a session: its finding.N.* properties, or a
+ * <failure type="finding"> case when the properties are missing. */
+struct kfind {
+	char *title;
+	char *kind;		/* NULL when unknown */
+	char *line;		/* its first line, or NULL */
+	unsigned long count;
+};
+
 struct kmilestone {
 	char *name;
 	double t;
@@ -36,6 +45,8 @@ struct ksession {
 	size_t nprops;
 	struct kmilestone *ms;
 	size_t nms;
+	struct kfind *finds;	/* in order of first appearance */
+	size_t nfinds, capfinds;
 	size_t match;		/* in the new run: its session of each base (SIZE_MAX: none) */
 	bool matched;
 };
@@ -59,6 +70,9 @@ struct run {
 enum cat {
 	CAT_REGRESSION,
 	CAT_TIME,
+	CAT_FINDING_NEW,	/* a title in no base run */
+	CAT_FINDING_COUNT,	/* its count changed */
+	CAT_FINDING_GONE,	/* in the latest base run, not now */
 	CAT_FIX,
 	CAT_STILL,
 	CAT_UNTESTED,
@@ -78,6 +92,10 @@ struct item {
 	/* Times (CAT_TIME, CAT_FASTER) */
 	double base_s, new_s, limit_s;
 	size_t nbase;
+	/* Findings (CAT_FINDING_*): the kind ("kasan"), NULL when unknown,
+	 * and the counts (0: none there) */
+	char *kind;
+	unsigned long base_n, new_n;
 };
 
 struct change {

@@ -22,6 +22,8 @@ static const char *const volatile_props[] = {
 	"output.error", "qemu.exit", "failure.pattern", "board.stale_bytes_drained",
 	"board.console.reopened", "board.lock", "board.flash", "board.reset", "board.power",
 	"suite.file", "target.source",
+	/* kernel findings: compared apart, by title */
+	"finding.", "findings.",
 };
 
 /* ---- small helpers ---- */
@@ -147,6 +149,144 @@ static bool is_volatile(const char *name)
 	return false;
 }
 
+/* ---- kernel findings ---- */
+
+static struct kfind *find_of(struct ksession *s, const char *title)
+{
+	for (size_t i = 0; i < s->nfinds; i++)
+		if (!strcmp(s->finds[i].title, title))
+			return &s->finds[i];
+	return NULL;
+}
+
+static void kfind_free(struct kfind *f)
+{
+	free(f->title);
+	free(f->kind);
+	free(f->line);
+}
+
+/* Adds a finding of that title (copied), or returns the one there. */
+static struct kfind *find_add(struct ksession *s, const char *title)
+{
+	struct kfind *f = find_of(s, title);
+
+	if (f)
+		return f;
+	f = hilt_grow(s->finds, s->nfinds + 1, &s->capfinds, sizeof(*s->finds), 4);
+	if (!f)
+		return NULL;
+	s->finds = f;
+	f = &s->finds[s->nfinds];
+	memset(f, 0, sizeof(*f));
+	f->title = strdup(title);
+	if (!f->title)
+		return NULL;
+	f->count = 1;
+	s->nfinds++;
+	return f;
+}
+
+/* What the properties finding.N.* say of finding N. */
+struct fslot {
+	const char *title, *kind, *count, *line;
+};
+
+/* The N of "finding.N.FIELD" (0 when it is none) and where FIELD is. */
+static unsigned long finding_n(const char *name, const char **field)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(name, "finding.", 8) || name[8] < '1' || name[8] > '9')
+		return 0;
+	n = strtoul(name + 8, &end, 10);
+	if (*end != '.')
+		return 0;
+	*field = end + 1;
+	return n;
+}
+
+/* The session's findings from its finding.N.* properties, in the order of
+ * N; after them those only a <failure type="finding"> case told of. */
+static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
+{
+	struct kfind *had = s->finds;
+	size_t nhad = s->nfinds, top = 0;
+	struct fslot *slot;
+	const char *field;
+	int rc = 0;
+
+	/* N is at most the number of properties: a larger one is not hilt's */
+	for (size_t i = 0; i < js->nprops; i++) {
+		unsigned long n = finding_n(js->props[i].name, &field);
+
+		if (n && n <= js->nprops && n > top && !strcmp(field, "title"))
+			top = n;
+	}
+	if (!top)
+		return 0;
+	slot = calloc(top + 1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < js->nprops; i++) {
+		unsigned long n = finding_n(js->props[i].name, &field);
+		const char *v = js->props[i].value;
+
+		if (!n || n > top)
+			continue;
+		if (!strcmp(field, "title"))
+			slot[n].title = v;
+		else if (!strcmp(field, "kind"))
+			slot[n].kind = v;
+		else if (!strcmp(field, "count"))
+			slot[n].count = v;
+		else if (!strcmp(field, "line"))
+			slot[n].line = v;
+	}
+	s->finds = NULL;
+	s->nfinds = s->capfinds = 0;
+	for (size_t n = 1; n <= top && !rc; n++) {
+		const struct fslot *fs = &slot[n];
+		struct kfind *f;
+
+		if (!fs->title || !*fs->title)
+			continue;
+		f = find_add(s, fs->title);
+		if (!f) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (fs->kind && *fs->kind && !f->kind && !(f->kind = strdup(fs->kind)))
+			rc = -ENOMEM;
+		if (fs->line && !f->line && !(f->line = strdup(fs->line)))
+			rc = -ENOMEM;
+		if (fs->count) {
+			char *end;
+			unsigned long c = strtoul(fs->count, &end, 10);
+
+			f->count = *fs->count >= '0' && *fs->count <= '9' && !*end && c ? c : 1;
+		}
+	}
+	/* Those of the cases: a first line from their block where the
+	 * properties gave none */
+	for (size_t i = 0; i < nhad && !rc; i++) {
+		struct kfind *f = find_add(s, had[i].title);
+
+		if (!f) {
+			rc = -ENOMEM;
+		} else if (!f->line) {
+			f->line = had[i].line;
+			had[i].line = NULL;
+		}
+	}
+	for (size_t i = 0; i < nhad; i++)
+		kfind_free(&had[i]);
+	free(had);
+	free(slot);
+	return rc;
+}
+
 /* ---- reading a run ---- */
 
 struct loading {
@@ -199,6 +339,24 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 	if (rc)
 		return rc;
 	s = &l->r->s[l->cur];
+	/* A kernel finding's case is no test verdict: it is compared as a
+	 * finding, by its title. */
+	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding")) {
+		struct kfind *f = find_add(s, jc->name);
+
+		/* the block's first line is the report's */
+		if (f && !f->line && jc->detail.s && *jc->detail.s) {
+			size_t n = strcspn(jc->detail.s, "\r\n");
+
+			if (n > MESSAGE_MAX) {
+				n = MESSAGE_MAX;
+				while (n && ((unsigned char)jc->detail.s[n] & 0xC0) == 0x80)
+					n--;
+			}
+			f->line = strndup(jc->detail.s, n);
+		}
+		return f ? 0 : -ENOMEM;
+	}
 	s->cases = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
 	if (!s->cases)
 		return -ENOMEM;
@@ -274,7 +432,7 @@ static int on_suite_end(void *arg, const struct hilt_jsuite *js)
 	}
 	s->nprops = nprops;
 	s->nms = nms;
-	return 0;
+	return read_findings(s, js);
 }
 
 void hilt_compare_run_free(struct run *r)
@@ -298,6 +456,9 @@ void hilt_compare_run_free(struct run *r)
 		for (size_t k = 0; k < s->nms; k++)
 			free(s->ms[k].name);
 		free(s->ms);
+		for (size_t k = 0; k < s->nfinds; k++)
+			kfind_free(&s->finds[k]);
+		free(s->finds);
 		free(s->key);
 		free(s->name);
 		free(s->target);

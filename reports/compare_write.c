@@ -19,6 +19,10 @@ static const struct {
 } cats[NCAT] = {
 	[CAT_REGRESSION] = { "Regressions (passed in the base, fail now)", "regressions" },
 	[CAT_TIME] = { "Boot-time regressions", "time_regressions" },
+	[CAT_FINDING_NEW] = { "New kernel findings (a title in no base run)", "new_findings" },
+	[CAT_FINDING_COUNT] = { "Kernel findings counted differently", "changed_findings" },
+	[CAT_FINDING_GONE] = { "Kernel findings gone (in the latest base run, not now)",
+			       "gone_findings" },
 	[CAT_FIX] = { "Fixes (failed in the base, pass now)", "fixes" },
 	[CAT_STILL] = { "Still failing", "still_failing" },
 	[CAT_UNTESTED] = { "Failing, not tested in the base (skipped or in error there)",
@@ -50,6 +54,34 @@ static void md_cell(FILE *f, const char *s)
 		fputc(*p, f);
 	}
 	free(clean);
+}
+
+static bool is_finding(enum cat cat)
+{
+	return cat == CAT_FINDING_NEW || cat == CAT_FINDING_COUNT || cat == CAT_FINDING_GONE;
+}
+
+/* A category's heading: a new finding is a regression, or with
+ * findings_notice a notice. */
+static const char *cat_title(const struct hilt_compare *c, enum cat cat)
+{
+	if (cat == CAT_FINDING_NEW)
+		return c->o.findings_notice ? "New kernel findings (a title in no base run; a notice)"
+					    : "New kernel findings (a title in no base run; a regression)";
+	return cats[cat].title;
+}
+
+/* Whether a run read has kernel findings: the summary speaks of them then. */
+static bool any_findings(const struct hilt_compare *c)
+{
+	for (size_t i = 0; c->newrun && i < c->newrun->n; i++)
+		if (c->newrun->s[i].nfinds)
+			return true;
+	for (size_t b = 0; b < c->nbase; b++)
+		for (size_t i = 0; i < c->base[b].n; i++)
+			if (c->base[b].s[i].nfinds)
+				return true;
+	return false;
 }
 
 static size_t count_cat(const struct hilt_compare *c, enum cat cat)
@@ -88,17 +120,21 @@ static void write_text(struct hilt_compare *c, FILE *f)
 
 		if (!n)
 			continue;
-		fprintf(f, "\n%s: %zu\n", cats[cat].title, n);
+		fprintf(f, "\n%s: %zu\n", cat_title(c, cat), n);
 		for (size_t i = 0; i < c->nitems; i++) {
 			const struct item *it = &c->items[i];
 
 			if (it->cat != cat)
 				continue;
 			char *s = inert(it->session), *nm = inert(it->name),
-			     *d = it->detail ? inert(it->detail) : NULL;
+			     *d = it->detail ? inert(it->detail) : NULL,
+			     *kind = it->kind ? inert(it->kind) : NULL;
 
-			fprintf(f, "  %s > %s: %s -> %s%s%s\n", s, nm, it->base, it->now,
+			/* A finding: its title, [kind], its counts, its first line */
+			fprintf(f, "  %s > %s%s%s%s: %s -> %s%s%s\n", s, nm, kind ? " [" : "",
+				kind ? kind : "", kind ? "]" : "", it->base, it->now,
 				d ? ": " : "", d ? d : "");
+			free(kind);
 			free(s);
 			free(nm);
 			free(d);
@@ -121,12 +157,17 @@ static void write_text(struct hilt_compare *c, FILE *f)
 		k->time_regressions == 1 ? "regression" : "regressions", k->fixes,
 		k->fixes == 1 ? "fix" : "fixes", k->still_failing, k->errors,
 		k->errors == 1 ? "error" : "errors", k->new_cases, k->removed_cases);
+	if (any_findings(c))
+		fprintf(f, "Kernel findings: %zu new%s, %zu counted differently, %zu gone\n",
+			k->new_findings, k->new_findings && c->o.findings_notice ? " (a notice)" : "",
+			k->changed_findings, k->gone_findings);
 }
 
 static void write_markdown(struct hilt_compare *c, FILE *f)
 {
 	const struct hilt_compare_counts *k = &c->counts;
-	bool bad = k->regressions || k->time_regressions;
+	bool bad = k->regressions || k->time_regressions ||
+		   (k->new_findings && !c->o.findings_notice);
 
 	fprintf(f, "### hilt: %s\n\n", bad ? "regressions found" : "no regressions");
 	fprintf(f, "%zu cases compared in %zu sessions: **%zu regressions**, **%zu boot-time "
@@ -134,6 +175,10 @@ static void write_markdown(struct hilt_compare *c, FILE *f)
 		"%zu new, %zu removed.\n",
 		k->compared, k->sessions, k->regressions, k->time_regressions, k->fixes,
 		k->still_failing, k->errors, k->new_cases, k->removed_cases);
+	if (any_findings(c))
+		fprintf(f, "Kernel findings: **%zu new**%s, %zu counted differently, %zu gone.\n",
+			k->new_findings, k->new_findings && c->o.findings_notice ? " (a notice)" : "",
+			k->changed_findings, k->gone_findings);
 	if (c->nchanges) {
 		fprintf(f, "\n#### Changed between the runs\n\n| Property | Base | New | Sessions |\n"
 			"| --- | --- | --- | --- |\n");
@@ -154,8 +199,9 @@ static void write_markdown(struct hilt_compare *c, FILE *f)
 
 		if (!n)
 			continue;
-		fprintf(f, "\n#### %s: %zu\n\n| Session | Case | Base | New | Detail |\n"
-			"| --- | --- | --- | --- | --- |\n", cats[cat].title, n);
+		fprintf(f, "\n#### %s: %zu\n\n| Session | %s | Base | New | Detail |\n"
+			"| --- | --- | --- | --- | --- |\n", cat_title(c, cat), n,
+			is_finding(cat) ? "Finding" : "Case");
 		for (size_t i = 0; i < c->nitems; i++) {
 			const struct item *it = &c->items[i];
 
@@ -165,6 +211,11 @@ static void write_markdown(struct hilt_compare *c, FILE *f)
 			md_cell(f, it->session);
 			fputs(" | ", f);
 			md_cell(f, it->name);
+			if (it->kind) {
+				fputs(" (", f);
+				md_cell(f, it->kind);
+				fputc(')', f);
+			}
 			fputs(" | ", f);
 			md_cell(f, it->base);
 			fputs(" | ", f);
@@ -200,10 +251,12 @@ static void write_json(struct hilt_compare *c, FILE *f)
 	fprintf(f, "  \"counts\": {\"compared\": %zu, \"sessions\": %zu, \"regressions\": %zu, "
 		"\"time_regressions\": %zu, \"fixes\": %zu, \"still_failing\": %zu, "
 		"\"failing_untested\": %zu, \"errors\": %zu, \"new_cases\": %zu, "
-		"\"removed_cases\": %zu, \"faster\": %zu, \"flaky\": %zu},\n",
+		"\"removed_cases\": %zu, \"faster\": %zu, \"flaky\": %zu, "
+		"\"new_findings\": %zu, \"changed_findings\": %zu, \"gone_findings\": %zu},\n",
 		k->compared, k->sessions, k->regressions, k->time_regressions, k->fixes,
 		k->still_failing, k->untested, k->errors, k->new_cases, k->removed_cases,
-		k->faster, k->flaky);
+		k->faster, k->flaky, k->new_findings, k->changed_findings, k->gone_findings);
+	fprintf(f, "  \"findings_notice\": %s,\n", c->o.findings_notice ? "true" : "false");
 	fprintf(f, "  \"changes\": [");
 	for (size_t i = 0; i < c->nchanges; i++) {
 		fprintf(f, "%s\n    {\"property\": ", i ? "," : "");
@@ -227,6 +280,23 @@ static void write_json(struct hilt_compare *c, FILE *f)
 			fprintf(f, "%s\n    {\"session\": ", first ? "" : ",");
 			first = false;
 			hilt_json_str(f, it->session);
+			if (is_finding(cat)) {
+				fputs(", \"title\": ", f);
+				hilt_json_str(f, it->name);
+				fputs(", \"kind\": ", f);
+				if (it->kind)
+					hilt_json_str(f, it->kind);
+				else
+					fputs("null", f);
+				fprintf(f, ", \"base\": %lu, \"new\": %lu", it->base_n, it->new_n);
+				if (it->detail) {
+					fputs(cat == CAT_FINDING_COUNT ? ", \"note\": " : ", \"line\": ",
+					      f);
+					hilt_json_str(f, it->detail);
+				}
+				fputc('}', f);
+				continue;
+			}
 			fputs(cat == CAT_TIME || cat == CAT_FASTER ? ", \"milestone\": " : ", \"case\": ",
 			      f);
 			hilt_json_str(f, it->name);

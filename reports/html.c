@@ -34,8 +34,18 @@ struct hcase {
 	unsigned flaky;
 };
 
+/* A kernel finding: a distinct title of the session's console. */
+struct hfind {
+	char *title, *kind, *line;
+	char *block;		/* its first report, bounded; may be NULL */
+	unsigned long count;
+};
+
 struct hsession {
 	char *name, *target, *log, *pcap, *attach_root;
+	struct hfind *finds;
+	size_t nfinds, capfinds;
+	unsigned long finds_dropped;	/* reports beyond the titles kept */
 	double time_s;
 	struct hms *ms;
 	size_t nms;
@@ -125,6 +135,130 @@ static char *split_attachments(const char *out, struct hcase *c)
 	return text;
 }
 
+static struct hfind *find_of(struct hsession *s, const char *title)
+{
+	for (size_t i = 0; i < s->nfinds; i++)
+		if (!strcmp(s->finds[i].title, title))
+			return &s->finds[i];
+	return NULL;
+}
+
+/* The session's finding of that title, added (count 1) when it is not
+ * there yet; NULL when memory runs out. */
+static struct hfind *find_add(struct hsession *s, const char *title)
+{
+	struct hfind *f = find_of(s, title);
+
+	if (f)
+		return f;
+	f = hilt_grow(s->finds, s->nfinds + 1, &s->capfinds, sizeof(*s->finds), 4);
+	if (!f)
+		return NULL;
+	s->finds = f;
+	f = &s->finds[s->nfinds];
+	memset(f, 0, sizeof(*f));
+	f->title = strdup(title);
+	f->count = 1;
+	s->nfinds += f->title != NULL;
+	return f->title ? f : NULL;
+}
+
+/* A kernel finding's case: its block (the failure's text) kept with the
+ * finding, bounded as the excerpts are. */
+static int on_finding(struct hrun *r, struct hsession *s, const struct hilt_jcase *jc)
+{
+	struct hfind *f = find_add(s, jc->name);
+
+	if (!f)
+		return -ENOMEM;
+	if (!f->block && jc->detail.s && *jc->detail.s && r->excerpts < HILT_HTML_EXCERPTS_MAX) {
+		f->block = cut(jc->detail.s, HILT_HTML_EXCERPT_BYTES, false);
+		r->excerpts += f->block != NULL;
+	}
+	return 0;
+}
+
+/* What the properties finding.N.* say of finding N. */
+struct fslot {
+	const char *title, *kind, *count, *line;
+};
+
+static unsigned long finding_n(const char *name, const char **field)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(name, "finding.", 8) || name[8] < '1' || name[8] > '9')
+		return 0;
+	n = strtoul(name + 8, &end, 10);
+	if (*end != '.')
+		return 0;
+	*field = end + 1;
+	return n;
+}
+
+/* The kind, count and first line of the session's findings from its
+ * finding.N.* properties (a finding they name without a case is added). */
+static int read_findings(struct hsession *s, const struct hilt_jsuite *js)
+{
+	const char *dropped = hilt_jsuite_prop(js, "findings.dropped");
+	size_t top = 0;
+	struct fslot *slot;
+	const char *field;
+	int rc = 0;
+
+	if (dropped)
+		s->finds_dropped = strtoul(dropped, NULL, 10);
+
+	for (size_t i = 0; i < js->nprops; i++) {
+		unsigned long n = finding_n(js->props[i].name, &field);
+
+		if (n && n <= js->nprops && n > top && !strcmp(field, "title"))
+			top = n;
+	}
+	if (!top)
+		return 0;
+	slot = calloc(top + 1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < js->nprops; i++) {
+		unsigned long n = finding_n(js->props[i].name, &field);
+		const char **v = !n || n > top		  ? NULL
+				 : !strcmp(field, "title") ? &slot[n].title
+				 : !strcmp(field, "kind")  ? &slot[n].kind
+				 : !strcmp(field, "count") ? &slot[n].count
+				 : !strcmp(field, "line")  ? &slot[n].line
+							   : NULL;
+
+		if (v)
+			*v = js->props[i].value;
+	}
+	for (size_t n = 1; n <= top && !rc; n++) {
+		struct hfind *f;
+
+		if (!slot[n].title || !*slot[n].title)
+			continue;
+		f = find_add(s, slot[n].title);
+		if (!f) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (slot[n].kind && !f->kind && !(f->kind = strdup(slot[n].kind)))
+			rc = -ENOMEM;
+		if (slot[n].line && !f->line && !(f->line = cut(slot[n].line, MESSAGE_MAX, false)))
+			rc = -ENOMEM;
+		if (slot[n].count) {
+			char *end;
+			unsigned long c = strtoul(slot[n].count, &end, 10);
+
+			if (*slot[n].count >= '0' && *slot[n].count <= '9' && !*end && c)
+				f->count = c;
+		}
+	}
+	free(slot);
+	return rc;
+}
+
 static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jcase *jc)
 {
 	struct hrun *r = arg;
@@ -133,6 +267,9 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 
 	if (!s)
 		return -ENOMEM;
+	/* A kernel finding is shown as one, not as a test case. */
+	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding"))
+		return on_finding(r, s, jc);
 	s->cases = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
 	if (!s->cases)
 		return -ENOMEM;
@@ -199,7 +336,7 @@ static int on_suite_end(void *arg, const struct hilt_jsuite *js)
 		}
 	}
 	s->nms = nms;
-	return 0;
+	return read_findings(s, js);
 }
 
 static void run_free(struct hrun *r)
@@ -218,6 +355,13 @@ static void run_free(struct hrun *r)
 			free(c->attach);
 		}
 		free(s->cases);
+		for (size_t k = 0; k < s->nfinds; k++) {
+			free(s->finds[k].title);
+			free(s->finds[k].kind);
+			free(s->finds[k].line);
+			free(s->finds[k].block);
+		}
+		free(s->finds);
 		for (size_t k = 0; k < s->nms; k++)
 			free(s->ms[k].name);
 		free(s->ms);
@@ -323,7 +467,8 @@ static const char *verdict_class(enum hilt_jverdict v)
 
 static enum hilt_jverdict session_verdict(const struct hsession *s)
 {
-	return s->n[HILT_JFAIL]	   ? HILT_JFAIL
+	/* A kernel finding fails the session, as its case does in the JUnit. */
+	return s->n[HILT_JFAIL] || s->nfinds ? HILT_JFAIL
 	       : s->n[HILT_JERROR] ? HILT_JERROR
 	       : s->n[HILT_JPASS] || !s->ncases ? HILT_JPASS
 					       : HILT_JSKIP;
@@ -505,7 +650,8 @@ static const char css[] =
 	".badge.error{background:#9a6700}.badge.skip{background:#6e7781}"
 	".session{border:1px solid #d8dee4;border-radius:6px;padding:12px 14px;margin:14px 0}"
 	".session.s-fail{border-left:5px solid #b42318}.session.s-error{border-left:5px solid #9a6700}"
-	"td.num{white-space:nowrap}"
+	"td.num{white-space:nowrap}h4{font-size:14px;margin:10px 0 4px}"
+	".finding{margin:8px 0}"
 	"pre{background:#f6f8fa;border:1px solid #eaeef2;padding:8px;overflow-x:auto;"
 	"font:12px/1.35 ui-monospace,monospace;white-space:pre-wrap;margin:6px 0}"
 	".timeline{display:block;margin:6px 0 10px}.timeline text{font:12px system-ui,sans-serif;"
@@ -543,6 +689,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 		k->failed += s->n[HILT_JFAIL];
 		k->errors += s->n[HILT_JERROR];
 		k->skipped += s->n[HILT_JSKIP];
+		k->findings += s->nfinds;
 		for (size_t m = 0; m < s->nms; m++) {
 			const double *bt = base_time(s, s->ms[m].name);
 
@@ -567,6 +714,8 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 	count_box(f, "fail", k->failed, "failed");
 	count_box(f, "error", k->errors, "errors");
 	count_box(f, "skip", k->skipped, "skipped");
+	if (k->findings)
+		count_box(f, "fail", k->findings, k->findings == 1 ? "kernel finding" : "kernel findings");
 	if (b)
 		count_box(f, k->moved ? "fail" : "pass", k->moved, "milestones slower");
 	fputs("</div>\n", f);
@@ -622,6 +771,27 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 					hilt_jverdict_name(hc->v));
 				esc(f, hc->message);
 				fputs("</td></tr>\n", f);
+			}
+		fputs("</table>\n", f);
+	}
+
+	/* The kernel findings, each a link to its session and its block. */
+	if (k->findings) {
+		fputs("<h2>Kernel findings</h2>\n<table class=\"findings\"><tr><th>Session</th>"
+		      "<th>Kind</th><th>Finding</th><th>Count</th><th>First line</th></tr>\n", f);
+		for (size_t i = 0; i < r->n; i++)
+			for (size_t n = 0; n < r->s[i].nfinds; n++) {
+				const struct hfind *hf = &r->s[i].finds[n];
+
+				fprintf(f, "<tr><td><a href=\"#s%zu\">", i);
+				esc(f, r->s[i].name);
+				fputs("</a></td><td>", f);
+				esc(f, hf->kind ? hf->kind : "?");
+				fprintf(f, "</td><td class=\"fail\"><a href=\"#s%zuf%zu\">", i, n);
+				esc(f, hf->title);
+				fprintf(f, "</a></td><td class=\"num\">%lu</td><td><code>", hf->count);
+				esc(f, hf->line);
+				fputs("</code></td></tr>\n", f);
 			}
 		fputs("</table>\n", f);
 	}
@@ -695,6 +865,28 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 
 		if (s->attach_root && asprintf(&attach_base, "%s/%s", x->junit_dir, s->attach_root) < 0)
 			attach_base = NULL;
+		for (size_t n = 0; n < s->nfinds; n++) {
+			const struct hfind *hf = &s->finds[n];
+
+			fprintf(f, "<div class=\"finding\" id=\"s%zuf%zu\"><h4><span class=\"badge "
+				"fail\">", i, n);
+			esc(f, hf->kind ? hf->kind : "finding");
+			fputs("</span> ", f);
+			esc(f, hf->title);
+			if (hf->count > 1)
+				fprintf(f, " <span class=\"meta\">(%lu times)</span>", hf->count);
+			fputs("</h4>\n", f);
+			if (hf->block || hf->line) {
+				fputs("<pre class=\"finding-block\">", f);
+				esc(f, hf->block ? hf->block : hf->line);
+				fputs("</pre>", f);
+			}
+			fputs("</div>\n", f);
+		}
+		if (s->finds_dropped)
+			fprintf(f, "<p class=\"meta\">%lu more kernel %s, of titles beyond those "
+				"kept.</p>\n", s->finds_dropped,
+				s->finds_dropped == 1 ? "report" : "reports");
 		fputs("<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n",
 		      f);
 		for (size_t c = 0; c < s->ncases; c++) {

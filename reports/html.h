@@ -1,8 +1,10 @@
 /* A static HTML report of a run's JUnit: one self-contained file (inline
  * CSS and SVG, no script, nothing fetched), readable in any browser and
  * as a CI artifact.  Summary counts; a table per target; each failure with
- * its message, console excerpt and links to the raw logs and captures; and
- * per session an SVG timeline of its boot milestones, with a baseline
+ * its message, console excerpt and links to the raw logs and captures; the
+ * kernel findings (hilt's finding.N.* properties and <failure
+ * type="finding"> cases) with their kind, count and block; and per session
+ * an SVG timeline of its boot milestones, with a baseline
  * run's times drawn beside them when one is given. */
 #ifndef HILT_HTML_H
 #define HILT_HTML_H
@@ -24,6 +26,9 @@ struct hilt_html_opts {
 struct hilt_html_counts {
 	size_t sessions, tests, passed, failed, errors, skipped;
 	size_t moved;		/* milestones slower than the baseline */
+	/* Kernel findings: distinct titles over the sessions (their cases
+	 * are not among tests and failed) */
+	size_t findings;
 };
 
 /* Reads the JUnit at junit (and the baseline's, when not NULL) and writes

@@ -270,14 +270,18 @@ static void property(struct state *st, int nattrs, const xmlChar **attrs)
 		free(value);
 		return;
 	}
-	if (!s->props) {
-		s->props = calloc(HILT_JREAD_PROPS_MAX, sizeof(*s->props));
-		if (!s->props) {
+	if (s->nprops == s->props_cap) {
+		size_t cap = s->props_cap ? 2 * s->props_cap : 64;
+		struct hilt_jprop *p = realloc(s->props, cap * sizeof(*p));
+
+		if (!p) {
 			free(name);
 			free(value);
 			hilt_sax_fail(&st->x, -ENOMEM, 0, "out of memory");
 			return;
 		}
+		s->props = p;
+		s->props_cap = cap;
 	}
 	s->props[s->nprops].name = name;
 	s->props[s->nprops].value = value ? value : strdup("");

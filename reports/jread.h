@@ -17,8 +17,10 @@
  * trace) and a system-out; longer ones are cut, and say so. */
 #define HILT_JREAD_ATTR_MAX 1024
 #define HILT_JREAD_TEXT_MAX (16 * 1024)
-/* Properties kept of one testsuite; more are counted, not kept. */
-#define HILT_JREAD_PROPS_MAX 512
+/* Properties kept of one testsuite; more are counted, not kept.  hilt
+ * writes four for each kernel finding (finding.N.*), up to 256 of them,
+ * beside its own. */
+#define HILT_JREAD_PROPS_MAX 2048
 
 enum hilt_jverdict {
 	HILT_JPASS,
@@ -62,6 +64,7 @@ struct hilt_jsuite {
 	unsigned depth;		/* 0 for a top-level testsuite */
 	struct hilt_jprop *props;
 	size_t nprops, props_dropped;
+	size_t props_cap;	/* allocated, as they come */
 	/* Its own <system-out>, the end of it kept (a console's last words
 	 * matter most). */
 	struct hilt_jtext out;

@@ -76,6 +76,8 @@ titles = {
     "failing_untested": "Failing, not tested in the base",
     "errors": "Infrastructure errors", "flaky": "Flaky", "new_cases": "New cases",
     "removed_cases": "Removed cases", "faster": "Faster milestones",
+    "new_findings": "New kernel findings", "changed_findings": "Kernel findings counted differently",
+    "gone_findings": "Kernel findings gone",
 }
 for key, title in titles.items():
     m = re.search(r"^%s[^\n]*: (\d+)$" % re.escape(title), text, re.M)
@@ -84,9 +86,17 @@ for key, title in titles.items():
         sys.exit("%s: json lists %d %s, the text %d" % (sys.argv[4], len(j[key]), key, want))
     if want and not re.search(r"^#### %s[^\n]*: %d$" % (re.escape(title), want), md, re.M):
         sys.exit("%s: no markdown section '%s: %d'" % (sys.argv[4], title, want))
-    if key in ("regressions", "time_regressions") and j["counts"][key] != want:
+    if key in ("regressions", "time_regressions", "new_findings") and j["counts"][key] != want:
         sys.exit("%s: json counts %d %s" % (sys.argv[4], j["counts"][key], key))
 bad = j["counts"]["regressions"] + j["counts"]["time_regressions"]
+if not j["findings_notice"]:
+    bad += j["counts"]["new_findings"]
+for key in ("new_findings", "changed_findings", "gone_findings"):
+    for t in j[key]:
+        if not t["title"] or not isinstance(t["base"], int) or not isinstance(t["new"], int):
+            sys.exit("%s: a finding without its title or counts: %r" % (sys.argv[4], t))
+        if (key == "new_findings" and t["base"]) or (key == "gone_findings") != (t["new"] == 0):
+            sys.exit("%s: a finding's counts do not say %s: %r" % (sys.argv[4], key, t))
 if ("regressions found" in md) != (bad > 0):
     sys.exit("%s: markdown headline wrong" % sys.argv[4])
 for t in j["time_regressions"]:
@@ -120,6 +130,52 @@ PY
 	assert_grep "x�2J | <b>y" "$WORK/out"
 	"$HILT" report compare --format markdown "$WORK/b.xml" "$WORK/n.xml" >"$WORK/md"
 	assert_grep 'x�2J \\| \\<b>y' "$WORK/md"
+	# A finding that only its case tells of (no finding.N.* properties):
+	# still a finding, not a test case, its first line from its block; a
+	# pipe in its title does not split a markdown row.
+	printf '<testsuite name="s"><testcase name="c"/><testcase name="BUG: x | y"><failure type="finding">[ 1.0] BUG: x | y\nline 2</failure></testcase></testsuite>\n' >"$WORK/nf.xml"
+	"$HILT" report compare "$WORK/b.xml" "$WORK/nf.xml" >"$WORK/out"
+	expect_exit 1 $? "a finding of a case alone"
+	assert_grep "^  s > BUG: x | y: - -> 1: \[ 1.0\] BUG: x | y$" "$WORK/out"
+	assert_grep "^1 case compared in 1 session: 0 regressions, .* 0 new, 0 removed$" "$WORK/out"
+	"$HILT" report compare --format markdown "$WORK/b.xml" "$WORK/nf.xml" >"$WORK/md"
+	assert_grep '^| s | BUG: x \\| y | - | 1 | \[ 1.0\] BUG: x \\| y |$' "$WORK/md"
+	# A session with as many findings as hilt keeps (256: 1,024
+	# properties beside its own) against one with none: every one new, in
+	# order, none a test case, none a change of the runs.
+	python3 - "$WORK/b256.xml" "$WORK/n256.xml" <<'PY'
+import sys
+def write(path, n):
+    with open(path, "w") as f:
+        f.write('<testsuites><testsuite name="s@b"><properties>'
+                '<property name="target" value="b"/>')
+        for i in range(1, n + 1):
+            f.write('<property name="finding.%d.title" value="WARNING in f%d"/>'
+                    '<property name="finding.%d.kind" value="warning"/>'
+                    '<property name="finding.%d.count" value="%d"/>'
+                    '<property name="finding.%d.line" value="WARNING: at f%d+0x1/0x2"/>'
+                    % (i, i, i, i, i, i, i))
+        if n:
+            f.write('<property name="findings.count" value="%d"/>'
+                    '<property name="findings.dropped" value="9"/>' % n)
+        f.write('</properties><testcase name="boot"/>')
+        for i in range(1, n + 1):
+            f.write('<testcase name="WARNING in f%d"><failure type="finding" message="m">'
+                    'WARNING: at f%d+0x1/0x2</failure></testcase>' % (i, i))
+        f.write('</testsuite></testsuites>\n')
+write(sys.argv[1], 0)
+write(sys.argv[2], 256)
+PY
+	"$HILT" report compare "$WORK/b256.xml" "$WORK/n256.xml" >"$WORK/out"
+	expect_exit 1 $? "256 new findings"
+	assert_grep "^New kernel findings (a title in no base run; a regression): 256$" "$WORK/out"
+	assert_grep "^  s@b > WARNING in f256 \[warning\]: - -> 256: WARNING: at f256+0x1/0x2$" "$WORK/out"
+	assert_grep "^1 case compared in 1 session: 0 regressions, .* 0 new, 0 removed$" "$WORK/out"
+	assert_grep "^Changed between the runs: nothing hilt records$" "$WORK/out"
+	[ "$(grep -c '^  s@b > WARNING in f' "$WORK/out")" -eq 256 ] || fail "not 256 findings listed"
+	"$HILT" report compare "$WORK/n256.xml" "$WORK/b256.xml" >"$WORK/out"
+	expect_exit 0 $? "256 findings gone"
+	assert_grep "^Kernel findings: 0 new, 0 counted differently, 256 gone$" "$WORK/out"
 }
 
 # A new run of 100 MB (20 000 sessions' worth of cases, system-out of

@@ -9,6 +9,9 @@
 #   foreign  other tools' JUnit (twister, pytest, ctest, go-junit-report),
 #            and bad input
 #   hostile  names and paths from the file cannot make markup or links
+#   findings kernel findings (finding.N.* properties, type="finding" cases):
+#            counted at the top, listed with their sessions, each with its
+#            kind, count and block; a hostile title or block stays text
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 BOOT=$SRC/fixtures/logs/linux-boot-x86.log
@@ -91,8 +94,8 @@ PY
 		"$WORK/now/junit.xml" 2>"$WORK/err"
 	expect_exit 0 $? "report html"
 	cat "$WORK/err"
-	# 14 cases, and the panic as a kernel finding (a failing case of its own).
-	assert_grep "2 sessions, 15 tests, 2 failed, 0 in error, 5 skipped; [1-9] milestones slower" \
+	# 14 cases; the panic is also a kernel finding, counted apart.
+	assert_grep "2 sessions, 14 tests, 1 failed, 0 in error, 5 skipped, 1 kernel finding; [1-9] milestones slower" \
 		"$WORK/err"
 
 	render "$WORK/site/report.html" "$WORK/report.png" "$WORK/dom.html" "$WORK/net.json"
@@ -271,6 +274,107 @@ PY
 	render "$WORK/fetching.html" "$WORK/f.png" "$WORK/f-dom.html" "$WORK/f-net.json"
 	page_fetches "$WORK/f-net.json" >"$WORK/fetched"
 	assert_grep "^http://127.0.0.1:9/x.png$" "$WORK/fetched"
+}
+
+case_findings() {
+	need_chromium
+	# Two sessions: one with a KASAN report (the properties and the case
+	# hilt writes) and a warning seen 13 times; one whose finding's title
+	# and block are hostile (markup, a C1 CSI, a quote that would end an
+	# attribute) and that has no properties, only its case.
+	cat >"$WORK/findings.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="hilt">
+<testsuite name="kunit@qemu" tests="3" failures="2">
+<properties>
+<property name="target" value="qemu"/>
+<property name="finding.1.title" value="KASAN: slab-out-of-bounds Write in kmalloc_oob_right"/>
+<property name="finding.1.kind" value="kasan"/>
+<property name="finding.1.count" value="1"/>
+<property name="finding.1.line" value="[   12.345678] BUG: KASAN: slab-out-of-bounds in kmalloc_oob_right+0x1f0/0x2c0"/>
+<property name="finding.2.title" value="WARNING in __list_add_valid"/>
+<property name="finding.2.kind" value="warning"/>
+<property name="finding.2.count" value="13"/>
+<property name="finding.2.line" value="[   20.100000] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 __list_add_valid+0xdc/0x110"/>
+<property name="findings.count" value="2"/>
+<property name="findings.dropped" value="7"/>
+</properties>
+<testcase name="boot" classname="kunit@qemu"/>
+<testcase name="KASAN: slab-out-of-bounds Write in kmalloc_oob_right" classname="kunit@qemu"><failure type="finding" message="KASAN: slab-out-of-bounds Write in kmalloc_oob_right (kasan)">[   12.345670] ==================================================================
+[   12.345678] BUG: KASAN: slab-out-of-bounds in kmalloc_oob_right+0x1f0/0x2c0
+[   12.345690] Write of size 1 at addr ffff888100a1c173 by task kunit_try_catch/1234
+[   12.345720] ==================================================================
+</failure></testcase>
+<testcase name="WARNING in __list_add_valid" classname="kunit@qemu"><failure type="finding" message="WARNING in __list_add_valid (warning), 13 times">[   20.100000] WARNING: CPU: 1 PID: 282 at lib/list_debug.c:30 __list_add_valid+0xdc/0x110
+[   20.100300] ---[ end trace 0000000000000000 ]---
+</failure></testcase>
+</testsuite>
+<testsuite name="evil@board" tests="1" failures="1">
+<testcase name="WARNING in &lt;script&gt;alert(1)&lt;/script&gt;&quot;x" classname="evil@board"><failure type="finding" message="m">&lt;/pre&gt;&lt;img src=http://example.invalid/k.png&gt;&#x9b;2J end of block
+</failure></testcase>
+</testsuite>
+</testsuites>
+XML
+	"$HILT" report html -o "$WORK/findings.html" "$WORK/findings.xml" 2>"$WORK/err"
+	expect_exit 0 $? "a run with kernel findings"
+	cat "$WORK/err"
+	assert_grep "2 sessions, 1 tests, 0 failed, 0 in error, 0 skipped, 3 kernel findings" "$WORK/err"
+	render "$WORK/findings.html" "$WORK/findings.png" "$WORK/findings-dom.html" "$WORK/findings-net.json"
+	python3 - "$WORK/findings-dom.html" <<'PY' || fail "the findings are not shown as they should be"
+import re, sys
+from html.parser import HTMLParser
+dom = open(sys.argv[1], encoding="utf-8").read()
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.texts, self.tags = [], [], []
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.stack.append((tag, dict(attrs).get("class", "")))
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+    def handle_data(self, data):
+        self.texts.append((data, [t for t, _ in self.stack], " ".join(c for _, c in self.stack)))
+p = Page()
+p.feed(dom)
+problems = []
+text = "".join(t for t, _, _ in p.texts)
+pre = "".join(t for t, tags, c in p.texts if "finding-block" in c)
+if not re.search(r"3\s*kernel findings", text):
+    problems.append("no summary count of 3 kernel findings")
+rows = re.findall(r"<tr><td><a[^>]*>([^<]*)</a></td><td>([^<]*)</td><td[^>]*><a[^>]*>([^<]*)</a></td>"
+                  r"<td[^>]*>(\d+)</td>", dom)
+want = [("kunit@qemu", "kasan", "KASAN: slab-out-of-bounds Write in kmalloc_oob_right", "1"),
+        ("kunit@qemu", "warning", "WARNING in __list_add_valid", "13"),
+        ("evil@board", "?", 'WARNING in &lt;script&gt;alert(1)&lt;/script&gt;"x', "1")]
+if rows != want:
+    problems.append("the findings table: %r" % rows)
+if "Write of size 1 at addr ffff888100a1c173" not in pre or "end trace" not in pre:
+    problems.append("the blocks are not shown in their <pre>: %r" % pre[:300])
+if "<img src=http://example.invalid/k.png>" not in pre or "end of block" not in pre:
+    problems.append("the hostile block is not shown as text")
+if "\u009b" in dom:
+    problems.append("a C1 control reached the page")
+for tag, a in p.tags:
+    if tag in ("script", "img", "iframe"):
+        problems.append("a <%s> element" % tag)
+    problems += ["event handler %s" % k for k in a if k.startswith("on")]
+if "(13 times)" not in text:
+    problems.append("the warning's count is not shown in its session")
+if "7 more kernel reports" not in text:
+    problems.append("the reports beyond the titles kept are not told")
+# The finding cases are findings, not test cases of the session tables.
+cases = re.findall(r"<tr><td>([^<]*)</td><td class=\"(?:pass|fail|error|skip)\">", dom)
+if cases != ["boot"]:
+    problems.append("test case rows: %r" % cases)
+if problems:
+    print("\n".join("FAIL: " + x for x in problems))
+    sys.exit(1)
+print("findings shown: %d rows, %d bytes of blocks" % (len(rows), len(pre)))
+PY
+	page_fetches "$WORK/findings-net.json" >"$WORK/fetched"
+	[ ! -s "$WORK/fetched" ] || fail "the page fetched: $(cat "$WORK/fetched")"
 }
 
 "case_${1:?which case}"

@@ -25,7 +25,9 @@ static const char usage[] =
 	"first what changed between them (kernel version, image SHA-256s, QEMU or\n"
 	"board), then: regressions (passed in every base run, fail now), boot-time\n"
 	"regressions, fixes, cases still failing, infrastructure errors (listed\n"
-	"apart: never a regression of the device), new and removed cases.\n"
+	"apart: never a regression of the device), new and removed cases; and,\n"
+	"apart from the verdicts, the kernel findings (finding.N.* properties) by\n"
+	"session and title: new (in no base run), counted differently, gone.\n"
 	"\n"
 	"A milestone's time since power-on is a regression when it is beyond\n"
 	"  reference + max(THRESHOLD x reference, FLOOR, K x 1.4826 x MAD)\n"
@@ -38,11 +40,13 @@ static const char usage[] =
 	"  --time-threshold PCT   relative threshold, e.g. 10% (default) or 0.1\n"
 	"  --time-floor SECONDS   absolute floor, e.g. 0.2s (default), 200ms\n"
 	"  --mad-k K              multiples of the scaled MAD (default 3)\n"
+	"  --findings-notice      a new kernel finding is a notice, not a regression\n"
 	"  --format FORMAT        text (default), markdown (a merge-request comment)\n"
 	"                         or json\n"
 	"  -o, --output FILE      write the report there (whole, atomically)\n"
 	"\n"
-	"exit status: 0 no regression, 1 regressions (of a verdict or a boot time),\n"
+	"exit status: 0 no regression, 1 regressions (of a verdict or a boot time,\n"
+	"or a new kernel finding),\n"
 	"2 usage error, an input that is missing or not JUnit, or nothing in common\n"
 	"to compare, 3 the output could not be written.\n";
 
@@ -108,12 +112,13 @@ int hilt_cmd_report_compare(int argc, char **argv)
 		{ "time-floor", required_argument, NULL, 'f' },
 		{ "mad-k", required_argument, NULL, 'k' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "findings-notice", no_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct hilt_compare_opts o = {
-		HILT_COMPARE_THRESHOLD, HILT_COMPARE_FLOOR_S, HILT_COMPARE_MAD_K,
+		HILT_COMPARE_THRESHOLD, HILT_COMPARE_FLOOR_S, HILT_COMPARE_MAD_K, false,
 	};
 	enum hilt_compare_format fmt = HILT_COMPARE_TEXT;
 	const char **bases = NULL, *out = NULL;
@@ -160,6 +165,9 @@ int hilt_cmd_report_compare(int argc, char **argv)
 					"or json\n", optarg);
 				goto usage_error;
 			}
+			break;
+		case 'N':
+			o.findings_notice = true;
 			break;
 		case 'o':
 			out = optarg;
@@ -226,11 +234,15 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			free(buf);
 		}
 		if (status == EXIT_PASS)
-			status = counts.regressions || counts.time_regressions ? EXIT_FAILED
-										: EXIT_PASS;
+			status = counts.regressions || counts.time_regressions ||
+						 (counts.new_findings && !o.findings_notice)
+					 ? EXIT_FAILED
+					 : EXIT_PASS;
 		if (out && status != EXIT_INFRA)
 			fprintf(stderr, "hilt: %s written: %zu regressions, %zu boot-time "
-				"regressions\n", out, counts.regressions, counts.time_regressions);
+				"regressions, %zu new kernel findings%s\n", out, counts.regressions,
+				counts.time_regressions, counts.new_findings,
+				counts.new_findings && o.findings_notice ? " (a notice)" : "");
 	}
 	hilt_compare_free(c);
 	free(bases);

@@ -14,7 +14,8 @@ static const char usage[] =
 	"Writes a run's JUnit (hilt's or another tool's) as one self-contained HTML\n"
 	"file: no script, no external asset, nothing fetched.  Summary counts; a\n"
 	"table per target; each failure and error with its message and console\n"
-	"excerpt; links to the console logs and captures the JUnit names (relative\n"
+	"excerpt; the kernel findings (hilt's finding.N.* properties) of each\n"
+	"session with their kind, count and first report; links to the console logs and captures the JUnit names (relative\n"
 	"to where the report is written); and per session a timeline of its boot\n"
 	"milestones (seconds since power-on), with the baseline's times beside them\n"
 	"and each change labelled, red when slower (green when faster) by more than\n"
@@ -80,8 +81,11 @@ int hilt_cmd_report_html(int argc, char **argv)
 		return strstr(err, out) == err ? EXIT_INFRA : EXIT_USAGE;
 	}
 	fprintf(stderr, "hilt: %s written: %zu sessions, %zu tests, %zu failed, %zu in error, "
-		"%zu skipped%s", out, k.sessions, k.tests, k.failed, k.errors, k.skipped,
-		baseline ? "" : "\n");
+		"%zu skipped", out, k.sessions, k.tests, k.failed, k.errors, k.skipped);
+	if (k.findings)
+		fprintf(stderr, ", %zu kernel %s", k.findings,
+			k.findings == 1 ? "finding" : "findings");
+	fputs(baseline ? "" : "\n", stderr);
 	if (baseline)
 		fprintf(stderr, "; %zu milestones slower than the baseline\n", k.moved);
 	return EXIT_PASS;

@@ -1,0 +1,266 @@
+/* The kernel report reader's cost beside the matcher, and its memory.
+ *
+ *   kreport-bench SUITE.xml LOG [--reps N]
+ *     Feeds the log (held in memory, in 64 KiB reads, as matcher-bench
+ *     does) through the suite's patterns alone, then through the patterns
+ *     and the reader (runner/engine/kreport.h) given the same bytes, N
+ *     times each (5 by default), alternating; prints the best time of each,
+ *     both MB/s and the ratio: what the reader adds to a session's reading.
+ *
+ *   kreport-bench --memory LOG
+ *     Streams the log from the file (64 KiB reads, nothing else held)
+ *     through the reader alone; prints the findings it kept, the reports
+ *     it counted and dropped, the bytes its findings hold, and the peak RSS
+ *     at each tenth of the log: on a log of 10,000 warnings (gen-log.py
+ *     --warnings) it must stay flat once the findings are capped. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/engine/kreport.h"
+#include "runner/engine/matcher.h"
+#include "runner/engine/suite.h"
+
+#define CHUNK 65536
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+}
+
+static struct hilt_kreport *reader_new(void)
+{
+	struct hilt_kreport_opts o = { 0 };
+	struct hilt_kreport *kr;
+	char err[256];
+
+	if (hilt_kreport_new(&o, &kr, err, sizeof(err))) {
+		fprintf(stderr, "kreport-bench: the reader: %s\n", err);
+		exit(2);
+	}
+	return kr;
+}
+
+/* Reports the reader counted: of the findings kept, and dropped. */
+static unsigned long reports_of(const struct hilt_kreport *kr, size_t *bytes)
+{
+	unsigned long n = hilt_kreport_dropped(kr);
+
+	*bytes = 0;
+	for (size_t i = 0; i < hilt_kreport_count(kr); i++) {
+		const struct hilt_finding *f = hilt_kreport_get(kr, i);
+
+		n += f->count;
+		*bytes += strlen(f->title) + 1 + (f->line ? strlen(f->line) + 1 : 0) + f->block_len;
+	}
+	return n;
+}
+
+/* One pass of the log through the suite's patterns (milestones in turn,
+ * every failure pattern), and through the reader when kr: the seconds it
+ * took, or -1 when a failure pattern matched or a milestone was missed. */
+static double pass(const struct hilt_suite *suite, const char *log, size_t len,
+		   struct hilt_kreport *kr)
+{
+	struct hilt_matcher *m;
+	size_t next = 0;
+	double t0;
+
+	if (hilt_matcher_new(256 * 1024, &m))
+		return -1;
+	for (size_t i = 0; i < suite->nfailures; i++)
+		hilt_matcher_watch(m, suite->failures[i].pattern, 1000 + (int)i, 0);
+	hilt_matcher_watch(m, suite->cases[0].expect, 0, 0);
+	t0 = now_s();
+	for (size_t off = 0; off < len;) {
+		size_t chunk = len - off < CHUNK ? len - off : CHUNK;
+
+		while (chunk) {
+			size_t took = hilt_matcher_feed(m, log + off, chunk);
+			struct hilt_match mt;
+
+			/* the reader reads what the matcher took, as a session
+			 * hands it the same bytes */
+			if (kr && took && hilt_kreport_feed(kr, log + off, took)) {
+				hilt_matcher_free(m);
+				return -1;
+			}
+			off += took;
+			chunk -= took;
+			while (hilt_matcher_next(m, &mt) == 1) {
+				if (mt.id >= 1000) {
+					fprintf(stderr, "failure pattern %d matched at %llu\n",
+						mt.id - 1000, (unsigned long long)mt.start);
+					hilt_matcher_free(m);
+					return -1;
+				}
+				hilt_matcher_unwatch(m, (int)next);
+				if (++next < suite->ncases)
+					hilt_matcher_watch(m, suite->cases[next].expect, (int)next, mt.end);
+			}
+		}
+	}
+	if (kr)
+		hilt_kreport_finish(kr);
+	double s = now_s() - t0;
+
+	hilt_matcher_free(m);
+	return next == suite->ncases ? s : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(*len + 1);
+	if (!buf || fread(buf, 1, *len, f) != *len) {
+		fprintf(stderr, "%s: cannot read it\n", path);
+		exit(2);
+	}
+	fclose(f);
+	return buf;
+}
+
+static int speed(const char *suite_path, const char *log_path, int reps)
+{
+	double best_m = -1, best_k = -1;
+	struct hilt_suite *suite;
+	unsigned long reports = 0;
+	size_t len, nfind = 0, bytes;
+	char err[512], *log;
+
+	if (hilt_suite_load(suite_path, &suite, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	log = slurp(log_path, &len);
+	/* Alternating, the best of each: both see the same caches and the
+	 * same neighbours on a shared machine. */
+	for (int r = 0; r < reps; r++) {
+		struct hilt_kreport *kr = reader_new();
+		double m = pass(suite, log, len, NULL), k = pass(suite, log, len, kr);
+
+		if (m < 0 || k < 0) {
+			fprintf(stderr, "kreport-bench: a failure pattern matched or a milestone "
+				"was missed\n");
+			return 1;
+		}
+		best_m = best_m < 0 || m < best_m ? m : best_m;
+		best_k = best_k < 0 || k < best_k ? k : best_k;
+		reports = reports_of(kr, &bytes);
+		nfind = hilt_kreport_count(kr);
+		hilt_kreport_free(kr);
+	}
+	double mb = (double)len / 1e6;
+
+	printf("%.1f MB, %zu patterns, best of %d runs each, alternating\n", mb,
+	       suite->nfailures + 1, reps);
+	printf("matcher alone:            %.3f s: %.0f MB/s\n", best_m, mb / best_m);
+	printf("matcher + kernel reader:  %.3f s: %.0f MB/s\n", best_k, mb / best_k);
+	printf("the reader's cost: %+.1f %% of the matcher's time (ratio %.3f)\n",
+	       100 * (best_k - best_m) / best_m, best_k / best_m);
+	printf("findings: %zu (%lu reports)\n", nfind, reports);
+	hilt_suite_free(suite);
+	free(log);
+	return 0;
+}
+
+static int memory(const char *log_path)
+{
+	struct hilt_kreport *kr = reader_new();
+	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+	static char buf[CHUNK];
+	long rss[11] = { 0 };
+	size_t bytes, total = 0, size;
+	struct stat st;
+	double t0;
+	int tenth = 1;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(log_path);
+		return 2;
+	}
+	size = (size_t)st.st_size;
+	rss[0] = peak_rss_kib();
+	t0 = now_s();
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			perror(log_path);
+			return 2;
+		}
+		if (!n)
+			break;
+		if (hilt_kreport_feed(kr, buf, (size_t)n)) {
+			fprintf(stderr, "kreport-bench: the reader ran out of memory\n");
+			return 1;
+		}
+		total += (size_t)n;
+		while (tenth < 10 && total * 10 >= size * (size_t)tenth)
+			rss[tenth++] = peak_rss_kib();
+	}
+	hilt_kreport_finish(kr);
+	double s = now_s() - t0;
+
+	rss[10] = peak_rss_kib();
+	close(fd);
+	unsigned long reports = reports_of(kr, &bytes);
+
+	printf("%.1f MB streamed through the reader alone in %.3f s: %.0f MB/s\n",
+	       (double)total / 1e6, s, (double)total / 1e6 / s);
+	printf("findings kept: %zu; reports: %lu, of which %lu beyond the findings kept\n",
+	       hilt_kreport_count(kr), reports, hilt_kreport_dropped(kr));
+	printf("the findings hold %.1f KiB of titles, lines and blocks\n", (double)bytes / 1024);
+	for (size_t i = 0; i < 3 && i < hilt_kreport_count(kr); i++) {
+		const struct hilt_finding *f = hilt_kreport_get(kr, i);
+
+		printf("finding %zu: %s (%s), %lu times\n", i + 1, f->title,
+		       hilt_kreport_kind_name(f->kind), f->count);
+	}
+	printf("peak RSS, KiB, at each tenth of the log:");
+	for (int i = 0; i <= 10; i++)
+		printf(" %ld", rss[i]);
+	printf("\npeak RSS growth from the first tenth to the end: %ld KiB\n", rss[10] - rss[1]);
+	hilt_kreport_free(kr);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--memory"))
+		return memory(argv[2]);
+	if (argc == 3 || (argc == 5 && !strcmp(argv[3], "--reps") && atoi(argv[4]) > 0))
+		return speed(argv[1], argv[2], argc == 5 ? atoi(argv[4]) : 5);
+	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N]\n"
+		"       kreport-bench --memory LOG\n");
+	return 2;
+}
