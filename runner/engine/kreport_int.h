@@ -36,7 +36,7 @@ enum kr_type {
 	KT_GPF, KT_PF_NULL, KT_PF_PAGING, KT_PF_OTHER, KT_DIVIDE, KT_INVALID_OP,
 	KT_OOPS, KT_KERNEL_BUG, KT_BUG, KT_STACK_GUARD, KT_DOUBLE_FAULT,
 	KT_BAD_PAGE, KT_LEAK, KT_ATOMIC_SLEEP, KT_SCHED_ATOMIC,
-	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT,
+	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT, KT_LOCKBUG, KT_PREEMPT,
 };
 
 struct kr_head {
@@ -102,7 +102,8 @@ struct kr_frame {
 /* Which functions, beyond the general machinery, a title skips. */
 enum kr_skip {
 	SK_NONE, SK_GENERAL, SK_FREE, SK_LEAK, SK_HUNG, SK_ATOMIC, SK_RCU_USAGE, SK_STALL,
-	SK_SPIN, SK_LIST, SK_USERCOPY, SK_FIRMWARE,
+	SK_SPIN, SK_LIST, SK_USERCOPY, SK_FIRMWARE, SK_ODEBUG, SK_REFCOUNT, SK_LOCKING,
+	SK_PREEMPT,
 };
 enum kr_pick_mode { PICK_TRACE, PICK_RIP_FIRST };
 
@@ -112,9 +113,10 @@ size_t kr_skip_addrs(const char *s, size_t len, size_t i);
  * bytes of s it took. */
 size_t kr_func_name(const char *s, size_t len, char *out, size_t outlen, size_t *used);
 /* The frames of the report whose header is lines[0], up to the end of
- * its first trace; at most KR_MAX_FRAMES. */
+ * its first trace (whole: of all its traces, every RIP:); at most
+ * KR_MAX_FRAMES. */
 size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
-			 struct kr_frame *fr);
+			 struct kr_frame *fr, bool whole);
 bool kr_skipped(const char *name, enum kr_skip which);
 /* The first frame not skipped (RIP:/pc : first in PICK_RIP_FIRST), or
  * NULL; the hung task's and the stall's own rules. */

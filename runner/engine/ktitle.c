@@ -127,6 +127,11 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		{ "memory leak", KT_LEAK, HILT_KR_LEAK },
 		{ "stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
 		{ "no syscalls can create", KT_NONE, HILT_KR_BUG },
+		{ "bad unlock balance", KT_LOCKBUG, HILT_KR_LOCKDEP },
+		{ "held lock freed", KT_LOCKBUG, HILT_KR_LOCKDEP },
+		{ "lock held when returning", KT_LOCKBUG, HILT_KR_LOCKDEP },
+		{ "using __this_cpu_", KT_PREEMPT, HILT_KR_BUG },
+		{ "using smp_processor_id", KT_PREEMPT, HILT_KR_BUG },
 	};
 	for (size_t i = 0; i < sizeof(bugs) / sizeof(bugs[0]); i++) {
 		size_t n = strlen(bugs[i].lit);
@@ -139,7 +144,10 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		}
 	}
 	if (ml > 0 && m[0] != ' ') {
-		set(h, KC_HEADER, KT_BUG, HILT_KR_BUG);
+		if (find(m, ml, " still has locks held"))
+			set(h, KC_HEADER, KT_LOCKBUG, HILT_KR_LOCKDEP);
+		else
+			set(h, KC_HEADER, KT_BUG, HILT_KR_BUG);
 		return true;
 	}
 	return false;
@@ -166,10 +174,14 @@ static void classify_warning(const char *m, size_t ml, struct kr_head *h, bool i
 	else if (info)
 		return;
 	else if (lit_starts(m, ml, "bad unlock balance") || lit_starts(m, ml, "held lock freed") ||
-		 lit_starts(m, ml, "lock held when returning") || lit_starts(m, ml, "nested lock was not taken") ||
-		 lit_starts(m, ml, "lock held at task exit"))
+		 lit_starts(m, ml, "lock held when returning") || find(m, ml, " still has locks held"))
+		set(h, KC_HEADER, KT_LOCKBUG, HILT_KR_LOCKDEP);
+	else if (lit_starts(m, ml, "nested lock was not taken") || lit_starts(m, ml, "lock held at task exit"))
 		set(h, KC_HEADER, KT_BUG, HILT_KR_LOCKDEP);
-	else if (lit_starts(m, ml, "CPU: ") || lit_starts(m, ml, "at "))
+	else if (lit_starts(m, ml, "kernel stack "))
+		set(h, KC_HEADER, KT_BUG, HILT_KR_WARNING);
+	else if (lit_starts(m, ml, "CPU: ") || lit_starts(m, ml, "at ") ||
+		 (find(m, ml, " at ") && find(m, ml, ", CPU#")))
 		set(h, KC_HEADER, KT_WARNING, HILT_KR_WARNING);
 }
 
@@ -193,7 +205,8 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		b += 14, len -= 14;
 	} else if (lit_starts(b, len, "rcu: ")) {
 		b += 5, len -= 5;
-	} else if (lit_starts(b, len, "[ INFO: ")) {
+	} else if (lit_starts(b, len, "[ INFO: ") || lit_starts(b, len, "[ BUG: ") ||
+		   lit_starts(b, len, "[ WARNING: ")) {
 		b += 2, len -= 2;
 	}
 	switch (b[0]) {
@@ -218,7 +231,7 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		}
 		break;
 	case 'I':
-		if (lit_starts(b, len, "INFO: task ") && find(b, len, " blocked for more than "))
+		if (lit_starts(b, len, "INFO: task ") && find(b, len, " for more than "))
 			set(h, KC_HEADER, KT_HUNG, HILT_KR_HUNG_TASK);
 		else if (lit_starts(b, len, "INFO: rcu_") && find(b, len, "detected") && find(b, len, "stall"))
 			set(h, KC_HEADER, KT_RCU_STALL, HILT_KR_RCU_STALL);
@@ -264,7 +277,7 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
 		break;
 	case 'd':
-		if (lit_starts(b, len, "divide error: "))
+		if (lit_starts(b, len, "divide error: ") || lit_starts(b, len, "divide_error: "))
 			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
 		else if (len == 10 && memcmp(b, "data abort", 10) == 0)
 			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
@@ -462,17 +475,30 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 	if (type == KT_KASAN && !freeing)
 		for (size_t k = 1; k < n && k < 12; k++) {
 			size_t j = kr_skip_spaces(lines[k], lens[k], 0);
-			if (lit_starts(lines[k] + j, lens[k] - j, "Read of size")) {
+			if (lit_starts(lines[k] + j, lens[k] - j, "Read of size") ||
+			    lit_starts(lines[k] + j, lens[k] - j, "Read at addr")) {
 				access = " Read";
 				break;
 			}
-			if (lit_starts(lines[k] + j, lens[k] - j, "Write of size")) {
+			if (lit_starts(lines[k] + j, lens[k] - j, "Write of size") ||
+			    lit_starts(lines[k] + j, lens[k] - j, "Write at addr")) {
 				access = " Write";
 				break;
 			}
 		}
 	snprintf(title, tl, "%s: %s%s in %s", name, what, access, or_corrupted(func));
 }
+
+/* WARNINGs of a few sources are titled by the source, as syzkaller does. */
+static const struct {
+	const char *file, *title;
+	enum kr_skip skip;
+} warn_kinds[] = {
+	{ "lib/debugobjects.c", "WARNING: ODEBUG bug", SK_ODEBUG },
+	{ "lib/refcount.c", "WARNING: refcount bug", SK_REFCOUNT },
+	{ "kernel/locking/lockdep.c", "WARNING: locking bug", SK_LOCKING },
+	{ "mm/usercopy.c", "WARNING: bad usercopy", SK_USERCOPY },
+};
 
 static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t nf, char *title,
 			  size_t tl)
@@ -481,14 +507,26 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	const char *at = find(s, len, " at ");
 	const char *func = NULL;
 
-	if (at) {
-		size_t i = (size_t)(at - s) + 4, used = 0;
-		while (i < len && s[i] != ' ')
-			i++; /* the source file:line */
-		i = kr_skip_addrs(s, len, i);
+	for (size_t k = 0; k < sizeof(warn_kinds) / sizeof(warn_kinds[0]); k++)
+		if (find(s, len, warn_kinds[k].file)) {
+			func = kr_pick(fr, nf, PICK_RIP_FIRST, warn_kinds[k].skip);
+			snprintf(title, tl, "%s in %s", warn_kinds[k].title, or_corrupted(func));
+			return;
+		}
+	/* "at lib/x.c:30 func+0x..", or (v6.16) "x.c:30 at func+0x.., CPU#0" */
+	for (int tries = 0; at && tries < 2 && !func; tries++) {
+		size_t i = kr_skip_addrs(s, len, (size_t)(at - s) + 4), used = 0;
+		if (tries == 1) {
+			while (i < len && s[i] != ' ')
+				i++;
+			i = kr_skip_addrs(s, len, i);
+		}
 		if (kr_func_name(s + i, len - i, fn, sizeof(fn), &used) &&
-		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")))
+		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")) &&
+		    !kr_skipped(fn, SK_GENERAL))
 			func = fn;
+		else if (tries == 0 && (lit_starts(s + i, len - i, "0x") || find(s + i, len - i, "+0x") == s + i + used))
+			break;
 	}
 	if (!func)
 		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE);
@@ -613,9 +651,9 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		s += 14, len -= 14;
 	else if (lit_starts(s, len, "rcu: "))
 		s += 5, len -= 5;
-	else if (lit_starts(s, len, "[ INFO: "))
+	else if (lit_starts(s, len, "[ INFO: ") || lit_starts(s, len, "[ BUG: ") || lit_starts(s, len, "[ WARNING: "))
 		s += 2, len -= 2;
-	nf = kr_collect_frames(lines, lens, n, fr);
+	nf = kr_collect_frames(lines, lens, n, fr, type == KT_RCU_STALL);
 	switch (type) {
 	case KT_KASAN: case KT_KFENCE: case KT_KMSAN: {
 		const char *l2[12];
@@ -758,7 +796,39 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_GURU: case KT_ABORT:
 		title_firmware(type, lines, lens, n, title, tl);
 		return;
+	case KT_LOCKBUG: {
+		static const char *const what[] = {
+			"bad unlock balance", "held lock freed", "lock held when returning to user space",
+			"still has locks held",
+		};
+		static const char *const site[] = {
+			"is trying to release lock", "at: ", "leaving the kernel with locks still held", "at: ",
+		};
+		const char *w = NULL;
+		size_t k = 0;
+		for (; k < 4 && !w; k++)
+			if (find(s, len, what[k]))
+				w = what[k];
+		f = w ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
+		if (!f && w)
+			f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		snprintf(title, tl, "%.*s: %s in %s", s[0] == 'W' ? 7 : 3, s, w ? w : "lock bug", or_corrupted(f));
+		return;
+	}
+	case KT_PREEMPT: {
+		const char *par = find(s, len, "()");
+		f = kr_pick(fr, nf, PICK_TRACE, SK_PREEMPT);
+		snprintf(title, tl, "%.*s in preemptible code in %s", par ? (int)(par + 2 - s) : (int)len, s,
+			 or_corrupted(f));
+		return;
+	}
 	case KT_BUG: case KT_NONE:
+		if (lit_starts(s, len, "WARNING: kernel stack regs") || lit_starts(s, len, "WARNING: kernel stack frame")) {
+			const char *b = find(s, len, " has bad ");
+			snprintf(title, tl, "WARNING: kernel stack %s%.*s",
+				 s[21] == 'r' ? "regs" : "frame pointer", b ? (int)(s + len - b) : 0, b ? b : "");
+			return;
+		}
 		break;
 	}
 	/* BUG: and WARNING: reports of no known shape */
