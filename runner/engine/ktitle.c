@@ -523,8 +523,8 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 		}
 		if (kr_func_name(s + i, len - i, fn, sizeof(fn), &used) &&
 		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")) &&
-		    !kr_skipped(fn, SK_GENERAL))
-			func = fn;
+		    (!kr_skipped(fn, SK_GENERAL) || !strncmp(fn, "__list_", 7)))
+			func = fn; /* the list checks name the WARNING: "WARNING in __list_add_valid" */
 		else if (tries == 0 && (lit_starts(s + i, len - i, "0x") || find(s + i, len - i, "+0x") == s + i + used))
 			break;
 	}
