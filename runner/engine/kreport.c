@@ -16,7 +16,8 @@
  * exception, panic_on_warn, ...), which makes it fatal rather than a
  * report of its own; an oops line ("Oops: 0000 [#1]", "Internal error:
  * Oops") belongs to the page fault or BUG before it.  A panic, being the
- * last thing the kernel says, is told at once. */
+ * last thing the kernel says, is told at once, or, when it follows an open
+ * report, at the end of its dump ("Kernel Offset:", "end Kernel panic"). */
 #define _GNU_SOURCE
 #include "runner/engine/kreport.h"
 
@@ -37,6 +38,7 @@
 #define QUIET 12		/* lines in a row not of a report's shape end it */
 #define QUIET_OOM 48		/* the OOM killer's dump has many */
 #define GRACE 24		/* lines a closed report waits for its panic */
+#define PANIC_LINES 100	/* lines of a panic's dump after it */
 #define PEND_MAX 4		/* lines a "cut here" may come before its header */
 #define TITLE_CAP 256
 
@@ -90,7 +92,7 @@ struct hilt_kreport {
 	size_t replen, rep_nlines, good_len, good_lines;
 	size_t hdr_pos, hdr_len, hdr_idx;
 	uint64_t hdr_off;
-	unsigned weak_run, lines, grace_left;
+	unsigned weak_run, lines, grace_left, panic_lines;
 	bool panicked, leak_object, rep_full;
 
 	struct hilt_finding **found;
@@ -401,11 +403,12 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 			kr->panicked = true;
 			return tell(kr);
 		}
+		/* the panic's own dump (its trace, which is the report's with
+		 * panic_on_warn) follows: told at its end */
 		kr->panicked = true;
+		kr->panic_lines = 0;
 		add_line(kr, s, len, true);
-		if ((kr->fatal & (1u << HILT_KR_PANIC)) || kr->st == ST_GRACE)
-			return tell(kr);
-		return 0;
+		return kr->st == ST_GRACE ? tell(kr) : 0;
 	case KC_OOM_KILLED:
 		if (kr->st == ST_OPEN && kr->head.type == KT_OOM) {
 			add_line(kr, s, len, true);
@@ -442,6 +445,12 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 		return rc;
 	if (kr->st == ST_OPEN) {
 		add_line(kr, s, len, h.cls != KC_NONE || kr_shaped(s + p, len - p));
+		/* the last words of a panic */
+		if (kr->panicked && (++kr->panic_lines >= PANIC_LINES ||
+				     lit_starts(s + p, len - p, "Kernel Offset:") ||
+				     lit_starts(s + p, len - p, "Rebooting in") ||
+				     lit_starts(s + p, len - p, "---[ end ")))
+			return tell(kr);
 		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES)
 			return close_current(kr);
 		return 0;

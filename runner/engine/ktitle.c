@@ -410,11 +410,11 @@ static void tidy(const char *m, size_t ml, char *out, size_t outlen)
 		bool digits = false, stop = false;
 		for (size_t k = i; k < e; k++) {
 			char c = m[k];
-			if (c == ':' || c == ',' || c == ';' || c == '(' || c == '[' || c == '=') {
+			if (c == ':' || c == ',' || c == ';' || c == '(' || c == '[' || c == ']' || c == '=') {
 				cut = k - i;
 				stop = true;
-				if (c == ':' && k > i && e > k + 1)
-					digits = true; /* "mm:0000" */
+				if ((c == ':' && k > i && e > k + 1) || c == '=')
+					digits = true; /* "mm:0000", "exitcode=0x9" */
 				break;
 			}
 			if (is_digit(c))
