@@ -231,6 +231,8 @@ static const char *const skip_general[] = {
 	"__check_object_size", "should_fail", "trace_hardirqs", "__sanitizer_cov", "kcov",
 	"__stack_chk_fail", "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace",
 	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__list_add_valid",
+	"wait_for_completion", "kfree", "kvfree", "kmem_cache_free", "skb_put", "skb_pull", "skb_push",
+	"skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
 	"__list_del_entry",
 };
@@ -241,7 +243,7 @@ static const char *const skip_free[] = {
 };
 static const char *const skip_leak[] = {
 	"*kmemleak", "*kmalloc", "*kcalloc", "*kzalloc", "*vmalloc", "*mmap", "*kmem", "*slab",
-	"*alloc", "create_object", "idr_get", "list_lru_init", "*kasprintf", "*kvasprintf",
+	"*alloc", "*create_object", "*idr_get", "*list_lru_init", "*kasprintf", "*kvasprintf",
 	"pcpu_create", "*strdup", "*strndup", "*memdup",
 };
 static const char *const skip_hung[] = {
@@ -272,6 +274,12 @@ static const char *const skip_odebug[] = {
 static const char *const skip_refcount[] = { "*refcount", "*kobject_" };
 static const char *const skip_locking[] = { "*lock_sock", "*release_sock" };
 static const char *const skip_preempt[] = { "*dump_stack", "*preempt", "*smp_processor_id", "*this_cpu" };
+static const char *const skip_kobject[] = { "*kobject_" };
+static const char *const skip_proc[] = { "*proc_" };
+static const char *const skip_kmalloc[] = {
+	"*kmalloc", "*kcalloc", "*kzalloc", "*krealloc", "*vmalloc", "*slab", "*kmem", "*kvmalloc",
+};
+static const char *const skip_ubsan[] = { "*ubsan", "*overflow" };
 static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
 static const char *const skip_list[] = { "*list_" };
 static const char *const skip_usercopy[] = { "*usercopy", "__check" };
@@ -334,7 +342,8 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_ATOMIC, skip_atomic), L(SK_RCU_USAGE, skip_rcu_usage), L(SK_STALL, skip_stall),
 		L(SK_SPIN, skip_spin), L(SK_LIST, skip_list), L(SK_USERCOPY, skip_usercopy),
 		L(SK_FIRMWARE, skip_firmware), L(SK_ODEBUG, skip_odebug), L(SK_REFCOUNT, skip_refcount),
-		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt),
+		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
+		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 #undef L
 	};
 	return listed(name, lists[which].list, lists[which].n);

@@ -491,13 +491,16 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 
 /* WARNINGs of a few sources are titled by the source, as syzkaller does. */
 static const struct {
-	const char *file, *title;
+	const char *file, *func, *title;
 	enum kr_skip skip;
 } warn_kinds[] = {
-	{ "lib/debugobjects.c", "WARNING: ODEBUG bug", SK_ODEBUG },
-	{ "lib/refcount.c", "WARNING: refcount bug", SK_REFCOUNT },
-	{ "kernel/locking/lockdep.c", "WARNING: locking bug", SK_LOCKING },
-	{ "mm/usercopy.c", "WARNING: bad usercopy", SK_USERCOPY },
+	{ "lib/debugobjects.c", "", "WARNING: ODEBUG bug", SK_ODEBUG },
+	{ "lib/refcount.c", "", "WARNING: refcount bug", SK_REFCOUNT },
+	{ "kernel/locking/lockdep.c", "", "WARNING: locking bug", SK_LOCKING },
+	{ "mm/usercopy.c", "", "WARNING: bad usercopy", SK_USERCOPY },
+	{ "lib/kobject.c", " kobject_", "WARNING: kobject bug", SK_KOBJECT },
+	{ "fs/proc/generic.c", " proc_register", "WARNING: proc registration bug", SK_PROC },
+	{ "mm/", "malloc", "WARNING: kmalloc bug", SK_KMALLOC },
 };
 
 static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t nf, char *title,
@@ -508,7 +511,7 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	const char *func = NULL;
 
 	for (size_t k = 0; k < sizeof(warn_kinds) / sizeof(warn_kinds[0]); k++)
-		if (find(s, len, warn_kinds[k].file)) {
+		if (find(s, len, warn_kinds[k].file) && find(s, len, warn_kinds[k].func)) {
 			func = kr_pick(fr, nf, PICK_RIP_FIRST, warn_kinds[k].skip);
 			snprintf(title, tl, "%s in %s", warn_kinds[k].title, or_corrupted(func));
 			return;
@@ -541,8 +544,9 @@ static const char *lock_site(const char *const *lines, const size_t *lens, size_
 	for (size_t k = 1; k < n; k++) {
 		if (!find(lines[k], lens[k], what))
 			continue;
+		const char *at = strstr(what, "function: ") ? "function: " : "at: ";
 		for (size_t j = k; j < n && j < k + 4; j++)
-			if (func_after(lines[j], lens[j], "at: ", fn, fl))
+			if (func_after(lines[j], lens[j], at, fn, fl))
 				return fn;
 		return NULL;
 	}
@@ -667,7 +671,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_UBSAN: {
 		const char *m = s + 7, *in = find(m, len - 7, " in ");
 		size_t wl = in ? (size_t)(in - m) : len - 7;
-		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_UBSAN);
 		if (lit_starts(m, wl, "Undefined behaviour"))
 			snprintf(title, tl, "UBSAN: undefined-behaviour in %s", or_corrupted(f));
 		else
@@ -823,10 +827,14 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		return;
 	}
 	case KT_BUG: case KT_NONE:
+		if (lit_starts(s, len, "BUG: workqueue leaked lock or atomic")) {
+			f = lock_site(lines, lens, n, "last function: ", fn, sizeof(fn));
+			snprintf(title, tl, "BUG: workqueue leaked lock or atomic%s%s", f ? " in " : "", f ? f : "");
+			return;
+		}
 		if (lit_starts(s, len, "WARNING: kernel stack regs") || lit_starts(s, len, "WARNING: kernel stack frame")) {
-			const char *b = find(s, len, " has bad ");
-			snprintf(title, tl, "WARNING: kernel stack %s%.*s",
-				 s[21] == 'r' ? "regs" : "frame pointer", b ? (int)(s + len - b) : 0, b ? b : "");
+			snprintf(title, tl, "WARNING: kernel stack %s has bad value",
+				 lit_starts(s, len, "WARNING: kernel stack regs") ? "regs" : "frame pointer");
 			return;
 		}
 		break;
