@@ -579,7 +579,7 @@ static int test_shapes(void)
 	EXPECT("kmsan_uninit", kmsan_uninit,
 	       { "KMSAN: uninit-value in __dev_queue_xmit", HILT_KR_KMSAN, 1, "BUG: KMSAN", false });
 	EXPECT("kfence_corrupt", kfence_corrupt,
-	       { "KFENCE: memory corruption in kfree", HILT_KR_KFENCE, 1, "BUG: KFENCE", false });
+	       { "KFENCE: memory corruption in test_kmalloc_aligned_oob_write", HILT_KR_KFENCE, 1, "BUG: KFENCE", false });
 	EXPECT("kmemleak", kmemleak,
 	       { "memory leak in mlx5_cmd_init", HILT_KR_LEAK, 2, "unreferenced object 0xffff888106f7e000", false });
 	EXPECT("atomic_sleep", atomic_sleep,
@@ -588,11 +588,11 @@ static int test_shapes(void)
 	EXPECT("divide_error", divide_error,
 	       { "divide error in fb_var_to_videomode", HILT_KR_DIVIDE_ERROR, 1, "divide error: 0000", false });
 	EXPECT("oom", oom,
-	       { "Out of memory: Killed process (stress)", HILT_KR_OOM, 1, "stress invoked oom-killer", false });
+	       { "out of memory", HILT_KR_OOM, 1, "stress invoked oom-killer", false });
 	EXPECT("vfs_panic", vfs_panic,
 	       { "kernel panic: VFS: Unable to mount root fs", HILT_KR_PANIC, 1, "Kernel panic - not syncing", true });
 	EXPECT("uboot_abort", uboot_abort,
-	       { "U-Boot: Synchronous Abort", HILT_KR_BOOTLOADER, 1, "\"Synchronous Abort\" handler, esr", false });
+	       { "Synchronous Abort", HILT_KR_BOOTLOADER, 1, "\"Synchronous Abort\" handler, esr", false });
 	EXPECT("esp_guru", esp_guru,
 	       { "Guru Meditation Error: LoadProhibited in app_main", HILT_KR_FIRMWARE, 1, "Guru Meditation", false },
 	       { "abort() was called in sensor_read", HILT_KR_FIRMWARE, 1, "abort() was called at PC", false });

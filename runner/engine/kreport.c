@@ -205,7 +205,8 @@ static int tell(struct hilt_kreport *kr)
 	kr->st = ST_IDLE;
 	for (size_t at = 0; at < kr->replen && n < REP_LINES;) {
 		const char *nl = memchr(kr->rep + at, '\n', kr->replen - at);
-		size_t len = (size_t)(nl - (kr->rep + at)), p = kr_prefix_len(kr->rep + at, len);
+		struct kr_head h;
+		size_t len = (size_t)(nl - (kr->rep + at)), p = kr_body(kr->rep + at, len, &h);
 
 		lines[n] = kr->rep + at + p;
 		lens[n++] = len - p;
@@ -360,8 +361,7 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 
 	while (len && s[len - 1] == '\r')
 		len--;
-	p = kr_prefix_len(s, len);
-	kr_classify(s + p, len - p, &h);
+	p = kr_body(s, len, &h);
 	switch (h.cls) {
 	case KC_RULER:
 		if (kr->st == ST_OPEN && kr_type_ruled(kr->head.type) && kr->rep_nlines > kr->hdr_idx + 1) {
@@ -382,11 +382,24 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 			break;
 		/* fall through */
 	case KC_HEADER:
+		if (kr->st == ST_OPEN && kr->rep_nlines <= kr->hdr_idx + 3 &&
+		    (kr->head.cls == KC_OOPS || (kr->head.type == KT_UNHANDLED && h.type == KT_UNHANDLED))) {
+			/* the oops line came first ("invalid opcode" before
+			 * "kernel BUG at"), or a fault's header repeats: the
+			 * report is named by this line */
+			kr->head = h;
+			kr->hdr_idx = kr->rep_nlines;
+			kr->hdr_pos = kr->replen;
+			kr->hdr_len = len;
+			kr->hdr_off = kr->line_off;
+			add_line(kr, s, len, true);
+			return 0;
+		}
 		rc = close_current(kr);
 		open_report(kr, &h, s, len);
 		if (h.type == KT_PANIC) {
 			kr->panicked = true;
-			rc = rc ? rc : tell(kr);
+			kr->panic_lines = 0;
 		}
 		return rc;
 	case KC_LEAK_OBJECT:
@@ -398,17 +411,19 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 		open_report(kr, &h, s, len);
 		return rc;
 	case KC_PANIC_FOLD:
-		if (kr->st == ST_IDLE) {
+		if (kr->st == ST_IDLE || kr->panicked) {
+			rc = close_current(kr);
 			open_report(kr, &h, s, len);
-			kr->panicked = true;
-			return tell(kr);
+		} else {
+			/* the panic's own dump (its trace, which is the report's
+			 * with panic_on_warn) follows: the report goes on to its end */
+			kr->st = ST_OPEN;
+			kr->weak_run = 0;
+			add_line(kr, s, len, true);
 		}
-		/* the panic's own dump (its trace, which is the report's with
-		 * panic_on_warn) follows: told at its end */
 		kr->panicked = true;
 		kr->panic_lines = 0;
-		add_line(kr, s, len, true);
-		return kr->st == ST_GRACE ? tell(kr) : 0;
+		return rc;
 	case KC_OOM_KILLED:
 		if (kr->st == ST_OPEN && kr->head.type == KT_OOM) {
 			add_line(kr, s, len, true);
@@ -451,8 +466,15 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 				     lit_starts(s + p, len - p, "Rebooting in") ||
 				     lit_starts(s + p, len - p, "---[ end ")))
 			return tell(kr);
-		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES)
-			return close_current(kr);
+		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES) {
+			/* ended: it may still have caused a panic to come */
+			kr->replen = kr->good_len;
+			kr->rep_nlines = kr->good_lines;
+			if (kr->panicked)
+				return tell(kr);
+			kr->st = ST_GRACE;
+			kr->grace_left = GRACE;
+		}
 		return 0;
 	}
 	if (--kr->grace_left == 0)

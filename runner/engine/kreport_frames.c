@@ -232,7 +232,9 @@ static const char *const skip_general[] = {
 	"__stack_chk_fail", "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace",
 	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__list_add_valid",
 	"wait_for_completion", "kfree", "kvfree", "kmem_cache_free", "skb_put", "skb_pull", "skb_push",
-	"skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format",
+	"skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
+	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
+	"*copy_mc_", "logic_in", "logic_out",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
 	"__list_del_entry",
 };
@@ -280,6 +282,11 @@ static const char *const skip_kmalloc[] = {
 	"*kmalloc", "*kcalloc", "*kzalloc", "*krealloc", "*vmalloc", "*slab", "*kmem", "*kvmalloc",
 };
 static const char *const skip_ubsan[] = { "*ubsan", "*overflow" };
+static const char *const skip_badpage[] = {
+	"*bad_page", "*free_", "*folio", "*lru", "*put_page", "*release_pages", "*pagevec",
+	"*__page_cache_release", "*page_frag",
+};
+static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
 static const char *const skip_list[] = { "*list_" };
 static const char *const skip_usercopy[] = { "*usercopy", "__check" };
@@ -344,6 +351,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_FIRMWARE, skip_firmware), L(SK_ODEBUG, skip_odebug), L(SK_REFCOUNT, skip_refcount),
 		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
+		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule),
 #undef L
 	};
 	return listed(name, lists[which].list, lists[which].n);
@@ -386,7 +394,7 @@ const char *kr_pick_hung(struct kr_frame *fr, size_t nf)
 /* A stall or lockup: the interrupted code's frames (after the timer
  * interrupt's entry, or outside <IRQ>), then the frame before the first
  * anchor, else the first one not skipped. */
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf)
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra)
 {
 	size_t from = 0, m = 0;
 	struct kr_frame *keep[KR_MAX_FRAMES];
@@ -397,7 +405,7 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf)
 	for (size_t i = from; i < nf; i++) {
 		if (fr[i].where == FR_LR || fr[i].unreliable || (from == 0 && fr[i].in_irq))
 			continue;
-		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall))
+		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
 			continue;
 		keep[m++] = &fr[i];
 	}

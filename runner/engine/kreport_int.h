@@ -36,7 +36,7 @@ enum kr_type {
 	KT_GPF, KT_PF_NULL, KT_PF_PAGING, KT_PF_OTHER, KT_DIVIDE, KT_INVALID_OP,
 	KT_OOPS, KT_KERNEL_BUG, KT_BUG, KT_STACK_GUARD, KT_DOUBLE_FAULT,
 	KT_BAD_PAGE, KT_LEAK, KT_ATOMIC_SLEEP, KT_SCHED_ATOMIC,
-	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT, KT_LOCKBUG, KT_PREEMPT,
+	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT, KT_LOCKBUG, KT_PREEMPT, KT_UNHANDLED,
 };
 
 struct kr_head {
@@ -48,6 +48,11 @@ struct kr_head {
 /* Bytes of console prefixes (timestamp, log level, caller id, syslog
  * facility) in front of the line's body. */
 size_t kr_prefix_len(const char *s, size_t len);
+
+/* Where the line's body begins (after its prefixes, or after a kernel
+ * line's timestamp in the middle of another program's line), and what
+ * it is. */
+size_t kr_body(const char *s, size_t len, struct kr_head *h);
 
 /* What the body (prefixes stripped) is. */
 void kr_classify(const char *body, size_t len, struct kr_head *h);
@@ -103,7 +108,7 @@ struct kr_frame {
 enum kr_skip {
 	SK_NONE, SK_GENERAL, SK_FREE, SK_LEAK, SK_HUNG, SK_ATOMIC, SK_RCU_USAGE, SK_STALL,
 	SK_SPIN, SK_LIST, SK_USERCOPY, SK_FIRMWARE, SK_ODEBUG, SK_REFCOUNT, SK_LOCKING,
-	SK_PREEMPT, SK_KOBJECT, SK_PROC, SK_KMALLOC, SK_UBSAN,
+	SK_PREEMPT, SK_KOBJECT, SK_PROC, SK_KMALLOC, SK_UBSAN, SK_BADPAGE, SK_SCHEDULE,
 };
 enum kr_pick_mode { PICK_TRACE, PICK_RIP_FIRST };
 
@@ -122,6 +127,6 @@ bool kr_skipped(const char *name, enum kr_skip which);
  * NULL; the hung task's and the stall's own rules. */
 const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum kr_skip extra);
 const char *kr_pick_hung(struct kr_frame *fr, size_t nf);
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf);
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra);
 
 #endif

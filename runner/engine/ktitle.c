@@ -94,6 +94,8 @@ static bool panic_follows(const char *m, size_t len)
 		"Fatal exception", "Oops", "panic_on_warn", "panic_on_oops", "hung_task",
 		"softlockup", "LOCKUP", "Machine halted", "Aiee", "RCU Stall", "rcu_stall",
 		"System is deadlocked on memory", "KFENCE", "KASAN", "UBSAN", "kfence",
+		"Attempted to kill the idle task", "scheduling while atomic", "stack guard page",
+		"double fault", "Fatal machine check", "softlockup: hung tasks", "Machine check",
 	};
 	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
 		if (find(m, len, why[i]))
@@ -112,6 +114,7 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		{ "unable to handle kernel NULL pointer", KT_PF_NULL, HILT_KR_PAGE_FAULT },
 		{ "kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
 		{ "Kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
+		{ "kernel NULL", KT_PF_NULL, HILT_KR_PAGE_FAULT },
 		{ "unable to handle kernel paging request", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
 		{ "unable to handle page fault", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
 		{ "Unable to handle kernel data access", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
@@ -126,6 +129,8 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		{ "Bad page ", KT_BAD_PAGE, HILT_KR_BAD_PAGE },
 		{ "memory leak", KT_LEAK, HILT_KR_LEAK },
 		{ "stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
+		{ "TASK stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
+		{ "IRQ stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
 		{ "no syscalls can create", KT_NONE, HILT_KR_BUG },
 		{ "bad unlock balance", KT_LOCKBUG, HILT_KR_LOCKDEP },
 		{ "held lock freed", KT_LOCKBUG, HILT_KR_LOCKDEP },
@@ -203,6 +208,14 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		b += 10, len -= 10;
 	} else if (lit_starts(b, len, "NMI watchdog: ")) {
 		b += 14, len -= 14;
+	}
+	if (lit_starts(b, len, "CPU") && len > 5 && is_digit(b[3])) {
+		/* "watchdog: CPU3: Watchdog detected hard LOCKUP on cpu 3" */
+		size_t i = 3;
+		while (i < len && is_digit(b[i]))
+			i++;
+		if (lit_starts(b + i, len - i, ": "))
+			b += i + 2, len -= i + 2;
 	} else if (lit_starts(b, len, "rcu: ")) {
 		b += 5, len -= 5;
 	} else if (lit_starts(b, len, "[ INFO: ") || lit_starts(b, len, "[ BUG: ") ||
@@ -243,7 +256,9 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
 		break;
 	case 'U':
-		if (lit_starts(b, len, "UBSAN: "))
+		if (lit_starts(b, len, "Unhandled fault: "))
+			set(h, KC_HEADER, KT_UNHANDLED, HILT_KR_OOPS);
+		else if (lit_starts(b, len, "UBSAN: "))
 			set(h, KC_HEADER, KT_UBSAN, HILT_KR_UBSAN);
 		else if (lit_starts(b, len, "Unable to handle kernel NULL pointer"))
 			set(h, KC_HEADER, KT_PF_NULL, HILT_KR_PAGE_FAULT);
@@ -288,7 +303,7 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		break;
 	case 'P':
 		if (lit_starts(b, len, "PANIC: double fault"))
-			set(h, KC_HEADER, KT_DOUBLE_FAULT, HILT_KR_OOPS);
+			set(h, KC_HEADER, KT_DOUBLE_FAULT, HILT_KR_PANIC);
 		break;
 	case 'u':
 		if (lit_starts(b, len, "unreferenced object 0x"))
@@ -467,8 +482,6 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 	}
 	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL))
 		func = fn;
-	if (!func && type == KT_KFENCE && in && func_after(s, len, " in ", fn, sizeof(fn)))
-		func = fn;
 	if (!func)
 		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : SK_NONE);
 	const char *access = "";
@@ -591,7 +604,7 @@ static void title_firmware(enum kr_type type, const char *const *lines, const si
 		snprintf(title, tl, "%s", what);
 }
 
-static void title_panic(const char *s, size_t len, char *title, size_t tl)
+static void title_panic(const char *s, size_t len, const char *stack_end, char *title, size_t tl)
 {
 	const char *m = s + 28;
 	size_t ml = len - 28;
@@ -601,7 +614,7 @@ static void title_panic(const char *s, size_t len, char *title, size_t tl)
 		snprintf(title, tl, "kernel panic: stack is corrupted in %s",
 			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
 	} else if (lit_starts(m, ml, "corrupted stack end")) {
-		snprintf(title, tl, "kernel panic: corrupted stack end");
+		snprintf(title, tl, "kernel panic: corrupted stack end in %s", or_corrupted(stack_end));
 	} else if (lit_starts(m, ml, "VFS: Unable to mount root fs")) {
 		snprintf(title, tl, "kernel panic: VFS: Unable to mount root fs");
 	} else {
@@ -613,27 +626,6 @@ static void title_panic(const char *s, size_t len, char *title, size_t tl)
 		tidy(m + lead, ml - lead, t, sizeof(t));
 		snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
 	}
-}
-
-static void title_oom(const char *const *lines, const size_t *lens, size_t n, char *title, size_t tl)
-{
-	for (size_t k = 0; k < n; k++) {
-		struct kr_head h;
-		kr_classify(lines[k], lens[k], &h);
-		if (h.cls != KC_OOM_KILLED)
-			continue;
-		const char *s = lines[k], *o = memchr(s, '(', lens[k]);
-		const char *c = o ? memchr(o, ')', lens[k] - (size_t)(o - s)) : NULL;
-		const char *kp = find(s, lens[k], "Killed process");
-		if (o && c && kp)
-			snprintf(title, tl, "%.*s (%.*s)", (int)(kp - s + 14), s, (int)(c - o - 1), o + 1);
-		else
-			snprintf(title, tl, "Out of memory: Killed process");
-		return;
-	}
-	const char *inv = find(lines[0], lens[0], " invoked oom-killer");
-	snprintf(title, tl, "Out of memory: oom-killer invoked by %.*s",
-		 inv ? (int)(inv - lines[0]) : 0, lines[0]);
 }
 
 void kr_make_title(enum kr_type type, const char *const *lines, const size_t *lens, size_t n,
@@ -710,14 +702,14 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "INFO: task hung in %s", or_corrupted(kr_pick_hung(fr, nf)));
 		return;
 	case KT_RCU_STALL:
-		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE)));
 		return;
 	case KT_SOFT_LOCKUP:
-		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE)));
 		return;
 	case KT_HARD_LOCKUP:
 		f = kr_pick(fr, nf, PICK_RIP_FIRST, SK_STALL);
-		snprintf(title, tl, "Watchdog detected hard LOCKUP in %s", or_corrupted(f));
+		snprintf(title, tl, "hard LOCKUP in %s", or_corrupted(f));
 		return;
 	case KT_SPINLOCK:
 		if (lit_starts(s, len, "BUG: spinlock lockup suspected")) {
@@ -729,16 +721,16 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		}
 		return;
 	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
-	case KT_DOUBLE_FAULT: {
+	case KT_DOUBLE_FAULT: case KT_UNHANDLED: {
 		static const char *const what[] = {
 			[KT_GPF] = "general protection fault", [KT_DIVIDE] = "divide error",
 			[KT_INVALID_OP] = "invalid opcode", [KT_OOPS] = "Oops",
 			[KT_STACK_GUARD] = "BUG: stack guard page was hit",
-			[KT_DOUBLE_FAULT] = "PANIC: double fault",
+			[KT_DOUBLE_FAULT] = "PANIC: double fault", [KT_UNHANDLED] = "Unhandled fault",
 		};
 		const char *w = what[type];
 		if (type == KT_OOPS && lit_starts(s, len, "Internal error"))
-			w = "Internal error: Oops";
+			w = "Internal error";
 		snprintf(title, tl, "%s in %s", w, or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE)));
 		return;
 	}
@@ -776,25 +768,32 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 "sleeping function called from invalid context" : "scheduling while atomic",
 			 or_corrupted(f));
 		return;
-	case KT_BAD_PAGE:
-		snprintf(title, tl, "BUG: Bad page %s", find(s, len, "Bad page map") ? "map" : "state");
+	case KT_BAD_PAGE: {
+		/* the function freeing (or mapping) the page: the last trace's */
+		size_t k = n;
+		while (k > 1 && !find(lines[k - 1], lens[k - 1], "Call Trace:") && !find(lines[k - 1], lens[k - 1], "Call trace:"))
+			k--;
+		nf = k > 1 ? kr_collect_frames(lines + k - 1, lens + k - 1, n - k + 1, fr, false) : 0;
+		f = kr_pick(fr, nf, PICK_TRACE, SK_BADPAGE);
+		snprintf(title, tl, "BUG: Bad page %s in %s", find(s, len, "Bad page map") ? "map" : "state", or_corrupted(f));
 		return;
+	}
 	case KT_LEAK:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_LEAK);
 		snprintf(title, tl, "memory leak in %s", or_corrupted(f));
 		return;
 	case KT_OOM:
-		title_oom(lines, lens, n, title, tl);
+		snprintf(title, tl, "out of memory");
 		return;
 	case KT_PANIC:
-		title_panic(s, len, title, tl);
+		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE), title, tl);
 		return;
 	case KT_UBOOT: {
 		const char *q = memchr(s + 1, '"', len - 1);
 		if (s[0] == '"' && q)
-			snprintf(title, tl, "U-Boot: %.*s", (int)(q - s - 1), s + 1);
+			snprintf(title, tl, "%.*s", (int)(q - s - 1), s + 1);
 		else
-			snprintf(title, tl, "U-Boot: %.*s", (int)len, s);
+			snprintf(title, tl, "%.*s", (int)len, s);
 		return;
 	}
 	case KT_GURU: case KT_ABORT:
@@ -850,6 +849,31 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	}
 }
 
+size_t kr_body(const char *s, size_t len, struct kr_head *h)
+{
+	size_t p = kr_prefix_len(s, len);
+	const char *b = s + p, *e = s + len;
+
+	kr_classify(b, len - p, h);
+	if (h->cls != KC_NONE)
+		return p;
+	/* a kernel line that cut into another program's: "TINFO: 2 huge[
+	 * 54.396708] BUG: kernel NULL pointer dereference" */
+	for (const char *q = b + 1; q < e && (q = memchr(q, '[', (size_t)(e - q))); q++) {
+		size_t p2 = kr_prefix_len(q, (size_t)(e - q));
+		struct kr_head h2;
+
+		if (p2 == 0)
+			continue;
+		kr_classify(q + p2, (size_t)(e - q) - p2, &h2);
+		if (h2.cls != KC_NONE) {
+			*h = h2;
+			return (size_t)(q - s) + p2;
+		}
+	}
+	return p;
+}
+
 int hilt_kreport_title(const char *const *lines, size_t n, enum hilt_kreport_kind *kind,
 		       char *title, size_t titlelen)
 {
@@ -862,7 +886,8 @@ int hilt_kreport_title(const char *const *lines, size_t n, enum hilt_kreport_kin
 		size_t len = strlen(lines[i]);
 		while (len && (lines[i][len - 1] == '\n' || lines[i][len - 1] == '\r'))
 			len--;
-		size_t p = kr_prefix_len(lines[i], len);
+		struct kr_head h;
+		size_t p = kr_body(lines[i], len, &h);
 		body[i] = lines[i] + p;
 		lens[i] = len - p;
 	}
