@@ -328,6 +328,21 @@ static int close_current(struct hilt_kreport *kr)
 	return kr->st == ST_IDLE ? 0 : tell(kr);
 }
 
+/* Reports whose header a console may print twice (two CPUs, a line
+ * printed again after a cut), rather than two reports in a row. */
+static bool repeats(enum kr_type t)
+{
+	switch (t) {
+	case KT_KERNEL_BUG: case KT_UNHANDLED: case KT_PF_NULL: case KT_PF_PAGING: case KT_PF_OTHER:
+	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
+	case KT_DOUBLE_FAULT: case KT_KASAN: case KT_KFENCE: case KT_KMSAN: case KT_UBSAN:
+	case KT_WARNING:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool oops_belongs(const struct hilt_kreport *kr)
 {
 	enum hilt_kreport_kind k = kr->head.kind;
@@ -383,7 +398,7 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 		/* fall through */
 	case KC_HEADER:
 		if (kr->st == ST_OPEN && kr->rep_nlines <= kr->hdr_idx + 3 &&
-		    (kr->head.cls == KC_OOPS || (kr->head.type == KT_UNHANDLED && h.type == KT_UNHANDLED))) {
+		    (kr->head.cls == KC_OOPS || (h.type == kr->head.type && repeats(h.type)))) {
 			/* the oops line came first ("invalid opcode" before
 			 * "kernel BUG at"), or a fault's header repeats: the
 			 * report is named by this line */

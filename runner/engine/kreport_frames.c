@@ -107,6 +107,9 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 		while (e < len && s[e] != ' ')
 			e++;
 		const char *colon = memchr(s + j, ':', e - j);
+		/* an inlined function names no frame of its own for a title */
+		if (find(s + e, len - e, "[inline]"))
+			f->unreliable = true;
 		return colon && colon > s + j + 2 && colon[-2] == '.' && colon + 1 < s + e && is_digit(colon[1]);
 	}
 	return false;
@@ -363,7 +366,7 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 	if (mode == PICK_RIP_FIRST)
 		for (size_t i = 0; i < nf; i++)
 			if (fr[i].where == FR_RIP) {
-				if (!LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
+				if (!fr[i].unreliable && !LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
 					return fr[i].name;
 				break;
 			}
