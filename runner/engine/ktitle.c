@@ -36,14 +36,17 @@ size_t kr_prefix_len(const char *s, size_t len)
 		if (j < len && s[j] == '[') {
 			for (j++; j < len && s[j] == ' '; j++)
 				;
-			if (j < len && (s[j] == 'T' || s[j] == 'C'))
+			bool caller = j < len && (s[j] == 'T' || s[j] == 'C'), frac = false;
+			if (caller)
 				j++;
 			for (d = j; j < len && is_digit(s[j]); j++)
 				;
-			if (j > d && j < len && s[j] == '.' && s[i + 1] != 'T' && s[i + 1] != 'C')
+			if (j > d && j < len && s[j] == '.' && !caller) {
+				frac = true;
 				for (j++; j < len && is_digit(s[j]); j++)
 					;
-			if (j > d && j < len && s[j] == ']') {
+			}
+			if (j > d && j < len && s[j] == ']' && (caller || frac)) {
 				j++;
 				if (j < len && s[j] == ' ')
 					j++;
