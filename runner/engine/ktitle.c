@@ -274,6 +274,10 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		if (lit_starts(b, len, "general protection fault"))
 			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
 		break;
+	case 's':
+		if (lit_starts(b, len, "segment-related general protection fault"))
+			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
+		break;
 	case 'k':
 		if (lit_starts(b, len, "kernel BUG at "))
 			set(h, KC_HEADER, KT_KERNEL_BUG, HILT_KR_BUG);
