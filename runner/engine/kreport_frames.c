@@ -235,7 +235,7 @@ static const char *const skip_general[] = {
 	"__stack_chk_fail", "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace",
 	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__list_add_valid",
 	"wait_for_completion", "kfree", "kvfree", "kmem_cache_free", "skb_put", "skb_pull", "skb_push",
-	"skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
+	"krealloc", "kvrealloc", "*dec_and_lock", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
@@ -397,16 +397,16 @@ const char *kr_pick_hung(struct kr_frame *fr, size_t nf)
 /* A stall or lockup: the interrupted code's frames (after the timer
  * interrupt's entry, or outside <IRQ>), then the frame before the first
  * anchor, else the first one not skipped. */
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra)
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bool after_irq)
 {
 	size_t from = 0, m = 0;
 	struct kr_frame *keep[KR_MAX_FRAMES];
 
-	for (size_t i = 0; i < nf && !from; i++)
+	for (size_t i = 0; i < nf && !from && after_irq; i++)
 		if (LISTED(fr[i].name, irq_entry))
 			from = i + 1;
 	for (size_t i = from; i < nf; i++) {
-		if (fr[i].where == FR_LR || fr[i].unreliable || (from == 0 && fr[i].in_irq))
+		if (fr[i].where == FR_LR || fr[i].unreliable || (after_irq && from == 0 && fr[i].in_irq))
 			continue;
 		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
 			continue;

@@ -102,7 +102,7 @@ struct kr_frame {
 	bool in_irq;		/* between <IRQ> and </IRQ> */
 };
 
-#define KR_MAX_FRAMES 64
+#define KR_MAX_FRAMES 128
 
 /* Which functions, beyond the general machinery, a title skips. */
 enum kr_skip {
@@ -124,9 +124,10 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 			 struct kr_frame *fr, bool whole);
 bool kr_skipped(const char *name, enum kr_skip which);
 /* The first frame not skipped (RIP:/pc : first in PICK_RIP_FIRST), or
- * NULL; the hung task's and the stall's own rules. */
+ * NULL; the hung task's and the stall's own rules (after_irq: the frames
+ * after the timer interrupt's entry, an RCU stall's). */
 const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum kr_skip extra);
 const char *kr_pick_hung(struct kr_frame *fr, size_t nf);
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra);
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bool after_irq);
 
 #endif

@@ -686,15 +686,24 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_WARNING:
 		title_warning(s, len, fr, nf, title, tl);
 		return;
-	case KT_DEADLOCK:
-		f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
-		if (!f)
-			f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
-		snprintf(title, tl, "possible deadlock in %s", or_corrupted(f));
-		return;
-	case KT_INCONSISTENT:
-		f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
-		snprintf(title, tl, "inconsistent lock state in %s", or_corrupted(f));
+	case KT_DEADLOCK: case KT_INCONSISTENT:
+		if (type == KT_INCONSISTENT) {
+			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
+		} else {
+			f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
+			if (!f)
+				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
+		}
+		if (f && (strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem"))) {
+			/* a lock primitive: the task's own trace names its caller */
+			size_t k = 1;
+			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
+				k++;
+			nf = k < n ? kr_collect_frames(lines + k, lens + k, n - k, fr, false) : 0;
+			f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		}
+		snprintf(title, tl, "%s in %s", type == KT_DEADLOCK ? "possible deadlock" : "inconsistent lock state",
+			 or_corrupted(f));
 		return;
 	case KT_RCU_USAGE:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_RCU_USAGE);
@@ -709,10 +718,10 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "INFO: task hung in %s", or_corrupted(kr_pick_hung(fr, nf)));
 		return;
 	case KT_RCU_STALL:
-		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE)));
+		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE, true)));
 		return;
 	case KT_SOFT_LOCKUP:
-		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE)));
+		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE, false)));
 		return;
 	case KT_HARD_LOCKUP:
 		f = kr_pick(fr, nf, PICK_RIP_FIRST, SK_STALL);
@@ -793,7 +802,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "out of memory");
 		return;
 	case KT_PANIC:
-		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE), title, tl);
+		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), title, tl);
 		return;
 	case KT_UBOOT: {
 		const char *q = memchr(s + 1, '"', len - 1);
