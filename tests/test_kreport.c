@@ -528,6 +528,32 @@ static const char esp_guru[] =
 	"\r\n"
 	"ELF file SHA256: 2a5b5a5c6e5f0c1a\r\n";
 
+/* A kernel line cut into a test's output, and panic_on_warn: the WARNING's
+ * trace comes after the panic it causes. */
+static const char cut_in[] =
+	"tst_hugepage.c:83: TINFO: 2 huge[   54.396708] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+	"[   54.397000] #PF: supervisor write access in kernel mode\n"
+	"[   54.421721] Oops: 0002 [#1] PREEMPT SMP PTI\n"
+	"[   54.422000] RIP: 0010:hugetlbfs_fallocate+0x2d1/0x5f0\n"
+	"[   54.423000] Call Trace:\n"
+	"[   54.423100]  vfs_fallocate+0x146/0x2f0\n"
+	"[   54.424000] ---[ end trace 0000000000000000 ]---\n";
+static const char panic_on_warn[] =
+	"[   44.471332] WARNING: CPU: 1 PID: 2992 at lib/refcount.c:186 refcount_sub_and_test+0x167/0x1b0\n"
+	"[   44.479978] Kernel panic - not syncing: panic_on_warn set ...\n"
+	"[   44.487309] CPU: 1 PID: 2992 Comm: syzkaller263121 Not tainted 4.14.0-rc5+ #91\n"
+	"[   44.503948] Call Trace:\n"
+	"[   44.506504]  dump_stack+0x194/0x257\n"
+	"[   44.514735]  panic+0x1e4/0x417\n"
+	"[   44.530498]  __warn+0x1c4/0x1d9\n"
+	"[   44.538466]  report_bug+0x211/0x2d0\n"
+	"[   44.580618] RIP: 0010:refcount_sub_and_test+0x167/0x1b0\n"
+	"[   44.600000]  refcount_dec_and_test+0x1a/0x20\n"
+	"[   44.600100]  sctp_wfree+0x12c/0x6e0\n"
+	"[   44.600200]  skb_release_head_state+0x124/0x260\n"
+	"[   44.700000] Kernel Offset: disabled\n"
+	"[   44.700100] Rebooting in 86400 seconds..\n";
+
 /* A clean x86-64 boot: no report, words that look like one. */
 static const char clean_boot[] =
 	"[    0.000000] Linux version 6.1.0 (builder@host) (gcc 12.2.0) #1 SMP PREEMPT_DYNAMIC\n"
@@ -596,6 +622,11 @@ static int test_shapes(void)
 	EXPECT("esp_guru", esp_guru,
 	       { "Guru Meditation Error: LoadProhibited in app_main", HILT_KR_FIRMWARE, 1, "Guru Meditation", false },
 	       { "abort() was called in sensor_read", HILT_KR_FIRMWARE, 1, "abort() was called at PC", false });
+	EXPECT("cut_in", cut_in,
+	       { "BUG: unable to handle kernel NULL pointer dereference in hugetlbfs_fallocate", HILT_KR_PAGE_FAULT,
+		 1, "tst_hugepage.c:83: TINFO: 2 huge[   54.396708] BUG: kernel NULL", false });
+	EXPECT("panic_on_warn", panic_on_warn,
+	       { "WARNING: refcount bug in sctp_wfree", HILT_KR_WARNING, 1, "WARNING: CPU: 1", true });
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 #define REP_CAP (32 * 1024)	/* bytes kept of an open report to title it */
 #define REP_LINES 400		/* lines kept of it */
 #define MAX_LINES 600		/* lines a report may run */
-#define QUIET 12		/* lines in a row not of a report's shape end it */
+#define QUIET 24		/* lines in a row not of a report's shape end it */
 #define QUIET_OOM 48		/* the OOM killer's dump has many */
 #define GRACE 24		/* lines a closed report waits for its panic */
 #define PANIC_LINES 100	/* lines of a panic's dump after it */

@@ -235,7 +235,8 @@ static const char *const skip_general[] = {
 	"__stack_chk_fail", "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace",
 	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__list_add_valid",
 	"wait_for_completion", "kfree", "kvfree", "kmem_cache_free", "skb_put", "skb_pull", "skb_push",
-	"krealloc", "kvrealloc", "*dec_and_lock", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
+	"krealloc", "kvrealloc", "*dec_and_lock", "mark_lock", "mark_usage", "print_usage_bug",
+	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
@@ -290,6 +291,9 @@ static const char *const skip_badpage[] = {
 	"*__page_cache_release", "*page_frag",
 };
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
+static const char *const skip_lockprim[] = {
+	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
+};
 static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
 static const char *const skip_list[] = { "*list_" };
 static const char *const skip_usercopy[] = { "*usercopy", "__check" };
@@ -354,7 +358,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_FIRMWARE, skip_firmware), L(SK_ODEBUG, skip_odebug), L(SK_REFCOUNT, skip_refcount),
 		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
-		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule),
+		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
 #undef L
 	};
 	return listed(name, lists[which].list, lists[which].n);

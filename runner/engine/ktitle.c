@@ -694,13 +694,14 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			if (!f)
 				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
 		}
-		if (f && (strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem"))) {
+		if (f && kr_skipped(f, SK_GENERAL) &&
+		    (strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem"))) {
 			/* a lock primitive: the task's own trace names its caller */
 			size_t k = 1;
 			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
 				k++;
 			nf = k < n ? kr_collect_frames(lines + k, lens + k, n - k, fr, false) : 0;
-			f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
 		}
 		snprintf(title, tl, "%s in %s", type == KT_DEADLOCK ? "possible deadlock" : "inconsistent lock state",
 			 or_corrupted(f));
@@ -711,7 +712,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 s[0] == 'I' ? "INFO" : "WARNING", or_corrupted(f));
 		return;
 	case KT_NONSTATIC_KEY:
-		f = kr_pick(fr, nf, PICK_TRACE, SK_SPIN);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
 		snprintf(title, tl, "INFO: trying to register non-static key in %s", or_corrupted(f));
 		return;
 	case KT_HUNG:
