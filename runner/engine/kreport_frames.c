@@ -171,6 +171,13 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 		}
 		fr[nf].in_irq = in_irq;
 		nf++;
+		/* arm: "[<..>] (callee) from [<..>] (caller+0x6c/0x120)" */
+		const char *from = find(s, len, " from ");
+		if (from && nf < KR_MAX_FRAMES &&
+		    parse_frame(from + 6, len - (size_t)(from + 6 - s), &fr[nf]) && fr[nf].where == FR_TRACE) {
+			fr[nf].in_irq = in_irq;
+			nf++;
+		}
 	}
 	return nf;
 }

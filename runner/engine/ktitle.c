@@ -334,6 +334,10 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 		if (lit_starts(b, len, "abort() was called"))
 			set(h, KC_HEADER, KT_ABORT, HILT_KR_FIRMWARE);
 		break;
+	case '8':
+		if (lit_starts(b, len, "8<--- cut here ---"))
+			set(h, KC_CUT, KT_NONE, HILT_KR_OTHER);
+		break;
 	case '=':
 		if (len >= 20 && all_of(b, len, '='))
 			set(h, KC_RULER, KT_NONE, HILT_KR_OTHER);
@@ -389,8 +393,8 @@ bool kr_shaped(const char *b, size_t len)
 	size_t hx = 0;
 	while (hx < len && is_hex(b[hx]))
 		hx++;
-	if (hx >= 8 && (hx == len || b[hx] == ':' || b[hx] == ' '))
-		return true;
+	if ((hx >= 8 && (hx == len || b[hx] == ':' || b[hx] == ' ')) || (hx >= 3 && hx < len && b[hx] == ':'))
+		return true; /* addresses, hex dumps ("fc40: 00000000 ...") */
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		size_t n = strlen(known[i]);
 
