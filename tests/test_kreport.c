@@ -692,6 +692,22 @@ static int test_blocks(void)
 		"a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\no\n"
 		"BUG: Bad rss-counter state mm:00000000b5a9b4d4 type:MM_ANONPAGES val:1\n"
 		"x\n";
+	/* caller ids: another task's lines (its frames, its end marker) are
+	 * not this report's */
+	static const char callers[] =
+		"[   10.000001][  T100] INFO: task kworker/0:1:100 blocked for more than 143 seconds.\n"
+		"[   10.000002][  T100] Call Trace:\n"
+		"[   10.000003][  T200]  other_task_fn+0x1/0x2\n"
+		"[   10.000004][  T200] ---[ end trace 0000000000000000 ]---\n"
+		"[   10.000005][  T100]  schedule+0x1/0x2\n"
+		"[   10.000006][  T100]  blk_mq_freeze_queue_wait+0x1/0x2\n"
+		"[   10.000007][  T100]  loop_set_status+0x1/0x2\n";
+	run3("callers", callers, NULL, &r);
+	f = hilt_kreport_get(r.kr, 0);
+	CHECK(hilt_kreport_count(r.kr) == 1 && f && !strcmp(f->title, "INFO: task hung in loop_set_status") &&
+	      !strstr(f->block, "T200"), "caller ids: '%s'", f ? f->title : "");
+	hilt_kreport_free(r.kr);
+
 	run3("two warnings", two, NULL, &r);
 	CHECK(hilt_kreport_count(r.kr) == 2, "two titles: %zu", hilt_kreport_count(r.kr));
 	f = hilt_kreport_get(r.kr, 0);

@@ -15,7 +15,9 @@
  * ended by a marker waits GRACE lines for a panic it caused (Fatal
  * exception, panic_on_warn, ...), which makes it fatal rather than a
  * report of its own; an oops line ("Oops: 0000 [#1]", "Internal error:
- * Oops") belongs to the page fault or BUG before it.  A panic, being the
+ * Oops") belongs to the page fault or BUG before it.  When the console
+ * prints caller ids ("[ T1533]"), the lines of other tasks and CPUs are not
+ * the open report's.  A panic, being the
  * last thing the kernel says, is told at once, or, when it follows an open
  * report, at the end of its dump ("Kernel Offset:", "end Kernel panic"). */
 #define _GNU_SOURCE
@@ -93,6 +95,7 @@ struct hilt_kreport {
 	size_t hdr_pos, hdr_len, hdr_idx;
 	uint64_t hdr_off;
 	unsigned weak_run, lines, grace_left, panic_lines;
+	uint32_t caller;	/* the header's caller id, 0 for none */
 	bool panicked, leak_object, rep_full;
 
 	struct hilt_finding **found;
@@ -315,6 +318,7 @@ static void open_report(struct hilt_kreport *kr, const struct kr_head *h, const 
 	kr->hdr_pos = kr->replen;
 	kr->hdr_len = len;
 	kr->hdr_off = kr->line_off;
+	kr->caller = kr_caller(s, len);
 	add_line(kr, s, len, true);
 }
 
@@ -377,6 +381,12 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	while (len && s[len - 1] == '\r')
 		len--;
 	p = kr_body(s, len, &h);
+	if (kr->st != ST_IDLE && kr->caller && h.cls != KC_HEADER && h.cls != KC_PANIC_FOLD) {
+		uint32_t who = kr_caller(s, len);
+		/* another task's end marker or oops line is not this report's */
+		if (who && who != kr->caller)
+			h.cls = KC_NONE;
+	}
 	switch (h.cls) {
 	case KC_RULER:
 		if (kr->st == ST_OPEN && kr_type_ruled(kr->head.type) && kr->rep_nlines > kr->hdr_idx + 1) {
@@ -474,6 +484,9 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	if (rc || kr->st == ST_IDLE)
 		return rc;
 	if (kr->st == ST_OPEN) {
+		uint32_t who = kr->caller ? kr_caller(s, len) : 0;
+		if (who && who != kr->caller)
+			return 0; /* another task's or CPU's line: not this report's */
 		add_line(kr, s, len, h.cls != KC_NONE || kr_shaped(s + p, len - p));
 		/* the last words of a panic */
 		if (kr->panicked && (++kr->panic_lines >= PANIC_LINES ||

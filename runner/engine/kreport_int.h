@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "runner/engine/kreport.h"
@@ -53,6 +54,10 @@ size_t kr_prefix_len(const char *s, size_t len);
  * line's timestamp in the middle of another program's line), and what
  * it is. */
 size_t kr_body(const char *s, size_t len, struct kr_head *h);
+
+/* Who printed the line, by its caller id ("[ T1533]", "[  C0]"); 0
+ * when it has none. */
+uint32_t kr_caller(const char *s, size_t len);
 
 /* What the body (prefixes stripped) is. */
 void kr_classify(const char *body, size_t len, struct kr_head *h);

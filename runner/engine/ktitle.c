@@ -82,6 +82,24 @@ size_t kr_prefix_len(const char *s, size_t len)
 	return i;
 }
 
+uint32_t kr_caller(const char *s, size_t len)
+{
+	/* "[   12.345678][ T1533] ": the bracket after the timestamp */
+	const char *b = memchr(s, ']', len < 40 ? len : 40);
+	size_t i = b ? (size_t)(b - s) + 1 : len;
+
+	if (i >= len || s[i] != '[')
+		return 0;
+	for (i++; i < len && s[i] == ' '; i++)
+		;
+	if (i >= len || (s[i] != 'T' && s[i] != 'C'))
+		return 0;
+	uint32_t id = s[i] == 'T' ? 1u << 31 : 1u << 30;
+	for (i++; i < len && is_digit(s[i]); i++)
+		id = id * 10 + (uint32_t)(s[i] - '0');
+	return i < len && s[i] == ']' ? id | 1 : 0;
+}
+
 static void set(struct kr_head *h, enum kr_class c, enum kr_type t, enum hilt_kreport_kind k)
 {
 	h->cls = c;
