@@ -506,6 +506,7 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 			snprintf(what, sizeof(what), "invalid-free");
 			freeing = true;
 		} else if (!strcmp(what, "double-free")) {
+			snprintf(what, sizeof(what), "invalid-free"); /* as syzkaller names both */
 			freeing = true;
 		}
 	}
