@@ -246,7 +246,11 @@ static const char *const skip_general[] = {
 	"aes_encrypt", "aes_decrypt", "hex_dump_to_buffer", "print_hex_dump", "rhashtable_lookup", "rht_",
 	"xas_", "xa_load", "test_and_clear_bit", "test_and_set_bit", "set_bit", "clear_bit", "atomic_",
 	"arch_atomic", "raw_atomic", "copy_page_to_iter", "copy_page_from_iter", "stack_trace_", "strstr",
-	"bitmap_", "mark_lock", "mark_usage", "print_usage_bug",
+	"bitmap_", "__alloc_pages", "__alloc_frozen_pages", "alloc_pages", "ref_tracker_", "ida_free",
+	"print_tainted", "cleanup_srcu_struct", "__seqprop_assert", "warn_bogus_irq_restore",
+	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
+	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
+	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
@@ -304,6 +308,9 @@ static const char *const skip_badpage[] = {
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {
 	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
+};
+static const char *const skip_usb[] = {
+	"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg",
 };
 static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
 static const char *const skip_list[] = { "*list_" };
@@ -370,9 +377,22 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
+		L(SK_USB, skip_usb),
 #undef L
 	};
 	return listed(name, lists[which].list, lists[which].n);
+}
+
+/* A syscall's entry by the syscall's name: "__se_sys_mremap" is "mremap". */
+static const char *bare(const char *name)
+{
+	static const char *const entry[] = {
+		"__se_sys_", "__do_sys_", "__x64_sys_", "__ia32_sys_", "__arm64_sys_", "SyS_", "SYSC_",
+	};
+	for (size_t i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
+		if (!strncmp(name, entry[i], strlen(entry[i])) && name[strlen(entry[i])])
+			return name + strlen(entry[i]);
+	return name;
 }
 
 /* The first frame not in the reporting machinery (nor in extra). */
@@ -382,7 +402,7 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 		for (size_t i = 0; i < nf; i++)
 			if (fr[i].where == FR_RIP) {
 				if (!fr[i].unreliable && !LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
-					return fr[i].name;
+					return bare(fr[i].name);
 				break;
 			}
 	for (size_t i = 0; i < nf; i++) {
@@ -390,7 +410,7 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 			continue;
 		if (LISTED(fr[i].name, skip_general) || kr_skipped(fr[i].name, extra))
 			continue;
-		return fr[i].name;
+		return bare(fr[i].name);
 	}
 	return NULL;
 }

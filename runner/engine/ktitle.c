@@ -559,6 +559,12 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 			snprintf(title, tl, "%s in %s", warn_kinds[k].title, or_corrupted(func));
 			return;
 		}
+	if (find(s, len, " usb_submit_urb")) {
+		/* syzkaller's: the driver that submitted the URB */
+		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_USB);
+		snprintf(title, tl, "WARNING in %s/usb_submit_urb", or_corrupted(func));
+		return;
+	}
 	/* "at lib/x.c:30 func+0x..", or (v6.16) "x.c:30 at func+0x.., CPU#0" */
 	for (int tries = 0; at && tries < 2 && !func; tries++) {
 		size_t i = kr_skip_addrs(s, len, (size_t)(at - s) + 4), used = 0;
@@ -786,6 +792,8 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			size_t ml = (size_t)(s + len - m);
 			const char *at = find(m, ml, " at ");
 			tidy(m, at ? (size_t)(at - m) : ml, t, sizeof(t));
+			if (!strncmp(t, "access to user memory", 21))
+				t[21] = '\0';
 			snprintf(title, tl, "BUG: unable to handle kernel %s in %s", t, f);
 		}
 		return;
