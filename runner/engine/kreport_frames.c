@@ -250,7 +250,8 @@ static const char *const skip_general[] = {
 	"print_tainted", "cleanup_srcu_struct", "__seqprop_assert", "warn_bogus_irq_restore",
 	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
-	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput", "mark_lock", "mark_usage", "print_usage_bug",
+	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
+	"write_comp_data", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
@@ -283,7 +284,8 @@ static const char *const skip_rcu_usage[] = {
 	"rcu", "*_rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
 };
 static const char *const skip_stall[] = {
-	"*apic_timer_interrupt", "*rcu", "*sysvec_", "irq_exit", "__irq_exit", "sysvec_", "__sysvec",
+	"*apic_timer_interrupt", "*rcu", "*sysvec_", "__irq_svc", "__irq_usr", "*call_on_stack",
+	"asm_call_irq_on_stack", "irq_exit", "__irq_exit", "sysvec_", "__sysvec",
 	"hrtimer_", "__hrtimer", "tick_", "update_process_times", "watchdog_timer_fn",
 	"handle_irq", "gic_handle_irq", "call_on_irq_stack", "do_interrupt_handler",
 	"generic_handle", "handle_percpu", "arch_timer_handler", "__do_softirq", "irq_",
@@ -341,7 +343,8 @@ static const char *const stall_anchor[] = {
 	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "*__do_fault",
 	"*handle_mm_fault", "*do_page_fault", "*__fput", "*task_work_run",
 	"*exit_to_usermode", "*exit_to_user_mode", "*invoke_syscall", "*el0_svc",
-	"*secondary_start_kernel",
+	"*secondary_start_kernel", "*_compat_ioctl", "rtnetlink_rcv_msg", "genl_rcv_msg",
+	"*netlink_dump",
 };
 
 /* syzkaller's discriminated syscalls: ioctl, connect, socketpair entries
@@ -458,8 +461,10 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bo
 		if (LISTED(keep[i]->name, stall_anchor) || discriminated_syscall(keep[i]->name)) {
 			/* a syscall's entry by its name: "sys_futex" */
 			static const char *const entry[] = {
-				"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_", "SyS_", "SYSC_",
+				"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_",
 			};
+			if (!strncmp(prev, "SyS_", 4) || !strncmp(prev, "SYSC_", 5))
+				return prev + (prev[1] == 'y' ? 4 : 5); /* old kernels' entries: "rmdir" */
 			static __thread char sys[96];
 			for (size_t a = 0; a < sizeof(entry) / sizeof(entry[0]); a++)
 				if (!strncmp(prev, entry[a], strlen(entry[a]))) {
