@@ -251,7 +251,8 @@ static const char *const skip_general[] = {
 	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
-	"write_comp_data", "mark_lock", "mark_usage", "print_usage_bug",
+	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
+	"folio_unlock", "rust_helper_BUG", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
@@ -305,7 +306,7 @@ static const char *const skip_kmalloc[] = {
 static const char *const skip_ubsan[] = { "*ubsan", "*overflow" };
 static const char *const skip_badpage[] = {
 	"*bad_page", "*free_", "*folio", "*lru", "*put_page", "*release_pages", "*pagevec",
-	"*__page_cache_release", "*page_frag",
+	"*__page_cache_release", "*page_frag", "*skb_release", "*page_pool",
 };
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {

@@ -156,6 +156,7 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		{ "bad unlock balance", KT_LOCKBUG, HILT_KR_LOCKDEP },
 		{ "held lock freed", KT_LOCKBUG, HILT_KR_LOCKDEP },
 		{ "lock held when returning", KT_LOCKBUG, HILT_KR_LOCKDEP },
+		{ "Invalid wait context", KT_LOCKBUG, HILT_KR_LOCKDEP },
 		{ "using __this_cpu_", KT_PREEMPT, HILT_KR_BUG },
 		{ "using smp_processor_id", KT_PREEMPT, HILT_KR_BUG },
 	};
@@ -202,7 +203,9 @@ static void classify_warning(const char *m, size_t ml, struct kr_head *h, bool i
 	else if (lit_starts(m, ml, "bad unlock balance") || lit_starts(m, ml, "held lock freed") ||
 		 lit_starts(m, ml, "lock held when returning") || find(m, ml, " still has locks held"))
 		set(h, KC_HEADER, KT_LOCKBUG, HILT_KR_LOCKDEP);
-	else if (lit_starts(m, ml, "nested lock was not taken") || lit_starts(m, ml, "lock held at task exit"))
+	else if (lit_starts(m, ml, "nested lock was not taken") || lit_starts(m, ml, "Nested lock was not taken"))
+		set(h, KC_HEADER, KT_LOCKBUG, HILT_KR_LOCKDEP);
+	else if (lit_starts(m, ml, "lock held at task exit"))
 		set(h, KC_HEADER, KT_BUG, HILT_KR_LOCKDEP);
 	else if (lit_starts(m, ml, "kernel stack "))
 		set(h, KC_HEADER, KT_BUG, HILT_KR_WARNING);
@@ -543,6 +546,7 @@ static const struct {
 	{ "mm/usercopy.c", "", "WARNING: bad usercopy", SK_USERCOPY },
 	{ "lib/kobject.c", " kobject_", "WARNING: kobject bug", SK_KOBJECT },
 	{ "fs/proc/generic.c", " proc_register", "WARNING: proc registration bug", SK_PROC },
+	{ "mm/vmalloc.c", "", "WARNING: zero-size vmalloc", SK_KMALLOC },
 	{ "mm/", "malloc", "WARNING: kmalloc bug", SK_KMALLOC },
 };
 
@@ -850,20 +854,26 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_LOCKBUG: {
 		static const char *const what[] = {
 			"bad unlock balance", "held lock freed", "lock held when returning to user space",
-			"still has locks held",
+			"still has locks held", "ested lock was not taken", "Invalid wait context",
 		};
 		static const char *const site[] = {
 			"is trying to release lock", "at: ", "leaving the kernel with locks still held", "at: ",
+			NULL, NULL,
 		};
 		const char *w = NULL;
 		size_t k = 0;
-		for (; k < 4 && !w; k++)
+		for (; k < 6 && !w; k++)
 			if (find(s, len, what[k]))
 				w = what[k];
-		f = w ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
+		f = w && site[k - 1] ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
 		if (!f && w)
-			f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
-		snprintf(title, tl, "%.*s: %s in %s", s[0] == 'W' ? 7 : 3, s, w ? w : "lock bug", or_corrupted(f));
+			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
+		if (w && k - 1 == 4)
+			snprintf(title, tl, "WARNING: nested lock was not taken in %s", or_corrupted(f));
+		else if (w && k - 1 == 5) /* syzkaller's name for it */
+			snprintf(title, tl, "WARNING: locking bug in %s", or_corrupted(f));
+		else
+			snprintf(title, tl, "%.*s: %s in %s", s[0] == 'W' ? 7 : 3, s, w ? w : "lock bug", or_corrupted(f));
 		return;
 	}
 	case KT_PREEMPT: {
@@ -889,8 +899,21 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	/* BUG: and WARNING: reports of no known shape */
 	const char *colon = find(s, len, ": ");
 	size_t lead = colon ? (size_t)(colon - s) + 2 : 0;
-	if (lit_starts(s + lead, len - lead, "KCSAN: "))
-		snprintf(title, tl, "KCSAN: %.*s", (int)(len - lead - 7), s + lead + 7);
+	if (lit_starts(s + lead, len - lead, "KCSAN: ")) {
+		/* "data-race in f+0x1/0x2 / g+0x3/0x4": offsets dropped */
+		size_t o = 0;
+		for (size_t i = lead; i < len && o + 1 < sizeof(t); i++) {
+			if (s[i] == '+' && i + 2 < len && s[i + 1] == '0' && s[i + 2] == 'x') {
+				while (i < len && s[i] != ' ')
+					i++;
+				if (i >= len)
+					break;
+			}
+			t[o++] = s[i];
+		}
+		t[o] = '\0';
+		snprintf(title, tl, "%s", t);
+	}
 	else {
 		tidy(s + lead, len - lead, t, sizeof(t));
 		snprintf(title, tl, "%.*s%s", (int)lead, s, t);
