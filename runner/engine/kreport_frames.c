@@ -252,7 +252,8 @@ static const char *const skip_general[] = {
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
 	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
-	"folio_unlock", "rust_helper_BUG", "mark_lock", "mark_usage", "print_usage_bug",
+	"folio_unlock", "rust_helper_BUG", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
+	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
@@ -267,7 +268,7 @@ static const char *const skip_free[] = {
 static const char *const skip_leak[] = {
 	"*kmemleak", "*kmalloc", "*kcalloc", "*kzalloc", "*vmalloc", "*mmap", "*kmem", "*slab",
 	"*alloc", "*create_object", "*idr_get", "*list_lru_init", "*kasprintf", "*kvasprintf",
-	"pcpu_create", "*strdup", "*strndup", "*memdup",
+	"pcpu_create", "*strdup", "*strndup", "*memdup", "inode_init_always",
 };
 static const char *const skip_hung[] = {
 	"*sched", "*_lock", "*_slowlock", "*down", "*completion", "*kthread", "*wait",
@@ -279,7 +280,7 @@ static const char *const skip_atomic[] = {
 	"cond_resched", "__mutex_lock", "down", "__down", "slab_pre_alloc_hook",
 	"kmem_cache_alloc", "__kmalloc", "kmalloc", "kzalloc", "__kmem_cache_alloc", "__alloc_pages",
 	"alloc_pages", "might_alloc", "__flush_work", "flush_work", "wait_for_", "msleep",
-	"usleep_range", "rt_spin_lock", "rt_mutex", "__rt_mutex",
+	"usleep_range", "rt_spin_lock", "rt_mutex", "__rt_mutex", "kernel_fpu_begin",
 };
 static const char *const skip_rcu_usage[] = {
 	"rcu", "*_rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
