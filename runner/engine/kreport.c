@@ -30,6 +30,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "runner/engine/kreport_int.h"
 
@@ -475,6 +478,8 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	}
 	/* a line of no report's beginning: held after a "cut here", part of
 	 * the open report, or not */
+	if (kr->st == ST_IDLE && !kr->npend)
+		return 0;
 	if (kr->npend && kr->npend < PEND_MAX) {
 		memcpy(kr->pend[kr->npend], s, len);
 		kr->pendlen[kr->npend++] = len;
@@ -510,11 +515,58 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	return 0;
 }
 
+/* A line that line_done() would pass over when no report is under way:
+ * timestamped, its first two words' bytes no report's, not an OOM
+ * killer's (which ends in a number).  Most of a console. */
+static inline bool skippable(const char *d, size_t n)
+{
+	while (n && d[n - 1] == '\r')
+		n--;
+	return n > 17 && n <= LINE_CAP && d[0] == '[' && d[6] == '.' && d[13] == ']' && d[14] == ' ' &&
+	       !kr_maybe(d + 15) && !is_digit(d[n - 1]);
+}
+
+/* When no report is under way: the bytes of data up to the first line
+ * that needs reading in full (or the last line, not ended yet), found
+ * with one pass for newlines. */
+static size_t skim(const char *d, size_t len)
+{
+	size_t start = 0, i = 0;
+
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; i + 16 <= len; i += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(d + i)), nl));
+		while (m) {
+			size_t q = i + (size_t)__builtin_ctz(m);
+			m &= m - 1;
+			if (!skippable(d + start, q - start))
+				return start;
+			start = q + 1;
+		}
+	}
+#endif
+	for (const char *q; i < len && (q = memchr(d + i, '\n', len - i)); i = start) {
+		if (!skippable(d + start, (size_t)(q - d) - start))
+			return start;
+		start = (size_t)(q - d) + 1;
+	}
+	return start;
+}
+
 int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len)
 {
 	int rc = 0, r;
 
 	while (len) {
+		if (kr->linelen == 0 && kr->st == ST_IDLE && !kr->npend) {
+			size_t k = skim(data, len);
+			kr->pos += k;
+			data += k;
+			len -= k;
+			if (!len)
+				break;
+		}
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
 

@@ -59,6 +59,22 @@ size_t kr_body(const char *s, size_t len, struct kr_head *h);
  * when it has none. */
 uint32_t kr_caller(const char *s, size_t len);
 
+/* Non-zero for the bytes a report's first line can begin with. */
+extern const unsigned char kr_first_byte[256];
+
+/* Whether a line's body (two bytes at least) may begin a report or a
+ * ruler, by its first two bytes: the streaming's quick test, without a
+ * branch (tables in ktitle.c). */
+extern const unsigned char kr_first_idx[256];
+extern const unsigned char kr_second[22][32];
+
+static inline bool kr_maybe(const char *b)
+{
+	unsigned char c = (unsigned char)b[1];
+
+	return kr_second[kr_first_idx[(unsigned char)b[0]]][c >> 3] >> (c & 7) & 1;
+}
+
 /* What the body (prefixes stripped) is. */
 void kr_classify(const char *body, size_t len, struct kr_head *h);
 

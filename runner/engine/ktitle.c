@@ -17,48 +17,50 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "[   12.345678]" or "[  T123]" / "[    C0]" at s[i]: the bytes after
+ * it (and one space), or i when it is neither. */
+static size_t bracket(const char *s, size_t len, size_t i)
+{
+	size_t j = i + 1, d;
+
+	while (j < len && s[j] == ' ')
+		j++;
+	bool caller = j < len && (s[j] == 'T' || s[j] == 'C'), frac = false;
+	if (caller)
+		j++;
+	for (d = j; j < len && is_digit(s[j]); j++)
+		;
+	if (j > d && j < len && s[j] == '.' && !caller) {
+		frac = true;
+		for (j++; j < len && is_digit(s[j]); j++)
+			;
+	}
+	if (j == d || j >= len || s[j] != ']' || !(caller || frac))
+		return i;
+	j++;
+	return j < len && s[j] == ' ' ? j + 1 : j;
+}
+
 size_t kr_prefix_len(const char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, j, d;
 
-	for (int round = 0; round < 4; round++) {
-		size_t j = i, d;
+	/* most lines: "[   12.345678] " and no caller id */
+	if (len > 16 && s[0] == '[' && s[6] == '.' && s[13] == ']' && s[14] == ' ' && s[15] != '[' &&
+	    is_digit(s[5]) && is_digit(s[12]))
+		return 15;
 
-		if (j < len && s[j] == '<') {
-			for (d = ++j; j < len && is_digit(s[j]); j++)
-				;
-			if (j > d && j < len && s[j] == '>') {
-				i = j + 1;
-				continue;
-			}
-		}
-		j = i;
-		if (j < len && s[j] == '[') {
-			for (j++; j < len && s[j] == ' '; j++)
-				;
-			bool caller = j < len && (s[j] == 'T' || s[j] == 'C'), frac = false;
-			if (caller)
-				j++;
-			for (d = j; j < len && is_digit(s[j]); j++)
-				;
-			if (j > d && j < len && s[j] == '.' && !caller) {
-				frac = true;
-				for (j++; j < len && is_digit(s[j]); j++)
-					;
-			}
-			if (j > d && j < len && s[j] == ']' && (caller || frac)) {
-				j++;
-				if (j < len && s[j] == ' ')
-					j++;
-				i = j;
-				continue;
-			}
-		}
-		/* dmesg -x: "kern  :warn  : " */
-		j = i;
-		for (d = j; j < len && is_lower(s[j]); j++)
+	if (len && s[0] == '<') {
+		/* a log level: "<4>" */
+		for (j = 1; j < len && is_digit(s[j]); j++)
 			;
-		if (j > d && j - d <= 6) {
+		if (j > 1 && j < len && s[j] == '>')
+			i = j + 1;
+	} else if (len && is_lower(s[0])) {
+		/* dmesg -x: "kern  :warn  : " */
+		for (j = 0; j < len && is_lower(s[j]); j++)
+			;
+		if (j <= 6) {
 			while (j < len && s[j] == ' ')
 				j++;
 			if (j < len && s[j] == ':') {
@@ -69,15 +71,18 @@ size_t kr_prefix_len(const char *s, size_t len)
 						j++;
 					if (j < len && s[j] == ':') {
 						j++;
-						if (j < len && s[j] == ' ')
-							j++;
-						i = j;
-						continue;
+						i = j < len && s[j] == ' ' ? j + 1 : j;
 					}
 				}
 			}
 		}
-		break;
+	}
+	/* a timestamp, then a caller id */
+	for (int k = 0; k < 2 && i < len && s[i] == '['; k++) {
+		j = bracket(s, len, i);
+		if (j == i)
+			break;
+		i = j;
 	}
 	return i;
 }
@@ -222,12 +227,57 @@ static bool all_of(const char *s, size_t len, char c)
 	return true;
 }
 
+#define BIT(c) [(c) >> 3] = (unsigned char)(1u << ((c) & 7))
+const unsigned char kr_first_idx[256] = {
+	['B'] = 1, ['W'] = 2, ['K'] = 3, ['g'] = 3, ['k'] = 3, ['M'] = 3, ['s'] = 3, ['I'] = 4,
+	['U'] = 5, ['O'] = 6, ['d'] = 7, ['i'] = 8, ['u'] = 8, ['P'] = 9, ['p'] = 10, ['G'] = 11,
+	['a'] = 12, ['='] = 13, ['-'] = 14, ['8'] = 15, ['['] = 16, ['w'] = 17, ['N'] = 18,
+	['r'] = 19, ['C'] = 20, ['"'] = 21,
+};
+const unsigned char kr_second[22][32] = {
+	[1] = { BIT('U') },			/* BUG */
+	[2] = { BIT('A'), BIT('a') },		/* WARNING, Watchdog */
+	[3] = { BIT('e') },			/* Kernel, general, kernel, Memory, segment */
+	[4] = { BIT('N'), BIT('n') },		/* INFO, Internal */
+	[5] = { BIT('B'), BIT('n') },		/* UBSAN, Unable, Unhandled */
+	[6] = { BIT('o'), BIT('u') },		/* Oops, Out of memory */
+	[7] = { BIT('i'), BIT('a') },		/* divide, data abort */
+	[8] = { BIT('n') },			/* invalid, unreferenced, undefined */
+	[9] = { BIT('A') },			/* PANIC */
+	[10] = { BIT('r') },			/* prefetch abort */
+	[11] = { BIT('u') },			/* Guru */
+	[12] = { BIT('b') },			/* abort() */
+	[13] = { BIT('=') },			/* rulers */
+	[14] = { BIT('-') },			/* cut here, end trace */
+	[15] = { BIT('<') },			/* 8<--- cut here */
+	[16] = { BIT(' '), BIT('T'), BIT('C') },	/* [ INFO:, caller ids */
+	[17] = { BIT('a') },			/* watchdog: */
+	[18] = { BIT('M') },			/* NMI watchdog: */
+	[19] = { BIT('c') },			/* rcu: */
+	[20] = { BIT('P') },			/* CPU3: (hard lockup) */
+	[21] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff },	/* "Synchronous Abort" */
+};
+#undef BIT
+
+/* The bytes a report's first line (or a subsystem's prefix before it)
+ * can begin with: the rest go straight to the OOM check. */
+const unsigned char kr_first_byte[256] = {
+	['B'] = 1, ['W'] = 1, ['K'] = 1, ['I'] = 1, ['U'] = 1, ['g'] = 1, ['k'] = 1, ['O'] = 1,
+	['M'] = 1, ['d'] = 1, ['i'] = 1, ['P'] = 1, ['u'] = 1, ['p'] = 1, ['"'] = 1, ['G'] = 1,
+	['a'] = 1, ['='] = 1, ['-'] = 1, ['8'] = 1, ['s'] = 1, ['['] = 1, ['w'] = 1, ['N'] = 1,
+	['r'] = 1, ['C'] = 1,
+};
+
 void kr_classify(const char *b, size_t len, struct kr_head *h)
 {
 	set(h, KC_NONE, KT_NONE, HILT_KR_OTHER);
 	if (len < 8)
 		return;
 	/* subsystems' prefixes before the report's own words */
+	if (!kr_first_byte[(unsigned char)b[0]])
+		goto oom;
 	if (lit_starts(b, len, "watchdog: ")) {
 		b += 10, len -= 10;
 	} else if (lit_starts(b, len, "NMI watchdog: ")) {
@@ -372,8 +422,25 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_END_TRACE, KT_NONE, HILT_KR_OTHER);
 		break;
 	}
-	if (h->cls == KC_NONE && len > 24 && find(b, len, " invoked oom-killer: "))
-		set(h, KC_HEADER, KT_OOM, HILT_KR_OOM);
+oom:
+	/* "stress invoked oom-killer: gfp_mask=..., oom_score_adj=0": its end
+	 * first, as few lines end in "=<digits>" */
+	size_t e = len;
+	while (e > 40 && (is_digit(b[e - 1]) || b[e - 1] == '-'))
+		e--;
+	if (h->cls == KC_NONE && e > 40 && e < len && lit_starts(b + e - 14, 14, "oom_score_adj=")) {
+		/* "stress invoked oom-killer: ...": after the task's name, one
+		 * word or two ("Web Content") */
+		const char *sp = memchr(b, ' ', len < 48 ? len : 48);
+		for (int words = 0; sp && words < 2; words++) {
+			size_t at = (size_t)(sp - b);
+			if (lit_starts(sp, len - at, " invoked oom-killer: ")) {
+				set(h, KC_HEADER, KT_OOM, HILT_KR_OOM);
+				break;
+			}
+			sp = at + 1 < len ? memchr(sp + 1, ' ', len - at - 1 < 48 ? len - at - 1 : 48) : NULL;
+		}
+	}
 }
 
 bool kr_type_ruled(enum kr_type t)
@@ -926,8 +993,8 @@ size_t kr_body(const char *s, size_t len, struct kr_head *h)
 	const char *b = s + p, *e = s + len;
 
 	kr_classify(b, len - p, h);
-	if (h->cls != KC_NONE)
-		return p;
+	if (h->cls != KC_NONE || p > 0)
+		return p; /* a kernel line from its start */
 	/* a kernel line that cut into another program's: "TINFO: 2 huge[
 	 * 54.396708] BUG: kernel NULL pointer dereference" */
 	for (const char *q = b + 1; q < e && (q = memchr(q, '[', (size_t)(e - q))); q++) {
