@@ -272,6 +272,8 @@ const unsigned char kr_first_byte[256] = {
 
 void kr_classify(const char *b, size_t len, struct kr_head *h)
 {
+	size_t e;
+
 	set(h, KC_NONE, KT_NONE, HILT_KR_OTHER);
 	if (len < 8)
 		return;
@@ -425,7 +427,7 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 oom:
 	/* "stress invoked oom-killer: gfp_mask=..., oom_score_adj=0": its end
 	 * first, as few lines end in "=<digits>" */
-	size_t e = len;
+	e = len;
 	while (e > 40 && (is_digit(b[e - 1]) || b[e - 1] == '-'))
 		e--;
 	if (h->cls == KC_NONE && e > 40 && e < len && lit_starts(b + e - 14, 14, "oom_score_adj=")) {
