@@ -525,8 +525,10 @@ static inline bool skippable(const char *d, size_t n)
 {
 	while (n && d[n - 1] == '\r')
 		n--;
+	/* kr_prefix_len()'s quick case, exactly */
 	return n > 17 && n <= LINE_CAP && d[0] == '[' && d[6] == '.' && d[13] == ']' && d[14] == ' ' &&
-	       !kr_maybe(d + 15) && !is_digit(d[n - 1]);
+	       d[15] != '[' && is_digit(d[5]) && is_digit(d[12]) && !kr_maybe(d + 15) &&
+	       !is_digit(d[n - 1]);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)

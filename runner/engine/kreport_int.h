@@ -59,9 +59,6 @@ size_t kr_body(const char *s, size_t len, struct kr_head *h);
  * when it has none. */
 uint32_t kr_caller(const char *s, size_t len);
 
-/* Non-zero for the bytes a report's first line can begin with. */
-extern const unsigned char kr_first_byte[256];
-
 /* Whether a line's body (two bytes at least) may begin a report or a
  * ruler, by its first two bytes: the streaming's quick test, without a
  * branch (tables in ktitle.c). */

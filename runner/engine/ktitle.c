@@ -261,14 +261,6 @@ const unsigned char kr_second[22][32] = {
 };
 #undef BIT
 
-/* The bytes a report's first line (or a subsystem's prefix before it)
- * can begin with: the rest go straight to the OOM check. */
-const unsigned char kr_first_byte[256] = {
-	['B'] = 1, ['W'] = 1, ['K'] = 1, ['I'] = 1, ['U'] = 1, ['g'] = 1, ['k'] = 1, ['O'] = 1,
-	['M'] = 1, ['d'] = 1, ['i'] = 1, ['P'] = 1, ['u'] = 1, ['p'] = 1, ['"'] = 1, ['G'] = 1,
-	['a'] = 1, ['='] = 1, ['-'] = 1, ['8'] = 1, ['s'] = 1, ['['] = 1, ['w'] = 1, ['N'] = 1,
-	['r'] = 1, ['C'] = 1,
-};
 
 void kr_classify(const char *b, size_t len, struct kr_head *h)
 {
@@ -278,8 +270,8 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 	if (len < 8)
 		return;
 	/* subsystems' prefixes before the report's own words */
-	if (!kr_first_byte[(unsigned char)b[0]])
-		goto oom;
+	if (!kr_maybe(b))
+		goto oom; /* the streaming's quick test says the same */
 	if (lit_starts(b, len, "watchdog: ")) {
 		b += 10, len -= 10;
 	} else if (lit_starts(b, len, "NMI watchdog: ")) {
