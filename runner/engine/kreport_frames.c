@@ -162,6 +162,8 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 			in_irq = false;
 			continue;
 		}
+		if (k > 1 && find(lines[k - 1], lens[k - 1], "Preemption disabled at:"))
+			continue; /* where preemption was disabled: not the trace */
 		if (!parse_frame(s, len, &fr[nf]))
 			continue;
 		if (fr[nf].where == FR_RIP) {
