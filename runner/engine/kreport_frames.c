@@ -254,7 +254,9 @@ static const char *const skip_general[] = {
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
 	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
-	"folio_unlock", "rust_helper_BUG", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
+	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "alloc_page_interleave",
+	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
+	"kthread_should_park", "kthread_should_stop", "format_decode", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
 	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
@@ -347,7 +349,7 @@ static const char *const stall_anchor[] = {
 	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "*__do_fault",
 	"*handle_mm_fault", "*do_page_fault", "*__fput", "*task_work_run",
 	"*exit_to_usermode", "*exit_to_user_mode", "*invoke_syscall", "*el0_svc",
-	"*secondary_start_kernel", "*_compat_ioctl", "rtnetlink_rcv_msg", "genl_rcv_msg",
+	"*secondary_start_kernel", "*_compat_ioctl", "*tasklet_action", "rtnetlink_rcv_msg", "genl_rcv_msg",
 	"*netlink_dump",
 };
 
@@ -390,12 +392,16 @@ bool kr_skipped(const char *name, enum kr_skip which)
 	return listed(name, lists[which].list, lists[which].n);
 }
 
-/* A syscall's entry by the syscall's name: "__se_sys_mremap" is "mremap". */
+/* A syscall's entry as syzkaller names it: "__x64_sys_futex" is
+ * "sys_futex", "__se_sys_mremap" and "SyS_pause" are "mremap", "pause". */
 static const char *bare(const char *name)
 {
-	static const char *const entry[] = {
-		"__se_sys_", "__do_sys_", "__x64_sys_", "__ia32_sys_", "__arm64_sys_", "SyS_", "SYSC_",
-	};
+	static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
+	static const char *const entry[] = { "__se_sys_", "__do_sys_", "SyS_", "SYSC_" };
+
+	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		if (!strncmp(name, arch[i], strlen(arch[i])) && !strncmp(name + strlen(arch[i]), "sys_", 4))
+			return name + strlen(arch[i]);
 	for (size_t i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
 		if (!strncmp(name, entry[i], strlen(entry[i])) && name[strlen(entry[i])])
 			return name + strlen(entry[i]);

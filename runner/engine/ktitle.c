@@ -149,6 +149,7 @@ static bool classify_bug(const char *b, size_t len, struct kr_head *h)
 		{ "soft lockup", KT_SOFT_LOCKUP, HILT_KR_LOCKUP },
 		{ "spinlock lockup", KT_SPINLOCK, HILT_KR_LOCKUP },
 		{ "spinlock ", KT_SPINLOCK, HILT_KR_BUG },
+		{ "rwlock ", KT_SPINLOCK, HILT_KR_BUG },
 		{ "workqueue lockup", KT_BUG, HILT_KR_LOCKUP },
 		{ "sleeping function called from invalid context", KT_ATOMIC_SLEEP, HILT_KR_ATOMIC_SLEEP },
 		{ "scheduling while atomic", KT_SCHED_ATOMIC, HILT_KR_ATOMIC_SLEEP },
