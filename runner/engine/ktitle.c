@@ -295,7 +295,8 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 	case 'B':
 		if (lit_starts(b, len, "BUG: "))
 			classify_bug(b, len, h);
-		else if (lit_starts(b, len, "BUG ") && find(b, len, "): ") && find(b, len, " ("))
+		else if (lit_starts(b, len, "BUG ") && find(b, len, "): ") && find(b, len, " (") &&
+			 !find(b, len, "): kasan:"))
 			set(h, KC_HEADER, KT_SLUB, HILT_KR_BUG);
 		break;
 	case 'W':
