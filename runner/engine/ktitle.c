@@ -727,7 +727,10 @@ static void title_panic(const char *s, size_t len, const char *stack_end, char *
 		if (colon && colon - m < 16 && !memchr(m, ' ', (size_t)(colon - m)))
 			lead = (size_t)(colon - m) + 2;
 		tidy(m + lead, ml - lead, t, sizeof(t));
-		snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
+		if (!lead && !t[0])
+			snprintf(title, tl, "kernel panic");
+		else
+			snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
 	}
 }
 
