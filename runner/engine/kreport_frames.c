@@ -254,7 +254,8 @@ static const char *const skip_general[] = {
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
 	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
-	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "alloc_page_interleave",
+	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
+	"kmalloc_trace", "alloc_page_interleave",
 	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
 	"kthread_should_park", "kthread_should_stop", "format_decode", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
 	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
@@ -277,7 +278,7 @@ static const char *const skip_leak[] = {
 static const char *const skip_hung[] = {
 	"*sched", "*_lock", "*_slowlock", "*down", "*completion", "*kthread", "*wait",
 	"*synchronize", "*context_switch", "*__switch_to", "*cancel_delayed_work", "*_sleep",
-	"*rwsem", "*mutex", "*folio_wait", "*io_schedule",
+	"*rwsem", "*mutex", "*folio_wait", "*io_schedule", "*rcu_barrier",
 };
 static const char *const skip_atomic[] = {
 	"schedule", "__schedule", "preempt_schedule", "__cond_resched", "_cond_resched",
