@@ -830,6 +830,15 @@ static int test_title_api(void)
 	CHECK(hilt_kreport_title(l, 1, &k, t, sizeof(t)) == -ENOENT, "no report");
 	static const char *const nt[] = { "WARNING: CPU: 0 PID: 1 at kernel/x.c:1 0xffffffff81000000" };
 	CHECK(hilt_kreport_title(nt, 1, &k, t, sizeof(t)) == 0 && !strcmp(t, "WARNING in corrupted"), "corrupted: '%s'", t);
+	/* dmesg -T and journalctl -k prefixes */
+	static const char *const human[] = { "[Mon Dec  7 12:00:00 2026] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 foo+0x1/0x2" };
+	CHECK(hilt_kreport_title(human, 1, &k, t, sizeof(t)) == 0 && !strcmp(t, "WARNING in foo"), "dmesg -T: '%s'", t);
+	static const char *const journal[] = {
+		"Dec 07 12:00:00 myhost kernel: BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"Dec 07 12:00:00 myhost kernel: RIP: 0010:bar+0x1/0x2",
+	};
+	CHECK(hilt_kreport_title(journal, 2, &k, t, sizeof(t)) == 0 &&
+	      !strcmp(t, "BUG: unable to handle kernel NULL pointer dereference in bar"), "journal: '%s'", t);
 	enum hilt_kreport_kind kk;
 	CHECK(hilt_kreport_kind_parse("hung-task", &kk) == 0 && kk == HILT_KR_HUNG_TASK, "kind parse");
 	CHECK(hilt_kreport_kind_parse("nope", &kk) == -EINVAL, "kind parse bad");

@@ -77,6 +77,19 @@ size_t kr_prefix_len(const char *s, size_t len)
 			}
 		}
 	}
+	/* journalctl -k: "Dec 07 12:00:00 host kernel: " */
+	if (i == 0 && len > 24 && s[0] >= 'A' && s[0] <= 'Z' && is_lower(s[1]) && s[3] == ' ' && s[6] == ' ' &&
+	    is_digit(s[5]) && s[9] == ':') {
+		const char *k = find(s, len < 64 ? len : 64, " kernel: ");
+		if (k)
+			return (size_t)(k - s) + 9;
+	}
+	/* dmesg -T: "[Mon Dec  7 12:00:00 2026] " */
+	if (i < len && s[i] == '[' && len > i + 26 && s[i + 1] >= 'A' && s[i + 1] <= 'Z' && s[i + 4] == ' ') {
+		const char *e = memchr(s + i, ']', 32);
+		if (e && is_digit(e[-1]) && (size_t)(e - s) + 1 < len)
+			i = (size_t)(e - s) + 1 + (e[1] == ' ');
+	}
 	/* a timestamp, then a caller id */
 	for (int k = 0; k < 2 && i < len && s[i] == '['; k++) {
 		j = bracket(s, len, i);
