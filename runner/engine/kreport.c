@@ -1,11 +1,13 @@
 /* The kernel report reader (kreport.h): console bytes in any chunks to
  * lines, lines to report blocks, blocks to titled, counted findings.
- *   kreport.c         this file: streaming, the blocks' bounds, findings,
- *                     ignore patterns, memory bounds
- *   ktitle.c          console prefixes, which line is what (headers,
- *                     rulers, end markers), titles
+ *   kreport.c         this file: streaming (a quick SSE2/AVX2 pass over
+ *                     lines no report can begin with), the blocks' bounds,
+ *                     findings, ignore patterns, memory bounds
+ *   kreport_lines.c   console prefixes, which line is what (headers,
+ *                     rulers, end markers), caller ids
+ *   ktitle.c          titles, kind by kind
  *   kreport_frames.c  call trace frames and the machinery titles skip
- *   kreport_int.h     what the three share
+ *   kreport_int.h     what they share
  *
  * A block opens at a report's header (with the "cut here" or "====" ruler
  * just before it), and ends at its end marker ("end trace", the closing

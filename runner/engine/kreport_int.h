@@ -1,6 +1,7 @@
-/* What the kernel report reader's two halves share: kreport.c streams
- * lines and keeps findings, ktitle.c knows the lines' shapes (console
- * prefixes, report headers, call trace frames) and makes titles. */
+/* What the kernel report reader's files share: kreport.c streams lines
+ * and keeps findings, kreport_lines.c knows the lines' shapes (console
+ * prefixes, report headers), kreport_frames.c call trace frames, ktitle.c
+ * makes titles. */
 #ifndef HILT_KREPORT_INT_H
 #define HILT_KREPORT_INT_H
 
