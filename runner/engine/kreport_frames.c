@@ -257,7 +257,7 @@ static const char *const skip_general[] = {
 	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
 	"kmalloc_trace", "alloc_page_interleave",
 	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
-	"kthread_should_park", "kthread_should_stop", "format_decode", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
+	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
 	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",

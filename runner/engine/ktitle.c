@@ -134,6 +134,21 @@ static const struct {
 	{ "mm/", "malloc", "WARNING: kmalloc bug", SK_KMALLOC },
 };
 
+/* syzkaller's " k?.?malloc": a word beginning "malloc", "vmalloc",
+ * "kmalloc", "kvmalloc" (not "free_large_kmalloc") */
+static bool allocator_named(const char *s, size_t len)
+{
+	for (const char *p = s; (p = find(p, len - (size_t)(p - s), "malloc")); p++) {
+		size_t before = (size_t)(p - s);
+		if ((before >= 1 && p[-1] == ' ') || (before >= 2 && p[-2] == ' ') ||
+		    (before >= 3 && p[-3] == ' ' && p[-2] == 'k'))
+			return true;
+		if ((size_t)(p - s) + 6 >= len)
+			break;
+	}
+	return false;
+}
+
 static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t nf, char *title,
 			  size_t tl)
 {
@@ -142,7 +157,8 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	const char *func = NULL;
 
 	for (size_t k = 0; k < sizeof(warn_kinds) / sizeof(warn_kinds[0]); k++)
-		if (find(s, len, warn_kinds[k].file) && find(s, len, warn_kinds[k].func)) {
+		if (find(s, len, warn_kinds[k].file) && find(s, len, warn_kinds[k].func) &&
+		    (strcmp(warn_kinds[k].func, "malloc") || allocator_named(s, len))) {
 			func = kr_pick(fr, nf, PICK_RIP_FIRST, warn_kinds[k].skip);
 			snprintf(title, tl, "%s in %s", warn_kinds[k].title, or_corrupted(func));
 			return;
@@ -171,6 +187,12 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	if (!func)
 		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE);
 	snprintf(title, tl, "WARNING in %s", or_corrupted(func));
+}
+
+/* A lock primitive by its name. */
+static bool lockish(const char *f)
+{
+	return strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem");
 }
 
 /* lockdep: the function on the "at:" line after the one that says what
@@ -314,8 +336,15 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			if (!f)
 				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
 		}
-		if (f && kr_skipped(f, SK_GENERAL) &&
-		    (strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem"))) {
+		if (f && type == KT_DEADLOCK && kr_skipped(f, SK_GENERAL) && lockish(f)) {
+			char held[96];
+			const char *g = lock_site(lines, lens, n, "already holding lock", held, sizeof(held));
+			if (g && !(kr_skipped(g, SK_GENERAL) && lockish(g))) {
+				snprintf(fn, sizeof(fn), "%s", g);
+				f = fn;
+			}
+		}
+		if (f && kr_skipped(f, SK_GENERAL) && lockish(f)) {
 			/* a lock primitive: the task's own trace names its caller */
 			size_t k = 1;
 			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
