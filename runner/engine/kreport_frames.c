@@ -257,7 +257,8 @@ static const char *const skip_general[] = {
 	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
 	"kmalloc_trace", "alloc_page_interleave",
 	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
-	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "unlock_page", "*_compound_head", "kobject_cleanup",
+	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "do_DataAbort",
+	"do_PrefetchAbort", "unlock_page", "*_compound_head", "kobject_cleanup",
 	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
 	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
@@ -398,7 +399,9 @@ bool kr_skipped(const char *name, enum kr_skip which)
 static const char *bare(const char *name)
 {
 	static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
-	static const char *const entry[] = { "__se_sys_", "__do_sys_", "SyS_", "SYSC_" };
+	static const char *const entry[] = {
+		"__se_sys_", "__do_sys_", "SyS_", "SYSC_", "compat_SyS_", "compat_SYSC_",
+	};
 
 	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
 		if (!strncmp(name, arch[i], strlen(arch[i])) && !strncmp(name + strlen(arch[i]), "sys_", 4))

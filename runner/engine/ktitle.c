@@ -365,7 +365,8 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "INFO: trying to register non-static key in %s", or_corrupted(f));
 		return;
 	case KT_HUNG:
-		snprintf(title, tl, "INFO: task hung in %s", or_corrupted(kr_pick_hung(fr, nf)));
+		snprintf(title, tl, "INFO: task %s in %s", find(s, len, " can't die ") ? "can't die" : "hung",
+			 or_corrupted(kr_pick_hung(fr, nf)));
 		return;
 	case KT_RCU_STALL:
 		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE, true)));
