@@ -668,6 +668,24 @@ static int test_blocks(void)
 	CHECK(r.told_first == 1 && r.told_again == 0, "told once");
 	hilt_kreport_free(r.kr);
 
+	/* a panic with no end printed after it: told when the owner flushes */
+	{
+		static const char quiet[] =
+			"[    1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n";
+		struct hilt_kreport *k2;
+		char err[64];
+		CHECK(hilt_kreport_new(NULL, &k2, err, sizeof(err)) == 0, "new");
+		hilt_kreport_feed(k2, quiet, sizeof(quiet) - 1);
+		CHECK(hilt_kreport_count(k2) == 0 && hilt_kreport_panicking(k2), "panic under way");
+		CHECK(hilt_kreport_flush(k2) == 0 && hilt_kreport_count(k2) == 1 && !hilt_kreport_panicking(k2) &&
+		      hilt_kreport_get(k2, 0)->fatal &&
+		      !strcmp(hilt_kreport_get(k2, 0)->title, "kernel panic: Attempted to kill init!"), "flushed");
+		hilt_kreport_feed(k2, null_deref, sizeof(null_deref) - 1);
+		hilt_kreport_finish(k2);
+		CHECK(hilt_kreport_count(k2) == 2, "reads on after a flush: %zu", hilt_kreport_count(k2));
+		hilt_kreport_free(k2);
+	}
+
 	/* no panic fatal: the same report, not fatal */
 	struct hilt_kreport_opts o = { .fatal = HILT_KREPORT_NONE_FATAL };
 	run3("null_deref none fatal", null_deref, &o, &r);

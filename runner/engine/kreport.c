@@ -647,6 +647,18 @@ int hilt_kreport_finish(struct hilt_kreport *kr)
 	return rc ? rc : r;
 }
 
+int hilt_kreport_flush(struct hilt_kreport *kr)
+{
+	/* the held "cut here" lines stay held: the next line may be their
+	 * report's */
+	return kr->st == ST_IDLE ? 0 : close_current(kr);
+}
+
+bool hilt_kreport_panicking(const struct hilt_kreport *kr)
+{
+	return kr->st == ST_OPEN && kr->panicked;
+}
+
 size_t hilt_kreport_count(const struct hilt_kreport *kr)
 {
 	return kr->nfound;

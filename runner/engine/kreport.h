@@ -119,6 +119,16 @@ int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len);
  * it is, its last line too. */
 int hilt_kreport_finish(struct hilt_kreport *kr);
 
+/* The console went quiet: the report under way (its dump not ended, or
+ * waiting for a panic it may cause) is completed as it stands; the reader
+ * reads on afterwards.  For an owner that waits a moment of silence after
+ * hilt_kreport_panicking() rather than for the console to end.  0, or
+ * -ENOMEM. */
+int hilt_kreport_flush(struct hilt_kreport *kr);
+/* Whether the report under way has a panic in it (its dump still being
+ * printed): it will be told fatal if panics are. */
+bool hilt_kreport_panicking(const struct hilt_kreport *kr);
+
 /* The findings so far, in order of first appearance. */
 size_t hilt_kreport_count(const struct hilt_kreport *kr);
 const struct hilt_finding *hilt_kreport_get(const struct hilt_kreport *kr, size_t i);
