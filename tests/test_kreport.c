@@ -566,6 +566,8 @@ static const char clean_boot[] =
 	"[    0.500000] Kernel panic - is not syncing here, just a message mentioning the words\n"
 	"[    1.100000] EXT4-fs (vda2): mounted filesystem with ordered data mode. Quota mode: none.\n"
 	"[    1.200000] BUG: no syscalls can create resource\n"
+	"Oops: the test program could not open its file\n"
+	"divide error: expected when dividing by zero (test 3)\n"
 	"[    1.300000] systemd[1]: Started Journal Service.\n"
 	"WARNING: /etc/ssh/moduli does not exist, using fixed modulus\n"
 	"Welcome to Debian GNU/Linux 12 (bookworm)!\n"

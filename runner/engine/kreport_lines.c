@@ -332,9 +332,9 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_HEADER, KT_RCU_STALL, HILT_KR_RCU_STALL);
 		else if (lit_starts(b, len, "INFO: "))
 			classify_warning(b + 6, len - 6, h, true);
-		else if (lit_starts(b, len, "Internal error: Oops - BUG"))
+		else if (lit_starts(b, len, "Internal error: Oops - BUG") && find(b, len, "[#"))
 			set(h, KC_OOPS, KT_KERNEL_BUG, HILT_KR_BUG);
-		else if (lit_starts(b, len, "Internal error: "))
+		else if (lit_starts(b, len, "Internal error: ") && find(b, len, "[#"))
 			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
 		break;
 	case 'U':
@@ -362,7 +362,11 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_HEADER, KT_KERNEL_BUG, HILT_KR_BUG);
 		break;
 	case 'O':
-		if (lit_starts(b, len, "Oops: general protection fault"))
+		if (lit_starts(b, len, "Out of memory: Kill"))
+			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
+		else if (!find(b, len, "[#"))
+			; /* an oops counts itself ("[#1]"): any other "Oops: " is not one */
+		else if (lit_starts(b, len, "Oops: general protection fault"))
 			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
 		else if (lit_starts(b, len, "Oops: divide error"))
 			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
@@ -370,21 +374,19 @@ void kr_classify(const char *b, size_t len, struct kr_head *h)
 			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
 		else if (lit_starts(b, len, "Oops: "))
 			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
-		else if (lit_starts(b, len, "Out of memory: Kill"))
-			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
 		break;
 	case 'M':
 		if (lit_starts(b, len, "Memory cgroup out of memory: Kill"))
 			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
 		break;
 	case 'd':
-		if (lit_starts(b, len, "divide error: ") || lit_starts(b, len, "divide_error: "))
+		if ((lit_starts(b, len, "divide error: ") || lit_starts(b, len, "divide_error: ")) && find(b, len, "[#"))
 			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
 		else if (len == 10 && memcmp(b, "data abort", 10) == 0)
 			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
 		break;
 	case 'i':
-		if (lit_starts(b, len, "invalid opcode: "))
+		if (lit_starts(b, len, "invalid opcode: ") && find(b, len, "[#"))
 			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
 		break;
 	case 'P':
