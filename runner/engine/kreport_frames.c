@@ -255,6 +255,7 @@ static const char *const skip_general[] = {
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
 	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
 	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
+	"free_large_kmalloc",
 	"kmalloc_trace", "alloc_page_interleave",
 	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
 	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "do_DataAbort",
