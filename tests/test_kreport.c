@@ -528,6 +528,32 @@ static const char esp_guru[] =
 	"\r\n"
 	"ELF file SHA256: 2a5b5a5c6e5f0c1a\r\n";
 
+/* A kernel line cut into a test's output, and panic_on_warn: the WARNING's
+ * trace comes after the panic it causes. */
+static const char cut_in[] =
+	"tst_hugepage.c:83: TINFO: 2 huge[   54.396708] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+	"[   54.397000] #PF: supervisor write access in kernel mode\n"
+	"[   54.421721] Oops: 0002 [#1] PREEMPT SMP PTI\n"
+	"[   54.422000] RIP: 0010:hugetlbfs_fallocate+0x2d1/0x5f0\n"
+	"[   54.423000] Call Trace:\n"
+	"[   54.423100]  vfs_fallocate+0x146/0x2f0\n"
+	"[   54.424000] ---[ end trace 0000000000000000 ]---\n";
+static const char panic_on_warn[] =
+	"[   44.471332] WARNING: CPU: 1 PID: 2992 at lib/refcount.c:186 refcount_sub_and_test+0x167/0x1b0\n"
+	"[   44.479978] Kernel panic - not syncing: panic_on_warn set ...\n"
+	"[   44.487309] CPU: 1 PID: 2992 Comm: syzkaller263121 Not tainted 4.14.0-rc5+ #91\n"
+	"[   44.503948] Call Trace:\n"
+	"[   44.506504]  dump_stack+0x194/0x257\n"
+	"[   44.514735]  panic+0x1e4/0x417\n"
+	"[   44.530498]  __warn+0x1c4/0x1d9\n"
+	"[   44.538466]  report_bug+0x211/0x2d0\n"
+	"[   44.580618] RIP: 0010:refcount_sub_and_test+0x167/0x1b0\n"
+	"[   44.600000]  refcount_dec_and_test+0x1a/0x20\n"
+	"[   44.600100]  sctp_wfree+0x12c/0x6e0\n"
+	"[   44.600200]  skb_release_head_state+0x124/0x260\n"
+	"[   44.700000] Kernel Offset: disabled\n"
+	"[   44.700100] Rebooting in 86400 seconds..\n";
+
 /* A clean x86-64 boot: no report, words that look like one. */
 static const char clean_boot[] =
 	"[    0.000000] Linux version 6.1.0 (builder@host) (gcc 12.2.0) #1 SMP PREEMPT_DYNAMIC\n"
@@ -540,6 +566,8 @@ static const char clean_boot[] =
 	"[    0.500000] Kernel panic - is not syncing here, just a message mentioning the words\n"
 	"[    1.100000] EXT4-fs (vda2): mounted filesystem with ordered data mode. Quota mode: none.\n"
 	"[    1.200000] BUG: no syscalls can create resource\n"
+	"Oops: the test program could not open its file\n"
+	"divide error: expected when dividing by zero (test 3)\n"
 	"[    1.300000] systemd[1]: Started Journal Service.\n"
 	"WARNING: /etc/ssh/moduli does not exist, using fixed modulus\n"
 	"Welcome to Debian GNU/Linux 12 (bookworm)!\n"
@@ -579,7 +607,7 @@ static int test_shapes(void)
 	EXPECT("kmsan_uninit", kmsan_uninit,
 	       { "KMSAN: uninit-value in __dev_queue_xmit", HILT_KR_KMSAN, 1, "BUG: KMSAN", false });
 	EXPECT("kfence_corrupt", kfence_corrupt,
-	       { "KFENCE: memory corruption in kfree", HILT_KR_KFENCE, 1, "BUG: KFENCE", false });
+	       { "KFENCE: memory corruption in test_kmalloc_aligned_oob_write", HILT_KR_KFENCE, 1, "BUG: KFENCE", false });
 	EXPECT("kmemleak", kmemleak,
 	       { "memory leak in mlx5_cmd_init", HILT_KR_LEAK, 2, "unreferenced object 0xffff888106f7e000", false });
 	EXPECT("atomic_sleep", atomic_sleep,
@@ -588,14 +616,19 @@ static int test_shapes(void)
 	EXPECT("divide_error", divide_error,
 	       { "divide error in fb_var_to_videomode", HILT_KR_DIVIDE_ERROR, 1, "divide error: 0000", false });
 	EXPECT("oom", oom,
-	       { "Out of memory: Killed process (stress)", HILT_KR_OOM, 1, "stress invoked oom-killer", false });
+	       { "out of memory", HILT_KR_OOM, 1, "stress invoked oom-killer", false });
 	EXPECT("vfs_panic", vfs_panic,
 	       { "kernel panic: VFS: Unable to mount root fs", HILT_KR_PANIC, 1, "Kernel panic - not syncing", true });
 	EXPECT("uboot_abort", uboot_abort,
-	       { "U-Boot: Synchronous Abort", HILT_KR_BOOTLOADER, 1, "\"Synchronous Abort\" handler, esr", false });
+	       { "Synchronous Abort", HILT_KR_BOOTLOADER, 1, "\"Synchronous Abort\" handler, esr", false });
 	EXPECT("esp_guru", esp_guru,
 	       { "Guru Meditation Error: LoadProhibited in app_main", HILT_KR_FIRMWARE, 1, "Guru Meditation", false },
 	       { "abort() was called in sensor_read", HILT_KR_FIRMWARE, 1, "abort() was called at PC", false });
+	EXPECT("cut_in", cut_in,
+	       { "BUG: unable to handle kernel NULL pointer dereference in hugetlbfs_fallocate", HILT_KR_PAGE_FAULT,
+		 1, "tst_hugepage.c:83: TINFO: 2 huge[   54.396708] BUG: kernel NULL", false });
+	EXPECT("panic_on_warn", panic_on_warn,
+	       { "WARNING: refcount bug in sctp_wfree", HILT_KR_WARNING, 1, "WARNING: CPU: 1", true });
 	return 0;
 }
 
@@ -637,6 +670,24 @@ static int test_blocks(void)
 	CHECK(r.told_first == 1 && r.told_again == 0, "told once");
 	hilt_kreport_free(r.kr);
 
+	/* a panic with no end printed after it: told when the owner flushes */
+	{
+		static const char quiet[] =
+			"[    1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n";
+		struct hilt_kreport *k2;
+		char err[64];
+		CHECK(hilt_kreport_new(NULL, &k2, err, sizeof(err)) == 0, "new");
+		hilt_kreport_feed(k2, quiet, sizeof(quiet) - 1);
+		CHECK(hilt_kreport_count(k2) == 0 && hilt_kreport_panicking(k2), "panic under way");
+		CHECK(hilt_kreport_flush(k2) == 0 && hilt_kreport_count(k2) == 1 && !hilt_kreport_panicking(k2) &&
+		      hilt_kreport_get(k2, 0)->fatal &&
+		      !strcmp(hilt_kreport_get(k2, 0)->title, "kernel panic: Attempted to kill init!"), "flushed");
+		hilt_kreport_feed(k2, null_deref, sizeof(null_deref) - 1);
+		hilt_kreport_finish(k2);
+		CHECK(hilt_kreport_count(k2) == 2, "reads on after a flush: %zu", hilt_kreport_count(k2));
+		hilt_kreport_free(k2);
+	}
+
 	/* no panic fatal: the same report, not fatal */
 	struct hilt_kreport_opts o = { .fatal = HILT_KREPORT_NONE_FATAL };
 	run3("null_deref none fatal", null_deref, &o, &r);
@@ -661,6 +712,22 @@ static int test_blocks(void)
 		"a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\no\n"
 		"BUG: Bad rss-counter state mm:00000000b5a9b4d4 type:MM_ANONPAGES val:1\n"
 		"x\n";
+	/* caller ids: another task's lines (its frames, its end marker) are
+	 * not this report's */
+	static const char callers[] =
+		"[   10.000001][  T100] INFO: task kworker/0:1:100 blocked for more than 143 seconds.\n"
+		"[   10.000002][  T100] Call Trace:\n"
+		"[   10.000003][  T200]  other_task_fn+0x1/0x2\n"
+		"[   10.000004][  T200] ---[ end trace 0000000000000000 ]---\n"
+		"[   10.000005][  T100]  schedule+0x1/0x2\n"
+		"[   10.000006][  T100]  blk_mq_freeze_queue_wait+0x1/0x2\n"
+		"[   10.000007][  T100]  loop_set_status+0x1/0x2\n";
+	run3("callers", callers, NULL, &r);
+	f = hilt_kreport_get(r.kr, 0);
+	CHECK(hilt_kreport_count(r.kr) == 1 && f && !strcmp(f->title, "INFO: task hung in loop_set_status") &&
+	      !strstr(f->block, "T200"), "caller ids: '%s'", f ? f->title : "");
+	hilt_kreport_free(r.kr);
+
 	run3("two warnings", two, NULL, &r);
 	CHECK(hilt_kreport_count(r.kr) == 2, "two titles: %zu", hilt_kreport_count(r.kr));
 	f = hilt_kreport_get(r.kr, 0);
@@ -783,6 +850,15 @@ static int test_title_api(void)
 	CHECK(hilt_kreport_title(l, 1, &k, t, sizeof(t)) == -ENOENT, "no report");
 	static const char *const nt[] = { "WARNING: CPU: 0 PID: 1 at kernel/x.c:1 0xffffffff81000000" };
 	CHECK(hilt_kreport_title(nt, 1, &k, t, sizeof(t)) == 0 && !strcmp(t, "WARNING in corrupted"), "corrupted: '%s'", t);
+	/* dmesg -T and journalctl -k prefixes */
+	static const char *const human[] = { "[Mon Dec  7 12:00:00 2026] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 foo+0x1/0x2" };
+	CHECK(hilt_kreport_title(human, 1, &k, t, sizeof(t)) == 0 && !strcmp(t, "WARNING in foo"), "dmesg -T: '%s'", t);
+	static const char *const journal[] = {
+		"Dec 07 12:00:00 myhost kernel: BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"Dec 07 12:00:00 myhost kernel: RIP: 0010:bar+0x1/0x2",
+	};
+	CHECK(hilt_kreport_title(journal, 2, &k, t, sizeof(t)) == 0 &&
+	      !strcmp(t, "BUG: unable to handle kernel NULL pointer dereference in bar"), "journal: '%s'", t);
 	enum hilt_kreport_kind kk;
 	CHECK(hilt_kreport_kind_parse("hung-task", &kk) == 0 && kk == HILT_KR_HUNG_TASK, "kind parse");
 	CHECK(hilt_kreport_kind_parse("nope", &kk) == -EINVAL, "kind parse bad");
@@ -877,7 +953,7 @@ static int one_log(const char *dir, const char *name, bool *clean, bool *detecte
 }
 
 /* Every clean log clean, every report log with a finding, the first
- * title right on 9 in 10; all the rest is printed as a score. */
+ * title right on 9 in 10 at least; all the rest is printed as a score. */
 static int test_real_logs(void)
 {
 	const char *src = getenv("HILT_SOURCE_DIR");
@@ -909,6 +985,8 @@ static int test_real_logs(void)
 	       "report logs with none %u\n", logs, right, firsts, clean_bad, missed);
 	CHECK(clean_bad == 0, "false findings on %u clean logs", clean_bad);
 	CHECK(missed == 0, "%u logs' reports not seen", missed);
+	/* the first finding's title as a kernel developer writes it on 9
+	 * logs in 10 at least (the score is printed above) */
 	CHECK(logs == 0 || firsts * 10 >= logs * 9, "first title right on %u of %u", firsts, logs);
 	return 0;
 }

@@ -1,11 +1,13 @@
 /* The kernel report reader (kreport.h): console bytes in any chunks to
  * lines, lines to report blocks, blocks to titled, counted findings.
- *   kreport.c         this file: streaming, the blocks' bounds, findings,
- *                     ignore patterns, memory bounds
- *   ktitle.c          console prefixes, which line is what (headers,
- *                     rulers, end markers), titles
+ *   kreport.c         this file: streaming (a quick SSE2/AVX2 pass over
+ *                     lines no report can begin with), the blocks' bounds,
+ *                     findings, ignore patterns, memory bounds
+ *   kreport_lines.c   console prefixes, which line is what (headers,
+ *                     rulers, end markers), caller ids
+ *   ktitle.c          titles, kind by kind
  *   kreport_frames.c  call trace frames and the machinery titles skip
- *   kreport_int.h     what the three share
+ *   kreport_int.h     what they share
  *
  * A block opens at a report's header (with the "cut here" or "====" ruler
  * just before it), and ends at its end marker ("end trace", the closing
@@ -15,8 +17,11 @@
  * ended by a marker waits GRACE lines for a panic it caused (Fatal
  * exception, panic_on_warn, ...), which makes it fatal rather than a
  * report of its own; an oops line ("Oops: 0000 [#1]", "Internal error:
- * Oops") belongs to the page fault or BUG before it.  A panic, being the
- * last thing the kernel says, is told at once. */
+ * Oops") belongs to the page fault or BUG before it.  When the console
+ * prints caller ids ("[ T1533]"), the lines of other tasks and CPUs are not
+ * the open report's.  A panic, being the
+ * last thing the kernel says, is told at once, or, when it follows an open
+ * report, at the end of its dump ("Kernel Offset:", "end Kernel panic"). */
 #define _GNU_SOURCE
 #include "runner/engine/kreport.h"
 
@@ -27,6 +32,12 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "runner/engine/kreport_int.h"
 
@@ -34,9 +45,10 @@
 #define REP_CAP (32 * 1024)	/* bytes kept of an open report to title it */
 #define REP_LINES 400		/* lines kept of it */
 #define MAX_LINES 600		/* lines a report may run */
-#define QUIET 12		/* lines in a row not of a report's shape end it */
+#define QUIET 24		/* lines in a row not of a report's shape end it */
 #define QUIET_OOM 48		/* the OOM killer's dump has many */
 #define GRACE 24		/* lines a closed report waits for its panic */
+#define PANIC_LINES 100	/* lines of a panic's dump after it */
 #define PEND_MAX 4		/* lines a "cut here" may come before its header */
 #define TITLE_CAP 256
 
@@ -90,7 +102,8 @@ struct hilt_kreport {
 	size_t replen, rep_nlines, good_len, good_lines;
 	size_t hdr_pos, hdr_len, hdr_idx;
 	uint64_t hdr_off;
-	unsigned weak_run, lines, grace_left;
+	unsigned weak_run, lines, grace_left, panic_lines;
+	uint32_t caller;	/* the header's caller id, 0 for none */
 	bool panicked, leak_object, rep_full;
 
 	struct hilt_finding **found;
@@ -203,7 +216,8 @@ static int tell(struct hilt_kreport *kr)
 	kr->st = ST_IDLE;
 	for (size_t at = 0; at < kr->replen && n < REP_LINES;) {
 		const char *nl = memchr(kr->rep + at, '\n', kr->replen - at);
-		size_t len = (size_t)(nl - (kr->rep + at)), p = kr_prefix_len(kr->rep + at, len);
+		struct kr_head h;
+		size_t len = (size_t)(nl - (kr->rep + at)), p = kr_body(kr->rep + at, len, &h);
 
 		lines[n] = kr->rep + at + p;
 		lens[n++] = len - p;
@@ -312,6 +326,7 @@ static void open_report(struct hilt_kreport *kr, const struct kr_head *h, const 
 	kr->hdr_pos = kr->replen;
 	kr->hdr_len = len;
 	kr->hdr_off = kr->line_off;
+	kr->caller = kr_caller(s, len);
 	add_line(kr, s, len, true);
 }
 
@@ -323,6 +338,21 @@ static int close_current(struct hilt_kreport *kr)
 		kr->rep_nlines = kr->good_lines;
 	}
 	return kr->st == ST_IDLE ? 0 : tell(kr);
+}
+
+/* Reports whose header a console may print twice (two CPUs, a line
+ * printed again after a cut), rather than two reports in a row. */
+static bool repeats(enum kr_type t)
+{
+	switch (t) {
+	case KT_KERNEL_BUG: case KT_UNHANDLED: case KT_PF_NULL: case KT_PF_PAGING: case KT_PF_OTHER:
+	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
+	case KT_DOUBLE_FAULT: case KT_KASAN: case KT_KFENCE: case KT_KMSAN: case KT_UBSAN:
+	case KT_WARNING:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool oops_belongs(const struct hilt_kreport *kr)
@@ -358,8 +388,13 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 
 	while (len && s[len - 1] == '\r')
 		len--;
-	p = kr_prefix_len(s, len);
-	kr_classify(s + p, len - p, &h);
+	p = kr_body(s, len, &h);
+	if (kr->st != ST_IDLE && kr->caller && h.cls != KC_HEADER && h.cls != KC_PANIC_FOLD) {
+		uint32_t who = kr_caller(s, len);
+		/* another task's end marker or oops line is not this report's */
+		if (who && who != kr->caller)
+			h.cls = KC_NONE;
+	}
 	switch (h.cls) {
 	case KC_RULER:
 		if (kr->st == ST_OPEN && kr_type_ruled(kr->head.type) && kr->rep_nlines > kr->hdr_idx + 1) {
@@ -380,11 +415,24 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 			break;
 		/* fall through */
 	case KC_HEADER:
+		if (kr->st == ST_OPEN && kr->rep_nlines <= kr->hdr_idx + 3 &&
+		    (kr->head.cls == KC_OOPS || (h.type == kr->head.type && repeats(h.type)))) {
+			/* the oops line came first ("invalid opcode" before
+			 * "kernel BUG at"), or a fault's header repeats: the
+			 * report is named by this line */
+			kr->head = h;
+			kr->hdr_idx = kr->rep_nlines;
+			kr->hdr_pos = kr->replen;
+			kr->hdr_len = len;
+			kr->hdr_off = kr->line_off;
+			add_line(kr, s, len, true);
+			return 0;
+		}
 		rc = close_current(kr);
 		open_report(kr, &h, s, len);
 		if (h.type == KT_PANIC) {
 			kr->panicked = true;
-			rc = rc ? rc : tell(kr);
+			kr->panic_lines = 0;
 		}
 		return rc;
 	case KC_LEAK_OBJECT:
@@ -396,16 +444,19 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 		open_report(kr, &h, s, len);
 		return rc;
 	case KC_PANIC_FOLD:
-		if (kr->st == ST_IDLE) {
+		if (kr->st == ST_IDLE || kr->panicked) {
+			rc = close_current(kr);
 			open_report(kr, &h, s, len);
-			kr->panicked = true;
-			return tell(kr);
+		} else {
+			/* the panic's own dump (its trace, which is the report's
+			 * with panic_on_warn) follows: the report goes on to its end */
+			kr->st = ST_OPEN;
+			kr->weak_run = 0;
+			add_line(kr, s, len, true);
 		}
 		kr->panicked = true;
-		add_line(kr, s, len, true);
-		if ((kr->fatal & (1u << HILT_KR_PANIC)) || kr->st == ST_GRACE)
-			return tell(kr);
-		return 0;
+		kr->panic_lines = 0;
+		return rc;
 	case KC_OOM_KILLED:
 		if (kr->st == ST_OPEN && kr->head.type == KT_OOM) {
 			add_line(kr, s, len, true);
@@ -432,6 +483,8 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	}
 	/* a line of no report's beginning: held after a "cut here", part of
 	 * the open report, or not */
+	if (kr->st == ST_IDLE && !kr->npend)
+		return 0;
 	if (kr->npend && kr->npend < PEND_MAX) {
 		memcpy(kr->pend[kr->npend], s, len);
 		kr->pendlen[kr->npend++] = len;
@@ -441,9 +494,25 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	if (rc || kr->st == ST_IDLE)
 		return rc;
 	if (kr->st == ST_OPEN) {
+		uint32_t who = kr->caller ? kr_caller(s, len) : 0;
+		if (who && who != kr->caller)
+			return 0; /* another task's or CPU's line: not this report's */
 		add_line(kr, s, len, h.cls != KC_NONE || kr_shaped(s + p, len - p));
-		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES)
-			return close_current(kr);
+		/* the last words of a panic */
+		if (kr->panicked && (++kr->panic_lines >= PANIC_LINES ||
+				     lit_starts(s + p, len - p, "Kernel Offset:") ||
+				     lit_starts(s + p, len - p, "Rebooting in") ||
+				     lit_starts(s + p, len - p, "---[ end ")))
+			return tell(kr);
+		if (kr->weak_run >= (kr->head.type == KT_OOM ? QUIET_OOM : QUIET) || kr->lines >= MAX_LINES) {
+			/* ended: it may still have caused a panic to come */
+			kr->replen = kr->good_len;
+			kr->rep_nlines = kr->good_lines;
+			if (kr->panicked)
+				return tell(kr);
+			kr->st = ST_GRACE;
+			kr->grace_left = GRACE;
+		}
 		return 0;
 	}
 	if (--kr->grace_left == 0)
@@ -451,11 +520,89 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	return 0;
 }
 
+/* A line that line_done() would pass over when no report is under way:
+ * timestamped, its first two words' bytes no report's, not an OOM
+ * killer's (which ends in a number).  Most of a console. */
+static inline bool skippable(const char *d, size_t n)
+{
+	while (n && d[n - 1] == '\r')
+		n--;
+	/* kr_prefix_len()'s quick case, exactly */
+	return n > 17 && n <= LINE_CAP && d[0] == '[' && d[6] == '.' && d[13] == ']' && d[14] == ' ' &&
+	       d[15] != '[' && is_digit(d[5]) && is_digit(d[12]) && !kr_maybe(d + 15) &&
+	       !is_digit(d[n - 1]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* skim()'s pass 32 bytes at a time, where the CPU has AVX2 */
+__attribute__((target("avx2"))) static size_t skim_avx2(const char *d, size_t len, size_t *start)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	size_t i = 0;
+
+	for (; i + 32 <= len; i += 32) {
+		unsigned m = (unsigned)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(d + i)), nl));
+		while (m) {
+			size_t q = i + (size_t)__builtin_ctz(m);
+			m &= m - 1;
+			if (!skippable(d + *start, q - *start))
+				return SIZE_MAX;
+			*start = q + 1;
+		}
+	}
+	return i;
+}
+#endif
+
+/* When no report is under way: the bytes of data up to the first line
+ * that needs reading in full (or the last line, not ended yet), found
+ * with one pass for newlines. */
+static size_t skim(const char *d, size_t len)
+{
+	size_t start = 0, i = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2")) {
+		i = skim_avx2(d, len, &start);
+		if (i == SIZE_MAX)
+			return start;
+	}
+#endif
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; i + 16 <= len; i += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(d + i)), nl));
+		while (m) {
+			size_t q = i + (size_t)__builtin_ctz(m);
+			m &= m - 1;
+			if (!skippable(d + start, q - start))
+				return start;
+			start = q + 1;
+		}
+	}
+#endif
+	for (const char *q; i < len && (q = memchr(d + i, '\n', len - i)); i = start) {
+		if (!skippable(d + start, (size_t)(q - d) - start))
+			return start;
+		start = (size_t)(q - d) + 1;
+	}
+	return start;
+}
+
 int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len)
 {
 	int rc = 0, r;
 
 	while (len) {
+		if (kr->linelen == 0 && kr->st == ST_IDLE && !kr->npend) {
+			size_t k = skim(data, len);
+			kr->pos += k;
+			data += k;
+			len -= k;
+			if (!len)
+				break;
+		}
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
 
@@ -498,6 +645,18 @@ int hilt_kreport_finish(struct hilt_kreport *kr)
 	rc = rc ? rc : r;
 	r = close_current(kr);
 	return rc ? rc : r;
+}
+
+int hilt_kreport_flush(struct hilt_kreport *kr)
+{
+	/* the held "cut here" lines stay held: the next line may be their
+	 * report's */
+	return kr->st == ST_IDLE ? 0 : close_current(kr);
+}
+
+bool hilt_kreport_panicking(const struct hilt_kreport *kr)
+{
+	return kr->st == ST_OPEN && kr->panicked;
 }
 
 size_t hilt_kreport_count(const struct hilt_kreport *kr)

@@ -61,8 +61,10 @@ struct hilt_finding {
 	enum hilt_kreport_kind kind;
 	unsigned long count;	/* reports with this title so far */
 	/* The first line of its first report exactly as the console printed
-	 * it (timestamp and all; no CR or LF), raw bytes: make it inert
-	 * before showing it. */
+	 * it (timestamp and all; no CR or LF; a NUL byte made a space), raw
+	 * bytes: make it inert before showing it.  It is the line that names
+	 * the report ("WARNING: CPU: 1 PID: 282 at ...", "BUG: KASAN: ..."),
+	 * not a "cut here" or "====" ruler before it, which the block holds. */
 	const char *line;
 	/* The first report's block: its lines as printed, '\n' after each,
 	 * at most the opts' block_cap bytes (cut at a line when it can be). */
@@ -74,7 +76,11 @@ struct hilt_finding {
 
 /* Tells the owner a report was completed: f is new (its first report),
  * or an existing finding counted again (f->count > 1).  Called from
- * hilt_kreport_feed() or hilt_kreport_finish(); f lives as the reader. */
+ * hilt_kreport_feed() or hilt_kreport_finish(); f lives as the reader.
+ * A report is completed at its end: its end marker, the next report, a
+ * run of lines of no report's shape, or, for a panic and a report a
+ * panic follows, the end of the panic's dump ("Kernel Offset:", "---[ end
+ * Kernel panic", "Rebooting in") or hilt_kreport_finish(). */
 typedef void hilt_kreport_cb(void *arg, const struct hilt_finding *f, bool first);
 
 struct hilt_kreport_opts {
@@ -112,6 +118,16 @@ int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len);
 /* The console ended: a report still open (no end seen) is completed as
  * it is, its last line too. */
 int hilt_kreport_finish(struct hilt_kreport *kr);
+
+/* The console went quiet: the report under way (its dump not ended, or
+ * waiting for a panic it may cause) is completed as it stands; the reader
+ * reads on afterwards.  For an owner that waits a moment of silence after
+ * hilt_kreport_panicking() rather than for the console to end.  0, or
+ * -ENOMEM. */
+int hilt_kreport_flush(struct hilt_kreport *kr);
+/* Whether the report under way has a panic in it (its dump still being
+ * printed): it will be told fatal if panics are. */
+bool hilt_kreport_panicking(const struct hilt_kreport *kr);
 
 /* The findings so far, in order of first appearance. */
 size_t hilt_kreport_count(const struct hilt_kreport *kr);

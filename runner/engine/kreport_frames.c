@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "runner/engine/kreport_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The function named at s: letters, digits, '_' and '.', its suffixes
@@ -106,6 +107,9 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 		while (e < len && s[e] != ' ')
 			e++;
 		const char *colon = memchr(s + j, ':', e - j);
+		/* an inlined function names no frame of its own for a title */
+		if (find(s + e, len - e, "[inline]"))
+			f->unreliable = true;
 		return colon && colon > s + j + 2 && colon[-2] == '.' && colon + 1 < s + e && is_digit(colon[1]);
 	}
 	return false;
@@ -138,7 +142,7 @@ static bool ends_trace(const char *s, size_t len)
 }
 
 size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
-			     struct kr_frame *fr)
+			     struct kr_frame *fr, bool whole)
 {
 	size_t nf = 0;
 	bool in_irq = false, rip_seen = false;
@@ -147,7 +151,7 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 		const char *s = lines[k];
 		size_t len = lens[k], i = kr_skip_spaces(s, len, 0);
 
-		if (nf && ends_trace(s + i, len - i))
+		if (nf && !whole && ends_trace(s + i, len - i))
 			break;
 		if (lit_starts(s + i, len - i, "<IRQ>") || lit_starts(s + i, len - i, "<NMI>")) {
 			in_irq = true;
@@ -158,15 +162,24 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 			in_irq = false;
 			continue;
 		}
+		if (k > 1 && find(lines[k - 1], lens[k - 1], "Preemption disabled at:"))
+			continue; /* where preemption was disabled: not the trace */
 		if (!parse_frame(s, len, &fr[nf]))
 			continue;
 		if (fr[nf].where == FR_RIP) {
-			if (rip_seen)
+			if (rip_seen && !whole)
 				continue;
 			rip_seen = true;
 		}
 		fr[nf].in_irq = in_irq;
 		nf++;
+		/* arm: "[<..>] (callee) from [<..>] (caller+0x6c/0x120)" */
+		const char *from = find(s, len, " from ");
+		if (from && nf < KR_MAX_FRAMES &&
+		    parse_frame(from + 6, len - (size_t)(from + 6 - s), &fr[nf]) && fr[nf].where == FR_TRACE) {
+			fr[nf].in_irq = in_irq;
+			nf++;
+		}
 	}
 	return nf;
 }
@@ -189,30 +202,70 @@ static bool listed(const char *name, const char *const *list, size_t n)
 #define LISTED(name, list) listed((name), (list), sizeof(list) / sizeof((list)[0]))
 
 static const char *const skip_general[] = {
-	"dump_stack", "__dump_stack", "show_stack", "show_trace", "dump_backtrace", "unwind_backtrace",
-	"show_regs", "print_report", "print_address_description", "*kasan", "__asan", "asan_",
-	"*kmsan", "__msan", "*ubsan", "__sanitizer", "check_memory_region", "kfence_", "__kfence",
-	"panic", "nmi_panic", "vpanic", "__warn", "warn_slowpath", "warn_alloc", "report_bug",
-	"handle_bug", "fixup_bug", "exc_invalid_op", "asm_exc_", "exc_page_fault", "do_error_trap",
-	"do_trap", "do_invalid_op", "invalid_op", "die", "__die", "oops_", "page_fault_oops",
+	/* syzkaller's list: names that contain these */
+	"*__sanitizer", "*__asan", "*kasan", "*__msan", "*kmsan", "*check_memory_region",
+	"*read_word_at_a_time", "*print_address_description", "*panic", "*invalid_op",
+	"*report_bug", "*fixup_bug", "*do_error", "*_trap", "*dump_stack", "*warn_slowpath",
+	"*warn_alloc", "*__warn", "*debug_object", "*timer_is_static_object",
+	"*work_is_static_object", "*lockdep", "*perf_trace", "*lock_acquire", "*lock_release",
+	"*lock_class", "*reacquire_held_locks", "*spin_lock", "*spin_trylock", "*spin_unlock",
+	"*raw_read_lock", "*raw_read_trylock", "*raw_write_lock", "*raw_write_trylock", "*down",
+	"*up_read", "*up_write", "*mutex_lock", "*mutex_trylock", "*mutex_unlock",
+	"*mutex_remove_waiter", "*osq_lock", "*osq_unlock", "*__wake_up", "*refcount_add",
+	"*refcount_sub", "*refcount_inc", "*refcount_dec", "*refcount_set", "*refcount_read",
+	"*memcpy", "*memcmp", "*memset", "*memchr", "*memmove", "*strcmp", "*strncmp", "*strcpy",
+	"*strlcpy", "*strncpy", "*strscpy", "*strlen", "*strnstr", "*strnlen", "*strchr",
+	"*copy_to_user", "*copy_from_user", "*put_user", "*get_user", "*might_fault",
+	"*might_sleep", "*list_add", "*list_del", "*list_replace", "*list_move", "*list_splice",
+	"*_indirect_thunk_", "*string", "*pointer", "*snprintf", "*scnprintf", "*kasprintf",
+	"*kvasprintf", "*printk", "*dev_info", "*dev_notice", "*dev_warn", "*dev_err",
+	"*dev_alert", "*dev_crit", "*dev_emerg", "*program_check_exception",
+	"*program_check_common", "*del_timer", "*flush_work", "*__cancel_work_timer",
+	"*cancel_work_sync", "*try_to_grab_pending", "*flush_workqueue", "*drain_workqueue",
+	"*destroy_workqueue", "*finish_wait", "*kthread_stop", "*kobject_del", "*kobject_put",
+	"*kobject_uevent_env", "*add_uevent_var", "*get_device_parent", "*device_add",
+	"*device_del", "*device_unregister", "*device_destroy", "*hwrng_unregister",
+	"*i2c_del_adapter", "*__unregister_client", "*device_for_each_child",
+	"*rollback_registered", "*unregister_netdev", "*sysfs_remove", "*device_remove_file",
+	"*tty_unregister_device", "*dummy_urb_enqueue", "*usb_kill_urb",
+	"*usb_kill_anchored_urbs", "*usb_control_msg", "*usb_hcd_submit_urb", "*usb_submit_urb",
+	/* and more of the machinery: stack dumps, traps, faults (x86, arm64,
+	 * arm, riscv), ubsan, kfence */
+	"show_stack", "show_trace", "dump_backtrace", "unwind_backtrace", "show_regs", "__show_regs",
+	"print_report", "*ubsan", "kfence_", "__kfence", "handle_bug", "exc_invalid_op",
+	"asm_exc_", "exc_page_fault", "die", "__die", "oops_", "page_fault_oops",
 	"kernelmode_fixup_or_oops", "__bad_area", "bad_area", "do_user_addr_fault",
 	"handle_page_fault", "do_page_fault", "do_mem_abort", "do_translation_fault",
-	"do_bad_area", "__do_kernel_fault", "die_kernel_fault", "el1_", "el1h_", "el0_", "el0t_",
-	"bug_handler", "call_break_hook", "brk_handler", "do_debug_exception", "arm64_notify_die",
-	"printk", "_printk", "vprintk", "*lockdep", "lock_acquire", "lock_release",
-	"__lock_acquire", "check_noncircular", "check_prev_add", "validate_chain",
-	"print_circular_bug", "*might_sleep", "__might_resched", "*might_fault", "memcpy",
-	"memset", "memmove", "memcmp", "memchr", "__memcpy", "__memset", "__memmove", "strlen",
-	"strnlen", "strcpy", "strncpy", "strscpy", "strcmp", "strncmp", "strchr", "strlcpy",
-	"_copy_to_user", "_copy_from_user", "copy_to_user", "copy_from_user", "__copy_to_user",
-	"__copy_from_user", "raw_copy_", "instrument_", "check_object_size",
-	"__check_object_size", "should_fail", "_raw_spin", "*spin_lock", "*spin_unlock",
-	"*spin_trylock", "_raw_read_", "_raw_write_", "mutex_lock", "__mutex_lock",
-	"mutex_unlock", "mutex_trylock", "down_read", "down_write", "up_read", "up_write",
-	"__wake_up", "lockdep_rcu_suspicious", "trace_hardirqs", "__sanitizer_cov", "kcov",
+	"do_bad_area", "__do_kernel_fault", "die_kernel_fault", "el1_", "el1h_",
+	"bug_handler", "call_break_hook", "brk_handler", "do_debug_exception",
+	"arm64_notify_die", "check_noncircular", "check_prev_add", "validate_chain",
+	"print_circular_bug", "__might_resched", "instrument_", "check_object_size",
+	"__check_object_size", "should_fail", "trace_hardirqs", "__sanitizer_cov", "kcov",
 	"__stack_chk_fail", "nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace",
-	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__show_regs",
-	"refcount_warn_saturate", "__list_add_valid_or_report", "__list_del_entry_valid_or_report",
+	"arch_trigger_cpumask_backtrace", "handle_exception", "do_trap_", "__list_add_valid",
+	"wait_for_completion", "kfree", "kvfree", "kmem_cache_free", "skb_put", "skb_pull", "skb_push",
+	"krealloc", "kvrealloc", "*dec_and_lock", "crc16", "crc32", "crc_itu_t", "crc_t10dif", "crc32c",
+	"aes_encrypt", "aes_decrypt", "hex_dump_to_buffer", "print_hex_dump", "rhashtable_lookup", "rht_",
+	"xas_", "xa_load", "test_and_clear_bit", "test_and_set_bit", "set_bit", "clear_bit", "atomic_",
+	"arch_atomic", "raw_atomic", "copy_page_to_iter", "copy_page_from_iter", "stack_trace_", "strstr",
+	"bitmap_", "__alloc_pages", "__alloc_frozen_pages", "alloc_pages", "ref_tracker_", "ida_free",
+	"print_tainted", "cleanup_srcu_struct", "__seqprop_assert", "warn_bogus_irq_restore",
+	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
+	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
+	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
+	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
+	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
+	"free_large_kmalloc",
+	"kmalloc_trace", "alloc_page_interleave",
+	"walk_stackframe", "arch_stack_walk", "device_release", "console_unlock", "check_zeroed_user",
+	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "do_DataAbort",
+	"do_PrefetchAbort", "unlock_page", "*_compound_head", "kobject_cleanup",
+	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
+	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
+	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
+	"*copy_mc_", "logic_in", "logic_out",
+	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
+	"__list_del_entry",
 };
 
 static const char *const skip_free[] = {
@@ -221,29 +274,54 @@ static const char *const skip_free[] = {
 };
 static const char *const skip_leak[] = {
 	"*kmemleak", "*kmalloc", "*kcalloc", "*kzalloc", "*vmalloc", "*mmap", "*kmem", "*slab",
-	"*alloc", "create_object", "idr_get", "list_lru_init", "*kasprintf", "*kvasprintf",
-	"pcpu_create", "*strdup", "*strndup", "*memdup",
+	"*alloc", "*create_object", "*idr_get", "*list_lru_init", "*kasprintf", "*kvasprintf",
+	"pcpu_create", "*strdup", "*strndup", "*memdup", "inode_init_always",
 };
 static const char *const skip_hung[] = {
 	"*sched", "*_lock", "*_slowlock", "*down", "*completion", "*kthread", "*wait",
 	"*synchronize", "*context_switch", "*__switch_to", "*cancel_delayed_work", "*_sleep",
-	"*rwsem", "*mutex", "*folio_wait", "*io_schedule",
+	"*rwsem", "*mutex", "*folio_wait", "*io_schedule", "*rcu_barrier",
 };
 static const char *const skip_atomic[] = {
 	"schedule", "__schedule", "preempt_schedule", "__cond_resched", "_cond_resched",
 	"cond_resched", "__mutex_lock", "down", "__down", "slab_pre_alloc_hook",
 	"kmem_cache_alloc", "__kmalloc", "kmalloc", "kzalloc", "__kmem_cache_alloc", "__alloc_pages",
 	"alloc_pages", "might_alloc", "__flush_work", "flush_work", "wait_for_", "msleep",
-	"usleep_range", "rt_spin_lock", "rt_mutex", "__rt_mutex",
+	"usleep_range", "rt_spin_lock", "rt_mutex", "__rt_mutex", "kernel_fpu_begin",
 };
 static const char *const skip_rcu_usage[] = {
 	"rcu", "*_rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
 };
 static const char *const skip_stall[] = {
-	"*apic_timer_interrupt", "*rcu", "irq_exit", "__irq_exit", "sysvec_", "__sysvec",
+	"*apic_timer_interrupt", "*rcu", "*sysvec_", "__irq_svc", "__irq_usr", "*call_on_stack",
+	"asm_call_irq_on_stack", "irq_exit", "__irq_exit", "sysvec_", "__sysvec",
 	"hrtimer_", "__hrtimer", "tick_", "update_process_times", "watchdog_timer_fn",
 	"handle_irq", "gic_handle_irq", "call_on_irq_stack", "do_interrupt_handler",
 	"generic_handle", "handle_percpu", "arch_timer_handler", "__do_softirq", "irq_",
+};
+static const char *const skip_odebug[] = {
+	"*debug_", "*rcu", "*hrtimer_", "*timer_", "*work_", "*percpu_", "*kmem_", "*slab_", "*kfree",
+	"*vunmap", "*vfree", "*__free_", "*debug_check", "*kobject_",
+};
+static const char *const skip_refcount[] = { "*refcount", "*kobject_" };
+static const char *const skip_locking[] = { "*lock_sock", "*release_sock" };
+static const char *const skip_preempt[] = { "*dump_stack", "*preempt", "*smp_processor_id", "*this_cpu" };
+static const char *const skip_kobject[] = { "*kobject_" };
+static const char *const skip_proc[] = { "*proc_" };
+static const char *const skip_kmalloc[] = {
+	"*kmalloc", "*kcalloc", "*kzalloc", "*krealloc", "*vmalloc", "*slab", "*kmem", "*kvmalloc",
+};
+static const char *const skip_ubsan[] = { "*ubsan", "*overflow" };
+static const char *const skip_badpage[] = {
+	"*bad_page", "*free_", "*folio", "*lru", "*put_page", "*release_pages", "*pagevec",
+	"*__page_cache_release", "*page_frag", "*skb_release", "*page_pool",
+};
+static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
+static const char *const skip_lockprim[] = {
+	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
+};
+static const char *const skip_usb[] = {
+	"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg",
 };
 static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
 static const char *const skip_list[] = { "*list_" };
@@ -255,19 +333,47 @@ static const char *const skip_firmware[] = {
 };
 /* Where an interrupt was taken: a stall's own trace follows. */
 static const char *const irq_entry[] = {
-	"asm_sysvec_apic_timer_interrupt", "apic_timer_interrupt", "el1h_64_irq", "el1_irq",
+	"*apic_timer_interrupt", "el1h_64_irq", "el1_irq",
 	"__irq_svc", "asm_common_interrupt",
 };
 /* syzkaller's anchors for stalls: the frame before one of these says
  * what the stalled code was doing. */
 static const char *const stall_anchor[] = {
-	"process_one_work", "do_syscall_", "do_fast_syscall_", "netif_receive_skb", "do_softirq",
-	"call_timer_fn", "*_run_timers", "run_timer_softirq", "run_ksoftirqd",
-	"smpboot_thread_fn", "kthread", "start_secondary", "cpu_startup_entry", "ret_from_fork",
-	"vfs_write", "vfs_read", "vfs_ioctl", "do_mmap", "vfs_open", "handle_mm_fault", "__fput",
-	"task_work_run", "exit_to_user", "invoke_syscall", "el0_svc", "secondary_start_kernel",
-	"do_idle",
+	"*process_one_work", "*do_syscall_", "*do_fast_syscall_", "*sysenter_dispatch",
+	"*tracesys_phase2", "*netif_receive_skb", "*do_softirq", "*call_timer_fn",
+	"*_run_timers", "*run_timer_softirq", "*run_ksoftirqd", "*smpboot_thread_fn", "*kthread",
+	"*start_secondary", "*cpu_startup_entry", "*ret_from_fork", "*vfs_write", "*vfs_read",
+	"*vfs_iter_read", "*vfs_iter_write", "*do_iter_read", "*do_iter_write", "*vfs_ioctl",
+	"*blkdev_driver_ioctl", "*blkdev_ioctl", "call_read_iter", "call_write_iter",
+	"*do_iter_readv_writev", "call_mmap", "*mmap_region", "*do_mmap", "*do_dentry_open",
+	"*vfs_open", "sock_sendmsg", "sock_recvmsg", "sock_release", "__sock_release",
+	"*__sys_setsockopt", "*kernel_setsockopt", "*sock_common_setsockopt", "*__sys_listen",
+	"*kernel_listen", "*sk_common_release", "sock_mmap", "*__sys_accept", "*kernel_accept",
+	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "*__do_fault",
+	"*handle_mm_fault", "*do_page_fault", "*__fput", "*task_work_run",
+	"*exit_to_usermode", "*exit_to_user_mode", "*invoke_syscall", "*el0_svc",
+	"*secondary_start_kernel", "*_compat_ioctl", "*tasklet_action", "rtnetlink_rcv_msg", "genl_rcv_msg",
+	"*netlink_dump",
 };
+
+/* syzkaller's discriminated syscalls: ioctl, connect, socketpair entries
+ * are anchors too. */
+static bool discriminated_syscall(const char *name)
+{
+	static const char *const pre[] = {
+		"compat_", "SYSC_", "SyS_", "__sys_", "___sys_", "__do_sys_", "__se_sys_", "__x64_sys_",
+		"sys_", "ksys_", "__ia32_compat_sys_", "__x64_compat_sys_", "__ia32_sys_", "__arm64_sys_",
+	};
+	if (!strncmp(name, "compat_", 7))
+		name += 7;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t n = strlen(pre[i]);
+		if (!strncmp(name, pre[i], n) &&
+		    (!strcmp(name + n, "ioctl") || !strcmp(name + n, "connect") || !strcmp(name + n, "socketpair")))
+			return true;
+	}
+	return false;
+}
 
 
 bool kr_skipped(const char *name, enum kr_skip which)
@@ -279,10 +385,32 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_FREE, skip_free), L(SK_LEAK, skip_leak), L(SK_HUNG, skip_hung),
 		L(SK_ATOMIC, skip_atomic), L(SK_RCU_USAGE, skip_rcu_usage), L(SK_STALL, skip_stall),
 		L(SK_SPIN, skip_spin), L(SK_LIST, skip_list), L(SK_USERCOPY, skip_usercopy),
-		L(SK_FIRMWARE, skip_firmware),
+		L(SK_FIRMWARE, skip_firmware), L(SK_ODEBUG, skip_odebug), L(SK_REFCOUNT, skip_refcount),
+		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
+		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
+		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
+		L(SK_USB, skip_usb),
 #undef L
 	};
 	return listed(name, lists[which].list, lists[which].n);
+}
+
+/* A syscall's entry as syzkaller names it: "__x64_sys_futex" is
+ * "sys_futex", "__se_sys_mremap" and "SyS_pause" are "mremap", "pause". */
+static const char *bare(const char *name)
+{
+	static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
+	static const char *const entry[] = {
+		"__se_sys_", "__do_sys_", "SyS_", "SYSC_", "compat_SyS_", "compat_SYSC_",
+	};
+
+	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		if (!strncmp(name, arch[i], strlen(arch[i])) && !strncmp(name + strlen(arch[i]), "sys_", 4))
+			return name + strlen(arch[i]);
+	for (size_t i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
+		if (!strncmp(name, entry[i], strlen(entry[i])) && name[strlen(entry[i])])
+			return name + strlen(entry[i]);
+	return name;
 }
 
 /* The first frame not in the reporting machinery (nor in extra). */
@@ -291,8 +419,8 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 	if (mode == PICK_RIP_FIRST)
 		for (size_t i = 0; i < nf; i++)
 			if (fr[i].where == FR_RIP) {
-				if (!LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
-					return fr[i].name;
+				if (!fr[i].unreliable && !LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
+					return bare(fr[i].name);
 				break;
 			}
 	for (size_t i = 0; i < nf; i++) {
@@ -300,7 +428,7 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 			continue;
 		if (LISTED(fr[i].name, skip_general) || kr_skipped(fr[i].name, extra))
 			continue;
-		return fr[i].name;
+		return bare(fr[i].name);
 	}
 	return NULL;
 }
@@ -322,30 +450,42 @@ const char *kr_pick_hung(struct kr_frame *fr, size_t nf)
 /* A stall or lockup: the interrupted code's frames (after the timer
  * interrupt's entry, or outside <IRQ>), then the frame before the first
  * anchor, else the first one not skipped. */
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf)
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bool after_irq)
 {
 	size_t from = 0, m = 0;
 	struct kr_frame *keep[KR_MAX_FRAMES];
 
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; i < nf && !from && after_irq; i++)
 		if (LISTED(fr[i].name, irq_entry))
 			from = i + 1;
 	for (size_t i = from; i < nf; i++) {
-		if (fr[i].where == FR_LR || fr[i].unreliable || (from == 0 && fr[i].in_irq))
+		if (fr[i].where == FR_LR || fr[i].unreliable || (after_irq && from == 0 && fr[i].in_irq))
 			continue;
-		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall))
+		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
 			continue;
 		keep[m++] = &fr[i];
 	}
 	if (m == 0)
 		return NULL;
+	/* a CPU waiting for the others' answer to an IPI */
+	for (size_t i = 0; i < m; i++)
+		if (strstr(keep[i]->name, "smp_call_function"))
+			return "smp_call_function";
 	const char *prev = keep[0]->name;
 	for (size_t i = 0; i < m; i++) {
-		if (LISTED(keep[i]->name, stall_anchor)) {
-			static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
-			for (size_t a = 0; a < 4; a++)
-				if (!strncmp(prev, arch[a], strlen(arch[a])))
-					return prev + strlen(arch[a]);
+		if (LISTED(keep[i]->name, stall_anchor) || discriminated_syscall(keep[i]->name)) {
+			/* a syscall's entry by its name: "sys_futex" */
+			static const char *const entry[] = {
+				"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_",
+			};
+			if (!strncmp(prev, "SyS_", 4) || !strncmp(prev, "SYSC_", 5))
+				return prev + (prev[1] == 'y' ? 4 : 5); /* old kernels' entries: "rmdir" */
+			static __thread char sys[96];
+			for (size_t a = 0; a < sizeof(entry) / sizeof(entry[0]); a++)
+				if (!strncmp(prev, entry[a], strlen(entry[a]))) {
+					snprintf(sys, sizeof(sys), "sys_%s", prev + strlen(entry[a]));
+					return sys;
+				}
 			return prev;
 		}
 		prev = keep[i]->name;

@@ -1,11 +1,13 @@
-/* What the kernel report reader's two halves share: kreport.c streams
- * lines and keeps findings, ktitle.c knows the lines' shapes (console
- * prefixes, report headers, call trace frames) and makes titles. */
+/* What the kernel report reader's files share: kreport.c streams lines
+ * and keeps findings, kreport_lines.c knows the lines' shapes (console
+ * prefixes, report headers), kreport_frames.c call trace frames, ktitle.c
+ * makes titles. */
 #ifndef HILT_KREPORT_INT_H
 #define HILT_KREPORT_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "runner/engine/kreport.h"
@@ -36,7 +38,7 @@ enum kr_type {
 	KT_GPF, KT_PF_NULL, KT_PF_PAGING, KT_PF_OTHER, KT_DIVIDE, KT_INVALID_OP,
 	KT_OOPS, KT_KERNEL_BUG, KT_BUG, KT_STACK_GUARD, KT_DOUBLE_FAULT,
 	KT_BAD_PAGE, KT_LEAK, KT_ATOMIC_SLEEP, KT_SCHED_ATOMIC,
-	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT,
+	KT_OOM, KT_PANIC, KT_UBOOT, KT_GURU, KT_ABORT, KT_LOCKBUG, KT_PREEMPT, KT_UNHANDLED,
 };
 
 struct kr_head {
@@ -48,6 +50,28 @@ struct kr_head {
 /* Bytes of console prefixes (timestamp, log level, caller id, syslog
  * facility) in front of the line's body. */
 size_t kr_prefix_len(const char *s, size_t len);
+
+/* Where the line's body begins (after its prefixes, or after a kernel
+ * line's timestamp in the middle of another program's line), and what
+ * it is. */
+size_t kr_body(const char *s, size_t len, struct kr_head *h);
+
+/* Who printed the line, by its caller id ("[ T1533]", "[  C0]"); 0
+ * when it has none. */
+uint32_t kr_caller(const char *s, size_t len);
+
+/* Whether a line's body (two bytes at least) may begin a report or a
+ * ruler, by its first two bytes: the streaming's quick test, without a
+ * branch (tables in ktitle.c). */
+extern const unsigned char kr_first_idx[256];
+extern const unsigned char kr_second[22][32];
+
+static inline bool kr_maybe(const char *b)
+{
+	unsigned char c = (unsigned char)b[1];
+
+	return kr_second[kr_first_idx[(unsigned char)b[0]]][c >> 3] >> (c & 7) & 1;
+}
 
 /* What the body (prefixes stripped) is. */
 void kr_classify(const char *body, size_t len, struct kr_head *h);
@@ -97,12 +121,13 @@ struct kr_frame {
 	bool in_irq;		/* between <IRQ> and </IRQ> */
 };
 
-#define KR_MAX_FRAMES 64
+#define KR_MAX_FRAMES 128
 
 /* Which functions, beyond the general machinery, a title skips. */
 enum kr_skip {
 	SK_NONE, SK_GENERAL, SK_FREE, SK_LEAK, SK_HUNG, SK_ATOMIC, SK_RCU_USAGE, SK_STALL,
-	SK_SPIN, SK_LIST, SK_USERCOPY, SK_FIRMWARE,
+	SK_SPIN, SK_LIST, SK_USERCOPY, SK_FIRMWARE, SK_ODEBUG, SK_REFCOUNT, SK_LOCKING,
+	SK_PREEMPT, SK_KOBJECT, SK_PROC, SK_KMALLOC, SK_UBSAN, SK_BADPAGE, SK_SCHEDULE, SK_LOCKPRIM, SK_USB,
 };
 enum kr_pick_mode { PICK_TRACE, PICK_RIP_FIRST };
 
@@ -112,14 +137,16 @@ size_t kr_skip_addrs(const char *s, size_t len, size_t i);
  * bytes of s it took. */
 size_t kr_func_name(const char *s, size_t len, char *out, size_t outlen, size_t *used);
 /* The frames of the report whose header is lines[0], up to the end of
- * its first trace; at most KR_MAX_FRAMES. */
+ * its first trace (whole: of all its traces, every RIP:); at most
+ * KR_MAX_FRAMES. */
 size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
-			 struct kr_frame *fr);
+			 struct kr_frame *fr, bool whole);
 bool kr_skipped(const char *name, enum kr_skip which);
 /* The first frame not skipped (RIP:/pc : first in PICK_RIP_FIRST), or
- * NULL; the hung task's and the stall's own rules. */
+ * NULL; the hung task's and the stall's own rules (after_irq: the frames
+ * after the timer interrupt's entry, an RCU stall's). */
 const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum kr_skip extra);
 const char *kr_pick_hung(struct kr_frame *fr, size_t nf);
-const char *kr_pick_stall(struct kr_frame *fr, size_t nf);
+const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bool after_irq);
 
 #endif

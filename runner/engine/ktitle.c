@@ -1,369 +1,13 @@
-/* The kernel report reader's knowledge of report shapes (kreport.c
- * streams the console and keeps the findings).  Here:
- *   kr_prefix_len()   console prefixes: "[   12.345678] ", "<4>", caller
- *                     ids "[    T1] ", syslog facilities "kern  :warn  : "
- *   kr_classify()     the header lines of every report kind, the rulers
- *                     and end markers that bound a block, the follow-on
- *                     lines (an oops, a panic) that belong to a report
- *   kr_shaped()       whether a line looks like part of a report
- *   frames            call trace frames (x86, arm64, arm, riscv,
- *                     kmemleak, ESP-IDF), the reporting machinery skipped
- *   kr_make_title()   the title in the community's (syzkaller's) form
- *   hilt_kreport_title()  the same for a caller's lines */
+/* The kernel report reader's titles (see kreport.c for the map): the
+ * title of one report, from its lines, in the community's (syzkaller's)
+ * form, kind by kind; and hilt_kreport_title() for a caller's lines.
+ * Frames and the machinery skipped are kreport_frames.c's. */
 #define _GNU_SOURCE
 #include "runner/engine/kreport_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-size_t kr_prefix_len(const char *s, size_t len)
-{
-	size_t i = 0;
-
-	for (int round = 0; round < 4; round++) {
-		size_t j = i, d;
-
-		if (j < len && s[j] == '<') {
-			for (d = ++j; j < len && is_digit(s[j]); j++)
-				;
-			if (j > d && j < len && s[j] == '>') {
-				i = j + 1;
-				continue;
-			}
-		}
-		j = i;
-		if (j < len && s[j] == '[') {
-			for (j++; j < len && s[j] == ' '; j++)
-				;
-			if (j < len && (s[j] == 'T' || s[j] == 'C'))
-				j++;
-			for (d = j; j < len && is_digit(s[j]); j++)
-				;
-			if (j > d && j < len && s[j] == '.' && s[i + 1] != 'T' && s[i + 1] != 'C')
-				for (j++; j < len && is_digit(s[j]); j++)
-					;
-			if (j > d && j < len && s[j] == ']') {
-				j++;
-				if (j < len && s[j] == ' ')
-					j++;
-				i = j;
-				continue;
-			}
-		}
-		/* dmesg -x: "kern  :warn  : " */
-		j = i;
-		for (d = j; j < len && is_lower(s[j]); j++)
-			;
-		if (j > d && j - d <= 6) {
-			while (j < len && s[j] == ' ')
-				j++;
-			if (j < len && s[j] == ':') {
-				for (d = ++j; j < len && is_lower(s[j]); j++)
-					;
-				if (j > d) {
-					while (j < len && s[j] == ' ')
-						j++;
-					if (j < len && s[j] == ':') {
-						j++;
-						if (j < len && s[j] == ' ')
-							j++;
-						i = j;
-						continue;
-					}
-				}
-			}
-		}
-		break;
-	}
-	return i;
-}
-
-static void set(struct kr_head *h, enum kr_class c, enum kr_type t, enum hilt_kreport_kind k)
-{
-	h->cls = c;
-	h->type = t;
-	h->kind = k;
-}
-
-/* A panic that follows from the report before it (Fatal exception,
- * panic_on_warn, hung_task_panic, ...) rather than one of its own. */
-static bool panic_follows(const char *m, size_t len)
-{
-	static const char *const why[] = {
-		"Fatal exception", "Oops", "panic_on_warn", "panic_on_oops", "hung_task",
-		"softlockup", "LOCKUP", "Machine halted", "Aiee", "RCU Stall", "rcu_stall",
-		"System is deadlocked on memory", "KFENCE", "KASAN", "UBSAN", "kfence",
-	};
-	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
-		if (find(m, len, why[i]))
-			return true;
-	return false;
-}
-
-static bool classify_bug(const char *b, size_t len, struct kr_head *h)
-{
-	const char *m = b + 5;
-	size_t ml = len - 5;
-	static const struct { const char *lit; enum kr_type t; enum hilt_kreport_kind k; } bugs[] = {
-		{ "KASAN: ", KT_KASAN, HILT_KR_KASAN },
-		{ "KFENCE: ", KT_KFENCE, HILT_KR_KFENCE },
-		{ "KMSAN: ", KT_KMSAN, HILT_KR_KMSAN },
-		{ "unable to handle kernel NULL pointer", KT_PF_NULL, HILT_KR_PAGE_FAULT },
-		{ "kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
-		{ "Kernel NULL pointer dereference", KT_PF_NULL, HILT_KR_PAGE_FAULT },
-		{ "unable to handle kernel paging request", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
-		{ "unable to handle page fault", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
-		{ "Unable to handle kernel data access", KT_PF_PAGING, HILT_KR_PAGE_FAULT },
-		{ "unable to handle kernel", KT_PF_OTHER, HILT_KR_PAGE_FAULT },
-		{ "Unable to handle kernel", KT_PF_OTHER, HILT_KR_PAGE_FAULT },
-		{ "soft lockup", KT_SOFT_LOCKUP, HILT_KR_LOCKUP },
-		{ "spinlock lockup", KT_SPINLOCK, HILT_KR_LOCKUP },
-		{ "spinlock ", KT_SPINLOCK, HILT_KR_BUG },
-		{ "workqueue lockup", KT_BUG, HILT_KR_LOCKUP },
-		{ "sleeping function called from invalid context", KT_ATOMIC_SLEEP, HILT_KR_ATOMIC_SLEEP },
-		{ "scheduling while atomic", KT_SCHED_ATOMIC, HILT_KR_ATOMIC_SLEEP },
-		{ "Bad page ", KT_BAD_PAGE, HILT_KR_BAD_PAGE },
-		{ "memory leak", KT_LEAK, HILT_KR_LEAK },
-		{ "stack guard page was hit", KT_STACK_GUARD, HILT_KR_BUG },
-		{ "no syscalls can create", KT_NONE, HILT_KR_BUG },
-	};
-	for (size_t i = 0; i < sizeof(bugs) / sizeof(bugs[0]); i++) {
-		size_t n = strlen(bugs[i].lit);
-
-		if (ml >= n && memcmp(m, bugs[i].lit, n) == 0) {
-			if (bugs[i].t == KT_NONE)
-				return false;
-			set(h, KC_HEADER, bugs[i].t, bugs[i].k);
-			return true;
-		}
-	}
-	if (ml > 0 && m[0] != ' ') {
-		set(h, KC_HEADER, KT_BUG, HILT_KR_BUG);
-		return true;
-	}
-	return false;
-}
-
-static void classify_warning(const char *m, size_t ml, struct kr_head *h, bool info)
-{
-	static const char *const deadlock[] = {
-		"possible circular locking", "possible recursive locking",
-		"possible irq lock inversion", "SOFTIRQ-safe -> SOFTIRQ-unsafe",
-		"HARDIRQ-safe -> HARDIRQ-unsafe",
-	};
-	for (size_t i = 0; i < sizeof(deadlock) / sizeof(deadlock[0]); i++)
-		if (ml >= strlen(deadlock[i]) && memcmp(m, deadlock[i], strlen(deadlock[i])) == 0) {
-			set(h, KC_HEADER, KT_DEADLOCK, HILT_KR_LOCKDEP);
-			return;
-		}
-	if (lit_starts(m, ml, "inconsistent lock state"))
-		set(h, KC_HEADER, KT_INCONSISTENT, HILT_KR_LOCKDEP);
-	else if (lit_starts(m, ml, "suspicious RCU usage"))
-		set(h, KC_HEADER, KT_RCU_USAGE, HILT_KR_LOCKDEP);
-	else if (lit_starts(m, ml, "trying to register non-static key"))
-		set(h, KC_HEADER, KT_NONSTATIC_KEY, HILT_KR_LOCKDEP);
-	else if (info)
-		return;
-	else if (lit_starts(m, ml, "bad unlock balance") || lit_starts(m, ml, "held lock freed") ||
-		 lit_starts(m, ml, "lock held when returning") || lit_starts(m, ml, "nested lock was not taken") ||
-		 lit_starts(m, ml, "lock held at task exit"))
-		set(h, KC_HEADER, KT_BUG, HILT_KR_LOCKDEP);
-	else if (lit_starts(m, ml, "CPU: ") || lit_starts(m, ml, "at "))
-		set(h, KC_HEADER, KT_WARNING, HILT_KR_WARNING);
-}
-
-static bool all_of(const char *s, size_t len, char c)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != c)
-			return false;
-	return true;
-}
-
-void kr_classify(const char *b, size_t len, struct kr_head *h)
-{
-	set(h, KC_NONE, KT_NONE, HILT_KR_OTHER);
-	if (len < 8)
-		return;
-	/* subsystems' prefixes before the report's own words */
-	if (lit_starts(b, len, "watchdog: ")) {
-		b += 10, len -= 10;
-	} else if (lit_starts(b, len, "NMI watchdog: ")) {
-		b += 14, len -= 14;
-	} else if (lit_starts(b, len, "rcu: ")) {
-		b += 5, len -= 5;
-	} else if (lit_starts(b, len, "[ INFO: ")) {
-		b += 2, len -= 2;
-	}
-	switch (b[0]) {
-	case 'B':
-		if (lit_starts(b, len, "BUG: "))
-			classify_bug(b, len, h);
-		else if (lit_starts(b, len, "BUG ") && find(b, len, "): ") && find(b, len, " ("))
-			set(h, KC_HEADER, KT_SLUB, HILT_KR_BUG);
-		break;
-	case 'W':
-		if (lit_starts(b, len, "WARNING: "))
-			classify_warning(b + 9, len - 9, h, false);
-		else if (lit_starts(b, len, "Watchdog detected hard LOCKUP"))
-			set(h, KC_HEADER, KT_HARD_LOCKUP, HILT_KR_LOCKUP);
-		break;
-	case 'K':
-		if (lit_starts(b, len, "Kernel panic - not syncing: ")) {
-			if (panic_follows(b + 28, len - 28))
-				set(h, KC_PANIC_FOLD, KT_PANIC, HILT_KR_PANIC);
-			else
-				set(h, KC_HEADER, KT_PANIC, HILT_KR_PANIC);
-		}
-		break;
-	case 'I':
-		if (lit_starts(b, len, "INFO: task ") && find(b, len, " blocked for more than "))
-			set(h, KC_HEADER, KT_HUNG, HILT_KR_HUNG_TASK);
-		else if (lit_starts(b, len, "INFO: rcu_") && find(b, len, "detected") && find(b, len, "stall"))
-			set(h, KC_HEADER, KT_RCU_STALL, HILT_KR_RCU_STALL);
-		else if (lit_starts(b, len, "INFO: "))
-			classify_warning(b + 6, len - 6, h, true);
-		else if (lit_starts(b, len, "Internal error: Oops - BUG"))
-			set(h, KC_OOPS, KT_KERNEL_BUG, HILT_KR_BUG);
-		else if (lit_starts(b, len, "Internal error: "))
-			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
-		break;
-	case 'U':
-		if (lit_starts(b, len, "UBSAN: "))
-			set(h, KC_HEADER, KT_UBSAN, HILT_KR_UBSAN);
-		else if (lit_starts(b, len, "Unable to handle kernel NULL pointer"))
-			set(h, KC_HEADER, KT_PF_NULL, HILT_KR_PAGE_FAULT);
-		else if (lit_starts(b, len, "Unable to handle kernel paging request"))
-			set(h, KC_HEADER, KT_PF_PAGING, HILT_KR_PAGE_FAULT);
-		else if (lit_starts(b, len, "Unable to handle kernel "))
-			set(h, KC_HEADER, KT_PF_OTHER, HILT_KR_PAGE_FAULT);
-		break;
-	case 'g':
-		if (lit_starts(b, len, "general protection fault"))
-			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
-		break;
-	case 'k':
-		if (lit_starts(b, len, "kernel BUG at "))
-			set(h, KC_HEADER, KT_KERNEL_BUG, HILT_KR_BUG);
-		break;
-	case 'O':
-		if (lit_starts(b, len, "Oops: general protection fault"))
-			set(h, KC_HEADER, KT_GPF, HILT_KR_GPF);
-		else if (lit_starts(b, len, "Oops: divide error"))
-			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
-		else if (lit_starts(b, len, "Oops: invalid opcode"))
-			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
-		else if (lit_starts(b, len, "Oops: "))
-			set(h, KC_OOPS, KT_OOPS, HILT_KR_OOPS);
-		else if (lit_starts(b, len, "Out of memory: Kill"))
-			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
-		break;
-	case 'M':
-		if (lit_starts(b, len, "Memory cgroup out of memory: Kill"))
-			set(h, KC_OOM_KILLED, KT_OOM, HILT_KR_OOM);
-		break;
-	case 'd':
-		if (lit_starts(b, len, "divide error: "))
-			set(h, KC_HEADER, KT_DIVIDE, HILT_KR_DIVIDE_ERROR);
-		else if (len == 10 && memcmp(b, "data abort", 10) == 0)
-			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
-		break;
-	case 'i':
-		if (lit_starts(b, len, "invalid opcode: "))
-			set(h, KC_OOPS, KT_INVALID_OP, HILT_KR_OOPS);
-		break;
-	case 'P':
-		if (lit_starts(b, len, "PANIC: double fault"))
-			set(h, KC_HEADER, KT_DOUBLE_FAULT, HILT_KR_OOPS);
-		break;
-	case 'u':
-		if (lit_starts(b, len, "unreferenced object 0x"))
-			set(h, KC_LEAK_OBJECT, KT_LEAK, HILT_KR_LEAK);
-		else if (len == 21 && memcmp(b, "undefined instruction", 21) == 0)
-			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
-		break;
-	case 'p':
-		if (len == 14 && memcmp(b, "prefetch abort", 14) == 0)
-			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
-		break;
-	case '"':
-		if (find(b, len, "\" handler, esr "))
-			set(h, KC_HEADER, KT_UBOOT, HILT_KR_BOOTLOADER);
-		break;
-	case 'G':
-		if (lit_starts(b, len, "Guru Meditation Error"))
-			set(h, KC_HEADER, KT_GURU, HILT_KR_FIRMWARE);
-		break;
-	case 'a':
-		if (lit_starts(b, len, "abort() was called"))
-			set(h, KC_HEADER, KT_ABORT, HILT_KR_FIRMWARE);
-		break;
-	case '=':
-		if (len >= 20 && all_of(b, len, '='))
-			set(h, KC_RULER, KT_NONE, HILT_KR_OTHER);
-		break;
-	case '-':
-		if (find(b, len, "[ cut here ]"))
-			set(h, KC_CUT, KT_NONE, HILT_KR_OTHER);
-		else if (lit_starts(b, len, "---[ end Kernel panic"))
-			set(h, KC_END_PANIC, KT_NONE, HILT_KR_OTHER);
-		else if (lit_starts(b, len, "---[ end trace"))
-			set(h, KC_END_TRACE, KT_NONE, HILT_KR_OTHER);
-		break;
-	}
-	if (h->cls == KC_NONE && len > 24 && find(b, len, " invoked oom-killer: "))
-		set(h, KC_HEADER, KT_OOM, HILT_KR_OOM);
-}
-
-bool kr_type_ruled(enum kr_type t)
-{
-	return t == KT_KASAN || t == KT_KFENCE || t == KT_KMSAN || t == KT_UBSAN || t == KT_SLUB;
-}
-
-bool kr_shaped(const char *b, size_t len)
-{
-	static const char *const known[] = {
-		"RIP:", "EIP:", "RSP:", "RAX:", "RBX:", "RDX:", "RBP:", "R08:", "R10:", "R13:",
-		"FS:", "CS:", "CR2:", "DR0:", "DR3:", "DR6:", "Code:", "CPU:", "Hardware name:",
-		"Call Trace:", "Call trace:", "Modules linked in:", "Workqueue:", "pc :", "lr :",
-		"sp :", "pstate:", "Mem abort info:", "Data abort info:", "ESR ", "EC ", "SET ",
-		"FAR ", "EA ", "ISV ", "CM ", "WnR ", "user pgtable", "swapper pgtable", "PGD",
-		"Oops", "Internal error", "Kernel panic", "Kernel Offset", "Read of size",
-		"Write of size", "Allocated by", "Freed by", "The buggy address", "Memory state",
-		"Last potentially", "Second to last", "page:", "page dumped", "flags:", "raw:",
-		"Disabling lock debugging", "INFO:", "task:", "Showing", "irq event stamp",
-		"hardirqs ", "softirqs ", "other info", "Possible unsafe", "stack backtrace:",
-		"the existing dependency", "but task is", "which lock already", "Chain exists",
-		"rcu:", "NMI backtrace", "Sending NMI", "Uninit was", "Local variable", "Bytes ",
-		"Memory access", "KASAN:", "KFENCE:", "Object ", "Redzone ", "Padding ",
-		"Allocated in", "Freed in", "INFO: ", "index ", "shift exponent", "load of value",
-		"PC is at", "LR is at", "psr:", "Process ", "Stack:", "Backtrace:", "Exception ",
-		"backtrace", "comm ", "hex dump", "unreferenced", "epc :", "ra :", "status:",
-		"Tainted:", "Not tainted", "\"echo 0", "BUG:", "WARNING:", "Mem-Info:", "Node ",
-		"active_anon:", "Free swap", "Total swap", "oom-kill:", "Tasks state", "[  pid  ]",
-		"elr:", "x0 ", "x2", "x4", "x6", "x8", "x1", "x3", "x5", "x7", "x9", "ESP", "PS ",
-		"A0 ", "A2 ", "A4 ", "A6 ", "A8 ", "A10", "A12", "A14", "SAR", "EXCCAUSE", "LBEG",
-	};
-	if (len == 0)
-		return false;
-	char c = b[0];
-	if (c == ' ' || c == '\t' || c == '>' || c == '#' || c == '*' || c == '-' || c == '[' ||
-	    c == '(' || c == '<' || c == '=' || c == '?' || is_digit(c))
-		return true;
-	size_t hx = 0;
-	while (hx < len && is_hex(b[hx]))
-		hx++;
-	if (hx >= 8 && (hx == len || b[hx] == ':' || b[hx] == ' '))
-		return true;
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		size_t n = strlen(known[i]);
-
-		if (known[i][0] == c && len >= n && memcmp(b, known[i], n) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* ---- titles ---- */
 
@@ -397,11 +41,11 @@ static void tidy(const char *m, size_t ml, char *out, size_t outlen)
 		bool digits = false, stop = false;
 		for (size_t k = i; k < e; k++) {
 			char c = m[k];
-			if (c == ':' || c == ',' || c == ';' || c == '(' || c == '[' || c == '=') {
+			if (c == ':' || c == ',' || c == ';' || c == '(' || c == '[' || c == ']' || c == '=') {
 				cut = k - i;
 				stop = true;
-				if (c == ':' && k > i && e > k + 1)
-					digits = true; /* "mm:0000" */
+				if ((c == ':' && k > i && e > k + 1) || c == '=')
+					digits = true; /* "mm:0000", "exitcode=0x9" */
 				break;
 			}
 			if (is_digit(c))
@@ -449,12 +93,11 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 			snprintf(what, sizeof(what), "invalid-free");
 			freeing = true;
 		} else if (!strcmp(what, "double-free")) {
+			snprintf(what, sizeof(what), "invalid-free"); /* as syzkaller names both */
 			freeing = true;
 		}
 	}
 	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL))
-		func = fn;
-	if (!func && type == KT_KFENCE && in && func_after(s, len, " in ", fn, sizeof(fn)))
 		func = fn;
 	if (!func)
 		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : SK_NONE);
@@ -462,16 +105,48 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 	if (type == KT_KASAN && !freeing)
 		for (size_t k = 1; k < n && k < 12; k++) {
 			size_t j = kr_skip_spaces(lines[k], lens[k], 0);
-			if (lit_starts(lines[k] + j, lens[k] - j, "Read of size")) {
+			if (lit_starts(lines[k] + j, lens[k] - j, "Read of size") ||
+			    lit_starts(lines[k] + j, lens[k] - j, "Read at addr")) {
 				access = " Read";
 				break;
 			}
-			if (lit_starts(lines[k] + j, lens[k] - j, "Write of size")) {
+			if (lit_starts(lines[k] + j, lens[k] - j, "Write of size") ||
+			    lit_starts(lines[k] + j, lens[k] - j, "Write at addr")) {
 				access = " Write";
 				break;
 			}
 		}
 	snprintf(title, tl, "%s: %s%s in %s", name, what, access, or_corrupted(func));
+}
+
+/* WARNINGs of a few sources are titled by the source, as syzkaller does. */
+static const struct {
+	const char *file, *func, *title;
+	enum kr_skip skip;
+} warn_kinds[] = {
+	{ "lib/debugobjects.c", "", "WARNING: ODEBUG bug", SK_ODEBUG },
+	{ "lib/refcount.c", "", "WARNING: refcount bug", SK_REFCOUNT },
+	{ "kernel/locking/lockdep.c", "", "WARNING: locking bug", SK_LOCKING },
+	{ "mm/usercopy.c", "", "WARNING: bad usercopy", SK_USERCOPY },
+	{ "lib/kobject.c", " kobject_", "WARNING: kobject bug", SK_KOBJECT },
+	{ "fs/proc/generic.c", " proc_register", "WARNING: proc registration bug", SK_PROC },
+	{ "mm/vmalloc.c", "", "WARNING: zero-size vmalloc", SK_KMALLOC },
+	{ "mm/", "malloc", "WARNING: kmalloc bug", SK_KMALLOC },
+};
+
+/* syzkaller's " k?.?malloc": a word beginning "malloc", "vmalloc",
+ * "kmalloc", "kvmalloc" (not "free_large_kmalloc") */
+static bool allocator_named(const char *s, size_t len)
+{
+	for (const char *p = s; (p = find(p, len - (size_t)(p - s), "malloc")); p++) {
+		size_t before = (size_t)(p - s);
+		if ((before >= 1 && p[-1] == ' ') || (before >= 2 && p[-2] == ' ') ||
+		    (before >= 3 && p[-3] == ' ' && p[-2] == 'k'))
+			return true;
+		if ((size_t)(p - s) + 6 >= len)
+			break;
+	}
+	return false;
 }
 
 static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t nf, char *title,
@@ -481,18 +156,43 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	const char *at = find(s, len, " at ");
 	const char *func = NULL;
 
-	if (at) {
-		size_t i = (size_t)(at - s) + 4, used = 0;
-		while (i < len && s[i] != ' ')
-			i++; /* the source file:line */
-		i = kr_skip_addrs(s, len, i);
+	for (size_t k = 0; k < sizeof(warn_kinds) / sizeof(warn_kinds[0]); k++)
+		if (find(s, len, warn_kinds[k].file) && find(s, len, warn_kinds[k].func) &&
+		    (strcmp(warn_kinds[k].func, "malloc") || allocator_named(s, len))) {
+			func = kr_pick(fr, nf, PICK_RIP_FIRST, warn_kinds[k].skip);
+			snprintf(title, tl, "%s in %s", warn_kinds[k].title, or_corrupted(func));
+			return;
+		}
+	if (find(s, len, " usb_submit_urb")) {
+		/* syzkaller's: the driver that submitted the URB */
+		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_USB);
+		snprintf(title, tl, "WARNING in %s/usb_submit_urb", or_corrupted(func));
+		return;
+	}
+	/* "at lib/x.c:30 func+0x..", or (v6.16) "x.c:30 at func+0x.., CPU#0" */
+	for (int tries = 0; at && tries < 2 && !func; tries++) {
+		size_t i = kr_skip_addrs(s, len, (size_t)(at - s) + 4), used = 0;
+		if (tries == 1) {
+			while (i < len && s[i] != ' ')
+				i++;
+			i = kr_skip_addrs(s, len, i);
+		}
 		if (kr_func_name(s + i, len - i, fn, sizeof(fn), &used) &&
-		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")))
-			func = fn;
+		    (lit_starts(s + i + used, len - i - used, "+0x") || lit_starts(s + i + used, len - i - used, "()")) &&
+		    (!kr_skipped(fn, SK_GENERAL) || !strncmp(fn, "__list_", 7)))
+			func = fn; /* the list checks name the WARNING: "WARNING in __list_add_valid" */
+		else if (tries == 0 && (lit_starts(s + i, len - i, "0x") || find(s + i, len - i, "+0x") == s + i + used))
+			break;
 	}
 	if (!func)
 		func = kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE);
 	snprintf(title, tl, "WARNING in %s", or_corrupted(func));
+}
+
+/* A lock primitive by its name. */
+static bool lockish(const char *f)
+{
+	return strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem");
 }
 
 /* lockdep: the function on the "at:" line after the one that says what
@@ -503,8 +203,9 @@ static const char *lock_site(const char *const *lines, const size_t *lens, size_
 	for (size_t k = 1; k < n; k++) {
 		if (!find(lines[k], lens[k], what))
 			continue;
+		const char *at = strstr(what, "function: ") ? "function: " : "at: ";
 		for (size_t j = k; j < n && j < k + 4; j++)
-			if (func_after(lines[j], lens[j], "at: ", fn, fl))
+			if (func_after(lines[j], lens[j], at, fn, fl))
 				return fn;
 		return NULL;
 	}
@@ -549,7 +250,7 @@ static void title_firmware(enum kr_type type, const char *const *lines, const si
 		snprintf(title, tl, "%s", what);
 }
 
-static void title_panic(const char *s, size_t len, char *title, size_t tl)
+static void title_panic(const char *s, size_t len, const char *stack_end, char *title, size_t tl)
 {
 	const char *m = s + 28;
 	size_t ml = len - 28;
@@ -559,7 +260,7 @@ static void title_panic(const char *s, size_t len, char *title, size_t tl)
 		snprintf(title, tl, "kernel panic: stack is corrupted in %s",
 			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
 	} else if (lit_starts(m, ml, "corrupted stack end")) {
-		snprintf(title, tl, "kernel panic: corrupted stack end");
+		snprintf(title, tl, "kernel panic: corrupted stack end in %s", or_corrupted(stack_end));
 	} else if (lit_starts(m, ml, "VFS: Unable to mount root fs")) {
 		snprintf(title, tl, "kernel panic: VFS: Unable to mount root fs");
 	} else {
@@ -569,29 +270,11 @@ static void title_panic(const char *s, size_t len, char *title, size_t tl)
 		if (colon && colon - m < 16 && !memchr(m, ' ', (size_t)(colon - m)))
 			lead = (size_t)(colon - m) + 2;
 		tidy(m + lead, ml - lead, t, sizeof(t));
-		snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
-	}
-}
-
-static void title_oom(const char *const *lines, const size_t *lens, size_t n, char *title, size_t tl)
-{
-	for (size_t k = 0; k < n; k++) {
-		struct kr_head h;
-		kr_classify(lines[k], lens[k], &h);
-		if (h.cls != KC_OOM_KILLED)
-			continue;
-		const char *s = lines[k], *o = memchr(s, '(', lens[k]);
-		const char *c = o ? memchr(o, ')', lens[k] - (size_t)(o - s)) : NULL;
-		const char *kp = find(s, lens[k], "Killed process");
-		if (o && c && kp)
-			snprintf(title, tl, "%.*s (%.*s)", (int)(kp - s + 14), s, (int)(c - o - 1), o + 1);
+		if (!lead && !t[0])
+			snprintf(title, tl, "kernel panic");
 		else
-			snprintf(title, tl, "Out of memory: Killed process");
-		return;
+			snprintf(title, tl, "kernel panic: %.*s%s", (int)lead, m, t);
 	}
-	const char *inv = find(lines[0], lens[0], " invoked oom-killer");
-	snprintf(title, tl, "Out of memory: oom-killer invoked by %.*s",
-		 inv ? (int)(inv - lines[0]) : 0, lines[0]);
 }
 
 void kr_make_title(enum kr_type type, const char *const *lines, const size_t *lens, size_t n,
@@ -613,9 +296,9 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		s += 14, len -= 14;
 	else if (lit_starts(s, len, "rcu: "))
 		s += 5, len -= 5;
-	else if (lit_starts(s, len, "[ INFO: "))
+	else if (lit_starts(s, len, "[ INFO: ") || lit_starts(s, len, "[ BUG: ") || lit_starts(s, len, "[ WARNING: "))
 		s += 2, len -= 2;
-	nf = kr_collect_frames(lines, lens, n, fr);
+	nf = kr_collect_frames(lines, lens, n, fr, type == KT_RCU_STALL);
 	switch (type) {
 	case KT_KASAN: case KT_KFENCE: case KT_KMSAN: {
 		const char *l2[12];
@@ -629,7 +312,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_UBSAN: {
 		const char *m = s + 7, *in = find(m, len - 7, " in ");
 		size_t wl = in ? (size_t)(in - m) : len - 7;
-		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_UBSAN);
 		if (lit_starts(m, wl, "Undefined behaviour"))
 			snprintf(title, tl, "UBSAN: undefined-behaviour in %s", or_corrupted(f));
 		else
@@ -645,15 +328,32 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 	case KT_WARNING:
 		title_warning(s, len, fr, nf, title, tl);
 		return;
-	case KT_DEADLOCK:
-		f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
-		if (!f)
-			f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
-		snprintf(title, tl, "possible deadlock in %s", or_corrupted(f));
-		return;
-	case KT_INCONSISTENT:
-		f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
-		snprintf(title, tl, "inconsistent lock state in %s", or_corrupted(f));
+	case KT_DEADLOCK: case KT_INCONSISTENT:
+		if (type == KT_INCONSISTENT) {
+			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
+		} else {
+			f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
+			if (!f)
+				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
+		}
+		if (f && type == KT_DEADLOCK && kr_skipped(f, SK_GENERAL) && lockish(f)) {
+			char held[96];
+			const char *g = lock_site(lines, lens, n, "already holding lock", held, sizeof(held));
+			if (g && !(kr_skipped(g, SK_GENERAL) && lockish(g))) {
+				snprintf(fn, sizeof(fn), "%s", g);
+				f = fn;
+			}
+		}
+		if (f && kr_skipped(f, SK_GENERAL) && lockish(f)) {
+			/* a lock primitive: the task's own trace names its caller */
+			size_t k = 1;
+			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
+				k++;
+			nf = k < n ? kr_collect_frames(lines + k, lens + k, n - k, fr, false) : 0;
+			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
+		}
+		snprintf(title, tl, "%s in %s", type == KT_DEADLOCK ? "possible deadlock" : "inconsistent lock state",
+			 or_corrupted(f));
 		return;
 	case KT_RCU_USAGE:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_RCU_USAGE);
@@ -661,21 +361,22 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 s[0] == 'I' ? "INFO" : "WARNING", or_corrupted(f));
 		return;
 	case KT_NONSTATIC_KEY:
-		f = kr_pick(fr, nf, PICK_TRACE, SK_SPIN);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
 		snprintf(title, tl, "INFO: trying to register non-static key in %s", or_corrupted(f));
 		return;
 	case KT_HUNG:
-		snprintf(title, tl, "INFO: task hung in %s", or_corrupted(kr_pick_hung(fr, nf)));
+		snprintf(title, tl, "INFO: task %s in %s", find(s, len, " can't die ") ? "can't die" : "hung",
+			 or_corrupted(kr_pick_hung(fr, nf)));
 		return;
 	case KT_RCU_STALL:
-		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		snprintf(title, tl, "INFO: rcu detected stall in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE, true)));
 		return;
 	case KT_SOFT_LOCKUP:
-		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf)));
+		snprintf(title, tl, "BUG: soft lockup in %s", or_corrupted(kr_pick_stall(fr, nf, SK_NONE, false)));
 		return;
 	case KT_HARD_LOCKUP:
 		f = kr_pick(fr, nf, PICK_RIP_FIRST, SK_STALL);
-		snprintf(title, tl, "Watchdog detected hard LOCKUP in %s", or_corrupted(f));
+		snprintf(title, tl, "hard LOCKUP in %s", or_corrupted(f));
 		return;
 	case KT_SPINLOCK:
 		if (lit_starts(s, len, "BUG: spinlock lockup suspected")) {
@@ -687,16 +388,16 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		}
 		return;
 	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
-	case KT_DOUBLE_FAULT: {
+	case KT_DOUBLE_FAULT: case KT_UNHANDLED: {
 		static const char *const what[] = {
 			[KT_GPF] = "general protection fault", [KT_DIVIDE] = "divide error",
 			[KT_INVALID_OP] = "invalid opcode", [KT_OOPS] = "Oops",
 			[KT_STACK_GUARD] = "BUG: stack guard page was hit",
-			[KT_DOUBLE_FAULT] = "PANIC: double fault",
+			[KT_DOUBLE_FAULT] = "PANIC: double fault", [KT_UNHANDLED] = "Unhandled fault",
 		};
 		const char *w = what[type];
 		if (type == KT_OOPS && lit_starts(s, len, "Internal error"))
-			w = "Internal error: Oops";
+			w = "Internal error";
 		snprintf(title, tl, "%s in %s", w, or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE)));
 		return;
 	}
@@ -712,6 +413,8 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			size_t ml = (size_t)(s + len - m);
 			const char *at = find(m, ml, " at ");
 			tidy(m, at ? (size_t)(at - m) : ml, t, sizeof(t));
+			if (!strncmp(t, "access to user memory", 21))
+				t[21] = '\0';
 			snprintf(title, tl, "BUG: unable to handle kernel %s in %s", t, f);
 		}
 		return;
@@ -734,38 +437,100 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 "sleeping function called from invalid context" : "scheduling while atomic",
 			 or_corrupted(f));
 		return;
-	case KT_BAD_PAGE:
-		snprintf(title, tl, "BUG: Bad page %s", find(s, len, "Bad page map") ? "map" : "state");
+	case KT_BAD_PAGE: {
+		/* the function freeing (or mapping) the page: the last trace's */
+		size_t k = n;
+		while (k > 1 && !find(lines[k - 1], lens[k - 1], "Call Trace:") && !find(lines[k - 1], lens[k - 1], "Call trace:"))
+			k--;
+		nf = k > 1 ? kr_collect_frames(lines + k - 1, lens + k - 1, n - k + 1, fr, false) : 0;
+		f = kr_pick(fr, nf, PICK_TRACE, SK_BADPAGE);
+		snprintf(title, tl, "BUG: Bad page %s in %s", find(s, len, "Bad page map") ? "map" : "state", or_corrupted(f));
 		return;
+	}
 	case KT_LEAK:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_LEAK);
 		snprintf(title, tl, "memory leak in %s", or_corrupted(f));
 		return;
 	case KT_OOM:
-		title_oom(lines, lens, n, title, tl);
+		snprintf(title, tl, "out of memory");
 		return;
 	case KT_PANIC:
-		title_panic(s, len, title, tl);
+		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), title, tl);
 		return;
 	case KT_UBOOT: {
 		const char *q = memchr(s + 1, '"', len - 1);
 		if (s[0] == '"' && q)
-			snprintf(title, tl, "U-Boot: %.*s", (int)(q - s - 1), s + 1);
+			snprintf(title, tl, "%.*s", (int)(q - s - 1), s + 1);
 		else
-			snprintf(title, tl, "U-Boot: %.*s", (int)len, s);
+			snprintf(title, tl, "%.*s", (int)len, s);
 		return;
 	}
 	case KT_GURU: case KT_ABORT:
 		title_firmware(type, lines, lens, n, title, tl);
 		return;
+	case KT_LOCKBUG: {
+		static const char *const what[] = {
+			"bad unlock balance", "held lock freed", "lock held when returning to user space",
+			"still has locks held", "ested lock was not taken", "Invalid wait context",
+		};
+		static const char *const site[] = {
+			"is trying to release lock", "at: ", "leaving the kernel with locks still held", "at: ",
+			NULL, NULL,
+		};
+		const char *w = NULL;
+		size_t k = 0;
+		for (; k < 6 && !w; k++)
+			if (find(s, len, what[k]))
+				w = what[k];
+		f = w && site[k - 1] ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
+		if (!f && w)
+			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
+		if (w && k - 1 == 4)
+			snprintf(title, tl, "WARNING: nested lock was not taken in %s", or_corrupted(f));
+		else if (w && k - 1 == 5) /* syzkaller's name for it */
+			snprintf(title, tl, "WARNING: locking bug in %s", or_corrupted(f));
+		else
+			snprintf(title, tl, "%.*s: %s in %s", s[0] == 'W' ? 7 : 3, s, w ? w : "lock bug", or_corrupted(f));
+		return;
+	}
+	case KT_PREEMPT: {
+		const char *par = find(s, len, "()");
+		f = kr_pick(fr, nf, PICK_TRACE, SK_PREEMPT);
+		snprintf(title, tl, "%.*s in preemptible code in %s", par ? (int)(par + 2 - s) : (int)len, s,
+			 or_corrupted(f));
+		return;
+	}
 	case KT_BUG: case KT_NONE:
+		if (lit_starts(s, len, "BUG: workqueue leaked lock or atomic")) {
+			f = lock_site(lines, lens, n, "last function: ", fn, sizeof(fn));
+			snprintf(title, tl, "BUG: workqueue leaked lock or atomic%s%s", f ? " in " : "", f ? f : "");
+			return;
+		}
+		if (lit_starts(s, len, "WARNING: kernel stack regs") || lit_starts(s, len, "WARNING: kernel stack frame")) {
+			snprintf(title, tl, "WARNING: kernel stack %s has bad value",
+				 lit_starts(s, len, "WARNING: kernel stack regs") ? "regs" : "frame pointer");
+			return;
+		}
 		break;
 	}
 	/* BUG: and WARNING: reports of no known shape */
 	const char *colon = find(s, len, ": ");
 	size_t lead = colon ? (size_t)(colon - s) + 2 : 0;
-	if (lit_starts(s + lead, len - lead, "KCSAN: "))
-		snprintf(title, tl, "KCSAN: %.*s", (int)(len - lead - 7), s + lead + 7);
+	if (lit_starts(s + lead, len - lead, "KCSAN: ")) {
+		/* "data-race in f+0x1/0x2 / g+0x3/0x4": offsets dropped */
+		size_t o = 0;
+		for (size_t i = lead; i < len && o + 1 < sizeof(t); i++) {
+			if (s[i] == '+' && i + 2 < len && s[i + 1] == '0' && s[i + 2] == 'x') {
+				while (i < len && s[i] != ' ')
+					i++;
+				if (i >= len)
+					break;
+			}
+			t[o++] = s[i];
+		}
+		t[o] = '\0';
+		snprintf(title, tl, "%s", t);
+	}
 	else {
 		tidy(s + lead, len - lead, t, sizeof(t));
 		snprintf(title, tl, "%.*s%s", (int)lead, s, t);
@@ -784,7 +549,8 @@ int hilt_kreport_title(const char *const *lines, size_t n, enum hilt_kreport_kin
 		size_t len = strlen(lines[i]);
 		while (len && (lines[i][len - 1] == '\n' || lines[i][len - 1] == '\r'))
 			len--;
-		size_t p = kr_prefix_len(lines[i], len);
+		struct kr_head h;
+		size_t p = kr_body(lines[i], len, &h);
 		body[i] = lines[i] + p;
 		lens[i] = len - p;
 	}
