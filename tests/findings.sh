@@ -13,6 +13,9 @@
 #   ignore    an <ignore>d title is not reported, the others are
 #   disabled  enabled="false": the old failure patterns, no findings
 #   guest     the default guest's boot (QEMU): findings.count 0
+#   guest-crash  the default guest's real kernel made to kill a memory
+#             hog (an OOM report) and then to panic (sysrq): both found,
+#             titled and counted, the session ended at the panic
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -260,4 +263,41 @@ case_guest() {
 	assert_grep '<property name="findings.count" value="0"/>' "$OUT/junit.xml"
 }
 
-"case_${1:?which case}"
+case_guest_crash() {
+	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		echo "SKIP: no default guest in $HILT_GUEST_DIR"
+		exit 77
+	fi
+	cat >"$WORK/crash.xml" <<'XML'
+<suite name="oom-crash" timeout="180">
+  <shell prompt="^/ # "/>
+  <milestone name="kernel-banner" timeout="30">Linux version (?'kernel_version'\S+)</milestone>
+  <milestone name="shell-prompt" timeout="60">^/ # </milestone>
+  <step name="oom" timeout="90">
+    <send>tail /dev/zero; echo tail-done</send>
+    <expect>^tail-done</expect>
+  </step>
+  <step name="crash" timeout="30" wait-prompt="false">
+    <send>echo c > /proc/sysrq-trigger</send>
+    <expect>never printed</expect>
+  </step>
+</suite>
+XML
+	in_session hilt "$HILT" run --out "$OUT" "$WORK/crash.xml" >"$WORK/stdout" 2>&1
+	judge_run 1 $? "the crashing suite on the default guest"
+	no_leftover hilt "a process hilt started (QEMU)"
+	cat "$WORK/stdout"
+	local s=oom-crash@default
+	verdicts "$OUT/junit.xml" "$s" >"$WORK/verdicts.txt"
+	cat "$WORK/verdicts.txt"
+	grep -q '^oom|pass|$' "$WORK/verdicts.txt" || fail "the step after the OOM kill did not pass"
+	grep -q '^crash|failure|failure-pattern$' "$WORK/verdicts.txt" || fail "the panic did not end the session"
+	findings_of "$OUT/junit.xml" "$s" >"$WORK/findings.txt"
+	cat "$WORK/findings.txt"
+	[ "$(cut -d'|' -f1-3 "$WORK/findings.txt")" = "2
+out of memory|oom|1
+kernel panic: sysrq triggered crash|panic|1" ] || fail "not the OOM kill and the panic, once each"
+	"$VALIDATE_JUNIT" "$SCHEMA" "$OUT/junit.xml" || fail "the JUnit does not validate"
+}
+
+"case_${1//-/_}"
