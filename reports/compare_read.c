@@ -187,72 +187,23 @@ static struct kfind *find_add(struct ksession *s, const char *title)
 	return f;
 }
 
-/* What the properties finding.N.* say of finding N. */
-struct fslot {
-	const char *title, *kind, *count, *line;
-};
-
-/* The N of "finding.N.FIELD" (0 when it is none) and where FIELD is. */
-static unsigned long finding_n(const char *name, const char **field)
-{
-	unsigned long n;
-	char *end;
-
-	if (strncmp(name, "finding.", 8) || name[8] < '1' || name[8] > '9')
-		return 0;
-	n = strtoul(name + 8, &end, 10);
-	if (*end != '.')
-		return 0;
-	*field = end + 1;
-	return n;
-}
-
 /* The session's findings from its finding.N.* properties, in the order of
  * N; after them those only a <failure type="finding"> case told of. */
 static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 {
 	struct kfind *had = s->finds;
-	size_t nhad = s->nfinds, top = 0;
-	struct fslot *slot;
-	const char *field;
-	int rc = 0;
+	size_t nhad = s->nfinds, nslot;
+	struct hilt_jfinding *slot;
+	int rc = hilt_jsuite_findings(js, &slot, &nslot);
 
-	/* N is at most the number of properties: a larger one is not hilt's */
-	for (size_t i = 0; i < js->nprops; i++) {
-		unsigned long n = finding_n(js->props[i].name, &field);
-
-		if (n && n <= js->nprops && n > top && !strcmp(field, "title"))
-			top = n;
-	}
-	if (!top)
-		return 0;
-	slot = calloc(top + 1, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < js->nprops; i++) {
-		unsigned long n = finding_n(js->props[i].name, &field);
-		const char *v = js->props[i].value;
-
-		if (!n || n > top)
-			continue;
-		if (!strcmp(field, "title"))
-			slot[n].title = v;
-		else if (!strcmp(field, "kind"))
-			slot[n].kind = v;
-		else if (!strcmp(field, "count"))
-			slot[n].count = v;
-		else if (!strcmp(field, "line"))
-			slot[n].line = v;
-	}
+	if (rc < 0 || !nslot)
+		return rc;
 	s->finds = NULL;
 	s->nfinds = s->capfinds = 0;
-	for (size_t n = 1; n <= top && !rc; n++) {
-		const struct fslot *fs = &slot[n];
-		struct kfind *f;
+	for (size_t i = 0; i < nslot && !rc; i++) {
+		const struct hilt_jfinding *fs = &slot[i];
+		struct kfind *f = find_add(s, fs->title);
 
-		if (!fs->title || !*fs->title)
-			continue;
-		f = find_add(s, fs->title);
 		if (!f) {
 			rc = -ENOMEM;
 			break;
@@ -261,12 +212,8 @@ static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 			rc = -ENOMEM;
 		if (fs->line && !f->line && !(f->line = strdup(fs->line)))
 			rc = -ENOMEM;
-		if (fs->count) {
-			char *end;
-			unsigned long c = strtoul(fs->count, &end, 10);
-
-			f->count = *fs->count >= '0' && *fs->count <= '9' && !*end && c ? c : 1;
-		}
+		if (fs->count)
+			f->count = fs->count;
 	}
 	/* Those of the cases: a first line from their block where the
 	 * properties gave none */

@@ -178,82 +178,31 @@ static int on_finding(struct hrun *r, struct hsession *s, const struct hilt_jcas
 	return 0;
 }
 
-/* What the properties finding.N.* say of finding N. */
-struct fslot {
-	const char *title, *kind, *count, *line;
-};
-
-static unsigned long finding_n(const char *name, const char **field)
-{
-	unsigned long n;
-	char *end;
-
-	if (strncmp(name, "finding.", 8) || name[8] < '1' || name[8] > '9')
-		return 0;
-	n = strtoul(name + 8, &end, 10);
-	if (*end != '.')
-		return 0;
-	*field = end + 1;
-	return n;
-}
-
 /* The kind, count and first line of the session's findings from its
  * finding.N.* properties (a finding they name without a case is added). */
 static int read_findings(struct hsession *s, const struct hilt_jsuite *js)
 {
 	const char *dropped = hilt_jsuite_prop(js, "findings.dropped");
-	size_t top = 0;
-	struct fslot *slot;
-	const char *field;
-	int rc = 0;
+	struct hilt_jfinding *slot;
+	size_t nslot;
+	int rc;
 
 	if (dropped)
 		s->finds_dropped = strtoul(dropped, NULL, 10);
+	rc = hilt_jsuite_findings(js, &slot, &nslot);
+	for (size_t i = 0; i < nslot && !rc; i++) {
+		struct hfind *f = find_add(s, slot[i].title);
 
-	for (size_t i = 0; i < js->nprops; i++) {
-		unsigned long n = finding_n(js->props[i].name, &field);
-
-		if (n && n <= js->nprops && n > top && !strcmp(field, "title"))
-			top = n;
-	}
-	if (!top)
-		return 0;
-	slot = calloc(top + 1, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < js->nprops; i++) {
-		unsigned long n = finding_n(js->props[i].name, &field);
-		const char **v = !n || n > top		  ? NULL
-				 : !strcmp(field, "title") ? &slot[n].title
-				 : !strcmp(field, "kind")  ? &slot[n].kind
-				 : !strcmp(field, "count") ? &slot[n].count
-				 : !strcmp(field, "line")  ? &slot[n].line
-							   : NULL;
-
-		if (v)
-			*v = js->props[i].value;
-	}
-	for (size_t n = 1; n <= top && !rc; n++) {
-		struct hfind *f;
-
-		if (!slot[n].title || !*slot[n].title)
-			continue;
-		f = find_add(s, slot[n].title);
 		if (!f) {
 			rc = -ENOMEM;
 			break;
 		}
-		if (slot[n].kind && !f->kind && !(f->kind = strdup(slot[n].kind)))
+		if (slot[i].kind && !f->kind && !(f->kind = strdup(slot[i].kind)))
 			rc = -ENOMEM;
-		if (slot[n].line && !f->line && !(f->line = cut(slot[n].line, MESSAGE_MAX, false)))
+		if (slot[i].line && !f->line && !(f->line = cut(slot[i].line, MESSAGE_MAX, false)))
 			rc = -ENOMEM;
-		if (slot[n].count) {
-			char *end;
-			unsigned long c = strtoul(slot[n].count, &end, 10);
-
-			if (*slot[n].count >= '0' && *slot[n].count <= '9' && !*end && c)
-				f->count = c;
-		}
+		if (slot[i].count)
+			f->count = slot[i].count;
 	}
 	free(slot);
 	return rc;

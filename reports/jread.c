@@ -66,6 +66,67 @@ const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name)
 	return NULL;
 }
 
+/* The N of "finding.N.FIELD" (0 when it is none) and where FIELD is. */
+static unsigned long finding_n(const char *name, const char **field)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(name, "finding.", 8) || name[8] < '1' || name[8] > '9')
+		return 0;
+	n = strtoul(name + 8, &end, 10);
+	if (*end != '.')
+		return 0;
+	*field = end + 1;
+	return n;
+}
+
+int hilt_jsuite_findings(const struct hilt_jsuite *s, struct hilt_jfinding **out, size_t *n)
+{
+	struct hilt_jfinding *slot;
+	const char *field;
+	size_t top = 0, kept = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < s->nprops; i++) {
+		unsigned long k = finding_n(s->props[i].name, &field);
+
+		if (k && k <= s->nprops && k > top && !strcmp(field, "title"))
+			top = k;
+	}
+	if (!top)
+		return 0;
+	slot = calloc(top + 1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprops; i++) {
+		unsigned long k = finding_n(s->props[i].name, &field);
+		const char *v = s->props[i].value;
+
+		if (!k || k > top)
+			continue;
+		if (!strcmp(field, "title"))
+			slot[k].title = v;
+		else if (!strcmp(field, "kind"))
+			slot[k].kind = v;
+		else if (!strcmp(field, "line"))
+			slot[k].line = v;
+		else if (!strcmp(field, "count") && *v >= '0' && *v <= '9') {
+			char *end;
+			unsigned long c = strtoul(v, &end, 10);
+
+			slot[k].count = *end ? 0 : c;
+		}
+	}
+	for (size_t k = 1; k <= top; k++)
+		if (slot[k].title && *slot[k].title)
+			slot[kept++] = slot[k];
+	*out = slot;
+	*n = kept;
+	return 0;
+}
+
 /* Bytes of s that end at a UTF-8 character boundary, at most n. */
 static size_t utf8_cut(const char *s, size_t n)
 {

@@ -74,6 +74,20 @@ struct hilt_jsuite {
 /* The property's value, or NULL. */
 const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name);
 
+/* A kernel finding as hilt's finding.N.* properties of a session tell it;
+ * the strings are the suite's (borrowed).  count is 0 when the property
+ * is absent or not a whole number above 0. */
+struct hilt_jfinding {
+	const char *title, *kind, *line;
+	unsigned long count;
+};
+
+/* The findings of s in the order of their N, those without a title left
+ * out: a malloc'd array in *out that the caller frees (NULL when none),
+ * how many in *n.  An N beyond the suite's number of properties is not
+ * hilt's and is passed over.  0 or -ENOMEM. */
+int hilt_jsuite_findings(const struct hilt_jsuite *s, struct hilt_jfinding **out, size_t *n);
+
 struct hilt_jread_ops {
 	/* A test case, complete; s has the properties seen so far (every
 	 * writer we know puts them first).  Nothing is kept after the call:
