@@ -13,6 +13,8 @@
 #   telnet    the telnet state machine  ansi      the escape-sequence stripper
 #   espimage  the ESP image and partition table readers
 #   http      the HTTP probe's response path (libcurl in hilt's loop)
+#   kreport   the kernel report reader in arbitrary chunkings, against
+#             feeding all at once, and its memory bound
 # Seeds: tests/fuzz/corpus/NAME and the test data named below; regression
 # inputs, each run on every call: tests/fuzz/regress/NAME.  The harness is
 # built in $FUZZ_DIR, else $BUILD_DIR/fuzz-NAME, else
@@ -27,7 +29,7 @@ seconds=${1:-60}
 name=${2:-matcher}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-all="matcher suite farm jread timing telnet ansi espimage http"
+all="matcher suite farm jread timing telnet ansi espimage http kreport"
 
 case $seconds in
 '' | *[!0-9]*)
@@ -79,6 +81,11 @@ espimage)
 	;;
 http)
 	max_len=8192
+	;;
+kreport)
+	# Real consoles with reports in them, and clean ones.
+	seeds=("$src/tests/data/kernel-logs" "$src/fixtures/logs")
+	max_len=65536
 	;;
 *)
 	echo "run.sh: no harness called '$name' (there is: $all)" >&2
