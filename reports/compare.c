@@ -437,12 +437,9 @@ static int compare_cases(struct hilt_compare *c, size_t ni, const size_t *match)
 
 /* ---- kernel findings ---- */
 
-static const struct kfind *find_in(const struct ksession *s, const char *title)
+static const struct hilt_jfound *find_in(const struct ksession *s, const char *title)
 {
-	for (size_t i = 0; i < s->nfinds; i++)
-		if (!strcmp(s->finds[i].title, title))
-			return &s->finds[i];
-	return NULL;
+	return hilt_jfound_find(s->finds, s->nfinds, title);
 }
 
 static char *count_str(unsigned long n)
@@ -455,7 +452,7 @@ static char *count_str(unsigned long n)
 }
 
 static int add_finding(struct hilt_compare *c, enum cat cat, const char *session,
-		       const struct kfind *f, unsigned long base_n, unsigned long new_n,
+		       const struct hilt_jfound *f, unsigned long base_n, unsigned long new_n,
 		       char *detail)
 {
 	int rc = add_item(c, cat, session, f->title, count_str(base_n), count_str(new_n), detail);
@@ -485,7 +482,7 @@ static int compare_findings(struct hilt_compare *c, size_t ni, const size_t *mat
 	int rc = 0;
 
 	for (size_t i = 0; i < n->nfinds && !rc; i++) {
-		const struct kfind *f = &n->finds[i], *lf = ls ? find_in(ls, f->title) : NULL;
+		const struct hilt_jfound *f = &n->finds[i], *lf = ls ? find_in(ls, f->title) : NULL;
 		size_t seen = 0, runs = 0;
 		char *detail = NULL;
 
@@ -511,7 +508,7 @@ static int compare_findings(struct hilt_compare *c, size_t ni, const size_t *mat
 				 detail);
 	}
 	for (size_t i = 0; ls && i < ls->nfinds && !rc; i++) {
-		const struct kfind *bf = &ls->finds[i];
+		const struct hilt_jfound *bf = &ls->finds[i];
 
 		if (!find_in(n, bf->title))
 			rc = add_finding(c, CAT_FINDING_GONE, n->name, bf, bf->count, 0,

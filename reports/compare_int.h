@@ -23,13 +23,6 @@ struct kprop {
 
 /* A kernel finding of a session: its finding.N.* properties, or a
  * <failure type="finding"> case when the properties are missing. */
-struct kfind {
-	char *title;
-	char *kind;		/* NULL when unknown */
-	char *line;		/* its first line, or NULL */
-	unsigned long count;
-};
-
 struct kmilestone {
 	char *name;
 	double t;
@@ -45,7 +38,7 @@ struct ksession {
 	size_t nprops;
 	struct kmilestone *ms;
 	size_t nms;
-	struct kfind *finds;	/* in order of first appearance */
+	struct hilt_jfound *finds;	/* in order of first appearance */
 	size_t nfinds, capfinds;
 	size_t match;		/* in the new run: its session of each base (SIZE_MAX: none) */
 	bool matched;

@@ -151,47 +151,17 @@ static bool is_volatile(const char *name)
 
 /* ---- kernel findings ---- */
 
-static struct kfind *find_of(struct ksession *s, const char *title)
-{
-	for (size_t i = 0; i < s->nfinds; i++)
-		if (!strcmp(s->finds[i].title, title))
-			return &s->finds[i];
-	return NULL;
-}
-
-static void kfind_free(struct kfind *f)
-{
-	free(f->title);
-	free(f->kind);
-	free(f->line);
-}
-
 /* Adds a finding of that title (copied), or returns the one there. */
-static struct kfind *find_add(struct ksession *s, const char *title)
+static struct hilt_jfound *find_add(struct ksession *s, const char *title)
 {
-	struct kfind *f = find_of(s, title);
-
-	if (f)
-		return f;
-	f = hilt_grow(s->finds, s->nfinds + 1, &s->capfinds, sizeof(*s->finds), 4);
-	if (!f)
-		return NULL;
-	s->finds = f;
-	f = &s->finds[s->nfinds];
-	memset(f, 0, sizeof(*f));
-	f->title = strdup(title);
-	if (!f->title)
-		return NULL;
-	f->count = 1;
-	s->nfinds++;
-	return f;
+	return hilt_jfound_add(&s->finds, &s->nfinds, &s->capfinds, title);
 }
 
 /* The session's findings from its finding.N.* properties, in the order of
  * N; after them those only a <failure type="finding"> case told of. */
 static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 {
-	struct kfind *had = s->finds;
+	struct hilt_jfound *had = s->finds;
 	size_t nhad = s->nfinds, nslot;
 	struct hilt_jfinding *slot;
 	int rc = hilt_jsuite_findings(js, &slot, &nslot);
@@ -202,7 +172,7 @@ static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 	s->nfinds = s->capfinds = 0;
 	for (size_t i = 0; i < nslot && !rc; i++) {
 		const struct hilt_jfinding *fs = &slot[i];
-		struct kfind *f = find_add(s, fs->title);
+		struct hilt_jfound *f = find_add(s, fs->title);
 
 		if (!f) {
 			rc = -ENOMEM;
@@ -218,7 +188,7 @@ static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 	/* Those of the cases: a first line from their block where the
 	 * properties gave none */
 	for (size_t i = 0; i < nhad && !rc; i++) {
-		struct kfind *f = find_add(s, had[i].title);
+		struct hilt_jfound *f = find_add(s, had[i].title);
 
 		if (!f) {
 			rc = -ENOMEM;
@@ -228,7 +198,7 @@ static int read_findings(struct ksession *s, const struct hilt_jsuite *js)
 		}
 	}
 	for (size_t i = 0; i < nhad; i++)
-		kfind_free(&had[i]);
+		hilt_jfound_clear(&had[i]);
 	free(had);
 	free(slot);
 	return rc;
@@ -289,7 +259,7 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 	/* A kernel finding's case is no test verdict: it is compared as a
 	 * finding, by its title. */
 	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding")) {
-		struct kfind *f = find_add(s, jc->name);
+		struct hilt_jfound *f = find_add(s, jc->name);
 
 		/* the block's first line is the report's */
 		if (f && !f->line && jc->detail.s && *jc->detail.s) {
@@ -404,7 +374,7 @@ void hilt_compare_run_free(struct run *r)
 			free(s->ms[k].name);
 		free(s->ms);
 		for (size_t k = 0; k < s->nfinds; k++)
-			kfind_free(&s->finds[k]);
+			hilt_jfound_clear(&s->finds[k]);
 		free(s->finds);
 		free(s->key);
 		free(s->name);

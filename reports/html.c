@@ -35,15 +35,9 @@ struct hcase {
 };
 
 /* A kernel finding: a distinct title of the session's console. */
-struct hfind {
-	char *title, *kind, *line;
-	char *block;		/* its first report, bounded; may be NULL */
-	unsigned long count;
-};
-
 struct hsession {
 	char *name, *target, *log, *pcap, *attach_root;
-	struct hfind *finds;
+	struct hilt_jfound *finds;
 	size_t nfinds, capfinds;
 	unsigned long finds_dropped;	/* reports beyond the titles kept */
 	double time_s;
@@ -135,39 +129,18 @@ static char *split_attachments(const char *out, struct hcase *c)
 	return text;
 }
 
-static struct hfind *find_of(struct hsession *s, const char *title)
-{
-	for (size_t i = 0; i < s->nfinds; i++)
-		if (!strcmp(s->finds[i].title, title))
-			return &s->finds[i];
-	return NULL;
-}
-
 /* The session's finding of that title, added (count 1) when it is not
  * there yet; NULL when memory runs out. */
-static struct hfind *find_add(struct hsession *s, const char *title)
+static struct hilt_jfound *find_add(struct hsession *s, const char *title)
 {
-	struct hfind *f = find_of(s, title);
-
-	if (f)
-		return f;
-	f = hilt_grow(s->finds, s->nfinds + 1, &s->capfinds, sizeof(*s->finds), 4);
-	if (!f)
-		return NULL;
-	s->finds = f;
-	f = &s->finds[s->nfinds];
-	memset(f, 0, sizeof(*f));
-	f->title = strdup(title);
-	f->count = 1;
-	s->nfinds += f->title != NULL;
-	return f->title ? f : NULL;
+	return hilt_jfound_add(&s->finds, &s->nfinds, &s->capfinds, title);
 }
 
 /* A kernel finding's case: its block (the failure's text) kept with the
  * finding, bounded as the excerpts are. */
 static int on_finding(struct hrun *r, struct hsession *s, const struct hilt_jcase *jc)
 {
-	struct hfind *f = find_add(s, jc->name);
+	struct hilt_jfound *f = find_add(s, jc->name);
 
 	if (!f)
 		return -ENOMEM;
@@ -191,7 +164,7 @@ static int read_findings(struct hsession *s, const struct hilt_jsuite *js)
 		s->finds_dropped = strtoul(dropped, NULL, 10);
 	rc = hilt_jsuite_findings(js, &slot, &nslot);
 	for (size_t i = 0; i < nslot && !rc; i++) {
-		struct hfind *f = find_add(s, slot[i].title);
+		struct hilt_jfound *f = find_add(s, slot[i].title);
 
 		if (!f) {
 			rc = -ENOMEM;
@@ -305,10 +278,7 @@ static void run_free(struct hrun *r)
 		}
 		free(s->cases);
 		for (size_t k = 0; k < s->nfinds; k++) {
-			free(s->finds[k].title);
-			free(s->finds[k].kind);
-			free(s->finds[k].line);
-			free(s->finds[k].block);
+			hilt_jfound_clear(&s->finds[k]);
 		}
 		free(s->finds);
 		for (size_t k = 0; k < s->nms; k++)
@@ -730,7 +700,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 		      "<th>Kind</th><th>Finding</th><th>Count</th><th>First line</th></tr>\n", f);
 		for (size_t i = 0; i < r->n; i++)
 			for (size_t n = 0; n < r->s[i].nfinds; n++) {
-				const struct hfind *hf = &r->s[i].finds[n];
+				const struct hilt_jfound *hf = &r->s[i].finds[n];
 
 				fprintf(f, "<tr><td><a href=\"#s%zu\">", i);
 				esc(f, r->s[i].name);
@@ -815,7 +785,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 		if (s->attach_root && asprintf(&attach_base, "%s/%s", x->junit_dir, s->attach_root) < 0)
 			attach_base = NULL;
 		for (size_t n = 0; n < s->nfinds; n++) {
-			const struct hfind *hf = &s->finds[n];
+			const struct hilt_jfound *hf = &s->finds[n];
 
 			fprintf(f, "<div class=\"finding\" id=\"s%zuf%zu\"><h4><span class=\"badge "
 				"fail\">", i, n);

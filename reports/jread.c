@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "reports/jread.h"
+#include "base/grow.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -64,6 +65,43 @@ const char *hilt_jsuite_prop(const struct hilt_jsuite *s, const char *name)
 		if (!strcmp(s->props[i].name, name))
 			return s->props[i].value;
 	return NULL;
+}
+
+struct hilt_jfound *hilt_jfound_find(const struct hilt_jfound *v, size_t n, const char *title)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].title, title))
+			return (struct hilt_jfound *)&v[i];
+	return NULL;
+}
+
+struct hilt_jfound *hilt_jfound_add(struct hilt_jfound **v, size_t *n, size_t *cap,
+				    const char *title)
+{
+	struct hilt_jfound *f = hilt_jfound_find(*v, *n, title);
+
+	if (f)
+		return f;
+	f = hilt_grow(*v, *n + 1, cap, sizeof(**v), 4);
+	if (!f)
+		return NULL;
+	*v = f;
+	f = &f[*n];
+	memset(f, 0, sizeof(*f));
+	f->title = strdup(title);
+	if (!f->title)
+		return NULL;
+	f->count = 1;
+	(*n)++;
+	return f;
+}
+
+void hilt_jfound_clear(struct hilt_jfound *f)
+{
+	free(f->title);
+	free(f->kind);
+	free(f->line);
+	free(f->block);
 }
 
 /* The N of "finding.N.FIELD" (0 when it is none) and where FIELD is. */

@@ -82,6 +82,26 @@ struct hilt_jfinding {
 	unsigned long count;
 };
 
+/* A session's kernel finding as a report keeps it once read back: all
+ * its strings its own (block NULL where the report keeps none). */
+struct hilt_jfound {
+	char *title;
+	char *kind;		/* NULL when unknown */
+	char *line;		/* its first line, or NULL */
+	char *block;		/* its first report, or NULL */
+	unsigned long count;
+};
+
+/* The finding of that title among the n of v, or NULL. */
+struct hilt_jfound *hilt_jfound_find(const struct hilt_jfound *v, size_t n, const char *title);
+/* The finding of that title in the growing array *v (*n of them, room
+ * for *cap), added with count 1 and a copy of title when it is not there
+ * yet; NULL, with nothing added, when memory runs out. */
+struct hilt_jfound *hilt_jfound_add(struct hilt_jfound **v, size_t *n, size_t *cap,
+				    const char *title);
+/* Frees what f holds (not f). */
+void hilt_jfound_clear(struct hilt_jfound *f);
+
 /* The findings of s in the order of their N, those without a title left
  * out: a malloc'd array in *out that the caller frees (NULL when none),
  * how many in *n.  An N beyond the suite's number of properties is not
