@@ -20,21 +20,34 @@ OUT=$WORK/out
 PANIC=$SRC/fixtures/logs/linux-panic-x86.log
 BOOT=$SRC/fixtures/logs/linux-boot-x86.log
 
-# case_out JUNIT SUITE CASE: the text of that case's <system-out> ("" when
-# it has none), by Python's parser.
-case_out() {
+# case_part JUNIT SUITE CASE PART: of that case, PART out the text of its
+# <system-out> ("" when it has none), message its <failure>'s message,
+# text its <failure>'s text; by Python's parser.
+case_part() {
 	python3 - "$@" <<'PY'
 import sys, xml.etree.ElementTree as ET
 for suite in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
     if suite.get("name") != sys.argv[2]:
         continue
     for case in suite.iter("testcase"):
-        if case.get("name") == sys.argv[3]:
+        if case.get("name") != sys.argv[3]:
+            continue
+        if sys.argv[4] == "out":
             out = case.find("system-out")
             sys.stdout.write(out.text or "" if out is not None else "")
             sys.exit(0)
+        f = case.find("failure")
+        if f is None:
+            sys.exit("case %s did not fail" % sys.argv[3])
+        sys.stdout.write((f.get("message") if sys.argv[4] == "message" else f.text) or "")
+        sys.exit(0)
 sys.exit("no case %s in %s" % (sys.argv[3], sys.argv[2]))
 PY
+}
+
+# case_out JUNIT SUITE CASE: the text of that case's <system-out>.
+case_out() {
+	case_part "$@" out
 }
 
 # attachments_exist JUNIT: every [[ATTACHMENT|path]] names a file that
@@ -220,22 +233,9 @@ PY
 }
 
 # failure_of JUNIT SUITE CASE ATTR: the case's <failure> message (ATTR
-# message) or its text (ATTR text), by Python's parser.
+# message) or its text (ATTR text).
 failure_of() {
-	python3 - "$@" <<'PY'
-import sys, xml.etree.ElementTree as ET
-for suite in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
-    if suite.get("name") != sys.argv[2]:
-        continue
-    for case in suite.iter("testcase"):
-        if case.get("name") == sys.argv[3]:
-            f = case.find("failure")
-            if f is None:
-                sys.exit("case %s did not fail" % sys.argv[3])
-            sys.stdout.write((f.get("message") if sys.argv[4] == "message" else f.text) or "")
-            sys.exit(0)
-sys.exit("no case %s in %s" % (sys.argv[3], sys.argv[2]))
-PY
+	case_part "$@"
 }
 
 case_quote() {
