@@ -104,13 +104,21 @@ void session_findings_check(struct hilt_session *s)
 	end_at_fatal(s);
 }
 
-void session_findings_finish(struct hilt_session *s)
+/* Ends the reader's stream once (a report still open counts as it is):
+ * whether this call did. */
+static bool finish_reader(struct hilt_session *s)
 {
 	if (!s->kr || s->kr_finished)
-		return;
+		return false;
 	s->kr_finished = true;
 	hilt_kreport_finish(s->kr);
-	end_at_fatal(s);
+	return true;
+}
+
+void session_findings_finish(struct hilt_session *s)
+{
+	if (finish_reader(s))
+		end_at_fatal(s);
 }
 
 void session_findings_take(struct hilt_session *s)
@@ -119,11 +127,7 @@ void session_findings_take(struct hilt_session *s)
 
 	if (!s->kr || !r)
 		return;
-	/* A report still open when the session ends counts as it is. */
-	if (!s->kr_finished) {
-		s->kr_finished = true;
-		hilt_kreport_finish(s->kr);
-	}
+	finish_reader(s);
 	/* The console was read: findings.count is said, 0 included. */
 	r->findings_read = s->power_on_ns != 0;
 	r->findings_dropped = hilt_kreport_dropped(s->kr);
