@@ -16,6 +16,12 @@
 #   guest-crash  the default guest's real kernel made to kill a memory
 #             hog (an OOM report) and then to panic (sysrq): both found,
 #             titled and counted, the session ended at the panic
+#   compare   two nights through hilt run: the second's console has a
+#             real KASAN report more; hilt report compare names it as a
+#             new finding and exits 1 (0 with --findings-notice)
+#   firmware  real ESP32-C3 and U-Boot consoles: abort(), the Guru
+#             Meditation and U-Boot's exception are findings of kinds
+#             firmware and bootloader, titled by the exception
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -297,6 +303,72 @@ XML
 	[ "$(cut -d'|' -f1-3 "$WORK/findings.txt")" = "2
 out of memory|oom|1
 kernel panic: sysrq triggered crash|panic|1" ] || fail "not the OOM kill and the panic, once each"
+	"$VALIDATE_JUNIT" "$SCHEMA" "$OUT/junit.xml" || fail "the JUnit does not validate"
+}
+
+case_compare() {
+	local kasan=tests/data/kernel-logs/x86-kasan-test-oob-right.log
+	mkdir -p "$WORK/base" "$WORK/new"
+	make_log "$WORK/base/night.log"
+	# The same console with a real KASAN report (its block, ruler to
+	# ruler) among the kernel's lines of the second night.
+	python3 - "$WORK/base/night.log" "$kasan" "$WORK/new/night.log" <<'PY'
+import sys
+log = open(sys.argv[1], newline="").read().split("\n")
+rep = open(sys.argv[2], newline="").read().split("\n")
+end = next(i for i in range(1, len(rep)) if rep[i].endswith("=" * 66))
+open(sys.argv[3], "w", newline="").write("\n".join(log[:600] + rep[:end + 1] + log[600:]))
+PY
+	run_replay 1 "$WORK/base/night.log" suites/linux-boot.xml
+	cp "$OUT/junit.xml" "$WORK/base.xml"
+	run_replay 1 "$WORK/new/night.log" suites/linux-boot.xml
+	cp "$OUT/junit.xml" "$WORK/new.xml"
+	"$HILT" report compare "$WORK/base.xml" "$WORK/new.xml" >"$WORK/compare.txt" 2>&1
+	local rc=$?
+	cat "$WORK/compare.txt"
+	[ "$rc" -eq 1 ] || fail "compare exited $rc, not 1, on a new KASAN report"
+	local new
+	new=$(sed -n '/^New kernel findings/,/^$/p' "$WORK/compare.txt")
+	printf '%s\n' "$new" | grep -q 'KASAN: slab-out-of-bounds Write in kmalloc_oob_right' ||
+		fail "the KASAN report is not a new finding"
+	# Only it: the warnings of both nights are in both.
+	[ "$(printf '%s\n' "$new" | grep -c ' > ')" -eq 1 ] ||
+		fail "a finding of both nights is called new"
+	assert_grep '^Kernel findings: 1 new, 0 counted differently, 0 gone$' "$WORK/compare.txt"
+	assert_no_grep '^Regressions' "$WORK/compare.txt"
+	"$HILT" report compare --findings-notice "$WORK/base.xml" "$WORK/new.xml" >"$WORK/compare.txt" 2>&1
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "compare --findings-notice exited $rc, not 0"
+	assert_grep 'KASAN: slab-out-of-bounds Write in kmalloc_oob_right' "$WORK/compare.txt"
+}
+
+case_firmware() {
+	# An ESP-IDF app's console: the suite's own failure patterns off,
+	# the reader on (<kernel-reports/>), as suites/esp-idf-http.xml has it.
+	cat >"$WORK/esp.xml" <<'XML'
+<suite name="esp" timeout="10">
+  <failure-patterns defaults="none"/>
+  <kernel-reports/>
+  <milestone name="third-boot" timeout="5">(?s)(rst:0x\w+.*?){3}</milestone>
+</suite>
+XML
+	run_replay 1 tests/data/kernel-logs/esp32c3-abort-and-illegal-instruction.log "$WORK/esp.xml"
+	local s=esp@replay:esp32c3-abort-and-illegal-instruction
+	findings_of "$OUT/junit.xml" "$s" >"$WORK/findings.txt"
+	cat "$WORK/findings.txt"
+	[ "$(cut -d'|' -f1-3 "$WORK/findings.txt")" = "2
+abort() was called|firmware|1
+Guru Meditation Error: Illegal instruction|firmware|1" ] || fail "not the abort and the panic"
+	verdicts "$OUT/junit.xml" "$s" >"$WORK/verdicts.txt"
+	grep -q '^third-boot|pass|$' "$WORK/verdicts.txt" || fail "the milestone after both did not pass"
+	# U-Boot's exception on an ARM64 machine, with the uboot defaults.
+	sed 's|<failure-patterns defaults="none"/>|<failure-patterns defaults="linux uboot"/>|; /<kernel-reports/d; s|<milestone.*|<milestone name="never" timeout="5">never printed</milestone>|' \
+		"$WORK/esp.xml" >"$WORK/uboot.xml"
+	run_replay 1 tests/data/kernel-logs/arm64-uboot-qemu-exception-undefined.log "$WORK/uboot.xml"
+	findings_of "$OUT/junit.xml" esp@replay:arm64-uboot-qemu-exception-undefined >"$WORK/findings.txt"
+	cat "$WORK/findings.txt"
+	[ "$(head -n 1 "$WORK/findings.txt")" = 1 ] || fail "not one finding in U-Boot's console"
+	sed -n 2p "$WORK/findings.txt" | grep -q '|bootloader|1|' || fail "U-Boot's exception is not a bootloader finding"
 	"$VALIDATE_JUNIT" "$SCHEMA" "$OUT/junit.xml" || fail "the JUnit does not validate"
 }
 
