@@ -408,15 +408,23 @@ static bool verdict(struct state *st, enum hilt_jverdict v, int nattrs, const xm
 		[HILT_JPASS] = 0, [HILT_JSKIP] = 1, [HILT_JERROR] = 2, [HILT_JFAIL] = 3,
 	};
 	struct hilt_jcase *c = &st->c;
+	char *type = attr(st, nattrs, attrs, "type");
 
-	if (weight[v] <= weight[c->verdict])
+	/* A test of the device's result stream cut off by a crash or never
+	 * reported (hilt's <error type="crashed|missing">) is the device's
+	 * failure, not the infrastructure's. */
+	if (v == HILT_JERROR && type && (!strcmp(type, "crashed") || !strcmp(type, "missing")))
+		v = HILT_JFAIL;
+	if (weight[v] <= weight[c->verdict]) {
+		free(type);
 		return false;
+	}
 	c->verdict = v;
 	free(c->message);
 	free(c->type);
 	text_free(&c->detail);
 	c->message = attr(st, nattrs, attrs, "message");
-	c->type = attr(st, nattrs, attrs, "type");
+	c->type = type;
 	return true;
 }
 

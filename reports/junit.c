@@ -78,8 +78,10 @@ static void count(const struct hilt_session_result *r, struct counts *c)
 {
 	for (size_t i = 0; i < r->ncases; i++) {
 		c->tests++;
-		c->failures += r->cases[i].verdict == HILT_FAIL;
-		c->errors += r->cases[i].verdict == HILT_ERROR;
+		bool as_error = r->cases[i].verdict == HILT_FAIL && r->cases[i].as_error;
+
+		c->failures += r->cases[i].verdict == HILT_FAIL && !as_error;
+		c->errors += r->cases[i].verdict == HILT_ERROR || as_error;
 		c->skipped += r->cases[i].verdict == HILT_SKIP;
 	}
 	/* Each finding is a failing test case of its own. */
@@ -198,7 +200,9 @@ static int write_case(xmlTextWriterPtr w, const char *classname,
 	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "time", "%.3f",
 						c->time_s < 0 ? 0 : c->time_s);
 	if (c->verdict != HILT_PASS) {
-		rc |= xmlTextWriterStartElement(w, BAD_CAST element[c->verdict]);
+		rc |= xmlTextWriterStartElement(w, BAD_CAST(c->verdict == HILT_FAIL && c->as_error
+								? "error"
+								: element[c->verdict]));
 		rc |= write_clean_attr(w, "message", c->message ? c->message : "");
 		rc |= write_clean_attr(w, "type", c->type ? c->type : "");
 		if (c->detail) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+
 void hilt_session_result_free(struct hilt_session_result *r)
 {
 	if (!r)
@@ -50,6 +52,47 @@ void hilt_session_result_free(struct hilt_session_result *r)
 	free(r);
 }
 
+static char *dup_or_null(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+int hilt_result_add_case(struct hilt_session_result *r, const struct hilt_case_result *c)
+{
+	if (r->cases_cap < r->ncases)
+		r->cases_cap = r->ncases;	/* a first calloc'd array */
+	struct hilt_case_result *v = hilt_grow(r->cases, r->ncases + 1, &r->cases_cap,
+					       sizeof(*v), 16);
+	bool oom = false;
+
+	if (!v)
+		return -ENOMEM;
+	r->cases = v;
+	struct hilt_case_result *n = &v[r->ncases];
+
+	*n = (struct hilt_case_result){
+		.verdict = c->verdict, .time_s = c->time_s, .at_s = c->at_s,
+		.as_error = c->as_error,
+	};
+	n->name = dup_or_null(c->name, &oom);
+	n->type = dup_or_null(c->type, &oom);
+	n->message = dup_or_null(c->message, &oom);
+	n->detail = dup_or_null(c->detail, &oom);
+	n->output = dup_or_null(c->output, &oom);
+	if (c->excerpt && (n->excerpt = malloc(c->excerpt_len + 1))) {
+		memcpy(n->excerpt, c->excerpt, c->excerpt_len);
+		n->excerpt[c->excerpt_len] = '\0';
+		n->excerpt_len = c->excerpt_len;
+	}
+	oom |= c->excerpt && !n->excerpt;
+	r->ncases++;
+	return oom ? -ENOMEM : 0;
+}
+
 int hilt_result_add_property(struct hilt_session_result *r, const char *name,
 			     const char *value)
 {
@@ -78,15 +121,6 @@ const char *hilt_verdict_name(enum hilt_verdict v)
 	case HILT_SKIP: return "SKIP";
 	}
 	return "?";
-}
-
-static char *dup_or_null(const char *s, bool *failed)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && !d)
-		*failed = true;
-	return d;
 }
 
 int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a)

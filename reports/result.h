@@ -47,6 +47,10 @@ struct hilt_case_result {
 	/* The earlier attempts that failed or erred, oldest first. */
 	struct hilt_case_attempt *earlier;
 	size_t nearlier;
+	/* A failure of the device that JUnit calls an error (verdict
+	 * HILT_FAIL): a test of a result stream cut off by a crash (type
+	 * "crashed") or never reported (type "missing"). */
+	bool as_error;
 };
 
 struct hilt_property {
@@ -75,8 +79,11 @@ struct hilt_session_result {
 	double time_s;
 	struct hilt_property *props;
 	size_t nprops;
+	/* The suite's cases, in its order, then the tests the device
+	 * reported in its result streams (<results>), as they came. */
 	struct hilt_case_result *cases;
 	size_t ncases;
+	size_t cases_cap;	/* room in cases (hilt_result_add_case) */
 	char *console_tail;	/* raw bytes, bounded */
 	size_t console_tail_len;
 	char *diagnostics;	/* infrastructure output (emulator stderr) */
@@ -99,6 +106,9 @@ void hilt_session_result_free(struct hilt_session_result *r);
 int hilt_case_add_earlier(struct hilt_case_result *c, const struct hilt_case_attempt *a);
 int hilt_result_add_property(struct hilt_session_result *r, const char *name,
 			     const char *value);
+/* Appends a case: a copy of c's name, type, message, detail and excerpt
+ * (c's earlier attempts are not taken).  0 or -ENOMEM. */
+int hilt_result_add_case(struct hilt_session_result *r, const struct hilt_case_result *c);
 /* Adds a finding (copies of f's strings and block).  0 or -ENOMEM. */
 int hilt_result_add_finding(struct hilt_session_result *r, const struct hilt_finding_result *f);
 const char *hilt_verdict_name(enum hilt_verdict v);

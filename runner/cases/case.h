@@ -11,6 +11,8 @@
  *   step.c       <step>: a command at the prompt, its reply checked
  *   python.c     <python>: a script through MicroPython's raw REPL
  *   probe.c      <http>: an HTTP request to the device
+ *   results.c    <results>: the device's own test results (KTAP, TAP,
+ *                ztest, Unity), each test a case of the session
  *
  * A kind never sees the suite loader's or the session's structures: it
  * parses with the hilt_loader_* calls (implemented by the suite loader,
@@ -60,6 +62,10 @@ struct hilt_case_ops {
 	/* The timer it armed with hilt_run_timer() came due; may be NULL
 	 * when it arms none. */
 	void (*timer)(struct hilt_case_run *run);
+	/* The console's bytes as they come, from offset off of the output
+	 * (what the matcher sees), while the case runs: it may end the case
+	 * (hilt_run_done()).  NULL: the kind reads no bytes itself. */
+	void (*output)(struct hilt_case_run *run, const char *buf, size_t len, uint64_t off);
 	/* The run is over: releases what its state holds (may be NULL).
 	 * Its watches, timer and typing are ended by the session. */
 	void (*end)(struct hilt_case_run *run);
@@ -124,6 +130,19 @@ void hilt_run_end_session(struct hilt_case_run *run, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* When the verdict was recorded, in seconds since power-on. */
 double hilt_run_at_s(const struct hilt_case_run *run);
+/* Now, in seconds since power-on. */
+double hilt_run_now_s(const struct hilt_case_run *run);
+/* A test the device reported (a result stream's): a case of the session
+ * after the suite's own, c's strings copied; a failure's excerpt is the
+ * console's last lines now.  Told to the reporters as any case is. */
+void hilt_run_add_test(struct hilt_case_run *run, const struct hilt_case_result *c);
+/* When the session ends because the device failed (a failure pattern
+ * matched, a fatal kernel report): the evidence, the block of the first
+ * kernel finding at or after offset since (the whole report that cut a
+ * test off), else the failure pattern's trace; *len its length.  NULL
+ * when the session ends otherwise (interrupted, an infrastructure error,
+ * every case done). */
+const char *hilt_run_crash(const struct hilt_case_run *run, uint64_t since, size_t *len);
 /* A JUnit property of the session. */
 void hilt_run_property(struct hilt_case_run *run, const char *name, const char *value);
 /* What the case's output was (a reply, what a script printed): taken

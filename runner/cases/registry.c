@@ -7,7 +7,7 @@
 #include "runner/cases/case.h"
 
 extern const struct hilt_case_ops hilt_case_milestone, hilt_case_interrupt, hilt_case_step,
-	hilt_case_python, hilt_case_probe;
+	hilt_case_python, hilt_case_probe, hilt_case_results;
 
 static const struct hilt_case_ops *const kinds[] = {
 	&hilt_case_milestone,
@@ -15,6 +15,7 @@ static const struct hilt_case_ops *const kinds[] = {
 	&hilt_case_step,
 	&hilt_case_python,
 	&hilt_case_probe,
+	&hilt_case_results,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(*kinds))

@@ -114,6 +114,7 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
 
 		hilt_tail_append(s->tail, buf, took);
 		session_findings_feed(s, buf, took);
+		session_case_output(s, buf, took, hilt_tail_total(s->tail) - took);
 		buf += took;
 		n -= took;
 		session_process_matches(s);

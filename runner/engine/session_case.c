@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/tail.h"
+#include "runner/engine/kreport.h"
 #include "runner/engine/session_int.h"
 
 static void rescan(struct hilt_loop *loop, void *arg)
@@ -303,6 +304,45 @@ void hilt_run_end_session(struct hilt_case_run *run, const char *fmt, ...)
 double hilt_run_at_s(const struct hilt_case_run *run)
 {
 	return run->s->result->cases[run->s->current].at_s;
+}
+
+double hilt_run_now_s(const struct hilt_case_run *run)
+{
+	return session_since_power_on(run->s, hilt_now_ns());
+}
+
+void hilt_run_add_test(struct hilt_case_run *run, const struct hilt_case_result *c)
+{
+	session_add_test(run->s, c);
+}
+
+const char *hilt_run_crash(const struct hilt_case_run *run, uint64_t since, size_t *len)
+{
+	const struct hilt_session *s = run->s;
+	const char *block;
+
+	if (!s->kr_fatal && !hilt_buf_len(&s->failure_text))
+		return NULL;
+	if ((block = session_findings_block_since(s, since, len)))
+		return block;
+	if (s->kr_fatal) {
+		*len = s->kr_fatal->block_len;
+		return s->kr_fatal->block;
+	}
+	size_t at = (size_t)(s->failure_line_at - s->failure_text_at);
+
+	if (at > hilt_buf_len(&s->failure_text))
+		at = 0;
+	*len = hilt_buf_len(&s->failure_text) - at;
+	return hilt_buf_str(&s->failure_text) + at;
+}
+
+void session_case_output(struct hilt_session *s, const char *buf, size_t n, uint64_t off)
+{
+	struct hilt_case_run *run = &s->run;
+
+	if (run->active && run->c->ops->output && s->state == SESSION_RUNNING)
+		run->c->ops->output(run, buf, n, off);
 }
 
 void hilt_run_property(struct hilt_case_run *run, const char *name, const char *value)

@@ -149,6 +149,20 @@ void session_findings_take(struct hilt_session *s)
 	}
 }
 
+const char *session_findings_block_since(const struct hilt_session *s, uint64_t since,
+					 size_t *len)
+{
+	for (size_t i = 0; i < s->kr_nseen; i++) {
+		const struct hilt_finding *f = s->kr_seen[i].f;
+
+		if (f->offset >= since) {
+			*len = f->block_len;
+			return f->block;
+		}
+	}
+	return NULL;
+}
+
 void session_findings_free(struct hilt_session *s)
 {
 	hilt_kreport_free(s->kr);

@@ -153,6 +153,14 @@ void session_finish(struct hilt_session *s);
 /* session_verdict.c */
 double session_since_power_on(const struct hilt_session *s, int64_t now);
 /* Records the verdict of case i.  detail may be NULL. */
+/* Appends a test the device reported after the suite's cases (copied),
+ * its excerpt taken when it failed, and tells the reporters. */
+void session_add_test(struct hilt_session *s, const struct hilt_case_result *t);
+/* The case under way reads the console's bytes (its kind's output op). */
+void session_case_output(struct hilt_session *s, const char *buf, size_t n, uint64_t off);
+/* The block of the first finding at or after offset since, or NULL. */
+const char *session_findings_block_since(const struct hilt_session *s, uint64_t since,
+					 size_t *len);
 void session_set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
 		      const char *type, const char *detail, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -135,6 +135,20 @@ void session_set_casev(struct hilt_session *s, size_t i, enum hilt_verdict v,
 		s->opts.on_case(s->result, c, s->opts.arg);
 }
 
+void session_add_test(struct hilt_session *s, const struct hilt_case_result *t)
+{
+	struct hilt_session_result *r = s->result;
+
+	if (hilt_result_add_case(r, t) < 0)
+		return;
+	struct hilt_case_result *c = &r->cases[r->ncases - 1];
+
+	if (c->verdict == HILT_FAIL && !c->excerpt)
+		take_excerpt(s, c);
+	if (s->opts.on_case)
+		s->opts.on_case(r, c, s->opts.arg);
+}
+
 void session_set_case(struct hilt_session *s, size_t i, enum hilt_verdict v,
 		      const char *type, const char *detail, const char *fmt, ...)
 {
