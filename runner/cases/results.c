@@ -197,7 +197,7 @@ static void on_test(void *owner, const struct hilt_tstream_case *t)
 		}
 		break;
 	}
-	c.message = message;
+	c.message = *message ? message : NULL;
 	hilt_run_add_test(run, &c);
 	free(diag);
 	if (t->end > rr->last_end)
