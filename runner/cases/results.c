@@ -9,7 +9,9 @@
  * one, the command is typed at the shell's prompt (a kselftest run, a
  * Unity menu choice) and the stream read from that prompt on.  timeout
  * covers the whole stream; inactivity (by default the same) is how long
- * it may go without a test's result.
+ * it may go without a test's result; until, what the console prints after
+ * the stream, ends one that prints no end of its own (KUnit's modules
+ * print no top-level plan) and is left for the cases after.
  *
  * The case itself is the stream's: it passes when the stream came to its
  * end whole, and fails ("stream") when it did not (no end within its
@@ -29,10 +31,14 @@
 #include "runner/cases/case.h"
 #include "runner/engine/tstream.h"
 
-enum { WATCH_PROMPT = 1 };
+enum { WATCH_PROMPT = 1, WATCH_UNTIL };
 
 struct results {
 	enum hilt_tstream_format format;
+	/* The stream is over where this matches (what the console prints
+	 * after it), or NULL: a stream without a plan of its own (KUnit's
+	 * modules print none) ends there. */
+	struct hilt_pattern *until;
 	char *send;		/* typed at the prompt first, or NULL */
 	double inactivity_s;	/* 0: the case's timeout */
 };
@@ -71,6 +77,11 @@ static void results_parse(struct hilt_loader *ld, const xmlNode *node, struct hi
 			       hilt_case_label(c, node), format);
 	free(format);
 	hilt_xml_seconds(d, node, "inactivity", &r->inactivity_s);
+	char *until = hilt_xml_attr(node, "until");
+
+	if (until)
+		hilt_loader_compile(ld, node, "until", until, &r->until);
+	free(until);
 	if (c->name && strchr(c->name, '/'))
 		hilt_xml_error(d, node, "results '%s': the name begins its tests' paths and may "
 			       "not hold '/'", c->name);
@@ -105,8 +116,10 @@ static void results_free(struct hilt_case *c)
 {
 	struct results *r = c->data;
 
-	if (r)
+	if (r) {
 		free(r->send);
+		hilt_pattern_free(r->until);
+	}
 	free(r);
 }
 
@@ -300,11 +313,14 @@ static void conclude(struct hilt_case_run *run, const char *why)
 
 static void start_reading(struct hilt_case_run *run, uint64_t from)
 {
+	const struct results *r = hilt_run_case(run)->data;
 	struct results_run *rr = hilt_run_state(run);
 	char buf[16384];
 
 	rr->reading = true;
 	rr->read_from = rr->read_to = from;
+	if (r->until)
+		hilt_run_watch(run, WATCH_UNTIL, r->until, from);
 	/* What came before the case began (a chunk's rest after the last
 	 * match, KUnit printed while the milestones before waited), from
 	 * the matcher's window. */
@@ -354,6 +370,14 @@ static void results_matched(struct hilt_case_run *run, const struct hilt_match *
 	char err[256];
 	char *line;
 
+	if (m->id == WATCH_UNTIL) {
+		/* What follows the stream: it is over, and what matched is
+		 * left for the cases after. */
+		conclude(run, NULL);
+		hilt_run_consume(run, m->start, m->start);
+		hilt_run_done(run);
+		return;
+	}
 	if (m->id != WATCH_PROMPT)
 		return;
 	hilt_run_unwatch(run, WATCH_PROMPT);
@@ -433,7 +457,7 @@ static void results_end(struct hilt_case_run *run)
 
 const struct hilt_case_ops hilt_case_results = {
 	.element = "results",
-	.attrs = (const char *const[]){ "name", "timeout", "format", "inactivity", NULL },
+	.attrs = (const char *const[]){ "name", "timeout", "format", "inactivity", "until", NULL },
 	.parse = results_parse,
 	.free = results_free,
 	.run_size = sizeof(struct results_run),
