@@ -293,7 +293,7 @@ void hilt_tstream_finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		line_done(ts, ts->fed);
 	ts->ops->finish(ts, how);
 	ts->counts.total = ts->counts.passed + ts->counts.failed + ts->counts.skipped +
-			   ts->counts.crashed;
+			   ts->counts.errors + ts->counts.crashed;
 	ts->finished = true;
 }
 

@@ -57,6 +57,7 @@ struct kcounts {
 struct kframe {
 	enum kphase phase;
 	bool named;		/* its name is the path's last component */
+	bool numbered;		/* "#N" is, for want of a name */
 	bool planned;
 	unsigned long expected;	/* its plan's N */
 	unsigned long num;	/* the next subtest's number */
@@ -84,7 +85,11 @@ struct kline {
 struct ktap {
 	bool tap;
 	int depth;		/* the open frames' top; -1 before the start */
+	/* levels beyond HILT_TSTREAM_DEPTH_MAX: how many are open, the
+	 * last one's indentation, whether its header was a version line */
 	unsigned long flattened;
+	unsigned flat_indent;
+	bool flat_version;
 	struct kframe f[HILT_TSTREAM_DEPTH_MAX + 1];
 	bool bailed;
 	bool plan_after;	/* the top level's plan came after its tests */
@@ -373,23 +378,41 @@ static void pop(struct hilt_tstream *ts, struct ktap *k, enum kstatus s, const c
 {
 	struct kframe *f = &k->f[k->depth];
 
-	if (!f->nsub && (s == KS_CRASHED || s == KS_SUCCESS)) {
+	bool own = false;
+
+	if (!f->nsub && !k->tap) {
+		/* kunit.py as its test_no_tests_no_plan asserts: a parent
+		 * without subtests ran no tests, whatever its result line */
 		s = KS_NO_TESTS;
-		f->c.errors++;	/* kunit.py: "0 tests run!" */
+		f->c.errors++;	/* "0 tests run!" */
+	} else if (!f->nsub && (s == KS_CRASHED || s == KS_SUCCESS)) {
+		s = KS_NO_TESTS;
+		f->c.errors++;
 	}
-	if (!ktotal(&f->c)) {
+	if (ktotal(&f->c) && s == KS_FAILURE && kget_status(&f->c) == KS_SUCCESS) {
+		/* kunit.py: a failed parent whose subtests passed is a
+		 * failure of its own */
 		kadd_status(&f->c, s);
+		own = true;
+	}
+	if (own || !ktotal(&f->c)) {
+		if (!own)
+			kadd_status(&f->c, s);
 		/* a parent with no results of its own is a leaf */
-		if (!f->nsub || s != KS_NO_TESTS) {
+		if (own || !f->nsub || s != KS_NO_TESTS) {
 			const char *why = s == KS_NO_TESTS ? "no tests run" :
 					  s == KS_CRASHED ? "no result line" : reason;
-			if (f->named)
+			if (f->numbered && nlen) {
+				ts_path_pop(ts);
+				f->numbered = false;
+			}
+			if (f->named || f->numbered || !nlen)
 				ts_emit(ts, NULL, 0, verdict_of(s), why, -1, f->begin, end);
 			else
 				ts_emit(ts, name, nlen, verdict_of(s), why, -1, f->begin, end);
 		}
 	}
-	if (f->named)
+	if (f->named || f->numbered)
 		ts_path_pop(ts);
 	ts_diag_clear(ts);
 	k->depth--;
@@ -414,8 +437,11 @@ static void push(struct hilt_tstream *ts, struct ktap *k, const struct ts_line *
 	struct kframe *f;
 
 	if (k->depth >= HILT_TSTREAM_DEPTH_MAX) {
-		/* read deeper levels as the deepest's own tests */
-		k->flattened++;
+		/* deeper levels' tests are read as the deepest's own */
+		if (!(phase == K_PLAN && k->flat_version && k->flattened))
+			k->flattened++;
+		k->flat_version = phase == K_VERSION;
+		k->flat_indent = l->indent;
 		ts_problem(ts, "nesting deeper than %d levels", HILT_TSTREAM_DEPTH_MAX);
 		return;
 	}
@@ -429,6 +455,12 @@ static void push(struct hilt_tstream *ts, struct ktap *k, const struct ts_line *
 	if (name && nlen) {
 		ts_path_push(ts, name, nlen);
 		f->named = true;
+	} else {
+		/* named by its number until its result line names it */
+		char num[32];
+		int n = snprintf(num, sizeof(num), "#%lu", k->f[k->depth - 1].num);
+		ts_path_push(ts, num, (size_t)n);
+		f->numbered = true;
 	}
 }
 
@@ -511,7 +543,25 @@ static void plan_last(struct hilt_tstream *ts, struct ktap *k, struct kframe *f,
 static void result_line(struct hilt_tstream *ts, struct ktap *k, const struct kline *kl,
 			const struct ts_line *l);
 
+/* The top level's plan is complete: the stream's end (for TAP once the
+ * last result's YAML block, if any, is read). */
+static void check_done(struct hilt_tstream *ts, const struct ktap *k)
+{
+	const struct kframe *m = &k->f[0];
+
+	if (k->depth == 0 && m->planned && m->num > m->expected && !k->pending && m->phase >= K_BODY)
+		ts->done = true;
+}
+
+static void line_in(struct hilt_tstream *ts, const struct ts_line *l);
+
 static void line(struct hilt_tstream *ts, const struct ts_line *l)
+{
+	line_in(ts, l);
+	check_done(ts, ts->state);
+}
+
+static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 {
 	struct ktap *k = ts->state;
 	struct kline kl;
@@ -568,13 +618,50 @@ static void line(struct hilt_tstream *ts, const struct ts_line *l)
 		return;
 	}
 
+	if (k->flattened) {
+		f = &k->f[k->depth];
+		if (kl.kind == KL_VERSION || kl.kind == KL_SUBTEST) {
+			push(ts, k, l, kl.kind == KL_VERSION ? K_VERSION : K_PLAN, NULL, 0);
+			return;
+		}
+		k->flat_version = false;
+		if (kl.kind == KL_RESULT && l->indent >= k->flat_indent) {
+			unsigned long num = f->num, nsub = f->nsub;
+			struct kline inner = kl;
+
+			inner.numbered = false;	/* numbered in its own level */
+			leaf(ts, k, f, &inner, l);
+			f->num = num;
+			f->nsub = nsub;
+			return;
+		}
+		if (kl.kind == KL_RESULT) {
+			/* a flattened level's own result line */
+			k->flattened--;
+			k->flat_indent = l->indent;
+			if (!k->flattened) {
+				/* the outermost of them: one subtest */
+				f->num++;
+				f->nsub++;
+			}
+			return;
+		}
+		if (kl.kind == KL_OTHER)
+			other_line(ts, k, l);
+		return;
+	}
+
 	for (;;) {
 		f = &k->f[k->depth];
 		switch (f->phase) {
 		case K_VERSION:
 			f->phase = K_PLAN;
 			if (kl.kind == KL_SUBTEST) {
-				if (kl.nlen) {
+				if (kl.nlen && f->numbered) {
+					ts_path_pop(ts);
+					f->numbered = false;
+				}
+				if (kl.nlen && k->depth) {
 					ts_path_push(ts, kl.name, kl.nlen);
 					f->named = true;
 				}
@@ -636,6 +723,18 @@ static void line(struct hilt_tstream *ts, const struct ts_line *l)
 				leaf(ts, k, f, &kl, l);
 				return;
 			}
+			if (kl.kind == KL_PLAN && !k->tap) {
+				/* kunit.py: a plan among the results is a
+				 * test that crashed */
+				char num[32];
+				int nn = snprintf(num, sizeof(num), "#%lu", f->num);
+				kadd_status(&f->c, KS_CRASHED);
+				ts_emit(ts, num, (size_t)nn, HILT_TV_CRASHED, "a plan where its result was due",
+					-1, l->begin, l->end);
+				f->nsub++;
+				f->num++;
+				return;
+			}
 			/* a plan after the tests */
 			if (kl.kind == KL_PLAN && !f->planned)
 				plan_last(ts, k, f, &kl, l);
@@ -688,7 +787,7 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 {
 	struct ktap *k = ts->state;
 	bool crash = how == HILT_TS_END_CRASH;
-	uint64_t at = ts->fed;
+	uint64_t at = ts->line_begin;
 
 	flush_pending(ts, k);
 	if (k->depth < 0) {
@@ -702,7 +801,7 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		if (f->phase == K_VERSION || f->phase == K_PLAN)
 			f->phase = K_BODY;
 		if (f->phase == K_BODY) {
-			if (f->planned) {
+			if (f->planned && !k->bailed) {
 				missing(ts, k, f, crash, at);
 			} else if (crash && !k->crash_handed) {
 				char leaf[32];

@@ -160,7 +160,7 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		ts_count(ts, v);
 		ts_emit(ts, u->test, u->test_len, v,
 			v == HILT_TV_CRASHED ? "cut off by a crash" : "the stream ended before its result",
-			-1, u->test_begin, ts->fed);
+			-1, u->test_begin, ts->line_begin);
 		u->running = false;
 	}
 	read = c->passed + c->failed + c->skipped;

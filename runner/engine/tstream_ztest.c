@@ -154,9 +154,9 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 	const struct hilt_tstream_counts *c = &ts->counts;
 
 	if (how == HILT_TS_END_CRASH)
-		cut_off(ts, z, HILT_TV_CRASHED, "cut off by a crash", ts->fed);
+		cut_off(ts, z, HILT_TV_CRASHED, "cut off by a crash", ts->line_begin);
 	else
-		cut_off(ts, z, HILT_TV_ERROR, "the stream ended before its result", ts->fed);
+		cut_off(ts, z, HILT_TV_ERROR, "the stream ended before its result", ts->line_begin);
 	if (!ts->started)
 		ts_problem(ts, "no ztest output");
 	else if (!ts->done)
