@@ -13,7 +13,7 @@ if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
 	exit 77
 fi
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
-cd "$SRC"
+cd "$SRC" || fail "no source tree at $SRC"
 OUT=$WORK/out
 
 # The modules, beside the guest where the build makes them; a build that
@@ -63,7 +63,7 @@ in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target kunit --out "$OUT" 
 rc=$?
 judge_run 0 $rc "KUnit at boot of the default guest"
 no_leftover hilt "a process hilt started (QEMU)"
-log=$(ls "$OUT"/*.console.log 2>/dev/null | head -n 1)
+log=$(find "$OUT" -maxdepth 1 -name "*.console.log" | head -n 1)
 [ -s "$log" ] || fail "no console log in $OUT"
 [ "$(property capture.last_result "$OUT/junit.xml")" = ok ] || fail "the last suite, $last, did not pass"
 [ "$(property capture.suite_count "$OUT/junit.xml")" = "${#suites[@]}" ] ||
