@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# KUnit live in the default guest: the guest's own kernel runs the kernel's
+# KUnit test suites at boot (KUnit and the suites as modules, built by
+# fixtures/kunit/build.sh, loaded by the guest's init from the initrd), and
+# hilt run waits for their KTAP on the console.  Checks that real KTAP came
+# out: each suite's header, plan and result, every test of each plan with
+# its result, no failure; prints the counts.
+. "$(dirname "$0")/lib.sh"
+
+if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+	[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no guest in $HILT_GUEST_DIR (its build failed?)"
+	echo "SKIP: no default guest in $HILT_GUEST_DIR and this build does not make one"
+	exit 77
+fi
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
+cd "$SRC" || fail "no source tree at $SRC"
+OUT=$WORK/out
+
+# The modules, beside the guest where the build makes them; a build that
+# does not make the guest (-DHILT_BUILD_GUEST=OFF) makes them here, for
+# the guest it was given.
+kunit=${KUNIT_DIR:-$HILT_GUEST_DIR-kunit}
+if [ ! -s "$kunit/initrd-kunit.img" ] && [ ! -s "$kunit/unavailable" ]; then
+	[ "${GUEST_BUILT:-ON}" != "ON" ] || fail "no initrd-kunit.img in $kunit (its build failed?)"
+	kunit=$WORK/kunit
+	"$SRC/fixtures/kunit/build.sh" "$HILT_GUEST_DIR" "$kunit" || fail "fixtures/kunit/build.sh failed"
+fi
+if [ ! -s "$kunit/initrd-kunit.img" ]; then
+	[ -s "$kunit/unavailable" ] || fail "neither initrd-kunit.img nor unavailable in $kunit"
+	echo "SKIP: the KUnit modules could not be built for the guest: $(cat "$kunit/unavailable")"
+	exit 77
+fi
+[ -s "$kunit/suites" ] || fail "no suites list in $kunit"
+mapfile -t suites <"$kunit/suites"
+last=${suites[${#suites[@]} - 1]}
+
+# KUnit prints at KERN_INFO: HILT_LOGLEVEL=7 keeps the guest's init from
+# lowering the console loglevel below it.
+cat >"$WORK/farm.xml" <<XML
+<farm><target name="kunit" kind="qemu">
+  <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
+  <initrd>$kunit/initrd-kunit.img</initrd>
+  <append>console=ttyS0 HILT_LOGLEVEL=7</append>
+</target></farm>
+XML
+# The suites run, one module after the other, between init's start and
+# its network (the modules are loaded before it); the last suite's result
+# line ends them.
+cat >"$WORK/kunit.xml" <<XML
+<suite name="kunit-boot" timeout="240">
+  <shell prompt="^/ # "/>
+  <milestone name="kernel-banner" timeout="60">Linux version (?'kernel_version'\S+)</milestone>
+  <milestone name="init-started" timeout="60">^hilt-guest: init started</milestone>
+  <milestone name="kunit-first-suite" timeout="60">\]     # Subtest: ${suites[0]}\$</milestone>
+  <milestone name="kunit-last-suite" timeout="120">\] (?'last_result'(?:not )?ok) (?'suite_count'\d+) ${last}\$</milestone>
+  <milestone name="network" timeout="30">^hilt-guest: network (?:up|down)</milestone>
+  <milestone name="shell-prompt" timeout="30">^/ # </milestone>
+</suite>
+XML
+
+in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target kunit --out "$OUT" "$WORK/kunit.xml" \
+	>"$WORK/stdout"
+rc=$?
+judge_run 0 $rc "KUnit at boot of the default guest"
+no_leftover hilt "a process hilt started (QEMU)"
+log=$(find "$OUT" -maxdepth 1 -name "*.console.log" | head -n 1)
+[ -s "$log" ] || fail "no console log in $OUT"
+[ "$(property capture.last_result "$OUT/junit.xml")" = ok ] || fail "the last suite, $last, did not pass"
+[ "$(property capture.suite_count "$OUT/junit.xml")" = "${#suites[@]}" ] ||
+	fail "the last suite's number is not ${#suites[@]} (the suites built)"
+
+# The KTAP lines, without the kernel's timestamps.
+sed -n 's/^\[ *[0-9]*\.[0-9]*\] //p' "$log" | tr -d '\r' >"$WORK/ktap"
+# Every suite: its header, its plan, as many results as its plan says at
+# its level (and at the level below, parameterised tests' results), and
+# its own result; no test failed.
+python3 - "$WORK/ktap" "${suites[@]}" <<'PY' || fail "the KTAP on the console is not what KUnit prints"
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().split("\n")
+want = sys.argv[2:]
+bad = []
+i = 0
+n = 0
+counts = {"ok": 0, "skip": 0, "not ok": 0}
+for number, name in enumerate(want, 1):
+    while i < len(lines) and lines[i] != "    # Subtest: " + name:
+        i += 1
+    if i == len(lines):
+        bad.append("no '# Subtest: %s'" % name)
+        break
+    if lines[i - 1] != "    KTAP version 1":
+        bad.append("%s: no 'KTAP version 1' before its header" % name)
+    m = re.fullmatch(r"    1\.\.(\d+)", lines[i + 1])
+    if not m:
+        bad.append("%s: no plan after its header" % name)
+        break
+    plan, seen, misnumbered = int(m.group(1)), 0, False
+    i += 2
+    while i < len(lines):
+        line = lines[i]
+        r = re.fullmatch(r"(    |        )(not ok|ok) (\d+) (.*?)(?: # SKIP(?: (.*))?)?", line)
+        if r and r.group(1) == "    ":
+            seen += 1
+            if int(r.group(3)) != seen and not misnumbered:
+                bad.append("%s: test %s where %d was due" % (name, r.group(3), seen))
+                misnumbered = True
+        if r:
+            kind = "skip" if " # SKIP" in line else r.group(2)
+            counts[kind] += 1
+            if kind == "not ok":
+                bad.append("%s: %s" % (name, line.strip()))
+        top = re.fullmatch(r"(not ok|ok) (\d+) (\S+)(?: # SKIP.*)?", line)
+        if top:
+            if top.group(3) != name or int(top.group(2)) != number:
+                bad.append("%s: ended by '%s'" % (name, line))
+            if top.group(1) != "ok":
+                bad.append("%s: %s" % (name, line))
+            break
+        i += 1
+    if seen != plan:
+        bad.append("%s: %d results for a plan of %d" % (name, seen, plan))
+print("kunit: %d suites, %d results: %d ok, %d skipped, %d not ok"
+      % (len(want), sum(counts.values()), counts["ok"], counts["skip"], counts["not ok"]))
+for b in bad:
+    print("kunit: " + b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+
+# The counts, by a plain grep too.
+echo "KTAP headers: $(grep -c 'KTAP version 1$' "$WORK/ktap")," \
+	"suite headers: $(grep -c '^ *# Subtest: ' "$WORK/ktap")," \
+	"plans: $(grep -Ec '^ *1\.\.[0-9]+$' "$WORK/ktap")," \
+	"ok: $(grep -Ec '^ *ok [0-9]+ ' "$WORK/ktap")," \
+	"not ok: $(grep -Ec '^ *not ok [0-9]+ ' "$WORK/ktap")," \
+	"skip: $(grep -Ec '^ *(not )?ok [0-9]+ .* # SKIP' "$WORK/ktap")," \
+	"totals: $(grep -c '^ *# Totals: ' "$WORK/ktap")"
+assert_grep '^    KTAP version 1$' "$WORK/ktap"
+assert_grep '^    # Subtest: list-kunit-test$' "$WORK/ktap"
+assert_grep '^    ok [0-9]* example_skip_test # SKIP ' "$WORK/ktap"
+[ "$(grep -Ec '^ok [0-9]+ ' "$WORK/ktap")" -eq "${#suites[@]}" ] ||
+	fail "not ${#suites[@]} suite results at the top level"
+if grep -q '^ *not ok ' "$WORK/ktap"; then
+	grep '^ *not ok ' "$WORK/ktap" >&2
+	fail "a KUnit test failed in the guest"
+fi
+[ -z "${KUNIT_KEEP_LOG:-}" ] || cp "$log" "$KUNIT_KEEP_LOG"
+echo "PASS: KUnit in the guest's kernel: ${#suites[@]} suites, their KTAP on the console"
