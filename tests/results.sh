@@ -26,27 +26,33 @@ expect_of() {
 	sed -n "s/^$2 //p" "$1" | head -n 1
 }
 
-# suite_for FILE FORMAT NAME: a suite reading one stream from power-on.
+# suite_for FILE FORMAT NAME [crash]: a suite reading one stream from
+# power-on; with crash, the kernel's panic and a program's fatal signal
+# end the session (the stream is cut off by a crash).
 suite_for() {
+	local patterns='<failure-patterns defaults="none"/>'
+	[ "${4:-}" != crash ] || patterns='<failure-patterns defaults="linux">
+    <pattern name="fatal-signal">Program received signal SIG</pattern>
+  </failure-patterns>'
 	cat >"$1" <<XML
 <suite name="r" timeout="30">
-  <failure-patterns defaults="none"/>
+  $patterns
   <results name="$3" format="$2" timeout="20" inactivity="10"/>
 </suite>
 XML
 }
 
-# summary JUNIT: the results.* properties (sorted), then "name|verdict|type"
-# of every case whose name is a path, in order.
+# summary JUNIT NAME: the results.* properties (sorted), then
+# "name|verdict|type" of every case of the stream NAME, in order.
 summary() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "$2" <<'PY'
 import sys, xml.etree.ElementTree as ET
 s = next(ET.parse(sys.argv[1]).getroot().iter("testsuite"))
 for p in sorted((e.get("name"), e.get("value")) for e in s.iter("property")
                 if e.get("name").startswith("results.")):
     print("%s=%s" % p)
 for c in s.iter("testcase"):
-    if "/" not in c.get("name"):
+    if not c.get("name").startswith(sys.argv[2] + "/"):
         continue
     v = next((e for e in c if e.tag in ("failure", "error", "skipped")), None)
     print("%s|%s|%s" % (c.get("name"), v.tag if v is not None else "pass",
@@ -74,14 +80,14 @@ case_replay() {
 		log=$DATA/$base.log
 		format=$(expect_of "$e" format)
 		name=$(expect_of "$e" name)
-		suite_for "$WORK/$base.xml" "$format" "$name"
+		suite_for "$WORK/$base.xml" "$format" "$name" "$(expect_of "$e" end)"
 		# As fast as it reads.
 		"$HILT" run --no-progress --out "$OUT" --target "replay:$log" "$WORK/$base.xml" \
 			>"$WORK/stdout" 2>&1
 		local rc=$?
 		[ "$rc" -le 1 ] || { cat "$WORK/stdout"; fail "$base: exit status $rc"; }
 		validate "$OUT/junit.xml"
-		summary "$OUT/junit.xml" >"$WORK/$base.fast"
+		summary "$OUT/junit.xml" "$name" >"$WORK/$base.fast"
 		# The counts and status the format's own tools assert.
 		for k in passed failed skipped errors crashed total status; do
 			local want got
@@ -105,7 +111,7 @@ case_replay() {
 			timing "$log" "$size" "$WORK/$size/$base.timing"
 			"$HILT" run --no-progress --realtime --out "$OUT" \
 				--target "replay:$WORK/$size/$base.log" "$WORK/$base.xml" >"$WORK/stdout" 2>&1
-			summary "$OUT/junit.xml" >"$WORK/$base.$size"
+			summary "$OUT/junit.xml" "$name" >"$WORK/$base.$size"
 			diff "$WORK/$base.fast" "$WORK/$base.$size" ||
 				fail "$base: other results in reads of $size bytes"
 		done
@@ -192,7 +198,7 @@ XML
 	"$HILT" run --no-progress --out "$OUT" --target "replay:$WORK/crash.log" "$WORK/crash.xml" \
 		>"$WORK/stdout" 2>&1
 	judge_run 1 $? "the stream the kernel's panic cut"
-	summary "$OUT/junit.xml" >"$WORK/summary.txt"
+	summary "$OUT/junit.xml" kunit >"$WORK/summary.txt"
 	cat "$WORK/summary.txt"
 	grep -qx 'results.kunit.status=crashed' "$WORK/summary.txt" || fail "the status is not crashed"
 	grep -qx 'results.kunit.passed=4' "$WORK/summary.txt" || fail "not 4 passed"
@@ -220,7 +226,7 @@ case_selftests() {
 	in_session hilt "$HILT" run --out "$OUT" suites/guest-selftests.xml >"$WORK/stdout" 2>&1
 	judge_run 0 $? "guest-selftests on the default guest"
 	no_leftover hilt "a process hilt started (QEMU)"
-	summary "$OUT/junit.xml" >"$WORK/summary.txt"
+	summary "$OUT/junit.xml" selftests >"$WORK/summary.txt"
 	cat "$WORK/summary.txt"
 	[ "$(grep -c '^selftests/selftests: guest: [a-z]*|pass|$' "$WORK/summary.txt")" -eq 5 ] ||
 		fail "not 5 passing tests"
@@ -233,7 +239,7 @@ case_selftests() {
 		suites/guest-selftests.xml >"$WORK/fail.xml"
 	in_session hilt "$HILT" run --out "$OUT" "$WORK/fail.xml" >"$WORK/stdout" 2>&1
 	judge_run 1 $? "hilt-selftests with its failing test"
-	summary "$OUT/junit.xml" >"$WORK/summary.txt"
+	summary "$OUT/junit.xml" selftests >"$WORK/summary.txt"
 	cat "$WORK/summary.txt"
 	grep -qx 'selftests/selftests: guest: fail|failure|test' "$WORK/summary.txt" ||
 		fail "the failing test is not a failure"

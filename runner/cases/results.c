@@ -165,7 +165,14 @@ static void on_test(void *owner, const struct hilt_tstream_case *t)
 
 	if (c.at_s < 0)
 		c.at_s = hilt_run_now_s(run);
-	c.time_s = t->seconds >= 0 ? t->seconds : c.at_s - arrived_at(rr, t->begin);
+	/* A test's time, when its format does not say it, runs from the end
+	 * of the result before it (or the stream's start), where its output
+	 * begins, to its result. */
+	uint64_t from = rr->last_end > rr->read_from ? rr->last_end : rr->read_from;
+
+	if (t->begin < from)
+		from = t->begin;
+	c.time_s = t->seconds >= 0 ? t->seconds : c.at_s - arrived_at(rr, from);
 	if (c.time_s < 0)
 		c.time_s = 0;
 	switch (t->verdict) {
