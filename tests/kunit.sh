@@ -2,9 +2,11 @@
 # KUnit live in the default guest: the guest's own kernel runs the kernel's
 # KUnit test suites at boot (KUnit and the suites as modules, built by
 # fixtures/kunit/build.sh, loaded by the guest's init from the initrd), and
-# hilt run waits for their KTAP on the console.  Checks that real KTAP came
-# out: each suite's header, plan and result, every test of each plan with
-# its result, no failure; prints the counts.
+# hilt run reads their KTAP with suites/kunit-boot.xml (<results
+# format="ktap">).  Checks that real KTAP came out: each suite's header,
+# plan and result, every test of each plan with its result, no failure;
+# prints the counts; and that hilt's test cases are the KTAP's tests, read
+# here on their own, name by name, verdict by verdict.
 . "$(dirname "$0")/lib.sh"
 
 if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
@@ -32,42 +34,25 @@ if [ ! -s "$kunit/initrd-kunit.img" ]; then
 fi
 [ -s "$kunit/suites" ] || fail "no suites list in $kunit"
 mapfile -t suites <"$kunit/suites"
-last=${suites[${#suites[@]} - 1]}
 
 # KUnit prints at KERN_INFO: HILT_LOGLEVEL=7 keeps the guest's init from
 # lowering the console loglevel below it.
 cat >"$WORK/farm.xml" <<XML
-<farm><target name="kunit" kind="qemu">
+<farm><target name="kunit" kind="qemu" tags="tests=kunit">
   <kernel>$HILT_GUEST_DIR/vmlinuz</kernel>
   <initrd>$kunit/initrd-kunit.img</initrd>
   <append>console=ttyS0 HILT_LOGLEVEL=7</append>
 </target></farm>
 XML
-# The suites run, one module after the other, between init's start and
-# its network (the modules are loaded before it); the last suite's result
-# line ends them.
-cat >"$WORK/kunit.xml" <<XML
-<suite name="kunit-boot" timeout="240">
-  <shell prompt="^/ # "/>
-  <milestone name="kernel-banner" timeout="60">Linux version (?'kernel_version'\S+)</milestone>
-  <milestone name="init-started" timeout="60">^hilt-guest: init started</milestone>
-  <milestone name="kunit-first-suite" timeout="60">\]     # Subtest: ${suites[0]}\$</milestone>
-  <milestone name="kunit-last-suite" timeout="120">\] (?'last_result'(?:not )?ok) (?'suite_count'\d+) ${last}\$</milestone>
-  <milestone name="network" timeout="30">^hilt-guest: network (?:up|down)</milestone>
-  <milestone name="shell-prompt" timeout="30">^/ # </milestone>
-</suite>
-XML
-
-in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target kunit --out "$OUT" "$WORK/kunit.xml" \
+# suites/kunit-boot.xml, as shipped: KUnit's KTAP read as it comes
+# (<results format="ktap">), each test a case of the session.
+in_session hilt "$HILT" run --farm "$WORK/farm.xml" --target kunit --out "$OUT" suites/kunit-boot.xml \
 	>"$WORK/stdout"
 rc=$?
 judge_run 0 $rc "KUnit at boot of the default guest"
 no_leftover hilt "a process hilt started (QEMU)"
 log=$(find "$OUT" -maxdepth 1 -name "*.console.log" | head -n 1)
 [ -s "$log" ] || fail "no console log in $OUT"
-[ "$(property capture.last_result "$OUT/junit.xml")" = ok ] || fail "the last suite, $last, did not pass"
-[ "$(property capture.suite_count "$OUT/junit.xml")" = "${#suites[@]}" ] ||
-	fail "the last suite's number is not ${#suites[@]} (the suites built)"
 
 # The KTAP lines, without the kernel's timestamps.
 sed -n 's/^\[ *[0-9]*\.[0-9]*\] //p' "$log" | tr -d '\r' >"$WORK/ktap"
@@ -143,5 +128,46 @@ if grep -q '^ *not ok ' "$WORK/ktap"; then
 	grep '^ *not ok ' "$WORK/ktap" >&2
 	fail "a KUnit test failed in the guest"
 fi
+# hilt's cases against the KTAP read here on its own: each leaf (a result
+# not closing deeper results) is a case "kunit/SUITE/.../TEST" of the same
+# verdict, in the same order, and the counts are the properties.
+python3 - "$WORK/ktap" "$OUT/junit.xml" <<'PY' || fail "hilt's cases are not the KTAP's tests"
+import re, sys, xml.etree.ElementTree as ET
+want, names, prev = [], {}, 0
+for line in open(sys.argv[1], errors="replace").read().split("\n"):
+    m = re.fullmatch(r"( *)# Subtest: (.*)", line)
+    if m:
+        names[len(m.group(1)) // 4] = m.group(2)
+        continue
+    r = re.fullmatch(r"( *)(not ok|ok) \d+ (.*?)( # SKIP.*)?", line)
+    if not r:
+        continue
+    depth = len(r.group(1)) // 4
+    if depth >= prev and depth > 0:
+        # A '/' in a name is '_' in its path (the path's parts stay apart).
+        parts = [names[d] for d in range(1, depth + 1)] + [r.group(3)]
+        path = "/".join(["kunit"] + [p.replace("/", "_") for p in parts])
+        want.append((path, "skipped" if r.group(4) else "pass" if r.group(2) == "ok" else "failure"))
+    prev = depth
+s = next(ET.parse(sys.argv[2]).getroot().iter("testsuite"))
+got = []
+for c in s.iter("testcase"):
+    if c.get("name").startswith("kunit/"):
+        v = next((e.tag for e in c if e.tag in ("failure", "error", "skipped")), "pass")
+        got.append((c.get("name"), v))
+props = {p.get("name"): p.get("value") for p in s.iter("property")}
+print("hilt: %d cases of kunit, results.kunit: passed %s, skipped %s, total %s, status %s"
+      % (len(got), props.get("results.kunit.passed"), props.get("results.kunit.skipped"),
+         props.get("results.kunit.total"), props.get("results.kunit.status")))
+if got != want:
+    for a, b in zip(got, want):
+        if a != b:
+            print("first difference: hilt %r, KTAP %r" % (a, b), file=sys.stderr)
+            break
+    sys.exit("hilt has %d cases, the KTAP %d leaves" % (len(got), len(want)))
+assert props["results.kunit.total"] == str(len(want)), props
+assert props["results.kunit.skipped"] == str(sum(v == "skipped" for _, v in want)), props
+assert props["results.kunit.status"] == "success", props
+PY
 [ -z "${KUNIT_KEEP_LOG:-}" ] || cp "$log" "$KUNIT_KEEP_LOG"
 echo "PASS: KUnit in the guest's kernel: ${#suites[@]} suites, their KTAP on the console"

@@ -298,8 +298,9 @@ static void summary(struct hilt_case_run *run, char *buf, size_t len)
 		 hilt_tstream_status(rr->ts));
 }
 
-/* The stream came to its end (or can no longer): its verdict. */
-static void conclude(struct hilt_case_run *run, const char *why)
+/* The stream came to its end (or can no longer): its verdict.  Ended
+ * by its until= pattern (at_until), one without a plan is whole. */
+static void conclude(struct hilt_case_run *run, const char *why, bool at_until)
 {
 	struct results_run *rr = hilt_run_state(run);
 	const char *problem;
@@ -307,6 +308,8 @@ static void conclude(struct hilt_case_run *run, const char *why)
 
 	finish(run, HILT_TS_END_EOF);
 	problem = hilt_tstream_problem(rr->ts);
+	if (at_until && !strcmp(problem, HILT_TSTREAM_NO_PLAN))
+		problem = "";
 	summary(run, counts, sizeof(counts));
 	if (!why && !*problem)
 		hilt_run_verdict(run, HILT_PASS, NULL, NULL, NULL);
@@ -343,7 +346,7 @@ static void start_reading(struct hilt_case_run *run, uint64_t from)
 		/* From the window's start when it no longer holds read_to. */
 		feed(run, buf, n, to - n);
 		if (hilt_tstream_done(rr->ts)) {
-			conclude(run, NULL);
+			conclude(run, NULL, false);
 			hilt_run_done(run);
 			return;
 		}
@@ -380,7 +383,7 @@ static void results_matched(struct hilt_case_run *run, const struct hilt_match *
 	if (m->id == WATCH_UNTIL) {
 		/* What follows the stream: it is over, and what matched is
 		 * left for the cases after. */
-		conclude(run, NULL);
+		conclude(run, NULL, true);
 		hilt_run_consume(run, m->start, m->start);
 		hilt_run_done(run);
 		return;
@@ -415,7 +418,7 @@ static void results_output(struct hilt_case_run *run, const char *buf, size_t le
 		return;
 	feed(run, buf, len, off);
 	if (hilt_tstream_done(rr->ts)) {
-		conclude(run, NULL);
+		conclude(run, NULL, false);
 		hilt_run_done(run);
 	}
 }
@@ -431,7 +434,7 @@ static void results_timeout(struct hilt_case_run *run)
 	else
 		snprintf(why, sizeof(why), "the stream did not end within %g s",
 			 hilt_run_timeout_s(run));
-	conclude(run, why);
+	conclude(run, why, false);
 }
 
 static void results_timer(struct hilt_case_run *run)
@@ -444,7 +447,7 @@ static void results_timer(struct hilt_case_run *run)
 			 : hilt_tstream_started(rr->ts) ? "no test result"
 							: "no sign of the stream",
 		 r->inactivity_s);
-	conclude(run, why);
+	conclude(run, why, false);
 	hilt_run_done(run);
 }
 

@@ -159,5 +159,9 @@ const char *hilt_tstream_status(const struct hilt_tstream *ts);
  * but 3 results", "summary says 10 tests, 9 were read".  Valid after
  * hilt_tstream_finish(). */
 const char *hilt_tstream_problem(const struct hilt_tstream *ts);
+/* The problem of a stream whose top level printed no plan (KUnit's
+ * modules print none): whole all the same when its owner knows where it
+ * ends. */
+#define HILT_TSTREAM_NO_PLAN "no plan"
 
 #endif
