@@ -13,6 +13,8 @@
 #              tests the plan announced after it are "missing"
 #   compare    a stream whose second night fails one test: hilt report
 #              compare names it, by its path, as a regression
+#   shipped    suites/ztest-replay.xml and unity-replay.xml on the recorded
+#              runs they name: every test a case, the counts
 #   selftests  the default guest's hilt-selftests typed at its shell
 #              (suites/guest-selftests.xml): one case per test, live; and
 #              with the test that fails on purpose, its failure and text
@@ -247,6 +249,24 @@ case_selftests() {
 	assert_grep 'this test fails on purpose' "$OUT/junit.xml"
 	# The shell's step after the stream still passes.
 	assert_grep '^PASS  guest-selftests@default uname' "$WORK/stdout"
+}
+
+case_shipped() {
+	"$HILT" run --no-progress --out "$OUT" --target replay:tests/data/results/ztest-common.log \
+		suites/ztest-replay.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "ztest-replay"
+	summary "$OUT/junit.xml" ztest >"$WORK/summary.txt"
+	[ "$(grep -c '^ztest/common/' "$WORK/summary.txt")" -eq 45 ] || fail "not 45 ztest cases"
+	grep -qx 'results.ztest.skipped=3' "$WORK/summary.txt" || fail "not 3 skipped"
+	grep -qx 'ztest/common/test_nop|skipped|skipped' "$WORK/summary.txt" || fail "test_nop not skipped"
+	"$HILT" run --no-progress --out "$OUT" --target replay:tests/data/results/unity-idf-all.log \
+		suites/unity-replay.xml >"$WORK/stdout" 2>&1
+	judge_run 1 $? "unity-replay"
+	assert_grep '^FAIL  unity-replay@replay:unity-idf-all unity/Another test case which fails: failed: Expected 2147483647 Was -1$' \
+		"$WORK/stdout"
+	summary "$OUT/junit.xml" unity >"$WORK/summary.txt"
+	grep -qx 'results.unity.status=failure' "$WORK/summary.txt" || fail "not a failure"
+	grep -qx 'unity/Mean of a test vector|pass|' "$WORK/summary.txt" || fail "no passing case"
 }
 
 "case_${1//-/_}"
