@@ -803,9 +803,12 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 	for (size_t i = s->nfailures; s->kreports.enabled && i-- > 0;)
 		if (read_by_kreports(&s->failures[i]))
 			drop_failure(s, i);
-	if (!ld.oom && s->ncases == 0)
-		hilt_xml_error(d, root, "suite '%s' has no <milestone>, <step>, <python> or <http>",
-			       s->name ? s->name : "");
+	if (!ld.oom && s->ncases == 0) {
+		char kinds[256];
+
+		hilt_case_kind_list(kinds, sizeof(kinds));
+		hilt_xml_error(d, root, "suite '%s' has no %s", s->name ? s->name : "", kinds);
+	}
 out:
 	for (size_t i = 0; i < ld.nvars; i++)
 		free(ld.vars[i]);
