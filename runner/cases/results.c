@@ -79,8 +79,12 @@ static void results_parse(struct hilt_loader *ld, const xmlNode *node, struct hi
 	hilt_xml_seconds(d, node, "inactivity", &r->inactivity_s);
 	char *until = hilt_xml_attr(node, "until");
 
-	if (until)
-		hilt_loader_compile(ld, node, "until", until, &r->until);
+	if (until) {
+		char what[300];
+
+		snprintf(what, sizeof(what), "results '%s' until", hilt_case_label(c, node));
+		hilt_loader_compile(ld, node, what, until, &r->until);
+	}
 	free(until);
 	if (c->name && strchr(c->name, '/'))
 		hilt_xml_error(d, node, "results '%s': the name begins its tests' paths and may "
