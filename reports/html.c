@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,45 @@ struct hcase {
 	double time_s;
 	char *message;
 	char *excerpt;		/* console excerpt or trace, bounded; may be NULL */
+	/* The verdict's own text when the excerpt is the console's and the
+	 * message does not hold it (a test's diagnostic lines, the kernel
+	 * report that cut a test off), bounded; may be NULL. */
+	char *detail;
 	char **attach;		/* [[ATTACHMENT|...]] paths of its system-out */
 	size_t nattach;
 	unsigned flaky;
+	enum { K_TEST, K_CRASHED, K_MISSING } kind;	/* of a result stream's test */
+};
+
+/* A result stream's counts, from its results.NAME.* properties. */
+enum { R_PASSED, R_FAILED, R_SKIPPED, R_ERRORS, R_CRASHED, R_TOTAL, R_N };
+struct hstream {
+	char *name, *status, *problem;
+	unsigned long n[R_N];
+	bool have[R_N];
+};
+
+/* The groups of a session's cases whose names are paths
+ * (kunit/list-kernel-test/list_test_list_init), built when the page is
+ * written: a tree of path prefixes, each with its cases and the counts of
+ * everything under it. */
+#define NONE SIZE_MAX
+struct hgroup {
+	const char *key;	/* a case's name: the prefix is key[0..len) */
+	size_t len, seg;	/* seg: where its own part of the path begins */
+	size_t parent, first_child, last_child, next;
+	size_t n[HILT_JSKIP + 1], crashed, missing;	/* under it, all levels */
+	size_t first, ncases;	/* its own cases: order[first..first+ncases) */
+};
+
+struct htree {
+	struct hgroup *g;
+	size_t ng, capg;
+	size_t *slot;		/* hash of prefixes: group index + 1, 0 empty */
+	size_t nslot;
+	size_t *of;		/* per case: its group, or NONE */
+	size_t *order;		/* the grouped cases, by group, in their order */
+	size_t first_root, last_root;
 };
 
 /* A kernel finding: a distinct title of the session's console. */
@@ -46,7 +83,10 @@ struct hsession {
 	struct hcase *cases;
 	size_t ncases, capcases;
 	size_t n[HILT_JSKIP + 1];
+	struct hstream *streams;
+	size_t nstreams;
 	const struct hsession *base;	/* the baseline's, when matched */
+	struct htree tree;	/* while writing */
 };
 
 struct hrun {
@@ -79,6 +119,26 @@ static char *cut(const char *s, size_t max, bool keep_end)
 	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
 		max--;
 	return strndup(s, max);
+}
+
+/* Whether the message already says the text: a text of one line (a
+ * failure pattern's matched line) that the message holds. */
+static bool said(const char *message, const char *text)
+{
+	size_t n = strlen(text);
+	bool in;
+
+	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	if (!n)
+		return true;
+	if (!message || memchr(text, '\n', n))
+		return false;
+	char *t = strndup(text, n);
+
+	in = t && strstr(message, t);
+	free(t);
+	return in;
 }
 
 static struct hsession *session_of(struct hrun *r, const struct hilt_jsuite *js)
@@ -192,15 +252,21 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 	/* A kernel finding is shown as one, not as a test case. */
 	if (jc->verdict == HILT_JFAIL && jc->type && !strcmp(jc->type, "finding"))
 		return on_finding(r, s, jc);
-	s->cases = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
-	if (!s->cases)
+	c = hilt_grow(s->cases, s->ncases + 1, &s->capcases, sizeof(*s->cases), 8);
+	if (!c)
 		return -ENOMEM;
+	s->cases = c;
 	c = &s->cases[s->ncases++];
 	memset(c, 0, sizeof(*c));
 	c->name = strdup(jc->name);
 	c->v = jc->verdict;
 	c->time_s = jc->time_s;
 	c->flaky = jc->flaky;
+	/* hilt's <error type="crashed|missing">, read as the device's failure */
+	if (jc->verdict == HILT_JFAIL && jc->type)
+		c->kind = !strcmp(jc->type, "crashed")	 ? K_CRASHED
+			  : !strcmp(jc->type, "missing") ? K_MISSING
+							 : K_TEST;
 	s->n[jc->verdict]++;
 	if (jc->verdict == HILT_JPASS)
 		return c->name ? 0 : -ENOMEM;
@@ -210,17 +276,83 @@ static int on_case(void *arg, const struct hilt_jsuite *js, const struct hilt_jc
 
 	/* The excerpt: the case's own output (hilt's console excerpt ends at
 	 * the failure: its end is kept), else the verdict's text (a trace:
-	 * its start). */
+	 * its start).  With both, the verdict's text is kept too unless the
+	 * message says it already (a failure pattern's matched line). */
 	if ((jc->verdict == HILT_JFAIL || jc->verdict == HILT_JERROR) &&
 	    r->excerpts < HILT_HTML_EXCERPTS_MAX) {
-		if (out && *out)
+		if (out && *out) {
 			c->excerpt = cut(out, HILT_HTML_EXCERPT_BYTES, true);
-		else if (jc->detail.s && *jc->detail.s)
+			if (jc->detail.s && !said(c->message, jc->detail.s))
+				c->detail = cut(jc->detail.s, HILT_HTML_EXCERPT_BYTES, false);
+		} else if (jc->detail.s && *jc->detail.s) {
 			c->excerpt = cut(jc->detail.s, HILT_HTML_EXCERPT_BYTES, false);
-		r->excerpts += c->excerpt != NULL;
+		}
+		r->excerpts += c->excerpt || c->detail;
 	}
 	free(out);
 	return c->name ? 0 : -ENOMEM;
+}
+
+/* The session's stream of that name (added when it is not there yet);
+ * NULL when memory runs out. */
+static struct hstream *stream_of(struct hsession *s, const char *name, size_t len)
+{
+	struct hstream *v;
+
+	for (size_t i = 0; i < s->nstreams; i++)
+		if (strlen(s->streams[i].name) == len && !strncmp(s->streams[i].name, name, len))
+			return &s->streams[i];
+	v = realloc(s->streams, (s->nstreams + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->streams = v;
+	v = &v[s->nstreams];
+	memset(v, 0, sizeof(*v));
+	if (!(v->name = strndup(name, len)))
+		return NULL;
+	s->nstreams++;
+	return v;
+}
+
+/* A results.NAME.WHAT property: the counts and status of the stream NAME
+ * (which may hold dots: WHAT is after the last).  0, or -ENOMEM. */
+static int read_stream_prop(struct hsession *s, const char *n, const char *v)
+{
+	static const char *const what[R_N] = {
+		[R_PASSED] = "passed", [R_FAILED] = "failed", [R_SKIPPED] = "skipped",
+		[R_ERRORS] = "errors", [R_CRASHED] = "crashed", [R_TOTAL] = "total",
+	};
+	const char *dot = strrchr(n + 8, '.');
+	struct hstream *st;
+	char *end;
+
+	if (!dot || dot == n + 8 || !dot[1])
+		return 0;
+	for (int i = 0; i < R_N; i++) {
+		if (strcmp(dot + 1, what[i]))
+			continue;
+		errno = 0;
+		unsigned long x = strtoul(v, &end, 10);
+
+		if (end == v || *end || errno || *v == '-')
+			return 0;
+		if (!(st = stream_of(s, n + 8, (size_t)(dot - n - 8))))
+			return -ENOMEM;
+		st->n[i] = x;
+		st->have[i] = true;
+		return 0;
+	}
+	bool status = !strcmp(dot + 1, "status");
+
+	if (!status && strcmp(dot + 1, "problem"))
+		return 0;
+	if (!(st = stream_of(s, n + 8, (size_t)(dot - n - 8))))
+		return -ENOMEM;
+	char **slot = status ? &st->status : &st->problem;
+
+	if (!*slot && !(*slot = cut(v, MESSAGE_MAX, false)))
+		return -ENOMEM;
+	return 0;
 }
 
 static int on_suite_end(void *arg, const struct hilt_jsuite *js)
@@ -250,6 +382,9 @@ static int on_suite_end(void *arg, const struct hilt_jsuite *js)
 
 		if (slot && !*slot) {
 			*slot = strdup(v);
+		} else if (!strncmp(n, "results.", 8)) {
+			if (read_stream_prop(s, n, v))
+				return -ENOMEM;
 		} else if (!strncmp(n, "milestone.", 10) && len > 15 &&
 			   !strcmp(n + len - 5, ".time") && hilt_jread_seconds(v) >= 0) {
 			s->ms[nms].name = strndup(n + 10, len - 15);
@@ -259,6 +394,165 @@ static int on_suite_end(void *arg, const struct hilt_jsuite *js)
 	}
 	s->nms = nms;
 	return read_findings(s, js);
+}
+
+/* ---- the groups of path-named cases ---- */
+
+/* Where the last '/' of name[0..len) outside brackets is (a parameter's
+ * value, test_x[a/b], is not a path), or NONE. */
+static size_t last_slash(const char *name, size_t len)
+{
+	size_t at = NONE, depth = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '[')
+			depth++;
+		else if (name[i] == ']' && depth)
+			depth--;
+		else if (name[i] == '/' && !depth)
+			at = i;
+	return at;
+}
+
+static size_t prefix_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of prefix key[0..len): its group's, or the empty one where it
+ * goes. */
+static size_t *slot_of(const struct htree *t, const char *key, size_t len)
+{
+	size_t mask = t->nslot - 1;
+
+	for (size_t i = prefix_hash(key, len) & mask;; i = (i + 1) & mask) {
+		size_t *sl = &t->slot[i];
+		const struct hgroup *g = *sl ? &t->g[*sl - 1] : NULL;
+
+		if (!g || (g->len == len && !memcmp(g->key, key, len)))
+			return sl;
+	}
+}
+
+/* The group of prefix key[0..len), made (with the groups above it) when
+ * there is none yet; NONE when memory runs out. */
+static size_t group_of(struct htree *t, const char *key, size_t len)
+{
+	size_t *sl, parent = NONE, at, gi;
+
+	if (t->nslot && *(sl = slot_of(t, key, len)))
+		return *sl - 1;
+	at = last_slash(key, len);
+	if (at != NONE && at > 0 && (parent = group_of(t, key, at)) == NONE)
+		return NONE;
+	/* Room for one more, at most half full. */
+	if (2 * (t->ng + 1) > t->nslot) {
+		size_t n = t->nslot ? 2 * t->nslot : 64, *old = t->slot, nold = t->nslot;
+
+		if (!(t->slot = calloc(n, sizeof(*t->slot)))) {
+			t->slot = old;
+			return NONE;
+		}
+		t->nslot = n;
+		for (size_t i = 0; i < nold; i++)
+			if (old[i])
+				*slot_of(t, t->g[old[i] - 1].key, t->g[old[i] - 1].len) = old[i];
+		free(old);
+	}
+	struct hgroup *v = hilt_grow(t->g, t->ng + 1, &t->capg, sizeof(*v), 16);
+
+	if (!v)
+		return NONE;
+	t->g = v;
+	gi = t->ng++;
+	v[gi] = (struct hgroup){
+		.key = key, .len = len, .seg = parent == NONE ? 0 : at + 1, .parent = parent,
+		.first_child = NONE, .last_child = NONE, .next = NONE,
+	};
+	size_t *last = parent == NONE ? &t->last_root : &v[parent].last_child;
+	size_t *first = parent == NONE ? &t->first_root : &v[parent].first_child;
+
+	if (*last == NONE)
+		*first = gi;
+	else
+		v[*last].next = gi;
+	*last = gi;
+	*slot_of(t, key, len) = gi + 1;
+	return gi;
+}
+
+static void tree_free(struct htree *t)
+{
+	free(t->g);
+	free(t->slot);
+	free(t->of);
+	free(t->order);
+	memset(t, 0, sizeof(*t));
+	t->first_root = t->last_root = NONE;
+}
+
+/* Groups the session's cases whose names are paths by their prefix, in
+ * the order they first come: linear in the cases (a hash of the
+ * prefixes).  When memory runs out the cases are shown as they come,
+ * ungrouped. */
+static void tree_build(struct hsession *s)
+{
+	struct htree *t = &s->tree;
+	size_t grouped = 0;
+
+	tree_free(t);
+	if (!s->ncases || !(t->of = malloc(s->ncases * sizeof(*t->of))))
+		return;
+	for (size_t i = 0; i < s->ncases; i++) {
+		const struct hcase *c = &s->cases[i];
+		size_t len = c->name ? strlen(c->name) : 0;
+		size_t at = c->name ? last_slash(c->name, len) : NONE;
+
+		t->of[i] = NONE;
+		if (at == NONE || at == 0 || at + 1 == len)
+			continue;
+		if ((t->of[i] = group_of(t, c->name, at)) == NONE)
+			goto fail;
+		struct hgroup *g = &t->g[t->of[i]];
+
+		g->ncases++;
+		g->n[c->v]++;
+		g->crashed += c->kind == K_CRASHED;
+		g->missing += c->kind == K_MISSING;
+		grouped++;
+	}
+	if (!t->ng) {
+		tree_free(t);
+		return;
+	}
+	if (!(t->order = malloc(grouped * sizeof(*t->order))))
+		goto fail;
+	/* Each group's cases together, in their order: a counting sort. */
+	size_t end = 0;
+
+	for (size_t gi = 0; gi < t->ng; gi++)
+		t->g[gi].first = end += t->g[gi].ncases;
+	for (size_t i = s->ncases; i--;)
+		if (t->of[i] != NONE)
+			t->order[--t->g[t->of[i]].first] = i;
+	/* The counts of everything under a group: its groups come after it. */
+	for (size_t gi = t->ng; gi--;) {
+		const struct hgroup *g = &t->g[gi];
+
+		if (g->parent == NONE)
+			continue;
+		for (int v = 0; v <= HILT_JSKIP; v++)
+			t->g[g->parent].n[v] += g->n[v];
+		t->g[g->parent].crashed += g->crashed;
+		t->g[g->parent].missing += g->missing;
+	}
+	return;
+fail:
+	tree_free(t);
 }
 
 static void run_free(struct hrun *r)
@@ -272,11 +566,19 @@ static void run_free(struct hrun *r)
 			free(c->name);
 			free(c->message);
 			free(c->excerpt);
+			free(c->detail);
 			for (size_t a = 0; a < c->nattach; a++)
 				free(c->attach[a]);
 			free(c->attach);
 		}
 		free(s->cases);
+		for (size_t k = 0; k < s->nstreams; k++) {
+			free(s->streams[k].name);
+			free(s->streams[k].status);
+			free(s->streams[k].problem);
+		}
+		free(s->streams);
+		tree_free(&s->tree);
 		for (size_t k = 0; k < s->nfinds; k++) {
 			hilt_jfound_clear(&s->finds[k]);
 		}
@@ -344,9 +646,9 @@ static void match_baseline(struct hrun *r, const struct hrun *b)
 
 /* Text from a file, shown: made inert (valid UTF-8, control bytes as
  * pictures; line ends and tabs kept), then escaped for HTML. */
-static void esc(FILE *f, const char *s)
+static void esc_n(FILE *f, const char *s, size_t n)
 {
-	char *clean = s ? hilt_text_inert(s, strlen(s), HILT_TEXT_XML) : NULL;
+	char *clean = s ? hilt_text_inert(s, n, HILT_TEXT_XML) : NULL;
 
 	for (const char *p = clean ? clean : ""; *p; p++) {
 		switch (*p) {
@@ -360,6 +662,11 @@ static void esc(FILE *f, const char *s)
 		}
 	}
 	free(clean);
+}
+
+static void esc(FILE *f, const char *s)
+{
+	esc_n(f, s, s ? strlen(s) : 0);
 }
 
 /* A relative URL path: every byte but unreserved ones and '/' encoded, so
@@ -580,7 +887,13 @@ static const char css[] =
 	".bar-now.faster{fill:#1a7f37}.bar-base{fill:#8c959f}"
 	".timeline .delta{font-weight:600;fill:#57606a}.timeline .delta.slower{fill:#cf222e}"
 	".timeline .delta.faster{fill:#1a7f37}.moved td.slower{color:#cf222e;font-weight:600}"
-	".moved td.faster{color:#1a7f37;font-weight:600}";
+	".moved td.faster{color:#1a7f37;font-weight:600}"
+	".stream{margin:4px 0}"
+	"details.group{margin:4px 0;border-left:3px solid #d8dee4;padding-left:10px}"
+	"details.group.g-fail{border-left-color:#b42318}details.group.g-error{border-left-color:"
+	"#9a6700}details.group.g-pass{border-left-color:#1a7f37}"
+	"details.group>summary{cursor:pointer;padding:2px 0}.gname{font-weight:600}"
+	".gcounts{color:#57606a}.gcounts .none{color:#57606a}.gbody{margin-left:4px}";
 
 static void count_box(FILE *f, const char *cls, size_t n, const char *what)
 {
@@ -591,6 +904,131 @@ static void count_box(FILE *f, const char *cls, size_t n, const char *what)
 static const char *target_of(const struct hsession *s)
 {
 	return s->target ? s->target : s->name;
+}
+
+/* The verdict a case's row names: a result stream's test cut off by a
+ * crash or never reported says so. */
+static const char *case_verdict(const struct hcase *hc)
+{
+	return hc->kind == K_CRASHED   ? "crashed"
+	       : hc->kind == K_MISSING ? "missing"
+				       : hilt_jverdict_name(hc->v);
+}
+
+/* A case's row, named by name[0..len): its verdict, time, message and
+ * evidence (the verdict's text, the console excerpt, attachments). */
+static void write_case(struct ctx *x, const struct hcase *hc, const char *name,
+		       const char *attach_base)
+{
+	FILE *f = x->f;
+
+	fputs("<tr><td>", f);
+	esc(f, name);
+	fprintf(f, "</td><td class=\"%s\">%s%s</td><td class=\"num\">", verdict_class(hc->v),
+		case_verdict(hc), hc->flaky ? " (flaky)" : "");
+	if (hc->time_s >= 0)
+		fprintf(f, "%.3f s", hc->time_s);
+	fputs("</td><td>", f);
+	esc(f, hc->message);
+	if (hc->detail) {
+		fputs("<pre class=\"detail\">", f);
+		esc(f, hc->detail);
+		fputs("</pre>", f);
+	}
+	if (hc->excerpt) {
+		fputs("<pre class=\"excerpt\">", f);
+		esc(f, hc->excerpt);
+		fputs("</pre>", f);
+	}
+	for (size_t a = 0; a < hc->nattach; a++) {
+		fputs(a ? " · " : "", f);
+		write_link(x, attach_base, hc->attach[a], hc->attach[a]);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+static const char case_table[] =
+	"<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n";
+
+/* A group of path-named cases, and the groups under it: a <details>,
+ * open when something under it failed or erred, its <summary> the last
+ * part of its path and the counts of everything under it; its cases named
+ * by the last part of theirs. */
+static void write_group(struct ctx *x, const struct hsession *s, size_t si, size_t gi,
+			const char *attach_base)
+{
+	const struct htree *t = &s->tree;
+	const struct hgroup *g = &t->g[gi];
+	FILE *f = x->f;
+	bool bad = g->n[HILT_JFAIL] || g->n[HILT_JERROR];
+	enum hilt_jverdict v = g->n[HILT_JFAIL]	   ? HILT_JFAIL
+			       : g->n[HILT_JERROR] ? HILT_JERROR
+			       : g->n[HILT_JPASS]  ? HILT_JPASS
+						   : HILT_JSKIP;
+
+	fprintf(f, "<details class=\"group g-%s\" id=\"s%zug%zu\"%s><summary><span "
+		"class=\"gname\">", verdict_class(v), si, gi, bad ? " open" : "");
+	esc_n(f, g->key + g->seg, g->len - g->seg);
+	fprintf(f, "</span> <span class=\"gcounts\"><span class=\"pass\">%zu passed</span>, "
+		"<span class=\"%s\">%zu failed</span>", g->n[HILT_JPASS],
+		g->n[HILT_JFAIL] ? "fail" : "none", g->n[HILT_JFAIL]);
+	if (g->crashed || g->missing) {
+		fputs(" (", f);
+		if (g->crashed)
+			fprintf(f, "%zu crashed", g->crashed);
+		if (g->missing)
+			fprintf(f, "%s%zu missing", g->crashed ? ", " : "", g->missing);
+		fputs(")", f);
+	}
+	fprintf(f, ", <span class=\"skip\">%zu skipped</span>, <span class=\"%s\">%zu "
+		"errors</span></span></summary>\n<div class=\"gbody\">\n", g->n[HILT_JSKIP],
+		g->n[HILT_JERROR] ? "error" : "none", g->n[HILT_JERROR]);
+	if (g->ncases) {
+		fputs(case_table, f);
+		for (size_t k = g->first; k < g->first + g->ncases; k++) {
+			const struct hcase *hc = &s->cases[t->order[k]];
+
+			write_case(x, hc, hc->name + g->len + 1, attach_base);
+		}
+		fputs("</table>\n", f);
+	}
+	for (size_t c = g->first_child; c != NONE; c = t->g[c].next)
+		write_group(x, s, si, c, attach_base);
+	fputs("</div></details>\n", f);
+}
+
+/* The counts of the session's result streams, as their results.NAME.*
+ * properties say them. */
+static void write_streams(FILE *f, const struct hsession *s)
+{
+	for (size_t i = 0; i < s->nstreams; i++) {
+		const struct hstream *st = &s->streams[i];
+		const char *cls = !st->status ? "" : !strcmp(st->status, "success") ? "pass"
+				  : !strcmp(st->status, "failure") || !strcmp(st->status, "crashed")
+					  ? "fail"
+					  : "skip";
+
+		fputs("<p class=\"stream\"><b>", f);
+		esc(f, st->name);
+		fprintf(f, "</b>: %lu passed, %lu failed, %lu skipped", st->n[R_PASSED],
+			st->n[R_FAILED], st->n[R_SKIPPED]);
+		if (st->n[R_ERRORS])
+			fprintf(f, ", %lu errors", st->n[R_ERRORS]);
+		if (st->n[R_CRASHED])
+			fprintf(f, ", %lu crashed", st->n[R_CRASHED]);
+		if (st->have[R_TOTAL])
+			fprintf(f, " of %lu", st->n[R_TOTAL]);
+		if (st->status) {
+			fprintf(f, " (status <span class=\"%s\">", cls);
+			esc(f, st->status);
+			fputs("</span>)", f);
+		}
+		if (st->problem) {
+			fputs(": ", f);
+			esc(f, st->problem);
+		}
+		fputs("</p>\n", f);
+	}
 }
 
 static void write_report(struct ctx *x, const struct hrun *r, const struct hrun *b,
@@ -685,9 +1123,15 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 				fprintf(f, "<tr><td><a href=\"#s%zu\">", i);
 				esc(f, r->s[i].name);
 				fputs("</a></td><td>", f);
-				esc(f, hc->name);
+				if (r->s[i].tree.of && r->s[i].tree.of[c] != NONE) {
+					fprintf(f, "<a href=\"#s%zug%zu\">", i, r->s[i].tree.of[c]);
+					esc(f, hc->name);
+					fputs("</a>", f);
+				} else {
+					esc(f, hc->name);
+				}
 				fprintf(f, "</td><td class=\"%s\">%s</td><td>", verdict_class(hc->v),
-					hilt_jverdict_name(hc->v));
+					case_verdict(hc));
 				esc(f, hc->message);
 				fputs("</td></tr>\n", f);
 			}
@@ -774,6 +1218,7 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 			}
 			fputs("</p>\n", f);
 		}
+		write_streams(f, s);
 		if (b && !s->base && s->nms)
 			fputs("<p class=\"meta\">No session of the baseline matches this one.</p>\n", f);
 		timeline(x, s);
@@ -806,32 +1251,22 @@ static void write_report(struct ctx *x, const struct hrun *r, const struct hrun 
 			fprintf(f, "<p class=\"meta\">%lu more kernel %s, of titles beyond those "
 				"kept.</p>\n", s->finds_dropped,
 				s->finds_dropped == 1 ? "report" : "reports");
-		fputs("<table><tr><th>Case</th><th>Verdict</th><th>Time</th><th>Message</th></tr>\n",
-		      f);
-		for (size_t c = 0; c < s->ncases; c++) {
-			const struct hcase *hc = &s->cases[c];
+		/* The cases named as paths in groups, after the others. */
+		const struct htree *t = &s->tree;
+		bool plain = !t->ng;
 
-			fputs("<tr><td>", f);
-			esc(f, hc->name);
-			fprintf(f, "</td><td class=\"%s\">%s%s</td><td class=\"num\">",
-				verdict_class(hc->v), hilt_jverdict_name(hc->v),
-				hc->flaky ? " (flaky)" : "");
-			if (hc->time_s >= 0)
-				fprintf(f, "%.3f s", hc->time_s);
-			fputs("</td><td>", f);
-			esc(f, hc->message);
-			if (hc->excerpt) {
-				fputs("<pre class=\"excerpt\">", f);
-				esc(f, hc->excerpt);
-				fputs("</pre>", f);
-			}
-			for (size_t a = 0; a < hc->nattach; a++) {
-				fputs(a ? " · " : "", f);
-				write_link(x, attach_base, hc->attach[a], hc->attach[a]);
-			}
-			fputs("</td></tr>\n", f);
+		for (size_t c = 0; c < s->ncases && !plain; c++)
+			plain = t->of[c] == NONE;
+		if (plain) {
+			fputs(case_table, f);
+			for (size_t c = 0; c < s->ncases; c++)
+				if (!t->ng || t->of[c] == NONE)
+					write_case(x, &s->cases[c], s->cases[c].name, attach_base);
+			fputs("</table>\n", f);
 		}
-		fputs("</table>\n</section>\n", f);
+		for (size_t g = t->first_root; t->ng && g != NONE; g = t->g[g].next)
+			write_group(x, s, i, g, attach_base);
+		fputs("</section>\n", f);
 		free(attach_base);
 	}
 	if (r->excerpts == HILT_HTML_EXCERPTS_MAX)
@@ -859,6 +1294,8 @@ int hilt_html_report(const char *junit, const char *baseline, const char *out,
 		goto out;
 	if (baseline)
 		match_baseline(&r, &b);
+	for (size_t i = 0; i < r.n; i++)
+		tree_build(&r.s[i]);
 	jdir = hilt_dir_of(junit);
 	odir = hilt_dir_of(out);
 	if (!jdir || !odir) {

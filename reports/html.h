@@ -5,7 +5,11 @@
  * kernel findings (hilt's finding.N.* properties and <failure
  * type="finding"> cases) with their kind, count and block; and per session
  * an SVG timeline of its boot milestones, with a baseline
- * run's times drawn beside them when one is given. */
+ * run's times drawn beside them when one is given, the counts of its result
+ * streams (results.NAME.*), and its cases named by a path (a stream's
+ * tests, kunit/list-kernel-test/list_test_list_init) in groups by their
+ * path, each with the counts under it, collapsed (<details>) where nothing
+ * failed.  Grouping is linear in the cases. */
 #ifndef HILT_HTML_H
 #define HILT_HTML_H
 

@@ -12,6 +12,11 @@
 #   findings kernel findings (finding.N.* properties, type="finding" cases):
 #            counted at the top, listed with their sessions, each with its
 #            kind, count and block; a hostile title or block stays text
+#   results  a result stream's tests (hilt run on recorded KTAP): grouped by
+#            their path, the passing groups collapsed when rendered and the
+#            failing ones open, each group's counts, the failure's own
+#            lines and excerpt, the crashed test's report, the stream's
+#            counts in its session
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 BOOT=$SRC/fixtures/logs/linux-boot-x86.log
@@ -237,8 +242,11 @@ case_hostile() {
 <property name="console.log" value="javascript:alert(3)"/>
 <property name="net.pcap" value="//example.invalid/x.pcap"/>
 <property name="milestone.&lt;b&gt;m&lt;/b&gt;.time" value="1.5"/>
+<property name="results.&lt;b&gt;m&lt;/b&gt;.passed" value="1"/>
+<property name="results.&lt;b&gt;m&lt;/b&gt;.status" value="&lt;script&gt;alert(4)&lt;/script&gt;"/>
 </properties>
 <testcase name="c&lt;i&gt;"><failure message="&lt;iframe src=http://example.invalid&gt;">&#x9b;2J</failure></testcase>
+<testcase name="&lt;b&gt;m/&lt;img src=x onerror=alert(6)&gt;/&lt;script&gt;x"><failure message="m">&lt;/pre&gt;&lt;script&gt;alert(5)&lt;/script&gt;</failure><system-out>&lt;i&gt;out</system-out></testcase>
 </testsuite></testsuites>
 XML
 	"$HILT" report html -o "$WORK/evil.html" "$WORK/evil.xml"
@@ -264,6 +272,13 @@ for href in re.findall(r'href="([^"]*)"', dom):
         sys.exit("a link that is not relative: " + href)
 if "&lt;script&gt;alert(1)&lt;/script&gt;" not in dom:
     sys.exit("the name is not shown as text")
+# A hostile path: its groups and its case, and a stream's name and status.
+for text in ('<span class="gname">&lt;b&gt;m</span>',
+             '<span class="gname">&lt;img src=x onerror=alert(6)&gt;</span>',
+             "<td>&lt;script&gt;x</td>", "&lt;script&gt;alert(5)&lt;/script&gt;</pre>",
+             "<b>&lt;b&gt;m&lt;/b&gt;</b>: 1 passed", "&lt;script&gt;alert(4)&lt;/script&gt;"):
+    if text not in dom:
+        sys.exit("not shown as text: " + text)
 print("hostile names shown as text; links relative")
 PY
 	page_fetches "$WORK/evil-net.json" >"$WORK/fetched"
@@ -375,6 +390,231 @@ print("findings shown: %d rows, %d bytes of blocks" % (len(rows), len(pre)))
 PY
 	page_fetches "$WORK/findings-net.json" >"$WORK/fetched"
 	[ ! -s "$WORK/fetched" ] || fail "the page fetched: $(cat "$WORK/fetched")"
+}
+
+case_results() {
+	need_chromium
+	# Two recorded consoles of KUnit: suite_a passes; suite_b has a
+	# failure and a skip; suite_c a parameterised test (a group in a
+	# group); the other crashes in the middle of suite_b.
+	mkdir -p "$WORK/logs" "$WORK/site"
+	cat >"$WORK/logs/kunit-fail.log" <<'LOG'
+[    1.000000] KTAP version 1
+[    1.000000] 1..3
+[    1.000001]     KTAP version 1
+[    1.000001]     # Subtest: suite_a
+[    1.000001]     1..2
+[    1.000002]     ok 1 a_first
+[    1.000003]     ok 2 a_second
+[    1.000004] ok 1 suite_a
+[    1.000005]     KTAP version 1
+[    1.000005]     # Subtest: suite_b
+[    1.000005]     1..3
+[    1.000006]     # b_broken: EXPECTATION FAILED at lib/list-test.c:12
+[    1.000006]     Expected a == b, but
+[    1.000006]         a == 1
+[    1.000006]         b == 2
+[    1.000007]     not ok 1 b_broken
+[    1.000008]     ok 2 b_arch # SKIP not on this arch
+[    1.000009]     ok 3 b_fine
+[    1.000010] not ok 2 suite_b
+[    1.000011]     KTAP version 1
+[    1.000011]     # Subtest: suite_c
+[    1.000011]     1..1
+[    1.000012]         KTAP version 1
+[    1.000012]         # Subtest: c_param
+[    1.000012]         ok 1 c_one
+[    1.000013]         ok 2 c_two
+[    1.000013]         1..2
+[    1.000014]     ok 1 c_param
+[    1.000015] ok 3 suite_c
+[    1.000016] random: crng init done
+LOG
+	cat >"$WORK/logs/kunit-crash.log" <<'LOG'
+[    1.000000] KTAP version 1
+[    1.000000] 1..2
+[    1.000001]     KTAP version 1
+[    1.000001]     # Subtest: suite_a
+[    1.000001]     1..1
+[    1.000002]     ok 1 a_first
+[    1.000004] ok 1 suite_a
+[    1.000005]     KTAP version 1
+[    1.000005]     # Subtest: suite_b
+[    1.000005]     1..2
+[    1.000006]     ok 1 b_fine
+[    1.000010] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[    1.000011] #PF: supervisor read access in kernel mode
+[    1.000012] Oops: 0000 [#1] PREEMPT SMP NOPTI
+[    1.000013] RIP: 0010:b_crash+0x10/0x20
+[    1.000014] Kernel panic - not syncing: Fatal exception
+LOG
+	cat >"$WORK/kunit.xml" <<'XML'
+<suite name="kunit">
+  <results name="kunit" format="ktap" timeout="10"/>
+</suite>
+XML
+	"$HILT" run --no-progress --out "$WORK/run" --target "replay:$WORK/logs/kunit-fail.log" \
+		--target "replay:$WORK/logs/kunit-crash.log" "$WORK/kunit.xml" >"$WORK/stdout" 2>&1
+	expect_exit 1 $? "the run (a failing test, a crash)"
+	"$HILT" report html -o "$WORK/site/report.html" "$WORK/run/junit.xml" 2>"$WORK/err"
+	expect_exit 0 $? "report html"
+	cat "$WORK/err"
+	render "$WORK/site/report.html" "$WORK/results.png" "$WORK/results-dom.html" \
+		"$WORK/results-net.json"
+	page_fetches "$WORK/results-net.json" >"$WORK/fetched"
+	[ ! -s "$WORK/fetched" ] || fail "the page fetched: $(cat "$WORK/fetched")"
+	# What Chromium shows of it: a copy of the page with a probe that
+	# lists the sessions' case rows as rendered (a row in a closed
+	# <details> is not), for this test only: the page has no script.
+	sed 's|</body>|<script>document.body.append(Object.assign(document.createElement("pre"),{id:"probe",textContent:[...document.querySelectorAll("section tr")].filter(r=>r.querySelector("td")).map(r=>(r.checkVisibility()?"shown ":"hidden ")+r.querySelector("td").textContent).join("\\n")}))</script></body>|' \
+		"$WORK/site/report.html" >"$WORK/site/probe.html"
+	grep -q 'id:"probe"' "$WORK/site/probe.html" || fail "no probe in the copy"
+	# shellcheck disable=SC2086
+	timeout 120 chromium $CHROMIUM_QUIET --user-data-dir="$WORK/chrome" --dump-dom \
+		"file://$WORK/site/probe.html" >"$WORK/probe-dom.html" 2>/dev/null ||
+		fail "chromium could not load the probe"
+	python3 - "$WORK/results-dom.html" "$WORK/probe-dom.html" "$WORK/run/junit.xml" <<'PY' ||
+import re, sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+dom_path, probe_path, junit = sys.argv[1:]
+
+class Page(HTMLParser):
+    """The <details> groups (open, the text of their <summary>, their
+    session, the group they are in, their own case rows), the <pre>s of
+    each row, the stream lines."""
+    def __init__(self):
+        super().__init__()
+        self.stack, self.groups, self.pre, self.streams = [], {}, [], []
+        self.section = self.row = None
+    def inner(self, tag):
+        for t, a in reversed(self.stack):
+            if t == tag:
+                return a
+        return None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "details":
+            parent = self.inner("details")
+            self.groups[a["id"]] = {"open": "open" in a, "summary": "", "rows": [],
+                                    "session": self.section,
+                                    "parent": parent["id"] if parent else None}
+        elif tag == "section":
+            self.section = a.get("id")
+        elif tag == "tr":
+            self.row = []
+        elif tag == "td" and self.row is not None:
+            self.row.append("")
+        elif tag == "pre":
+            self.pre.append([a.get("class", ""), self.row[0] if self.row else None, ""])
+        elif tag == "p" and a.get("class") == "stream":
+            self.streams.append("")
+        self.stack.append((tag, a))
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+        if tag == "tr" and self.row:
+            g = self.inner("details")
+            if g:
+                self.groups[g["id"]]["rows"].append(self.row)
+            self.row = None
+    def handle_data(self, data):
+        tags = [t for t, _ in self.stack]
+        if "summary" in tags:
+            self.groups[self.inner("details")["id"]]["summary"] += data
+        elif "pre" in tags:
+            self.pre[-1][2] += data
+        elif self.row is not None and "td" in tags:
+            self.row[-1] += data
+        elif (self.inner("p") or {}).get("class") == "stream":
+            self.streams[-1] += data
+
+p = Page()
+p.feed(open(dom_path, encoding="utf-8").read())
+problems = []
+def by_name(session, name):
+    found = [g for g in p.groups.values()
+             if g["session"] == session and g["summary"].split(" ")[0] == name]
+    return found[0] if len(found) == 1 else None
+want = {
+    # (session, group): open, its counts, its own cases
+    ("s0", "kunit"): (True, "5 passed, 1 failed, 1 skipped, 0 errors", []),
+    ("s0", "suite_a"): (False, "2 passed, 0 failed, 0 skipped, 0 errors", ["a_first", "a_second"]),
+    ("s0", "suite_b"): (True, "1 passed, 1 failed, 1 skipped, 0 errors",
+                        ["b_broken", "b_arch", "b_fine"]),
+    ("s0", "suite_c"): (False, "2 passed, 0 failed, 0 skipped, 0 errors", []),
+    ("s0", "c_param"): (False, "2 passed, 0 failed, 0 skipped, 0 errors", ["c_one", "c_two"]),
+    ("s1", "kunit"): (True, "2 passed, 1 failed (1 crashed), 0 skipped, 0 errors", []),
+    ("s1", "suite_a"): (False, "1 passed, 0 failed, 0 skipped, 0 errors", ["a_first"]),
+    ("s1", "suite_b"): (True, "1 passed, 1 failed (1 crashed), 0 skipped, 0 errors",
+                        ["b_fine", "#2"]),
+}
+if len(p.groups) != len(want):
+    problems.append("%d groups, not %d: %r" % (len(p.groups), len(want),
+                                                [g["summary"] for g in p.groups.values()]))
+for (session, name), (is_open, counts, rows) in want.items():
+    g = by_name(session, name)
+    if not g:
+        problems.append("no group %s in %s" % (name, session))
+        continue
+    if g["open"] != is_open:
+        problems.append("%s %s is %s" % (session, name, "open" if g["open"] else "collapsed"))
+    got = " ".join(g["summary"].split()[1:])
+    if got != counts:
+        problems.append("%s %s counts: %r, not %r" % (session, name, got, counts))
+    if [r[0] for r in g["rows"]] != rows:
+        problems.append("%s %s rows: %r" % (session, name, [r[0] for r in g["rows"]]))
+# A group in its group: c_param in suite_c in kunit.
+cp, sc, k = by_name("s0", "c_param"), by_name("s0", "suite_c"), by_name("s0", "kunit")
+if not (cp and sc and k and p.groups[cp["parent"]] is sc and p.groups[sc["parent"]] is k):
+    problems.append("c_param is not in suite_c in kunit")
+# The failure's own lines and its console excerpt; the crash's report.
+def pre_of(row, cls):
+    return "".join(t for c, n, t in p.pre if n == row and c == cls)
+if "EXPECTATION FAILED at lib/list-test.c:12" not in pre_of("b_broken", "detail") or \
+        "b == 2" not in pre_of("b_broken", "detail"):
+    problems.append("b_broken's own lines are not shown: %r" % pre_of("b_broken", "detail"))
+if "not ok 1 b_broken" not in pre_of("b_broken", "excerpt"):
+    problems.append("b_broken's console excerpt is not shown")
+if "Kernel panic - not syncing: Fatal exception" not in pre_of("#2", "detail"):
+    problems.append("the crashed test's report is not shown: %r" % pre_of("#2", "detail"))
+verdicts = {(g["session"], r[0]): r[1] for g in p.groups.values() for r in g["rows"]}
+if (verdicts.get(("s0", "b_broken")), verdicts.get(("s0", "b_arch")),
+        verdicts.get(("s1", "#2"))) != ("failed", "skipped", "crashed"):
+    problems.append("verdicts: %r" % verdicts)
+# The stream's counts in each session, as its properties say them.
+props = [{e.get("name"): e.get("value") for e in s.iter("property")}
+         for s in ET.parse(junit).getroot().iter("testsuite")]
+for i, pr in enumerate(props):
+    line = "kunit: %s passed, %s failed, %s skipped" % tuple(
+        pr["results.kunit." + k] for k in ("passed", "failed", "skipped"))
+    if i >= len(p.streams) or not p.streams[i].startswith(line) or \
+            "(status %s)" % pr["results.kunit.status"] not in p.streams[i]:
+        problems.append("session %d's stream: %r, not %r..." % (i, p.streams[i:i + 1], line))
+if [x.get("results.kunit.status") for x in props] != ["failure", "crashed"]:
+    problems.append("statuses: %r" % [x.get("results.kunit.status") for x in props])
+# As rendered: the failing groups' cases shown, the passing groups' not.
+probe = re.search(r'<pre id="probe">([^<]*)</pre>', open(probe_path, encoding="utf-8").read())
+rows = [l.split(" ", 1) for l in (probe.group(1).splitlines() if probe else [])]
+shown = {n for s, n in rows if s == "shown"}
+hidden = {n for s, n in rows if s == "hidden"}
+if not {"b_broken", "b_arch", "b_fine", "#2"} <= shown:
+    problems.append("rendered, shown: %r" % sorted(shown))
+if not {"a_first", "a_second", "c_one", "c_two"} <= hidden or hidden & {"b_broken", "#2"}:
+    problems.append("rendered, hidden: %r" % sorted(hidden))
+if problems:
+    print("\n".join("FAIL: " + x for x in problems))
+    sys.exit(1)
+print("%d groups checked; rendered, %d cases shown and %d collapsed"
+      % (len(p.groups), len(shown), len(hidden)))
+PY
+		fail "the grouped cases are not shown as they should be"
+	# At the top, the failures with their full paths, each a link to its
+	# group.
+	assert_grep '<a href="#s0g[0-9]*">kunit/suite_b/b_broken</a>' "$WORK/results-dom.html"
+	assert_grep '<a href="#s1g[0-9]*">kunit/suite_b/#2</a>' "$WORK/results-dom.html"
 }
 
 "case_${1:?which case}"
