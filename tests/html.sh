@@ -423,9 +423,9 @@ case_results() {
 [    1.000011]     1..1
 [    1.000012]         KTAP version 1
 [    1.000012]         # Subtest: c_param
+[    1.000012]         1..2
 [    1.000012]         ok 1 c_one
 [    1.000013]         ok 2 c_two
-[    1.000013]         1..2
 [    1.000014]     ok 1 c_param
 [    1.000015] ok 3 suite_c
 [    1.000016] random: crng init done

@@ -63,7 +63,8 @@ struct hilt_case_ops {
 	 * when it arms none. */
 	void (*timer)(struct hilt_case_run *run);
 	/* The console's bytes as they come, from offset off of the output
-	 * (what the matcher sees), while the case runs: it may end the case
+	 * (what the matcher sees), while the case runs; buf NULL (len 0):
+	 * the console ended, no more will come.  It may end the case
 	 * (hilt_run_done()).  NULL: the kind reads no bytes itself. */
 	void (*output)(struct hilt_case_run *run, const char *buf, size_t len, uint64_t off);
 	/* The run is over: releases what its state holds (may be NULL).

@@ -169,9 +169,10 @@ static void on_test(void *owner, const struct hilt_tstream_case *t)
 
 	if (c.at_s < 0)
 		c.at_s = hilt_run_now_s(run);
-	/* A test's time, when its format does not say it, runs from the end
-	 * of the result before it (or the stream's start), where its output
-	 * begins, to its result. */
+	/* A test's output begins after the result before it (or at the
+	 * stream's start), or earlier when its first line says so: its time,
+	 * when its format does not say it, runs from there to its result, and
+	 * a crash that cut it off is a report from there on. */
 	uint64_t from = rr->last_end > rr->read_from ? rr->last_end : rr->read_from;
 
 	if (t->begin < from)
@@ -204,7 +205,7 @@ static void on_test(void *owner, const struct hilt_tstream_case *t)
 		c.verdict = HILT_FAIL;
 		c.as_error = true;
 		c.type = "crashed";
-		crash = hilt_run_crash(run, t->begin, &crash_len);
+		crash = hilt_run_crash(run, from, &crash_len);
 		snprintf(message, sizeof(message), "crashed: %s",
 			 *t->reason ? t->reason : "the device crashed before its result");
 		if (crash) {
@@ -420,6 +421,15 @@ static void results_output(struct hilt_case_run *run, const char *buf, size_t le
 
 	if (!rr->reading || rr->over)
 		return;
+	if (!buf) {
+		/* The console ended: a last line without its line end is
+		 * read, and the stream judged on what it printed. */
+		finish(run, HILT_TS_END_EOF);
+		conclude(run, hilt_tstream_done(rr->ts) ? NULL : "the console ended before the stream did",
+			 false);
+		hilt_run_done(run);
+		return;
+	}
 	feed(run, buf, len, off);
 	if (hilt_tstream_done(rr->ts)) {
 		conclude(run, NULL, false);

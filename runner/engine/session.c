@@ -245,6 +245,9 @@ static void output_ended(struct hilt_session *s)
 	hilt_matcher_finish(s->matcher);
 	session_process_matches(s);
 	session_findings_check(s);
+	/* A case that reads the bytes itself is told there are no more. */
+	if (s->state == SESSION_RUNNING)
+		session_case_output(s, NULL, 0, hilt_tail_total(s->tail));
 	if (s->state == SESSION_RUNNING)
 		session_findings_finish(s);
 }
