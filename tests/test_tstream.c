@@ -376,6 +376,23 @@ static int test_tap_rules(void)
 	CHECK(r.done && r.counts.errors == 1 && !strcmp(r.status, "failure"), "%s", r.status);
 	HAS(&r, "s/#3", HILT_TV_ERROR);
 	run_free(&r);
+	/* the plan's last result, then a shell's prompt without a newline:
+	 * done there, its YAML block (none) not waited for */
+	go(HILT_TS_TAP, "1..2\nok 1 a\nnot ok 2 b\nroot@guest:~# ", HILT_TS_END_EOF, &r);
+	CHECK(r.done && r.rec.n == 2 && r.counts.failed == 1, "done %d, %zu cases", r.done, r.rec.n);
+	run_free(&r);
+	{
+		struct rec rec = { 0 };
+		struct hilt_tstream *ts = hilt_tstream_new(HILT_TS_TAP, "s", on_case, &rec);
+		static const char t[] = "1..1\nnot ok 1 b\n  -";
+		hilt_tstream_feed(ts, t, sizeof(t) - 1);
+		CHECK(!hilt_tstream_done(ts) && rec.n == 0, "a YAML block may follow");
+		hilt_tstream_feed(ts, "--\n  x: 1\n  ...\n", 16);
+		CHECK(hilt_tstream_done(ts) && rec.n == 1 && !strcmp(rec.c[0].diag, "x: 1\n"), "%zu", rec.n);
+		hilt_tstream_finish(ts, HILT_TS_END_EOF);
+		hilt_tstream_free(ts);
+		rec_free(&rec);
+	}
 	go(HILT_TS_TAP, "ok 1 a\nok 2 b\n1..2\n", HILT_TS_END_EOF, &r);
 	CHECK(r.done && !strcmp(r.status, "success"), "%s", r.status);
 	run_free(&r);

@@ -273,6 +273,8 @@ void hilt_tstream_feed(struct hilt_tstream *ts, const char *buf, size_t len)
 			line_done(ts, ts->fed);
 		}
 	}
+	if (!ts->done && ts->line_len && ts->ops->partial)
+		ts->ops->partial(ts, ts->line, ts->line_len);
 	/* what comes after the end is not read, only counted */
 	ts->fed += len;
 }

@@ -555,6 +555,25 @@ static void check_done(struct hilt_tstream *ts, const struct ktap *k)
 
 static void line_in(struct hilt_tstream *ts, const struct ts_line *l);
 
+/* TAP: the beginning of a line after a result held for its YAML block.
+ * A byte that no "---" line (console prefix, indentation, dashes) holds
+ * says there is no block: the result is handed over now, without waiting
+ * for the line's end (a shell's prompt after the last test has none). */
+static void partial(struct hilt_tstream *ts, const char *s, size_t len)
+{
+	struct ktap *k = ts->state;
+
+	if (!k->pending || k->in_yaml)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (!strchr(" \t\r-[]<>.0123456789TC", s[i]) || !s[i]) {
+			flush_pending(ts, k);
+			check_done(ts, k);
+			return;
+		}
+	}
+}
+
 static void line(struct hilt_tstream *ts, const struct ts_line *l)
 {
 	line_in(ts, l);
@@ -587,6 +606,10 @@ static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 			return;
 		}
 		flush_pending(ts, k);
+		/* that was the plan's last: nothing after it is read */
+		check_done(ts, k);
+		if (ts->done)
+			return;
 	}
 
 	if (k->depth < 0) {
@@ -878,5 +901,5 @@ static void tap_init(struct hilt_tstream *ts)
 	k->tap = true;
 }
 
-const struct ts_ops ts_ktap_ops = { ktap_init, line, finish, sizeof(struct ktap) };
-const struct ts_ops ts_tap_ops = { tap_init, line, finish, sizeof(struct ktap) };
+const struct ts_ops ts_ktap_ops = { ktap_init, line, NULL, finish, sizeof(struct ktap) };
+const struct ts_ops ts_tap_ops = { tap_init, line, partial, finish, sizeof(struct ktap) };
