@@ -62,6 +62,7 @@ struct kframe {
 	unsigned long expected;	/* its plan's N */
 	unsigned long num;	/* the next subtest's number */
 	unsigned long nsub;
+	unsigned long lost;	/* of them, missing from the plan */
 	struct kcounts c;
 	unsigned indent;
 	uint64_t begin;
@@ -350,6 +351,7 @@ static void missing(struct hilt_tstream *ts, struct ktap *k, struct kframe *f, b
 		ts_emit(ts, leaf, (size_t)n, v, why, -1, at, at);
 		f->nsub++;
 		f->num++;
+		f->lost++;
 	}
 }
 
@@ -864,8 +866,10 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 
 	if (!m->planned)
 		ts_problem(ts, "no plan");
-	else if (m->nsub > m->expected)
-		ts_problem(ts, "plan 1..%lu but %lu results", m->expected, m->nsub);
+	else if (m->nsub - m->lost != m->expected)
+		ts_problem(ts, "plan 1..%lu but %lu results", m->expected, m->nsub - m->lost);
+	else if (!ts->done)
+		ts_problem(ts, "the stream ended before its end");
 	if (!k->tap) {
 		static const char *const names[] = {
 			[KS_SUCCESS] = "success", [KS_FAILURE] = "failure",
