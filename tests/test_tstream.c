@@ -310,6 +310,14 @@ static int test_ktap_plans(void)
 	CHECK(r.rec.n == 0 && r.counts.total == 0 && strcmp(r.status, "success"), "%s", r.status);
 	run_free(&r);
 
+	/* an absurd plan (a corrupted line): its missing tests in one case */
+	go(HILT_TS_KTAP, "KTAP version 1\n1..99999999999999999999999\nok 1 a\n", HILT_TS_END_EOF, &r);
+	CHECK(r.rec.n == 1002 && r.counts.errors == ~0UL - 2 && r.counts.passed == 1,
+	      "%zu cases, %lu errors", r.rec.n, r.counts.errors);
+	CHECK(r.rec.n == 1002 && strstr(r.rec.c[1001].reason, "tests)"), "'%s'",
+	      r.rec.n ? r.rec.c[r.rec.n - 1].reason : "");
+	run_free(&r);
+
 	/* all skipped */
 	go(HILT_TS_KTAP, "KTAP version 1\n1..2\nok 1 a # SKIP x\nok 2 b # SKIP\n", HILT_TS_END_EOF, &r);
 	CHECK(!strcmp(r.status, "skipped") && r.done, "%s", r.status);
