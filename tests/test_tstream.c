@@ -718,7 +718,7 @@ static int test_memory(void)
 	unsigned long passes = 0;
 	struct hilt_tstream *ts = hilt_tstream_new(HILT_TS_KTAP, "big", count_case, &passes);
 	long rss0 = 0, rss1;
-	size_t heap0 = 0;
+	size_t heap0 = 0, bytes = 0;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -735,6 +735,7 @@ static int test_memory(void)
 		n += (size_t)sprintf(chunk + n, "[    1.000000] ok %d suite_%d\n", s, s);
 		for (size_t i = 0; i < n; i += 4096)
 			hilt_tstream_feed(ts, chunk + i, n - i < 4096 ? n - i : 4096);
+		bytes += n;
 		if (s == SUITES / 10) {
 			rss0 = rss_kb();
 			heap0 = mallinfo2().uordblks;
@@ -747,8 +748,8 @@ static int test_memory(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const struct hilt_tstream_counts *c = hilt_tstream_counts(ts);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("100000 tests: %.3f s, rss %ld -> %ld KiB, heap %zu -> %zu bytes\n", secs, rss0, rss1,
-	       heap0, heap1);
+	printf("100000 tests (%.1f MB): %.3f s with writing them, rss %ld -> %ld KiB, heap %zu -> %zu bytes\n",
+	       (double)bytes / 1e6, secs, rss0, rss1, heap0, heap1);
 	CHECK(c->passed == SUITES * PER && passes == SUITES * PER && c->total == SUITES * PER,
 	      "%lu passed", c->passed);
 	CHECK(!strcmp(hilt_tstream_status(ts), "success"), "%s", hilt_tstream_status(ts));
