@@ -307,7 +307,8 @@ static int test_ktap_plans(void)
 
 	/* nothing of KTAP */
 	go(HILT_TS_KTAP, "ok 1 not after a version line\n", HILT_TS_END_EOF, &r);
-	CHECK(r.rec.n == 0 && r.counts.total == 0 && strcmp(r.status, "success"), "%s", r.status);
+	CHECK(r.rec.n == 0 && r.counts.errors == 1 && r.counts.total == 1 &&
+		      !strcmp(r.status, "failure to parse tests"), "%s", r.status);
 	run_free(&r);
 
 	/* an absurd plan (a corrupted line): its missing tests in one case */
@@ -507,6 +508,14 @@ static int test_unity(void)
 		dump("unity", &r);
 	run_free(&r);
 
+	/* Unity fixture, verbose: a pass without its file */
+	go(HILT_TS_UNITY, "TEST(grp, one) PASS\nTEST(grp, two)t.c:9::FAIL: no\n-----------------------\n"
+			  "2 Tests 1 Failures 0 Ignored\nFAIL\n", HILT_TS_END_EOF, &r);
+	COUNTS(&r, 1, 1, 0, 0, 0);
+	HAS(&r, "s/one", HILT_TV_PASS);
+	HAS(&r, "s/two", HILT_TV_FAIL);
+	CHECK(r.done && !r.problem[0], "'%s'", r.problem);
+	run_free(&r);
 	go(HILT_TS_UNITY, "t.c:1:a:PASS\nt.c:2:b:PASS\n-----------------------\n3 Tests 0 Failures 0 Ignored\nOK\n",
 	   HILT_TS_END_EOF, &r);
 	CHECK(!strcmp(r.status, "failure") && !strcmp(r.problem, "summary says 3 tests, 2 were read"),

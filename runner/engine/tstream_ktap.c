@@ -830,6 +830,9 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 
 	flush_pending(ts, k);
 	if (k->depth < 0) {
+		/* kunit.py: "Could not find any KTAP output", an error, and
+		 * TestStatus.FAILURE_TO_PARSE_TESTS */
+		ts->counts.errors = !k->tap;
 		ts->status = k->tap ? "failure" : "failure to parse tests";
 		ts_problem(ts, k->tap ? "no TAP output" : "no KTAP output");
 		return;

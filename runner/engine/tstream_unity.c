@@ -84,9 +84,29 @@ static bool result(struct hilt_tstream *ts, struct unity *u, const struct ts_lin
 			}
 		}
 	}
-	if (i >= n)
+	if (i >= n && nm) {
+		/* the fixture's verbose "TEST(group, NAME) PASS" */
+		i = at;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i == at || i >= n)
+			return false;
+		i--;
+		r = 0;
+		for (size_t w = 0; w < 3 && !r; w++) {
+			static const char *const word[] = { "PASS", "FAIL", "IGNORE" };
+			static const enum hilt_tstream_verdict vs[] = { HILT_TV_PASS, HILT_TV_FAIL,
+									HILT_TV_SKIP };
+			size_t wl = strlen(word[w]);
+			if (ts_starts(t + i + 1, n - i - 1, word[w]) &&
+			    (i + 1 + wl == n || t[i + 1 + wl] == ':' || t[i + 1 + wl] == ' ')) {
+				r = i + 1 + wl;
+				v = vs[w];
+			}
+		}
+	} else if (i >= n) {
 		return false;
-	if (nm) {
+	} else if (nm) {
 		/* the fixture's "::RESULT" */
 		r = verdict_at(t, n, i, &v);
 	} else {
