@@ -372,6 +372,17 @@ static int test_tap_rules(void)
 		dump("tap", &r);
 	run_free(&r);
 
+	/* node-tap's TAP 14: "# Subtest:" at the parent's indentation, the
+	 * subtest's plan last */
+	go(HILT_TS_TAP, "TAP version 14\n1..2\n# Subtest: foo\n    ok 1 - bar\n    ok 2 - baz\n    1..2\n"
+			"ok 1 - foo\n# Subtest: qux\n    1..1\n    not ok 1 - quux\nnot ok 2 - qux\n",
+	   HILT_TS_END_EOF, &r);
+	COUNTS(&r, 2, 1, 0, 0, 0);
+	HAS(&r, "s/foo/baz", HILT_TV_PASS);
+	HAS(&r, "s/qux/quux", HILT_TV_FAIL);
+	CHECK(r.done && r.rec.n == 3, "%zu cases", r.rec.n);
+	run_free(&r);
+
 	/* Bail out! ends it; the plan's rest is missing */
 	go(HILT_TS_TAP, "1..3\nok 1 a\nBail out! no disk\nok 2 b\n", HILT_TS_END_EOF, &r);
 	CHECK(r.done && !strcmp(r.problem, "Bail out! no disk") && !strcmp(r.status, "failure"),

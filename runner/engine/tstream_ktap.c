@@ -713,11 +713,13 @@ static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 				return;
 			}
 			f->phase = K_BODY;
+			/* TAP 14: a "# Subtest:" header may stand at its
+			 * parent's indentation, its tests 4 deeper */
+			if (k->tap && k->depth && l->indent > f->indent)
+				f->indent = l->indent;
 			if (kl.kind == KL_PLAN) {
 				f->planned = true;
 				f->expected = kl.num;
-				if (k->tap && k->depth && l->indent > f->indent)
-					f->indent = l->indent;
 				return;
 			}
 			continue;
