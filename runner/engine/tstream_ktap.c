@@ -231,6 +231,17 @@ static bool parse_result(const struct ktap *k, const char *t, size_t n, struct k
 	kl->nlen = ts_rtrim(t + i, e - i);
 	if (e < n)
 		directive(k, kl, t + e + 1, n - e - 1);
+	if (!k->tap && kl->dir == KD_NONE) {
+		/* kunit.py: " # SKIP" anywhere (its last) makes a skip, the
+		 * name all before it */
+		for (size_t j = n; j-- > e;) {
+			if (ts_starts(t + j, n - j, " # SKIP")) {
+				kl->nlen = ts_rtrim(t + i, j - i);
+				directive(k, kl, t + j + 2, n - j - 2);
+				break;
+			}
+		}
+	}
 	kl->kind = KL_RESULT;
 	return true;
 }
