@@ -307,7 +307,16 @@ static int test_ktap_plans(void)
 
 	/* nothing of KTAP */
 	go(HILT_TS_KTAP, "ok 1 not after a version line\n", HILT_TS_END_EOF, &r);
-	CHECK(r.rec.n == 0 && r.counts.total == 0 && strcmp(r.status, "success"), "%s", r.status);
+	CHECK(r.rec.n == 0 && r.counts.errors == 1 && r.counts.total == 1 &&
+		      !strcmp(r.status, "failure to parse tests"), "%s", r.status);
+	run_free(&r);
+
+	/* an absurd plan (a corrupted line): its missing tests in one case */
+	go(HILT_TS_KTAP, "KTAP version 1\n1..99999999999999999999999\nok 1 a\n", HILT_TS_END_EOF, &r);
+	CHECK(r.rec.n == 1002 && r.counts.errors == ~0UL - 2 && r.counts.passed == 1,
+	      "%zu cases, %lu errors", r.rec.n, r.counts.errors);
+	CHECK(r.rec.n == 1002 && strstr(r.rec.c[1001].reason, "tests)"), "'%s'",
+	      r.rec.n ? r.rec.c[r.rec.n - 1].reason : "");
 	run_free(&r);
 
 	/* all skipped */
@@ -363,6 +372,17 @@ static int test_tap_rules(void)
 		dump("tap", &r);
 	run_free(&r);
 
+	/* node-tap's TAP 14: "# Subtest:" at the parent's indentation, the
+	 * subtest's plan last */
+	go(HILT_TS_TAP, "TAP version 14\n1..2\n# Subtest: foo\n    ok 1 - bar\n    ok 2 - baz\n    1..2\n"
+			"ok 1 - foo\n# Subtest: qux\n    1..1\n    not ok 1 - quux\nnot ok 2 - qux\n",
+	   HILT_TS_END_EOF, &r);
+	COUNTS(&r, 2, 1, 0, 0, 0);
+	HAS(&r, "s/foo/baz", HILT_TV_PASS);
+	HAS(&r, "s/qux/quux", HILT_TV_FAIL);
+	CHECK(r.done && r.rec.n == 3, "%zu cases", r.rec.n);
+	run_free(&r);
+
 	/* Bail out! ends it; the plan's rest is missing */
 	go(HILT_TS_TAP, "1..3\nok 1 a\nBail out! no disk\nok 2 b\n", HILT_TS_END_EOF, &r);
 	CHECK(r.done && !strcmp(r.problem, "Bail out! no disk") && !strcmp(r.status, "failure"),
@@ -376,6 +396,23 @@ static int test_tap_rules(void)
 	CHECK(r.done && r.counts.errors == 1 && !strcmp(r.status, "failure"), "%s", r.status);
 	HAS(&r, "s/#3", HILT_TV_ERROR);
 	run_free(&r);
+	/* the plan's last result, then a shell's prompt without a newline:
+	 * done there, its YAML block (none) not waited for */
+	go(HILT_TS_TAP, "1..2\nok 1 a\nnot ok 2 b\nroot@guest:~# ", HILT_TS_END_EOF, &r);
+	CHECK(r.done && r.rec.n == 2 && r.counts.failed == 1, "done %d, %zu cases", r.done, r.rec.n);
+	run_free(&r);
+	{
+		struct rec rec = { 0 };
+		struct hilt_tstream *ts = hilt_tstream_new(HILT_TS_TAP, "s", on_case, &rec);
+		static const char t[] = "1..1\nnot ok 1 b\n  -";
+		hilt_tstream_feed(ts, t, sizeof(t) - 1);
+		CHECK(!hilt_tstream_done(ts) && rec.n == 0, "a YAML block may follow");
+		hilt_tstream_feed(ts, "--\n  x: 1\n  ...\n", 16);
+		CHECK(hilt_tstream_done(ts) && rec.n == 1 && !strcmp(rec.c[0].diag, "x: 1\n"), "%zu", rec.n);
+		hilt_tstream_finish(ts, HILT_TS_END_EOF);
+		hilt_tstream_free(ts);
+		rec_free(&rec);
+	}
 	go(HILT_TS_TAP, "ok 1 a\nok 2 b\n1..2\n", HILT_TS_END_EOF, &r);
 	CHECK(r.done && !strcmp(r.status, "success"), "%s", r.status);
 	run_free(&r);
@@ -482,6 +519,14 @@ static int test_unity(void)
 		dump("unity", &r);
 	run_free(&r);
 
+	/* Unity fixture, verbose: a pass without its file */
+	go(HILT_TS_UNITY, "TEST(grp, one) PASS\nTEST(grp, two)t.c:9::FAIL: no\n-----------------------\n"
+			  "2 Tests 1 Failures 0 Ignored\nFAIL\n", HILT_TS_END_EOF, &r);
+	COUNTS(&r, 1, 1, 0, 0, 0);
+	HAS(&r, "s/one", HILT_TV_PASS);
+	HAS(&r, "s/two", HILT_TV_FAIL);
+	CHECK(r.done && !r.problem[0], "'%s'", r.problem);
+	run_free(&r);
 	go(HILT_TS_UNITY, "t.c:1:a:PASS\nt.c:2:b:PASS\n-----------------------\n3 Tests 0 Failures 0 Ignored\nOK\n",
 	   HILT_TS_END_EOF, &r);
 	CHECK(!strcmp(r.status, "failure") && !strcmp(r.problem, "summary says 3 tests, 2 were read"),
@@ -693,7 +738,7 @@ static int test_memory(void)
 	unsigned long passes = 0;
 	struct hilt_tstream *ts = hilt_tstream_new(HILT_TS_KTAP, "big", count_case, &passes);
 	long rss0 = 0, rss1;
-	size_t heap0 = 0;
+	size_t heap0 = 0, bytes = 0;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -710,6 +755,7 @@ static int test_memory(void)
 		n += (size_t)sprintf(chunk + n, "[    1.000000] ok %d suite_%d\n", s, s);
 		for (size_t i = 0; i < n; i += 4096)
 			hilt_tstream_feed(ts, chunk + i, n - i < 4096 ? n - i : 4096);
+		bytes += n;
 		if (s == SUITES / 10) {
 			rss0 = rss_kb();
 			heap0 = mallinfo2().uordblks;
@@ -722,8 +768,8 @@ static int test_memory(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const struct hilt_tstream_counts *c = hilt_tstream_counts(ts);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("100000 tests: %.3f s, rss %ld -> %ld KiB, heap %zu -> %zu bytes\n", secs, rss0, rss1,
-	       heap0, heap1);
+	printf("100000 tests (%.1f MB): %.3f s with writing them, rss %ld -> %ld KiB, heap %zu -> %zu bytes\n",
+	       (double)bytes / 1e6, secs, rss0, rss1, heap0, heap1);
 	CHECK(c->passed == SUITES * PER && passes == SUITES * PER && c->total == SUITES * PER,
 	      "%lu passed", c->passed);
 	CHECK(!strcmp(hilt_tstream_status(ts), "success"), "%s", hilt_tstream_status(ts));

@@ -133,7 +133,9 @@ void ts_diag_add(struct hilt_tstream *ts, const char *s, size_t len, uint64_t be
 		ts->diag_full = true;
 		return;
 	}
-	memcpy(ts->diag + ts->diag_len, s, len);
+	/* text: a NUL (line noise) would end it early */
+	for (size_t i = 0; i < len; i++)
+		ts->diag[ts->diag_len + i] = s[i] ? s[i] : ' ';
 	ts->diag_len += len;
 	ts->diag[ts->diag_len++] = '\n';
 	ts->diag[ts->diag_len] = 0;
@@ -271,6 +273,8 @@ void hilt_tstream_feed(struct hilt_tstream *ts, const char *buf, size_t len)
 			line_done(ts, ts->fed);
 		}
 	}
+	if (!ts->done && ts->line_len && ts->ops->partial)
+		ts->ops->partial(ts, ts->line, ts->line_len);
 	/* what comes after the end is not read, only counted */
 	ts->fed += len;
 }

@@ -33,6 +33,10 @@ struct ts_line {
 struct ts_ops {
 	void (*init)(struct hilt_tstream *ts);
 	void (*line)(struct hilt_tstream *ts, const struct ts_line *l);
+	/* Optional: the line being assembled so far, when a chunk ends in
+	 * it (raw, prefixes and all); what it decides must not depend on
+	 * where the chunks end. */
+	void (*partial)(struct hilt_tstream *ts, const char *s, size_t len);
 	/* The stream is over: hand over what is left, set status. */
 	void (*finish)(struct hilt_tstream *ts, enum hilt_tstream_end how);
 	size_t state_size;

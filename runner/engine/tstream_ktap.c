@@ -62,6 +62,7 @@ struct kframe {
 	unsigned long expected;	/* its plan's N */
 	unsigned long num;	/* the next subtest's number */
 	unsigned long nsub;
+	unsigned long lost;	/* of them, missing from the plan */
 	struct kcounts c;
 	unsigned indent;
 	uint64_t begin;
@@ -230,6 +231,17 @@ static bool parse_result(const struct ktap *k, const char *t, size_t n, struct k
 	kl->nlen = ts_rtrim(t + i, e - i);
 	if (e < n)
 		directive(k, kl, t + e + 1, n - e - 1);
+	if (!k->tap && kl->dir == KD_NONE) {
+		/* kunit.py: " # SKIP" anywhere (its last) makes a skip, the
+		 * name all before it */
+		for (size_t j = n; j-- > e;) {
+			if (ts_starts(t + j, n - j, " # SKIP")) {
+				kl->nlen = ts_rtrim(t + i, j - i);
+				directive(k, kl, t + j + 2, n - j - 2);
+				break;
+			}
+		}
+	}
 	kl->kind = KL_RESULT;
 	return true;
 }
@@ -260,6 +272,9 @@ static void classify(const struct ktap *k, const struct ts_line *l, struct kline
 		i = 3;
 		if (!ts_number(t, n, &i, &kl->num))
 			return;
+		/* a test's number may always go one past it */
+		if (kl->num > ~0UL - 1)
+			kl->num = ~0UL - 1;
 		kl->kind = KL_PLAN;
 		if (i < n && (t[i] == ' ' || t[i] == '#')) {
 			while (i < n && t[i] != '#')
@@ -328,28 +343,40 @@ static void other_line(struct hilt_tstream *ts, struct ktap *k, const struct ts_
 		diag_line(ts, l, f->indent);
 }
 
+/* Missing tests handed over one by one up to this many per parent; the
+ * rest of an absurd plan ("1..4294967295" from a corrupted line) as one
+ * case "#K-N" that counts as all of them. */
+#define MISSING_ONE_BY_ONE 1000
+
 static void missing(struct hilt_tstream *ts, struct ktap *k, struct kframe *f, bool crash,
 		    uint64_t at)
 {
-	char leaf[32], why[64];
+	char leaf[64], why[96];
 
-	while (f->num <= f->expected) {
+	for (unsigned long one = 0; f->num <= f->expected; one++) {
 		int n = snprintf(leaf, sizeof(leaf), "#%lu", f->num);
 		enum hilt_tstream_verdict v = HILT_TV_ERROR;
+		unsigned long many = 1;
 
 		if (crash && !k->crash_handed && f == &k->f[k->depth]) {
 			v = HILT_TV_CRASHED;
 			k->crash_handed = true;
 			snprintf(why, sizeof(why), "cut off by a crash");
+		} else if (one >= MISSING_ONE_BY_ONE && f->expected - f->num >= 1) {
+			many = f->expected - f->num + 1;
+			n = snprintf(leaf, sizeof(leaf), "#%lu-%lu", f->num, f->expected);
+			snprintf(why, sizeof(why), "missing from the plan 1..%lu (%lu tests)", f->expected,
+				 many);
 		} else {
 			snprintf(why, sizeof(why), "missing from the plan 1..%lu", f->expected);
 		}
 		/* kunit.py: "missing expected subtest!", counted crashed */
-		f->c.errors += !k->tap || v == HILT_TV_ERROR;
-		f->c.crashed += !k->tap || v == HILT_TV_CRASHED;
+		f->c.errors += (!k->tap || v == HILT_TV_ERROR) ? many : 0;
+		f->c.crashed += (!k->tap || v == HILT_TV_CRASHED) ? many : 0;
 		ts_emit(ts, leaf, (size_t)n, v, why, -1, at, at);
-		f->nsub++;
-		f->num++;
+		f->nsub += many;
+		f->lost += many;
+		f->num += many;
 	}
 }
 
@@ -555,6 +582,25 @@ static void check_done(struct hilt_tstream *ts, const struct ktap *k)
 
 static void line_in(struct hilt_tstream *ts, const struct ts_line *l);
 
+/* TAP: the beginning of a line after a result held for its YAML block.
+ * A byte that no "---" line (console prefix, indentation, dashes) holds
+ * says there is no block: the result is handed over now, without waiting
+ * for the line's end (a shell's prompt after the last test has none). */
+static void partial(struct hilt_tstream *ts, const char *s, size_t len)
+{
+	struct ktap *k = ts->state;
+
+	if (!k->pending || k->in_yaml)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (!strchr(" \t\r-[]<>.0123456789TC", s[i]) || !s[i]) {
+			flush_pending(ts, k);
+			check_done(ts, k);
+			return;
+		}
+	}
+}
+
 static void line(struct hilt_tstream *ts, const struct ts_line *l)
 {
 	line_in(ts, l);
@@ -587,6 +633,10 @@ static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 			return;
 		}
 		flush_pending(ts, k);
+		/* that was the plan's last: nothing after it is read */
+		check_done(ts, k);
+		if (ts->done)
+			return;
 	}
 
 	if (k->depth < 0) {
@@ -674,11 +724,13 @@ static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 				return;
 			}
 			f->phase = K_BODY;
+			/* TAP 14: a "# Subtest:" header may stand at its
+			 * parent's indentation, its tests 4 deeper */
+			if (k->tap && k->depth && l->indent > f->indent)
+				f->indent = l->indent;
 			if (kl.kind == KL_PLAN) {
 				f->planned = true;
 				f->expected = kl.num;
-				if (k->tap && k->depth && l->indent > f->indent)
-					f->indent = l->indent;
 				return;
 			}
 			continue;
@@ -791,6 +843,9 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 
 	flush_pending(ts, k);
 	if (k->depth < 0) {
+		/* kunit.py: "Could not find any KTAP output", an error, and
+		 * TestStatus.FAILURE_TO_PARSE_TESTS */
+		ts->counts.errors = !k->tap;
 		ts->status = k->tap ? "failure" : "failure to parse tests";
 		ts_problem(ts, k->tap ? "no TAP output" : "no KTAP output");
 		return;
@@ -841,8 +896,10 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 
 	if (!m->planned)
 		ts_problem(ts, "no plan");
-	else if (m->nsub > m->expected)
-		ts_problem(ts, "plan 1..%lu but %lu results", m->expected, m->nsub);
+	else if (m->nsub - m->lost != m->expected)
+		ts_problem(ts, "plan 1..%lu but %lu results", m->expected, m->nsub - m->lost);
+	else if (!ts->done)
+		ts_problem(ts, "the stream ended before its end");
 	if (!k->tap) {
 		static const char *const names[] = {
 			[KS_SUCCESS] = "success", [KS_FAILURE] = "failure",
@@ -878,5 +935,5 @@ static void tap_init(struct hilt_tstream *ts)
 	k->tap = true;
 }
 
-const struct ts_ops ts_ktap_ops = { ktap_init, line, finish, sizeof(struct ktap) };
-const struct ts_ops ts_tap_ops = { tap_init, line, finish, sizeof(struct ktap) };
+const struct ts_ops ts_ktap_ops = { ktap_init, line, NULL, finish, sizeof(struct ktap) };
+const struct ts_ops ts_tap_ops = { tap_init, line, partial, finish, sizeof(struct ktap) };

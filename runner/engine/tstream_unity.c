@@ -4,8 +4,10 @@
  *   "FILE:LINE:NAME:IGNORE" and ":IGNORE: message" are results (a name
  *     may hold spaces, as ESP-IDF's TEST_CASE names do, not ':')
  *   ESP-IDF's "Running NAME..." begins a test: the lines up to its
- *     result are its diagnostic text; its menu ("(1)\t\"name\" [tag]") is
- *     no result
+ *     result are its diagnostic text (one followed by another "Running"
+ *     line or another test's result was a banner, "Running tests matching
+ *     '[tag]'..."); its menu ("(1)\t\"name\" [tag]") is no result
+ *   Unity fixture's "TEST(group, NAME)FILE:LINE::RESULT" is NAME's result
  *   "-----------------------", "N Tests M Failures K Ignored" and "OK" or
  *     "FAIL" end the stream; the summary is checked against the results.
  * Cases are named <stream>/<NAME>.  The status is "success" when the
@@ -26,15 +28,52 @@ struct unity {
 	char reason[TS_REASON_MAX];
 };
 
-/* FILE:LINE:NAME:RESULT[:message] */
+/* ":PASS", ":FAIL", ":IGNORE" at t[i], ended by ':', ' ' or the line's
+ * end: its verdict and the bytes after the word, 0 when none. */
+static size_t verdict_at(const char *t, size_t n, size_t i, enum hilt_tstream_verdict *v)
+{
+	static const struct { const char *word; enum hilt_tstream_verdict v; } words[] = {
+		{ ":PASS", HILT_TV_PASS }, { ":FAIL", HILT_TV_FAIL }, { ":IGNORE", HILT_TV_SKIP },
+	};
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		size_t len = strlen(words[w].word);
+		if (ts_starts(t + i, n - i, words[w].word) &&
+		    (i + len == n || t[i + len] == ':' || t[i + len] == ' ')) {
+			*v = words[w].v;
+			return i + len;
+		}
+	}
+	return 0;
+}
+
+/* "FILE:LINE:NAME:RESULT[:message]", or Unity fixture's
+ * "TEST(group, NAME)FILE:LINE::RESULT[:message]": a name may hold spaces
+ * and colons (ESP-IDF's TEST_CASE names, pytest-embedded's "test case:
+ * 5"); the first ":PASS", ":FAIL" or ":IGNORE" after it ends it. */
 static bool result(struct hilt_tstream *ts, struct unity *u, const struct ts_line *l)
 {
-	const char *t = l->t;
-	size_t n = ts_rtrim(t, l->tlen), i, name, name_end, r;
-	enum hilt_tstream_verdict v;
+	const char *t = l->t, *nm;
+	size_t n = ts_rtrim(t, l->tlen), i, at = 0, nlen = 0, r = 0;
+	enum hilt_tstream_verdict v = HILT_TV_PASS;
 
+	if (ts_starts(t, n, "TEST(")) {
+		const char *c = memchr(t, ',', n), *e;
+		if (!c)
+			return false;
+		for (c++; c < t + n && *c == ' '; c++)
+			;
+		e = memchr(c, ')', (size_t)(t + n - c));
+		if (!e)
+			return false;
+		nm = c;
+		nlen = (size_t)(e - c);
+		at = (size_t)(e - t) + 1;
+	} else {
+		nm = NULL;
+	}
 	/* ":LINE:" after a file name */
-	for (i = 1; i < n; i++) {
+	for (i = at + 1; i < n; i++) {
 		if (t[i] == ':' && i + 1 < n && ts_digit(t[i + 1])) {
 			size_t j = i + 1;
 			while (j < n && ts_digit(t[j]))
@@ -45,46 +84,53 @@ static bool result(struct hilt_tstream *ts, struct unity *u, const struct ts_lin
 			}
 		}
 	}
-	if (i >= n)
+	if (i >= n && nm) {
+		/* the fixture's verbose "TEST(group, NAME) PASS" */
+		i = at;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i == at || i >= n)
+			return false;
+		i--;
+		r = 0;
+		for (size_t w = 0; w < 3 && !r; w++) {
+			static const char *const word[] = { "PASS", "FAIL", "IGNORE" };
+			static const enum hilt_tstream_verdict vs[] = { HILT_TV_PASS, HILT_TV_FAIL,
+									HILT_TV_SKIP };
+			size_t wl = strlen(word[w]);
+			if (ts_starts(t + i + 1, n - i - 1, word[w]) &&
+			    (i + 1 + wl == n || t[i + 1 + wl] == ':' || t[i + 1 + wl] == ' ')) {
+				r = i + 1 + wl;
+				v = vs[w];
+			}
+		}
+	} else if (i >= n) {
 		return false;
-	name = i;
-	while (i < n && t[i] != ':')
-		i++;
-	if (i >= n || i == name)
-		return false;
-	name_end = i;
-	r = i + 1;
-	if (ts_starts(t + r, n - r, "PASS")) {
-		v = HILT_TV_PASS;
-		r += 4;
-	} else if (ts_starts(t + r, n - r, "FAIL")) {
-		v = HILT_TV_FAIL;
-		r += 4;
-	} else if (ts_starts(t + r, n - r, "IGNORE")) {
-		v = HILT_TV_SKIP;
-		r += 6;
+	} else if (nm) {
+		/* the fixture's "::RESULT" */
+		r = verdict_at(t, n, i, &v);
 	} else {
-		return false;
+		for (size_t k = i + 1; k < n && !r; k++) {
+			if (t[k] == ':' && (r = verdict_at(t, n, k, &v))) {
+				nm = t + i;
+				nlen = k - i;
+			}
+		}
 	}
-	if (r < n && t[r] != ':' && t[r] != ' ')
+	if (!r || !nlen)
 		return false;
 	while (r < n && (t[r] == ':' || t[r] == ' '))
 		r++;
 	snprintf(u->reason, sizeof(u->reason), "%.*s", (int)(n - r > 500 ? 500 : n - r), t + r);
-	if (u->running && (u->test_len != name_end - name || memcmp(u->test, t + name, u->test_len))) {
-		/* "Running x..." ended by another test's result */
-		ts_count(ts, HILT_TV_ERROR);
-		ts_emit(ts, u->test, u->test_len, HILT_TV_ERROR, "no result before the next test's", -1,
-			u->test_begin, l->begin);
-		u->running = false;
-	}
+	if (u->running && (u->test_len != nlen || memcmp(u->test, nm, nlen)))
+		u->running = false;	/* a banner, or a test not reported */
 	if (!u->running) {
 		ts_diag_clear(ts);
 		u->test_begin = l->begin;
 	}
 	u->running = false;
 	ts_count(ts, v);
-	ts_emit(ts, t + name, name_end - name, v, u->reason, -1, u->test_begin, l->end);
+	ts_emit(ts, nm, nlen, v, u->reason, -1, u->test_begin, l->end);
 	return true;
 }
 
@@ -132,11 +178,8 @@ static void line(struct hilt_tstream *ts, const struct ts_line *l)
 		return;
 	}
 	if (ts_starts(t, n, "Running ") && n > 11 && !memcmp(t + n - 3, "...", 3)) {
-		if (u->running) {
-			ts_count(ts, HILT_TV_ERROR);
-			ts_emit(ts, u->test, u->test_len, HILT_TV_ERROR, "no result before the next test",
-				-1, u->test_begin, l->begin);
-		}
+		/* one before it without a result was a banner ("Running
+		 * tests matching '[mean]'...") */
 		ts_diag_clear(ts);
 		u->running = true;
 		u->test_len = n - 11 > TS_NAME_MAX ? TS_NAME_MAX : n - 11;
@@ -179,4 +222,4 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		     "success" : "failure";
 }
 
-const struct ts_ops ts_unity_ops = { NULL, line, finish, sizeof(struct unity) };
+const struct ts_ops ts_unity_ops = { NULL, line, NULL, finish, sizeof(struct unity) };

@@ -15,6 +15,9 @@
 #   http      the HTTP probe's response path (libcurl in hilt's loop)
 #   kreport   the kernel report reader in arbitrary chunkings, against
 #             feeding all at once, and its memory bound
+#   tstream   the test result stream readers (KTAP, TAP, ztest, Unity) in
+#             arbitrary chunkings, against feeding all at once, and their
+#             bounds
 # Seeds: tests/fuzz/corpus/NAME and the test data named below; regression
 # inputs, each run on every call: tests/fuzz/regress/NAME.  The harness is
 # built in $FUZZ_DIR, else $BUILD_DIR/fuzz-NAME, else
@@ -29,7 +32,7 @@ seconds=${1:-60}
 name=${2:-matcher}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-all="matcher suite farm jread timing telnet ansi espimage http kreport"
+all="matcher suite farm jread timing telnet ansi espimage http kreport tstream"
 
 case $seconds in
 '' | *[!0-9]*)
@@ -85,6 +88,11 @@ http)
 kreport)
 	# Real consoles with reports in them, and clean ones.
 	seeds=("$src/tests/data/kernel-logs" "$src/fixtures/logs")
+	max_len=65536
+	;;
+tstream)
+	# Real result streams of every format.
+	seeds=("$src/tests/data/results")
 	max_len=65536
 	;;
 *)
