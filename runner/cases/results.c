@@ -50,12 +50,19 @@ struct results {
 struct results_run {
 	struct hilt_tstream *ts;
 	bool reading;		/* fed from read_from on */
+	bool ended;		/* it printed its end: concluded next turn */
 	bool over;		/* finished, cases and counts told */
 	bool crash;		/* finishing because the device crashed */
 	uint64_t read_from, read_to;
 	uint64_t last_end;	/* just past the last test's result line */
 	struct { uint64_t off; double at_s; } arrived[ARRIVALS];
 	unsigned narrived;
+	/* The paths handed over so far, by hash, with how many times each
+	 * came: a test named as one before it (kselftest's "Pinning
+	 * succeeded as expected", once per parameter) is "PATH (2)", so that
+	 * every case of the session has a name of its own. */
+	struct seen { uint64_t hash; unsigned long times; } *seen;
+	size_t nseen, seen_cap;	/* seen_cap: a power of two, or 0 */
 };
 
 static void results_parse(struct hilt_loader *ld, const xmlNode *node, struct hilt_case *c)
@@ -147,9 +154,53 @@ static double arrived_at(const struct results_run *rr, uint64_t off)
 static void inactivity_timer(struct hilt_case_run *run)
 {
 	const struct results *r = hilt_run_case(run)->data;
+	const struct results_run *rr = hilt_run_state(run);
 
-	if (r->inactivity_s > 0)
+	if (r->inactivity_s > 0 && !rr->ended)
 		hilt_run_timer(run, r->inactivity_s);
+}
+
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/* How many times a path of this hash came before, counting this one; 0
+ * when memory ran out (the name stays as it is). */
+static unsigned long seen_again(struct results_run *rr, uint64_t hash)
+{
+	if ((rr->nseen + 1) * 2 > rr->seen_cap) {
+		size_t cap = rr->seen_cap ? rr->seen_cap * 2 : 1024;
+		struct seen *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return 0;
+		for (size_t i = 0; i < rr->seen_cap; i++) {
+			size_t j = rr->seen[i].hash & (cap - 1);
+
+			if (!rr->seen[i].hash)
+				continue;
+			while (v[j].hash)
+				j = (j + 1) & (cap - 1);
+			v[j] = rr->seen[i];
+		}
+		free(rr->seen);
+		rr->seen = v;
+		rr->seen_cap = cap;
+	}
+	size_t j = hash & (rr->seen_cap - 1);
+
+	while (rr->seen[j].hash && rr->seen[j].hash != hash)
+		j = (j + 1) & (rr->seen_cap - 1);
+	if (!rr->seen[j].hash) {
+		rr->seen[j].hash = hash;
+		rr->nseen++;
+	}
+	return ++rr->seen[j].times;
 }
 
 /* A test's result, from the reader: a case of the session. */
@@ -223,7 +274,15 @@ static void on_test(void *owner, const struct hilt_tstream_case *t)
 		break;
 	}
 	c.message = *message ? message : NULL;
+	unsigned long times = seen_again(rr, path_hash(t->path));
+	char *again = NULL;
+
+	if (times > 1 && asprintf(&again, "%s (%lu)", t->path, times) >= 0) {
+		c.name = again;
+		seen_again(rr, path_hash(again));
+	}
 	hilt_run_add_test(run, &c);
+	free(again);
 	free(diag);
 	if (t->end > rr->last_end)
 		rr->last_end = t->end;
@@ -326,6 +385,20 @@ static void conclude(struct hilt_case_run *run, const char *why, bool at_until)
 		hilt_run_consume(run, rr->last_end, hilt_run_last_match(run));
 }
 
+/* The stream printed its end.  The verdict waits for the loop's next
+ * turn: the line that ended it may be the kernel's panic ("Kernel panic -
+ * not syncing: VFS: ..." ends KTAP as kunit.py reads it), which a failure
+ * pattern of the same bytes turns into a crash; the session's patterns
+ * see those bytes after this case does, and whether they do before or
+ * after the line's end must not change the results. */
+static void at_end(struct hilt_case_run *run)
+{
+	struct results_run *rr = hilt_run_state(run);
+
+	rr->ended = true;
+	hilt_run_timer(run, 0);
+}
+
 static void start_reading(struct hilt_case_run *run, uint64_t from)
 {
 	const struct results *r = hilt_run_case(run)->data;
@@ -351,8 +424,7 @@ static void start_reading(struct hilt_case_run *run, uint64_t from)
 		/* From the window's start when it no longer holds read_to. */
 		feed(run, buf, n, to - n);
 		if (hilt_tstream_done(rr->ts)) {
-			conclude(run, NULL, false);
-			hilt_run_done(run);
+			at_end(run);
 			return;
 		}
 	}
@@ -430,11 +502,11 @@ static void results_output(struct hilt_case_run *run, const char *buf, size_t le
 		hilt_run_done(run);
 		return;
 	}
+	if (rr->ended)
+		return;
 	feed(run, buf, len, off);
-	if (hilt_tstream_done(rr->ts)) {
-		conclude(run, NULL, false);
-		hilt_run_done(run);
-	}
+	if (hilt_tstream_done(rr->ts))
+		at_end(run);
 }
 
 static void results_timeout(struct hilt_case_run *run)
@@ -457,6 +529,11 @@ static void results_timer(struct hilt_case_run *run)
 	struct results_run *rr = hilt_run_state(run);
 	char why[256];
 
+	if (rr->ended) {
+		conclude(run, NULL, false);
+		hilt_run_done(run);
+		return;
+	}
 	snprintf(why, sizeof(why), "%s for %g s", !rr->reading ? "no shell prompt"
 			 : hilt_tstream_started(rr->ts) ? "no test result"
 							: "no sign of the stream",
@@ -477,6 +554,8 @@ static void results_end(struct hilt_case_run *run)
 		finish(run, hilt_run_crash(run, 0, &len) ? HILT_TS_END_CRASH : HILT_TS_END_EOF);
 	hilt_tstream_free(rr->ts);
 	rr->ts = NULL;
+	free(rr->seen);
+	rr->seen = NULL;
 }
 
 const struct hilt_case_ops hilt_case_results = {

@@ -295,6 +295,10 @@ void hilt_tstream_finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		return;
 	if (ts->line_len && !ts->done)
 		line_done(ts, ts->fed);
+	/* Cut off by a crash: that is what is wrong with it, whether the
+	 * line that ended it (a panic's) was read whole or not. */
+	if (how == HILT_TS_END_CRASH && !ts->problem[0])
+		ts_problem(ts, "cut off by a crash");
 	ts->ops->finish(ts, how);
 	ts->counts.total = ts->counts.passed + ts->counts.failed + ts->counts.skipped +
 			   ts->counts.errors + ts->counts.crashed;

@@ -154,7 +154,8 @@ const struct hilt_tstream_counts *hilt_tstream_counts(const struct hilt_tstream 
  * hilt_tstream_finish(). */
 const char *hilt_tstream_status(const struct hilt_tstream *ts);
 
-/* What is wrong with the stream as a whole, "" when nothing: "no plan",
+/* What is wrong with the stream as a whole, "" when nothing: "cut off by
+ * a crash" (hilt_tstream_finish() with HILT_TS_END_CRASH), "no plan",
  * "Bail out! reason", "the stream ended before its summary", "plan 1..5
  * but 3 results", "summary says 10 tests, 9 were read".  Valid after
  * hilt_tstream_finish(). */
