@@ -1,11 +1,15 @@
 /* The kernel report reader's cost beside the matcher, and its memory.
  *
- *   kreport-bench SUITE.xml LOG [--reps N]
+ *   kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none]
  *     Feeds the log (held in memory, in 64 KiB reads, as matcher-bench
  *     does) through the suite's patterns alone, then through the patterns
  *     and the reader (runner/engine/kreport.h) given the same bytes, N
  *     times each (5 by default), alternating; prints the best time of each,
  *     both MB/s and the ratio: what the reader adds to a session's reading.
+ *     --skim picks how the reader passes over lines between reports (the
+ *     best the CPU has, by default; the marks with AVX2, a byte at a time;
+ *     a look at each line's first bytes; not at all, every line read:
+ *     kreport_int.h), to compare them.
  *
  *   kreport-bench --memory LOG
  *     Streams the log from the file (64 KiB reads, nothing else held)
@@ -26,10 +30,13 @@
 #include <unistd.h>
 
 #include "runner/engine/kreport.h"
+#include "runner/engine/kreport_int.h"
 #include "runner/engine/matcher.h"
 #include "runner/engine/suite.h"
 
 #define CHUNK 65536
+
+static enum kr_skim skim = KR_SKIM_BEST;
 
 static double now_s(void)
 {
@@ -56,6 +63,7 @@ static struct hilt_kreport *reader_new(void)
 		fprintf(stderr, "kreport-bench: the reader: %s\n", err);
 		exit(2);
 	}
+	kr_set_skim(kr, skim);
 	return kr;
 }
 
@@ -258,9 +266,26 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--memory"))
 		return memory(argv[2]);
-	if (argc == 3 || (argc == 5 && !strcmp(argv[3], "--reps") && atoi(argv[4]) > 0))
-		return speed(argv[1], argv[2], argc == 5 ? atoi(argv[4]) : 5);
-	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N]\n"
+	static const char *const skims[] = { "best", "avx2", "marks", "lines", "none" };
+	int reps = 5, i = 3;
+
+	for (; argc >= 3 && i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--reps") && atoi(argv[i + 1]) > 0) {
+			reps = atoi(argv[i + 1]);
+			continue;
+		}
+		if (strcmp(argv[i], "--skim"))
+			break;
+		int k = 0;
+		while (k < 5 && strcmp(argv[i + 1], skims[k]))
+			k++;
+		if (k == 5)
+			break;
+		skim = (enum kr_skim)k;
+	}
+	if (argc >= 3 && argv[1][0] != '-' && i == argc)
+		return speed(argv[1], argv[2], reps);
+	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none]\n"
 		"       kreport-bench --memory LOG\n");
 	return 2;
 }
