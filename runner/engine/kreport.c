@@ -1,7 +1,8 @@
 /* The kernel report reader (kreport.h): console bytes in any chunks to
  * lines, lines to report blocks, blocks to titled, counted findings.
- *   kreport.c         this file: streaming (a quick SSE2/AVX2 pass over
- *                     lines no report can begin with), the blocks' bounds,
+ *   kreport.c         this file: streaming (between reports, a vector
+ *                     pass to the next line with a report-start mark, the
+ *                     lines before it unread), the blocks' bounds,
  *                     findings, ignore patterns, memory bounds
  *   kreport_lines.c   console prefixes, which line is what (headers,
  *                     rulers, end markers), caller ids

@@ -7,7 +7,8 @@
  *   kr_classify()    the header lines of every report kind, the rulers
  *                    and end markers that bound a block, the follow-on
  *                    lines (an oops, a panic) that belong to a report; the
- *                    two-byte table the streaming's quick pass shares
+ *                    two-byte table and the report-start marks the
+ *                    streaming's quick passes take
  *   kr_shaped()      whether a line looks like part of a report
  *   kr_body()        where a line's body begins, a kernel line cut into
  *                    another program's included */
