@@ -1,6 +1,6 @@
 /* The kernel report reader's cost beside the matcher, and its memory.
  *
- *   kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none]
+ *   kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none|avx512bw]
  *     Feeds the log (held in memory, in 64 KiB reads, as matcher-bench
  *     does) through the suite's patterns alone, then through the patterns
  *     and the reader (runner/engine/kreport.h) given the same bytes, N
@@ -9,9 +9,9 @@
  *     then the same in CPU time, best of each (what a shared machine's
  *     other work does not add to).
  *     --skim picks how the reader passes over lines between reports (the
- *     best the CPU has, by default; the marks with AVX2, a byte at a time;
- *     a look at each line's first bytes; not at all, every line read:
- *     kreport_int.h), to compare them.
+ *     best the CPU has, by default; the marks by nibble with AVX-512BW,
+ *     with AVX2, a byte at a time; a look at each line's first bytes; not
+ *     at all, every line read: kreport_int.h), to compare them.
  *
  *   kreport-bench --memory LOG
  *     Streams the log from the file (64 KiB reads, nothing else held)
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--memory"))
 		return memory(argv[2]);
-	static const char *const skims[] = { "best", "avx2", "marks", "lines", "none" };
+	static const char *const skims[] = { "best", "avx2", "marks", "lines", "none", "avx512bw" };
 	int reps = 5, i = 3;
 
 	for (; argc >= 3 && i + 1 < argc; i += 2) {
@@ -292,15 +292,15 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--skim"))
 			break;
 		int k = 0;
-		while (k < 5 && strcmp(argv[i + 1], skims[k]))
+		while (k < 6 && strcmp(argv[i + 1], skims[k]))
 			k++;
-		if (k == 5)
+		if (k == 6)
 			break;
 		skim = (enum kr_skim)k;
 	}
 	if (argc >= 3 && argv[1][0] != '-' && i == argc)
 		return speed(argv[1], argv[2], reps);
-	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none]\n"
+	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none|avx512bw]\n"
 		"       kreport-bench --memory LOG\n");
 	return 2;
 }

@@ -95,8 +95,9 @@ static void same_findings(const char *name, struct hilt_kreport *a, struct hilt_
 static void same_by_skim(const char *name, const char *text, size_t len, const struct hilt_kreport_opts *o,
 			 struct hilt_kreport *kr)
 {
-	static const enum kr_skim others[] = { KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES, KR_SKIM_NONE };
-	static const char *const names[] = { "avx2", "marks", "lines", "none" };
+	static const enum kr_skim others[] = { KR_SKIM_BW, KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES,
+					       KR_SKIM_NONE };
+	static const char *const names[] = { "avx512bw", "avx2", "marks", "lines", "none" };
 	char what[300];
 	struct run b;
 

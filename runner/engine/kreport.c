@@ -564,6 +564,43 @@ marks_vbmi(const struct kr_marks *m, const unsigned char *d, size_t len)
 	return i;
 }
 
+/* The bucket bits of the 64 positions at p for the tables by nibble of
+ * byte j of a mark, as avx2_nibbles() below, with AVX-512BW. */
+__attribute__((target("avx512f,avx512bw"))) static inline __m512i bw_nibbles(__m512i lo, __m512i hi,
+									  const unsigned char *p, bool mask)
+{
+	const __m512i low = _mm512_set1_epi8(0x0f);
+	__m512i x = _mm512_loadu_si512(p);
+
+	return _mm512_and_si512(_mm512_shuffle_epi8(lo, mask ? _mm512_and_si512(x, low) : x),
+				_mm512_shuffle_epi8(hi, _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
+}
+
+/* The same 128 bytes at a time by nibble, where the CPU has AVX-512BW
+ * but not VBMI. */
+__attribute__((target("avx512f,avx512bw"))) static size_t marks_bw(const struct kr_marks *m,
+								   const unsigned char *d, size_t len)
+{
+#define KR_TABLE(t) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(t)))
+	const __m512i lo0 = KR_TABLE(m->lo[0]), lo1 = KR_TABLE(m->lo[1]), lo2 = KR_TABLE(m->lo[2]);
+	const __m512i hi0 = KR_TABLE(m->hi[0]), hi1 = KR_TABLE(m->hi[1]), hi2 = KR_TABLE(m->hi[2]);
+#undef KR_TABLE
+#define KR_PASS(p) _mm512_ternarylogic_epi32(bw_nibbles(lo0, hi0, (p), false), \
+					     bw_nibbles(lo1, hi1, (p) + 1, false), \
+					     bw_nibbles(lo2, hi2, (p) + 2, true), 0x80)
+	size_t i = 0;
+
+	for (; i + 130 <= len; i += 128) {
+		__m512i a = KR_PASS(d + i), b = KR_PASS(d + i + 64);
+		__mmask64 ha = _mm512_test_epi8_mask(a, a), hb = _mm512_test_epi8_mask(b, b);
+
+		if (ha | hb)
+			return i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+	}
+#undef KR_PASS
+	return i;
+}
+
 /* The bucket bits of the 32 positions at p for the tables by nibble of
  * byte j of a mark (vpshufb looks 16 bytes up).  The low nibbles of the
  * first two bytes are looked up as the bytes are (a byte above 0x7f looks
@@ -670,11 +707,16 @@ static size_t skim(const struct hilt_kreport *kr, const char *data, size_t len)
 	case KR_SKIM_MARKS:
 		break;
 	case KR_SKIM_BEST:
+	case KR_SKIM_BW:
 	case KR_SKIM_AVX2:
 #if defined(__x86_64__) && defined(__GNUC__)
 		if (kr->skim == KR_SKIM_BEST && __builtin_cpu_supports("avx512vbmi") &&
 		    __builtin_cpu_supports("avx512bw")) {
 			at = marks_vbmi(&kr->marks, d, len);
+			break;
+		}
+		if (kr->skim != KR_SKIM_AVX2 && __builtin_cpu_supports("avx512bw")) {
+			at = marks_bw(&kr->marks, d, len);
 			break;
 		}
 		if (__builtin_cpu_supports("avx2")) {

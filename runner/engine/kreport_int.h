@@ -103,12 +103,13 @@ bool kr_marked(const struct kr_marks *m, const char *s, size_t len);
 
 /* How the reader passes over lines when no report is under way: the
  * best the CPU has (the default: the marks' vector pass with AVX-512
- * VBMI, else with AVX2, else a look at each line's first bytes, as
- * kr_maybe() does), the marks with AVX2 (else each line's first bytes),
- * the marks a byte at a time, each line's first bytes, or not at all
- * (every line read).  For tests, which check that all find the same, and
- * the benchmark. */
-enum kr_skim { KR_SKIM_BEST, KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES, KR_SKIM_NONE };
+ * VBMI, else by nibble with AVX-512BW, else with AVX2, else a look at
+ * each line's first bytes, as kr_maybe() does), the marks by nibble with
+ * AVX-512BW (else as AVX2), with AVX2 (else each line's first bytes), the
+ * marks a byte at a time, each line's first bytes, or not at all (every
+ * line read).  For tests, which check that all find the same, and the
+ * benchmark. */
+enum kr_skim { KR_SKIM_BEST, KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES, KR_SKIM_NONE, KR_SKIM_BW };
 void kr_set_skim(struct hilt_kreport *kr, enum kr_skim how);
 
 /* What the body (prefixes stripped) is. */

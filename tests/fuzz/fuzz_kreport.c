@@ -2,8 +2,9 @@
  * however the console's bytes are chunked (titles, kinds, counts, first
  * lines, blocks, fatal, offsets, in the same order), and however it
  * passes over the lines between reports (its vector passes for the
- * report-start marks, or every line read: kreport_int.h), and holds no
- * more than its stated bound.  The first two bytes pick the chunk sizes; a
+ * report-start marks, VBMI's, AVX-512BW's, AVX2's, where the CPU has them,
+ * or every line read: kreport_int.h), and holds no more than its stated
+ * bound.  The first two bytes pick the chunk sizes; a
  * small max_findings and block_cap make the bounds easy to reach.  Built
  * and run by tests/fuzz/run.sh. */
 #define _GNU_SOURCE
@@ -73,14 +74,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *in = (const char *)data + 2;
 	size_t n = size - 2;
 	struct hilt_kreport *whole = reader(KR_SKIM_BEST), *chunked = reader(KR_SKIM_BEST);
-	/* the same whole, every line read, and with AVX2's pass */
+	/* the same whole, every line read, and with AVX-512BW's and AVX2's
+	 * passes */
 	struct hilt_kreport *every = reader(KR_SKIM_NONE), *avx2 = reader(KR_SKIM_AVX2);
+	struct hilt_kreport *bw = reader(KR_SKIM_BW);
 
 	if (hilt_kreport_feed(whole, in, n) || hilt_kreport_finish(whole))
 		abort();
 	if (hilt_kreport_feed(every, in, n) || hilt_kreport_finish(every))
 		abort();
 	if (hilt_kreport_feed(avx2, in, n) || hilt_kreport_finish(avx2))
+		abort();
+	if (hilt_kreport_feed(bw, in, n) || hilt_kreport_finish(bw))
 		abort();
 	for (size_t off = 0, k = 0; off < n; k++) {
 		size_t len = k % 2 ? b : a;
@@ -99,7 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	same(whole, chunked, what);
 	same(every, whole, "the best vector pass");
 	same(every, avx2, "AVX2's pass");
+	same(every, bw, "AVX-512BW's pass");
 	hilt_kreport_free(every);
+	hilt_kreport_free(bw);
 	hilt_kreport_free(avx2);
 	hilt_kreport_free(whole);
 	hilt_kreport_free(chunked);
