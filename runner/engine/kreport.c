@@ -539,15 +539,17 @@ static size_t marks_scalar(const struct kr_marks *m, const unsigned char *d, siz
 /* The same 128 bytes at a time, where the CPU has AVX-512 VBMI: each
  * position's three bytes looked up in their 128-byte tables at once
  * (vpermi2b; bit 7 is not looked at, as in the tables), the bucket bits
- * and-ed.  The first position that passes, or where the vector pass
- * stopped (fewer than 130 bytes left), from where marks_scalar() goes on. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static size_t
-marks_vbmi(const struct kr_marks *m, const unsigned char *d, size_t len)
+ * and-ed.  From *at on: true with *at the first position that passes, or
+ * false with *at where the vector pass stopped (fewer than 130 bytes
+ * left), from where marks_scalar() goes on.  The passes by nibble below
+ * do the same. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static bool
+marks_vbmi(const struct kr_marks *m, const unsigned char *d, size_t len, size_t *at)
 {
 	__m512i t0a = _mm512_loadu_si512(m->byte[0]), t0b = _mm512_loadu_si512(m->byte[0] + 64);
 	__m512i t1a = _mm512_loadu_si512(m->byte[1]), t1b = _mm512_loadu_si512(m->byte[1] + 64);
 	__m512i t2a = _mm512_loadu_si512(m->byte[2]), t2b = _mm512_loadu_si512(m->byte[2] + 64);
-	size_t i = 0;
+	size_t i = *at;
 
 #define KR_PASS(p) _mm512_ternarylogic_epi32( \
 		_mm512_permutex2var_epi8(t0a, _mm512_loadu_si512(p), t0b), \
@@ -557,11 +559,14 @@ marks_vbmi(const struct kr_marks *m, const unsigned char *d, size_t len)
 		__m512i a = KR_PASS(d + i), b = KR_PASS(d + i + 64);
 		__mmask64 ha = _mm512_test_epi8_mask(a, a), hb = _mm512_test_epi8_mask(b, b);
 
-		if (ha | hb)
-			return i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+		if (ha | hb) {
+			*at = i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+			return true;
+		}
 	}
 #undef KR_PASS
-	return i;
+	*at = i;
+	return false;
 }
 
 /* The bucket bits of the 64 positions at p for the tables by nibble of
@@ -578,8 +583,8 @@ __attribute__((target("avx512f,avx512bw"))) static inline __m512i bw_nibbles(__m
 
 /* The same 128 bytes at a time by nibble, where the CPU has AVX-512BW
  * but not VBMI. */
-__attribute__((target("avx512f,avx512bw"))) static size_t marks_bw(const struct kr_marks *m,
-								   const unsigned char *d, size_t len)
+__attribute__((target("avx512f,avx512bw"))) static bool marks_bw(const struct kr_marks *m,
+								 const unsigned char *d, size_t len, size_t *at)
 {
 #define KR_TABLE(t) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(t)))
 	const __m512i lo0 = KR_TABLE(m->lo[0]), lo1 = KR_TABLE(m->lo[1]), lo2 = KR_TABLE(m->lo[2]);
@@ -588,17 +593,20 @@ __attribute__((target("avx512f,avx512bw"))) static size_t marks_bw(const struct 
 #define KR_PASS(p) _mm512_ternarylogic_epi32(bw_nibbles(lo0, hi0, (p), false), \
 					     bw_nibbles(lo1, hi1, (p) + 1, false), \
 					     bw_nibbles(lo2, hi2, (p) + 2, true), 0x80)
-	size_t i = 0;
+	size_t i = *at;
 
 	for (; i + 130 <= len; i += 128) {
 		__m512i a = KR_PASS(d + i), b = KR_PASS(d + i + 64);
 		__mmask64 ha = _mm512_test_epi8_mask(a, a), hb = _mm512_test_epi8_mask(b, b);
 
-		if (ha | hb)
-			return i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+		if (ha | hb) {
+			*at = i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+			return true;
+		}
 	}
 #undef KR_PASS
-	return i;
+	*at = i;
+	return false;
 }
 
 /* The bucket bits of the 32 positions at p for the tables by nibble of
@@ -618,8 +626,8 @@ __attribute__((target("avx2"))) static inline __m256i avx2_nibbles(__m256i lo, _
 
 /* The same 64 bytes at a time, where the CPU has AVX2, by nibble (which
  * passes more). */
-__attribute__((target("avx2"))) static size_t marks_avx2(const struct kr_marks *m, const unsigned char *d,
-							size_t len)
+__attribute__((target("avx2"))) static bool marks_avx2(const struct kr_marks *m, const unsigned char *d,
+						      size_t len, size_t *at)
 {
 #define KR_TABLE(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
 	const __m256i lo0 = KR_TABLE(m->lo[0]), lo1 = KR_TABLE(m->lo[1]), lo2 = KR_TABLE(m->lo[2]);
@@ -628,7 +636,7 @@ __attribute__((target("avx2"))) static size_t marks_avx2(const struct kr_marks *
 #define KR_PASS(p) _mm256_and_si256(_mm256_and_si256(avx2_nibbles(lo0, hi0, (p), false), \
 						      avx2_nibbles(lo1, hi1, (p) + 1, false)), \
 				    avx2_nibbles(lo2, hi2, (p) + 2, true))
-	size_t i = 0;
+	size_t i = *at;
 
 	for (; i + 66 <= len; i += 64) {
 		__m256i a = KR_PASS(d + i), b = KR_PASS(d + i + 32), any = _mm256_or_si256(a, b);
@@ -638,11 +646,13 @@ __attribute__((target("avx2"))) static size_t marks_avx2(const struct kr_marks *
 			uint64_t hit = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)) |
 					 (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)) << 32);
 
-			return i + (size_t)__builtin_ctzll(hit);
+			*at = i + (size_t)__builtin_ctzll(hit);
+			return true;
 		}
 	}
 #undef KR_PASS
-	return i;
+	*at = i;
+	return false;
 }
 #endif
 
@@ -697,6 +707,7 @@ static size_t skim_lines(const char *d, size_t len)
 static size_t skim(const struct hilt_kreport *kr, const char *data, size_t len)
 {
 	const unsigned char *d = (const unsigned char *)data;
+	bool (*pass)(const struct kr_marks *, const unsigned char *, size_t, size_t *) = NULL;
 	size_t at = 0;
 
 	switch (kr->skim) {
@@ -711,22 +722,22 @@ static size_t skim(const struct hilt_kreport *kr, const char *data, size_t len)
 	case KR_SKIM_AVX2:
 #if defined(__x86_64__) && defined(__GNUC__)
 		if (kr->skim == KR_SKIM_BEST && __builtin_cpu_supports("avx512vbmi") &&
-		    __builtin_cpu_supports("avx512bw")) {
-			at = marks_vbmi(&kr->marks, d, len);
-			break;
-		}
-		if (kr->skim != KR_SKIM_AVX2 && __builtin_cpu_supports("avx512bw")) {
-			at = marks_bw(&kr->marks, d, len);
-			break;
-		}
-		if (__builtin_cpu_supports("avx2")) {
-			at = marks_avx2(&kr->marks, d, len);
-			break;
-		}
+		    __builtin_cpu_supports("avx512bw"))
+			pass = marks_vbmi;
+		else if (kr->skim != KR_SKIM_AVX2 && __builtin_cpu_supports("avx512bw"))
+			pass = marks_bw;
+		else if (__builtin_cpu_supports("avx2"))
+			pass = marks_avx2;
 #endif
 		/* a byte at a time would be slower than a look at each line */
-		return skim_lines(data, len);
+		if (!pass)
+			return skim_lines(data, len);
+		break;
 	}
+	/* a pass by nibble lets through mixes of the marks' nibbles that the
+	 * tables by byte do not: the vector pass goes on after them */
+	while (pass && pass(&kr->marks, d, len, &at) && !kr_marks_at(&kr->marks, d + at))
+		at++;
 	/* from where the vector pass stopped, or its hit: the same marks */
 	at = marks_scalar(&kr->marks, d, at, len);
 	const char *nl = memrchr(data, '\n', at);
