@@ -82,9 +82,9 @@ static inline bool kr_maybe(const char *b)
  * and is passed over unread.  Teddy-style: each mark in one of 8 buckets;
  * a position passes when each of its three bytes has a bit of one bucket
  * in its table, by byte (exact but for bytes above 0x7f, which pass as
- * their low 7 bits) or, for AVX2's 16-byte lookups, by low and by high
- * nibble (which passes more).  A false pass costs one line read in full,
- * never a report. */
+ * their low 7 bits) or, for the 16-byte lookups of AVX-512BW and AVX2, by
+ * low and by high nibble (which passes more: such a pass is checked by
+ * byte).  A false pass costs one line read in full, never a report. */
 struct kr_marks {
 	unsigned char byte[3][256];		/* bucket bits by byte */
 	unsigned char lo[3][16], hi[3][16];	/* by nibble */

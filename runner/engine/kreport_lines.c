@@ -283,8 +283,9 @@ const unsigned char kr_second[22][32] = {
  * vector check so that the nibbles of a bucket's marks mix into few words
  * of ordinary console output (the bucket of "[#" takes no other: any
  * third byte passes in it).  A line kr_classify() learns to read must
- * bring its mark here: tests/test_kreport.c checks every header of the
- * corpus has one. */
+ * bring its mark here: tests/test_kreport.c checks that every report
+ * start of the real logs, and of every shape it lists behind every
+ * console prefix, has one. */
 static const char *const marks[8][6] = {
 	/* "Oops: ... [#1]", "divide error: 0000 [#1]", "invalid opcode: 0000
 	 * [#1]", "Internal error: Oops: ... [#1]": the oops count */
