@@ -76,6 +76,7 @@ kreport)
 	expect_line "matcher alone: +$N s: $N MB/s" "the matcher's figure"
 	expect_line "matcher \+ kernel reader: +$N s: $N MB/s" "the matcher and the reader's figure"
 	expect_line "the reader's cost: [+-]$N % of the matcher's time \(ratio $N\)" "the ratio"
+	expect_line "in CPU time: $N s alone, $N s with the reader: [+-]$N % \(ratio $N\)" "the ratio in CPU time"
 	expect_line "findings: 0 \(0 reports\)" "no finding on a log without a report"
 	bench python3 "$here/gen-log.py" 2 "$WORK/warnings.log" --warnings 1000
 	bench "$BUILD_DIR/bench/kreport-bench" --memory "$WORK/warnings.log"

@@ -3,7 +3,12 @@
  * time and in random chunks with the same findings expected; blocks,
  * folding (an oops and its panic are one report), interleaved output,
  * CR/LF/NUL, ignore patterns, bounds; then every real log of
- * tests/data/kernel-logs against its NAME.expect. */
+ * tests/data/kernel-logs against its NAME.expect.  Each text is read too
+ * with every way of passing over lines between reports (the vector
+ * passes, the byte-at-a-time one, none: every line read), with the same
+ * findings expected, and every line of a report's start, in the real
+ * logs and in every shape the reader knows, must hold a mark of the quick
+ * pass (kreport_int.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <string.h>
 
 #include "runner/engine/kreport.h"
+#include "runner/engine/kreport_int.h"
 #include "tests/check.h"
 
 /* ---- a reader run over a text, three ways ---- */
@@ -41,6 +47,9 @@ static unsigned long long next_rand(void)
 	return rng;
 }
 
+/* How the readers feed() makes pass over lines between reports. */
+static enum kr_skim skim = KR_SKIM_BEST;
+
 /* mode 0: whole; 1: a byte at a time; 2: random chunks */
 static int feed(struct run *r, const char *text, size_t len, int mode,
 		const struct hilt_kreport_opts *base)
@@ -53,6 +62,7 @@ static int feed(struct run *r, const char *text, size_t len, int mode,
 	o.arg = r;
 	if (hilt_kreport_new(&o, &r->kr, err, sizeof(err)) != 0)
 		return -1;
+	kr_set_skim(r->kr, skim);
 	size_t at = 0;
 	while (at < len) {
 		size_t n = mode == 0 ? len - at : mode == 1 ? 1 : 1 + next_rand() % 97;
@@ -80,6 +90,32 @@ static void same_findings(const char *name, struct hilt_kreport *a, struct hilt_
 	}
 }
 
+/* The same findings as kr's, with each other way of passing over lines
+ * between reports: text fed whole, and in random chunks every line read. */
+static void same_by_skim(const char *name, const char *text, size_t len, const struct hilt_kreport_opts *o,
+			 struct hilt_kreport *kr)
+{
+	static const enum kr_skim others[] = { KR_SKIM_BW, KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES,
+					       KR_SKIM_NONE };
+	static const char *const names[] = { "avx512bw", "avx2", "marks", "lines", "none" };
+	char what[300];
+	struct run b;
+
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		skim = others[i];
+		snprintf(what, sizeof(what), "%s (skim %s)", name, names[i]);
+		CHECK(feed(&b, text, len, 0, o) == 0, "%s: feed", what);
+		same_findings(what, kr, b.kr);
+		hilt_kreport_free(b.kr);
+	}
+	skim = KR_SKIM_NONE;
+	snprintf(what, sizeof(what), "%s (skim none, chunks)", name);
+	CHECK(feed(&b, text, len, 2, o) == 0, "%s: feed", what);
+	same_findings(what, kr, b.kr);
+	hilt_kreport_free(b.kr);
+	skim = KR_SKIM_BEST;
+}
+
 /* Runs text three ways, checks they agree; the whole run is kept in *r. */
 static void run3(const char *name, const char *text, const struct hilt_kreport_opts *o, struct run *r)
 {
@@ -91,6 +127,7 @@ static void run3(const char *name, const char *text, const struct hilt_kreport_o
 	CHECK(feed(&c, text, len, 2, o) == 0, "%s: feed chunks", name);
 	same_findings(name, r->kr, b.kr);
 	same_findings(name, r->kr, c.kr);
+	same_by_skim(name, text, len, o, r->kr);
 	hilt_kreport_free(b.kr);
 	hilt_kreport_free(c.kr);
 }
@@ -913,6 +950,7 @@ static int one_log(const char *dir, const char *name, bool *clean, bool *detecte
 	CHECK(feed(&r, log, llen, 0, NULL) == 0, "%s: feed", name);
 	CHECK(feed(&c, log, llen, 2, NULL) == 0, "%s: feed chunks", name);
 	same_findings(name, r.kr, c.kr);
+	same_by_skim(name, log, llen, NULL, r.kr);
 	hilt_kreport_free(c.kr);
 	size_t i = 0, nexp = 0;
 	for (char *save = NULL, *ln = strtok_r(exp, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
@@ -991,6 +1029,148 @@ static int test_real_logs(void)
 	return 0;
 }
 
+/* ---- the quick pass's marks ---- */
+
+/* Whether a console line (prefixes and all, no LF) is one the reader
+ * reads when no report is under way, as line_done() takes it. */
+static bool starts_something(const char *s, size_t len)
+{
+	struct kr_head h;
+
+	if (len > 1024)
+		len = 1024;
+	while (len && s[len - 1] == '\r')
+		len--;
+	kr_body(s, len, &h);
+	return h.cls != KC_NONE && h.cls != KC_END_TRACE && h.cls != KC_END_PANIC;
+}
+
+/* Every start of a report (header, ruler, "cut here", oops, panic, OOM
+ * kill, leaked object) in every shape the reader knows, behind every
+ * kind of console prefix, holds a mark. */
+static int test_marks_shapes(void)
+{
+	static const char *const bodies[] = {
+		"BUG: KASAN: slab-out-of-bounds in foo+0x1/0x2",
+		"BUG: unable to handle page fault for address: ffff",
+		"BUG kmalloc-64 (Not tainted): Poison overwritten",
+		"kernel BUG at mm/slub.c:123!",
+		"WARNING: CPU: 0 PID: 1 at kernel/x.c:1 foo+0x1/0x2",
+		"WARNING: possible circular locking dependency detected",
+		"WARNING: bad unlock balance detected!",
+		"WARNING: kworker/0:1/12 still has locks held!",
+		"Watchdog detected hard LOCKUP on cpu 3",
+		"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [a:1]",
+		"NMI watchdog: Watchdog detected hard LOCKUP on cpu 1",
+		"watchdog: CPU3: Watchdog detected hard LOCKUP on cpu 3",
+		"Kernel panic - not syncing: Fatal exception",
+		"Kernel panic - not syncing: VFS: Unable to mount root fs",
+		"INFO: task kworker:1 blocked for more than 120 seconds.",
+		"INFO: rcu_sched detected stalls on CPUs/tasks:",
+		"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+		"INFO: possible recursive locking detected",
+		"[ INFO: possible circular locking dependency detected ]",
+		"[ BUG: bad unlock balance detected! ]",
+		"Internal error: Oops - BUG: 0 [#1] SMP ARM",
+		"Internal error: Oops: 96000004 [#1] PREEMPT SMP",
+		"Unhandled fault: imprecise external abort (0x1406) at 0x0",
+		"UBSAN: shift-out-of-bounds in lib/x.c:1:2",
+		"Unable to handle kernel NULL pointer dereference at virtual address 0",
+		"Unable to handle kernel paging request at virtual address dead",
+		"Unable to handle kernel access to user memory outside uaccess",
+		"general protection fault, probably for non-canonical address 0xdead: 0000 [#1]",
+		"general protection fault",
+		"segment-related general protection fault: 0000",
+		"Out of memory: Killed process 123 (stress)",
+		"Memory cgroup out of memory: Killed process 1 (a)",
+		"Oops: 0000 [#1] SMP",
+		"Oops: general protection fault, probably for non-canonical address 0x0: 0000 [#1]",
+		"Oops: divide error: 0000 [#1] PREEMPT SMP",
+		"Oops: invalid opcode: 0000 [#1] SMP",
+		"divide error: 0000 [#1] SMP",
+		"divide_error: 0000 [#1] SMP",
+		"invalid opcode: 0000 [#1] SMP",
+		"data abort",
+		"prefetch abort",
+		"undefined instruction",
+		"PANIC: double fault, error_code: 0x0",
+		"unreferenced object 0xffff888003a1c000 (size 32):",
+		"\"Synchronous Abort\" handler, esr 0x96000004",
+		"Guru Meditation Error: Core  0 panic'ed (LoadProhibited).",
+		"abort() was called at PC 0x40081234 on core 0",
+		"8<--- cut here ---",
+		"==================================================================",
+		"------------[ cut here ]------------",
+		"--[ cut here ]",
+		"stress invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0",
+		"Web Content invoked oom-killer: gfp_mask=0x140dca, order=0, oom_score_adj=-1000",
+		"Oops: 0000 [#",
+	};
+	static const char *const prefixes[] = {
+		"", "[   12.345678] ", "<4>[   12.345678][ T1533] ", "[  123.456789][    C1] ",
+		"kern  :warn  : [   12.345678] ", "Dec 07 12:00:00 host kernel: ", "<3>",
+		"[Mon Dec  7 12:00:00 2026] ", "TINFO: 2 huge[   54.396708] ",
+	};
+	struct kr_marks m;
+	char line[1200];
+
+	kr_marks_init(&m);
+	for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++)
+		for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+			int n = snprintf(line, sizeof(line), "%s%s", prefixes[p], bodies[b]);
+
+			CHECK(starts_something(line, (size_t)n), "'%s' is no report's start", line);
+			CHECK(kr_marked(&m, line, (size_t)n), "'%s' holds no mark", line);
+		}
+	return 0;
+}
+
+/* The marks on the real logs: every report's start holds one, and few
+ * other lines do. */
+static int test_marks_logs(void)
+{
+	const char *src = getenv("HILT_SOURCE_DIR");
+	static const char *const dirs[] = { "tests/data/kernel-logs", "fixtures/logs" };
+	unsigned long lines = 0, starts = 0, marked = 0;
+	struct kr_marks m;
+
+	kr_marks_init(&m);
+	for (size_t k = 0; k < 2; k++) {
+		char dir[4096], path[4400];
+		snprintf(dir, sizeof(dir), "%s/%s", src ? src : ".", dirs[k]);
+		DIR *d = opendir(dir);
+
+		if (!d) {
+			printf("no %s\n", dir);
+			return 77;
+		}
+		for (struct dirent *e; (e = readdir(d));) {
+			size_t n = strlen(e->d_name), len;
+			if (n < 5 || strcmp(e->d_name + n - 4, ".log"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			char *log = slurp(path, &len);
+			CHECK(log, "%s: cannot read it", path);
+			for (size_t at = 0; log && at < len;) {
+				const char *nl = memchr(log + at, '\n', len - at);
+				size_t l = nl ? (size_t)(nl - log) - at : len - at;
+				bool start = starts_something(log + at, l), mark = kr_marked(&m, log + at, l);
+
+				lines++;
+				starts += start;
+				marked += mark;
+				CHECK(!start || mark, "%s: '%.*s' holds no mark", e->d_name, (int)l, log + at);
+				at += l + 1;
+			}
+			free(log);
+		}
+		closedir(d);
+	}
+	printf("marks: %lu lines, %lu start a report or a ruler, %lu hold a mark\n", lines, starts, marked);
+	CHECK(starts > 100, "only %lu report starts in the logs", starts);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -998,6 +1178,7 @@ int main(void)
 		{ "blocks", test_blocks },	   { "bytes", test_bytes },
 		{ "ignore", test_ignore },	   { "bounds", test_bounds },
 		{ "title_api", test_title_api },  { "real_logs", test_real_logs },
+		{ "marks_shapes", test_marks_shapes }, { "marks_logs", test_marks_logs },
 	};
 	return check_run_all(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,7 +1,8 @@
 /* The kernel report reader (kreport.h): console bytes in any chunks to
  * lines, lines to report blocks, blocks to titled, counted findings.
- *   kreport.c         this file: streaming (a quick SSE2/AVX2 pass over
- *                     lines no report can begin with), the blocks' bounds,
+ *   kreport.c         this file: streaming (between reports, a vector
+ *                     pass to the next line with a report-start mark, the
+ *                     lines before it unread), the blocks' bounds,
  *                     findings, ignore patterns, memory bounds
  *   kreport_lines.c   console prefixes, which line is what (headers,
  *                     rulers, end markers), caller ids
@@ -84,6 +85,9 @@ struct hilt_kreport {
 	size_t nignore;
 	pcre2_match_data *md;
 
+	struct kr_marks marks;	/* the quick pass's (kreport_int.h) */
+	enum kr_skim skim;
+
 	/* the line being read */
 	char line[LINE_CAP];
 	size_t linelen;
@@ -120,6 +124,7 @@ int hilt_kreport_new(const struct hilt_kreport_opts *opts, struct hilt_kreport *
 
 	if (!kr)
 		return -ENOMEM;
+	kr_marks_init(&kr->marks);
 	kr->fatal = opts && opts->fatal ? opts->fatal : 1u << HILT_KR_PANIC;
 	kr->block_cap = opts && opts->block_cap ? opts->block_cap : 4096;
 	kr->max_findings = opts && opts->max_findings ? opts->max_findings : 256;
@@ -520,6 +525,137 @@ static int line_done(struct hilt_kreport *kr, const char *s, size_t len)
 	return 0;
 }
 
+/* The first i from i on where the marks pass (kreport_int.h), or len: a
+ * byte at a time. */
+static size_t marks_scalar(const struct kr_marks *m, const unsigned char *d, size_t i, size_t len)
+{
+	for (; i + 3 <= len; i++)
+		if (kr_marks_at(m, d + i))
+			return i;
+	return len;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same 128 bytes at a time, where the CPU has AVX-512 VBMI: each
+ * position's three bytes looked up in their 128-byte tables at once
+ * (vpermi2b; bit 7 is not looked at, as in the tables), the bucket bits
+ * and-ed.  From *at on: true with *at the first position that passes, or
+ * false with *at where the vector pass stopped (fewer than 130 bytes
+ * left), from where marks_scalar() goes on.  The passes by nibble below
+ * do the same. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static bool
+marks_vbmi(const struct kr_marks *m, const unsigned char *d, size_t len, size_t *at)
+{
+	__m512i t0a = _mm512_loadu_si512(m->byte[0]), t0b = _mm512_loadu_si512(m->byte[0] + 64);
+	__m512i t1a = _mm512_loadu_si512(m->byte[1]), t1b = _mm512_loadu_si512(m->byte[1] + 64);
+	__m512i t2a = _mm512_loadu_si512(m->byte[2]), t2b = _mm512_loadu_si512(m->byte[2] + 64);
+	size_t i = *at;
+
+#define KR_PASS(p) _mm512_ternarylogic_epi32( \
+		_mm512_permutex2var_epi8(t0a, _mm512_loadu_si512(p), t0b), \
+		_mm512_permutex2var_epi8(t1a, _mm512_loadu_si512((p) + 1), t1b), \
+		_mm512_permutex2var_epi8(t2a, _mm512_loadu_si512((p) + 2), t2b), 0x80)
+	for (; i + 130 <= len; i += 128) {
+		__m512i a = KR_PASS(d + i), b = KR_PASS(d + i + 64);
+		__mmask64 ha = _mm512_test_epi8_mask(a, a), hb = _mm512_test_epi8_mask(b, b);
+
+		if (ha | hb) {
+			*at = i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+			return true;
+		}
+	}
+#undef KR_PASS
+	*at = i;
+	return false;
+}
+
+/* The bucket bits of the 64 positions at p for the tables by nibble of
+ * byte j of a mark, as avx2_nibbles() below, with AVX-512BW. */
+__attribute__((target("avx512f,avx512bw"))) static inline __m512i bw_nibbles(__m512i lo, __m512i hi,
+									  const unsigned char *p, bool mask)
+{
+	const __m512i low = _mm512_set1_epi8(0x0f);
+	__m512i x = _mm512_loadu_si512(p);
+
+	return _mm512_and_si512(_mm512_shuffle_epi8(lo, mask ? _mm512_and_si512(x, low) : x),
+				_mm512_shuffle_epi8(hi, _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
+}
+
+/* The same 128 bytes at a time by nibble, where the CPU has AVX-512BW
+ * but not VBMI. */
+__attribute__((target("avx512f,avx512bw"))) static bool marks_bw(const struct kr_marks *m,
+								 const unsigned char *d, size_t len, size_t *at)
+{
+#define KR_TABLE(t) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(t)))
+	const __m512i lo0 = KR_TABLE(m->lo[0]), lo1 = KR_TABLE(m->lo[1]), lo2 = KR_TABLE(m->lo[2]);
+	const __m512i hi0 = KR_TABLE(m->hi[0]), hi1 = KR_TABLE(m->hi[1]), hi2 = KR_TABLE(m->hi[2]);
+#undef KR_TABLE
+#define KR_PASS(p) _mm512_ternarylogic_epi32(bw_nibbles(lo0, hi0, (p), false), \
+					     bw_nibbles(lo1, hi1, (p) + 1, false), \
+					     bw_nibbles(lo2, hi2, (p) + 2, true), 0x80)
+	size_t i = *at;
+
+	for (; i + 130 <= len; i += 128) {
+		__m512i a = KR_PASS(d + i), b = KR_PASS(d + i + 64);
+		__mmask64 ha = _mm512_test_epi8_mask(a, a), hb = _mm512_test_epi8_mask(b, b);
+
+		if (ha | hb) {
+			*at = i + (ha ? (size_t)__builtin_ctzll(ha) : 64 + (size_t)__builtin_ctzll(hb));
+			return true;
+		}
+	}
+#undef KR_PASS
+	*at = i;
+	return false;
+}
+
+/* The bucket bits of the 32 positions at p for the tables by nibble of
+ * byte j of a mark (vpshufb looks 16 bytes up).  The low nibbles of the
+ * first two bytes are looked up as the bytes are (a byte above 0x7f looks
+ * up 0: no mark has one there); the third's is masked, as "[#" takes any
+ * third byte. */
+__attribute__((target("avx2"))) static inline __m256i avx2_nibbles(__m256i lo, __m256i hi,
+								    const unsigned char *p, bool mask)
+{
+	const __m256i low = _mm256_set1_epi8(0x0f);
+	__m256i x = _mm256_loadu_si256((const __m256i *)p);
+
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, mask ? _mm256_and_si256(x, low) : x),
+				_mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+}
+
+/* The same 64 bytes at a time, where the CPU has AVX2, by nibble (which
+ * passes more). */
+__attribute__((target("avx2"))) static bool marks_avx2(const struct kr_marks *m, const unsigned char *d,
+						      size_t len, size_t *at)
+{
+#define KR_TABLE(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
+	const __m256i lo0 = KR_TABLE(m->lo[0]), lo1 = KR_TABLE(m->lo[1]), lo2 = KR_TABLE(m->lo[2]);
+	const __m256i hi0 = KR_TABLE(m->hi[0]), hi1 = KR_TABLE(m->hi[1]), hi2 = KR_TABLE(m->hi[2]);
+#undef KR_TABLE
+#define KR_PASS(p) _mm256_and_si256(_mm256_and_si256(avx2_nibbles(lo0, hi0, (p), false), \
+						      avx2_nibbles(lo1, hi1, (p) + 1, false)), \
+				    avx2_nibbles(lo2, hi2, (p) + 2, true))
+	size_t i = *at;
+
+	for (; i + 66 <= len; i += 64) {
+		__m256i a = KR_PASS(d + i), b = KR_PASS(d + i + 32), any = _mm256_or_si256(a, b);
+
+		if (!_mm256_testz_si256(any, any)) {
+			const __m256i zero = _mm256_setzero_si256();
+			uint64_t hit = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)) |
+					 (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)) << 32);
+
+			*at = i + (size_t)__builtin_ctzll(hit);
+			return true;
+		}
+	}
+#undef KR_PASS
+	*at = i;
+	return false;
+}
+#endif
+
 /* A line that line_done() would pass over when no report is under way:
  * timestamped, its first two words' bytes no report's, not an OOM
  * killer's (which ends in a number).  Most of a console. */
@@ -533,42 +669,14 @@ static inline bool skippable(const char *d, size_t n)
 	       !is_digit(d[n - 1]);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* skim()'s pass 32 bytes at a time, where the CPU has AVX2 */
-__attribute__((target("avx2"))) static size_t skim_avx2(const char *d, size_t len, size_t *start)
-{
-	const __m256i nl = _mm256_set1_epi8('\n');
-	size_t i = 0;
-
-	for (; i + 32 <= len; i += 32) {
-		unsigned m = (unsigned)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(d + i)), nl));
-		while (m) {
-			size_t q = i + (size_t)__builtin_ctz(m);
-			m &= m - 1;
-			if (!skippable(d + *start, q - *start))
-				return SIZE_MAX;
-			*start = q + 1;
-		}
-	}
-	return i;
-}
-#endif
-
-/* When no report is under way: the bytes of data up to the first line
- * that needs reading in full (or the last line, not ended yet), found
- * with one pass for newlines. */
-static size_t skim(const char *d, size_t len)
+/* Where there is no vector pass for the marks: the bytes of data up to
+ * the first line that needs reading in full (or the last line, not ended
+ * yet), a look at each line's first bytes, lines found with one pass for
+ * newlines (SSE2's where there is). */
+static size_t skim_lines(const char *d, size_t len)
 {
 	size_t start = 0, i = 0;
 
-#if defined(__x86_64__) && defined(__GNUC__)
-	if (__builtin_cpu_supports("avx2")) {
-		i = skim_avx2(d, len, &start);
-		if (i == SIZE_MAX)
-			return start;
-	}
-#endif
 #ifdef __SSE2__
 	const __m128i nl = _mm_set1_epi8('\n');
 	for (; i + 16 <= len; i += 16) {
@@ -590,13 +698,65 @@ static size_t skim(const char *d, size_t len)
 	return start;
 }
 
+/* When no report is under way: the bytes of data up to the first line
+ * that may matter (one with a mark: kreport_int.h), or up to the last
+ * line, not ended yet, which is read in full when it ends (a mark cut by
+ * the read is found there).  Every line before is passed over unread, as
+ * line_done() would pass over it: it is no report's, no ruler, no "cut
+ * here", and nothing is under way that it could be part of. */
+static size_t skim(const struct hilt_kreport *kr, const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+	bool (*pass)(const struct kr_marks *, const unsigned char *, size_t, size_t *) = NULL;
+	size_t at = 0;
+
+	switch (kr->skim) {
+	case KR_SKIM_NONE:
+		return 0;
+	case KR_SKIM_LINES:
+		return skim_lines(data, len);
+	case KR_SKIM_MARKS:
+		break;
+	case KR_SKIM_BEST:
+	case KR_SKIM_BW:
+	case KR_SKIM_AVX2:
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (kr->skim == KR_SKIM_BEST && __builtin_cpu_supports("avx512vbmi") &&
+		    __builtin_cpu_supports("avx512bw"))
+			pass = marks_vbmi;
+		else if (kr->skim != KR_SKIM_AVX2 && __builtin_cpu_supports("avx512bw"))
+			pass = marks_bw;
+		else if (__builtin_cpu_supports("avx2"))
+			pass = marks_avx2;
+#endif
+		/* a byte at a time would be slower than a look at each line */
+		if (!pass)
+			return skim_lines(data, len);
+		break;
+	}
+	/* a pass by nibble lets through mixes of the marks' nibbles that the
+	 * tables by byte do not: the vector pass goes on after them */
+	while (pass && pass(&kr->marks, d, len, &at) && !kr_marks_at(&kr->marks, d + at))
+		at++;
+	/* from where the vector pass stopped, or its hit: the same marks */
+	at = marks_scalar(&kr->marks, d, at, len);
+	const char *nl = memrchr(data, '\n', at);
+
+	return nl ? (size_t)(nl - data) + 1 : 0;
+}
+
+void kr_set_skim(struct hilt_kreport *kr, enum kr_skim how)
+{
+	kr->skim = how;
+}
+
 int hilt_kreport_feed(struct hilt_kreport *kr, const char *data, size_t len)
 {
 	int rc = 0, r;
 
 	while (len) {
 		if (kr->linelen == 0 && kr->st == ST_IDLE && !kr->npend) {
-			size_t k = skim(data, len);
+			size_t k = skim(kr, data, len);
 			kr->pos += k;
 			data += k;
 			len -= k;

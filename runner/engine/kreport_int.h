@@ -73,6 +73,45 @@ static inline bool kr_maybe(const char *b)
 	return kr_second[kr_first_idx[(unsigned char)b[0]]][c >> 3] >> (c & 7) & 1;
 }
 
+/* The streaming's quick pass.  Every line kr_body() gives a class that
+ * matters when no report is under way (a header, a ruler, a "cut here",
+ * an oops, a panic, an OOM kill, a leaked object: all but KC_NONE and the
+ * end markers) holds one of a few three-byte marks ("BUG", "WAR", "[#",
+ * "===", ...; the list is in kreport_lines.c, beside kr_classify(), which
+ * it must follow), wherever in the line.  A line with none is no report's
+ * and is passed over unread.  Teddy-style: each mark in one of 8 buckets;
+ * a position passes when each of its three bytes has a bit of one bucket
+ * in its table, by byte (exact but for bytes above 0x7f, which pass as
+ * their low 7 bits) or, for the 16-byte lookups of AVX-512BW and AVX2, by
+ * low and by high nibble (which passes more: such a pass is checked by
+ * byte).  A false pass costs one line read in full, never a report. */
+struct kr_marks {
+	unsigned char byte[3][256];		/* bucket bits by byte */
+	unsigned char lo[3][16], hi[3][16];	/* by nibble */
+};
+
+void kr_marks_init(struct kr_marks *m);
+
+/* Whether the three bytes at s pass (by byte). */
+static inline bool kr_marks_at(const struct kr_marks *m, const unsigned char *s)
+{
+	return (m->byte[0][s[0]] & m->byte[1][s[1]] & m->byte[2][s[2]]) != 0;
+}
+
+/* Whether a line holds a mark (the quick pass's verdict on it). */
+bool kr_marked(const struct kr_marks *m, const char *s, size_t len);
+
+/* How the reader passes over lines when no report is under way: the
+ * best the CPU has (the default: the marks' vector pass with AVX-512
+ * VBMI, else by nibble with AVX-512BW, else with AVX2, else a look at
+ * each line's first bytes, as kr_maybe() does), the marks by nibble with
+ * AVX-512BW (else as AVX2), with AVX2 (else each line's first bytes), the
+ * marks a byte at a time, each line's first bytes, or not at all (every
+ * line read).  For tests, which check that all find the same, and the
+ * benchmark. */
+enum kr_skim { KR_SKIM_BEST, KR_SKIM_AVX2, KR_SKIM_MARKS, KR_SKIM_LINES, KR_SKIM_NONE, KR_SKIM_BW };
+void kr_set_skim(struct hilt_kreport *kr, enum kr_skim how);
+
 /* What the body (prefixes stripped) is. */
 void kr_classify(const char *body, size_t len, struct kr_head *h);
 

@@ -7,7 +7,8 @@
  *   kr_classify()    the header lines of every report kind, the rulers
  *                    and end markers that bound a block, the follow-on
  *                    lines (an oops, a panic) that belong to a report; the
- *                    two-byte table the streaming's quick pass shares
+ *                    two-byte table and the report-start marks the
+ *                    streaming's quick passes take
  *   kr_shaped()      whether a line looks like part of a report
  *   kr_body()        where a line's body begins, a kernel line cut into
  *                    another program's included */
@@ -273,6 +274,80 @@ const unsigned char kr_second[22][32] = {
 		 0xff, 0xff, 0xff, 0xff },	/* "Synchronous Abort" */
 };
 #undef BIT
+
+/* The quick pass's marks (kreport_int.h), one at least in every line
+ * kr_classify() makes a header, a ruler, a "cut here", an oops line, a
+ * panic or an OOM kill of, whatever its prefixes ("watchdog: ", "rcu: ",
+ * "[ "), and in a kernel line cut into another program's.  Two bytes
+ * ("[#") when the third may be anything.  Grouped in the 8 buckets of the
+ * vector check so that the nibbles of a bucket's marks mix into few words
+ * of ordinary console output (the bucket of "[#" takes no other: any
+ * third byte passes in it).  A line kr_classify() learns to read must
+ * bring its mark here: tests/test_kreport.c checks that every report
+ * start of the real logs, and of every shape it lists behind every
+ * console prefix, has one. */
+static const char *const marks[8][6] = {
+	/* "Oops: ... [#1]", "divide error: 0000 [#1]", "invalid opcode: 0000
+	 * [#1]", "Internal error: Oops: ... [#1]": the oops count */
+	{ "[#" },
+	/* "BUG: ...", "BUG kmalloc-64 (...): ...", "kernel BUG at ...";
+	 * "Watchdog detected hard LOCKUP"; "INFO: ...", "[ INFO: ..."; "...
+	 * invoked oom-killer: ..." */
+	{ "BUG", "KUP", "NFO", "m-k" },
+	/* "WARNING: ..."; "Unhandled fault: "; "UBSAN: "; "Unable to handle
+	 * kernel ..."; "Guru Meditation Error" */
+	{ "WAR", "Unh", "UBS", "Una", "Gur" },
+	/* "Kernel panic - not syncing: "; U-Boot's "\"Synchronous Abort\"
+	 * handler, esr 0x..." */
+	{ "c -", "esr" },
+	/* "general protection fault", "segment-related general ..."; "[ cut
+	 * here ]" */
+	{ "l p", "e ]" },
+	/* "PANIC: double fault"; "Out of memory: Kill", "Memory cgroup out of
+	 * memory: Kill"; sanitizers' and lockdep's "=====" rulers */
+	{ "PAN", "Kil", "===" },
+	/* "data abort", "prefetch abort", "abort() was called" */
+	{ "abo" },
+	/* "unreferenced object 0x"; "undefined instruction"; "8<--- cut here" */
+	{ "unr", "ins", "8<-" },
+};
+
+void kr_marks_init(struct kr_marks *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (int b = 0; b < 8; b++) {
+		for (int i = 0; i < 6 && marks[b][i]; i++) {
+			const unsigned char *k = (const unsigned char *)marks[b][i];
+			unsigned char bit = (unsigned char)(1u << b);
+
+			for (int j = 0; j < 3; j++) {
+				/* a two-byte mark: any third byte */
+				for (int c = k[j] ? k[j] : 0; c < (k[j] ? k[j] + 1 : 256); c++)
+					m->byte[j][c] |= bit;
+				if (!k[j])
+					break;
+			}
+		}
+	}
+	for (int j = 0; j < 3; j++)
+		for (int c = 0; c < 256; c++) {
+			/* above 0x7f as the low 7 bits (the vector lookups') */
+			m->byte[j][c] |= m->byte[j][c & 0x7f];
+			m->lo[j][c & 15] |= m->byte[j][c];
+			m->hi[j][c >> 4] |= m->byte[j][c];
+		}
+}
+
+bool kr_marked(const struct kr_marks *m, const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 <= len; i++)
+		if (kr_marks_at(m, (const unsigned char *)s + i))
+			return true;
+	/* the stream sees the line's end after it */
+	unsigned char end[3] = { len >= 2 ? (unsigned char)s[len - 2] : 0,
+				 len ? (unsigned char)s[len - 1] : 0, '\n' };
+	return len >= 2 && kr_marks_at(m, end);
+}
 
 
 void kr_classify(const char *b, size_t len, struct kr_head *h)
