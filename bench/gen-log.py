@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Writes a kernel-style console log of about SIZE_MB megabytes, with the
 benchmark suite's milestones only at its very end.  Deterministic (seeded).
-usage: gen-log.py SIZE_MB OUT.log [--body-only] [--warnings N]
+usage: gen-log.py SIZE_MB OUT.log [--body-only] [--warnings N] [--ktap N]
 --body-only leaves the milestones out (for streams made of many copies).
 --warnings N spreads N kernel WARNING reports evenly over the body (x86
 form, "cut here" to "end trace", every other one with a line of another
 task inside its call trace), their functions drawn from 1000 names, so
 that the reports have up to 1000 distinct titles ("WARNING in
-drv123_poll")."""
+drv123_poll").
+--ktap N puts a KUnit run of N tests in the body, as the kernel prints it
+at boot: "KTAP version 1" and the plan first, then suites of 100 tests
+(every 50th skipped, every 997th failed with its diagnostic lines), each
+suite's header, plan and result nested, the other lines of the body
+between them; the body is at least as long as the stream needs."""
 import random
 import sys
 
@@ -79,6 +84,33 @@ def warning(rng, t, i):
     return "".join("[%5d.%06d] %s\r\n" % (int(t), int(t * 1e6) % 1000000, l) for l in lines)
 
 
+def ktap_lines(n):
+    """The KTAP of a KUnit run of n tests, line by line (no timestamps)."""
+    suites = (n + 99) // 100
+    yield "KTAP version 1"
+    yield "1..%d" % suites
+    for s in range(suites):
+        k = min(100, n - s * 100)
+        yield "    KTAP version 1"
+        yield "    # Subtest: suite%05d" % s
+        yield "    1..%d" % k
+        failed = False
+        for i in range(k):
+            g = s * 100 + i
+            if g % 997 == 996:
+                failed = True
+                yield "    # test_%05d: EXPECTATION FAILED at lib/suite%05d.c:%d" % (g, s, 10 + i)
+                yield "    Expected x == y, but"
+                yield "        x == %d" % g
+                yield "        y == %d" % (g + 1)
+                yield "    not ok %d test_%05d" % (i + 1, g)
+            elif g % 50 == 49:
+                yield "    ok %d test_%05d # SKIP not on this machine" % (i + 1, g)
+            else:
+                yield "    ok %d test_%05d" % (i + 1, g)
+        yield "%s %d suite%05d" % ("not ok" if failed else "ok", s + 1, s)
+
+
 def main():
     if sys.argv[1] == "--tail":
         sys.stdout.write(tail())
@@ -88,9 +120,18 @@ def main():
     written = 0
     t = 0.0
     warnings = int(sys.argv[sys.argv.index("--warnings") + 1]) if "--warnings" in sys.argv else 0
-    done = 0
+    ktests = int(sys.argv[sys.argv.index("--ktap") + 1]) if "--ktap" in sys.argv else 0
+    ktap = list(ktap_lines(ktests)) if ktests else []
+    done = kdone = 0
     with open(sys.argv[2], "w", newline="") as f:
-        while written < size or done < warnings:
+        while written < size or done < warnings or kdone < len(ktap):
+            if kdone < len(ktap) and written * len(ktap) >= size * kdone:
+                t += rng.random() * 0.0002
+                line = "[%5d.%06d] %s\r\n" % (int(t), int(t * 1e6) % 1000000, ktap[kdone])
+                f.write(line)
+                written += len(line)
+                kdone += 1
+                continue
             if done < warnings and written * warnings >= size * done:
                 w = warning(rng, t, done)
                 f.write(w)

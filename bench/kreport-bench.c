@@ -18,7 +18,13 @@
  *     through the reader alone; prints the findings it kept, the reports
  *     it counted and dropped, the bytes its findings hold, and the peak RSS
  *     at each tenth of the log: on a log of 10,000 warnings (gen-log.py
- *     --warnings) it must stay flat once the findings are capped. */
+ *     --warnings) it must stay flat once the findings are capped.
+ *
+ *   --results FORMAT, with either: the reader beside the matcher is a test
+ *     result stream reader of FORMAT (ktap, tap, ztest, unity:
+ *     runner/engine/tstream.h) instead, and what it found is the tests it
+ *     read, by verdict; on a log of 100,000 KUnit tests (gen-log.py
+ *     --ktap) its memory must stay flat too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -35,10 +41,21 @@
 #include "runner/engine/kreport_int.h"
 #include "runner/engine/matcher.h"
 #include "runner/engine/suite.h"
+#include "runner/engine/tstream.h"
 
 #define CHUNK 65536
 
 static enum kr_skim skim = KR_SKIM_BEST;
+/* --results FORMAT: the reader is a result stream's, of this format. */
+static int results = -1;
+
+/* The reader beside the matcher: the kernel report reader, or a test
+ * result stream reader with the tests it handed over, by verdict. */
+struct reader {
+	struct hilt_kreport *kr;
+	struct hilt_tstream *ts;
+	unsigned long tests[HILT_TV_CRASHED + 1];
+};
 
 static double clock_s(clockid_t c)
 {
@@ -74,6 +91,63 @@ static struct hilt_kreport *reader_new(void)
 	return kr;
 }
 
+static void on_test(void *owner, const struct hilt_tstream_case *c)
+{
+	((struct reader *)owner)->tests[c->verdict]++;
+}
+
+static struct reader *open_reader(void)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+
+	if (r && results < 0)
+		r->kr = reader_new();
+	else if (r && !(r->ts = hilt_tstream_new((enum hilt_tstream_format)results, "r", on_test, r)))
+		r = NULL;
+	if (!r) {
+		fprintf(stderr, "kreport-bench: out of memory\n");
+		exit(2);
+	}
+	return r;
+}
+
+static int feed_reader(struct reader *r, const char *buf, size_t n)
+{
+	if (r->kr)
+		return hilt_kreport_feed(r->kr, buf, n);
+	hilt_tstream_feed(r->ts, buf, n);
+	return 0;
+}
+
+static void finish_reader(struct reader *r)
+{
+	if (r->kr)
+		hilt_kreport_finish(r->kr);
+	else
+		hilt_tstream_finish(r->ts, HILT_TS_END_EOF);
+}
+
+static void close_reader(struct reader *r)
+{
+	hilt_kreport_free(r->kr);
+	hilt_tstream_free(r->ts);
+	free(r);
+}
+
+/* The tests a result stream reader read, by verdict, and its counts. */
+static void print_tests(const struct reader *r)
+{
+	const struct hilt_tstream_counts *c = hilt_tstream_counts(r->ts);
+
+	printf("tests: %lu handed over (%lu passed, %lu failed, %lu skipped, %lu errors, "
+	       "%lu crashed); counts: %lu of %lu passed, status %s\n",
+	       r->tests[HILT_TV_PASS] + r->tests[HILT_TV_FAIL] + r->tests[HILT_TV_SKIP] +
+		       r->tests[HILT_TV_ERROR] + r->tests[HILT_TV_CRASHED],
+	       r->tests[HILT_TV_PASS], r->tests[HILT_TV_FAIL], r->tests[HILT_TV_SKIP],
+	       r->tests[HILT_TV_ERROR], r->tests[HILT_TV_CRASHED], c->passed, c->total,
+	       hilt_tstream_status(r->ts));
+}
+
 /* Reports the reader counted: of the findings kept, and dropped. */
 static unsigned long reports_of(const struct hilt_kreport *kr, size_t *bytes)
 {
@@ -95,7 +169,7 @@ static unsigned long reports_of(const struct hilt_kreport *kr, size_t *bytes)
  * in *cpu the CPU seconds (the time the pass ran, not the time others'
  * work took on a shared machine). */
 static double pass(const struct hilt_suite *suite, const char *log, size_t len,
-		   struct hilt_kreport *kr, double *cpu)
+		   struct reader *kr, double *cpu)
 {
 	struct hilt_matcher *m;
 	size_t next = 0;
@@ -117,7 +191,7 @@ static double pass(const struct hilt_suite *suite, const char *log, size_t len,
 
 			/* the reader reads what the matcher took, as a session
 			 * hands it the same bytes */
-			if (kr && took && hilt_kreport_feed(kr, log + off, took)) {
+			if (kr && took && feed_reader(kr, log + off, took)) {
 				hilt_matcher_free(m);
 				return -1;
 			}
@@ -137,7 +211,7 @@ static double pass(const struct hilt_suite *suite, const char *log, size_t len,
 		}
 	}
 	if (kr)
-		hilt_kreport_finish(kr);
+		finish_reader(kr);
 	double s = now_s() - t0;
 
 	*cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -169,6 +243,9 @@ static char *slurp(const char *path, size_t *len)
 static int speed(const char *suite_path, const char *log_path, int reps)
 {
 	double best_m = -1, best_k = -1, cpu_m = -1, cpu_k = -1;
+	struct reader *tests = NULL;
+	const char *what = results < 0 ? "kernel reader"
+				       : hilt_tstream_format_name((enum hilt_tstream_format)results);
 	struct hilt_suite *suite;
 	unsigned long reports = 0;
 	size_t len, nfind = 0, bytes;
@@ -182,7 +259,7 @@ static int speed(const char *suite_path, const char *log_path, int reps)
 	/* Alternating, the best of each: both see the same caches and the
 	 * same neighbours on a shared machine. */
 	for (int r = 0; r < reps; r++) {
-		struct hilt_kreport *kr = reader_new();
+		struct reader *kr = open_reader();
 		double cm, ck, m = pass(suite, log, len, NULL, &cm), k = pass(suite, log, len, kr, &ck);
 
 		if (m < 0 || k < 0) {
@@ -194,21 +271,32 @@ static int speed(const char *suite_path, const char *log_path, int reps)
 		best_k = best_k < 0 || k < best_k ? k : best_k;
 		cpu_m = cpu_m < 0 || cm < cpu_m ? cm : cpu_m;
 		cpu_k = cpu_k < 0 || ck < cpu_k ? ck : cpu_k;
-		reports = reports_of(kr, &bytes);
-		nfind = hilt_kreport_count(kr);
-		hilt_kreport_free(kr);
+		if (kr->kr) {
+			reports = reports_of(kr->kr, &bytes);
+			nfind = hilt_kreport_count(kr->kr);
+		} else if (r + 1 == reps) {
+			tests = kr;
+			continue;
+		}
+		close_reader(kr);
 	}
 	double mb = (double)len / 1e6;
 
 	printf("%.1f MB, %zu patterns, best of %d runs each, alternating\n", mb,
 	       suite->nfailures + 1, reps);
 	printf("matcher alone:            %.3f s: %.0f MB/s\n", best_m, mb / best_m);
-	printf("matcher + kernel reader:  %.3f s: %.0f MB/s\n", best_k, mb / best_k);
+	printf("matcher + %s%s:  %.3f s: %.0f MB/s\n", what, results < 0 ? "" : " reader", best_k,
+	       mb / best_k);
 	printf("the reader's cost: %+.1f %% of the matcher's time (ratio %.3f)\n",
 	       100 * (best_k - best_m) / best_m, best_k / best_m);
 	printf("in CPU time: %.3f s alone, %.3f s with the reader: %+.1f %% (ratio %.3f)\n", cpu_m, cpu_k,
 	       100 * (cpu_k - cpu_m) / cpu_m, cpu_k / cpu_m);
-	printf("findings: %zu (%lu reports)\n", nfind, reports);
+	if (tests) {
+		print_tests(tests);
+		close_reader(tests);
+	} else {
+		printf("findings: %zu (%lu reports)\n", nfind, reports);
+	}
 	hilt_suite_free(suite);
 	free(log);
 	return 0;
@@ -216,7 +304,7 @@ static int speed(const char *suite_path, const char *log_path, int reps)
 
 static int memory(const char *log_path)
 {
-	struct hilt_kreport *kr = reader_new();
+	struct reader *r = open_reader();
 	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
 	static char buf[CHUNK];
 	long rss[11] = { 0 };
@@ -243,7 +331,7 @@ static int memory(const char *log_path)
 		}
 		if (!n)
 			break;
-		if (hilt_kreport_feed(kr, buf, (size_t)n)) {
+		if (feed_reader(r, buf, (size_t)n)) {
 			fprintf(stderr, "kreport-bench: the reader ran out of memory\n");
 			return 1;
 		}
@@ -251,15 +339,19 @@ static int memory(const char *log_path)
 		while (tenth < 10 && total * 10 >= size * (size_t)tenth)
 			rss[tenth++] = peak_rss_kib();
 	}
-	hilt_kreport_finish(kr);
+	finish_reader(r);
 	double s = now_s() - t0;
 
 	rss[10] = peak_rss_kib();
 	close(fd);
-	unsigned long reports = reports_of(kr, &bytes);
-
 	printf("%.1f MB streamed through the reader alone in %.3f s: %.0f MB/s\n",
 	       (double)total / 1e6, s, (double)total / 1e6 / s);
+	if (r->ts) {
+		print_tests(r);
+	} else {
+	struct hilt_kreport *kr = r->kr;
+	unsigned long reports = reports_of(kr, &bytes);
+
 	printf("findings kept: %zu; reports: %lu, of which %lu beyond the findings kept\n",
 	       hilt_kreport_count(kr), reports, hilt_kreport_dropped(kr));
 	printf("the findings hold %.1f KiB of titles, lines and blocks\n", (double)bytes / 1024);
@@ -269,16 +361,28 @@ static int memory(const char *log_path)
 		printf("finding %zu: %s (%s), %lu times\n", i + 1, f->title,
 		       hilt_kreport_kind_name(f->kind), f->count);
 	}
+	}
 	printf("peak RSS, KiB, at each tenth of the log:");
 	for (int i = 0; i <= 10; i++)
 		printf(" %ld", rss[i]);
 	printf("\npeak RSS growth from the first tenth to the end: %ld KiB\n", rss[10] - rss[1]);
-	hilt_kreport_free(kr);
+	close_reader(r);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	/* --results FORMAT, last, with either form. */
+	if (argc >= 5 && !strcmp(argv[argc - 2], "--results")) {
+		enum hilt_tstream_format f;
+
+		if (hilt_tstream_format_parse(argv[argc - 1], &f) < 0) {
+			fprintf(stderr, "kreport-bench: no result stream format '%s'\n", argv[argc - 1]);
+			return 2;
+		}
+		results = (int)f;
+		argc -= 2;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--memory"))
 		return memory(argv[2]);
 	static const char *const skims[] = { "best", "avx2", "marks", "lines", "none", "avx512bw" };
@@ -301,6 +405,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && argv[1][0] != '-' && i == argc)
 		return speed(argv[1], argv[2], reps);
 	fprintf(stderr, "usage: kreport-bench SUITE.xml LOG [--reps N] [--skim best|avx2|marks|lines|none|avx512bw]\n"
-		"       kreport-bench --memory LOG\n");
+		"                     [--results FORMAT]\n"
+		"       kreport-bench --memory LOG [--results FORMAT]\n");
 	return 2;
 }
