@@ -186,20 +186,22 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 
 /* ---- the reporting machinery ---- */
 
-/* A list entry matches a name that begins with it, or contains it when
- * it begins with '*'. */
+/* A list entry matches a name that begins with it, contains it when it
+ * begins with '*', is it when it begins with '='. */
 static bool listed(const char *name, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *e = list[i];
 
-		if (e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, strlen(e)) == 0)
+		if (e[0] == '=' ? strcmp(name, e + 1) == 0 :
+		    e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, strlen(e)) == 0)
 			return true;
 	}
 	return false;
 }
 
 #define LISTED(name, list) listed((name), (list), sizeof(list) / sizeof((list)[0]))
+#define GENERAL(name) (LISTED(name, skip_general) || allocator_api(name))
 
 static const char *const skip_general[] = {
 	/* syzkaller's list: names that contain these */
@@ -209,7 +211,8 @@ static const char *const skip_general[] = {
 	"*warn_alloc", "*__warn", "*debug_object", "*timer_is_static_object",
 	"*work_is_static_object", "*lockdep", "*perf_trace", "*lock_acquire", "*lock_release",
 	"*lock_class", "*reacquire_held_locks", "*spin_lock", "*spin_trylock", "*spin_unlock",
-	"*raw_read_lock", "*raw_read_trylock", "*raw_write_lock", "*raw_write_trylock", "*down",
+	"*raw_read_lock", "*raw_read_trylock", "*raw_write_lock", "*raw_write_trylock", "=down",
+	"*down_read", "*down_write", "*down_trylock",
 	"*up_read", "*up_write", "*mutex_lock", "*mutex_trylock", "*mutex_unlock",
 	"*mutex_remove_waiter", "*osq_lock", "*osq_unlock", "*__wake_up", "*refcount_add",
 	"*refcount_sub", "*refcount_inc", "*refcount_dec", "*refcount_set", "*refcount_read",
@@ -266,7 +269,55 @@ static const char *const skip_general[] = {
 	"*copy_mc_", "logic_in", "logic_out",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
 	"__list_del_entry",
+	/* the allocators and the page cache's lookups (an allocator's API by
+	 * name is allocator_api()'s), the other lock and bh primitives, the
+	 * small helpers around work queues, timers and devices */
+	"*alloc_page", "*kmem_cache", "*allocate_slab", "*slab_", "*folio_alloc", "*folio_unlock",
+	"*filemap_alloc_folio", "*__filemap_get_folio", "*find_or_create_page", "*do_read_cache_folio",
+	"*read_cache_page", "*pagecache_get_page", "*grab_cache_page_write_begin", "*find_lock_entries",
+	"*truncate_inode_pages_range", "*bh_enable", "*bh_disable", "*raw_spin_rq", "*read_lock",
+	"*read_trylock", "*write_lock", "*write_trylock", "*read_unlock", "*write_unlock", "kref_",
+	"rt_mutex_", "__mutex_", "*owner_on_cpu", "*print_unlock", "*imbalance_bug", "*memdup",
+	"*strdup", "*strndup", "*copy_folio_to_iter", "=complete", "*kfree_skb", "=iput_final",
+	"=ihold", "*insert_work", "*__queue_delayed_work", "*queue_delayed_work_on", "*el1h_64_sync",
+	"*extract_user_to_sg", "*extract_iter_to_sg", "=get_taint", "=put_device", "*sk_stop_timer_sync",
+	"*kobject_", "*walk_stack", "*check_object", "*hwasan", "*kcsan_setup_watchpoint",
+	"*_nocheck",
 };
+
+/* An allocator's API by its name: kmalloc, __kvmalloc_node_noprof,
+ * vzalloc, kcalloc, krealloc_array ... (not a function named after one,
+ * as a test's kmalloc_oob_right). */
+static bool allocator_api(const char *name)
+{
+	static const char *const base[] = {
+		"kmalloc", "kzalloc", "kcalloc", "kvmalloc", "kvzalloc", "kvcalloc", "vmalloc", "vzalloc",
+		"vcalloc", "krealloc", "kvrealloc", "malloc",
+	};
+	static const char *const tail[] = {
+		"_node", "_array", "_noprof", "_track_caller", "_trace", "_large", "_order", "_user",
+		"_caller", "_buckets", "_slab", "_nolock", "_flags", "_32bit", "_range", "_common",
+	};
+	while (*name == '_')
+		name++;
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
+		size_t n = strlen(base[i]);
+		if (strncmp(name, base[i], n))
+			continue;
+		const char *r = name + n;
+		while (*r) {
+			size_t k = 0;
+			while (k < sizeof(tail) / sizeof(tail[0]) && strncmp(r, tail[k], strlen(tail[k])))
+				k++;
+			if (k == sizeof(tail) / sizeof(tail[0]))
+				break;
+			r += strlen(tail[k]);
+		}
+		if (!*r)
+			return true;
+	}
+	return false;
+}
 
 static const char *const skip_free[] = {
 	"kmem_", "slab_", "kfree", "vunmap", "vfree", "__kmem", "__slab", "do_slab_free", "__free_",
@@ -380,7 +431,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 {
 	static const struct { const char *const *list; size_t n; } lists[] = {
 		[SK_NONE] = { NULL, 0 },
-		[SK_GENERAL] = { skip_general, sizeof(skip_general) / sizeof(skip_general[0]) },
+		[SK_GENERAL] = { NULL, 0 },
 #define L(e, a) [e] = { a, sizeof(a) / sizeof(a[0]) }
 		L(SK_FREE, skip_free), L(SK_LEAK, skip_leak), L(SK_HUNG, skip_hung),
 		L(SK_ATOMIC, skip_atomic), L(SK_RCU_USAGE, skip_rcu_usage), L(SK_STALL, skip_stall),
@@ -392,25 +443,29 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_USB, skip_usb),
 #undef L
 	};
+	if (which == SK_GENERAL)
+		return GENERAL(name);
 	return listed(name, lists[which].list, lists[which].n);
 }
 
-/* A syscall's entry as syzkaller names it: "__x64_sys_futex" is
- * "sys_futex", "__se_sys_mremap" and "SyS_pause" are "mremap", "pause". */
+/* A syscall's entry as syzkaller names it: of the names left by taking
+ * one entry prefix off, the shortest ("__x64_sys_futex" is "sys_futex",
+ * "__se_sys_mremap", "SyS_pause", "ksys_read", "__sys_sendmsg" are
+ * "mremap", "pause", "read", "sendmsg"). */
 static const char *bare(const char *name)
 {
-	static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
-	static const char *const entry[] = {
-		"__se_sys_", "__do_sys_", "SyS_", "SYSC_", "compat_SyS_", "compat_SYSC_",
+	static const char *const pre[] = {
+		"SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "__riscv_", "____sys_", "___sys_",
+		"__sys_", "__se_", "__se_sys_", "__do_sys_", "compat_SYSC_", "compat_SyS_", "ksys_",
 	};
+	const char *best = name;
 
-	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
-		if (!strncmp(name, arch[i], strlen(arch[i])) && !strncmp(name + strlen(arch[i]), "sys_", 4))
-			return name + strlen(arch[i]);
-	for (size_t i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
-		if (!strncmp(name, entry[i], strlen(entry[i])) && name[strlen(entry[i])])
-			return name + strlen(entry[i]);
-	return name;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t n = strlen(pre[i]);
+		if (!strncmp(name, pre[i], n) && name[n] && name + n > best)
+			best = name + n;
+	}
+	return best;
 }
 
 /* The first frame not in the reporting machinery (nor in extra). */
@@ -419,14 +474,14 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 	if (mode == PICK_RIP_FIRST)
 		for (size_t i = 0; i < nf; i++)
 			if (fr[i].where == FR_RIP) {
-				if (!fr[i].unreliable && !LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
+				if (!fr[i].unreliable && !GENERAL(fr[i].name) && !kr_skipped(fr[i].name, extra))
 					return bare(fr[i].name);
 				break;
 			}
 	for (size_t i = 0; i < nf; i++) {
 		if (fr[i].where != FR_TRACE || fr[i].unreliable)
 			continue;
-		if (LISTED(fr[i].name, skip_general) || kr_skipped(fr[i].name, extra))
+		if (GENERAL(fr[i].name) || kr_skipped(fr[i].name, extra))
 			continue;
 		return bare(fr[i].name);
 	}
@@ -461,7 +516,7 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bo
 	for (size_t i = from; i < nf; i++) {
 		if (fr[i].where == FR_LR || fr[i].unreliable || (after_irq && from == 0 && fr[i].in_irq))
 			continue;
-		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
+		if (GENERAL(fr[i].name) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
 			continue;
 		keep[m++] = &fr[i];
 	}
@@ -474,22 +529,10 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bo
 	const char *prev = keep[0]->name;
 	for (size_t i = 0; i < m; i++) {
 		if (LISTED(keep[i]->name, stall_anchor) || discriminated_syscall(keep[i]->name)) {
-			/* a syscall's entry by its name: "sys_futex" */
-			static const char *const entry[] = {
-				"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_",
-			};
-			if (!strncmp(prev, "SyS_", 4) || !strncmp(prev, "SYSC_", 5))
-				return prev + (prev[1] == 'y' ? 4 : 5); /* old kernels' entries: "rmdir" */
-			static __thread char sys[96];
-			for (size_t a = 0; a < sizeof(entry) / sizeof(entry[0]); a++)
-				if (!strncmp(prev, entry[a], strlen(entry[a]))) {
-					snprintf(sys, sizeof(sys), "sys_%s", prev + strlen(entry[a]));
-					return sys;
-				}
-			return prev;
+			return bare(prev);
 		}
 		prev = keep[i]->name;
 	}
-	return keep[0]->name;
+	return bare(keep[0]->name);
 }
 
