@@ -280,7 +280,7 @@ static const char *const skip_general[] = {
 	"rt_mutex_", "__mutex_", "*owner_on_cpu", "*print_unlock", "*imbalance_bug", "*memdup",
 	"*strdup", "*strndup", "*copy_folio_to_iter", "=complete", "*kfree_skb", "=iput_final",
 	"=ihold", "*insert_work", "*__queue_delayed_work", "*queue_delayed_work_on", "*el1h_64_sync",
-	"*extract_user_to_sg", "*extract_iter_to_sg", "=get_taint", "=put_device", "*sk_stop_timer_sync",
+	"=get_taint", "=put_device", "*sk_stop_timer_sync",
 	"*kobject_", "*walk_stack", "*check_object", "*hwasan", "*kcsan_setup_watchpoint",
 	"*_nocheck",
 };
@@ -387,45 +387,32 @@ static const char *const irq_entry[] = {
 	"*apic_timer_interrupt", "el1h_64_irq", "el1_irq",
 	"__irq_svc", "asm_common_interrupt",
 };
-/* syzkaller's anchors for stalls: the frame before one of these says
- * what the stalled code was doing. */
+/* syzkaller's anchors for stalls, matched on a frame's bare name (see
+ * bare()): the frame before one of these says what the stalled code was
+ * doing (the syscall, the work item, the file's or socket's operation). */
 static const char *const stall_anchor[] = {
+	/* what dispatches work: syscall and interrupt entries, work queues,
+	 * timers, softirqs, kernel threads, the first task of a CPU */
 	"*process_one_work", "*do_syscall_", "*do_fast_syscall_", "*sysenter_dispatch",
-	"*tracesys_phase2", "*netif_receive_skb", "*do_softirq", "*call_timer_fn",
-	"*_run_timers", "*run_timer_softirq", "*run_ksoftirqd", "*smpboot_thread_fn", "*kthread",
-	"*start_secondary", "*cpu_startup_entry", "*ret_from_fork", "*vfs_write", "*vfs_read",
-	"*vfs_iter_read", "*vfs_iter_write", "*do_iter_read", "*do_iter_write", "*vfs_ioctl",
-	"*blkdev_driver_ioctl", "*blkdev_ioctl", "call_read_iter", "call_write_iter",
-	"*do_iter_readv_writev", "call_mmap", "*mmap_region", "*do_mmap", "*do_dentry_open",
-	"*vfs_open", "sock_sendmsg", "sock_recvmsg", "sock_release", "__sock_release",
-	"*__sys_setsockopt", "*kernel_setsockopt", "*sock_common_setsockopt", "*__sys_listen",
-	"*kernel_listen", "*sk_common_release", "sock_mmap", "*__sys_accept", "*kernel_accept",
-	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "*__do_fault",
-	"*handle_mm_fault", "*do_page_fault", "*__fput", "*task_work_run",
-	"*exit_to_usermode", "*exit_to_user_mode", "*invoke_syscall", "*el0_svc",
-	"*secondary_start_kernel", "*_compat_ioctl", "*tasklet_action", "rtnetlink_rcv_msg", "genl_rcv_msg",
-	"*netlink_dump",
+	"*tracesys_phase2", "*el0_svc_handler", "*invoke_syscall", "*ret_fast_syscall",
+	"*netif_receive_skb", "*do_softirq", "*call_timer_fn", "*_run_timers", "*run_timer_softirq",
+	"*hrtimer_run", "*run_ksoftirqd", "*smpboot_thread_fn", "=kthread", "*start_secondary",
+	"*cpu_startup_entry", "*ret_from_fork",
+	/* discriminated syscalls: the file's, the device's, the socket's
+	 * own operation is the frame before */
+	"*vfs_write", "*vfs_read", "*vfs_iter_read", "*vfs_iter_write", "*do_iter_read",
+	"*do_iter_write", "*call_read_iter", "*call_write_iter", "*new_sync_read", "*new_sync_write",
+	"*vfs_ioctl", "*ksys_ioctl", "*compat_ioctl", "*compat_sys_ioctl", "*blkdev_driver_ioctl",
+	"*blkdev_ioctl", "*do_iter_readv_writev", "call_mmap", "*mmap_region", "*do_mmap",
+	"*do_dentry_open", "*vfs_open", "sock_sendmsg", "sock_recvmsg", "sock_release",
+	"__sock_release", "=setsockopt", "*kernel_setsockopt", "*sock_common_setsockopt", "=listen",
+	"*kernel_listen", "*sk_common_release", "sock_mmap", "=accept", "*kernel_accept",
+	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "rtnetlink_rcv_msg",
+	"netlink_dump", "socketpair", "connect", "ioctl", "sys_socketpair", "sys_connect", "sys_ioctl",
+	/* page faults, the return to user space's callbacks, IPIs, tasklets */
+	"*__do_fault", "*do_page_fault", "=page_fault", "*__fput", "*task_work_run",
+	"*exit_to_usermode", "*smp_call_function", "*tasklet_action", "*tasklet_hi_action",
 };
-
-/* syzkaller's discriminated syscalls: ioctl, connect, socketpair entries
- * are anchors too. */
-static bool discriminated_syscall(const char *name)
-{
-	static const char *const pre[] = {
-		"compat_", "SYSC_", "SyS_", "__sys_", "___sys_", "__do_sys_", "__se_sys_", "__x64_sys_",
-		"sys_", "ksys_", "__ia32_compat_sys_", "__x64_compat_sys_", "__ia32_sys_", "__arm64_sys_",
-	};
-	if (!strncmp(name, "compat_", 7))
-		name += 7;
-	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
-		size_t n = strlen(pre[i]);
-		if (!strncmp(name, pre[i], n) &&
-		    (!strcmp(name + n, "ioctl") || !strcmp(name + n, "connect") || !strcmp(name + n, "socketpair")))
-			return true;
-	}
-	return false;
-}
-
 
 bool kr_skipped(const char *name, enum kr_skip which)
 {
@@ -522,13 +509,12 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bo
 	}
 	if (m == 0)
 		return NULL;
-	/* a CPU waiting for the others' answer to an IPI */
-	for (size_t i = 0; i < m; i++)
-		if (strstr(keep[i]->name, "smp_call_function"))
-			return "smp_call_function";
 	const char *prev = keep[0]->name;
 	for (size_t i = 0; i < m; i++) {
-		if (LISTED(keep[i]->name, stall_anchor) || discriminated_syscall(keep[i]->name)) {
+		if (LISTED(bare(keep[i]->name), stall_anchor)) {
+			/* a CPU waiting for the others' answer to an IPI: that one */
+			if (strstr(keep[i]->name, "smp_call_function"))
+				return "smp_call_function";
 			return bare(prev);
 		}
 		prev = keep[i]->name;
