@@ -367,6 +367,11 @@ static const char *const skip_badpage[] = {
 	"*bad_page", "*free_", "*folio", "*lru", "*put_page", "*release_pages", "*pagevec",
 	"*__page_cache_release", "*page_frag", "*skb_release", "*page_pool",
 };
+static const char *const skip_page_owner[] = {
+	"*free_page", "*put_page", "*get_page", "*update_page", "*release_page", "*free_unref",
+	"folio", "_folio", "__folio", "*truncate_inode_pages", "*page_frag_free", "*alloc", "*vmap",
+	"*page_owner",
+};
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {
 	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
@@ -427,7 +432,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
-		L(SK_USB, skip_usb),
+		L(SK_USB, skip_usb), L(SK_PAGE_OWNER, skip_page_owner),
 #undef L
 	};
 	if (which == SK_GENERAL)

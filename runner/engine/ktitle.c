@@ -438,7 +438,26 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 or_corrupted(f));
 		return;
 	case KT_BAD_PAGE: {
-		/* the function freeing (or mapping) the page: the last trace's */
+		/* with page_owner, the code that allocated the page (its
+		 * "page last allocated" trace, the page allocator's and the
+		 * page cache's functions skipped): the page's owner, whose
+		 * misuse the freeing only finds */
+		for (size_t a = 1; a < n; a++) {
+			if (!lit_starts(lines[a], lens[a], "page last allocated"))
+				continue;
+			size_t e = a + 1;
+			while (e < n && !lit_starts(lines[e], lens[e], "page last free") &&
+			       !find(lines[e], lens[e], "Call Trace:") && !find(lines[e], lens[e], "Call trace:"))
+				e++;
+			nf = kr_collect_frames(lines + a, lens + a, e - a, fr, false);
+			f = kr_pick(fr, nf, PICK_TRACE, SK_PAGE_OWNER);
+			if (f) {
+				snprintf(title, tl, "BUG: Bad page state in %s", f);
+				return;
+			}
+			break;
+		}
+		/* else the function freeing (or mapping) the page: the last trace's */
 		size_t k = n;
 		while (k > 1 && !find(lines[k - 1], lens[k - 1], "Call Trace:") && !find(lines[k - 1], lens[k - 1], "Call trace:"))
 			k--;
