@@ -282,7 +282,7 @@ static const char *const skip_general[] = {
 	"=ihold", "*insert_work", "*__queue_delayed_work", "*queue_delayed_work_on", "*el1h_64_sync",
 	"=get_taint", "=put_device", "*sk_stop_timer_sync",
 	"*kobject_", "*walk_stack", "*check_object", "*hwasan", "*kcsan_setup_watchpoint",
-	"*_nocheck",
+	"*_nocheck", "*mark_held_locks", "*bad_stack", "handle_stack_overflow",
 };
 
 /* An allocator's API by its name: kmalloc, __kvmalloc_node_noprof,
@@ -372,6 +372,9 @@ static const char *const skip_page_owner[] = {
 	"folio", "_folio", "__folio", "*truncate_inode_pages", "*page_frag_free", "*alloc", "*vmap",
 	"*page_owner",
 };
+static const char *const skip_wq[] = {
+	"*process_one_work", "*flush_workqueue", "*drain_workqueue", "*destroy_workqueue",
+};
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {
 	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
@@ -433,6 +436,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
 		L(SK_USB, skip_usb), L(SK_PAGE_OWNER, skip_page_owner),
+		L(SK_WQ, skip_wq),
 #undef L
 	};
 	if (which == SK_GENERAL)

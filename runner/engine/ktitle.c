@@ -189,12 +189,6 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	snprintf(title, tl, "WARNING in %s", or_corrupted(func));
 }
 
-/* A lock primitive by its name. */
-static bool lockish(const char *f)
-{
-	return strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem");
-}
-
 /* lockdep: the function on the "at:" line after the one that says what
  * the task tried (possible deadlock) or took (inconsistent state). */
 static const char *lock_site(const char *const *lines, const size_t *lens, size_t n,
@@ -210,6 +204,77 @@ static const char *lock_site(const char *const *lines, const size_t *lens, size_
 		return NULL;
 	}
 	return NULL;
+}
+
+/* The first line at or after lines[from] that has what in it; n if none. */
+static size_t line_with(const char *const *lines, const size_t *lens, size_t n, size_t from,
+			const char *what)
+{
+	while (from < n && !find(lines[from], lens[from], what))
+		from++;
+	return from;
+}
+
+/* The frames of lines[from..to) (lines[from] itself not read). */
+static size_t frames_of(const char *const *lines, const size_t *lens, size_t from, size_t to,
+			struct kr_frame *fr)
+{
+	return from < to ? kr_collect_frames(lines + from, lens + from, to - from, fr, true) : 0;
+}
+
+/* lockdep's reports, as syzkaller reads them:
+ * - a circular dependency: the lock the task tried to take, the one it
+ *   holds, then the dependency chain's frames (work queues' own locks
+ *   skipped: a work item's deadlock is its subsystem's);
+ * - "X-safe -> X-unsafe lock order": where the lock became X-safe;
+ * - recursive locking, irq lock inversion: where the task took the lock;
+ * - an inconsistent lock state: the function the task's trace is in. */
+static void title_lockdep(enum kr_type type, const char *s, size_t len, const char *const *lines,
+			  const size_t *lens, size_t n, struct kr_frame *fr, char *title, size_t tl)
+{
+	char fn[96], fn2[96];
+	const char *f = NULL;
+	size_t nf, k;
+
+	if (type == KT_INCONSISTENT) {
+		k = line_with(lines, lens, n, 1, "Call Trace:");
+		if (k == n)
+			k = line_with(lines, lens, n, 1, "Call trace:");
+		nf = frames_of(lines, lens, k, n, fr);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		if (!f)
+			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
+		snprintf(title, tl, "inconsistent lock state in %s", or_corrupted(f));
+		return;
+	}
+	if (find(s, len, "circular locking")) {
+		/* the two "at:" lines, then the chain up to the task's trace */
+		size_t at1 = line_with(lines, lens, n, 1, "at: ");
+		size_t at2 = at1 < n ? line_with(lines, lens, n, at1 + 1, "at: ") : n;
+		size_t end = line_with(lines, lens, n, at2, "Call Trace:");
+		if (end == n)
+			end = line_with(lines, lens, n, at2, "Call trace:");
+		if (at1 < n && func_after(lines[at1], lens[at1], "at: ", fn, sizeof(fn)) &&
+		    !kr_skipped(fn, SK_GENERAL) && !kr_skipped(fn, SK_WQ))
+			f = fn;
+		else if (at2 < n && func_after(lines[at2], lens[at2], "at: ", fn2, sizeof(fn2)) &&
+			 !kr_skipped(fn2, SK_GENERAL) && !kr_skipped(fn2, SK_WQ))
+			f = fn2;
+		else if (at2 < n) {
+			nf = frames_of(lines, lens, at2, end, fr);
+			f = kr_pick(fr, nf, PICK_TRACE, SK_WQ);
+		}
+	} else if (find(s, len, "-safe -> ")) {
+		k = line_with(lines, lens, n, 1, "which became ");
+		size_t end = line_with(lines, lens, n, k + 1 < n ? k + 1 : n, "to a ");
+		nf = frames_of(lines, lens, k, end, fr);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+	} else {
+		f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
+		if (!f)
+			f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
+	}
+	snprintf(title, tl, "possible deadlock in %s", or_corrupted(f));
 }
 
 /* "Guru Meditation Error: Core  0 panic'ed (LoadProhibited)" and its
@@ -261,6 +326,10 @@ static void title_panic(const char *s, size_t len, const char *stack_end, char *
 			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
 	} else if (lit_starts(m, ml, "corrupted stack end")) {
 		snprintf(title, tl, "kernel panic: corrupted stack end in %s", or_corrupted(stack_end));
+	} else if (lit_starts(m, ml, "kernel stack overflow")) {
+		/* the stack's owner, found as a stall's (the frame before the
+		 * syscall or work entry) */
+		snprintf(title, tl, "kernel stack overflow in %s", or_corrupted(stack_end));
 	} else if (lit_starts(m, ml, "VFS: Unable to mount root fs")) {
 		snprintf(title, tl, "kernel panic: VFS: Unable to mount root fs");
 	} else {
@@ -329,31 +398,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		title_warning(s, len, fr, nf, title, tl);
 		return;
 	case KT_DEADLOCK: case KT_INCONSISTENT:
-		if (type == KT_INCONSISTENT) {
-			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
-		} else {
-			f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
-			if (!f)
-				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
-		}
-		if (f && type == KT_DEADLOCK && kr_skipped(f, SK_GENERAL) && lockish(f)) {
-			char held[96];
-			const char *g = lock_site(lines, lens, n, "already holding lock", held, sizeof(held));
-			if (g && !(kr_skipped(g, SK_GENERAL) && lockish(g))) {
-				snprintf(fn, sizeof(fn), "%s", g);
-				f = fn;
-			}
-		}
-		if (f && kr_skipped(f, SK_GENERAL) && lockish(f)) {
-			/* a lock primitive: the task's own trace names its caller */
-			size_t k = 1;
-			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
-				k++;
-			nf = k < n ? kr_collect_frames(lines + k, lens + k, n - k, fr, false) : 0;
-			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
-		}
-		snprintf(title, tl, "%s in %s", type == KT_DEADLOCK ? "possible deadlock" : "inconsistent lock state",
-			 or_corrupted(f));
+		title_lockdep(type, s, len, lines, lens, n, fr, title, tl);
 		return;
 	case KT_RCU_USAGE:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_RCU_USAGE);
@@ -387,7 +432,13 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			snprintf(title, tl, "%.*s in %s", on ? (int)(on - s) : (int)len, s, or_corrupted(f));
 		}
 		return;
-	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
+	case KT_STACK_GUARD:
+		/* a recursion: the frame before the syscall's or work's entry
+		 * names it, as for a stall */
+		f = kr_pick_stall(fr, nf, SK_NONE, false);
+		snprintf(title, tl, "BUG: stack guard page was hit in %s", or_corrupted(f));
+		return;
+	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS:
 	case KT_DOUBLE_FAULT: case KT_UNHANDLED: {
 		static const char *const what[] = {
 			[KT_GPF] = "general protection fault", [KT_DIVIDE] = "divide error",
