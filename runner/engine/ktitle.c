@@ -449,6 +449,12 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		const char *w = what[type];
 		if (type == KT_OOPS && lit_starts(s, len, "Internal error"))
 			w = "Internal error";
+		/* x86 names the trap: "Oops: int3: 0000 [#1]", "Oops: stack
+		 * segment: 0000 [#1]" */
+		if (type == KT_OOPS && lit_starts(s, len, "Oops: int3:"))
+			w = "int3";
+		else if (type == KT_OOPS && lit_starts(s, len, "Oops: stack segment:"))
+			w = "stack segment fault";
 		snprintf(title, tl, "%s in %s", w, or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE)));
 		return;
 	}
@@ -574,6 +580,27 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		if (lit_starts(s, len, "BUG: workqueue leaked lock or atomic")) {
 			f = lock_site(lines, lens, n, "last function: ", fn, sizeof(fn));
 			snprintf(title, tl, "BUG: workqueue leaked lock or atomic%s%s", f ? " in " : "", f ? f : "");
+			return;
+		}
+		const char *q = find(s, len, " has bad '");
+		if (lit_starts(s, len, "WARNING: kernel stack regs at ") && is_hex(s[30]) && q) {
+			/* the register named, when the address is printed */
+			const char *r = q + 10, *e = memchr(r, '\'', len - (size_t)(r - s));
+			if (e && e - r < 8) {
+				snprintf(title, tl, "WARNING: kernel stack regs has bad '%.*s' value", (int)(e - r), r);
+				return;
+			}
+		}
+		if (lit_starts(s, len, "BUG: Dentry ") && find(s, len, " still in use")) {
+			/* "BUG: Dentry ffff..{i=0,n=x}  still in use (1) [unmount of ramfs ramfs]" */
+			const char *o = find(s, len, " [");
+			size_t w = 0;
+			while (o && o + 2 + w < s + len && is_lower(o[2 + w]))
+				w++;
+			if (w)
+				snprintf(title, tl, "BUG: Dentry still in use in %.*s", (int)w, o + 2);
+			else
+				snprintf(title, tl, "BUG: Dentry still in use");
 			return;
 		}
 		if (lit_starts(s, len, "WARNING: kernel stack regs") || lit_starts(s, len, "WARNING: kernel stack frame")) {
