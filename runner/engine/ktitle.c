@@ -559,8 +559,30 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			if (find(s, len, what[k]))
 				w = what[k];
 		f = w && site[k - 1] ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
-		if (!f && w)
-			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
+		if (!f && w && k - 1 == 0) {
+			/* "is trying to release lock (&mm->mmap_lock) at:" and the
+			 * site on the next line as a frame */
+			size_t a = line_with(lines, lens, n, 1, site[0]);
+			struct kr_frame one[2];
+			if (a + 1 < n && kr_collect_frames(lines + a, lens + a, 2, one, true) == 1)
+				snprintf(fn, sizeof(fn), "%s", one[0].name), f = fn;
+		}
+		if (f && k - 1 == 0 && kr_skipped(f, SK_GENERAL))
+			f = NULL; /* a helper unlocked it: its caller, in the trace */
+		if (!f && w) {
+			/* the task's trace (after the RIP:, pc : of a WARNING) */
+			size_t c = line_with(lines, lens, n, 1, "RIP: ");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "pc : ");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Call Trace:");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Call trace:");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Backtrace:");
+			nf = c < n ? kr_collect_frames(lines + c - 1, lens + c - 1, n - c + 1, fr, false) : 0;
+			f = kr_pick(fr, nf, PICK_RIP_FIRST, k - 1 == 0 ? SK_NONE : SK_LOCKPRIM);
+		}
 		if (w && k - 1 == 4)
 			snprintf(title, tl, "WARNING: nested lock was not taken in %s", or_corrupted(f));
 		else if (w && k - 1 == 5) /* syzkaller's name for it */
