@@ -95,8 +95,12 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 	if (!kr_func_name(s + i, len - i, f->name, sizeof(f->name), &used))
 		return false;
 	i += used;
-	if (lit_starts(s + i, len - i, "+0x"))
+	if (lit_starts(s + i, len - i, "+0x")) {
+		/* powerpc's first frame: "[sp] [pc] func+0x../0x.. (unreliable)" */
+		if (find(s + i, len - i, " (unreliable)"))
+			f->unreliable = true;
 		return true;
+	}
 	if (paren && i < len && s[i] == ')')
 		return find(s + i, len - i, " from ") != NULL;
 	if (lit_starts(s + i, len - i, " from "))
@@ -489,10 +493,11 @@ const char *kr_pick_hung(struct kr_frame *fr, size_t nf)
 	for (size_t i = 0; i < nf; i++) {
 		if (fr[i].where != FR_TRACE || fr[i].unreliable)
 			continue;
-		if (!strncmp(fr[i].name, "rtnl_lock", 9))
-			return "rtnl_lock";
-		if (!strncmp(fr[i].name, "synchronize_rcu", 15) || !strncmp(fr[i].name, "synchronize_srcu", 16) ||
-		    !strncmp(fr[i].name, "synchronize_net", 15) || !strncmp(fr[i].name, "synchronize_sched", 17))
+		/* any frame that has it in its name: __synchronize_srcu too */
+		if (strstr(fr[i].name, "rtnl_lock"))
+			return bare(fr[i].name);
+		if (strstr(fr[i].name, "synchronize_rcu") || strstr(fr[i].name, "synchronize_srcu") ||
+		    strstr(fr[i].name, "synchronize_net") || strstr(fr[i].name, "synchronize_sched"))
 			return "synchronize_rcu";
 	}
 	return kr_pick(fr, nf, PICK_TRACE, SK_HUNG);
