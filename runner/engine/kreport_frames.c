@@ -191,14 +191,18 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 /* ---- the reporting machinery ---- */
 
 /* A list entry matches a name that begins with it, contains it when it
- * begins with '*', is it when it begins with '='. */
+ * begins with '*' (ends with it: "*x$"), is it when it begins with '='. */
 static bool listed(const char *name, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *e = list[i];
 
-		if (e[0] == '=' ? strcmp(name, e + 1) == 0 :
-		    e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, strlen(e)) == 0)
+		size_t el = strlen(e), nl = strlen(name);
+		if (e[0] == '*' && e[el - 1] == '$') {
+			if (nl >= el - 2 && !memcmp(name + nl - (el - 2), e + 1, el - 2))
+				return true;
+		} else if (e[0] == '=' ? strcmp(name, e + 1) == 0 :
+			   e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, el) == 0)
 			return true;
 	}
 	return false;
@@ -381,6 +385,12 @@ static const char *const skip_page_owner[] = {
 static const char *const skip_wq[] = {
 	"*process_one_work", "*flush_workqueue", "*drain_workqueue", "*destroy_workqueue",
 };
+/* KMSAN: where the uninit value is used; the crypto library's generic
+ * code (the cipher hit it) and the skb and netlink helpers skipped */
+static const char *const skip_kmsan[] = {
+	"*alloc_skb", "*netlink_ack", "*netlink_rcv_skb", "*_encrypt$", "crypto_", "cipher_", "drbg_",
+	"rng_",
+};
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {
 	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
@@ -442,7 +452,7 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
 		L(SK_USB, skip_usb), L(SK_PAGE_OWNER, skip_page_owner),
-		L(SK_WQ, skip_wq),
+		L(SK_WQ, skip_wq), L(SK_KMSAN, skip_kmsan),
 #undef L
 	};
 	if (which == SK_GENERAL)

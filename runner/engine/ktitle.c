@@ -97,10 +97,11 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 			freeing = true;
 		}
 	}
-	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL))
+	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL) &&
+	    (type != KT_KMSAN || !kr_skipped(fn, SK_KMSAN)))
 		func = fn;
 	if (!func)
-		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : SK_NONE);
+		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : type == KT_KMSAN ? SK_KMSAN : SK_NONE);
 	const char *access = "";
 	if (type == KT_KASAN && !freeing)
 		for (size_t k = 1; k < n && k < 12; k++) {
