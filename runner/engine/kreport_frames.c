@@ -73,6 +73,12 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 			j++;
 		if (j < len && s[j] == ':' && j > i)
 			i = j + 1;
+	} else if (lit_starts(s + i, len - i, "NIP [")) {
+		f->where = FR_RIP; /* powerpc: "NIP [c000..] func+0x1ac/0x5f0" */
+		i += 4;
+	} else if (lit_starts(s + i, len - i, "LR [")) {
+		f->where = FR_LR;
+		i += 3;
 	} else if (lit_starts(s + i, len - i, "pc : ") || lit_starts(s + i, len - i, "epc : ")) {
 		f->where = FR_RIP;
 		i += s[i] == 'e' ? 6 : 5;
