@@ -404,7 +404,7 @@ static const char *const skip_lockprim[] = {
 static const char *const skip_usb[] = {
 	"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg",
 };
-static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
+static const char *const skip_spin[] = { "*spin_", "do_raw_spin", "*_lock", "*_unlock" };
 static const char *const skip_list[] = { "*list_" };
 static const char *const skip_usercopy[] = { "*usercopy", "__check" };
 static const char *const skip_firmware[] = {
