@@ -316,15 +316,28 @@ static void title_firmware(enum kr_type type, const char *const *lines, const si
 		snprintf(title, tl, "%s", what);
 }
 
-static void title_panic(const char *s, size_t len, const char *stack_end, char *title, size_t tl)
+/* An address printed where a name is wanted ("corrupted in: ffffffff8343632e"). */
+static bool all_hex(const char *f)
+{
+	size_t i = 0;
+
+	while (is_hex(f[i]))
+		i++;
+	return i >= 8 && !f[i];
+}
+
+static void title_panic(const char *s, size_t len, const char *stack_end, const char *first,
+			char *title, size_t tl)
 {
 	const char *m = s + 28;
 	size_t ml = len - 28;
 	char fn[96], t[160];
 
 	if (lit_starts(m, ml, "stack-protector:")) {
-		snprintf(title, tl, "kernel panic: stack is corrupted in %s",
-			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
+		/* older kernels print the address: the trace's first frame
+		 * past __stack_chk_fail names it then */
+		bool named = func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) && !all_hex(fn);
+		snprintf(title, tl, "kernel panic: stack is corrupted in %s", named ? fn : or_corrupted(first));
 	} else if (lit_starts(m, ml, "corrupted stack end")) {
 		snprintf(title, tl, "kernel panic: corrupted stack end in %s", or_corrupted(stack_end));
 	} else if (lit_starts(m, ml, "kernel stack overflow")) {
@@ -532,7 +545,8 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "out of memory");
 		return;
 	case KT_PANIC:
-		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), title, tl);
+		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), kr_pick(fr, nf, PICK_TRACE, SK_NONE),
+			    title, tl);
 		return;
 	case KT_UBOOT: {
 		const char *q = memchr(s + 1, '"', len - 1);
