@@ -270,7 +270,7 @@ static const char *const skip_general[] = {
 	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
-	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
+	"assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
 	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
 	"free_large_kmalloc",
 	"kmalloc_trace", "alloc_page_interleave",
