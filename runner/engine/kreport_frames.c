@@ -251,7 +251,7 @@ static const char *const skip_general[] = {
 	"show_stack", "show_trace", "dump_backtrace", "unwind_backtrace", "show_regs", "__show_regs",
 	"print_report", "*ubsan", "kfence_", "__kfence", "handle_bug", "exc_invalid_op",
 	"asm_exc_", "exc_page_fault", "die", "__die", "oops_", "page_fault_oops",
-	"kernelmode_fixup_or_oops", "__bad_area", "bad_area", "do_user_addr_fault",
+	"kernelmode_fixup_or_oops", "=__bad_area", "=bad_area", "do_user_addr_fault",
 	"handle_page_fault", "do_page_fault", "do_mem_abort", "do_translation_fault",
 	"do_bad_area", "__do_kernel_fault", "die_kernel_fault", "el1_", "el1h_",
 	"bug_handler", "call_break_hook", "brk_handler", "do_debug_exception",
