@@ -73,6 +73,12 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 			j++;
 		if (j < len && s[j] == ':' && j > i)
 			i = j + 1;
+	} else if (lit_starts(s + i, len - i, "NIP [")) {
+		f->where = FR_RIP; /* powerpc: "NIP [c000..] func+0x1ac/0x5f0" */
+		i += 4;
+	} else if (lit_starts(s + i, len - i, "LR [")) {
+		f->where = FR_LR;
+		i += 3;
 	} else if (lit_starts(s + i, len - i, "pc : ") || lit_starts(s + i, len - i, "epc : ")) {
 		f->where = FR_RIP;
 		i += s[i] == 'e' ? 6 : 5;
@@ -95,8 +101,12 @@ static bool parse_frame(const char *s, size_t len, struct kr_frame *f)
 	if (!kr_func_name(s + i, len - i, f->name, sizeof(f->name), &used))
 		return false;
 	i += used;
-	if (lit_starts(s + i, len - i, "+0x"))
+	if (lit_starts(s + i, len - i, "+0x")) {
+		/* powerpc's first frame: "[sp] [pc] func+0x../0x.. (unreliable)" */
+		if (find(s + i, len - i, " (unreliable)"))
+			f->unreliable = true;
 		return true;
+	}
 	if (paren && i < len && s[i] == ')')
 		return find(s + i, len - i, " from ") != NULL;
 	if (lit_starts(s + i, len - i, " from "))
@@ -186,20 +196,26 @@ size_t kr_collect_frames(const char *const *lines, const size_t *lens, size_t n,
 
 /* ---- the reporting machinery ---- */
 
-/* A list entry matches a name that begins with it, or contains it when
- * it begins with '*'. */
+/* A list entry matches a name that begins with it, contains it when it
+ * begins with '*' (ends with it: "*x$"), is it when it begins with '='. */
 static bool listed(const char *name, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *e = list[i];
 
-		if (e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, strlen(e)) == 0)
+		size_t el = strlen(e), nl = strlen(name);
+		if (e[0] == '*' && e[el - 1] == '$') {
+			if (nl >= el - 2 && !memcmp(name + nl - (el - 2), e + 1, el - 2))
+				return true;
+		} else if (e[0] == '=' ? strcmp(name, e + 1) == 0 :
+			   e[0] == '*' ? strstr(name, e + 1) != NULL : strncmp(name, e, el) == 0)
 			return true;
 	}
 	return false;
 }
 
 #define LISTED(name, list) listed((name), (list), sizeof(list) / sizeof((list)[0]))
+#define GENERAL(name) (LISTED(name, skip_general) || allocator_api(name))
 
 static const char *const skip_general[] = {
 	/* syzkaller's list: names that contain these */
@@ -209,7 +225,8 @@ static const char *const skip_general[] = {
 	"*warn_alloc", "*__warn", "*debug_object", "*timer_is_static_object",
 	"*work_is_static_object", "*lockdep", "*perf_trace", "*lock_acquire", "*lock_release",
 	"*lock_class", "*reacquire_held_locks", "*spin_lock", "*spin_trylock", "*spin_unlock",
-	"*raw_read_lock", "*raw_read_trylock", "*raw_write_lock", "*raw_write_trylock", "*down",
+	"*raw_read_lock", "*raw_read_trylock", "*raw_write_lock", "*raw_write_trylock", "=down",
+	"*down_read", "*down_write", "*down_trylock",
 	"*up_read", "*up_write", "*mutex_lock", "*mutex_trylock", "*mutex_unlock",
 	"*mutex_remove_waiter", "*osq_lock", "*osq_unlock", "*__wake_up", "*refcount_add",
 	"*refcount_sub", "*refcount_inc", "*refcount_dec", "*refcount_set", "*refcount_read",
@@ -234,7 +251,7 @@ static const char *const skip_general[] = {
 	"show_stack", "show_trace", "dump_backtrace", "unwind_backtrace", "show_regs", "__show_regs",
 	"print_report", "*ubsan", "kfence_", "__kfence", "handle_bug", "exc_invalid_op",
 	"asm_exc_", "exc_page_fault", "die", "__die", "oops_", "page_fault_oops",
-	"kernelmode_fixup_or_oops", "__bad_area", "bad_area", "do_user_addr_fault",
+	"kernelmode_fixup_or_oops", "=__bad_area", "=bad_area", "do_user_addr_fault",
 	"handle_page_fault", "do_page_fault", "do_mem_abort", "do_translation_fault",
 	"do_bad_area", "__do_kernel_fault", "die_kernel_fault", "el1_", "el1h_",
 	"bug_handler", "call_break_hook", "brk_handler", "do_debug_exception",
@@ -253,7 +270,7 @@ static const char *const skip_general[] = {
 	"__local_bh_enable_ip", "__virt_to_phys", "kcsan_", "__hwasan", "__read_once_word_nocheck",
 	"klist_", "*mutex_", "__queue_work", "queue_work", "__mod_timer", "mod_timer", "__timer_delete",
 	"lock_timer_base", "devres_release_all", "drop_nlink", "mark_buffer_dirty", "fast_dput",
-	"write_comp_data", "assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
+	"assertfail", "__check_heap_object", "check_heap_object", "__phys_addr",
 	"folio_unlock", "rust_helper_BUG", "kmalloc_order", "kmalloc_large", "__kmalloc", "___kmalloc",
 	"free_large_kmalloc",
 	"kmalloc_trace", "alloc_page_interleave",
@@ -261,12 +278,62 @@ static const char *const skip_general[] = {
 	"kthread_should_park", "kthread_should_stop", "format_decode", "iput", "dput", "do_DataAbort",
 	"do_PrefetchAbort", "unlock_page", "*_compound_head", "kobject_cleanup",
 	"kobject_release", "mark_lock", "mark_usage", "print_usage_bug",
-	"valid_state", "__lock_", "lock_", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
+	"valid_state", "__lock_", "lock_acquire", "lock_release", "lock_class", "lock_downgrade",
+	"lock_contended", "lock_acquired", "lock_sync", "lock_pin_lock", "lock_repin_lock",
+	"lock_unpin_lock", "lock_timer_base", "skb_over_panic", "skb_under_panic", "rb_", "__rb_", "va_format", "__raw_read", "__raw_write",
 	"__fortify_report", "__fortify_panic", "fortify_", "*_copy_to_iter", "*_copy_from_iter",
 	"*copy_mc_", "logic_in", "logic_out",
 	"do_tag_check_fault", "do_tag_recovery", "report_tag_fault", "el1_abort", "el1_da",
 	"__list_del_entry",
+	/* the allocators and the page cache's lookups (an allocator's API by
+	 * name is allocator_api()'s), the other lock and bh primitives, the
+	 * small helpers around work queues, timers and devices */
+	"*alloc_page", "*kmem_cache", "*allocate_slab", "*slab_", "*folio_alloc", "*folio_unlock",
+	"*filemap_alloc_folio", "*__filemap_get_folio", "*find_or_create_page", "*do_read_cache_folio",
+	"*read_cache_page", "*pagecache_get_page", "*grab_cache_page_write_begin", "*find_lock_entries",
+	"*truncate_inode_pages_range", "*bh_enable", "*bh_disable", "*raw_spin_rq", "*read_lock",
+	"*read_trylock", "*write_lock", "*write_trylock", "*read_unlock", "*write_unlock", "kref_",
+	"rt_mutex_", "__mutex_", "*owner_on_cpu", "*print_unlock", "*imbalance_bug", "*memdup",
+	"*strdup", "*strndup", "*copy_folio_to_iter", "=complete", "*kfree_skb", "=iput_final",
+	"=ihold", "*insert_work", "*__queue_delayed_work", "*queue_delayed_work_on", "*el1h_64_sync",
+	"=get_taint", "=put_device", "*sk_stop_timer_sync",
+	"*kobject_", "*walk_stack", "*check_object", "*hwasan", "*kcsan_setup_watchpoint",
+	"*_nocheck", "*mark_held_locks", "*bad_stack", "handle_stack_overflow",
 };
+
+/* An allocator's API by its name: kmalloc, __kvmalloc_node_noprof,
+ * vzalloc, kcalloc, krealloc_array ... (not a function named after one,
+ * as a test's kmalloc_oob_right). */
+static bool allocator_api(const char *name)
+{
+	static const char *const base[] = {
+		"kmalloc", "kzalloc", "kcalloc", "kvmalloc", "kvzalloc", "kvcalloc", "vmalloc", "vzalloc",
+		"vcalloc", "krealloc", "kvrealloc", "malloc",
+	};
+	static const char *const tail[] = {
+		"_node", "_array", "_noprof", "_track_caller", "_trace", "_large", "_order", "_user",
+		"_caller", "_buckets", "_slab", "_nolock", "_flags", "_32bit", "_range", "_common",
+	};
+	while (*name == '_')
+		name++;
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
+		size_t n = strlen(base[i]);
+		if (strncmp(name, base[i], n))
+			continue;
+		const char *r = name + n;
+		while (*r) {
+			size_t k = 0;
+			while (k < sizeof(tail) / sizeof(tail[0]) && strncmp(r, tail[k], strlen(tail[k])))
+				k++;
+			if (k == sizeof(tail) / sizeof(tail[0]))
+				break;
+			r += strlen(tail[k]);
+		}
+		if (!*r)
+			return true;
+	}
+	return false;
+}
 
 static const char *const skip_free[] = {
 	"kmem_", "slab_", "kfree", "vunmap", "vfree", "__kmem", "__slab", "do_slab_free", "__free_",
@@ -316,6 +383,20 @@ static const char *const skip_badpage[] = {
 	"*bad_page", "*free_", "*folio", "*lru", "*put_page", "*release_pages", "*pagevec",
 	"*__page_cache_release", "*page_frag", "*skb_release", "*page_pool",
 };
+static const char *const skip_page_owner[] = {
+	"*free_page", "*put_page", "*get_page", "*update_page", "*release_page", "*free_unref",
+	"folio", "_folio", "__folio", "*truncate_inode_pages", "*page_frag_free", "*alloc", "*vmap",
+	"*page_owner",
+};
+static const char *const skip_wq[] = {
+	"*process_one_work", "*flush_workqueue", "*drain_workqueue", "*destroy_workqueue",
+};
+/* KMSAN: where the uninit value is used; the crypto library's generic
+ * code (the cipher hit it) and the skb and netlink helpers skipped */
+static const char *const skip_kmsan[] = {
+	"*alloc_skb", "*netlink_ack", "*netlink_rcv_skb", "*_encrypt$", "crypto_", "cipher_", "drbg_",
+	"rng_",
+};
 static const char *const skip_schedule[] = { "*schedule", "retint_kernel" };
 static const char *const skip_lockprim[] = {
 	"*lock", "*down", "*mutex", "*rwsem", "*usage", "complete", "*stack", "*_irq",
@@ -323,7 +404,7 @@ static const char *const skip_lockprim[] = {
 static const char *const skip_usb[] = {
 	"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg",
 };
-static const char *const skip_spin[] = { "*spin_", "do_raw_spin" };
+static const char *const skip_spin[] = { "*spin_", "do_raw_spin", "*_lock", "*_unlock" };
 static const char *const skip_list[] = { "*list_" };
 static const char *const skip_usercopy[] = { "*usercopy", "__check" };
 static const char *const skip_firmware[] = {
@@ -336,51 +417,38 @@ static const char *const irq_entry[] = {
 	"*apic_timer_interrupt", "el1h_64_irq", "el1_irq",
 	"__irq_svc", "asm_common_interrupt",
 };
-/* syzkaller's anchors for stalls: the frame before one of these says
- * what the stalled code was doing. */
+/* syzkaller's anchors for stalls, matched on a frame's bare name (see
+ * bare()): the frame before one of these says what the stalled code was
+ * doing (the syscall, the work item, the file's or socket's operation). */
 static const char *const stall_anchor[] = {
+	/* what dispatches work: syscall and interrupt entries, work queues,
+	 * timers, softirqs, kernel threads, the first task of a CPU */
 	"*process_one_work", "*do_syscall_", "*do_fast_syscall_", "*sysenter_dispatch",
-	"*tracesys_phase2", "*netif_receive_skb", "*do_softirq", "*call_timer_fn",
-	"*_run_timers", "*run_timer_softirq", "*run_ksoftirqd", "*smpboot_thread_fn", "*kthread",
-	"*start_secondary", "*cpu_startup_entry", "*ret_from_fork", "*vfs_write", "*vfs_read",
-	"*vfs_iter_read", "*vfs_iter_write", "*do_iter_read", "*do_iter_write", "*vfs_ioctl",
-	"*blkdev_driver_ioctl", "*blkdev_ioctl", "call_read_iter", "call_write_iter",
-	"*do_iter_readv_writev", "call_mmap", "*mmap_region", "*do_mmap", "*do_dentry_open",
-	"*vfs_open", "sock_sendmsg", "sock_recvmsg", "sock_release", "__sock_release",
-	"*__sys_setsockopt", "*kernel_setsockopt", "*sock_common_setsockopt", "*__sys_listen",
-	"*kernel_listen", "*sk_common_release", "sock_mmap", "*__sys_accept", "*kernel_accept",
-	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "*__do_fault",
-	"*handle_mm_fault", "*do_page_fault", "*__fput", "*task_work_run",
-	"*exit_to_usermode", "*exit_to_user_mode", "*invoke_syscall", "*el0_svc",
-	"*secondary_start_kernel", "*_compat_ioctl", "*tasklet_action", "rtnetlink_rcv_msg", "genl_rcv_msg",
-	"*netlink_dump",
+	"*tracesys_phase2", "*el0_svc_handler", "*invoke_syscall", "*ret_fast_syscall",
+	"*netif_receive_skb", "*do_softirq", "*call_timer_fn", "*_run_timers", "*run_timer_softirq",
+	"*hrtimer_run", "*run_ksoftirqd", "*smpboot_thread_fn", "=kthread", "*start_secondary",
+	"*cpu_startup_entry", "*ret_from_fork",
+	/* discriminated syscalls: the file's, the device's, the socket's
+	 * own operation is the frame before */
+	"*vfs_write", "*vfs_read", "*vfs_iter_read", "*vfs_iter_write", "*do_iter_read",
+	"*do_iter_write", "*call_read_iter", "*call_write_iter", "*new_sync_read", "*new_sync_write",
+	"*vfs_ioctl", "*ksys_ioctl", "*compat_ioctl", "*compat_sys_ioctl", "*blkdev_driver_ioctl",
+	"*blkdev_ioctl", "*do_iter_readv_writev", "call_mmap", "*mmap_region", "*do_mmap",
+	"*do_dentry_open", "*vfs_open", "sock_sendmsg", "sock_recvmsg", "sock_release",
+	"__sock_release", "=setsockopt", "*kernel_setsockopt", "*sock_common_setsockopt", "=listen",
+	"*kernel_listen", "*sk_common_release", "sock_mmap", "=accept", "*kernel_accept",
+	"sock_do_ioctl", "sock_ioctl", "compat_sock_ioctl", "nfnetlink_rcv_msg", "rtnetlink_rcv_msg",
+	"netlink_dump", "socketpair", "connect", "ioctl", "sys_socketpair", "sys_connect", "sys_ioctl",
+	/* page faults, the return to user space's callbacks, IPIs, tasklets */
+	"*__do_fault", "*do_page_fault", "=page_fault", "*__fput", "*task_work_run",
+	"*exit_to_usermode", "*smp_call_function", "*tasklet_action", "*tasklet_hi_action",
 };
-
-/* syzkaller's discriminated syscalls: ioctl, connect, socketpair entries
- * are anchors too. */
-static bool discriminated_syscall(const char *name)
-{
-	static const char *const pre[] = {
-		"compat_", "SYSC_", "SyS_", "__sys_", "___sys_", "__do_sys_", "__se_sys_", "__x64_sys_",
-		"sys_", "ksys_", "__ia32_compat_sys_", "__x64_compat_sys_", "__ia32_sys_", "__arm64_sys_",
-	};
-	if (!strncmp(name, "compat_", 7))
-		name += 7;
-	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
-		size_t n = strlen(pre[i]);
-		if (!strncmp(name, pre[i], n) &&
-		    (!strcmp(name + n, "ioctl") || !strcmp(name + n, "connect") || !strcmp(name + n, "socketpair")))
-			return true;
-	}
-	return false;
-}
-
 
 bool kr_skipped(const char *name, enum kr_skip which)
 {
 	static const struct { const char *const *list; size_t n; } lists[] = {
 		[SK_NONE] = { NULL, 0 },
-		[SK_GENERAL] = { skip_general, sizeof(skip_general) / sizeof(skip_general[0]) },
+		[SK_GENERAL] = { NULL, 0 },
 #define L(e, a) [e] = { a, sizeof(a) / sizeof(a[0]) }
 		L(SK_FREE, skip_free), L(SK_LEAK, skip_leak), L(SK_HUNG, skip_hung),
 		L(SK_ATOMIC, skip_atomic), L(SK_RCU_USAGE, skip_rcu_usage), L(SK_STALL, skip_stall),
@@ -389,28 +457,33 @@ bool kr_skipped(const char *name, enum kr_skip which)
 		L(SK_LOCKING, skip_locking), L(SK_PREEMPT, skip_preempt), L(SK_KOBJECT, skip_kobject),
 		L(SK_PROC, skip_proc), L(SK_KMALLOC, skip_kmalloc), L(SK_UBSAN, skip_ubsan),
 		L(SK_BADPAGE, skip_badpage), L(SK_SCHEDULE, skip_schedule), L(SK_LOCKPRIM, skip_lockprim),
-		L(SK_USB, skip_usb),
+		L(SK_USB, skip_usb), L(SK_PAGE_OWNER, skip_page_owner),
+		L(SK_WQ, skip_wq), L(SK_KMSAN, skip_kmsan),
 #undef L
 	};
+	if (which == SK_GENERAL)
+		return GENERAL(name);
 	return listed(name, lists[which].list, lists[which].n);
 }
 
-/* A syscall's entry as syzkaller names it: "__x64_sys_futex" is
- * "sys_futex", "__se_sys_mremap" and "SyS_pause" are "mremap", "pause". */
+/* A syscall's entry as syzkaller names it: of the names left by taking
+ * one entry prefix off, the shortest ("__x64_sys_futex" is "sys_futex",
+ * "__se_sys_mremap", "SyS_pause", "ksys_read", "__sys_sendmsg" are
+ * "mremap", "pause", "read", "sendmsg"). */
 static const char *bare(const char *name)
 {
-	static const char *const arch[] = { "__x64_", "__ia32_", "__arm64_", "__riscv_" };
-	static const char *const entry[] = {
-		"__se_sys_", "__do_sys_", "SyS_", "SYSC_", "compat_SyS_", "compat_SYSC_",
+	static const char *const pre[] = {
+		"SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "__riscv_", "____sys_", "___sys_",
+		"__sys_", "__se_", "__se_sys_", "__do_sys_", "compat_SYSC_", "compat_SyS_", "ksys_",
 	};
+	const char *best = name;
 
-	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
-		if (!strncmp(name, arch[i], strlen(arch[i])) && !strncmp(name + strlen(arch[i]), "sys_", 4))
-			return name + strlen(arch[i]);
-	for (size_t i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
-		if (!strncmp(name, entry[i], strlen(entry[i])) && name[strlen(entry[i])])
-			return name + strlen(entry[i]);
-	return name;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t n = strlen(pre[i]);
+		if (!strncmp(name, pre[i], n) && name[n] && name + n > best)
+			best = name + n;
+	}
+	return best;
 }
 
 /* The first frame not in the reporting machinery (nor in extra). */
@@ -419,14 +492,14 @@ const char *kr_pick(struct kr_frame *fr, size_t nf, enum kr_pick_mode mode, enum
 	if (mode == PICK_RIP_FIRST)
 		for (size_t i = 0; i < nf; i++)
 			if (fr[i].where == FR_RIP) {
-				if (!fr[i].unreliable && !LISTED(fr[i].name, skip_general) && !kr_skipped(fr[i].name, extra))
+				if (!fr[i].unreliable && !GENERAL(fr[i].name) && !kr_skipped(fr[i].name, extra))
 					return bare(fr[i].name);
 				break;
 			}
 	for (size_t i = 0; i < nf; i++) {
 		if (fr[i].where != FR_TRACE || fr[i].unreliable)
 			continue;
-		if (LISTED(fr[i].name, skip_general) || kr_skipped(fr[i].name, extra))
+		if (GENERAL(fr[i].name) || kr_skipped(fr[i].name, extra))
 			continue;
 		return bare(fr[i].name);
 	}
@@ -438,10 +511,11 @@ const char *kr_pick_hung(struct kr_frame *fr, size_t nf)
 	for (size_t i = 0; i < nf; i++) {
 		if (fr[i].where != FR_TRACE || fr[i].unreliable)
 			continue;
-		if (!strncmp(fr[i].name, "rtnl_lock", 9))
-			return "rtnl_lock";
-		if (!strncmp(fr[i].name, "synchronize_rcu", 15) || !strncmp(fr[i].name, "synchronize_srcu", 16) ||
-		    !strncmp(fr[i].name, "synchronize_net", 15) || !strncmp(fr[i].name, "synchronize_sched", 17))
+		/* any frame that has it in its name: __synchronize_srcu too */
+		if (strstr(fr[i].name, "rtnl_lock"))
+			return bare(fr[i].name);
+		if (strstr(fr[i].name, "synchronize_rcu") || strstr(fr[i].name, "synchronize_srcu") ||
+		    strstr(fr[i].name, "synchronize_net") || strstr(fr[i].name, "synchronize_sched"))
 			return "synchronize_rcu";
 	}
 	return kr_pick(fr, nf, PICK_TRACE, SK_HUNG);
@@ -461,35 +535,22 @@ const char *kr_pick_stall(struct kr_frame *fr, size_t nf, enum kr_skip extra, bo
 	for (size_t i = from; i < nf; i++) {
 		if (fr[i].where == FR_LR || fr[i].unreliable || (after_irq && from == 0 && fr[i].in_irq))
 			continue;
-		if (LISTED(fr[i].name, skip_general) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
+		if (GENERAL(fr[i].name) || LISTED(fr[i].name, skip_stall) || kr_skipped(fr[i].name, extra))
 			continue;
 		keep[m++] = &fr[i];
 	}
 	if (m == 0)
 		return NULL;
-	/* a CPU waiting for the others' answer to an IPI */
-	for (size_t i = 0; i < m; i++)
-		if (strstr(keep[i]->name, "smp_call_function"))
-			return "smp_call_function";
 	const char *prev = keep[0]->name;
 	for (size_t i = 0; i < m; i++) {
-		if (LISTED(keep[i]->name, stall_anchor) || discriminated_syscall(keep[i]->name)) {
-			/* a syscall's entry by its name: "sys_futex" */
-			static const char *const entry[] = {
-				"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_",
-			};
-			if (!strncmp(prev, "SyS_", 4) || !strncmp(prev, "SYSC_", 5))
-				return prev + (prev[1] == 'y' ? 4 : 5); /* old kernels' entries: "rmdir" */
-			static __thread char sys[96];
-			for (size_t a = 0; a < sizeof(entry) / sizeof(entry[0]); a++)
-				if (!strncmp(prev, entry[a], strlen(entry[a]))) {
-					snprintf(sys, sizeof(sys), "sys_%s", prev + strlen(entry[a]));
-					return sys;
-				}
-			return prev;
+		if (LISTED(bare(keep[i]->name), stall_anchor)) {
+			/* a CPU waiting for the others' answer to an IPI: that one */
+			if (strstr(keep[i]->name, "smp_call_function"))
+				return "smp_call_function";
+			return bare(prev);
 		}
 		prev = keep[i]->name;
 	}
-	return keep[0]->name;
+	return bare(keep[0]->name);
 }
 

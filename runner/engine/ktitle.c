@@ -97,10 +97,11 @@ static void title_sanitizer(enum kr_type type, const char *const *lines, const s
 			freeing = true;
 		}
 	}
-	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL))
+	if (in && func_after(s, len, " in ", fn, sizeof(fn)) && !freeing && !kr_skipped(fn, SK_GENERAL) &&
+	    (type != KT_KMSAN || !kr_skipped(fn, SK_KMSAN)))
 		func = fn;
 	if (!func)
-		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : SK_NONE);
+		func = kr_pick(fr, nf, PICK_TRACE, freeing ? SK_FREE : type == KT_KMSAN ? SK_KMSAN : SK_NONE);
 	const char *access = "";
 	if (type == KT_KASAN && !freeing)
 		for (size_t k = 1; k < n && k < 12; k++) {
@@ -189,12 +190,6 @@ static void title_warning(const char *s, size_t len, struct kr_frame *fr, size_t
 	snprintf(title, tl, "WARNING in %s", or_corrupted(func));
 }
 
-/* A lock primitive by its name. */
-static bool lockish(const char *f)
-{
-	return strstr(f, "lock") || strstr(f, "down") || strstr(f, "mutex") || strstr(f, "rwsem");
-}
-
 /* lockdep: the function on the "at:" line after the one that says what
  * the task tried (possible deadlock) or took (inconsistent state). */
 static const char *lock_site(const char *const *lines, const size_t *lens, size_t n,
@@ -210,6 +205,77 @@ static const char *lock_site(const char *const *lines, const size_t *lens, size_
 		return NULL;
 	}
 	return NULL;
+}
+
+/* The first line at or after lines[from] that has what in it; n if none. */
+static size_t line_with(const char *const *lines, const size_t *lens, size_t n, size_t from,
+			const char *what)
+{
+	while (from < n && !find(lines[from], lens[from], what))
+		from++;
+	return from;
+}
+
+/* The frames of lines[from..to) (lines[from] itself not read). */
+static size_t frames_of(const char *const *lines, const size_t *lens, size_t from, size_t to,
+			struct kr_frame *fr)
+{
+	return from < to ? kr_collect_frames(lines + from, lens + from, to - from, fr, true) : 0;
+}
+
+/* lockdep's reports, as syzkaller reads them:
+ * - a circular dependency: the lock the task tried to take, the one it
+ *   holds, then the dependency chain's frames (work queues' own locks
+ *   skipped: a work item's deadlock is its subsystem's);
+ * - "X-safe -> X-unsafe lock order": where the lock became X-safe;
+ * - recursive locking, irq lock inversion: where the task took the lock;
+ * - an inconsistent lock state: the function the task's trace is in. */
+static void title_lockdep(enum kr_type type, const char *s, size_t len, const char *const *lines,
+			  const size_t *lens, size_t n, struct kr_frame *fr, char *title, size_t tl)
+{
+	char fn[96], fn2[96];
+	const char *f = NULL;
+	size_t nf, k;
+
+	if (type == KT_INCONSISTENT) {
+		k = line_with(lines, lens, n, 1, "Call Trace:");
+		if (k == n)
+			k = line_with(lines, lens, n, 1, "Call trace:");
+		nf = frames_of(lines, lens, k, n, fr);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+		if (!f)
+			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
+		snprintf(title, tl, "inconsistent lock state in %s", or_corrupted(f));
+		return;
+	}
+	if (find(s, len, "circular locking")) {
+		/* the two "at:" lines, then the chain up to the task's trace */
+		size_t at1 = line_with(lines, lens, n, 1, "at: ");
+		size_t at2 = at1 < n ? line_with(lines, lens, n, at1 + 1, "at: ") : n;
+		size_t end = line_with(lines, lens, n, at2, "Call Trace:");
+		if (end == n)
+			end = line_with(lines, lens, n, at2, "Call trace:");
+		if (at1 < n && func_after(lines[at1], lens[at1], "at: ", fn, sizeof(fn)) &&
+		    !kr_skipped(fn, SK_GENERAL) && !kr_skipped(fn, SK_WQ))
+			f = fn;
+		else if (at2 < n && func_after(lines[at2], lens[at2], "at: ", fn2, sizeof(fn2)) &&
+			 !kr_skipped(fn2, SK_GENERAL) && !kr_skipped(fn2, SK_WQ))
+			f = fn2;
+		else if (at2 < n) {
+			nf = frames_of(lines, lens, at2, end, fr);
+			f = kr_pick(fr, nf, PICK_TRACE, SK_WQ);
+		}
+	} else if (find(s, len, "-safe -> ")) {
+		k = line_with(lines, lens, n, 1, "which became ");
+		size_t end = line_with(lines, lens, n, k + 1 < n ? k + 1 : n, "to a ");
+		nf = frames_of(lines, lens, k, end, fr);
+		f = kr_pick(fr, nf, PICK_TRACE, SK_NONE);
+	} else {
+		f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
+		if (!f)
+			f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
+	}
+	snprintf(title, tl, "possible deadlock in %s", or_corrupted(f));
 }
 
 /* "Guru Meditation Error: Core  0 panic'ed (LoadProhibited)" and its
@@ -250,17 +316,34 @@ static void title_firmware(enum kr_type type, const char *const *lines, const si
 		snprintf(title, tl, "%s", what);
 }
 
-static void title_panic(const char *s, size_t len, const char *stack_end, char *title, size_t tl)
+/* An address printed where a name is wanted ("corrupted in: ffffffff8343632e"). */
+static bool all_hex(const char *f)
+{
+	size_t i = 0;
+
+	while (is_hex(f[i]))
+		i++;
+	return i >= 8 && !f[i];
+}
+
+static void title_panic(const char *s, size_t len, const char *stack_end, const char *first,
+			char *title, size_t tl)
 {
 	const char *m = s + 28;
 	size_t ml = len - 28;
 	char fn[96], t[160];
 
 	if (lit_starts(m, ml, "stack-protector:")) {
-		snprintf(title, tl, "kernel panic: stack is corrupted in %s",
-			 func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) ? fn : "corrupted");
+		/* older kernels print the address: the trace's first frame
+		 * past __stack_chk_fail names it then */
+		bool named = func_after(m, ml, "corrupted in: ", fn, sizeof(fn)) && !all_hex(fn);
+		snprintf(title, tl, "kernel panic: stack is corrupted in %s", named ? fn : or_corrupted(first));
 	} else if (lit_starts(m, ml, "corrupted stack end")) {
 		snprintf(title, tl, "kernel panic: corrupted stack end in %s", or_corrupted(stack_end));
+	} else if (lit_starts(m, ml, "kernel stack overflow")) {
+		/* the stack's owner, found as a stall's (the frame before the
+		 * syscall or work entry) */
+		snprintf(title, tl, "kernel stack overflow in %s", or_corrupted(stack_end));
 	} else if (lit_starts(m, ml, "VFS: Unable to mount root fs")) {
 		snprintf(title, tl, "kernel panic: VFS: Unable to mount root fs");
 	} else {
@@ -329,31 +412,7 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		title_warning(s, len, fr, nf, title, tl);
 		return;
 	case KT_DEADLOCK: case KT_INCONSISTENT:
-		if (type == KT_INCONSISTENT) {
-			f = lock_site(lines, lens, n, " takes:", fn, sizeof(fn));
-		} else {
-			f = lock_site(lines, lens, n, "is trying to acquire", fn, sizeof(fn));
-			if (!f)
-				f = lock_site(lines, lens, n, "just changed the state of lock", fn, sizeof(fn));
-		}
-		if (f && type == KT_DEADLOCK && kr_skipped(f, SK_GENERAL) && lockish(f)) {
-			char held[96];
-			const char *g = lock_site(lines, lens, n, "already holding lock", held, sizeof(held));
-			if (g && !(kr_skipped(g, SK_GENERAL) && lockish(g))) {
-				snprintf(fn, sizeof(fn), "%s", g);
-				f = fn;
-			}
-		}
-		if (f && kr_skipped(f, SK_GENERAL) && lockish(f)) {
-			/* a lock primitive: the task's own trace names its caller */
-			size_t k = 1;
-			while (k < n && !find(lines[k], lens[k], "stack backtrace:"))
-				k++;
-			nf = k < n ? kr_collect_frames(lines + k, lens + k, n - k, fr, false) : 0;
-			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
-		}
-		snprintf(title, tl, "%s in %s", type == KT_DEADLOCK ? "possible deadlock" : "inconsistent lock state",
-			 or_corrupted(f));
+		title_lockdep(type, s, len, lines, lens, n, fr, title, tl);
 		return;
 	case KT_RCU_USAGE:
 		f = kr_pick(fr, nf, PICK_TRACE, SK_RCU_USAGE);
@@ -387,7 +446,13 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			snprintf(title, tl, "%.*s in %s", on ? (int)(on - s) : (int)len, s, or_corrupted(f));
 		}
 		return;
-	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS: case KT_STACK_GUARD:
+	case KT_STACK_GUARD:
+		/* a recursion: the frame before the syscall's or work's entry
+		 * names it, as for a stall */
+		f = kr_pick_stall(fr, nf, SK_NONE, false);
+		snprintf(title, tl, "BUG: stack guard page was hit in %s", or_corrupted(f));
+		return;
+	case KT_GPF: case KT_DIVIDE: case KT_INVALID_OP: case KT_OOPS:
 	case KT_DOUBLE_FAULT: case KT_UNHANDLED: {
 		static const char *const what[] = {
 			[KT_GPF] = "general protection fault", [KT_DIVIDE] = "divide error",
@@ -398,6 +463,12 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		const char *w = what[type];
 		if (type == KT_OOPS && lit_starts(s, len, "Internal error"))
 			w = "Internal error";
+		/* x86 names the trap: "Oops: int3: 0000 [#1]", "Oops: stack
+		 * segment: 0000 [#1]" */
+		if (type == KT_OOPS && lit_starts(s, len, "Oops: int3:"))
+			w = "int3";
+		else if (type == KT_OOPS && lit_starts(s, len, "Oops: stack segment:"))
+			w = "stack segment fault";
 		snprintf(title, tl, "%s in %s", w, or_corrupted(kr_pick(fr, nf, PICK_RIP_FIRST, SK_NONE)));
 		return;
 	}
@@ -438,7 +509,26 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			 or_corrupted(f));
 		return;
 	case KT_BAD_PAGE: {
-		/* the function freeing (or mapping) the page: the last trace's */
+		/* with page_owner, the code that allocated the page (its
+		 * "page last allocated" trace, the page allocator's and the
+		 * page cache's functions skipped): the page's owner, whose
+		 * misuse the freeing only finds */
+		for (size_t a = 1; a < n; a++) {
+			if (!lit_starts(lines[a], lens[a], "page last allocated"))
+				continue;
+			size_t e = a + 1;
+			while (e < n && !lit_starts(lines[e], lens[e], "page last free") &&
+			       !find(lines[e], lens[e], "Call Trace:") && !find(lines[e], lens[e], "Call trace:"))
+				e++;
+			nf = kr_collect_frames(lines + a, lens + a, e - a, fr, false);
+			f = kr_pick(fr, nf, PICK_TRACE, SK_PAGE_OWNER);
+			if (f) {
+				snprintf(title, tl, "BUG: Bad page state in %s", f);
+				return;
+			}
+			break;
+		}
+		/* else the function freeing (or mapping) the page: the last trace's */
 		size_t k = n;
 		while (k > 1 && !find(lines[k - 1], lens[k - 1], "Call Trace:") && !find(lines[k - 1], lens[k - 1], "Call trace:"))
 			k--;
@@ -455,7 +545,8 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		snprintf(title, tl, "out of memory");
 		return;
 	case KT_PANIC:
-		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), title, tl);
+		title_panic(s, len, kr_pick_stall(fr, nf, SK_SCHEDULE, false), kr_pick(fr, nf, PICK_TRACE, SK_NONE),
+			    title, tl);
 		return;
 	case KT_UBOOT: {
 		const char *q = memchr(s + 1, '"', len - 1);
@@ -483,8 +574,30 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 			if (find(s, len, what[k]))
 				w = what[k];
 		f = w && site[k - 1] ? lock_site(lines, lens, n, site[k - 1], fn, sizeof(fn)) : NULL;
-		if (!f && w)
-			f = kr_pick(fr, nf, PICK_TRACE, SK_LOCKPRIM);
+		if (!f && w && k - 1 == 0) {
+			/* "is trying to release lock (&mm->mmap_lock) at:" and the
+			 * site on the next line as a frame */
+			size_t a = line_with(lines, lens, n, 1, site[0]);
+			struct kr_frame one[2];
+			if (a + 1 < n && kr_collect_frames(lines + a, lens + a, 2, one, true) == 1)
+				snprintf(fn, sizeof(fn), "%s", one[0].name), f = fn;
+		}
+		if (f && k - 1 == 0 && kr_skipped(f, SK_GENERAL))
+			f = NULL; /* a helper unlocked it: its caller, in the trace */
+		if (!f && w) {
+			/* the task's trace (after the RIP:, pc : of a WARNING) */
+			size_t c = line_with(lines, lens, n, 1, "RIP: ");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "pc : ");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Call Trace:");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Call trace:");
+			if (c == n)
+				c = line_with(lines, lens, n, 1, "Backtrace:");
+			nf = c < n ? kr_collect_frames(lines + c - 1, lens + c - 1, n - c + 1, fr, false) : 0;
+			f = kr_pick(fr, nf, PICK_RIP_FIRST, k - 1 == 0 ? SK_NONE : SK_LOCKPRIM);
+		}
 		if (w && k - 1 == 4)
 			snprintf(title, tl, "WARNING: nested lock was not taken in %s", or_corrupted(f));
 		else if (w && k - 1 == 5) /* syzkaller's name for it */
@@ -504,6 +617,27 @@ void kr_make_title(enum kr_type type, const char *const *lines, const size_t *le
 		if (lit_starts(s, len, "BUG: workqueue leaked lock or atomic")) {
 			f = lock_site(lines, lens, n, "last function: ", fn, sizeof(fn));
 			snprintf(title, tl, "BUG: workqueue leaked lock or atomic%s%s", f ? " in " : "", f ? f : "");
+			return;
+		}
+		const char *q = find(s, len, " has bad '");
+		if (lit_starts(s, len, "WARNING: kernel stack regs at ") && is_hex(s[30]) && q) {
+			/* the register named, when the address is printed */
+			const char *r = q + 10, *e = memchr(r, '\'', len - (size_t)(r - s));
+			if (e && e - r < 8) {
+				snprintf(title, tl, "WARNING: kernel stack regs has bad '%.*s' value", (int)(e - r), r);
+				return;
+			}
+		}
+		if (lit_starts(s, len, "BUG: Dentry ") && find(s, len, " still in use")) {
+			/* "BUG: Dentry ffff..{i=0,n=x}  still in use (1) [unmount of ramfs ramfs]" */
+			const char *o = find(s, len, " [");
+			size_t w = 0;
+			while (o && o + 2 + w < s + len && is_lower(o[2 + w]))
+				w++;
+			if (w)
+				snprintf(title, tl, "BUG: Dentry still in use in %.*s", (int)w, o + 2);
+			else
+				snprintf(title, tl, "BUG: Dentry still in use");
 			return;
 		}
 		if (lit_starts(s, len, "WARNING: kernel stack regs") || lit_starts(s, len, "WARNING: kernel stack frame")) {
