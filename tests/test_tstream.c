@@ -206,7 +206,8 @@ static void go(enum hilt_tstream_format f, const char *text, enum hilt_tstream_e
 }
 
 /* KUnit at boot: nested suites, every line prefixed, other tasks' lines
- * between, a failure's diagnostic lines. */
+ * between (one between a suite's version line and its header), a
+ * failure's diagnostic lines. */
 static int test_ktap_nested(void)
 {
 	static const char text[] =
@@ -225,6 +226,7 @@ static int test_ktap_nested(void)
 		"[    1.000010] # list-kernel-test: pass:1 fail:1 skip:0 total:2\n"
 		"[    1.000011] not ok 1 list-kernel-test\n"
 		"<6>[    1.000012][    T1]     KTAP version 1\n"
+		"<6>[    1.000012][    T9] NET: Registered PF_INET6 protocol family\n"
 		"<6>[    1.000013][    T1]     # Subtest: skippy\n"
 		"<6>[    1.000014][    T1]     1..1\n"
 		"<6>[    1.000015][    T1]     ok 1 needs_hw # SKIP no hardware here\n"

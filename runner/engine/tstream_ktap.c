@@ -705,6 +705,12 @@ static void line_in(struct hilt_tstream *ts, const struct ts_line *l)
 		f = &k->f[k->depth];
 		switch (f->phase) {
 		case K_VERSION:
+			/* Another task's line between the version line and
+			 * the "# Subtest:" header changes nothing. */
+			if (kl.kind == KL_OTHER) {
+				other_line(ts, k, l);
+				return;
+			}
 			f->phase = K_PLAN;
 			if (kl.kind == KL_SUBTEST) {
 				if (kl.nlen && f->numbered) {
