@@ -261,6 +261,25 @@ void hilt_tstream_feed(struct hilt_tstream *ts, const char *buf, size_t len)
 		size_t n = nl ? (size_t)(nl - buf) : len;
 		size_t room = HILT_TSTREAM_LINE_MAX - ts->line_len;
 
+		/* A whole line here that the reader cannot want: passed
+		 * over as it lies. */
+		if (nl && !ts->line_len && ts->ops->wants && n <= HILT_TSTREAM_LINE_MAX) {
+			size_t e = n, i = kr_prefix_len(buf, n);
+			unsigned indent = 0;
+
+			while (e > i && buf[e - 1] == '\r')
+				e--;
+			for (; i < e && (buf[i] == ' ' || buf[i] == '\t'); i++)
+				indent += buf[i] == '\t' ? 4 : 1;
+			if (!ts->ops->wants(ts, buf + i, e - i, indent)) {
+				ts->fed += n + 1;
+				ts->line_begin = ts->fed;
+				buf += n + 1;
+				len -= n + 1;
+				continue;
+			}
+		}
+
 		memcpy(ts->line + ts->line_len, buf, n < room ? n : room);
 		ts->line_len += n < room ? n : room;
 		ts->fed += n;

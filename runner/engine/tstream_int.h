@@ -40,6 +40,12 @@ struct ts_ops {
 	/* The stream is over: hand over what is left, set status. */
 	void (*finish)(struct hilt_tstream *ts, enum hilt_tstream_end how);
 	size_t state_size;
+	/* Optional: whether a whole line, t its text after its prefix and
+	 * indentation (n bytes, not NUL-terminated), may matter to the
+	 * reader; one that cannot is passed over unread, uncopied (most of
+	 * a console is other tasks' lines).  It must say true of every line
+	 * that line() would act on. */
+	bool (*wants)(const struct hilt_tstream *ts, const char *t, size_t n, unsigned indent);
 };
 
 extern const struct ts_ops ts_ktap_ops, ts_tap_ops, ts_ztest_ops, ts_unity_ops;

@@ -290,9 +290,13 @@ static void classify(const struct ktap *k, const struct ts_line *l, struct kline
 			;
 		kl->name = t + i;
 		kl->nlen = n - i;
-	} else if (!k->tap && (strstr(l->s, "List of all partitions:") ||
-			       strstr(l->s, "Kernel panic - not syncing: VFS:") ||
-			       strstr(l->s, "reboot: System halted"))) {
+	} else if (!k->tap && (ts_starts(t, n, "List of all partitions:") ||
+			       ts_starts(t, n, "Kernel panic - not syncing: VFS:") ||
+			       ts_starts(t, n, "reboot: System halted"))) {
+		/* kunit.py's ends of a run, where the kernel prints them: at
+		 * a line's start, after its prefix and indentation (a look
+		 * at every byte of every other line would cost more than the
+		 * rest of the reading). */
 		kl->kind = KL_END;
 	}
 }
@@ -941,5 +945,37 @@ static void tap_init(struct hilt_tstream *ts)
 	k->tap = true;
 }
 
-const struct ts_ops ts_ktap_ops = { ktap_init, line, NULL, finish, sizeof(struct ktap) };
-const struct ts_ops ts_tap_ops = { tap_init, line, partial, finish, sizeof(struct ktap) };
+/* KTAP: a line at the left margin matters only when it is a version
+ * line, a plan, a result, a diagnostic or a "# Subtest:" header, or one
+ * of kunit.py's ends of a run; an indented one may be a diagnostic line
+ * of a test. */
+static bool ktap_wants(const struct hilt_tstream *ts, const char *t, size_t n, unsigned indent)
+{
+	const struct ktap *k = ts->state;
+
+	if (indent || k->pending || k->flattened)
+		return true;
+	if (n) {
+		switch (t[0]) {
+		case 'K': case 'T': case '#': case '1': case 'o': case 'n': case 'L': case 'r':
+			return true;
+		}
+	}
+	if (k->depth < 0)
+		return false;	/* before the version line */
+	/* Where any line would move the reader on (a complete plan's next
+	 * line, a level's end), it is read. */
+	const struct kframe *f = &k->f[k->depth];
+
+	return !(f->phase == K_VERSION || f->phase == K_PLAN ||
+		 (f->phase == K_BODY && !(f->planned && f->num > f->expected)));
+}
+
+const struct ts_ops ts_ktap_ops = {
+	.init = ktap_init, .line = line, .finish = finish, .state_size = sizeof(struct ktap),
+	.wants = ktap_wants,
+};
+const struct ts_ops ts_tap_ops = {
+	.init = tap_init, .line = line, .partial = partial, .finish = finish,
+	.state_size = sizeof(struct ktap),
+};

@@ -222,4 +222,4 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		     "success" : "failure";
 }
 
-const struct ts_ops ts_unity_ops = { NULL, line, NULL, finish, sizeof(struct unity) };
+const struct ts_ops ts_unity_ops = { .line = line, .finish = finish, .state_size = sizeof(struct unity) };

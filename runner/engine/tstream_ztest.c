@@ -165,4 +165,4 @@ static void finish(struct hilt_tstream *ts, enum hilt_tstream_end how)
 		     c->passed + c->skipped ? "success" : "failure";
 }
 
-const struct ts_ops ts_ztest_ops = { NULL, line, NULL, finish, sizeof(struct ztest) };
+const struct ts_ops ts_ztest_ops = { .line = line, .finish = finish, .state_size = sizeof(struct ztest) };
