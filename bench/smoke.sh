@@ -83,6 +83,16 @@ kreport)
 	expect_line "findings kept: [1-9][0-9]*; reports: 1000, of which [0-9]+ beyond the findings kept" \
 		"all 1000 warnings counted"
 	expect_line "peak RSS, KiB, at each tenth of the log:( [0-9]+){11}" "the peak RSS at each tenth"
+	# A KUnit run of 10,000 tests in the body: the ktap reader beside the
+	# matcher, then alone: every test read, as generated.
+	bench python3 "$here/gen-log.py" 2 "$WORK/ktap.log" --ktap 10000
+	bench "$BUILD_DIR/bench/kreport-bench" "$here/suite.xml" "$WORK/ktap.log" --reps 2 --results ktap
+	expect_line "matcher \+ ktap reader: +$N s: $N MB/s" "the matcher and the ktap reader's figure"
+	expect_line "the reader's cost: [+-]$N % of the matcher's time \(ratio $N\)" "the ktap reader's ratio"
+	bench "$BUILD_DIR/bench/kreport-bench" --memory "$WORK/ktap.log" --results ktap
+	expect_line "tests: 10000 handed over \(9790 passed, 10 failed, 200 skipped, 0 errors, 0 crashed\); counts: 9790 of 10000 passed, status failure" \
+		"the 10,000 tests read"
+	expect_line "peak RSS, KiB, at each tenth of the log:( [0-9]+){11}" "the ktap reader's peak RSS"
 	;;
 loop)
 	bench "$BUILD_DIR/bench/loop-bench" 1000
