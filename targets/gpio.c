@@ -1,19 +1,21 @@
+/* A board's GPIO lines and their sequences: the sequences run from the
+ * loop; the lines are set on a real chip through the chip backend
+ * (targets/gpio_chip.h: libgpiod 1 or 2) or recorded to a file (fake:). */
 #define _GNU_SOURCE
 #include "targets/gpio.h"
 
 #include <errno.h>
-#include <gpiod.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/loop.h"
+#include "targets/gpio_chip.h"
 
 struct hilt_gpio {
 	const struct hilt_gpio_config *cfg;
-	struct gpiod_chip *chip;	/* libgpiod */
-	struct gpiod_line **lines;
+	struct gpio_chip *chip;		/* a real chip */
 	FILE *fake;			/* fake: the record */
 	struct timespec start;
 	/* The sequence under way (hilt_gpio_start). */
@@ -48,14 +50,7 @@ static int set_line(struct hilt_gpio *g, size_t i, int value, char *err, size_t 
 		fflush(g->fake);
 		return 0;
 	}
-	if (gpiod_line_set_value(g->lines[i], value) < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "GPIO line %s (%s offset %u): %s", l->name, g->cfg->chip,
-			 gpiod_line_offset(g->lines[i]), strerror(e));
-		return -e;
-	}
-	return 0;
+	return gpio_chip_set(g->chip, i, value, err, errlen);
 }
 
 int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
@@ -64,8 +59,8 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 	struct hilt_gpio *g = calloc(1, sizeof(*g));
 	int rc = -ENOMEM;
 
-	if (!g || !(g->lines = calloc(cfg->nlines ? cfg->nlines : 1, sizeof(*g->lines))))
-		goto err_free;
+	if (!g)
+		return rc;
 	g->cfg = cfg;
 	clock_gettime(CLOCK_MONOTONIC, &g->start);
 	if (strncmp(cfg->chip, "fake:", 5) == 0) {
@@ -80,66 +75,8 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 		*out = g;
 		return 0;
 	}
-	g->chip = gpiod_chip_open_lookup(cfg->chip);
-	if (!g->chip) {
-		rc = errno ? -errno : -ENODEV;
-		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));
+	if ((rc = gpio_chip_open(cfg, consumer, &g->chip, err, errlen)) < 0)
 		goto err_free;
-	}
-	for (size_t i = 0; i < cfg->nlines; i++) {
-		const struct hilt_gpio_line_config *l = &cfg->lines[i];
-
-		if (l->chip_line) {
-			/* A named line is looked up on this chip only. */
-			g->lines[i] = gpiod_chip_find_line(g->chip, l->chip_line);
-			if (!g->lines[i]) {
-				rc = errno && errno != ENOENT ? -errno : -ENOENT;
-				snprintf(err, errlen, "GPIO line %s: %s has no line named '%s'%s%s",
-					 l->name, cfg->chip, l->chip_line, rc == -ENOENT ? "" : ": ",
-					 rc == -ENOENT ? "" : strerror(-rc));
-				goto err_free;
-			}
-		} else {
-			unsigned n = gpiod_chip_num_lines(g->chip);
-
-			if (l->offset >= n) {
-				/* What the chip has, so a wrong chip shows. */
-				rc = -EINVAL;
-				snprintf(err, errlen,
-					 "GPIO line %s: %s (%s, '%s') has %u lines (offsets 0-%u), "
-					 "no line %u", l->name, cfg->chip, gpiod_chip_name(g->chip),
-					 gpiod_chip_label(g->chip), n, n ? n - 1 : 0, l->offset);
-				goto err_free;
-			}
-			g->lines[i] = gpiod_chip_get_line(g->chip, l->offset);
-			if (!g->lines[i]) {
-				rc = errno ? -errno : -EINVAL;
-				snprintf(err, errlen, "GPIO line %s: %s has no line %u: %s", l->name,
-					 cfg->chip, l->offset, strerror(-rc));
-				goto err_free;
-			}
-		}
-		if (gpiod_line_request_output_flags(g->lines[i], consumer,
-						    l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
-						    0) < 0) {
-			int e = errno;
-			char holder[128] = "";
-
-			rc = -e;
-			/* The kernel names the holder (its consumer label) in
-			 * the line's info: say who has the board's line. */
-			if (e == EBUSY && gpiod_line_update(g->lines[i]) == 0 &&
-			    gpiod_line_consumer(g->lines[i]))
-				snprintf(holder, sizeof(holder), " as '%s'",
-					 gpiod_line_consumer(g->lines[i]));
-			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s%s: %s", l->name,
-				 cfg->chip, gpiod_line_offset(g->lines[i]),
-				 e == EBUSY ? " is held by another process" : "", holder,
-				 strerror(e));
-			g->lines[i] = NULL;
-			goto err_free;
-		}
-	}
 	*out = g;
 	return 0;
 
@@ -232,14 +169,9 @@ void hilt_gpio_close(struct hilt_gpio *g)
 	if (!g)
 		return;
 	hilt_gpio_cancel(g);
-	for (size_t i = 0; g->lines && i < g->cfg->nlines; i++)
-		if (g->lines[i])
-			gpiod_line_release(g->lines[i]);
-	if (g->chip)
-		gpiod_chip_close(g->chip);
+	gpio_chip_close(g->chip);
 	if (g->fake)
 		fclose(g->fake);
-	free(g->lines);
 	free(g);
 }
 

@@ -133,6 +133,10 @@ fi
 # shellcheck disable=SC2054 # the commas are -fsanitize's
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-Wall -Wextra -Werror -I"$src")
+# libgpiod 2's API, as CMakeLists.txt picks the GPIO chip backend.
+case $(pkg-config --modversion libgpiod) in
+[2-9].* | [1-9][0-9]*.*) cflags+=(-DHILT_GPIOD_V2=1) ;;
+esac
 
 # The engine (hiltcore's sources: every .c of the layers below the command
 # line, as CMakeLists.txt takes them), compiled once into an archive shared
