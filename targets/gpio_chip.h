@@ -26,4 +26,10 @@ int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t er
 /* Releases every line and the chip; NULL does nothing. */
 void gpio_chip_close(struct gpio_chip *c);
 
+/* The chip named as a farm file names it (a name "gpiochip0", a path, a
+ * label or a number), opened, or NULL with errno set: for the tests'
+ * own looks at a chip through the library hilt was built with. */
+struct gpiod_chip;
+struct gpiod_chip *gpio_chip_lookup(const char *what);
+
 #endif

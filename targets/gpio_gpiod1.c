@@ -15,6 +15,11 @@ struct gpio_chip {
 	struct gpiod_line **lines;
 };
 
+struct gpiod_chip *gpio_chip_lookup(const char *what)
+{
+	return gpiod_chip_open_lookup(what);
+}
+
 int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t errlen)
 {
 	if (gpiod_line_set_value(c->lines[i], value) < 0) {
@@ -73,7 +78,7 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 	if (!c || !(c->lines = calloc(cfg->nlines ? cfg->nlines : 1, sizeof(*c->lines))))
 		goto err_free;
 	c->cfg = cfg;
-	c->chip = gpiod_chip_open_lookup(cfg->chip);
+	c->chip = gpio_chip_lookup(cfg->chip);
 	if (!c->chip) {
 		rc = errno ? -errno : -ENODEV;
 		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));

@@ -67,7 +67,7 @@ static struct gpiod_chip *open_by_label(const char *label)
 
 /* What libgpiod 1 looked a chip up by: a path, a number, a name
  * ("gpiochip0"), a label. */
-static struct gpiod_chip *open_lookup(const char *what)
+struct gpiod_chip *gpio_chip_lookup(const char *what)
 {
 	char path[300];
 
@@ -203,7 +203,7 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 		goto err_free;
 	c->cfg = cfg;
 	errno = 0;
-	c->chip = open_lookup(cfg->chip);
+	c->chip = gpio_chip_lookup(cfg->chip);
 	if (!c->chip) {
 		rc = errno ? -errno : -ENODEV;
 		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <gpiod.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "check.h"
 #include "base/loop.h"
 #include "targets/gpio.h"
+#include "tests/gpio_peek.h"
 
 #define EN 0
 #define BOOT 1
@@ -245,30 +245,21 @@ static int real_chip(void)
 	}
 	/* What the kernel says of the line while hilt holds it, seen through
 	 * a handle of our own. */
-	struct gpiod_chip *c = gpiod_chip_open_lookup(chip);
-	struct gpiod_line *line = c ? gpiod_chip_get_line(c, (unsigned)offset) : NULL;
+	struct gpio_peek p;
+	int rc = gpio_peek(chip, (unsigned)offset, &p);
 
-	CHECK(line, "%s line %lu: cannot look at it: %s", chip, offset, strerror(errno));
-	if (line) {
-		CHECK(gpiod_line_update(line) == 0, "line info: %s", strerror(errno));
-		CHECK(gpiod_line_is_used(line), "line %lu is not held while hilt drives it", offset);
-		CHECK(gpiod_line_consumer(line) &&
-		      strcmp(gpiod_line_consumer(line), "hilt-test") == 0,
-		      "line %lu is held by '%s'", offset,
-		      gpiod_line_consumer(line) ? gpiod_line_consumer(line) : "");
-		CHECK(gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT,
-		      "line %lu is not an output", offset);
+	CHECK(rc == 0, "%s line %lu: cannot look at it: %s", chip, offset, strerror(-rc));
+	if (rc == 0) {
+		CHECK(p.used, "line %lu is not held while hilt drives it", offset);
+		CHECK(!strcmp(p.consumer, "hilt-test"), "line %lu is held by '%s'", offset,
+		      p.consumer);
+		CHECK(p.output, "line %lu is not an output", offset);
 	}
 	CHECK(run_seq(g, &seq, false, err, sizeof(err), NULL) == 0, "%s", err);
 	hilt_gpio_close(g);
 	/* Released when the session is done with the board. */
-	if (line) {
-		CHECK(gpiod_line_update(line) == 0, "line info: %s", strerror(errno));
-		CHECK(!gpiod_line_is_used(line), "line %lu still held after hilt_gpio_close",
-		      offset);
-	}
-	if (c)
-		gpiod_chip_close(c);
+	rc = gpio_peek(chip, (unsigned)offset, &p);
+	CHECK(rc == 0 && !p.used, "line %lu still held after hilt_gpio_close", offset);
 	return 0;
 }
 

@@ -13,7 +13,6 @@
  * "gpio-check: PASS N" or "gpio-check: FAIL NAME: why" (exit 1). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <gpiod.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "base/loop.h"
 #include "targets/gpio.h"
+#include "tests/gpio_peek.h"
 
 #define NLINES 4
 #define LABEL "hilt-board"
@@ -145,40 +145,29 @@ static void make_chip(void)
 /* What the kernel says of line offset: used, and by whom. */
 static int line_info(unsigned offset, char *consumer, size_t len)
 {
-	struct gpiod_chip *c = gpiod_chip_open_by_label(LABEL);
-	struct gpiod_line *l = c ? gpiod_chip_get_line(c, offset) : NULL;
-	int used = -1;
+	struct gpio_peek p;
 
 	consumer[0] = '\0';
-	if (l && gpiod_line_update(l) == 0) {
-		used = gpiod_line_is_used(l);
-		if (gpiod_line_consumer(l))
-			snprintf(consumer, len, "%s", gpiod_line_consumer(l));
-	}
-	if (c)
-		gpiod_chip_close(c);
-	return used;
+	if (gpio_peek(LABEL, offset, &p) < 0)
+		return -1;
+	snprintf(consumer, len, "%s", p.consumer);
+	return p.used;
 }
 
 /* Every line of the chip is free: the kernel says nobody uses it, and
  * requesting it succeeds. */
 static void all_free(const char *name)
 {
-	struct gpiod_chip *c = gpiod_chip_open_by_label(LABEL);
 	char who[64];
 
-	check(c != NULL, name, "cannot open %s: %s", LABEL, strerror(errno));
 	for (unsigned i = 0; i < NLINES; i++) {
-		int used = line_info(i, who, sizeof(who));
-		struct gpiod_line *l = gpiod_chip_get_line(c, i);
+		int used = line_info(i, who, sizeof(who)), rc;
 
 		check(used == 0, name, "line %u is %s%s", i, used < 0 ? "unreadable" : "in use by ",
 		      who);
-		check(l && gpiod_line_request_input(l, "gpio-check-free") == 0, name,
-		      "line %u cannot be requested again: %s", i, strerror(errno));
-		gpiod_line_release(l);
+		rc = gpio_peek_request(LABEL, i, "gpio-check-free");
+		check(rc == 0, name, "line %u cannot be requested again: %s", i, strerror(-rc));
 	}
-	gpiod_chip_close(c);
 	ok(name);
 }
 
@@ -373,10 +362,7 @@ static void by_path_and_number(const char *chip, const char *what)
 /* In a child: holds EN with its own libgpiod request; 0 once held. */
 static int hold_en_elsewhere(void)
 {
-	struct gpiod_chip *chip = gpiod_chip_open_by_label(LABEL);
-	struct gpiod_line *l = chip ? gpiod_chip_find_line(chip, "EN") : NULL;
-
-	return l && gpiod_line_request_output(l, "other-holder", 1) == 0 ? 0 : -1;
+	return gpio_peek_hold(LABEL, "EN", "other-holder", 1) == 0 ? 0 : -1;
 }
 
 /* In a child: holds three lines through hilt's code, as a session does;
