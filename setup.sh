@@ -14,14 +14,15 @@ set -eu
 # from, linux-image-amd64's) and linux-source-6.1 build the kernel's GPIO
 # simulator for it (fixtures/gpio-sim/build.sh, tests/e2e.sh guest-gpio);
 # man-db renders the man pages (tests/man.sh) and bash-completion loads
-# hilt's completion as a shell would (tests/completion.sh, tests/install.sh).
+# hilt's completion as a shell would (tests/completion.sh, tests/install.sh);
+# mmdebstrap makes the Debian 13 root hilt is built in (tests/debian13.sh).
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang libclang-rt-14-dev util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
 libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion
-linux-headers-amd64 linux-source-6.1 xz-utils"
+linux-headers-amd64 linux-source-6.1 xz-utils mmdebstrap"
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
 # shell executor copies each job's files with rsync, and its regular
