@@ -3,9 +3,11 @@
 #ifndef HILT_CHECK_H
 #define HILT_CHECK_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static int check_failures;
@@ -69,6 +71,35 @@ static inline long rss_kb(void)
 	if (sscanf(buf, "%ld %ld", &size, &resident) != 2)
 		return -1;
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Each NAME.expect of tests/data/SUB in the source tree (HILT_SOURCE_DIR):
+ * fn(arg, dir, NAME), in the directory's order.  0, or -1 (said) when the
+ * directory is not there. */
+static inline int check_each_expect(const char *sub, void (*fn)(void *arg, const char *dir,
+								   const char *name),
+				    void *arg)
+{
+	const char *src = getenv("HILT_SOURCE_DIR");
+	char dir[4096];
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/tests/data/%s", src ? src : ".", sub);
+	if (!(d = opendir(dir))) {
+		printf("no %s\n", dir);
+		return -1;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t n = strlen(e->d_name);
+		char name[256];
+
+		if (n < 8 || strcmp(e->d_name + n - 7, ".expect"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 7), e->d_name);
+		fn(arg, dir, name);
+	}
+	closedir(d);
+	return 0;
 }
 
 #endif

@@ -1097,40 +1097,37 @@ static int one_log(const char *dir, const char *name, bool *clean, bool *detecte
 
 /* Every clean log clean, every report log with a finding, the first
  * title right on 9 in 10 at least; all the rest is printed as a score. */
+struct log_tally {
+	unsigned logs, right, firsts, clean_bad, missed;
+};
+
+static void tally_log(void *arg, const char *dir, const char *name)
+{
+	struct log_tally *t = arg;
+	bool clean = false, detected = false, first_ok = false;
+	int wrong = one_log(dir, name, &clean, &detected, &first_ok);
+
+	t->logs++;
+	t->right += !wrong;
+	t->firsts += first_ok;
+	t->clean_bad += clean && !detected;
+	t->missed += !clean && !detected;
+}
+
 static int test_real_logs(void)
 {
-	const char *src = getenv("HILT_SOURCE_DIR");
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/tests/data/kernel-logs", src ? src : ".");
-	DIR *d = opendir(dir);
-	unsigned logs = 0, right = 0, firsts = 0, clean_bad = 0, missed = 0;
+	struct log_tally t = { 0 };
 
-	if (!d) {
-		printf("no %s\n", dir);
+	if (check_each_expect("kernel-logs", tally_log, &t) < 0)
 		return 77;
-	}
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t n = strlen(e->d_name);
-		if (n < 8 || strcmp(e->d_name + n - 7, ".expect"))
-			continue;
-		char name[256];
-		snprintf(name, sizeof(name), "%.*s", (int)(n - 7), e->d_name);
-		bool clean = false, detected = false, first_ok = false;
-		int wrong = one_log(dir, name, &clean, &detected, &first_ok);
-		logs++;
-		right += !wrong;
-		firsts += first_ok;
-		clean_bad += clean && !detected;
-		missed += !clean && !detected;
-	}
-	closedir(d);
 	printf("real logs: %u, all right %u, first title right %u, clean logs with findings %u, "
-	       "report logs with none %u\n", logs, right, firsts, clean_bad, missed);
-	CHECK(clean_bad == 0, "false findings on %u clean logs", clean_bad);
-	CHECK(missed == 0, "%u logs' reports not seen", missed);
+	       "report logs with none %u\n", t.logs, t.right, t.firsts, t.clean_bad, t.missed);
+	CHECK(t.clean_bad == 0, "false findings on %u clean logs", t.clean_bad);
+	CHECK(t.missed == 0, "%u logs' reports not seen", t.missed);
 	/* the first finding's title as a kernel developer writes it on 9
 	 * logs in 10 at least (the score is printed above) */
-	CHECK(logs == 0 || firsts * 10 >= logs * 9, "first title right on %u of %u", firsts, logs);
+	CHECK(t.logs == 0 || t.firsts * 10 >= t.logs * 9, "first title right on %u of %u",
+	      t.firsts, t.logs);
 	return 0;
 }
 

@@ -697,30 +697,26 @@ static int one_stream(const char *dir, const char *base)
 	return wrong;
 }
 
+struct tally {
+	unsigned n, right;
+};
+
+static void tally_stream(void *arg, const char *dir, const char *name)
+{
+	struct tally *t = arg;
+
+	t->n++;
+	t->right += !one_stream(dir, name);
+}
+
 static int test_real_streams(void)
 {
-	const char *src = getenv("HILT_SOURCE_DIR");
-	char dir[4096];
-	unsigned streams = 0, right = 0;
+	struct tally t = { 0 };
 
-	snprintf(dir, sizeof(dir), "%s/tests/data/results", src ? src : ".");
-	DIR *d = opendir(dir);
-	if (!d) {
-		printf("no %s\n", dir);
+	if (check_each_expect("results", tally_stream, &t) < 0)
 		return 77;
-	}
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t n = strlen(e->d_name);
-		if (n < 8 || strcmp(e->d_name + n - 7, ".expect"))
-			continue;
-		char base[256];
-		snprintf(base, sizeof(base), "%.*s", (int)(n - 7), e->d_name);
-		streams++;
-		right += !one_stream(dir, base);
-	}
-	closedir(d);
-	printf("real streams: %u, right %u\n", streams, right);
-	CHECK(right == streams, "%u of %u streams wrong", streams - right, streams);
+	printf("real streams: %u, right %u\n", t.n, t.right);
+	CHECK(t.right == t.n, "%u of %u streams wrong", t.n - t.right, t.n);
 	return 0;
 }
 
