@@ -1,6 +1,10 @@
 #!/bin/sh
 # Installs what hilt needs to build, make its default guest and run its
-# tests on Debian 12, skipping what is already there.  Safe to run again.
+# tests on Debian 12 (bookworm) or Debian 13 (trixie), skipping what is
+# already there.  Safe to run again.  On anything else it says what it
+# would install and stops: the package names are Debian's.
+#   ./setup.sh             install what is missing
+#   ./setup.sh --packages  print the Debian packages it wants here, one a line
 set -eu
 
 # chromium renders hilt report html's pages headless in tests/html.sh;
@@ -16,13 +20,43 @@ set -eu
 # man-db renders the man pages (tests/man.sh) and bash-completion loads
 # hilt's completion as a shell would (tests/completion.sh, tests/install.sh);
 # mmdebstrap makes the Debian 13 root hilt is built in (tests/debian13.sh).
+#
+# The two releases differ in two names: clang's runtime (sanitizers and
+# libFuzzer for tests/fuzz) is versioned like clang (14 on 12, 19 on 13),
+# and the kernel source is the series of linux-image-amd64 (6.1, 6.12).
+# Every other name is the same on both; libgpiod-dev is libgpiod 1.6 on
+# 12 and 2.2 on 13, and the build picks the matching backend.
+release=""
+if [ -r /etc/os-release ]; then
+	# shellcheck disable=SC1091
+	. /etc/os-release
+	case "${ID:-}:${VERSION_ID:-}" in
+	debian:12) release=12 clang_rt=libclang-rt-14-dev kernel_series=6.1 ;;
+	debian:13) release=13 clang_rt=libclang-rt-19-dev kernel_series=6.12 ;;
+	esac
+fi
 packages="gcc make cmake pkg-config libpcre2-dev libxml2-dev
 qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
-clang libclang-rt-14-dev util-linux git rsync g++ chromium
+clang ${clang_rt:-libclang-rt-dev} util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
 libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion
-linux-headers-amd64 linux-source-6.1 xz-utils mmdebstrap"
+linux-headers-amd64 linux-source-${kernel_series:-X.Y} xz-utils mmdebstrap"
+
+if [ "${1:-}" = --packages ]; then
+	printf '%s\n' $packages
+	exit 0
+fi
+if [ -z "$release" ]; then
+	{
+		echo "setup.sh: this is ${PRETTY_NAME:-a system without /etc/os-release}, not Debian 12 or 13:"
+		echo "setup.sh: it knows the package names of those two only, and installs nothing here."
+		echo "setup.sh: what hilt needs, by Debian's names (find your system's own):"
+		printf '  %s\n' $packages
+		echo "setup.sh: plus Node.js 20 and npm for the fixtures of tests/ci.sh and tests/micropython.sh."
+	} >&2
+	exit 1
+fi
 
 # gitlab-ci-local runs the pipeline of hilt ci gitlab in tests/ci.sh: its
 # shell executor copies each job's files with rsync, and its regular
