@@ -15,7 +15,7 @@ set -eu
 # libmicrohttpd is the HTTP boot server of a QEMU target's network, and
 # ipxe-qemu the NIC firmware that boots from it (tests/netboot.sh);
 # linux-headers-amd64 (the headers of the kernel the default guest is made
-# from, linux-image-amd64's) and linux-source-6.1 build the kernel's GPIO
+# from, linux-image-amd64's) and linux-source-X.Y build the kernel's GPIO
 # simulator for it (fixtures/gpio-sim/build.sh, tests/e2e.sh guest-gpio);
 # man-db renders the man pages (tests/man.sh) and bash-completion loads
 # hilt's completion as a shell would (tests/completion.sh, tests/install.sh);
