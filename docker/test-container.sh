@@ -1,13 +1,15 @@
 #!/bin/sh
 # Builds the image of docker/Dockerfile without a Docker engine and checks
 # it for real: the pre-merge emulator suites (linux-boot, http-hello) run
-# inside it, as its non-root user, and pass.  As root on Debian 12:
+# inside it, as its non-root user, and pass.  As root on Debian 12 or 13,
+# from a Debian 12 base (bookworm, the default) or a Debian 13 one
+# (HILT_RELEASE=trixie):
 #
-#   1. a Debian 12 base made here: mmdebstrap --variant=minbase bookworm
-#      base.tar, podman import base.tar localhost/debian:bookworm (kept and
-#      used again; HILT_FRESH_BASE=1 makes it again);
+#   1. the base made here: mmdebstrap --variant=minbase RELEASE base.tar,
+#      podman import base.tar localhost/debian:RELEASE (kept and used
+#      again; HILT_FRESH_BASE=1 makes it again);
 #   2. podman build --isolation=chroot --network=host
-#      --build-arg BASE=localhost/debian:bookworm -f docker/Dockerfile .
+#      --build-arg BASE=localhost/debian:RELEASE -f docker/Dockerfile .
 #      (the image's apt uses the same Debian archive as this host's);
 #   3. buildah from IMAGE, then buildah run --isolation chroot CONTAINER --
 #      hilt run ... with the output folder mounted from the host (plain
@@ -21,8 +23,10 @@
 # is not part of tests/run.sh.
 #
 # Environment:
-#   HILT_IMAGE       the image's name (default localhost/hilt:test), kept
-#                    afterwards (podman rmi to remove it)
+#   HILT_RELEASE     bookworm (default) or trixie: the base's release
+#   HILT_IMAGE       the image's name (default localhost/hilt:test, or
+#                    localhost/hilt:test-trixie), kept afterwards (podman
+#                    rmi to remove it)
 #   HILT_FRESH_BASE  1: make the base image again even when it is there
 #   HILT_SUITES      what to run inside (default "suites/linux-boot.xml
 #                    suites/http-hello.xml")
@@ -30,8 +34,13 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-image=${HILT_IMAGE:-localhost/hilt:test}
-base=localhost/debian:bookworm
+release=${HILT_RELEASE:-bookworm}
+case "$release" in
+bookworm) image=${HILT_IMAGE:-localhost/hilt:test} ;;
+trixie) image=${HILT_IMAGE:-localhost/hilt:test-trixie} ;;
+*) echo "test-container: HILT_RELEASE must be bookworm or trixie, not '$release'" >&2; exit 2 ;;
+esac
+base=localhost/debian:$release
 suites=${HILT_SUITES:-suites/linux-boot.xml suites/http-hello.xml}
 start=$(date +%s)
 
@@ -66,8 +75,8 @@ trap 'exit 143' TERM
 # 1. The base image.
 if [ "${HILT_FRESH_BASE:-0}" = 1 ] || ! podman image exists "$base"; then
 	say "making $base with mmdebstrap (minbase, the host's Debian mirror)"
-	mmdebstrap --quiet --variant=minbase bookworm "$work/base.tar" ||
-		fail "mmdebstrap --variant=minbase bookworm failed"
+	mmdebstrap --quiet --variant=minbase "$release" "$work/base.tar" ||
+		fail "mmdebstrap --variant=minbase $release failed"
 	podman import --quiet "$work/base.tar" "$base" >/dev/null || fail "podman import failed"
 	rm -f "$work/base.tar"
 else
@@ -126,4 +135,4 @@ print(f"test-container: JUnit: {len(suites)} suites, {len(cases)} cases, all pas
       file=sys.stderr)
 EOF
 
-say "PASS: $image passes $suites ($(($(date +%s) - start)) s)"
+say "PASS: $image (on $(run cat /etc/debian_version), kernel of its guest $(run cat /usr/local/share/hilt/guest/kernel-version)) passes $suites ($(($(date +%s) - start)) s)"
