@@ -98,6 +98,12 @@ static speed_t baud_constant(unsigned baud)
 	return 0;
 }
 
+static int busy(struct hilt_console *c, const char *label, char *err, size_t errlen)
+{
+	return fail(err, errlen, EBUSY, label, c,
+		    "busy: another process has the port open and locked");
+}
+
 /* One process at a time on a port: the advisory lock esptool and
  * pyserial's exclusive mode take too. */
 static int claim(struct hilt_console *c, const char *label, char *err, size_t errlen)
@@ -105,8 +111,7 @@ static int claim(struct hilt_console *c, const char *label, char *err, size_t er
 	if (flock(c->fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)
-		return fail(err, errlen, EBUSY, label, c,
-			    "busy: another process has the port open and locked");
+		return busy(c, label, err, errlen);
 	return fail(err, errlen, errno, label, c, NULL);
 }
 
@@ -229,6 +234,11 @@ static int open_serial(struct hilt_console *c, const char *label, char *err, siz
 		return sp_fail(c, label, r, "libserialport does not take it for a serial port",
 			       err, errlen);
 	r = sp_open(c->sp, SP_MODE_READ_WRITE);
+	/* libserialport 0.1.2 (Debian 13's) takes the same lock in sp_open,
+	 * and fails with its errno where 0.1.1 left it to claim() below.
+	 * Found by tests/guest/serial_check.c on Debian 13. */
+	if (r == SP_ERR_FAIL && sp_last_error_code() == EWOULDBLOCK)
+		return busy(c, label, err, errlen);
 	if (r != SP_OK)
 		return sp_fail(c, label, r, "cannot open", err, errlen);
 	if (sp_get_port_handle(c->sp, &c->fd) != SP_OK)

@@ -60,13 +60,14 @@ assert_grep "make it with '$prefix/share/hilt/fixtures/guest/make-guest.sh $pref
 if command -v man >/dev/null; then
 	MANWIDTH=80 man -l "$prefix/share/man/man1/hilt.1" >"$WORK/man.txt" 2>"$WORK/man.err" ||
 		{ cat "$WORK/man.err"; fail "man -l cannot render hilt.1"; }
-	assert_grep "hilt - hardware-in-the-loop test runner" "$WORK/man.txt"
+	# (groff 1.23, Debian 13's, may justify the NAME line with more spaces)
+	assert_grep "hilt  *- hardware-in-the-loop test runner" "$WORK/man.txt"
 	assert_grep "EXIT STATUS" "$WORK/man.txt"
 	[ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; fail "man -l warned about hilt.1"; }
 	# man finds the pages by name in the prefix.
 	MANWIDTH=80 man -M "$prefix/share/man" 5 hilt-suite >"$WORK/man.txt" 2>"$WORK/man.err" ||
 		{ cat "$WORK/man.err"; fail "man -M PREFIX/share/man 5 hilt-suite finds no page"; }
-	assert_grep "hilt-suite - the suite file of hilt" "$WORK/man.txt"
+	assert_grep "hilt-suite  *- the suite file of hilt" "$WORK/man.txt"
 	# Every installed page, rendered without warnings, its examples checked.
 	WORK=$WORK/man-installed
 	mkdir -p "$WORK"
