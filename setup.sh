@@ -19,7 +19,9 @@ set -eu
 # simulator for it (fixtures/gpio-sim/build.sh, tests/e2e.sh guest-gpio);
 # man-db renders the man pages (tests/man.sh) and bash-completion loads
 # hilt's completion as a shell would (tests/completion.sh, tests/install.sh);
-# mmdebstrap makes the Debian 13 root hilt is built in (tests/debian13.sh).
+# mmdebstrap makes the Debian 13 root hilt is built in (tests/debian13.sh);
+# libxml2-utils' xmllint checks JUnit against a schema as CI tools do
+# (tests/merge.sh; Debian 12's images tend to have it, 13's do not).
 #
 # The two releases differ in two names: clang's runtime (sanitizers and
 # libFuzzer for tests/fuzz) is versioned like clang (14 on 12, 19 on 13),
@@ -40,7 +42,7 @@ qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang ${clang_rt:-libclang-rt-dev} util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
-libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion
+libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion libxml2-utils
 linux-headers-amd64 linux-source-${kernel_series:-X.Y} xz-utils mmdebstrap"
 
 if [ "${1:-}" = --packages ]; then

@@ -52,6 +52,15 @@ find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c --ignore-failed-read) |
 	tar -x -C "$root/src" || fail "cannot copy the tree into the root"
 
+# What every machine of this host's network is given, as this one was:
+# its local certificate authorities and npm's settings (the registry as
+# it is reached from here), which setup.sh's npm installs need.
+if [ -d /usr/local/share/ca-certificates ]; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp -R /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
+[ ! -f /etc/npmrc ] || cp /etc/npmrc "$root/etc/npmrc"
+
 # The README's first command, as written there.
 quick=$(grep -m1 '^\./setup\.sh && cmake -S \. -B build' "$SRC/README.md") ||
 	fail "no Quick start command in README.md"
@@ -59,6 +68,7 @@ quick=$(grep -m1 '^\./setup\.sh && cmake -S \. -B build' "$SRC/README.md") ||
 units=$(grep -o '^hilt_c_test([a-z_0-9]*)' "$SRC/tests/CMakeLists.txt" | sed 's/hilt_c_test(\(.*\))/\1/' | paste -sd'|')
 cat >"$root/run.sh" <<SH
 set -e
+update-ca-certificates >/dev/null 2>&1
 cd /src
 echo "== quick start: \$(cat /etc/debian_version)"
 if ! ( $quick ) >/tmp/quick.log 2>&1; then
