@@ -21,7 +21,9 @@ set -eu
 # hilt's completion as a shell would (tests/completion.sh, tests/install.sh);
 # mmdebstrap makes the Debian 13 root hilt is built in (tests/debian13.sh);
 # libxml2-utils' xmllint checks JUnit against a schema as CI tools do
-# (tests/merge.sh; Debian 12's images tend to have it, 13's do not).
+# (tests/merge.sh; Debian 12's images tend to have it, 13's do not);
+# tmux is the terminal of tests/progress.sh's live display, iproute2's ss
+# finds what a test's hilt listens on (tests/netboot.sh), bc does sums.
 #
 # The two releases differ in two names: clang's runtime (sanitizers and
 # libFuzzer for tests/fuzz) is versioned like clang (14 on 12, 19 on 13),
@@ -42,7 +44,7 @@ qemu-system-x86 cpio gzip procps python3 python3-pexpect time tshark
 libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev socat
 clang ${clang_rt:-libclang-rt-dev} util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
-libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion libxml2-utils
+libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion libxml2-utils tmux iproute2 bc
 linux-headers-amd64 linux-source-${kernel_series:-X.Y} xz-utils mmdebstrap"
 
 if [ "${1:-}" = --packages ]; then
