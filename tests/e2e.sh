@@ -94,10 +94,14 @@ boot)
 	grep -q "^$kver" "$log" || fail "uname -r reply missing from the raw log"
 	[ "$(awk '{n += $2} END {print n}' "$OUT/linux-boot@default.console.timing")" -eq \
 		"$(stat -c %s "$log")" ] || fail "timing file does not account for every byte"
-	# The shell's escape sequences are in the raw log; a session that
-	# passed keeps no console text in the JUnit (tests/evidence.sh shows a
-	# failing one's, with ESC as a control picture), so none reaches it.
-	grep -q $'\e\\[6n' "$log" || fail "the raw log lacks the shell's escape sequence"
+	# The shell's escape sequences are in the raw log (busybox's ash before
+	# 1.37, Debian 12's 1.35, asks for the cursor position at each prompt;
+	# Debian 13's 1.37 does not); a session that passed keeps no console
+	# text in the JUnit (tests/evidence.sh shows a failing one's, with ESC
+	# as a control picture), so none reaches it.
+	if grep -q '^busybox-package: busybox-static 1:1\.3[0-6]\.' "$HILT_GUEST_DIR/guest.stamp"; then
+		grep -q $'\e\\[6n' "$log" || fail "the raw log lacks the shell's escape sequence"
+	fi
 	! grep -q $'\e' "$OUT/junit.xml" || fail "an ESC byte reached the JUnit"
 	assert_no_grep "<system-out>" "$OUT/junit.xml"
 	;;
