@@ -44,13 +44,16 @@ if [ ! -f "$root/.complete" ]; then
 	echo "made in $(($(date +%s) - start)) s"
 fi
 
-# The working tree as it is, into the root's /src (what git would check
-# out, with its times, so that the builds kept there rebuild only what
-# changed); build/ and /build-werror stay.
-mkdir -p "$root/src"
-find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
+# The working tree as it is (what git would check out) into the root's
+# /src: a file whose content changed is written anew, the others keep
+# their times, so that build/ and /build-werror, kept there, rebuild
+# exactly what changed.
+command -v rsync >/dev/null || fail "rsync is not installed (./setup.sh installs it)"
+mkdir -p "$WORK/tree" "$root/src"
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c --ignore-failed-read) |
-	tar -x -C "$root/src" || fail "cannot copy the tree into the root"
+	tar -x -C "$WORK/tree" || fail "cannot copy the tree"
+rsync -rlpc --delete --exclude=/build "$WORK/tree/" "$root/src/" || fail "cannot copy the tree into the root"
+rm -rf "$WORK/tree"
 
 # What every machine of this host's network is given, as this one was:
 # its local certificate authorities and npm's settings (the registry as

@@ -38,7 +38,9 @@ need_uboot() {
 }
 
 need_ipxe() {
-	[ -r /usr/lib/ipxe/qemu/efi-e1000.rom ] ||
+	# Where Debian's QEMU looks for it: ipxe-qemu installs it in
+	# /usr/lib/ipxe/qemu on Debian 12, in /usr/share/qemu on Debian 13.
+	[ -r /usr/lib/ipxe/qemu/efi-e1000.rom ] || [ -r /usr/share/qemu/efi-e1000.rom ] ||
 		{ echo "SKIP: no iPXE ROM for QEMU's e1000 (Debian's ipxe-qemu; ./setup.sh installs it)"; exit 77; }
 }
 
