@@ -636,3 +636,17 @@ int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts,
 	}
 	return 0;
 }
+
+unsigned hilt_compare_regressed(const struct hilt_compare_counts *counts,
+				const struct hilt_compare_opts *o, unsigned which)
+{
+	unsigned r = 0;
+
+	if (counts->regressions)
+		r |= HILT_REGRESSED_CASES;
+	if (counts->time_regressions)
+		r |= HILT_REGRESSED_TIMES;
+	if (counts->new_findings && !o->findings_notice)
+		r |= HILT_REGRESSED_FINDINGS;
+	return r & which;
+}

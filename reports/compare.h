@@ -73,6 +73,20 @@ int hilt_compare_set_new(struct hilt_compare *c, const char *path, char *err, si
 int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts, char *err,
 		     size_t errlen);
 
+/* What counts as a regression of a run (hilt bisect picks; report
+ * compare takes them all, a new finding as opts->findings_notice says). */
+enum hilt_compare_regression {
+	HILT_REGRESSED_CASES = 1,	/* a case passed in every base run, fails */
+	HILT_REGRESSED_TIMES = 2,	/* a milestone beyond its limit */
+	HILT_REGRESSED_FINDINGS = 4,	/* a kernel finding title in no base run */
+	HILT_REGRESSED_ALL = 7,
+};
+
+/* Which of the kinds in `which` the counts of hilt_compare_run() show (0:
+ * none); a new finding counts only without findings_notice. */
+unsigned hilt_compare_regressed(const struct hilt_compare_counts *counts,
+				const struct hilt_compare_opts *o, unsigned which);
+
 /* Writes the report of hilt_compare_run() to f.  0 or -errno. */
 int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FILE *f);
 

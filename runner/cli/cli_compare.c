@@ -234,8 +234,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			free(buf);
 		}
 		if (status == EXIT_PASS)
-			status = counts.regressions || counts.time_regressions ||
-						 (counts.new_findings && !o.findings_notice)
+			status = hilt_compare_regressed(&counts, &o, HILT_REGRESSED_ALL)
 					 ? EXIT_FAILED
 					 : EXIT_PASS;
 		if (out && status != EXIT_INFRA)
