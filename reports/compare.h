@@ -87,6 +87,12 @@ enum hilt_compare_regression {
 unsigned hilt_compare_regressed(const struct hilt_compare_counts *counts,
 				const struct hilt_compare_opts *o, unsigned which);
 
+/* The first regression of the kinds in `which` as one inert line ("regression: SESSION >
+ * CASE: passed -> failed: why", "slower: ...", "new finding: ..."), in
+ * buf; 0, or -ENOENT when there is none. */
+int hilt_compare_first_regression(const struct hilt_compare *c, unsigned which, char *buf,
+				  size_t len);
+
 /* Writes the report of hilt_compare_run() to f.  0 or -errno. */
 int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FILE *f);
 

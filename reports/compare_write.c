@@ -342,3 +342,30 @@ int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FIL
 	}
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }
+
+int hilt_compare_first_regression(const struct hilt_compare *c, unsigned which, char *buf,
+				  size_t len)
+{
+	for (size_t i = 0; i < c->nitems; i++) {
+		const struct item *it = &c->items[i];
+		bool pick = (it->cat == CAT_REGRESSION && (which & HILT_REGRESSED_CASES)) ||
+			    (it->cat == CAT_TIME && (which & HILT_REGRESSED_TIMES)) ||
+			    (it->cat == CAT_FINDING_NEW && !c->o.findings_notice &&
+			     (which & HILT_REGRESSED_FINDINGS));
+
+		if (!pick)
+			continue;
+		char *s = inert(it->session), *nm = inert(it->name),
+		     *d = it->detail ? inert(it->detail) : NULL;
+
+		snprintf(buf, len, "%s%s > %s: %s -> %s%s%s",
+			 it->cat == CAT_TIME ? "slower: " : it->cat == CAT_FINDING_NEW ? "new finding: "
+											: "regression: ",
+			 s ? s : "", nm ? nm : "", it->base, it->now, d ? ": " : "", d ? d : "");
+		free(s);
+		free(nm);
+		free(d);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -142,7 +142,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			break;
 		case 't':
 		case 'f':
-			if (hilt_report_time_option("compare", ch, optarg, &o.threshold, &o.floor_s))
+			if (hilt_report_time_option("report compare", ch, optarg, &o.threshold, &o.floor_s))
 				goto usage_error;
 			break;
 		case 'k':
