@@ -36,6 +36,11 @@ struct hilt_compare_opts {
 	double mad_k;		/* multiples of the scaled MAD (several bases) */
 	/* A new kernel finding is a notice, not a regression. */
 	bool findings_notice;
+	/* Boot times counted from this milestone of each session instead of
+	 * power-on (what comes before it, firmware and a kernel's own boot
+	 * on a busy emulator, adds no noise); NULL: from power-on.  A session
+	 * without it has no times compared (a note says so). */
+	const char *time_from;
 };
 
 #define HILT_COMPARE_THRESHOLD 0.10

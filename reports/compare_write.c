@@ -101,6 +101,12 @@ static void write_text(struct hilt_compare *c, FILE *f)
 	for (size_t b = 0; b < c->nbase; b++)
 		fprintf(f, "%s%s", b ? ", " : "", c->base[b].path);
 	fprintf(f, "\nNew:  %s\n", c->newrun->path);
+	if (c->o.time_from) {
+		char *from = inert(c->o.time_from);
+
+		fprintf(f, "Boot times: from the milestone %s\n", from);
+		free(from);
+	}
 	fprintf(f, "\nChanged between the runs:%s\n", c->nchanges ? "" : " nothing hilt records");
 	for (size_t i = 0; i < c->nchanges && i < CHANGES_SHOWN; i++) {
 		char *name = inert(c->changes[i].name), *from = inert(c->changes[i].from),
