@@ -268,14 +268,17 @@ XML
 	cat >"$WORK/suite.xml" <<'XML'
 <suite name="boot" timeout="90">
   <milestone name="kernel-banner" timeout="60">Linux version (?'kernel_version'\S+)</milestone>
+  <milestone name="run-init" timeout="60">Run /init as init process</milestone>
   <milestone name="init-started" timeout="30">^hilt-guest: init started</milestone>
 </suite>
 XML
 	# The delay, between the first commit and the one before the panic.
-	# Under TCG init moves by a second between runs on a busy machine: a
-	# floor of 1 s (the delay is 2 s).
+	# Under TCG on a busy machine the kernel's own boot was seen to move
+	# by more than a second between runs (it reached /init at 4.8 s in
+	# one, 5.9 s in the next): boot times are counted from the kernel's
+	# handing over to /init, with a floor of 1 s (the delay is 2 s).
 	(cd "$repo" && "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 3 \
-		--time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/delay" --format json \
+		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/delay" --format json \
 		"$WORK/suite.xml") >"$WORK/delay.json" 2>"$WORK/delay.log"
 	rc=$?
 	cat "$WORK/delay.log"
@@ -290,7 +293,7 @@ XML
 
 	# The panic, from the delay on (the delay is no regression then).
 	(cd "$repo" && "$HILT" bisect --git "$C2..$C8" --build 'sh build.sh' --repeat 3 \
-		--time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/panic" --format json \
+		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/panic" --format json \
 		"$WORK/suite.xml") >"$WORK/panic.json" 2>"$WORK/panic.log"
 	rc=$?
 	cat "$WORK/panic.log"
