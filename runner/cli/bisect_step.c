@@ -382,11 +382,10 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 		if (rc < 0)
 			goto out;
 		rc = 0;	/* built, or skipped (the books say so) */
-	} else if (stat(bs->values[i], &st) || !S_ISDIR(st.st_mode)) {
-		const char *e = S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory";
+	} else if (stat(bs->values[i], &st)) {
 		char *why = NULL;
 
-		if (asprintf(&why, "%s: %s", c->name, e) < 0)
+		if (asprintf(&why, "%s: %s", c->name, strerror(errno)) < 0)
 			why = NULL;
 		rc = hilt_bisect_set_skip(bs->b, i, why);
 		if (!rc) {
