@@ -58,8 +58,10 @@ static int keep(char **out, size_t *outlen, const char *b, size_t len)
 	return 0;
 }
 
-int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char **out,
-		     struct hilt_bisect_exit *st, char *err, size_t errlen)
+/* hilt_bisect_exec(); a child that is not stoppable (git, quick) is run
+ * even after a signal, and is not passed one. */
+static int run_child(char *const argv[], const char *cwd, const char *log, char **out,
+		     struct hilt_bisect_exit *st, bool stoppable, char *err, size_t errlen)
 {
 	struct hilt_proc *proc = NULL;
 	struct hilt_proc_status ps;
@@ -70,6 +72,11 @@ int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char 
 	*st = (struct hilt_bisect_exit){ 0 };
 	if (out && !(*out = calloc(1, 1)))
 		return -ENOMEM;
+	if (stoppable && hilt_bisect_interrupted()) {
+		/* A signal came between two children: none is started. */
+		st->interrupted = true;
+		return 0;
+	}
 	if (log && (log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", log, strerror(errno));
@@ -93,7 +100,7 @@ int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char 
 		struct pollfd p[3] = {
 			{ .fd = eof ? -1 : hilt_proc_output_fd(proc), .events = POLLIN },
 			{ .fd = ended ? -1 : hilt_proc_pidfd(proc), .events = POLLIN },
-			{ .fd = signal_fd, .events = POLLIN },
+			{ .fd = stoppable ? signal_fd : -1, .events = POLLIN },
 		};
 		char buf[8192];
 		ssize_t n;
@@ -154,6 +161,12 @@ err_free:
 	return rc;
 }
 
+int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char **out,
+		     struct hilt_bisect_exit *st, char *err, size_t errlen)
+{
+	return run_child(argv, cwd, log, out, st, true, err, errlen);
+}
+
 /* git ARGS... in repo; its output in *out.  0 when it exited 0, else
  * -EINVAL with its first line of output in err. */
 static int git(const char *repo, const char *const *args, char **out, char *err, size_t errlen)
@@ -167,7 +180,7 @@ static int git(const char *repo, const char *const *args, char **out, char *err,
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	rc = hilt_bisect_exec((char *const *)argv, NULL, NULL, &o, &st, err, errlen);
+	rc = run_child((char *const *)argv, NULL, NULL, &o, &st, false, err, errlen);
 	if (rc)
 		return rc;
 	if (!st.exited || st.code) {

@@ -144,10 +144,12 @@ static char **run_argv(struct bisect *bs, size_t i, unsigned run, const char *di
 	bool oom = !v;
 	char runs[16], *builds = NULL;
 
+	if (!v)
+		return NULL;
 	snprintf(runs, sizeof(runs), "run=%u", run);
 	if (asprintf(&builds, "build=%s", build) < 0)
 		builds = NULL;
-#define ADD(s) do { char *s_ = (s); if (v && !(v[n++] = s_)) oom = true; } while (0)
+#define ADD(s) do { char *s_ = (s); if (!(v[n++] = s_)) oom = true; } while (0)
 	ADD(strdup("/proc/self/exe"));
 	ADD(strdup("run"));
 	ADD(strdup("--no-progress"));
@@ -178,9 +180,7 @@ static char **run_argv(struct bisect *bs, size_t i, unsigned run, const char *di
 	for (size_t k = 0; k < a->nsuites; k++)
 		ADD(expand(a->suites[k], build, run));
 #undef ADD
-	if (!v)
-		free(builds);
-	if (oom && v) {
+	if (oom) {
 		for (size_t k = 0; k < cap; k++)
 			free(v[k]);
 		free(v);
@@ -425,7 +425,8 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 	if (bs->a.git_range && !lstat(stepdir, &st)) {
 		char *src = NULL;
 
-		if (asprintf(&src, "%s/src", stepdir) >= 0 && !lstat(src, &st) && rc != 1)
+		/* Interrupted too: going on builds it again. */
+		if (asprintf(&src, "%s/src", stepdir) >= 0 && !lstat(src, &st))
 			hilt_bisect_worktree_remove(bs->repo, src);
 		free(src);
 	}
