@@ -155,7 +155,7 @@ _hilt()
         "image parttable") opts="--flash-size --format --help" ;;
         "image merge") opts="--chip --pad-to-size -o --help" ;;
         "ci gitlab") opts="--farm --tags --jobs --parallel --image --hilt --help" ;;
-        bisect) opts="--builds --git --build --repo --repeat --retries --flaky --only
+        bisect) opts="--builds --git --build --repo --repeat --jobs --retries --flaky --only
                       --time-threshold --time-floor --mad-k --time-from --findings-notice
                       --farm --target --tags --realtime --timeout-multiplier --out --format --help" ;;
         *) return ;;

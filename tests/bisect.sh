@@ -5,7 +5,8 @@
 #           ${run} in the farm's log path: a boot-time regression from b8
 #           on, b6 flaky (its second run's recording panics, the other two
 #           boot: a run's outcome is chosen by ${run}, which is how the
-#           replay gives a candidate runs that disagree), b5 missing
+#           replay gives a candidate runs that disagree), b5 missing; the
+#           same with --jobs 3 (a step's runs at once)
 #   resume  the same bisect interrupted with SIGINT during its fourth step,
 #           then run again: the runs that had finished are not run again
 #           (their JUnit untouched, said "(recorded)"), the answer the same
@@ -109,6 +110,12 @@ case_builds() {
 	assert_grep "=> flaky, good (2 good, 1 bad runs; --flaky majority)" "$WORK/stderr"
 	assert_grep "9 candidates, log2(9) = 3.2: 6 steps (the 2 ends, 1 skipped) of 3 runs each" "$WORK/stderr"
 	assert_grep "slower: boot@rec > init-started" "$WORK/stderr"
+
+	# The same with the three runs of each step at once.
+	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --jobs 3 --out "$WORK/out-jobs" \
+		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
+	expect_exit 0 $? "bisect of the builds, --jobs 3"
+	check_answer "$WORK/out-jobs"
 
 	# --flaky bad: b6 is bad then; b3 and b4 good; b5, skipped, lies
 	# between: the first bad is one of b5 and b6.

@@ -58,103 +58,171 @@ static int keep(char **out, size_t *outlen, const char *b, size_t len)
 	return 0;
 }
 
-/* hilt_bisect_exec(); a child that is not stoppable (git, quick) is run
- * even after a signal, and is not passed one. */
-static int run_child(char *const argv[], const char *cwd, const char *log, char **out,
-		     struct hilt_bisect_exit *st, bool stoppable, char *err, size_t errlen)
-{
-	struct hilt_proc *proc = NULL;
+/* One child while it runs. */
+struct child {
+	struct hilt_bisect_job *job;
+	struct hilt_proc *proc;
 	struct hilt_proc_status ps;
-	int here = -1, log_fd = -1, rc;
-	size_t outlen = 0;
-	bool eof = false, ended = false;
+	int log_fd;
+	size_t outlen;
+	bool eof, ended, lost;	/* lost: its output could not be kept */
+};
 
-	*st = (struct hilt_bisect_exit){ 0 };
-	if (out && !(*out = calloc(1, 1)))
+/* Starts job j's child (in its cwd: hilt's own folder changed for the time
+ * of the fork, one thread, then back).  0 or -errno with why in err. */
+static int start(struct child *c, char *err, size_t errlen)
+{
+	struct hilt_bisect_job *j = c->job;
+	int here = -1, rc;
+
+	c->log_fd = -1;
+	if (j->keep_output && !(j->output = calloc(1, 1)))
 		return -ENOMEM;
-	if (stoppable && hilt_bisect_interrupted()) {
-		/* A signal came between two children: none is started. */
-		st->interrupted = true;
-		return 0;
+	if (j->log && (c->log_fd = open(j->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+					0644)) < 0) {
+		snprintf(err, errlen, "%s: %s", j->log, strerror(errno));
+		return -errno;
 	}
-	if (log && (log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
+	if (j->cwd && ((here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		       chdir(j->cwd) < 0)) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", log, strerror(errno));
-		goto err_free;
+		snprintf(err, errlen, "%s: %s", j->cwd, strerror(errno));
+		if (here >= 0)
+			close(here);
+		return rc;
 	}
-	/* The child starts in cwd: hilt's own folder for the time of the
-	 * fork (one thread), then back. */
-	if (cwd && ((here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || chdir(cwd) < 0)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", cwd, strerror(errno));
-		goto err_close;
-	}
-	rc = hilt_proc_start(argv, NULL, 0, &proc, err, errlen);
+	rc = hilt_proc_start(j->argv, NULL, 0, &c->proc, err, errlen);
 	if (here >= 0 && fchdir(here) < 0 && !rc) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot come back from %s: %s", cwd, strerror(errno));
+		snprintf(err, errlen, "cannot come back from %s: %s", j->cwd, strerror(errno));
 	}
-	if (rc)
-		goto err_close;
-	while (!eof || !ended) {
-		struct pollfd p[3] = {
-			{ .fd = eof ? -1 : hilt_proc_output_fd(proc), .events = POLLIN },
-			{ .fd = ended ? -1 : hilt_proc_pidfd(proc), .events = POLLIN },
-			{ .fd = stoppable ? signal_fd : -1, .events = POLLIN },
-		};
-		char buf[8192];
-		ssize_t n;
+	if (here >= 0)
+		close(here);
+	return rc;
+}
 
-		if (poll(p, 3, -1) < 0) {
+/* Reads what child c printed, into its log and its kept output. */
+static void drain(struct child *c)
+{
+	char buf[8192];
+	ssize_t n = read(hilt_proc_output_fd(c->proc), buf, sizeof(buf));
+
+	if (n > 0) {
+		if (c->log_fd >= 0 && write(c->log_fd, buf, (size_t)n) < 0)
+			c->log_fd = (close(c->log_fd), -1);
+		if (c->job->output && keep(&c->job->output, &c->outlen, buf, (size_t)n)) {
+			free(c->job->output);
+			c->job->output = NULL;
+			c->lost = true;
+		}
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		c->eof = true;
+	}
+}
+
+/* hilt_bisect_exec_all(); children that are not stoppable (git, quick)
+ * are run even after a signal, and are not passed one. */
+static int run_children(struct hilt_bisect_job *jobs, size_t n, bool stoppable, char *err,
+			size_t errlen)
+{
+	struct child *c = calloc(n + 1, sizeof(*c));
+	struct pollfd *p = calloc(2 * n + 1, sizeof(*p));
+	size_t started = 0, running;
+	int rc = c && p ? 0 : -ENOMEM;
+
+	for (size_t k = 0; k < n; k++)
+		jobs[k].st = (struct hilt_bisect_exit){ 0 };
+	if (stoppable && hilt_bisect_interrupted()) {
+		/* A signal came between two steps: nothing is started. */
+		for (size_t k = 0; k < n; k++)
+			jobs[k].st.interrupted = true;
+		n = 0;
+	}
+	for (; started < n && !rc; started++) {
+		c[started].job = &jobs[started];
+		rc = start(&c[started], err, errlen);
+	}
+	if (rc && started)
+		started--;	/* the one that failed holds nothing */
+	for (running = started; running && rc != -ENOMEM;) {
+		size_t np = 0;
+
+		for (size_t k = 0; k < started; k++) {
+			p[2 * k] = (struct pollfd){ .fd = c[k].eof ? -1 : hilt_proc_output_fd(c[k].proc),
+						    .events = POLLIN };
+			p[2 * k + 1] = (struct pollfd){ .fd = c[k].ended ? -1 : hilt_proc_pidfd(c[k].proc),
+							.events = POLLIN };
+		}
+		np = 2 * started;
+		p[np++] = (struct pollfd){ .fd = stoppable ? signal_fd : -1, .events = POLLIN };
+		if (poll(p, np, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[2].revents && hilt_bisect_interrupted() && !st->interrupted) {
+		if (p[np - 1].revents && hilt_bisect_interrupted()) {
 			/* Passed on: hilt run ends its sessions and writes its
 			 * JUnit, a build stops. */
-			st->interrupted = true;
-			hilt_proc_signal(proc, SIGINT);
-			hilt_proc_signal(proc, SIGTERM);
-		}
-		if (p[0].revents) {
-			n = read(p[0].fd, buf, sizeof(buf));
-			if (n > 0) {
-				if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
-					log_fd = (close(log_fd), -1);
-				if (out && keep(out, &outlen, buf, (size_t)n)) {
-					free(*out);
-					*out = NULL;
-					out = NULL;
-				}
-			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				eof = true;
+			for (size_t k = 0; k < started; k++) {
+				if (c[k].ended || c[k].job->st.interrupted)
+					continue;
+				c[k].job->st.interrupted = true;
+				hilt_proc_signal(c[k].proc, SIGINT);
+				hilt_proc_signal(c[k].proc, SIGTERM);
 			}
 		}
-		if (p[1].revents && hilt_proc_reap(proc, &ps) == 1)
-			ended = true;
+		for (size_t k = 0; k < started; k++) {
+			bool was = c[k].eof && c[k].ended;
+
+			if (p[2 * k].revents)
+				drain(&c[k]);
+			if (p[2 * k + 1].revents && hilt_proc_reap(c[k].proc, &c[k].ps) == 1)
+				c[k].ended = true;
+			running -= !was && c[k].eof && c[k].ended;
+		}
 	}
-	if (!ended)
-		hilt_proc_kill_wait(proc, 2000, &ps);
-	st->exited = ps.exited;
-	st->code = ps.exited ? ps.exit_code : 128 + ps.signal;
-	hilt_proc_free(proc);
-	if (log_fd >= 0)
-		close(log_fd);
-	if (here >= 0)
-		close(here);
-	if (out && !*out) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+	for (size_t k = 0; k < started; k++) {
+		struct hilt_bisect_exit *st = &c[k].job->st;
+
+		if (!c[k].ended)
+			hilt_proc_kill_wait(c[k].proc, 2000, &c[k].ps);
+		st->exited = c[k].ps.exited;
+		st->code = c[k].ps.exited ? c[k].ps.exit_code : 128 + c[k].ps.signal;
+		hilt_proc_free(c[k].proc);
+		if (c[k].log_fd >= 0)
+			close(c[k].log_fd);
+		if (c[k].lost && !rc) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+		}
 	}
-	return 0;
-err_close:
-	if (here >= 0)
-		close(here);
-	if (log_fd >= 0)
-		close(log_fd);
-err_free:
-	if (out) {
+	if (rc && started < n && c && c[started].log_fd > 0)
+		close(c[started].log_fd);
+	free(c);
+	free(p);
+	return rc;
+}
+
+int hilt_bisect_exec_all(struct hilt_bisect_job *jobs, size_t n, char *err, size_t errlen)
+{
+	return run_children(jobs, n, true, err, errlen);
+}
+
+/* One child, stoppable or not. */
+static int run_one(char *const argv[], const char *cwd, const char *log, char **out,
+		   struct hilt_bisect_exit *st, bool stoppable, char *err, size_t errlen)
+{
+	struct hilt_bisect_job j = {
+		.argv = argv, .cwd = cwd, .log = log, .keep_output = out != NULL,
+	};
+	int rc = run_children(&j, 1, stoppable, err, errlen);
+
+	*st = j.st;
+	if (out)
+		*out = j.output;
+	else
+		free(j.output);
+	if (rc && out) {
 		free(*out);
 		*out = NULL;
 	}
@@ -164,7 +232,7 @@ err_free:
 int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char **out,
 		     struct hilt_bisect_exit *st, char *err, size_t errlen)
 {
-	return run_child(argv, cwd, log, out, st, true, err, errlen);
+	return run_one(argv, cwd, log, out, st, true, err, errlen);
 }
 
 /* git ARGS... in repo; its output in *out.  0 when it exited 0, else
@@ -180,7 +248,7 @@ static int git(const char *repo, const char *const *args, char **out, char *err,
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	rc = run_child((char *const *)argv, NULL, NULL, &o, &st, false, err, errlen);
+	rc = run_one((char *const *)argv, NULL, NULL, &o, &st, false, err, errlen);
 	if (rc)
 		return rc;
 	if (!st.exited || st.code) {

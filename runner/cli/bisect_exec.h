@@ -27,6 +27,20 @@ struct hilt_bisect_exit {
 int hilt_bisect_exec(char *const argv[], const char *cwd, const char *log, char **out,
 		     struct hilt_bisect_exit *st, char *err, size_t errlen);
 
+/* Several children at once (the runs of a step): each job's argv started
+ * in its cwd, its output appended to its log and, with keep_output, kept
+ * in output (malloc'd, the caller frees); their ends in st.  0 once every
+ * one has ended, or -errno with why in err (those started were waited
+ * for). */
+struct hilt_bisect_job {
+	char *const *argv;
+	const char *cwd, *log;
+	bool keep_output;
+	char *output;
+	struct hilt_bisect_exit st;
+};
+int hilt_bisect_exec_all(struct hilt_bisect_job *jobs, size_t n, char *err, size_t errlen);
+
 /* The commits of the range GOOD..BAD of the repository at repo, oldest
  * first, GOOD first: *commits (n full hashes, malloc'd each and the
  * vector).  0 or -EINVAL with why in err. */

@@ -19,7 +19,7 @@ struct bisect_args {
 	size_t nbuilds, ntargets, ntags, nsuites;
 	const char *git_range, *build_cmd, *repo, *farm, *out, *timeout_mult;
 	bool realtime, json;
-	unsigned repeat, retries, which;
+	unsigned repeat, retries, which, jobs;
 	enum hilt_bisect_flaky flaky;
 	struct hilt_compare_opts cmp;
 };

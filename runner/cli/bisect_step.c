@@ -9,6 +9,7 @@
 #include "runner/cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,85 +197,144 @@ static void free_argv(char **v)
 	free(v);
 }
 
-/* Run k of candidate i, attempts included, recorded in the books and the
- * state file.  0; 1 when interrupted (nothing recorded); -errno. */
-static int do_run(struct bisect *bs, size_t i, const char *stepdir, unsigned k)
-{
-	enum hilt_bisect_verdict v = HILT_BISECT_ERROR;
-	char *dir = NULL, *junit = NULL, *log = NULL, *out = NULL, *why = NULL, *rel = NULL;
-	char err[1024];
+/* A run of a step while it is tried. */
+struct pending {
+	unsigned k;		/* run k + 1 */
 	unsigned attempt;
-	int rc = 0;
+	char *dir, *junit, *log;
+	char **argv;
+};
 
-	if (asprintf(&dir, "%s/run-%u", stepdir, k + 1) < 0 ||
-	    asprintf(&junit, "%s/junit.xml", dir) < 0 || asprintf(&log, "%s/hilt-run.log", dir) < 0) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	set_aside(dir);
-	for (attempt = 1; attempt <= bs->a.retries + 1; attempt++) {
-		struct hilt_bisect_exit st;
-		char **argv;
+static void pending_clear(struct pending *r)
+{
+	free(r->dir);
+	free(r->junit);
+	free(r->log);
+	free_argv(r->argv);
+	r->dir = r->junit = r->log = NULL;
+	r->argv = NULL;
+}
 
-		if (attempt > 1)
-			set_aside(dir);
-		if ((rc = hilt_bisect_mkdir(dir)) || !(argv = run_argv(bs, i, k + 1, dir))) {
-			rc = rc ? rc : -ENOMEM;
-			goto out;
-		}
-		free(out);
-		rc = hilt_bisect_exec(argv, NULL, log, &out, &st, err, sizeof(err));
-		free_argv(argv);
-		if (rc) {
-			fprintf(stderr, "hilt bisect: %s\n", err);
-			goto out;
-		}
-		if (st.interrupted) {
-			rc = 1;
-			goto out;
-		}
-		free(why);
-		why = NULL;
-		if (st.code == EXIT_PASS || st.code == EXIT_FAILED) {
-			judge(bs, i, junit, st.code, &v, &why);
-			break;
-		}
-		if (st.code == EXIT_USAGE) {
-			/* The same arguments serve every candidate: what this one
-			 * lacks is its own (a ${build} path that is missing). */
-			v = HILT_BISECT_SKIP;
-			why = last_line(out);
-			break;
-		}
-		v = HILT_BISECT_ERROR;
-		why = last_line(out);
-		fprintf(bs->log, "    run %u: infrastructure error%s: %s\n", k + 1,
-			attempt <= bs->a.retries ? ", again" : "", why ? why : "");
-	}
-	if (attempt > bs->a.retries + 1)
-		attempt--;
-	rel = strdup(junit + strlen(bs->out) + 1);
-	if (!rel || (rc = hilt_bisect_set_run(bs->b, i, k, v, attempt, why,
-					       access(junit, R_OK) ? NULL : rel))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	why = NULL;
-	rc = hilt_bisect_save(bs->b, bs->state, bs->plan, err, sizeof(err));
-	if (rc)
+/* Records run r of candidate i as v (taking why) in the books and the
+ * state file, and tells it.  0 or -errno. */
+static int record(struct bisect *bs, size_t i, const struct pending *r,
+		  enum hilt_bisect_verdict v, char *why)
+{
+	const char *rel = r->junit + strlen(bs->out) + 1;
+	struct hilt_bisect_run *run = &hilt_bisect_cand(bs->b, i)->runs[r->k];
+	char err[1024];
+	int rc = hilt_bisect_set_run(bs->b, i, r->k, v, r->attempt, why,
+				     access(r->junit, R_OK) ? NULL : rel);
+
+	if (!rc && (rc = hilt_bisect_save(bs->b, bs->state, bs->plan, err, sizeof(err))))
 		fprintf(stderr, "hilt bisect: %s\n", err);
-	else
-		fprintf(bs->log, "    run %u: %s%s%s\n", k + 1, hilt_bisect_verdict_name(v),
-			hilt_bisect_cand(bs->b, i)->runs[k].why ? ": " : "",
-			hilt_bisect_cand(bs->b, i)->runs[k].why ? hilt_bisect_cand(bs->b, i)->runs[k].why
-								 : "");
-out:
-	free(dir);
-	free(junit);
-	free(log);
-	free(out);
-	free(why);
-	free(rel);
+	if (!rc)
+		fprintf(bs->log, "    run %u: %s%s%s\n", r->k + 1, hilt_bisect_verdict_name(v),
+			run->why ? ": " : "", run->why ? run->why : "");
+	return rc;
+}
+
+/* The runs of candidate i not recorded yet, --jobs at a time, each tried
+ * again after an infrastructure error, each recorded as it is judged.
+ * 0; 1 when interrupted (the runs that were cut short not recorded);
+ * -errno. */
+static int do_runs(struct bisect *bs, size_t i, const char *stepdir)
+{
+	struct hilt_bisect_cand *c = hilt_bisect_cand(bs->b, i);
+	unsigned repeat = bs->a.repeat, npend = 0, jobs = bs->a.jobs ? bs->a.jobs : 1;
+	struct pending *pend = calloc(repeat + 1, sizeof(*pend));
+	struct hilt_bisect_job *job = calloc(repeat + 1, sizeof(*job));
+	char err[1024];
+	int rc = pend && job ? 0 : -ENOMEM;
+
+	for (unsigned k = 0; k < repeat && !rc; k++) {
+		if (c->runs[k].verdict != HILT_BISECT_UNTESTED)
+			continue;
+		pend[npend] = (struct pending){ .k = k, .attempt = 0 };
+		if (asprintf(&pend[npend].dir, "%s/run-%u", stepdir, k + 1) < 0)
+			rc = -ENOMEM;
+		npend++;
+	}
+	while (npend && !rc) {
+		unsigned n = npend < jobs ? npend : jobs, interrupted = 0;
+
+		for (unsigned q = 0; q < n && !rc; q++) {
+			struct pending *r = &pend[q];
+
+			/* A leftover of an interrupted bisect, or the attempt
+			 * before, is set aside. */
+			set_aside(r->dir);
+			r->attempt++;
+			free(r->junit);
+			free(r->log);
+			free_argv(r->argv);
+			r->argv = NULL;
+			if (asprintf(&r->junit, "%s/junit.xml", r->dir) < 0 ||
+			    asprintf(&r->log, "%s/hilt-run.log", r->dir) < 0 ||
+			    (rc = hilt_bisect_mkdir(r->dir)) ||
+			    !(r->argv = run_argv(bs, i, r->k + 1, r->dir))) {
+				r->junit = r->log = NULL;
+				rc = rc ? rc : -ENOMEM;
+				break;
+			}
+			job[q] = (struct hilt_bisect_job){
+				.argv = r->argv, .log = r->log, .keep_output = true,
+			};
+		}
+		if (!rc && (rc = hilt_bisect_exec_all(job, n, err, sizeof(err))))
+			fprintf(stderr, "hilt bisect: %s\n", err);
+		for (unsigned q = 0; q < n && !rc; q++) {
+			struct pending *r = &pend[q];
+			const struct hilt_bisect_exit *st = &job[q].st;
+			enum hilt_bisect_verdict v;
+			char *why = NULL;
+
+			if (st->interrupted) {
+				interrupted++;
+				continue;
+			}
+			if (st->code == EXIT_PASS || st->code == EXIT_FAILED) {
+				judge(bs, i, r->junit, st->code, &v, &why);
+			} else if (st->code == EXIT_USAGE) {
+				/* The same arguments serve every candidate: what
+				 * this one lacks is its own (a ${build} path that
+				 * is missing). */
+				v = HILT_BISECT_SKIP;
+				why = last_line(job[q].output ? job[q].output : "");
+			} else {
+				v = HILT_BISECT_ERROR;
+				why = last_line(job[q].output ? job[q].output : "");
+				if (r->attempt <= bs->a.retries) {
+					fprintf(bs->log, "    run %u: infrastructure error, again: %s\n",
+						r->k + 1, why ? why : "");
+					free(why);
+					continue;	/* stays pending */
+				}
+			}
+			rc = record(bs, i, r, v, why);
+			r->k = UINT_MAX;	/* done */
+		}
+		for (unsigned q = 0; q < n; q++) {
+			free(job[q].output);
+			job[q].output = NULL;
+		}
+		if (interrupted && !rc)
+			rc = 1;
+		/* What is done leaves the queue; the rest keep their order. */
+		unsigned left = 0;
+
+		for (unsigned q = 0; q < npend; q++) {
+			if (pend[q].k == UINT_MAX)
+				pending_clear(&pend[q]);
+			else
+				pend[left++] = pend[q];
+		}
+		npend = left;
+	}
+	for (unsigned q = 0; q < npend; q++)
+		pending_clear(&pend[q]);
+	free(pend);
+	free(job);
 	return rc;
 }
 
@@ -401,15 +461,12 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 	if (c->build_skipped) {
 		fprintf(bs->log, "    skipped: %s\n", c->why);
 	} else {
-		for (unsigned k = 0; k < bs->a.repeat && !rc; k++) {
-			if (c->runs[k].verdict != HILT_BISECT_UNTESTED) {
+		for (unsigned k = 0; k < bs->a.repeat; k++)
+			if (c->runs[k].verdict != HILT_BISECT_UNTESTED)
 				fprintf(bs->log, "    run %u: %s (recorded)%s%s\n", k + 1,
 					hilt_bisect_verdict_name(c->runs[k].verdict),
 					c->runs[k].why ? ": " : "", c->runs[k].why ? c->runs[k].why : "");
-				continue;
-			}
-			rc = do_run(bs, i, stepdir, k);
-		}
+		rc = do_runs(bs, i, stepdir);
 		if (!rc)
 			merge_step(bs, i, stepdir);
 	}

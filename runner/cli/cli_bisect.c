@@ -56,6 +56,8 @@ const char hilt_bisect_usage[] =
 	"  --build COMMAND        (--git) builds a commit, run in its worktree\n"
 	"  --repo DIR             (--git) the repository (default: .)\n"
 	"  --repeat N             runs of each candidate (default 1)\n"
+	"  --jobs N               runs of a candidate at once (default 1): a pool of\n"
+	"                         several targets, or emulators with cores to spare\n"
 	"  --retries N            runs again after an infrastructure error (default 2)\n"
 	"  --flaky POLICY         majority (default: the larger side; a tie skips),\n"
 	"                         bad, good or skip\n"
@@ -153,6 +155,7 @@ static int parse_args(int argc, char **argv, struct bisect_args *a)
 		{ "repo", required_argument, NULL, 'C' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "retries", required_argument, NULL, 'R' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "flaky", required_argument, NULL, 'F' },
 		{ "only", required_argument, NULL, 'O' },
 		{ "time-threshold", required_argument, NULL, 't' },
@@ -201,6 +204,10 @@ static int parse_args(int argc, char **argv, struct bisect_args *a)
 			break;
 		case 'R':
 			if (!parse_count("--retries", optarg, 0, &a->retries))
+				return -1;
+			break;
+		case 'J':
+			if (!parse_count("--jobs", optarg, 1, &a->jobs))
 				return -1;
 			break;
 		case 'O':
@@ -406,7 +413,7 @@ static void bisect_free(struct bisect *bs)
 int hilt_cmd_bisect(int argc, char **argv)
 {
 	struct bisect bs = {
-		.a = { .out = "hilt-bisect", .repeat = 1, .retries = 2, .which = HILT_REGRESSED_ALL,
+		.a = { .out = "hilt-bisect", .repeat = 1, .retries = 2, .jobs = 1, .which = HILT_REGRESSED_ALL,
 		       .cmp = { HILT_COMPARE_THRESHOLD, HILT_COMPARE_FLOOR_S, HILT_COMPARE_MAD_K,
 				false, NULL } },
 	};
