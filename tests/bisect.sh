@@ -20,12 +20,12 @@
 . "$(dirname "$0")/lib.sh"
 
 # recording DIR RUN KIND: the console of one run of a build: good (init
-# 0.05 s after the banner), slow (0.8 s) or panic.
+# 0.05 s after the banner), slow (1.2 s) or panic.
 recording() {
 	local dir=$1 run=$2 kind=$3 banner="Linux version 6.1.0-bisect (fixture)" line t=0.05
 	case $kind in
 	good) line="hilt-guest: init started" ;;
-	slow) line="hilt-guest: init started" t=0.8 ;;
+	slow) line="hilt-guest: init started" t=1.2 ;;
 	panic) line="Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)" ;;
 	esac
 	mkdir -p "$dir"
@@ -59,6 +59,9 @@ XML
 XML
 }
 
+# A replay at its recorded pace is late by what the machine's load makes
+# it: a floor of 0.6 s (the slower builds are 1.15 s late).
+LIMITS=(--time-floor 0.6s)
 BUILDS=()
 for b in 1 2 3 4 5 6 7 8 9; do BUILDS+=("$WORK/builds/b$b"); done
 
@@ -97,7 +100,7 @@ check_answer() {
 case_builds() {
 	local rc
 	make_builds
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" --format json \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" --format json \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/stdout" 2>"$WORK/stderr"
 	rc=$?
 	cat "$WORK/stderr"
@@ -112,14 +115,14 @@ case_builds() {
 	assert_grep "slower: boot@rec > init-started" "$WORK/stderr"
 
 	# The same with the three runs of each step at once.
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --jobs 3 --out "$WORK/out-jobs" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 3 --jobs 3 --out "$WORK/out-jobs" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	expect_exit 0 $? "bisect of the builds, --jobs 3"
 	check_answer "$WORK/out-jobs"
 
 	# --flaky bad: b6 is bad then; b3 and b4 good; b5, skipped, lies
 	# between: the first bad is one of b5 and b6.
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --flaky bad --out "$WORK/out-bad" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 3 --flaky bad --out "$WORK/out-bad" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	expect_exit 0 $? "bisect with --flaky bad"
 	assert_grep "^First bad: one of these (the ones before b6 could not be tested):$" "$WORK/stdout"
@@ -130,7 +133,7 @@ case_builds() {
 
 	# --only cases: the slower boots are no regression then: the bad end
 	# is good.
-	"$HILT" bisect --farm "$WORK/farm.xml" --only cases --out "$WORK/out-cases" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --only cases --out "$WORK/out-cases" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	rc=$?
 	cat "$WORK/stdout"
@@ -141,7 +144,7 @@ case_builds() {
 case_resume() {
 	local pid rc n
 	make_builds
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/first" 2>&1 &
 	pid=$!
 	# Interrupted in b6's step, after its first run.
@@ -157,7 +160,7 @@ case_resume() {
 	[ "$n" -ge 7 ] && [ "$n" -le 8 ] || fail "$n runs recorded, not 7 or 8"
 	# The finished runs' JUnit made old: going on must not write them.
 	find "$WORK/out" -name junit.xml -exec touch -d '2001-01-01 00:00' {} +
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 3 --out "$WORK/out" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/second" 2>&1
 	rc=$?
 	cat "$WORK/second"
@@ -169,7 +172,7 @@ case_resume() {
 	done
 	check_answer "$WORK/out"
 	# Another bisect's state is not gone on with.
-	"$HILT" bisect --farm "$WORK/farm.xml" --repeat 2 --out "$WORK/out" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --repeat 2 --out "$WORK/out" \
 		--builds "${BUILDS[@]}" "$WORK/suite.xml" >"$WORK/other" 2>&1
 	expect_exit 2 $? "another bisect in the same --out"
 	assert_grep "state of another bisect" "$WORK/other"
@@ -180,7 +183,7 @@ case_ends() {
 	make_builds
 	# A good end that is bad: its boot panics (every run).
 	for k in 1 2 3; do recording "$WORK/builds/b1" "$k" panic; done
-	"$HILT" bisect --farm "$WORK/farm.xml" --out "$WORK/o1" --builds "${BUILDS[@]}" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o1" --builds "${BUILDS[@]}" \
 		"$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	rc=$?
 	cat "$WORK/stdout"
@@ -191,7 +194,7 @@ case_ends() {
 
 	# A bad end that is good: no build is slower.
 	make_builds 99
-	"$HILT" bisect --farm "$WORK/farm.xml" --out "$WORK/o2" --builds "${BUILDS[@]}" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o2" --builds "${BUILDS[@]}" \
 		"$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	rc=$?
 	cat "$WORK/stdout"
@@ -200,7 +203,7 @@ case_ends() {
 	[ "$(ls -d "$WORK"/o2/step-* | wc -l)" -eq 2 ] || fail "steps after the bad end was good"
 
 	# An end that cannot be tested.
-	"$HILT" bisect --farm "$WORK/farm.xml" --out "$WORK/o3" \
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o3" \
 		--builds "${BUILDS[@]:0:8}" "$WORK/builds/b10" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	rc=$?
 	cat "$WORK/stdout"
