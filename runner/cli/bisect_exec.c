@@ -254,8 +254,8 @@ static int git(const char *repo, const char *const *args, char **out, char *err,
 	if (!st.exited || st.code) {
 		size_t len = strcspn(o, "\n");
 
-		snprintf(err, errlen, "git %s %s: %.*s", argv[3], argv[4] ? argv[4] : "", (int)len,
-			 len ? o : "failed");
+		snprintf(err, errlen, "git %s %s: %.*s", argv[3], argv[4] ? argv[4] : "",
+			 (int)(len ? len : 6), len ? o : "failed");
 		free(o);
 		return -EINVAL;
 	}
@@ -284,11 +284,17 @@ int hilt_bisect_git_range(const char *repo, const char *range, char ***commits, 
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (git(repo, (const char *[]){ "rev-parse", "--git-dir", NULL }, NULL, err, errlen))
+		goto out;
 	if (git(repo, (const char *[]){ "rev-parse", "--verify", "--quiet", gspec, NULL }, &good,
 		err, errlen) ||
 	    git(repo, (const char *[]){ "rev-parse", "--verify", "--quiet", bspec, NULL }, &bad,
-		err, errlen))
+		err, errlen)) {
+		snprintf(err, errlen, "--git %s: %.*s is not a commit of %s", range,
+			 good ? (int)strlen(dots + 2) : (int)(dots - range), good ? dots + 2 : range,
+			 repo);
 		goto out;
+	}
 	good[strcspn(good, "\n")] = '\0';
 	bad[strcspn(bad, "\n")] = '\0';
 	if (git(repo, (const char *[]){ "merge-base", "--is-ancestor", good, bad, NULL }, NULL, err,

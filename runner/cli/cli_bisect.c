@@ -296,6 +296,8 @@ static char *absolute(const char *p)
 	if (p[0] == '/')
 		return strdup(p);
 	cwd = getcwd(NULL, 0);
+	if (!strcmp(p, "."))
+		return cwd;
 	if (cwd && asprintf(&full, "%s/%s", cwd, p) < 0)
 		full = NULL;
 	free(cwd);
