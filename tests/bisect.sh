@@ -217,6 +217,53 @@ case_ends() {
 	expect_exit 2 $? "no suite"
 }
 
+# Commits whose build makes a recorded console (fast, no guest): a panic
+# from c4 on; the bisect interrupted while it builds its third step, then
+# gone on with.
+case_gitreplay() {
+	local repo=$WORK/repo rc pid c
+	git init -q "$repo" || fail "git init"
+	git -C "$repo" config user.email hilt@example.invalid
+	git -C "$repo" config user.name hilt
+	printf '%s\n' "Linux version 6.1.0-bisect (fixture)" "hilt-guest: init started" >"$repo/console"
+	printf '%s\n' "set -e" "mkdir -p out" "sleep 1" "cp console out/console.log" >"$repo/build.sh"
+	for c in 0 1 2 3 4 5 6; do
+		[ "$c" = 4 ] &&
+			sed -i 's/^hilt-guest: init started$/Kernel panic - not syncing: Attempted to kill init!/' "$repo/console"
+		echo "$c" >"$repo/n"
+		git -C "$repo" add -A && git -C "$repo" commit -qm "c$c" || fail "commit c$c"
+		eval "C$c=\$(git -C \"\$repo\" rev-parse HEAD)"
+	done
+	echo "mine" >>"$repo/n"
+	echo '<farm><target name="rec" kind="replay"><log>${build}/out/console.log</log></target></farm>' \
+		>"$WORK/farm.xml"
+	echo '<suite name="boot" timeout="30"><milestone name="init-started" timeout="10">^hilt-guest: init started</milestone></suite>' \
+		>"$WORK/suite.xml"
+	(cd "$repo" && exec "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 2 \
+		--farm "$WORK/farm.xml" --out "$WORK/out" "$WORK/suite.xml") >"$WORK/first" 2>&1 &
+	pid=$!
+	poll_until 60 eval 'ls "$WORK"/out/step-003-*/build.log >/dev/null 2>&1' || fail "step 3 never built"
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	cat "$WORK/first"
+	expect_exit 130 "$rc" "the bisect interrupted in a build"
+	[ "$(git -C "$repo" worktree list | wc -l)" -eq 1 ] || fail "a worktree is left: $(git -C "$repo" worktree list)"
+	[ "$(grep -c '^run' "$WORK/out/bisect.state")" -eq 4 ] || fail "not the 4 runs of the ends recorded"
+	(cd "$repo" && "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 2 \
+		--farm "$WORK/farm.xml" --out "$WORK/out" "$WORK/suite.xml") >"$WORK/second" 2>&1
+	rc=$?
+	cat "$WORK/second"
+	expect_exit 0 "$rc" "the bisect gone on with"
+	[ "$(grep -c '(recorded)' "$WORK/second")" -eq 4 ] || fail "not 4 runs said recorded"
+	[ "$(grep -c 'building:' "$WORK/second")" -eq 2 ] || fail "the ends were built again"
+	assert_grep "^First bad: $C4$" "$WORK/second"
+	assert_grep "^Last good: $C3$" "$WORK/second"
+	[ "$(git -C "$repo" status --porcelain)" = " M n" ] ||
+		fail "the repository's tree changed: $(git -C "$repo" status --porcelain)"
+	[ "$(git -C "$repo" worktree list | wc -l)" -eq 1 ] || fail "a worktree is left"
+}
+
 case_git() {
 	[ "${GUEST_BUILT:-ON}" = ON ] && [ -r "$HILT_GUEST_DIR/vmlinuz" ] ||
 		{ echo "SKIP: the default guest is not built (HILT_GUEST_DIR=$HILT_GUEST_DIR)"; exit 77; }

@@ -479,7 +479,8 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 				(const char *[]){ "majority", "bad", "good", "skip" }[bs->a.flaky]);
 		fputc('\n', bs->log);
 	}
-	if (bs->a.git_range && !lstat(stepdir, &st)) {
+out:
+	if (bs->a.git_range) {
 		char *src = NULL;
 
 		/* Interrupted too: going on builds it again. */
@@ -487,7 +488,6 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 			hilt_bisect_worktree_remove(bs->repo, src);
 		free(src);
 	}
-out:
 	free(stepdir);
 	return rc;
 }
