@@ -146,7 +146,7 @@ _hilt()
         run) opts="--farm --target --tags --pool --out --jobs --retries --rerun-failures
                    --max-target-errors --timeout-multiplier --shard --durations --pcap
                    --realtime --no-progress --attachments-root --path-var --help" ;;
-        list) opts="--farm --target --tags --pool --shard --help" ;;
+        list) opts="--farm --target --tags --pool --shard --path-var --help" ;;
         validate) opts="--strict --help" ;;
         "report merge") opts="-o --output --help" ;;
         "report compare") opts="--base --time-threshold --time-floor --mad-k --time-from --findings-notice --format -o --output --help" ;;

@@ -88,7 +88,8 @@ const char hilt_run_usage[] =
 
 const char hilt_list_usage[] =
 	"usage: hilt list [--farm FILE] [--target NAME]... [--tags K=V]...\n"
-	"                 [--pool POOL]... [--shard K/N] SUITE.xml...\n"
+	"                 [--pool POOL]... [--shard K/N] [--path-var NAME=VALUE]...\n"
+	"                 SUITE.xml...\n"
 	"\n"
 	"Prints the plan of 'hilt run' with the same arguments, one session a line\n"
 	"(SUITE on POOL: the targets that can take it), without running anything.\n";
