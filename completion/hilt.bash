@@ -54,7 +54,7 @@ _hilt()
     fi
     COMPREPLY=()
 
-    local commands="run list validate report image ci help"
+    local commands="run list validate report image ci bisect help"
     if ((cword == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -93,7 +93,7 @@ _hilt()
             _hilt_files '*.xml'
             return
             ;;
-        --out | --attachments-root)
+        --out | --attachments-root | --repo | --builds)
             _hilt_dirs
             return
             ;;
@@ -113,6 +113,7 @@ _hilt()
                 "report compare") opts="text markdown json" ;;
                 "image info") opts="text json" ;;
                 "image parttable") opts="csv json" ;;
+                bisect) opts="text json" ;;
             esac
             COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             return
@@ -125,9 +126,18 @@ _hilt()
             _hilt_files
             return
             ;;
+        --flaky)
+            COMPREPLY=($(compgen -W "majority bad good skip" -- "$cur"))
+            return
+            ;;
+        --only)
+            COMPREPLY=($(compgen -W "cases times findings" -- "$cur"))
+            return
+            ;;
         --tags | --pool | --jobs | --retries | --rerun-failures | --max-target-errors | \
             --timeout-multiplier | --shard | --time-threshold | --time-floor | --mad-k | \
-            --flash-size | --pad-to-size | --parallel | --image | --hilt)
+            --flash-size | --pad-to-size | --parallel | --image | --hilt | --path-var | \
+            --time-from | --git | --build | --repeat)
             return
             ;;
     esac
@@ -135,16 +145,19 @@ _hilt()
     case $cmd in
         run) opts="--farm --target --tags --pool --out --jobs --retries --rerun-failures
                    --max-target-errors --timeout-multiplier --shard --durations --pcap
-                   --realtime --no-progress --attachments-root --help" ;;
-        list) opts="--farm --target --tags --pool --shard --help" ;;
+                   --realtime --no-progress --attachments-root --path-var --help" ;;
+        list) opts="--farm --target --tags --pool --shard --path-var --help" ;;
         validate) opts="--strict --help" ;;
         "report merge") opts="-o --output --help" ;;
-        "report compare") opts="--base --time-threshold --time-floor --mad-k --findings-notice --format -o --output --help" ;;
+        "report compare") opts="--base --time-threshold --time-floor --mad-k --time-from --findings-notice --format -o --output --help" ;;
         "report html") opts="--baseline --time-threshold --time-floor -o --output --help" ;;
         "image info") opts="--chip --format --help" ;;
         "image parttable") opts="--flash-size --format --help" ;;
         "image merge") opts="--chip --pad-to-size -o --help" ;;
         "ci gitlab") opts="--farm --tags --jobs --parallel --image --hilt --help" ;;
+        bisect) opts="--builds --git --build --repo --repeat --jobs --retries --flaky --only
+                      --time-threshold --time-floor --mad-k --time-from --findings-notice
+                      --farm --target --tags --realtime --timeout-multiplier --out --format --help" ;;
         *) return ;;
     esac
     if [[ $cur == -* ]]; then

@@ -31,6 +31,41 @@ int hilt_compare_new(const struct hilt_compare_opts *o, struct hilt_compare **ou
 	return 0;
 }
 
+static int add_note(struct hilt_compare *c, char *note);
+
+/* With o.time_from: each session's milestone times counted from that
+ * milestone; those up to it dropped, and all of a session without it. */
+static int rebase_times(struct hilt_compare *c, struct run *r)
+{
+	for (size_t i = 0; c->o.time_from && i < r->n; i++) {
+		struct ksession *s = &r->s[i];
+		double origin = -1;
+		size_t kept = 0;
+
+		for (size_t k = 0; k < s->nms; k++)
+			if (!strcmp(s->ms[k].name, c->o.time_from))
+				origin = s->ms[k].t;
+		if (origin < 0 && s->nms) {
+			char *note = NULL;
+
+			if (asprintf(&note, "%s of %s has no milestone %s: its times are not compared",
+				     s->name, r->path, c->o.time_from) < 0 || add_note(c, note))
+				return -ENOMEM;
+		}
+		for (size_t k = 0; k < s->nms; k++) {
+			if (origin >= 0 && s->ms[k].t > origin &&
+			    strcmp(s->ms[k].name, c->o.time_from)) {
+				s->ms[kept] = s->ms[k];
+				s->ms[kept++].t -= origin;
+			} else {
+				free(s->ms[k].name);
+			}
+		}
+		s->nms = kept;
+	}
+	return 0;
+}
+
 int hilt_compare_add_base(struct hilt_compare *c, const char *path, char *err, size_t errlen)
 {
 	struct run *b = realloc(c->base, (c->nbase + 1) * sizeof(*b));
@@ -44,6 +79,10 @@ int hilt_compare_add_base(struct hilt_compare *c, const char *path, char *err, s
 	rc = hilt_compare_run_load(&c->base[c->nbase], path, err, errlen);
 	if (!rc)
 		c->nbase++;
+	if (!rc && rebase_times(c, &c->base[c->nbase - 1])) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = -ENOMEM;
+	}
 	return rc;
 }
 
@@ -63,6 +102,10 @@ int hilt_compare_set_new(struct hilt_compare *c, const char *path, char *err, si
 		free(c->newrun);
 	}
 	c->newrun = r;
+	if (rebase_times(c, r)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -635,4 +678,18 @@ int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts,
 		return -ENOENT;
 	}
 	return 0;
+}
+
+unsigned hilt_compare_regressed(const struct hilt_compare_counts *counts,
+				const struct hilt_compare_opts *o, unsigned which)
+{
+	unsigned r = 0;
+
+	if (counts->regressions)
+		r |= HILT_REGRESSED_CASES;
+	if (counts->time_regressions)
+		r |= HILT_REGRESSED_TIMES;
+	if (counts->new_findings && !o->findings_notice)
+		r |= HILT_REGRESSED_FINDINGS;
+	return r & which;
 }

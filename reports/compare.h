@@ -36,6 +36,11 @@ struct hilt_compare_opts {
 	double mad_k;		/* multiples of the scaled MAD (several bases) */
 	/* A new kernel finding is a notice, not a regression. */
 	bool findings_notice;
+	/* Boot times counted from this milestone of each session instead of
+	 * power-on (what comes before it, firmware and a kernel's own boot
+	 * on a busy emulator, adds no noise); NULL: from power-on.  A session
+	 * without it has no times compared (a note says so). */
+	const char *time_from;
 };
 
 #define HILT_COMPARE_THRESHOLD 0.10
@@ -72,6 +77,26 @@ int hilt_compare_set_new(struct hilt_compare *c, const char *path, char *err, si
  * testsuite of the new run is in any base run (nothing to compare). */
 int hilt_compare_run(struct hilt_compare *c, struct hilt_compare_counts *counts, char *err,
 		     size_t errlen);
+
+/* What counts as a regression of a run (hilt bisect picks; report
+ * compare takes them all, a new finding as opts->findings_notice says). */
+enum hilt_compare_regression {
+	HILT_REGRESSED_CASES = 1,	/* a case passed in every base run, fails */
+	HILT_REGRESSED_TIMES = 2,	/* a milestone beyond its limit */
+	HILT_REGRESSED_FINDINGS = 4,	/* a kernel finding title in no base run */
+	HILT_REGRESSED_ALL = 7,
+};
+
+/* Which of the kinds in `which` the counts of hilt_compare_run() show (0:
+ * none); a new finding counts only without findings_notice. */
+unsigned hilt_compare_regressed(const struct hilt_compare_counts *counts,
+				const struct hilt_compare_opts *o, unsigned which);
+
+/* The first regression of the kinds in `which` as one inert line ("regression: SESSION >
+ * CASE: passed -> failed: why", "slower: ...", "new finding: ..."), in
+ * buf; 0, or -ENOENT when there is none. */
+int hilt_compare_first_regression(const struct hilt_compare *c, unsigned which, char *buf,
+				  size_t len);
 
 /* Writes the report of hilt_compare_run() to f.  0 or -errno. */
 int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FILE *f);

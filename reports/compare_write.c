@@ -101,6 +101,12 @@ static void write_text(struct hilt_compare *c, FILE *f)
 	for (size_t b = 0; b < c->nbase; b++)
 		fprintf(f, "%s%s", b ? ", " : "", c->base[b].path);
 	fprintf(f, "\nNew:  %s\n", c->newrun->path);
+	if (c->o.time_from) {
+		char *from = inert(c->o.time_from);
+
+		fprintf(f, "Boot times: from the milestone %s\n", from);
+		free(from);
+	}
 	fprintf(f, "\nChanged between the runs:%s\n", c->nchanges ? "" : " nothing hilt records");
 	for (size_t i = 0; i < c->nchanges && i < CHANGES_SHOWN; i++) {
 		char *name = inert(c->changes[i].name), *from = inert(c->changes[i].from),
@@ -341,4 +347,31 @@ int hilt_compare_write(struct hilt_compare *c, enum hilt_compare_format fmt, FIL
 		break;
 	}
 	return fflush(f) || ferror(f) ? -EIO : 0;
+}
+
+int hilt_compare_first_regression(const struct hilt_compare *c, unsigned which, char *buf,
+				  size_t len)
+{
+	for (size_t i = 0; i < c->nitems; i++) {
+		const struct item *it = &c->items[i];
+		bool pick = (it->cat == CAT_REGRESSION && (which & HILT_REGRESSED_CASES)) ||
+			    (it->cat == CAT_TIME && (which & HILT_REGRESSED_TIMES)) ||
+			    (it->cat == CAT_FINDING_NEW && !c->o.findings_notice &&
+			     (which & HILT_REGRESSED_FINDINGS));
+
+		if (!pick)
+			continue;
+		char *s = inert(it->session), *nm = inert(it->name),
+		     *d = it->detail ? inert(it->detail) : NULL;
+
+		snprintf(buf, len, "%s%s > %s: %s -> %s%s%s",
+			 it->cat == CAT_TIME ? "slower: " : it->cat == CAT_FINDING_NEW ? "new finding: "
+											: "regression: ",
+			 s ? s : "", nm ? nm : "", it->base, it->now, d ? ": " : "", d ? d : "");
+		free(s);
+		free(nm);
+		free(d);
+		return 0;
+	}
+	return -ENOENT;
 }

@@ -233,7 +233,7 @@ static void parse_image(struct hilt_config_loader *ld, const xmlNode *c,
 		return;
 	}
 	more = realloc(set->img, (set->n + 1) * sizeof(*more));
-	char *path = hilt_config_path(ld->dir, text);
+	char *path = hilt_config_path(ld, text);
 
 	free(text);
 	if (!more || !path) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/template.h"
 #include "base/xmlfile.h"
 #include "targets/target.h"
 
@@ -37,13 +38,25 @@ char *hilt_config_text(struct hilt_config_loader *ld, const xmlNode *c)
 	return text;
 }
 
-char *hilt_config_path(const char *dir, const char *p)
+char *hilt_config_path(const struct hilt_config_loader *ld, const char *p)
 {
-	char *full;
+	struct hilt_template t = {
+		.syntax = HILT_TEMPLATE_DOLLAR, .lookup = hilt_template_lookup_vars,
+		.arg = (void *)ld->vars, .keep_unknown = true,
+	};
+	char *full, *expanded = NULL, err[128];
 
-	if (p[0] == '/' || !dir)
-		return strdup(p);
-	return asprintf(&full, "%s/%s", dir, p) < 0 ? NULL : full;
+	if (ld->vars) {
+		if (!(expanded = hilt_template_expand(p, &t, err, sizeof(err))))
+			return NULL;
+		p = expanded;
+	}
+	if (p[0] == '/' || !ld->dir)
+		full = strdup(p);
+	else if (asprintf(&full, "%s/%s", ld->dir, p) < 0)
+		full = NULL;
+	free(expanded);
+	return full;
 }
 
 int hilt_config_push(char ***v, size_t *n, char *s)

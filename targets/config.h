@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct hilt_template_vars;
+
 struct hilt_diags;
 struct hilt_target_ops;
 
@@ -53,6 +55,9 @@ void hilt_target_config_clear(struct hilt_target_config *cfg);
 struct hilt_config_loader {
 	struct hilt_diags *d;	/* every mistake, at its line (base/xmlfile.h) */
 	const char *dir;	/* the farm file's folder: relative paths start here */
+	/* Values of the ${NAME}s a path may hold (hilt run --path-var, hilt
+	 * bisect's ${build}), or NULL: paths as written. */
+	const struct hilt_template_vars *vars;
 	bool oom;		/* memory ran out: stop reading */
 };
 
@@ -63,9 +68,10 @@ int hilt_config_note(struct hilt_config_loader *ld, int rc);
  * trimmed; NULL after an error.  Caller frees. */
 char *hilt_config_text(struct hilt_config_loader *ld, const xmlNode *c);
 
-/* p taken from dir when relative (dir NULL: as it is).  Caller frees;
- * NULL when out of memory. */
-char *hilt_config_path(const char *dir, const char *p);
+/* p with ld->vars' ${NAME}s replaced (those it has no value for kept as
+ * written), then taken from ld->dir when relative (dir NULL: as it is).
+ * Caller frees; NULL when out of memory. */
+char *hilt_config_path(const struct hilt_config_loader *ld, const char *p);
 
 /* Appends s to the vector v of n strings, taking s (freed on failure;
  * NULL s is a failure): 0 or -ENOMEM. */

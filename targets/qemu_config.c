@@ -231,7 +231,7 @@ static int push_str_line(char ***v, long **lines, size_t *n, char *s, long line)
 static void image_path(struct hilt_config_loader *ld, const xmlNode *node, const char *p,
 		       char **out)
 {
-	char *full = hilt_config_path(ld->dir, p);
+	char *full = hilt_config_path(ld, p);
 
 	if (!full) {
 		ld->oom = true;
@@ -260,7 +260,7 @@ static void boot_folder(struct hilt_config_loader *ld, const xmlNode *c,
 	hilt_xml_check_attrs(ld->d, c, http ? http_attrs : (const char *const[]){ NULL });
 	if (hilt_config_note(ld, hilt_xml_text(ld->d, c, true, &text)) < 0 || !text)
 		return;
-	full = *text ? hilt_config_path(ld->dir, text) : NULL;
+	full = *text ? hilt_config_path(ld, text) : NULL;
 	free(text);
 	if (full == NULL && ld->oom)
 		return;

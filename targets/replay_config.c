@@ -148,7 +148,7 @@ static void parse_replay_child(struct hilt_config_loader *ld, const xmlNode *c,
 		char **slot = log ? &r->log : &r->timing;
 
 		free(*slot);
-		if (!(*slot = hilt_config_path(ld->dir, text)))
+		if (!(*slot = hilt_config_path(ld, text)))
 			ld->oom = true;
 		*(log ? &r->log_line : &r->timing_line) = xmlGetLineNo(c);
 		*(log ? &r->log_relative : &r->timing_relative) = text[0] != '/';

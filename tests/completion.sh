@@ -42,7 +42,7 @@ expect() {
 	echo "ok: hilt $*<TAB>: $(echo $got)"
 }
 
-expect "run list validate report image ci help --help --version" ""
+expect "run list validate report image ci bisect help --help --version" ""
 expect "report" "re"
 expect "merge compare html --help" report ""
 expect "info parttable merge --help" image ""
@@ -59,6 +59,14 @@ want=$(printf '%s\n' $help_opts --help | sort -u)
 [ "$got" = "$want" ] || fail "hilt run --<TAB> offers [$(echo $got)], hilt help run lists [$(echo $want)]"
 echo "ok: hilt run --<TAB>: the $(echo "$got" | wc -l) options of hilt help run"
 expect "--rerun-failures --retries --realtime" run --re
+
+# The options of bisect: every option `hilt help bisect` lists, and no other.
+help_opts=$("$HILT" help bisect | grep -o -- '--[a-z-]*' | sort -u)
+got=$(offers bisect --)
+want=$(printf '%s\n' $help_opts --help | sort -u)
+[ "$got" = "$want" ] || fail "hilt bisect --<TAB> offers [$(echo $got)], hilt help bisect lists [$(echo $want)]"
+echo "ok: hilt bisect --<TAB>: the $(echo "$got" | wc -l) options of hilt help bisect"
+expect "majority bad good skip" bisect --flaky ""
 
 # Suite files: *.xml and folders, not other files.
 rm -rf "$WORK/top" && mkdir -p "$WORK/top/suites" && cd "$WORK/top"

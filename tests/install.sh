@@ -19,7 +19,8 @@ HILT=$prefix/bin/hilt
 for f in share/hilt/suites/linux-boot.xml share/hilt/schemas/junit-hilt.xsd \
 	share/man/man1/hilt.1 share/man/man1/hilt-run.1 share/man/man1/hilt-list.1 \
 	share/man/man1/hilt-validate.1 share/man/man1/hilt-report.1 share/man/man1/hilt-image.1 \
-	share/man/man1/hilt-ci.1 share/man/man5/hilt-suite.5 share/man/man5/hilt-farm.5 \
+	share/man/man1/hilt-ci.1 share/man/man1/hilt-bisect.1 share/man/man5/hilt-suite.5 \
+	share/man/man5/hilt-farm.5 \
 	share/bash-completion/completions/hilt \
 	share/hilt/fixtures/guest/make-guest.sh share/hilt/fixtures/guest/init; do
 	[ -r "$prefix/$f" ] || fail "cmake --install did not install $f"

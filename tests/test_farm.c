@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "runner/engine/farm.h"
+#include "base/template.h"
 #include "base/xmlfile.h"
 #include "targets/qemu.h"
 #include "targets/replay.h"
@@ -227,6 +228,52 @@ static int test_spec(void)
 	return 0;
 }
 
+/* ${NAME}s in a farm's paths: hilt run --path-var's values put in, a
+ * name without one kept as written, none put in without values. */
+static int test_path_vars(void)
+{
+	char dir[] = "/tmp/hilt-test-farm-XXXXXX", path[256], want[512], err[HILT_CONFIG_ERR_MAX];
+	const char *names[] = { "build", "run" }, *values[] = { "/nightly/42", "2" };
+	const struct hilt_template_vars vars = { names, values, 2 };
+	struct hilt_farm *farm = NULL;
+	FILE *f;
+
+	CHECK(mkdtemp(dir), "mkdtemp");
+	snprintf(path, sizeof(path), "%s/farm.xml", dir);
+	f = fopen(path, "w");
+	CHECK(f, "%s", path);
+	if (!f)
+		return 0;
+	fputs("<farm><target name=\"a\" kind=\"replay\"><log>${build}/c-${run}.log</log></target>"
+	      "<target name=\"b\" kind=\"replay\"><log>rel/${other}.log</log></target></farm>\n", f);
+	fclose(f);
+	int rc = hilt_farm_load_vars(path, &vars, &farm, err, sizeof(err));
+
+	CHECK(rc == 0, "%s", err);
+	if (!rc) {
+		const struct hilt_replay_config *a = hilt_farm_find(farm, "a")->priv,
+						*b = hilt_farm_find(farm, "b")->priv;
+
+		CHECK(!strcmp(a->log, "/nightly/42/c-2.log") && !strcmp(a->timing, "/nightly/42/c-2.timing"),
+		      "%s %s", a->log, a->timing);
+		snprintf(want, sizeof(want), "%s/rel/${other}.log", dir);
+		CHECK(!strcmp(b->log, want), "%s", b->log);
+		hilt_farm_free(farm);
+	}
+	rc = hilt_farm_load(path, &farm, err, sizeof(err));
+	CHECK(rc == 0, "%s", err);
+	if (!rc) {
+		snprintf(want, sizeof(want), "%s/${build}/c-${run}.log", dir);
+		CHECK(!strcmp(((const struct hilt_replay_config *)hilt_farm_find(farm, "a")->priv)->log,
+			      want), "without values: %s",
+		      ((const struct hilt_replay_config *)hilt_farm_find(farm, "a")->priv)->log);
+		hilt_farm_free(farm);
+	}
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -235,6 +282,7 @@ int main(void)
 		{ "replay config constructor", test_replay_config },
 		{ "kind names", test_kind_names },
 		{ "targets of --target words", test_spec },
+		{ "${NAME}s in a farm's paths", test_path_vars },
 	};
 
 	return check_run_all(tests, sizeof(tests) / sizeof(*tests));

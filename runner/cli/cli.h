@@ -43,10 +43,12 @@ int hilt_cmd_run(int argc, char **argv);
 int hilt_cmd_list(int argc, char **argv);
 int hilt_cmd_ci(int argc, char **argv);
 int hilt_cmd_image(int argc, char **argv);
+int hilt_cmd_bisect(int argc, char **argv);
 
 extern const char hilt_run_usage[];
 extern const char hilt_list_usage[];
 extern const char hilt_ci_usage[];
 extern const char hilt_image_usage[];
+extern const char hilt_bisect_usage[];
 
 #endif

@@ -40,6 +40,9 @@ static const char usage[] =
 	"  --time-threshold PCT   relative threshold, e.g. 10% (default) or 0.1\n"
 	"  --time-floor SECONDS   absolute floor, e.g. 0.2s (default), 200ms\n"
 	"  --mad-k K              multiples of the scaled MAD (default 3)\n"
+	"  --time-from MILESTONE  boot times counted from this milestone of each\n"
+	"                         session, not from power-on (the milestones up to\n"
+	"                         it are not compared)\n"
 	"  --findings-notice      a new kernel finding is a notice, not a regression\n"
 	"  --format FORMAT        text (default), markdown (a merge-request comment)\n"
 	"                         or json\n"
@@ -111,6 +114,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 		{ "time-threshold", required_argument, NULL, 't' },
 		{ "time-floor", required_argument, NULL, 'f' },
 		{ "mad-k", required_argument, NULL, 'k' },
+		{ "time-from", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "findings-notice", no_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'o' },
@@ -118,7 +122,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 		{ 0 },
 	};
 	struct hilt_compare_opts o = {
-		HILT_COMPARE_THRESHOLD, HILT_COMPARE_FLOOR_S, HILT_COMPARE_MAD_K, false,
+		HILT_COMPARE_THRESHOLD, HILT_COMPARE_FLOOR_S, HILT_COMPARE_MAD_K, false, NULL,
 	};
 	enum hilt_compare_format fmt = HILT_COMPARE_TEXT;
 	const char **bases = NULL, *out = NULL;
@@ -142,7 +146,8 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			break;
 		case 't':
 		case 'f':
-			if (hilt_report_time_option("compare", ch, optarg, &o.threshold, &o.floor_s))
+			if (hilt_report_time_option("report compare", ch, optarg, &o.threshold,
+						    &o.floor_s))
 				goto usage_error;
 			break;
 		case 'k':
@@ -168,6 +173,9 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			break;
 		case 'N':
 			o.findings_notice = true;
+			break;
+		case 'T':
+			o.time_from = optarg;
 			break;
 		case 'o':
 			out = optarg;
@@ -234,8 +242,7 @@ int hilt_cmd_report_compare(int argc, char **argv)
 			free(buf);
 		}
 		if (status == EXIT_PASS)
-			status = counts.regressions || counts.time_regressions ||
-						 (counts.new_findings && !o.findings_notice)
+			status = hilt_compare_regressed(&counts, &o, HILT_REGRESSED_ALL)
 					 ? EXIT_FAILED
 					 : EXIT_PASS;
 		if (out && status != EXIT_INFRA)

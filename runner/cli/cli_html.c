@@ -57,7 +57,7 @@ int hilt_cmd_report_html(int argc, char **argv)
 			break;
 		case 't':
 		case 'f':
-			if (hilt_report_time_option("html", c, optarg, &o.rel, &o.abs_s))
+			if (hilt_report_time_option("report html", c, optarg, &o.rel, &o.abs_s))
 				return EXIT_USAGE;
 			break;
 		case 'h':

@@ -151,14 +151,14 @@ int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *r
 		*rel = hilt_report_fraction(arg);
 		if (*rel >= 0)
 			return 0;
-		fprintf(stderr, "hilt report %s: --time-threshold '%s' is not a percentage (10%%) or "
+		fprintf(stderr, "hilt %s: --time-threshold '%s' is not a percentage (10%%) or "
 			"a fraction (0.1)\n", cmd, arg);
 		return -1;
 	}
 	*floor_s = hilt_report_seconds(arg);
 	if (*floor_s >= 0)
 		return 0;
-	fprintf(stderr, "hilt report %s: --time-floor '%s' is not a time (0.2, 0.2s or 200ms)\n",
+	fprintf(stderr, "hilt %s: --time-floor '%s' is not a time (0.2, 0.2s or 200ms)\n",
 		cmd, arg);
 	return -1;
 }

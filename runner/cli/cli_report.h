@@ -18,8 +18,8 @@ int hilt_cmd_report_html(int argc, char **argv);
 double hilt_report_fraction(const char *s);
 double hilt_report_seconds(const char *s);
 
-/* The --time-threshold ('t') and --time-floor ('f') options of report
- * cmd: sets *rel or *floor_s.  0, or -1 with the mistake printed. */
+/* The --time-threshold ('t') and --time-floor ('f') options of "hilt
+ * cmd" ("report compare", "bisect"): sets *rel or *floor_s.  0, or -1 with the mistake printed. */
 int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *rel,
 			    double *floor_s);
 

@@ -25,6 +25,7 @@
 #include "base/loop.h"
 #include "base/number.h"
 #include "base/proc.h"
+#include "base/template.h"
 #include "runner/cli/progress.h"
 #include "runner/engine/report.h"
 #include "runner/engine/sched.h"
@@ -62,6 +63,8 @@ const char hilt_run_usage[] =
 	"  --retries N      run a session that ended in an infrastructure error\n"
 	"                   again, on another target of its pool if there is one\n"
 	"                   (default 1)\n"
+	"  --path-var NAME=VALUE  put VALUE for ${NAME} in the paths the farm names\n"
+	"                   (kernel, initrd, drive, replay log...); repeatable\n"
 	"  --rerun-failures N  run a session with a failed test again (default 0);\n"
 	"                   the JUnit shows a case that passed then as flaky\n"
 	"  --max-target-errors N  take a target out after N infrastructure errors\n"
@@ -85,7 +88,8 @@ const char hilt_run_usage[] =
 
 const char hilt_list_usage[] =
 	"usage: hilt list [--farm FILE] [--target NAME]... [--tags K=V]...\n"
-	"                 [--pool POOL]... [--shard K/N] SUITE.xml...\n"
+	"                 [--pool POOL]... [--shard K/N] [--path-var NAME=VALUE]...\n"
+	"                 SUITE.xml...\n"
 	"\n"
 	"Prints the plan of 'hilt run' with the same arguments, one session a line\n"
 	"(SUITE on POOL: the targets that can take it), without running anything.\n";
@@ -96,6 +100,9 @@ struct run_args {
 	const char *farm_path, *out_dir, *durations, *attachments_root;
 	const char **target_names, **tags, **pools;
 	size_t ntarget_names, ntags, npools;
+	/* --path-var NAME=VALUE: the ${NAME}s of the farm's paths */
+	const char **var_names, **var_values;
+	struct hilt_template_vars vars;
 	bool pcap, realtime, no_progress;
 	unsigned jobs, retries, rerun_failures, max_target_errors;
 	unsigned shard_k, shard_n;
@@ -186,6 +193,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		{ "durations", required_argument, NULL, 'd' },
 		{ "no-progress", no_argument, NULL, 'n' },
 		{ "attachments-root", required_argument, NULL, 'A' },
+		{ "path-var", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -200,14 +208,17 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 	a->target_names = calloc((size_t)argc + 1, sizeof(char *));
 	a->tags = calloc((size_t)argc + 1, sizeof(char *));
 	a->pools = calloc((size_t)argc + 1, sizeof(char *));
-	if (!a->target_names || !a->tags || !a->pools) {
+	a->var_names = calloc((size_t)argc + 1, sizeof(char *));
+	a->var_values = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a->target_names || !a->tags || !a->pools || !a->var_names || !a->var_values) {
 		fprintf(stderr, "hilt: out of memory\n");
 		return -1;
 	}
+	a->vars = (struct hilt_template_vars){ a->var_names, a->var_values, 0 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:t:o:j:h", opts, NULL)) != -1) {
 		/* hilt list takes what shapes the plan only. */
-		if (list && !strchr("ftTPsh", c) && c != '?') {
+		if (list && !strchr("ftTPVsh", c) && c != '?') {
 			fprintf(stderr, "hilt list: %s is an option of hilt run only\n",
 				argv[optind - 1]);
 			fputs(usage, stderr);
@@ -222,6 +233,21 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 			a->tags[a->ntags++] = optarg;
 			break;
 		case 'P': a->pools[a->npools++] = optarg; break;
+		case 'V': {
+			char *eq = strchr(optarg, '=');
+			size_t len = eq ? (size_t)(eq - optarg) : 0;
+
+			if (!len || strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789_") != len) {
+				fprintf(stderr, "hilt: --path-var wants NAME=VALUE (NAME of letters, "
+					"digits and _), not '%s'\n", optarg);
+				return -1;
+			}
+			*eq = '\0';
+			a->var_names[a->vars.n] = optarg;
+			a->var_values[a->vars.n++] = eq + 1;
+			break;
+		}
 		case 'o': a->out_dir = optarg; break;
 		case 'p': a->pcap = true; break;
 		case 'r': a->realtime = true; break;
@@ -386,7 +412,8 @@ static int load_farm(struct run *run)
 	for (size_t i = 0; i < a->ntarget_names; i++)
 		nmade += hilt_target_spec_kind(a->target_names[i]) != NULL;
 	if (a->farm_path)
-		rc = hilt_farm_load(a->farm_path, &run->farm, err, sizeof(err));
+		rc = hilt_farm_load_vars(a->farm_path, a->vars.n ? &a->vars : NULL, &run->farm, err,
+					 sizeof(err));
 	else if (a->ntarget_names && nmade == a->ntarget_names)
 		rc = (run->farm = calloc(1, sizeof(*run->farm))) ? 0 : -ENOMEM;
 	else
@@ -483,6 +510,8 @@ static void run_free(struct run *run)
 	free(run->a.target_names);
 	free(run->a.tags);
 	free(run->a.pools);
+	free(run->a.var_names);
+	free(run->a.var_values);
 }
 
 int hilt_cmd_list(int argc, char **argv)

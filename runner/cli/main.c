@@ -27,6 +27,8 @@ static void make_usage(void)
 		"       hilt validate [--strict] FILE...\n"
 		"       hilt report merge|compare|html ...\n"
 		"       hilt image info|parttable|merge ...\n"
+		"       hilt bisect --builds DIR... | --git GOOD..BAD --build COMMAND\n"
+		"                   [--repeat N] [OPTION]... SUITE.xml...\n"
 		"       hilt ci gitlab [--farm FILE] [--tags K=V]... [--parallel N] SUITE.xml...\n"
 		"       hilt help [COMMAND] | --help | --version\n"
 		"\n"
@@ -42,6 +44,9 @@ static void make_usage(void)
 		"          html: one static page of a run, its boot timelines.\n"
 		"image     ESP firmware: info (segments, checksum, SHA-256), parttable\n"
 		"          (binary or CSV, checked), merge (one flash image for QEMU).\n"
+		"bisect    finds the first bad build or commit (a failed case, a slower\n"
+		"          boot, a new kernel finding) in about log2(N) steps, each run\n"
+		"          --repeat times; flaky steps told apart, interrupted ones go on.\n"
 		"ci        writes a CI pipeline that runs the plan across hosts: boards on\n"
 		"          their hosts' runners, emulators in parallel shards (GitLab).\n"
 		"help      'hilt help COMMAND' tells more.\n"
@@ -60,6 +65,7 @@ static const struct hilt_subcmd commands[] = {
 	{ "report", hilt_cmd_report, hilt_report_usage },
 	{ "ci", hilt_cmd_ci, hilt_ci_usage },
 	{ "image", hilt_cmd_image, hilt_image_usage },
+	{ "bisect", hilt_cmd_bisect, hilt_bisect_usage },
 };
 
 static const struct hilt_subcmds hilt = {

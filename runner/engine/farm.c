@@ -94,7 +94,7 @@ static void parse_health_check(struct hilt_config_loader *ld, const xmlNode *c,
 	suite = hilt_xml_attr_required(ld->d, c, "suite");
 	if (!suite)
 		return;
-	full = hilt_config_path(ld->dir, suite);
+	full = hilt_config_path(ld, suite);
 	free(suite);
 	if (!full) {
 		ld->oom = true;
@@ -169,9 +169,10 @@ static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 	hilt_config_note(ld, t->ops->parse(ld, node, t));
 }
 
-int hilt_farm_load_diags(const char *path, struct hilt_farm **out, struct hilt_diags *d)
+static int load(const char *path, const struct hilt_template_vars *vars, struct hilt_farm **out,
+		struct hilt_diags *d)
 {
-	struct hilt_config_loader ld = { .d = d };
+	struct hilt_config_loader ld = { .d = d, .vars = vars };
 	size_t errors_before = d->nerrors;
 	struct hilt_farm *farm;
 	xmlDoc *doc;
@@ -220,13 +221,24 @@ int hilt_farm_load_diags(const char *path, struct hilt_farm **out, struct hilt_d
 	return 0;
 }
 
-int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
-		   size_t errlen)
+int hilt_farm_load_diags(const char *path, struct hilt_farm **out, struct hilt_diags *d)
+{
+	return load(path, NULL, out, d);
+}
+
+int hilt_farm_load_vars(const char *path, const struct hilt_template_vars *vars,
+			struct hilt_farm **out, char *err, size_t errlen)
 {
 	struct hilt_diags d;
 
 	hilt_diags_init(&d, path);
-	return hilt_diags_finish(&d, hilt_farm_load_diags(path, out, &d), err, errlen);
+	return hilt_diags_finish(&d, load(path, vars, out, &d), err, errlen);
+}
+
+int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
+		   size_t errlen)
+{
+	return hilt_farm_load_vars(path, NULL, out, err, errlen);
 }
 
 int hilt_farm_default(const char *guest_dir, struct hilt_farm **out,

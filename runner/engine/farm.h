@@ -26,6 +26,12 @@ struct hilt_target_spec_opts;
 int hilt_farm_load(const char *path, struct hilt_farm **out, char *err,
 		   size_t errlen);
 
+/* The same, with vars' ${NAME}s replaced in the paths the farm names
+ * (hilt run --path-var; NULL: none). */
+struct hilt_template_vars;
+int hilt_farm_load_vars(const char *path, const struct hilt_template_vars *vars,
+			struct hilt_farm **out, char *err, size_t errlen);
+
 /* The same, adding every mistake to d (base/xmlfile.h) instead. */
 int hilt_farm_load_diags(const char *path, struct hilt_farm **out,
 			 struct hilt_diags *d);
