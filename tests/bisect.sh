@@ -334,7 +334,7 @@ XML
 	# by more than a second between runs (it reached /init at 4.8 s in
 	# one, 5.9 s in the next): boot times are counted from the kernel's
 	# handing over to /init, with a floor of 1 s (the delay is 2 s).
-	(cd "$repo" && "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 3 \
+	(cd "$repo" && "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 3 --jobs 3 \
 		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/delay" --format json \
 		"$WORK/suite.xml") >"$WORK/delay.json" 2>"$WORK/delay.log"
 	rc=$?
@@ -349,7 +349,7 @@ XML
 	for f in "$WORK"/delay/step-*/junit.xml; do validate "$f"; done
 
 	# The panic, from the delay on (the delay is no regression then).
-	(cd "$repo" && "$HILT" bisect --git "$C2..$C8" --build 'sh build.sh' --repeat 3 \
+	(cd "$repo" && "$HILT" bisect --git "$C2..$C8" --build 'sh build.sh' --repeat 3 --jobs 3 \
 		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/panic" --format json \
 		"$WORK/suite.xml") >"$WORK/panic.json" 2>"$WORK/panic.log"
 	rc=$?
