@@ -65,4 +65,10 @@ void hilt_proc_free(struct hilt_proc *proc);
 void hilt_proc_status_str(const struct hilt_proc_status *st, char *buf,
 			  size_t len);
 
+/* Blocks SIGINT, SIGTERM and SIGHUP and returns a signalfd (non-blocking,
+ * close-on-exec) that reads them, for a loop to watch: what a command that
+ * must end cleanly on an interruption (write what finished, kill its
+ * children) does first.  The caller closes it; -errno on failure. */
+int hilt_proc_term_signalfd(void);
+
 #endif

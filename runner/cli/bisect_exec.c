@@ -23,16 +23,8 @@ static bool interrupted;
 
 int hilt_bisect_signals_open(void)
 {
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	return signal_fd < 0 ? -errno : 0;
+	signal_fd = hilt_proc_term_signalfd();
+	return signal_fd < 0 ? signal_fd : 0;
 }
 
 bool hilt_bisect_interrupted(void)

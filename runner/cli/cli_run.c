@@ -716,17 +716,9 @@ static void on_signal(struct hilt_loop *loop, int fd, short revents, void *arg)
 
 static int setup_signals(struct run *run)
 {
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	run->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	run->signal_fd = hilt_proc_term_signalfd();
 	if (run->signal_fd < 0)
-		return -errno;
+		return run->signal_fd;
 	return hilt_loop_add_fd(run->loop, run->signal_fd, POLLIN, on_signal, run);
 }
 
