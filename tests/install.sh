@@ -31,7 +31,11 @@ done
 trees=("$BUILD_DIR")
 [ "${SANITIZED:-OFF}" = ON ] || trees+=("$SRC")
 for tree in "${trees[@]}"; do
-	! strings "$HILT" | grep -qF "$tree" || fail "the installed hilt names $tree"
+	# The tree as a path of its own: not inside a longer one (a tree at
+	# /src is not named by a format "%s/src").
+	re=$(printf '%s' "$tree" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+	! strings "$HILT" | grep -qE "(^|[^[:alnum:]_%.-])$re(/|\$|[^[:alnum:]_.-])" ||
+		fail "the installed hilt names $tree"
 done
 
 mkdir -p "$WORK/elsewhere"
