@@ -26,10 +26,12 @@ command -v mmdebstrap >/dev/null || fail "mmdebstrap is not installed (./setup.s
 command -v unshare >/dev/null || fail "unshare is not installed"
 
 # The base a newcomer starts from: Debian 13 with apt, nothing of hilt's.
-# It is made again when this list or the way it is made changes; what
-# setup.sh installs into it stays, as on a machine set up once.
-base="apt ca-certificates"
-key=$( (echo "trixie $base"; sed -n '/^# The base/,/^# The working tree/p' "$0") | sha256sum | cut -c1-16)
+# It is made again only when what makes it changes (the recipe: variant,
+# packages, release; or the generation, raised to force it); what setup.sh
+# installs into it stays, as on a machine set up once.
+recipe="--variant=apt --include=apt,ca-certificates trixie"
+generation=1
+key=$(echo "$recipe $generation" | sha256sum | cut -c1-16)
 cache=${HILT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hilt}/debian13
 root=$cache/root-$key
 start=$(date +%s)
@@ -37,8 +39,8 @@ if [ ! -f "$root/.complete" ]; then
 	rm -rf "$cache"
 	mkdir -p "$cache"
 	echo "making a Debian 13 root in $root"
-	mmdebstrap --quiet --variant=apt --include="$(echo $base | tr ' ' ,)" \
-		trixie "$root" http://deb.debian.org/debian >"$WORK/mmdebstrap.log" 2>&1 ||
+	# shellcheck disable=SC2086
+	mmdebstrap --quiet $recipe "$root" http://deb.debian.org/debian >"$WORK/mmdebstrap.log" 2>&1 ||
 		{ tail -20 "$WORK/mmdebstrap.log"; fail "mmdebstrap could not make the Debian 13 root"; }
 	touch "$root/.complete"
 	echo "made in $(($(date +%s) - start)) s"
