@@ -186,3 +186,41 @@ void hilt_gpio_config_free(struct hilt_gpio_config *cfg)
 	free(cfg->download.steps);
 	free(cfg->chip);
 }
+
+int gpio_chip_no_chip(const struct hilt_gpio_config *cfg, int rc, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));
+	return rc;
+}
+
+int gpio_chip_line_failed(const struct hilt_gpio_config *cfg, size_t i, unsigned offset, int e,
+			  const char *holder, char *err, size_t errlen)
+{
+	bool busy = holder && e == EBUSY;
+
+	snprintf(err, errlen, "GPIO line %s (%s offset %u)%s%s: %s", cfg->lines[i].name, cfg->chip,
+		 offset, busy ? " is held by another process" : "", holder ? holder : "",
+		 strerror(e));
+	return -e;
+}
+
+int gpio_chip_no_name(const struct hilt_gpio_config *cfg, size_t i, int rc, char *err,
+		      size_t errlen)
+{
+	const struct hilt_gpio_line_config *l = &cfg->lines[i];
+
+	snprintf(err, errlen, "GPIO line %s: %s has no line named '%s'%s%s", l->name, cfg->chip,
+		 l->chip_line, rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
+	return rc;
+}
+
+int gpio_chip_past_end(const struct hilt_gpio_config *cfg, size_t i, const char *name,
+		       const char *label, unsigned n, char *err, size_t errlen)
+{
+	const struct hilt_gpio_line_config *l = &cfg->lines[i];
+
+	/* What the chip has, so a wrong chip shows. */
+	snprintf(err, errlen, "GPIO line %s: %s (%s, '%s') has %u lines (offsets 0-%u), no line %u",
+		 l->name, cfg->chip, name, label, n, n ? n - 1 : 0, l->offset);
+	return -EINVAL;
+}

@@ -26,6 +26,23 @@ int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t er
 /* Releases every line and the chip; NULL does nothing. */
 void gpio_chip_close(struct gpio_chip *c);
 
+/* The messages both backends give (targets/gpio.c), so that they say the
+ * same; each writes err and returns rc (a -errno).
+ * gpio_chip_no_chip: cfg->chip could not be opened.
+ * gpio_chip_line_failed: line i (at offset on the chip) failed with errno
+ * e; holder is NULL when setting its value failed, else the request
+ * failed and holder is what says who has the line (" as 'label'" or "").
+ * gpio_chip_no_name: line i's chip_line is not a name on the chip.
+ * gpio_chip_past_end: line i's offset is past the n lines of the chip
+ * called name and label. */
+int gpio_chip_no_chip(const struct hilt_gpio_config *cfg, int rc, char *err, size_t errlen);
+int gpio_chip_line_failed(const struct hilt_gpio_config *cfg, size_t i, unsigned offset, int e,
+			  const char *holder, char *err, size_t errlen);
+int gpio_chip_no_name(const struct hilt_gpio_config *cfg, size_t i, int rc, char *err,
+		      size_t errlen);
+int gpio_chip_past_end(const struct hilt_gpio_config *cfg, size_t i, const char *name,
+		       const char *label, unsigned n, char *err, size_t errlen);
+
 /* The chip named as a farm file names it (a name "gpiochip0", a path, a
  * label or a number), opened, or NULL with errno set: for the tests'
  * own looks at a chip through the library hilt was built with. */

@@ -22,13 +22,9 @@ struct gpiod_chip *gpio_chip_lookup(const char *what)
 
 int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t errlen)
 {
-	if (gpiod_line_set_value(c->lines[i], value) < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "GPIO line %s (%s offset %u): %s", c->cfg->lines[i].name,
-			 c->cfg->chip, gpiod_line_offset(c->lines[i]), strerror(e));
-		return -e;
-	}
+	if (gpiod_line_set_value(c->lines[i], value) < 0)
+		return gpio_chip_line_failed(c->cfg, i, gpiod_line_offset(c->lines[i]), errno, NULL,
+					     err, errlen);
 	return 0;
 }
 
@@ -45,21 +41,13 @@ static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 		if (c->lines[i])
 			return 0;
 		rc = errno && errno != ENOENT ? -errno : -ENOENT;
-		snprintf(err, errlen, "GPIO line %s: %s has no line named '%s'%s%s", l->name,
-			 cfg->chip, l->chip_line, rc == -ENOENT ? "" : ": ",
-			 rc == -ENOENT ? "" : strerror(-rc));
-		return rc;
+		return gpio_chip_no_name(cfg, i, rc, err, errlen);
 	}
 	unsigned n = gpiod_chip_num_lines(c->chip);
 
-	if (l->offset >= n) {
-		/* What the chip has, so a wrong chip shows. */
-		snprintf(err, errlen,
-			 "GPIO line %s: %s (%s, '%s') has %u lines (offsets 0-%u), no line %u",
-			 l->name, cfg->chip, gpiod_chip_name(c->chip), gpiod_chip_label(c->chip), n,
-			 n ? n - 1 : 0, l->offset);
-		return -EINVAL;
-	}
+	if (l->offset >= n)
+		return gpio_chip_past_end(cfg, i, gpiod_chip_name(c->chip), gpiod_chip_label(c->chip),
+					  n, err, errlen);
 	c->lines[i] = gpiod_chip_get_line(c->chip, l->offset);
 	if (c->lines[i])
 		return 0;
@@ -80,8 +68,7 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 	c->cfg = cfg;
 	c->chip = gpio_chip_lookup(cfg->chip);
 	if (!c->chip) {
-		rc = errno ? -errno : -ENODEV;
-		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));
+		rc = gpio_chip_no_chip(cfg, errno ? -errno : -ENODEV, err, errlen);
 		goto err_free;
 	}
 	for (size_t i = 0; i < cfg->nlines; i++) {
@@ -95,17 +82,14 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 			int e = errno;
 			char holder[128] = "";
 
-			rc = -e;
 			/* The kernel names the holder (its consumer label) in
 			 * the line's info: say who has the board's line. */
 			if (e == EBUSY && gpiod_line_update(c->lines[i]) == 0 &&
 			    gpiod_line_consumer(c->lines[i]))
 				snprintf(holder, sizeof(holder), " as '%s'",
 					 gpiod_line_consumer(c->lines[i]));
-			snprintf(err, errlen, "GPIO line %s (%s offset %u)%s%s: %s", l->name,
-				 cfg->chip, gpiod_line_offset(c->lines[i]),
-				 e == EBUSY ? " is held by another process" : "", holder,
-				 strerror(e));
+			rc = gpio_chip_line_failed(cfg, i, gpiod_line_offset(c->lines[i]), e, holder,
+						   err, errlen);
 			c->lines[i] = NULL;
 			goto err_free;
 		}

@@ -86,13 +86,8 @@ struct gpiod_chip *gpio_chip_lookup(const char *what)
 int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t errlen)
 {
 	if (gpiod_line_request_set_value(c->requests[i], c->offsets[i],
-					 value ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE) < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "GPIO line %s (%s offset %u): %s", c->cfg->lines[i].name,
-			 c->cfg->chip, c->offsets[i], strerror(e));
-		return -e;
-	}
+					 value ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE) < 0)
+		return gpio_chip_line_failed(c->cfg, i, c->offsets[i], errno, NULL, err, errlen);
 	return 0;
 }
 
@@ -113,10 +108,7 @@ static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 			return 0;
 		}
 		rc = errno && errno != ENOENT ? -errno : -ENOENT;
-		snprintf(err, errlen, "GPIO line %s: %s has no line named '%s'%s%s", l->name,
-			 cfg->chip, l->chip_line, rc == -ENOENT ? "" : ": ",
-			 rc == -ENOENT ? "" : strerror(-rc));
-		return rc;
+		return gpio_chip_no_name(cfg, i, rc, err, errlen);
 	}
 	if (!(info = gpiod_chip_get_info(c->chip))) {
 		rc = errno ? -errno : -EIO;
@@ -126,13 +118,10 @@ static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 	unsigned n = (unsigned)gpiod_chip_info_get_num_lines(info);
 
 	if (l->offset >= n) {
-		/* What the chip has, so a wrong chip shows. */
-		snprintf(err, errlen,
-			 "GPIO line %s: %s (%s, '%s') has %u lines (offsets 0-%u), no line %u",
-			 l->name, cfg->chip, gpiod_chip_info_get_name(info),
-			 gpiod_chip_info_get_label(info), n, n ? n - 1 : 0, l->offset);
+		rc = gpio_chip_past_end(cfg, i, gpiod_chip_info_get_name(info),
+					gpiod_chip_info_get_label(info), n, err, errlen);
 		gpiod_chip_info_free(info);
-		return -EINVAL;
+		return rc;
 	}
 	gpiod_chip_info_free(info);
 	c->offsets[i] = l->offset;
@@ -168,7 +157,6 @@ static int request_line(struct gpio_chip *c, size_t i, const char *consumer, cha
 		int e = errno ? errno : EIO;
 		char holder[128] = "";
 
-		rc = -e;
 		/* The kernel names the holder (its consumer label) in the
 		 * line's info: say who has the board's line. */
 		if (e == EBUSY) {
@@ -180,9 +168,7 @@ static int request_line(struct gpio_chip *c, size_t i, const char *consumer, cha
 			if (li)
 				gpiod_line_info_free(li);
 		}
-		snprintf(err, errlen, "GPIO line %s (%s offset %u)%s%s: %s", l->name, c->cfg->chip,
-			 c->offsets[i], e == EBUSY ? " is held by another process" : "", holder,
-			 strerror(e));
+		rc = gpio_chip_line_failed(c->cfg, i, c->offsets[i], e, holder, err, errlen);
 	}
 out:
 	gpiod_request_config_free(rc_);
@@ -205,8 +191,7 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 	errno = 0;
 	c->chip = gpio_chip_lookup(cfg->chip);
 	if (!c->chip) {
-		rc = errno ? -errno : -ENODEV;
-		snprintf(err, errlen, "GPIO chip '%s': %s", cfg->chip, strerror(-rc));
+		rc = gpio_chip_no_chip(cfg, errno ? -errno : -ENODEV, err, errlen);
 		goto err_free;
 	}
 	for (size_t i = 0; i < cfg->nlines; i++)
