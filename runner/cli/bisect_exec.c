@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/proc.h"
 
 static int signal_fd = -1;
@@ -36,27 +37,13 @@ bool hilt_bisect_interrupted(void)
 	return interrupted;
 }
 
-/* Appends len bytes to the buffer *out of *outlen bytes (NUL kept after). */
-static int keep(char **out, size_t *outlen, const char *b, size_t len)
-{
-	char *more = realloc(*out, *outlen + len + 1);
-
-	if (!more)
-		return -ENOMEM;
-	memcpy(more + *outlen, b, len);
-	*outlen += len;
-	more[*outlen] = '\0';
-	*out = more;
-	return 0;
-}
-
 /* One child while it runs. */
 struct child {
 	struct hilt_bisect_job *job;
 	struct hilt_proc *proc;
 	struct hilt_proc_status ps;
 	int log_fd;
-	size_t outlen;
+	struct hilt_buf out;	/* its output, with job->keep_output */
 	bool eof, ended, lost;	/* lost: its output could not be kept */
 };
 
@@ -68,8 +55,6 @@ static int start(struct child *c, char *err, size_t errlen)
 	int here = -1, rc;
 
 	c->log_fd = -1;
-	if (j->keep_output && !(j->output = calloc(1, 1)))
-		return -ENOMEM;
 	if (j->log && (c->log_fd = open(j->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 					0644)) < 0) {
 		snprintf(err, errlen, "%s: %s", j->log, strerror(errno));
@@ -102,9 +87,8 @@ static void drain(struct child *c)
 	if (n > 0) {
 		if (c->log_fd >= 0 && write(c->log_fd, buf, (size_t)n) < 0)
 			c->log_fd = (close(c->log_fd), -1);
-		if (c->job->output && keep(&c->job->output, &c->outlen, buf, (size_t)n)) {
-			free(c->job->output);
-			c->job->output = NULL;
+		if (c->job->keep_output && !c->lost && hilt_buf_append(&c->out, buf, (size_t)n)) {
+			hilt_buf_free(&c->out);
 			c->lost = true;
 		}
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -183,6 +167,9 @@ static int run_children(struct hilt_bisect_job *jobs, size_t n, bool stoppable, 
 		hilt_proc_free(c[k].proc);
 		if (c[k].log_fd >= 0)
 			close(c[k].log_fd);
+		if (c[k].job->keep_output && !c[k].lost &&
+		    !(c[k].job->output = hilt_buf_steal(&c[k].out, NULL)))
+			c[k].lost = true;
 		if (c[k].lost && !rc) {
 			snprintf(err, errlen, "out of memory");
 			rc = -ENOMEM;
