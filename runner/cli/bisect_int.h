@@ -45,7 +45,4 @@ int hilt_bisect_step(struct bisect *bs, size_t i);
  * status. */
 int hilt_bisect_tell(struct bisect *bs, enum hilt_bisect_next next, size_t i);
 
-/* mkdir -p.  0 or -errno. */
-int hilt_bisect_mkdir(const char *path);
-
 #endif

@@ -7,6 +7,7 @@
 #include "runner/cli/bisect_int.h"
 #include "runner/cli/bisect_exec.h"
 #include "runner/cli/cli.h"
+#include "runner/cli/paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -20,25 +21,6 @@
 #include "base/atomic.h"
 #include "base/template.h"
 #include "reports/merge.h"
-
-int hilt_bisect_mkdir(const char *path)
-{
-	char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-
-	free(p);
-	return rc;
-}
 
 /* Moves what is at dir out of the way (an attempt that ended in an error,
  * or was interrupted): dir.N, the first N free. */
@@ -271,7 +253,7 @@ static int do_runs(struct bisect *bs, size_t i, const char *stepdir)
 			r->argv = NULL;
 			if (asprintf(&r->junit, "%s/junit.xml", r->dir) < 0 ||
 			    asprintf(&r->log, "%s/hilt-run.log", r->dir) < 0 ||
-			    (rc = hilt_bisect_mkdir(r->dir)) ||
+			    (rc = hilt_mkdir_p(r->dir, 0755)) ||
 			    !(r->argv = run_argv(bs, i, r->k + 1, r->dir))) {
 				r->junit = r->log = NULL;
 				rc = rc ? rc : -ENOMEM;
@@ -429,7 +411,7 @@ int hilt_bisect_step(struct bisect *bs, size_t i)
 		i == 0 ? ", the good end" : i == n - 1 ? ", the bad end" : "");
 	for (unsigned k = 0; k < bs->a.repeat; k++)
 		all_recorded &= c->runs[k].verdict != HILT_BISECT_UNTESTED;
-	if ((rc = hilt_bisect_mkdir(stepdir)))
+	if ((rc = hilt_mkdir_p(stepdir, 0755)))
 		goto out;
 	if (c->build_skipped || all_recorded) {
 		/* From the state of an earlier, interrupted bisect. */

@@ -16,6 +16,7 @@
 #include "runner/cli/bisect_exec.h"
 #include "runner/cli/bisect_int.h"
 #include "runner/cli/cli_report.h"
+#include "runner/cli/paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -447,7 +448,7 @@ int hilt_cmd_bisect(int argc, char **argv)
 		status = rc == -ENOMEM ? EXIT_INFRA : EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = hilt_bisect_mkdir(bs.out))) {
+	if ((rc = hilt_mkdir_p(bs.out, 0755))) {
 		fprintf(stderr, "hilt bisect: %s: %s\n", bs.out, strerror(-rc));
 		goto out;
 	}

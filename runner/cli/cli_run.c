@@ -327,28 +327,6 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *copy = strdup(dir);
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
-			free(copy);
-			return -errno;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(copy, 0777) < 0 && errno != EEXIST ? -errno : 0;
-
-	free(copy);
-	return rc;
-}
-
 /* Every suite is loaded, so that the mistakes of each are reported, one
  * FILE:LINE: message a line, as hilt validate shows them. */
 static int load_suites(char **paths, int n, struct hilt_suite ***out)
@@ -727,7 +705,7 @@ static int setup_signals(struct run *run)
  * so an old file never passes for this run's. */
 static int prepare_out_dir(struct run *run)
 {
-	int rc = mkdir_p(run->a.out_dir);
+	int rc = hilt_mkdir_p(run->a.out_dir, 0777);
 
 	if (rc < 0) {
 		fprintf(stderr, "hilt: cannot use the output directory %s: %s\n",

@@ -1,11 +1,13 @@
 #define _GNU_SOURCE
 #include "runner/cli/paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The installed binary is built with HILT_INSTALLED and no path of the
@@ -119,4 +121,28 @@ const char *hilt_suite_path(const char *arg, char *buf, size_t len)
 	    access(buf, F_OK) < 0)
 		return arg;
 	return buf;
+}
+
+int hilt_mkdir_p(const char *dir, unsigned mode)
+{
+	char *copy = strdup(dir);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			int rc = -errno;
+
+			free(copy);
+			return rc;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
+
+	free(copy);
+	return rc;
 }

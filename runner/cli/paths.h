@@ -28,4 +28,8 @@ const char *hilt_guest_hint(void);
  * hilt_data_dir().  Returns arg itself or buf (of len bytes). */
 const char *hilt_suite_path(const char *arg, char *buf, size_t len);
 
+/* Makes dir and the folders above it that are missing, as mkdir -p does
+ * (mode, less the umask, for those it makes).  0 or -errno. */
+int hilt_mkdir_p(const char *dir, unsigned mode);
+
 #endif
