@@ -117,3 +117,11 @@ void hilt_json_str(FILE *f, const char *s)
 	fputc('"', f);
 	free(clean);
 }
+
+void hilt_json_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		hilt_json_str(f, s);
+	else
+		fputs("null", f);
+}

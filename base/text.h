@@ -25,5 +25,7 @@ char *hilt_text_inert(const char *s, size_t len, enum hilt_text_mode mode);
 /* Writes s (NULL: "") as a JSON string: made inert as for a terminal
  * line, then quoted and escaped. */
 void hilt_json_str(FILE *f, const char *s);
+/* The same, but NULL is written as JSON's null. */
+void hilt_json_str_or_null(FILE *f, const char *s);
 
 #endif

@@ -426,14 +426,6 @@ int hilt_bisect_load(struct hilt_bisect *b, const char *path, const char *plan, 
 
 /* ---- JSON ---- */
 
-static void json_name_or_null(FILE *f, const struct hilt_bisect_cand *c)
-{
-	if (c)
-		hilt_json_str(f, c->name);
-	else
-		fputs("null", f);
-}
-
 void hilt_bisect_write_json(const struct hilt_bisect *b, const char *key, FILE *f)
 {
 	size_t i, lg = 0, fb = 0, *order;
@@ -452,9 +444,9 @@ void hilt_bisect_write_json(const struct hilt_bisect *b, const char *key, FILE *
 	if (answered)
 		hilt_bisect_answer(b, &lg, &fb);
 	fprintf(f, "{\n  \"status\": \"%s\",\n  \"first_bad\": ", status[next]);
-	json_name_or_null(f, answered ? &b->c[fb] : NULL);
+	hilt_json_str_or_null(f, answered ? b->c[fb].name : NULL);
 	fputs(",\n  \"last_good\": ", f);
-	json_name_or_null(f, answered ? &b->c[lg] : NULL);
+	hilt_json_str_or_null(f, answered ? b->c[lg].name : NULL);
 	fputs(",\n  \"maybe_first_bad\": [", f);
 	for (size_t k = lg + 1; answered && k <= fb; k++) {
 		fputs(k > lg + 1 ? ", " : "", f);
@@ -490,15 +482,9 @@ void hilt_bisect_write_json(const struct hilt_bisect *b, const char *key, FILE *
 				"\"junit\": ", first ? "" : ",", k + 1,
 				hilt_bisect_verdict_name(r->verdict), r->attempts);
 			first = 0;
-			if (r->junit)
-				hilt_json_str(f, r->junit);
-			else
-				fputs("null", f);
+			hilt_json_str_or_null(f, r->junit);
 			fputs(", \"why\": ", f);
-			if (r->why)
-				hilt_json_str(f, r->why);
-			else
-				fputs("null", f);
+			hilt_json_str_or_null(f, r->why);
 			fputs("}", f);
 		}
 		fputs("]}", f);

@@ -290,10 +290,7 @@ static void write_json(struct hilt_compare *c, FILE *f)
 				fputs(", \"title\": ", f);
 				hilt_json_str(f, it->name);
 				fputs(", \"kind\": ", f);
-				if (it->kind)
-					hilt_json_str(f, it->kind);
-				else
-					fputs("null", f);
+				hilt_json_str_or_null(f, it->kind);
 				fprintf(f, ", \"base\": %lu, \"new\": %lu", it->base_n, it->new_n);
 				if (it->detail) {
 					fputs(cat == CAT_FINDING_COUNT ? ", \"note\": " : ", \"line\": ",
