@@ -96,6 +96,15 @@ static bool name_char(char c)
 	       (c >= '0' && c <= '9');
 }
 
+bool hilt_template_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && name_char(name[i]); i++)
+		;
+	return len && i == len;
+}
+
 int hilt_template_each(const char *tmpl, enum hilt_template_syntax syntax, bool strict,
 		       int (*fn)(const char *name, size_t len, void *arg), void *arg)
 {
@@ -104,7 +113,7 @@ int hilt_template_each(const char *tmpl, enum hilt_template_syntax syntax, bool 
 	for (;;) {
 		const char *at = syntax == HILT_TEMPLATE_DOLLAR ? strstr(p, "${") : strchr(p, '{');
 		const char *name, *next;
-		size_t len, i;
+		size_t len;
 		int rc;
 
 		if (!at)
@@ -112,9 +121,7 @@ int hilt_template_each(const char *tmpl, enum hilt_template_syntax syntax, bool 
 		next = reference(at, syntax, &name, &len);
 		if (!next)
 			return strict ? -EINVAL : 0;	/* no '}' further on */
-		for (i = 0; i < len && name_char(name[i]); i++)
-			;
-		if (!len || i < len) {
+		if (!hilt_template_name_ok(name, len)) {
 			if (strict)
 				return -EINVAL;
 			p = at + 1;

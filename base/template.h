@@ -46,6 +46,10 @@ char *hilt_template_expand(const char *tmpl, const struct hilt_template *t, char
 int hilt_template_each(const char *tmpl, enum hilt_template_syntax syntax, bool strict,
 		       int (*fn)(const char *name, size_t len, void *arg), void *arg);
 
+/* Whether name[0..len) is a name a template may reference: not empty, of
+ * [A-Za-z0-9_] only. */
+bool hilt_template_name_ok(const char *name, size_t len);
+
 /* A lookup over two parallel arrays of names and values (arg: this). */
 struct hilt_template_vars {
 	const char *const *names;

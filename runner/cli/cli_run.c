@@ -237,8 +237,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 			char *eq = strchr(optarg, '=');
 			size_t len = eq ? (size_t)(eq - optarg) : 0;
 
-			if (!len || strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					   "0123456789_") != len) {
+			if (!hilt_template_name_ok(optarg, len)) {
 				fprintf(stderr, "hilt: --path-var wants NAME=VALUE (NAME of letters, "
 					"digits and _), not '%s'\n", optarg);
 				return -1;
