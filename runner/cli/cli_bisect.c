@@ -237,12 +237,8 @@ static int parse_args(int argc, char **argv, struct bisect_args *a)
 				return -1;
 			break;
 		case 'k':
-			a->cmp.mad_k = hilt_report_fraction(optarg);
-			if (a->cmp.mad_k < 0 || strchr(optarg, '%')) {
-				fprintf(stderr, "hilt bisect: --mad-k '%s' is not a non-negative "
-					"number\n", optarg);
+			if (hilt_report_mad_k("bisect", optarg, &a->cmp.mad_k))
 				return -1;
-			}
 			break;
 		case 'j':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {

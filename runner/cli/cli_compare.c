@@ -151,12 +151,8 @@ int hilt_cmd_report_compare(int argc, char **argv)
 				goto usage_error;
 			break;
 		case 'k':
-			o.mad_k = hilt_report_fraction(optarg);
-			if (o.mad_k < 0 || strchr(optarg, '%')) {
-				fprintf(stderr, "hilt report compare: --mad-k '%s' is not a "
-					"non-negative number\n", optarg);
+			if (hilt_report_mad_k("report compare", optarg, &o.mad_k))
 				goto usage_error;
-			}
 			break;
 		case 'F':
 			if (!strcmp(optarg, "text")) {

@@ -163,6 +163,15 @@ int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *r
 	return -1;
 }
 
+int hilt_report_mad_k(const char *cmd, const char *arg, double *k)
+{
+	*k = hilt_report_fraction(arg);
+	if (*k >= 0 && !strchr(arg, '%'))
+		return 0;
+	fprintf(stderr, "hilt %s: --mad-k '%s' is not a non-negative number\n", cmd, arg);
+	return -1;
+}
+
 static const struct hilt_subcmd subcmds[] = {
 	{ "merge", cmd_merge, hilt_report_usage },
 	{ "compare", hilt_cmd_report_compare, hilt_report_usage },

@@ -22,5 +22,8 @@ double hilt_report_seconds(const char *s);
  * cmd" ("report compare", "bisect"): sets *rel or *floor_s.  0, or -1 with the mistake printed. */
 int hilt_report_time_option(const char *cmd, int opt, const char *arg, double *rel,
 			    double *floor_s);
+/* Their --mad-k K: a non-negative number (no '%').  0, or -1 with the
+ * mistake printed. */
+int hilt_report_mad_k(const char *cmd, const char *arg, double *k);
 
 #endif
