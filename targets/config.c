@@ -17,6 +17,7 @@ void hilt_target_config_clear(struct hilt_target_config *cfg)
 	free(cfg->source);
 	hilt_config_strv_free(cfg->tags, cfg->ntags);
 	free(cfg->health_check);
+	free(cfg->boot_suite);
 	if (cfg->ops && cfg->ops->free_config)
 		cfg->ops->free_config(cfg->priv);
 	memset(cfg, 0, sizeof(*cfg));
@@ -92,7 +93,7 @@ bool hilt_config_has_child(const xmlNode *node, const char *name)
 
 bool hilt_config_generic(const xmlNode *c)
 {
-	return hilt_xml_is(c, "health-check");
+	return hilt_xml_is(c, "health-check") || hilt_xml_is(c, "boot");
 }
 
 void hilt_config_label(const struct hilt_target_config *cfg, char *buf, size_t len)

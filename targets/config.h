@@ -34,6 +34,11 @@ struct hilt_target_config {
 	 * folder), or NULL; health_check_line: where it was given. */
 	char *health_check;
 	long health_check_line;
+	/* The suite that brings the target to its shell for the suites that
+	 * start there (<boot suite="PATH"/>, checked the same way), or NULL;
+	 * boot_line: where it was given. */
+	char *boot_suite;
+	long boot_line;
 	/* Made from a --target word (hilt_target_from_spec): planned only
 	 * where it is named. */
 	bool named_only;
@@ -83,7 +88,7 @@ void hilt_config_strv_free(char **v, size_t n);
 bool hilt_config_has_child(const xmlNode *node, const char *name);
 
 /* Whether c is an element of <target> that the farm loader reads for every
- * kind (<health-check>): a kind's parse passes over it. */
+ * kind (<health-check>, <boot>): a kind's parse passes over it. */
 bool hilt_config_generic(const xmlNode *c);
 
 /* " 'NAME'" for messages about the target, or "" when its name is missing

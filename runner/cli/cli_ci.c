@@ -243,7 +243,7 @@ static int load(struct ci *ci)
 	if (ci->a.farm_path)
 		rc = hilt_farm_load(ci->a.farm_path, &ci->farm, err, HILT_CONFIG_ERR_MAX);
 	else
-		rc = hilt_farm_default(hilt_guest_dir(), &ci->farm, err, HILT_CONFIG_ERR_MAX);
+		rc = hilt_default_farm(&ci->farm, err, HILT_CONFIG_ERR_MAX);
 	if (rc == -ENOENT && !ci->a.farm_path) {
 		fprintf(stderr, "hilt ci: %s: the built-in farm needs the default guest "
 			"(HILT_GUEST_DIR); or give --farm\n", err);

@@ -394,7 +394,7 @@ static int load_farm(struct run *run)
 	else if (a->ntarget_names && nmade == a->ntarget_names)
 		rc = (run->farm = calloc(1, sizeof(*run->farm))) ? 0 : -ENOMEM;
 	else
-		rc = hilt_farm_default(hilt_guest_dir(), &run->farm, err, sizeof(err));
+		rc = hilt_default_farm(&run->farm, err, sizeof(err));
 	if (rc == -ENOENT && !a->farm_path) {
 		/* Say what helps: the folder given is wrong, or the guest was
 		 * never made where this build looks for it. */
@@ -509,8 +509,27 @@ int hilt_cmd_list(int argc, char **argv)
 		printf("%s (%s) on %s:", suite ? suite : "?", e->suite->path, e->pool);
 		for (size_t k = 0; k < e->ntargets; k++)
 			printf(" %s", e->targets[k]->name);
+		if (e->boot)
+			printf("  [boot of group %ld%s]", e->group + 1, e->added ? ", added" : "");
+		else if (e->group >= 0)
+			printf("  [start=%s, group %ld]", hilt_suite_start_name(e->suite->start),
+			       e->group + 1);
 		printf("\n");
 		free(suite);
+	}
+	for (size_t g = 0; status == EXIT_PASS && g < run.plan.ngroups; g++) {
+		const struct hilt_plan_group *pg = &run.plan.groups[g];
+		char *boot = hilt_text_inert(pg->boot->name, strlen(pg->boot->name),
+					     HILT_TEXT_TERMINAL);
+
+		printf("group %zu on %s: boot %s (%s), then %zu suite%s on its shell",
+		       g + 1, pg->pool, boot ? boot : "?", pg->boot->path, pg->nshell,
+		       pg->nshell == 1 ? "" : "s");
+		if (pg->nfresh)
+			printf(", and %zu on a boot each (fresh-shell)", pg->nfresh);
+		printf("; %zu boot%s planned\n", (pg->nshell ? 1 : 0) + pg->nfresh,
+		       (pg->nshell ? 1 : 0) + pg->nfresh == 1 ? "" : "s");
+		free(boot);
 	}
 	if (status == EXIT_PASS)
 		printf("%zu session%s\n", run.plan.nentries, run.plan.nentries == 1 ? "" : "s");

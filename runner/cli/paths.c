@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "runner/cli/paths.h"
 
+#include "runner/engine/farm.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -145,4 +147,27 @@ int hilt_mkdir_p(const char *dir, unsigned mode)
 
 	free(copy);
 	return rc;
+}
+
+int hilt_default_farm(struct hilt_farm **out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int rc = hilt_farm_default(hilt_guest_dir(), out, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < (*out)->ntargets; i++) {
+		struct hilt_target_config *t = &(*out)->targets[i];
+
+		if (t->boot_suite || !hilt_data_dir())
+			continue;
+		snprintf(path, sizeof(path), "%s/suites/linux-boot.xml", hilt_data_dir());
+		if (access(path, R_OK) == 0 && !(t->boot_suite = strdup(path))) {
+			hilt_farm_free(*out);
+			*out = NULL;
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }

@@ -28,6 +28,12 @@ const char *hilt_guest_hint(void);
  * hilt_data_dir().  Returns arg itself or buf (of len bytes). */
 const char *hilt_suite_path(const char *arg, char *buf, size_t len);
 
+/* The built-in farm (hilt_farm_default) of the guest in
+ * hilt_guest_dir(), its target booted for the suites that start at a
+ * shell by the shipped linux-boot suite. */
+struct hilt_farm;
+int hilt_default_farm(struct hilt_farm **out, char *err, size_t errlen);
+
 /* Makes dir and the folders above it that are missing, as mkdir -p does
  * (mode, less the umask, for those it makes).  0 or -errno. */
 int hilt_mkdir_p(const char *dir, unsigned mode);

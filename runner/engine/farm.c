@@ -75,22 +75,24 @@ static void parse_timeout_multiplier(struct hilt_config_loader *ld, const xmlNod
 	free(v);
 }
 
-/* <health-check suite="PATH"/>: the file must be there, as the images a
- * farm names: the scheduler loads it before the first session. */
-static void parse_health_check(struct hilt_config_loader *ld, const xmlNode *c,
-			       struct hilt_target_config *t)
+/* <health-check suite="PATH"/>, <boot suite="PATH"/>: the file must be
+ * there, as the images a farm names: the scheduler loads it before the
+ * first session.  *path and *line: the target's field for it. */
+static void parse_suite_ref(struct hilt_config_loader *ld, const xmlNode *c, char **path,
+			    long *line)
 {
 	static const char *const attrs[] = { "suite", NULL };
+	const char *what = (const char *)c->name;
 	char *suite, *full;
 
 	hilt_xml_check_attrs(ld->d, c, attrs);
 	hilt_xml_check_element_only(ld->d, c);
-	if (t->health_check_line) {
-		hilt_xml_error(ld->d, c, "only one <health-check> is allowed (the first is at line %ld)",
-			       t->health_check_line);
+	if (*line) {
+		hilt_xml_error(ld->d, c, "only one <%s> is allowed (the first is at line %ld)",
+			       what, *line);
 		return;
 	}
-	t->health_check_line = xmlGetLineNo(c);
+	*line = xmlGetLineNo(c);
 	suite = hilt_xml_attr_required(ld->d, c, "suite");
 	if (!suite)
 		return;
@@ -101,12 +103,12 @@ static void parse_health_check(struct hilt_config_loader *ld, const xmlNode *c,
 		return;
 	}
 	if (access(full, R_OK) < 0) {
-		hilt_xml_error(ld->d, c, "<health-check> suite '%s' cannot be read: %s", full,
+		hilt_xml_error(ld->d, c, "<%s> suite '%s' cannot be read: %s", what, full,
 			       strerror(errno));
 		free(full);
 		return;
 	}
-	t->health_check = full;
+	*path = full;
 }
 
 static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
@@ -153,7 +155,9 @@ static void parse_target(struct hilt_config_loader *ld, const xmlNode *node,
 	/* What every kind has, whatever the kind says. */
 	for (const xmlNode *c = node->children; c && !ld->oom; c = c->next)
 		if (hilt_xml_is(c, "health-check"))
-			parse_health_check(ld, c, t);
+			parse_suite_ref(ld, c, &t->health_check, &t->health_check_line);
+		else if (hilt_xml_is(c, "boot"))
+			parse_suite_ref(ld, c, &t->boot_suite, &t->boot_line);
 	t->kind = hilt_xml_attr_required(ld->d, node, "kind");
 	if (!t->kind || ld->oom)
 		return;

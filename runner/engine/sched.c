@@ -4,11 +4,13 @@
 #include "runner/engine/sched.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xmlfile.h"
 #include "targets/target.h"
 #include "runner/engine/report.h"
 #include "runner/engine/session.h"
@@ -109,7 +111,7 @@ static int add_entry(struct hilt_plan *plan, const struct hilt_suite *suite,
 	plan->entries = e;
 	e[plan->nentries++] = (struct hilt_plan_entry){
 		.suite = suite, .targets = targets, .ntargets = ntargets, .pool = pool,
-		.shard_index = (unsigned)plan->nentries,
+		.shard_index = (unsigned)plan->nentries, .group = -1,
 	};
 	return 0;
 }
@@ -187,6 +189,179 @@ out:
 	return rc;
 }
 
+/* Whether paths a and b name the same file. */
+static bool same_file(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+}
+
+/* The boot suite of path, loaded once for the plan: 0, or -errno with
+ * why in err. */
+static int plan_boot_suite(struct hilt_plan *plan, const char *path,
+			   const struct hilt_suite **out, char *err, size_t errlen)
+{
+	struct hilt_suite **v, *suite;
+	int rc;
+
+	for (size_t i = 0; i < plan->nboots; i++)
+		if (same_file(plan->boots[i]->path, path)) {
+			*out = plan->boots[i];
+			return 0;
+		}
+	if ((rc = hilt_suite_load(path, &suite, err, errlen)) < 0)
+		return rc;
+	if (!(v = realloc(plan->boots, (plan->nboots + 1) * sizeof(*v)))) {
+		hilt_suite_free(suite);
+		return -ENOMEM;
+	}
+	plan->boots = v;
+	v[plan->nboots++] = suite;
+	*out = suite;
+	return 0;
+}
+
+/* The ${name}s a shell suite takes from its boot must be captured there. */
+static int check_boot_vars(const struct hilt_suite *suite, const struct hilt_suite *boot,
+			   char *err, size_t errlen)
+{
+	for (size_t i = 0; i < suite->nboot_vars; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < boot->ncaptures && !found; k++)
+			found = strcmp(boot->captures[k], suite->boot_vars[i]) == 0;
+		if (!found) {
+			snprintf(err, errlen,
+				 "%s: suite '%s' uses ${%s}, which neither it nor its boot suite '%s' (%s) captures",
+				 suite->path, suite->name, suite->boot_vars[i], boot->name, boot->path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The group of entry ei (a suite that starts at a shell): found or made,
+ * with its boot entry.  -EINVAL with why in err. */
+static int plan_group(struct hilt_plan *plan, size_t ei, char *err, size_t errlen)
+{
+	const struct hilt_plan_entry *e = &plan->entries[ei];
+	const char *boot_path = NULL;
+	const struct hilt_suite *boot;
+	char why[HILT_CONFIG_ERR_MAX];
+	int rc;
+
+	for (size_t k = 0; k < e->ntargets; k++) {
+		const struct hilt_target_config *t = e->targets[k];
+
+		if (!t->boot_suite) {
+			snprintf(err, errlen,
+				 "%s: suite '%s' starts at a shell (start=\"%s\"), and target '%s' (%s) has no <boot suite=\"...\"/> that brings it there",
+				 e->suite->path, e->suite->name, hilt_suite_start_name(e->suite->start),
+				 t->name, t->source);
+			return -EINVAL;
+		}
+		if (boot_path && !same_file(boot_path, t->boot_suite)) {
+			snprintf(err, errlen,
+				 "%s: suite '%s' starts at a shell on pool %s, whose targets boot with different suites (%s, %s)",
+				 e->suite->path, e->suite->name, e->pool, boot_path, t->boot_suite);
+			return -EINVAL;
+		}
+		boot_path = t->boot_suite;
+	}
+	for (size_t g = 0; g < plan->ngroups; g++) {
+		const struct hilt_plan_group *pg = &plan->groups[g];
+
+		if (strcmp(pg->pool, e->pool) == 0 && same_file(pg->boot->path, boot_path)) {
+			plan->entries[ei].group = (long)g;
+			return check_boot_vars(e->suite, pg->boot, err, errlen);
+		}
+	}
+	rc = plan_boot_suite(plan, boot_path, &boot, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: the boot suite of target '%s': %s",
+			 e->targets[0]->source, e->targets[0]->name, rc == -ENOMEM ? "out of memory" : why);
+		return rc;
+	}
+	if ((rc = check_boot_vars(e->suite, boot, err, errlen)) < 0)
+		return rc;
+	if (boot->start != HILT_START_POWER_ON) {
+		snprintf(err, errlen, "%s: suite '%s' is a boot suite (<boot> of target '%s'), so it must start at power-on, not start=\"%s\"",
+			 boot->path, boot->name, e->targets[0]->name, hilt_suite_start_name(boot->start));
+		return -EINVAL;
+	}
+	struct hilt_plan_group *v = realloc(plan->groups, (plan->ngroups + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	plan->groups = v;
+	struct hilt_plan_group *pg = &v[plan->ngroups];
+	size_t be = SIZE_MAX;
+
+	/* The planned boot suite of the same file on the same pool is the
+	 * group's first boot. */
+	for (size_t i = 0; i < plan->nentries && be == SIZE_MAX; i++) {
+		const struct hilt_plan_entry *o = &plan->entries[i];
+
+		if (o->suite->start == HILT_START_POWER_ON && o->group < 0 &&
+		    strcmp(o->pool, e->pool) == 0 && same_file(o->suite->path, boot_path))
+			be = i;
+	}
+	if (be == SIZE_MAX) {
+		const struct hilt_target_config **targets = malloc(e->ntargets * sizeof(*targets));
+		char *pool = strdup(e->pool);
+
+		if (!targets || !pool) {
+			free(targets);
+			free(pool);
+			return -ENOMEM;
+		}
+		memcpy(targets, e->targets, e->ntargets * sizeof(*targets));
+		if ((rc = add_entry(plan, boot, targets, e->ntargets, pool)) < 0)
+			return rc;
+		be = plan->nentries - 1;
+		plan->entries[be].added = true;
+		e = &plan->entries[ei];
+	}
+	plan->entries[be].boot = true;
+	plan->entries[be].group = (long)plan->ngroups;
+	*pg = (struct hilt_plan_group){
+		.boot = plan->entries[be].suite, .boot_entry = be, .pool = plan->entries[be].pool,
+	};
+	plan->entries[ei].group = (long)plan->ngroups++;
+	return 0;
+}
+
+/* Groups the entries that start at a shell by pool and boot suite. */
+static int plan_groups(struct hilt_plan *plan, char *err, size_t errlen)
+{
+	size_t n = plan->nentries;	/* boot entries added are not grouped */
+
+	for (size_t i = 0; i < n; i++) {
+		struct hilt_plan_entry *e = &plan->entries[i];
+		int rc;
+
+		if (e->suite->start == HILT_START_POWER_ON)
+			continue;
+		if ((rc = plan_group(plan, i, err, errlen)) < 0) {
+			if (rc == -ENOMEM)
+				snprintf(err, errlen, "out of memory");
+			return rc;
+		}
+		e = &plan->entries[i];
+		if (e->suite->start == HILT_START_SHELL)
+			plan->groups[e->group].nshell++;
+		else
+			plan->groups[e->group].nfresh++;
+	}
+	/* The pools the entries name were moved with them: point again. */
+	for (size_t g = 0; g < plan->ngroups; g++)
+		plan->groups[g].pool = plan->entries[plan->groups[g].boot_entry].pool;
+	return 0;
+}
+
 int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suites,
 		   size_t nsuites, const struct hilt_plan_filter *filter,
 		   struct hilt_plan *out, char *err, size_t errlen)
@@ -246,6 +421,11 @@ int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suite
 		}
 		plan.nentries = kept;
 	}
+	/* Grouped after sharding: each shard boots for its own. */
+	if ((rc = plan_groups(&plan, err, errlen)) < 0) {
+		hilt_plan_free(&plan);
+		return rc;
+	}
 	*out = plan;
 	return 0;
 }
@@ -259,6 +439,13 @@ void hilt_plan_free(struct hilt_plan *plan)
 	free(plan->entries);
 	plan->entries = NULL;
 	plan->nentries = 0;
+	for (size_t i = 0; i < plan->nboots; i++)
+		hilt_suite_free(plan->boots[i]);
+	free(plan->boots);
+	free(plan->groups);
+	plan->boots = NULL;
+	plan->groups = NULL;
+	plan->nboots = plan->ngroups = 0;
 }
 
 /* ---- running it ---- */
@@ -275,6 +462,31 @@ struct target_state {
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
+struct group;
+
+/* One boot of a group's target: its boot suite's session, then the
+ * group's shell suites one after the other while it stays up.  It holds
+ * its target (a board's lock, an emulator slot) from its boot's start
+ * until it is off. */
+struct lane {
+	struct hilt_sched *s;
+	struct group *g;
+	struct hilt_boot *boot;
+	struct target_state *t;
+	enum { LANE_BOOTING, LANE_UP, LANE_BUSY, LANE_STOPPING, LANE_OFF } state;
+	struct job *fresh_for;	/* a fresh-shell suite's own boot, or NULL */
+};
+
+struct group {
+	const struct hilt_plan_group *pg;
+	const struct hilt_plan_entry *boot_entry;
+	struct lane **lanes;
+	size_t nlanes;
+	unsigned want;		/* boots at once for its shell suites */
+	char *next_reason;	/* why its next boot happens, once one went down */
+	char *dead_why;		/* its boot failed for good: the rest are not run */
+};
+
 struct job {
 	struct hilt_sched *sched;
 	const struct hilt_suite *suite;
@@ -290,6 +502,13 @@ struct job {
 	size_t nearlier;
 	int64_t started_ns;
 	double estimate_s;
+	struct group *group;	/* a suite of a shared boot, or its boot */
+	bool boot;		/* the group's boot suite */
+	struct job *boot_for;	/* a boot made for this fresh-shell suite */
+	char *boot_reason;	/* why this boot happens */
+	bool reboot;		/* ...after a suite left the last one unfit */
+	bool added;		/* a boot the scheduler made, not a planned job */
+	struct lane *lane;	/* running on, or booting */
 };
 
 struct hilt_sched {
@@ -305,6 +524,9 @@ struct hilt_sched {
 	char **stems;		/* every file stem used in the run */
 	size_t nstems;
 	unsigned running_emulators;
+	struct group *groups;
+	size_t ngroups;
+	unsigned boots, reboots;
 	int64_t kick_timer;
 	bool interrupted, all_done_told, infra;
 	char *interrupt_why;
@@ -480,19 +702,83 @@ static void session_case(const struct hilt_session_result *r,
 	HILT_REPORT(j->sched->opts.reporter, case_ended, r, c);
 }
 
+/* The target a lane held is free again. */
+static void lane_release(struct hilt_sched *s, struct lane *l)
+{
+	l->state = LANE_OFF;
+	l->t->running--;
+	if (!l->t->exclusive)
+		s->running_emulators--;
+}
+
+static void lane_stopped(void *arg)
+{
+	struct lane *l = arg;
+	struct hilt_sched *s = l->s;
+
+	lane_release(s, l);
+	kick(s);
+}
+
+/* A session on the lane (its boot's or a shell suite's) ended: the lane
+ * is up for the next, or its target is off and the group's next boot
+ * will say why. */
+static void lane_session_ended(struct hilt_sched *s, struct lane *l)
+{
+	struct group *g = l->g;
+	const char *why;
+
+	if (hilt_boot_up(l->boot)) {
+		l->state = LANE_UP;
+		return;
+	}
+	lane_release(s, l);
+	why = hilt_boot_down_why(l->boot);
+	free(g->next_reason);
+	g->next_reason = why ? strdup(why) : NULL;
+}
+
+/* A boot that went down at its own session's end, for good: the group's
+ * suites that wait have no boot to run on (unless another lane is up). */
+static void boot_failed(struct job *j, const struct hilt_session_result *r)
+{
+	struct group *g = j->group;
+
+	if (g->dead_why)
+		return;
+	if (asprintf(&g->dead_why, "not run: its boot '%s' on '%s' failed", r->suite, r->target) < 0)
+		g->dead_why = NULL;
+}
+
 static void session_done(struct hilt_session *session, void *arg)
 {
 	struct job *j = arg;
 	struct hilt_sched *s = j->sched;
 	struct target_state *t = j->target;
+	struct lane *lane = j->lane;
+	/* A shell check that failed after other suites ran on the boot is
+	 * the boot's trouble: the suite runs again on a fresh one. */
+	bool boot_lost = lane && !j->boot && hilt_session_unready(session) &&
+			 hilt_boot_sessions(lane->boot) > 2;
 	struct hilt_session_result *r = hilt_session_take_result(session);
 
 	hilt_session_free(session);
 	j->session = NULL;
 	j->target = NULL;
-	t->running--;
-	if (!t->exclusive)
-		s->running_emulators--;
+	j->lane = NULL;
+	if (lane) {
+		lane_session_ended(s, lane);
+	} else {
+		t->running--;
+		if (!t->exclusive)
+			s->running_emulators--;
+	}
+	if (boot_lost && r && !s->interrupted) {
+		hilt_session_result_free(r);
+		j->state = JOB_QUEUED;
+		kick(s);
+		return;
+	}
 	if (!r) {
 		end_job(s, j, NULL);
 		kick(s);
@@ -547,6 +833,8 @@ static void session_done(struct hilt_session *session, void *arg)
 			return;
 		}
 	}
+	if (lane && j->boot && lane->state == LANE_OFF && !interrupted)
+		boot_failed(j, r);
 	end_job(s, j, r);
 	kick(s);
 }
@@ -571,7 +859,32 @@ static bool target_free(const struct hilt_sched *s, const struct target_state *t
 	return s->running_emulators < s->opts.jobs;
 }
 
-static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t)
+/* A new lane of j's group for j, a boot job, on t. */
+static struct lane *new_lane(struct hilt_sched *s, struct job *j, struct target_state *t)
+{
+	struct group *g = j->group;
+	struct lane **v = realloc(g->lanes, (g->nlanes + 1) * sizeof(*v));
+	struct lane *l = calloc(1, sizeof(*l));
+
+	if (v)
+		g->lanes = v;
+	if (!v || !l || hilt_boot_new(s->loop, &l->boot) < 0) {
+		free(l);
+		return NULL;
+	}
+	l->s = s;
+	l->g = g;
+	l->t = t;
+	l->state = LANE_BOOTING;
+	l->fresh_for = j->boot_for;
+	v[g->nlanes++] = l;
+	return l;
+}
+
+/* Starts j on t: a session of its own, the boot of a new lane (a boot
+ * job), or a shell suite on lane, whose target is up. */
+static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t,
+		     struct lane *lane)
 {
 	struct hilt_session_opts o = {
 		.out_dir = s->opts.out_dir, .pcap = s->opts.pcap,
@@ -591,17 +904,35 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	if (!stems[s->nstems])
 		return -ENOMEM;
 	o.stem = stems[s->nstems++];
+	if (j->boot && !(lane = new_lane(s, j, t)))
+		return -ENOMEM;
+	if (lane) {
+		o.boot = lane->boot;
+		o.boot_reason = j->boot ? j->boot_reason : NULL;
+	}
 	rc = hilt_session_new(s->loop, j->suite, t->cfg, &o, &j->session, err, sizeof(err));
 	if (rc < 0) {
+		if (j->boot)
+			lane->state = LANE_OFF;
 		notice(s, "%s", err);
 		return rc;
 	}
 	j->state = JOB_RUNNING;
 	j->target = t;
+	j->lane = lane;
 	j->started_ns = hilt_now_ns();
-	t->running++;
-	if (!t->exclusive)
-		s->running_emulators++;
+	if (!lane || j->boot) {
+		/* A lane holds its target from its boot until it is off. */
+		t->running++;
+		if (!t->exclusive)
+			s->running_emulators++;
+	}
+	if (j->boot) {
+		s->boots++;
+		s->reboots += j->reboot;
+	}
+	if (lane)
+		lane->state = j->boot ? LANE_BOOTING : LANE_BUSY;
 	HILT_REPORT(s->opts.reporter, session_started, j->suite->name, t->cfg->name, j->attempt);
 	hilt_session_start(j->session);
 	return 0;
@@ -645,7 +976,7 @@ static bool start_health_check(struct hilt_sched *s, struct target_state *t)
 	j->health_of = t;
 	j->retries_left = j->reruns_left = 0;
 	t->health = HEALTH_RUNNING;
-	if (start_job(s, j, t) < 0) {
+	if (start_job(s, j, t, NULL) < 0) {
 		t->health = HEALTH_DUE;
 		take_out(s, t, "its health check could not start");
 		end_job(s, j, unrun_result(j, true, "infrastructure",
@@ -699,10 +1030,124 @@ static void check_all_done(struct hilt_sched *s)
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i]->state != JOB_DONE)
 			return;
+	for (size_t g = 0; g < s->ngroups; g++)
+		for (size_t k = 0; k < s->groups[g].nlanes; k++)
+			if (s->groups[g].lanes[k]->state != LANE_OFF)
+				return;
 	s->all_done_told = true;
 	HILT_REPORT(s->opts.reporter, run_ended);
 	if (s->opts.on_all_done)
 		s->opts.on_all_done(s->opts.arg);
+}
+
+/* Makes a boot job of j's group, for j alone (a fresh shell) or for the
+ * group's next suites; false when out of memory. */
+static bool add_boot_job(struct hilt_sched *s, struct job *j, bool fresh)
+{
+	struct group *g = j->group;
+	struct job *b = new_job(s, g->boot_entry->suite, g->boot_entry);
+	int rc;
+
+	if (!b)
+		return false;
+	b->group = g;
+	b->boot = b->added = true;
+	b->boot_for = fresh ? j : NULL;
+	b->reruns_left = 0;
+	if (fresh) {
+		rc = asprintf(&b->boot_reason, "suite '%s' starts at a shell of its own (start=\"fresh-shell\")",
+			      j->suite->name);
+	} else if (g->next_reason) {
+		rc = asprintf(&b->boot_reason, "reboot: %s", g->next_reason);
+		b->reboot = true;
+		free(g->next_reason);
+		g->next_reason = NULL;
+	} else {
+		rc = asprintf(&b->boot_reason, "one more boot for the group's suites (%u at once)",
+			      g->want);
+	}
+	if (rc < 0)
+		b->boot_reason = NULL;
+	return true;
+}
+
+/* A suite that starts at a shell: on a lane of its group that is up, or
+ * it waits for one, asking for a boot when the group has fewer than it
+ * wants. */
+static void dispatch_shell(struct hilt_sched *s, struct job *j)
+{
+	struct group *g = j->group;
+	bool fresh = j->suite->start == HILT_START_FRESH_SHELL, mine = false;
+	struct lane *up = NULL;
+	unsigned active = 0;
+
+	for (size_t k = 0; k < g->nlanes; k++) {
+		struct lane *l = g->lanes[k];
+
+		if (l->state == LANE_OFF || l->state == LANE_STOPPING)
+			continue;
+		if (l->fresh_for) {
+			if (l->fresh_for == j) {
+				mine = true;
+				if (l->state == LANE_UP)
+					up = l;
+			}
+			continue;
+		}
+		active++;
+		if (!fresh && !up && l->state == LANE_UP)
+			up = l;
+	}
+	if (up) {
+		if (start_job(s, j, up->t, up) < 0)
+			end_job(s, j, unrun_result(j, true, "runner", "the session could not be set up"));
+		return;
+	}
+	for (size_t k = 0; k < s->njobs; k++) {
+		const struct job *b = s->jobs[k];
+
+		if (b->group != g || !b->boot || b->state != JOB_QUEUED)
+			continue;
+		if (b->boot_for == j)
+			mine = true;
+		else if (!b->boot_for)
+			active++;
+	}
+	if (fresh ? mine : active >= g->want)
+		return;		/* a boot is coming */
+	if (g->dead_why && (fresh || !active)) {
+		end_job(s, j, unrun_result(j, false, "not-run", g->dead_why));
+		return;
+	}
+	if (!add_boot_job(s, j, fresh))
+		end_job(s, j, unrun_result(j, true, "runner", "out of memory"));
+}
+
+/* A lane that is up and that no queued suite wants is powered off. */
+static void stop_idle_lanes(struct hilt_sched *s)
+{
+	for (size_t g = 0; g < s->ngroups; g++) {
+		struct group *grp = &s->groups[g];
+
+		for (size_t k = 0; k < grp->nlanes; k++) {
+			struct lane *l = grp->lanes[k];
+			bool wanted = false;
+
+			if (l->state != LANE_UP)
+				continue;
+			for (size_t i = 0; i < s->njobs && !wanted && !s->interrupted; i++) {
+				const struct job *j = s->jobs[i];
+
+				wanted = j->state == JOB_QUEUED && j->group == grp && !j->boot &&
+					 (l->fresh_for ? l->fresh_for == j
+						       : j->suite->start == HILT_START_SHELL);
+			}
+			if (wanted)
+				continue;
+			l->state = LANE_STOPPING;
+			hilt_boot_stop(l->boot, s->interrupted, lane_stopped, l);
+		}
+	}
 }
 
 static void dispatch(struct hilt_loop *loop, void *arg)
@@ -718,10 +1163,20 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 
 		if (j->state != JOB_QUEUED || !j->entry)
 			continue;
+		/* A boot made for a suite that no longer waits for it. */
+		if (j->added && (s->interrupted ||
+				 (j->boot_for && j->boot_for->state != JOB_QUEUED))) {
+			j->state = JOB_DONE;
+			continue;
+		}
 		if (s->interrupted) {
 			end_job(s, j, unrun_result(j, false, "not-run",
 						   s->interrupt_why ? s->interrupt_why
 								    : "not run: interrupted"));
+			continue;
+		}
+		if (j->group && !j->boot) {
+			dispatch_shell(s, j);
 			continue;
 		}
 		t = pick_target(s, j, &none_left);
@@ -741,11 +1196,12 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 			end_job(s, j, unrun_result(j, true, "no-target", why));
 			continue;
 		}
-		if (t && start_job(s, j, t) < 0) {
+		if (t && start_job(s, j, t, NULL) < 0) {
 			end_job(s, j, unrun_result(j, true, "runner",
 						   "the session could not be set up"));
 		}
 	}
+	stop_idle_lanes(s);
 	check_all_done(s);
 }
 
@@ -768,6 +1224,37 @@ static int cmp_estimate(const void *a, const void *b)
 		return x->estimate_s > y->estimate_s ? -1 : 1;
 	return x->entry->shard_index < y->entry->shard_index ? -1 :
 	       x->entry->shard_index > y->entry->shard_index;
+}
+
+/* How many boots at once a group's shell suites get: another boot pays
+ * only when the suites it takes over run at least as long as a boot
+ * takes, so with earlier durations (S of the suites, B of the boot) it is
+ * the whole number of boots that S holds, at most --jobs (emulators) or
+ * the pool's targets (boards) and the suites; without them, one. */
+static unsigned group_lanes(const struct hilt_sched *s, const struct group *g)
+{
+	const struct hilt_plan_entry *be = g->boot_entry;
+	double shell_s = 0, boot_s = 0;
+	unsigned n = 0, cap;
+
+	if (!s->opts.duration_of)
+		return 1;
+	for (size_t i = 0; i < s->njobs; i++) {
+		const struct job *j = s->jobs[i];
+
+		if (j->group == g && j->boot)
+			boot_s = j->estimate_s;
+		else if (j->group == g && j->suite->start == HILT_START_SHELL) {
+			shell_s += j->estimate_s;
+			n++;
+		}
+	}
+	cap = hilt_plan_entry_exclusive(be) ? (unsigned)be->ntargets : s->opts.jobs;
+	if (n < cap)
+		cap = n;
+	if (boot_s <= 0 || shell_s / boot_s < 2)
+		return 1;
+	return shell_s / boot_s >= cap ? cap : (unsigned)(shell_s / boot_s);
 }
 
 int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
@@ -828,6 +1315,23 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 			j->estimate_s = opts->duration_of(j->suite->name, target, opts->duration_arg);
 		}
 	}
+	if (plan->ngroups && !(s->groups = calloc(plan->ngroups, sizeof(*s->groups))))
+		goto oom;
+	s->ngroups = plan->ngroups;
+	for (size_t g = 0; g < plan->ngroups; g++) {
+		s->groups[g].pg = &plan->groups[g];
+		s->groups[g].boot_entry = &plan->entries[plan->groups[g].boot_entry];
+	}
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = s->jobs[i];
+
+		if (j->entry->group < 0)
+			continue;
+		j->group = &s->groups[j->entry->group];
+		j->boot = j->entry->boot;
+	}
+	for (size_t g = 0; g < s->ngroups; g++)
+		s->groups[g].want = group_lanes(s, &s->groups[g]);
 	if (opts->duration_of)
 		qsort(s->jobs, s->njobs, sizeof(*s->jobs), cmp_estimate);
 	*out = s;
@@ -859,6 +1363,7 @@ void hilt_sched_interrupt(struct hilt_sched *s, const char *why)
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i]->state == JOB_RUNNING)
 			hilt_session_abort(s->jobs[i]->session, why);
+	/* Lanes up between suites are powered off by the dispatch. */
 	kick(s);
 }
 
@@ -871,6 +1376,8 @@ void hilt_sched_counts(const struct hilt_sched *s, struct hilt_sched_counts *c)
 		c->retried += s->jobs[i]->nearlier > 0;
 	}
 	c->sessions_done = (unsigned)s->nresults;
+	c->boots = s->boots;
+	c->reboots = s->reboots;
 	for (size_t i = 0; i < s->nresults; i++) {
 		for (size_t k = 0; k < s->results[i]->ncases; k++) {
 			switch (s->results[i]->cases[k].verdict) {
@@ -927,6 +1434,7 @@ void hilt_sched_free(struct hilt_sched *s)
 		struct job *j = s->jobs[i];
 
 		hilt_session_free(j->session);
+		free(j->boot_reason);
 		for (size_t k = 0; k < j->nearlier; k++)
 			hilt_session_result_free(j->earlier[k]);
 		free(j->earlier);
@@ -938,6 +1446,16 @@ void hilt_sched_free(struct hilt_sched *s)
 		free(s->targets[i].out_why);
 		hilt_suite_free(s->targets[i].health_suite);
 	}
+	for (size_t g = 0; g < s->ngroups; g++) {
+		for (size_t k = 0; k < s->groups[g].nlanes; k++) {
+			hilt_boot_free(s->groups[g].lanes[k]->boot);
+			free(s->groups[g].lanes[k]);
+		}
+		free(s->groups[g].lanes);
+		free(s->groups[g].next_reason);
+		free(s->groups[g].dead_why);
+	}
+	free(s->groups);
 	for (size_t i = 0; i < s->nstems; i++)
 		free(s->stems[i]);
 	free(s->stems);

@@ -36,11 +36,32 @@ struct hilt_plan_entry {
 	char *pool;		/* the pool's tags ("arch=x86_64,kind=qemu") or target name */
 	bool health_check;	/* a target's health check, not a suite asked for */
 	unsigned shard_index;	/* 0-based position in the run's sharding order */
+	/* Shared boots: the group of the entry (an index of plan->groups),
+	 * or -1 for a suite that powers its target on and nothing runs on
+	 * its boot. */
+	long group;
+	bool boot;		/* the group's boot suite */
+	bool added;		/* ...added to the plan for it (not asked for) */
+};
+
+/* Suites with start="shell" or "fresh-shell" on one pool, and the boot
+ * suite that brings its targets to their shell (the targets' <boot>):
+ * the shell suites run one after the other on one boot, or a few. */
+struct hilt_plan_group {
+	const struct hilt_suite *boot;
+	size_t boot_entry;	/* its entry: the planned suite, or one added */
+	const char *pool;	/* the boot entry's */
+	size_t nshell, nfresh;	/* its suites of each start */
 };
 
 struct hilt_plan {
 	struct hilt_plan_entry *entries;
 	size_t nentries;
+	struct hilt_plan_group *groups;
+	size_t ngroups;
+	/* The boot suites loaded for the groups (those not asked for). */
+	struct hilt_suite **boots;
+	size_t nboots;
 };
 
 /* What narrows the plan. */
@@ -59,7 +80,11 @@ struct hilt_plan_filter {
 
 /* Makes the plan of suites over farm.  A suite no target can run is a
  * configuration error: -EINVAL with every such suite and the tags it
- * wanted in err, one a line.  Freed with hilt_plan_free(). */
+ * wanted in err, one a line.  So is a suite with start="shell" on a
+ * target without a <boot>, or whose boot suite cannot be loaded.  The
+ * boot suite of each group is the planned suite of the same file on the
+ * same pool when there is one, else an entry added for it.  Freed with
+ * hilt_plan_free(). */
 int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suites,
 		   size_t nsuites, const struct hilt_plan_filter *filter,
 		   struct hilt_plan *out, char *err, size_t errlen);
@@ -115,6 +140,7 @@ struct hilt_sched_counts {
 	unsigned queued, running, sessions_done;
 	unsigned passed, failed, errors, skipped;	/* test cases */
 	unsigned retried;				/* sessions run again */
+	unsigned boots, reboots;	/* shared boots made; of them, after a suite did not keep one */
 	unsigned targets_out;				/* taken out */
 };
 void hilt_sched_counts(const struct hilt_sched *sched, struct hilt_sched_counts *c);

@@ -104,9 +104,8 @@ static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
  * where the matcher has read, so the lines of the match are still in it
  * (a read is larger than the tail: appended at once, it would push them
  * out before they are quoted). */
-static void consume(struct hilt_session *s, char *buf, size_t n)
+void session_feed(struct hilt_session *s, char *buf, size_t n)
 {
-	log_chunk(s, buf, n);
 	if (s->suite->strip_ansi)
 		n = hilt_ansi_strip(&s->ansi, buf, n, buf);
 	while (n && s->state == SESSION_RUNNING) {
@@ -122,7 +121,8 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
 	}
 	/* Once ended, output is still logged but no longer judged; a
 	 * failure pattern's trace is kept while it comes, and read for
-	 * kernel reports (a panic's). */
+	 * kernel reports (a panic's).  On a shared boot that stays up, it
+	 * is the next session's. */
 	if (!n)
 		return;
 	hilt_tail_append(s->tail, buf, n);
@@ -130,6 +130,13 @@ static void consume(struct hilt_session *s, char *buf, size_t n)
 		session_failure_collect(s, buf, n);
 		session_findings_feed(s, buf, n);
 	}
+	session_boot_carry(s, buf, n);
+}
+
+static void consume(struct hilt_session *s, char *buf, size_t n)
+{
+	log_chunk(s, buf, n);
+	session_feed(s, buf, n);
 }
 
 /* Reads what the console has, at most max_reads chunks (0: until it has
@@ -226,6 +233,7 @@ static void on_console(struct hilt_loop *loop, int fd, short revents, void *arg)
 		return;
 	hilt_loop_del_fd(loop, fd);
 	s->console_fd = -1;
+	s->console_ended = true;
 	/* EOF: the target says whether that ends it (a recorded log) or
 	 * whether its supervision will tell (an emulator exiting). */
 	enum hilt_target_state st = s->ops->console_eof(s->target, why, sizeof(why));
@@ -336,6 +344,20 @@ static void unwatch_fds(struct hilt_session *s)
 
 static void target_stopped(void *arg);
 
+/* What the target tells of itself goes into the result, once. */
+static void describe(struct hilt_session *s)
+{
+	if (!s->target || s->described)
+		return;
+	s->described = true;
+	if (s->ops->describe)
+		s->ops->describe(s->target, add_property_cb, s->result);
+	const char *diag = s->ops->diagnostics ? s->ops->diagnostics(s->target) : "";
+
+	free(s->result->diagnostics);
+	s->result->diagnostics = strdup(diag);
+}
+
 static void tell_done(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_session *s = arg;
@@ -367,8 +389,18 @@ void session_finish(struct hilt_session *s)
 	if (s->rescan_timer > 0)
 		hilt_loop_cancel_timer(s->loop, s->rescan_timer);
 	s->session_timer = s->grace_timer = s->rescan_timer = 0;
+	session_ready_release(s);
 	unwatch_fds(s);
 	s->result->time_s = session_since_power_on(s, hilt_now_ns());
+	/* A shared boot keeps a target fit for more: described now, while
+	 * it runs on. */
+	if (s->opts.boot && s->target) {
+		describe(s);
+		if (session_boot_keep(s)) {
+			target_stopped(s);
+			return;
+		}
+	}
 	/* Teardown (QEMU's grace, a board's power-off) goes on from the
 	 * loop; the session is told done once the target is off. */
 	if (s->target && !s->ops->stop(s->target, s->hurry))
@@ -381,13 +413,7 @@ static void target_stopped(void *arg)
 {
 	struct hilt_session *s = arg;
 
-	if (s->target) {
-		if (s->ops->describe)
-			s->ops->describe(s->target, add_property_cb, s->result);
-		const char *diag = s->ops->diagnostics ? s->ops->diagnostics(s->target) : "";
-
-		s->result->diagnostics = strdup(diag);
-	}
+	describe(s);
 	size_t n;
 	const char *tail = hilt_tail_data(s->tail, &n);
 
@@ -472,6 +498,7 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	s->cfg = cfg;
 	s->opts = *opts;
 	s->console_fd = -1;
+	s->envp = &s->env;
 	s->ops = cfg->ops;
 	if (!s->ops) {
 		snprintf(err, errlen, "%s: unknown target kind '%s'", cfg->source, cfg->kind);
@@ -530,7 +557,11 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	/* Named relative to the JUnit, which is beside it: it holds inside CI
 	 * artifacts, wherever they are unpacked. */
 	hilt_result_add_property(s->result, "console.log", strrchr(s->result->console_log, '/') + 1);
-	rc = s->ops->new_target(cfg, &s->target, err, errlen);
+	if (opts->boot_reason)
+		hilt_result_add_property(s->result, "session.boot.reason", opts->boot_reason);
+	if (opts->boot)
+		session_boot_borrow(s);
+	rc = s->borrowed ? 0 : s->ops->new_target(cfg, &s->target, err, errlen);
 	if (rc)
 		goto err_free;
 	*out = s;
@@ -589,7 +620,36 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 	s->session_timer = hilt_loop_add_timer(s->loop,
 					       s->power_on_ns + (int64_t)(suite_timeout_s(s) * 1e9),
 					       session_timeout, s);
-	session_begin_case(s);
+	if (s->borrowed)
+		session_ready_begin(s);
+	else
+		session_begin_case(s);
+}
+
+void session_env_attach(struct hilt_session *s)
+{
+	const char *pcap = s->opts.pcap ? s->pcap_path : NULL;
+
+	/* A shared boot's target keeps its env for its whole life: its
+	 * capture path too. */
+	if (s->opts.boot && !s->borrowed) {
+		free(s->opts.boot->pcap_path);
+		s->opts.boot->pcap_path = pcap ? strdup(pcap) : NULL;
+		pcap = s->opts.boot->pcap_path;
+	} else if (s->opts.boot) {
+		pcap = s->opts.boot->pcap_path;
+	}
+	*s->envp = (struct hilt_target_env){
+		.loop = s->loop,
+		.pcap_path = pcap,
+		.output_failed = output_failed,
+		.started = target_started,
+		.stopped = target_stopped,
+		.changed = target_changed,
+		.arg = s,
+	};
+	if (s->opts.boot)
+		s->opts.boot->lent = s;
 }
 
 void hilt_session_start(struct hilt_session *s)
@@ -606,15 +666,7 @@ void hilt_session_start(struct hilt_session *s)
 	add_wall_clock(s, "session.began");
 	s->start_ns = s->last_log_ns = hilt_now_ns();
 	s->case_start_ns = s->start_ns;
-	s->env = (struct hilt_target_env){
-		.loop = s->loop,
-		.pcap_path = s->opts.pcap ? s->pcap_path : NULL,
-		.output_failed = output_failed,
-		.started = target_started,
-		.stopped = target_stopped,
-		.changed = target_changed,
-		.arg = s,
-	};
+	session_env_attach(s);
 	/* Opened now, not when the run was set up: a run of many sessions
 	 * holds the files of those under way only. */
 	s->log = hilt_fopen_out(s->result->console_log);
@@ -632,7 +684,13 @@ void hilt_session_start(struct hilt_session *s)
 		return;
 	}
 
-	int rc = s->ops->start(s->target, &s->env, err, sizeof(err));
+	if (s->borrowed) {
+		struct hilt_target_started st = { .rc = 0 };
+
+		target_started(s, &st);
+		return;
+	}
+	int rc = s->ops->start(s->target, s->envp, err, sizeof(err));
 
 	if (rc < 0) {
 		struct hilt_target_started st = { .rc = rc, .err = err };
@@ -677,6 +735,11 @@ int hilt_session_done(const struct hilt_session *s)
 	return s->state == SESSION_DONE;
 }
 
+bool hilt_session_unready(const struct hilt_session *s)
+{
+	return s->unready;
+}
+
 const struct hilt_session_result *hilt_session_result(const struct hilt_session *s)
 {
 	return s->result;
@@ -688,6 +751,8 @@ void hilt_session_free(struct hilt_session *s)
 		return;
 	if (s->target)
 		s->ops->free_target(s->target);
+	session_ready_release(s);
+	session_boot_release(s);
 	free(s->failure_seen);
 	session_findings_free(s);
 	if (s->log)

@@ -13,6 +13,38 @@
 
 struct hilt_session;
 
+/* A shared boot: one boot of a target that several sessions run on, one
+ * after the other (suites with start="shell").  The session of the boot
+ * suite powers the target on into it; at the end of every session on it
+ * the target stays up when it is fit for more (every case passed or was
+ * skipped by the suite, no kernel finding, the console still there) and
+ * is powered off otherwise, the boot then down with the reason.  A
+ * session on a boot that is up begins at its shell: fed what the last
+ * session read past its end, it types a marker (`echo hilt-ready-N`)
+ * and waits for it and the prompt, HILT_READY_S (scaled) at most; the
+ * boot's captures are its variables; its result has the property
+ * session.boot (the booting session's stem). */
+struct hilt_boot;
+
+/* The shell check's deadline, before the target's scaling. */
+#define HILT_READY_S 10.0
+
+int hilt_boot_new(struct hilt_loop *loop, struct hilt_boot **out);
+/* Whether a target is up in it, ready for a session. */
+bool hilt_boot_up(const struct hilt_boot *b);
+/* Why it is down: the last session did not keep it ("suite 'x' failed:
+ * ..."); NULL while up or before it booted. */
+const char *hilt_boot_down_why(const struct hilt_boot *b);
+/* The stem of the session that booted it (NULL before). */
+const char *hilt_boot_stem(const struct hilt_boot *b);
+/* Sessions run on it, the boot suite's included. */
+unsigned hilt_boot_sessions(const struct hilt_boot *b);
+/* Powers the target kept in it off (hurry: shorter graces) and calls
+ * done(arg) from the loop once it is off, at once when none is kept. */
+void hilt_boot_stop(struct hilt_boot *b, bool hurry, void (*done)(void *arg), void *arg);
+/* Frees it; a target still kept is killed at once. */
+void hilt_boot_free(struct hilt_boot *b);
+
 struct hilt_session_opts {
 	const char *out_dir;	/* the console log goes here */
 	/* Names the session's files in out_dir (STEM.console.log,
@@ -22,6 +54,13 @@ struct hilt_session_opts {
 	bool pcap;		/* capture the guest network beside it */
 	double timeout_scale;	/* of every case and suite deadline (0: 1) */
 	unsigned attempt;	/* recorded in the result (0: 1) */
+	/* The shared boot the session boots into (when it is down) or runs
+	 * on (when it is up), or NULL: the session powers its target on and
+	 * off (start="power-on" alone).  Must outlive the session. */
+	struct hilt_boot *boot;
+	/* Why this boot happened (a reboot after a suite failed), for the
+	 * property session.boot.reason; NULL: none said. */
+	const char *boot_reason;
 	/* Called as each test case ends (may be NULL). */
 	void (*on_case)(const struct hilt_session_result *r,
 			const struct hilt_case_result *c, void *arg);
@@ -54,6 +93,10 @@ void hilt_session_start(struct hilt_session *s);
 void hilt_session_abort(struct hilt_session *s, const char *why);
 
 int hilt_session_done(const struct hilt_session *s);
+
+/* Whether the session ran on a shared boot whose shell did not answer
+ * the check before its first case (its result says so; no case ran). */
+bool hilt_session_unready(const struct hilt_session *s);
 
 /* The name of the case under way, or NULL (owned by the suite). */
 const char *hilt_session_current_case(const struct hilt_session *s);

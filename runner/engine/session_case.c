@@ -87,6 +87,11 @@ void session_case_release(struct hilt_session *s)
 
 void session_next_case(struct hilt_session *s)
 {
+	if (s->readying) {
+		/* Typing the shell check failed (its case 0 says why). */
+		session_ready_failed(s, NULL);
+		return;
+	}
 	session_case_release(s);
 	s->current++;
 	if (s->end_after_case || s->current >= s->suite->ncases) {
@@ -108,7 +113,7 @@ static void case_timeout(struct hilt_loop *loop, void *arg)
 	session_next_case(s);
 }
 
-static int add_var(struct hilt_session *s, const char *name, const char *value)
+int session_add_var(struct hilt_session *s, const char *name, const char *value)
 {
 	for (size_t i = 0; i < s->nvars; i++) {
 		if (strcmp(s->var_names[i], name) == 0) {
@@ -162,7 +167,7 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 		else
 			hilt_matcher_copy(s->matcher, (uint64_t)m->groups[g].start,
 					  (uint64_t)m->groups[g].end, value, sizeof(value));
-		add_var(s, name, value);
+		session_add_var(s, name, value);
 		snprintf(prop, sizeof(prop), "capture.%s", name);
 		hilt_result_add_property(s->result, prop, value);
 	}
@@ -217,6 +222,8 @@ void session_process_matches(struct hilt_session *s)
 	while (s->state == SESSION_RUNNING && (rc = hilt_matcher_next(s->matcher, &m)) == 1) {
 		if (m.id == WATCH_PACE) {
 			session_pace_echoed(s, &m);
+		} else if (m.id == WATCH_READY) {
+			session_ready_matched(s, &m);
 		} else if (m.id >= WATCH_FAILURE0) {
 			struct hilt_case_result *c = &s->result->cases[s->current];
 			size_t f = (size_t)(m.id - WATCH_FAILURE0);

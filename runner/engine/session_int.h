@@ -16,7 +16,10 @@
  *                      matcher: fed, finished, a fatal finding ending the
  *                      session, the findings handed to the result
  *   typing.c           console input: written as the console takes it,
- *                      paced chunk by chunk for a small receive FIFO */
+ *                      paced chunk by chunk for a small receive FIFO
+ *   session_boot.c     shared boots: a target kept running between
+ *                      sessions (struct hilt_boot), the shell check
+ *                      before a suite that starts at a shell */
 #ifndef HILT_SESSION_INT_H
 #define HILT_SESSION_INT_H
 
@@ -38,6 +41,7 @@
 /* Matcher watch ids: a case's own are 1 to HILT_RUN_WATCH_MAX. */
 enum {
 	WATCH_PACE = HILT_RUN_WATCH_MAX + 1,	/* the echo of the chunk typed last */
+	WATCH_READY,		/* the shell check's marker, then its prompt */
 	WATCH_FAILURE0 = 100,	/* + index of the failure pattern */
 };
 
@@ -60,6 +64,33 @@ struct hilt_case_run {
 	void (*probe_done)(struct hilt_case_run *run, const struct hilt_http_result *r);
 };
 
+/* A shared boot (session.h): the target between its sessions. */
+struct hilt_boot {
+	struct hilt_loop *loop;
+	const struct hilt_target_ops *ops;
+	struct hilt_target *target;	/* kept running between sessions, or NULL */
+	/* The target's env for its whole life (it keeps a pointer): lent
+	 * to the session running on it, the boot's own between them. */
+	struct hilt_target_env env;
+	char *pcap_path;
+	struct hilt_session *lent;	/* the session running on it, or NULL */
+	char *stem;			/* of the session that booted it */
+	char *down_why;			/* why it was not kept, once down */
+	/* Console bytes the last session read past its end: the next one
+	 * is fed them first (its log does not hold them again). */
+	struct hilt_buf carry;
+	/* The boot's captures, for the suites run on it. */
+	char **var_names, **var_values;
+	size_t nvars;
+	const struct hilt_shell *shell;	/* in force at the boot's end */
+	unsigned sessions;		/* run on it, the boot's own included */
+	unsigned checks;		/* shell checks typed (their markers' numbers) */
+	bool gone;			/* the target went away between sessions */
+	void (*stop_done)(void *arg);
+	void *stop_arg;
+	int64_t stop_timer;
+};
+
 struct hilt_session {
 	struct hilt_loop *loop;
 	const struct hilt_suite *suite;
@@ -73,6 +104,16 @@ struct hilt_session {
 	struct hilt_matcher *matcher;
 	char *pcap_path, *timing_path;
 	struct hilt_target_env env;
+	struct hilt_target_env *envp;	/* &env, or the shared boot's */
+	bool borrowed;		/* the target is a shared boot's, already up */
+	bool kept;		/* ...and handed back to it at the end */
+	bool readying;		/* the shell check before the first case */
+	bool unready;		/* the shell did not answer it */
+	bool ready_marker_seen;
+	bool console_ended;	/* the console reached its end */
+	bool described;		/* the target's properties are in the result */
+	struct hilt_pattern *ready_re;
+	int64_t ready_timer;
 	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
 	FILE *log, *timing;
@@ -149,6 +190,31 @@ struct hilt_session {
 
 /* session.c */
 void session_finish(struct hilt_session *s);
+/* Points the target's env at the session (its callbacks, its arg). */
+void session_env_attach(struct hilt_session *s);
+/* Feeds console bytes read by an earlier session (a shared boot's carry)
+ * to the matcher and the readers, without logging them again. */
+void session_feed(struct hilt_session *s, char *buf, size_t n);
+
+/* session_boot.c */
+/* The session takes its shared boot's running target, if it has one. */
+void session_boot_borrow(struct hilt_session *s);
+/* Before the first case of a session on a borrowed target: the carry,
+ * then the shell check.  The first case begins once the shell answers. */
+void session_ready_begin(struct hilt_session *s);
+/* A WATCH_READY match. */
+void session_ready_matched(struct hilt_session *s, const struct hilt_match *m);
+/* The check ended without an answer (a typing failure, its deadline). */
+void session_ready_failed(struct hilt_session *s, const char *why);
+/* At the session's end: whether its target stays up for the next session
+ * of its shared boot (then it is handed back, with what was read past
+ * the end); else the boot is down and says why. */
+bool session_boot_keep(struct hilt_session *s);
+/* The rest of a read past the session's end goes to the boot's carry. */
+void session_boot_carry(struct hilt_session *s, const char *buf, size_t n);
+void session_ready_release(struct hilt_session *s);
+/* The session is freed: its boot is no longer lent to it. */
+void session_boot_release(struct hilt_session *s);
 
 /* session_verdict.c */
 double session_since_power_on(const struct hilt_session *s, int64_t now);
@@ -212,8 +278,12 @@ void session_cancel_case_timer(struct hilt_session *s);
 void session_process_matches(struct hilt_session *s);
 double session_case_timeout_s(const struct hilt_session *s, const struct hilt_case *c);
 void session_free_vars(struct hilt_session *s);
+int session_add_var(struct hilt_session *s, const char *name, const char *value);
 
 /* typing.c */
+/* Types text at once (as the console takes it); -EIO when that failed
+ * (the case under way has ended). */
+int session_type(struct hilt_session *s, const char *text);
 /* Writes what the console takes now of what was typed (the rest once it
  * is writable); a failed write ends the case under way: -EIO. */
 int session_flush_typing(struct hilt_session *s);

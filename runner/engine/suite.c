@@ -111,6 +111,12 @@ void hilt_suite_free(struct hilt_suite *suite)
 	for (size_t i = 0; i < suite->nrequires; i++)
 		free(suite->requires[i]);
 	free(suite->requires);
+	for (size_t i = 0; i < suite->ncaptures; i++)
+		free(suite->captures[i]);
+	free(suite->captures);
+	for (size_t i = 0; i < suite->nboot_vars; i++)
+		free(suite->boot_vars[i]);
+	free(suite->boot_vars);
 	free(suite->cases);
 	free(suite->failures);
 	free(suite->name);
@@ -267,6 +273,21 @@ static int check_vars(struct hilt_loader *ld, const xmlNode *node, const char *s
 	struct var_check vc = { .known = ld->vars, .nknown = ld->nvars };
 	int rc = hilt_template_each(s, HILT_TEMPLATE_DOLLAR, true, check_known, &vc);
 
+	/* A suite that starts at a shell may use what its boot captured. */
+	while (rc == -ENOENT && ld->suite->start != HILT_START_POWER_ON) {
+		struct hilt_suite *st = ld->suite;
+		char **v = realloc(st->boot_vars, (st->nboot_vars + 1) * sizeof(*v));
+
+		if (v)
+			st->boot_vars = v;
+		if (!v || !(v[st->nboot_vars] = strndup(vc.missing, vc.missing_len)))
+			return note(ld, -ENOMEM);
+		st->nboot_vars++;
+		if (note(ld, add_var(ld, vc.missing, vc.missing_len)) < 0)
+			return -ENOMEM;
+		vc = (struct var_check){ .known = ld->vars, .nknown = ld->nvars };
+		rc = hilt_template_each(s, HILT_TEMPLATE_DOLLAR, true, check_known, &vc);
+	}
 	if (rc == -EINVAL)
 		return hilt_xml_error(ld->d, node, "malformed ${name} reference in '%s'", s);
 	if (rc == -ENOENT)
@@ -717,9 +738,13 @@ static void parse_requires(struct hilt_loader *ld, const xmlNode *node)
 	free(tags);
 }
 
+/* In the order of enum hilt_suite_start. */
+static const char *const start_names[] = { "power-on", "shell", "fresh-shell", NULL };
+
 static void parse_suite_attrs(struct hilt_loader *ld, const xmlNode *root)
 {
-	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure", NULL };
+	static const char *const attrs[] = { "name", "timeout", "strip-ansi", "flash-failure",
+					     "start", NULL };
 	static const char *const flash_failures[] = { "error", "failure", NULL };
 	struct hilt_suite *s = ld->suite;
 	int v = 0;
@@ -734,6 +759,13 @@ static void parse_suite_attrs(struct hilt_loader *ld, const xmlNode *root)
 	hilt_xml_bool(ld->d, root, "strip-ansi", &s->strip_ansi);
 	if (hilt_xml_choice(ld->d, root, "flash-failure", flash_failures, &v) == 1)
 		s->flash_failure_fails = v == 1;
+	if (hilt_xml_choice(ld->d, root, "start", start_names, &v) == 1)
+		s->start = (enum hilt_suite_start)v;
+}
+
+const char *hilt_suite_start_name(enum hilt_suite_start start)
+{
+	return start_names[start];
 }
 
 int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
@@ -810,8 +842,19 @@ int hilt_suite_load_diags(const char *path, struct hilt_suite **out,
 		hilt_xml_error(d, root, "suite '%s' has no %s", s->name ? s->name : "", kinds);
 	}
 out:
-	for (size_t i = 0; i < ld.nvars; i++)
-		free(ld.vars[i]);
+	/* What it captures itself (the names a boot suite lends). */
+	if (ld.nvars && !(s->captures = calloc(ld.nvars, sizeof(*s->captures))))
+		ld.oom = true;
+	for (size_t i = 0; i < ld.nvars; i++) {
+		bool borrowed = !s->captures;
+
+		for (size_t k = 0; k < s->nboot_vars && !borrowed; k++)
+			borrowed = strcmp(s->boot_vars[k], ld.vars[i]) == 0;
+		if (borrowed)
+			free(ld.vars[i]);
+		else
+			s->captures[s->ncaptures++] = ld.vars[i];
+	}
 	free(ld.vars);
 	xmlFreeDoc(doc);
 	rc = ld.oom ? -ENOMEM : d->nerrors > errors_before ? -EINVAL : 0;

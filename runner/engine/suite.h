@@ -63,10 +63,20 @@ struct hilt_kernel_reports {
 	size_t nignore;
 };
 
+/* Where a suite's session begins (<suite start="...">). */
+enum hilt_suite_start {
+	HILT_START_POWER_ON,	/* the target powered on (the default) */
+	/* At the shell of a running target, reached through the target's
+	 * boot suite: a boot other suites of the run may share. */
+	HILT_START_SHELL,
+	HILT_START_FRESH_SHELL,	/* the same, on a boot of its own */
+};
+
 struct hilt_suite {
 	char *path;
 	char *name;
 	double timeout_s;	/* cap for the whole session */
+	enum hilt_suite_start start;
 	/* Every <shell>, in order; a case uses the last before it. */
 	struct hilt_shell *shells;
 	size_t nshells;
@@ -87,6 +97,13 @@ struct hilt_suite {
 	/* Tags ("key=value") a target must have to run the suite. */
 	char **requires;
 	size_t nrequires;
+	/* The names its patterns capture, and (a suite that starts at a
+	 * shell) the ${name}s it uses that it does not capture: its boot
+	 * suite must (checked when the plan is made). */
+	char **captures;
+	size_t ncaptures;
+	char **boot_vars;
+	size_t nboot_vars;
 };
 
 /* The longest suite name: it names the run's files (SUITE@TARGET.console.log,
@@ -113,6 +130,9 @@ const struct hilt_shell *hilt_case_shell(const struct hilt_suite *s, const struc
 const char *hilt_case_kind(const struct hilt_case *c);
 
 void hilt_suite_free(struct hilt_suite *suite);
+
+/* The start="" word of start ("power-on", "shell", "fresh-shell"). */
+const char *hilt_suite_start_name(enum hilt_suite_start start);
 
 /* Replaces each ${name} in tmpl by its value from vars (n pairs of
  * name/value); quote escapes the values as regex literals.  Returns a

@@ -58,7 +58,7 @@ failed:
 	return -EIO;
 }
 
-static int console_type(struct hilt_session *s, const char *text)
+int session_type(struct hilt_session *s, const char *text)
 {
 	if (hilt_buf_appends(&s->typing, text) < 0) {
 		session_set_case(s, s->current, HILT_ERROR, "runner", NULL, "out of memory");
@@ -125,7 +125,7 @@ static void pace_next(struct hilt_session *s)
 		s->pace_after = NULL;
 		session_pace_stop(s);
 		if (after && *after)
-			console_type(s, after);
+			session_type(s, after);
 		free(after);
 		return;
 	}
@@ -135,7 +135,7 @@ static void pace_next(struct hilt_session *s)
 	chunk[n] = '\0';
 	s->paced_off += n;
 	/* A failed write ends the case (and the pacing with it). */
-	if (console_type(s, chunk) < 0)
+	if (session_type(s, chunk) < 0)
 		return;
 	if (!s->pace_echo) {
 		s->pace_timer = hilt_loop_add_timer(s->loop, hilt_now_ns() + PACE_INTERVAL_NS,
@@ -185,7 +185,7 @@ static int shell_type(struct hilt_session *s, const struct hilt_shell *sh, const
 			session_next_case(s);
 			return -EIO;
 		}
-		int rc = console_type(s, full);
+		int rc = session_type(s, full);
 
 		free(full);
 		return rc;
@@ -213,7 +213,7 @@ static int shell_type(struct hilt_session *s, const struct hilt_shell *sh, const
 
 int hilt_run_type(struct hilt_case_run *run, const char *text)
 {
-	return console_type(run->s, text);
+	return session_type(run->s, text);
 }
 
 int hilt_run_type_paced(struct hilt_case_run *run, const char *text, const char *after,
