@@ -39,7 +39,8 @@ const char hilt_run_usage[] =
 	"                [--out DIR] [--jobs N] [--retries N] [--rerun-failures N]\n"
 	"                [--max-target-errors N] [--timeout-multiplier X]\n"
 	"                [--shard K/N] [--durations PREVIOUS.xml] [--pcap]\n"
-	"                [--realtime] [--no-progress] [--attachments-root DIR] SUITE.xml...\n"
+	"                [--realtime] [--no-progress] [--attachments-root DIR]\n"
+	"                [--boot SUITE.xml] SUITE.xml...\n"
 	"\n"
 	"Runs each suite once on each pool of targets that can take it (targets\n"
 	"with the same tags form a pool; a suite's <requires tags=\"...\"/> and\n"
@@ -63,6 +64,9 @@ const char hilt_run_usage[] =
 	"  --retries N      run a session that ended in an infrastructure error\n"
 	"                   again, on another target of its pool if there is one\n"
 	"                   (default 1)\n"
+	"  --boot SUITE.xml the boot suite of the targets without a <boot> (a\n"
+	"                   replay:LOG of a run of shared boots): the suites with\n"
+	"                   start=\"shell\" run on its boot, one after the other\n"
 	"  --path-var NAME=VALUE  put VALUE for ${NAME} in the paths the farm names\n"
 	"                   (kernel, initrd, drive, replay log...); repeatable\n"
 	"  --rerun-failures N  run a session with a failed test again (default 0);\n"
@@ -89,15 +93,18 @@ const char hilt_run_usage[] =
 const char hilt_list_usage[] =
 	"usage: hilt list [--farm FILE] [--target NAME]... [--tags K=V]...\n"
 	"                 [--pool POOL]... [--shard K/N] [--path-var NAME=VALUE]...\n"
-	"                 SUITE.xml...\n"
+	"                 [--boot SUITE.xml] SUITE.xml...\n"
 	"\n"
 	"Prints the plan of 'hilt run' with the same arguments, one session a line\n"
-	"(SUITE on POOL: the targets that can take it), without running anything.\n";
+	"(SUITE on POOL: the targets that can take it), without running anything;\n"
+	"then the shared boots: each group of suites that start at a shell, its\n"
+	"boot suite and the boots planned.\n";
 
 #define JUNIT_EVERY_NS 1000000000LL
 
 struct run_args {
 	const char *farm_path, *out_dir, *durations, *attachments_root;
+	const char *boot;	/* --boot: the boot suite of targets without one */
 	const char **target_names, **tags, **pools;
 	size_t ntarget_names, ntags, npools;
 	/* --path-var NAME=VALUE: the ${NAME}s of the farm's paths */
@@ -194,6 +201,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		{ "no-progress", no_argument, NULL, 'n' },
 		{ "attachments-root", required_argument, NULL, 'A' },
 		{ "path-var", required_argument, NULL, 'V' },
+		{ "boot", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -218,7 +226,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:t:o:j:h", opts, NULL)) != -1) {
 		/* hilt list takes what shapes the plan only. */
-		if (list && !strchr("ftTPVsh", c) && c != '?') {
+		if (list && !strchr("ftTPVBsh", c) && c != '?') {
 			fprintf(stderr, "hilt list: %s is an option of hilt run only\n",
 				argv[optind - 1]);
 			fputs(usage, stderr);
@@ -226,6 +234,7 @@ static int parse_args(int argc, char **argv, bool list, struct run_args *a)
 		}
 		switch (c) {
 		case 'f': a->farm_path = optarg; break;
+		case 'B': a->boot = optarg; break;
 		case 't': a->target_names[a->ntarget_names++] = optarg; break;
 		case 'T':
 			if (!parse_tag(optarg))
@@ -436,6 +445,21 @@ static int load_farm(struct run *run)
 			list_targets(run->farm, a->farm_path, a->target_names[i]);
 			return EXIT_USAGE;
 		}
+	}
+	if (a->boot) {
+		char shipped[4096];
+		const char *path = hilt_suite_path(a->boot, shipped, sizeof(shipped));
+
+		if (access(path, R_OK) < 0) {
+			fprintf(stderr, "hilt: --boot %s: %s\n", a->boot, strerror(errno));
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; i < run->farm->ntargets; i++)
+			if (!run->farm->targets[i].boot_suite &&
+			    !(run->farm->targets[i].boot_suite = strdup(path))) {
+				fprintf(stderr, "hilt: out of memory\n");
+				return EXIT_INFRA;
+			}
 	}
 	return EXIT_PASS;
 }

@@ -1060,6 +1060,8 @@ static bool add_boot_job(struct hilt_sched *s, struct job *j, bool fresh)
 	} else if (g->next_reason) {
 		rc = asprintf(&b->boot_reason, "reboot: %s", g->next_reason);
 		b->reboot = true;
+		notice(s, "pool %s boots '%s' again: %s", g->pg->pool, g->pg->boot->name,
+		       g->next_reason);
 		free(g->next_reason);
 		g->next_reason = NULL;
 	} else {

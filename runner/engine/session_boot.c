@@ -225,16 +225,6 @@ void session_ready_begin(struct hilt_session *s)
 		if (session_add_var(s, b->var_names[i], b->var_values[i]) < 0)
 			break;
 	s->readying = true;
-	/* What the last session read past its end is this one's. */
-	if (hilt_buf_len(&b->carry)) {
-		struct hilt_buf carry = b->carry;
-
-		b->carry = (struct hilt_buf){ 0 };
-		session_feed(s, (char *)hilt_buf_str(&carry), hilt_buf_len(&carry));
-		hilt_buf_free(&carry);
-		if (s->state != SESSION_RUNNING)
-			return;
-	}
 	if (!sh) {
 		session_ready_failed(s, "neither the suite nor its boot has a <shell prompt=...>");
 		return;
@@ -252,9 +242,20 @@ void session_ready_begin(struct hilt_session *s)
 	s->ready_timer = hilt_loop_add_timer(s->loop, hilt_now_ns() +
 					     (int64_t)(HILT_READY_S * s->scale * 1e9),
 					     ready_timeout, s);
-	/* The quotes keep the typed line (its echo) from matching. */
+	/* What the last session read past its end is this one's (a
+	 * recording's marker and all, read ahead). */
+	if (hilt_buf_len(&b->carry)) {
+		struct hilt_buf carry = b->carry;
+
+		b->carry = (struct hilt_buf){ 0 };
+		session_feed(s, (char *)hilt_buf_str(&carry), hilt_buf_len(&carry));
+		hilt_buf_free(&carry);
+		if (!s->readying || s->state != SESSION_RUNNING)
+			return;
+	}
+	/* The quotes keep the typed line (its echo) from matching.  A
+	 * recording holds what the live run typed and read. */
 	snprintf(line, sizeof(line), "echo hilt-ready-''%u%s", n, sh->line_end);
-	/* A recording holds what the live run typed and read. */
 	if (!s->ops->recorded)
 		session_type(s, line);
 }
