@@ -285,13 +285,13 @@ static int plan_group(struct hilt_plan *plan, size_t ei, char *err, size_t errle
 			 e->targets[0]->source, e->targets[0]->name, rc == -ENOMEM ? "out of memory" : why);
 		return rc;
 	}
-	if ((rc = check_boot_vars(e->suite, boot, err, errlen)) < 0)
-		return rc;
 	if (boot->start != HILT_START_POWER_ON) {
 		snprintf(err, errlen, "%s: suite '%s' is a boot suite (<boot> of target '%s'), so it must start at power-on, not start=\"%s\"",
 			 boot->path, boot->name, e->targets[0]->name, hilt_suite_start_name(boot->start));
 		return -EINVAL;
 	}
+	if ((rc = check_boot_vars(e->suite, boot, err, errlen)) < 0)
+		return rc;
 	struct hilt_plan_group *v = realloc(plan->groups, (plan->ngroups + 1) * sizeof(*v));
 
 	if (!v)

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# Shared boots: suites with start="shell" run one after the other on one
+# boot of their target's boot suite.
+# usage: shared_boot.sh plan|guest|reboot|interrupt
+#   plan       hilt list shows the groups and the boots planned; what a
+#              farm or a suite gets wrong about them is a clear error
+#   guest      8 shell suites on the default guest, --jobs 1: one boot,
+#              all pass, every session names it (session.boot), the run
+#              takes at most 1.5 times the boot suite alone (a ratio of
+#              the same run); the logs of the run, one after the other,
+#              replay to the same verdicts on one boot
+#   reboot     a failing suite and one that meets a kernel finding (the
+#              OOM killer) in the middle: the suites after each run on a
+#              fresh boot, whose session.boot.reason says why
+#   interrupt  SIGINT while the group runs: the JUnit holds what finished,
+#              the rest not run, and no QEMU is left
+. "$(dirname "$0")/lib.sh"
+cd "$SRC"
+OUT=$WORK/out
+
+need_guest() {
+	if [ ! -r "$HILT_GUEST_DIR/vmlinuz" ]; then
+		echo "SKIP: no default guest in $HILT_GUEST_DIR"
+		exit 77
+	fi
+}
+
+# shell_suites DIR N: N small suites that start at the default guest's
+# shell; each uses the kernel version its boot captured.
+shell_suites() {
+	mkdir -p "$1"
+	local i
+	for i in $(seq 1 "$2"); do
+		cat >"$1/user-$i.xml" <<XML
+<suite name="user-$i" start="shell" timeout="60">
+  <shell prompt="^/ # "/>
+  <step name="arith" timeout="10"><send>echo user-$i \$(($i * 7))</send><expect>^user-$i $((i * 7))\$</expect></step>
+  <step name="kernel" timeout="10"><send>uname -r</send><expect>^\${kernel_version}\$</expect></step>
+  <step name="files" timeout="10"><send>echo $i >/tmp/u$i; cat /tmp/u$i</send><expect>^$i\$</expect></step>
+</suite>
+XML
+	done
+}
+
+# sessions JUNIT: one line per session, in the order they began:
+# STEM|session.boot|verdicts (p f e s)|time|session.boot.reason, where
+# STEM names the session's files (its console.log), as session.boot does.
+sessions() {
+	python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+rows = []
+for s in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    props = {p.get("name"): p.get("value") for p in s.iter("property")}
+    v = {"pass": 0, "failure": 0, "error": 0, "skipped": 0}
+    for c in s.iter("testcase"):
+        e = next((e.tag for e in c if e.tag in ("failure", "error", "skipped")), "pass")
+        v[e] += 1
+    rows.append((float(props.get("session.began", "0")), "%s|%s|%d %d %d %d|%s|%s" % (
+        props.get("console.log", s.get("name")).replace(".console.log", ""),
+        props.get("session.boot", ""), v["pass"], v["failure"], v["error"],
+        v["skipped"], s.get("time"), props.get("session.boot.reason", ""))))
+for _, r in sorted(rows):
+    print(r)
+PY
+}
+
+# replay_farm BOOT: a farm of one recorded target with BOOT in it.
+replay_farm() {
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="rec" kind="replay" tags="board=x">
+    <log>$SRC/fixtures/logs/linux-boot-x86.log</log>
+    $1
+  </target>
+</farm>
+XML
+}
+
+case_plan() {
+	shell_suites "$WORK/s" 3
+	"$HILT" list "$WORK"/s/user-*.xml suites/http-hello.xml >"$WORK/list" 2>&1 ||
+		{ cat "$WORK/list"; fail "hilt list failed"; }
+	cat "$WORK/list"
+	assert_grep '^user-2 (.*) on .*: default  \[start=shell, group 1\]$' "$WORK/list"
+	assert_grep '^linux-boot (.*/suites/linux-boot.xml) on .*: default  \[boot of group 1, added\]$' "$WORK/list"
+	assert_grep '^group 1 on .*: boot linux-boot (.*), then 3 suites on its shell; 1 boot planned$' "$WORK/list"
+	assert_grep '^http-hello (suites/http-hello.xml) on [^[]*$' "$WORK/list"
+	assert_grep '^5 sessions$' "$WORK/list"
+	# The boot suite asked for is the group's boot: not planned twice.
+	"$HILT" list suites/linux-boot.xml "$WORK"/s/user-1.xml >"$WORK/list2" 2>&1 || fail "hilt list failed"
+	cat "$WORK/list2"
+	assert_grep '^linux-boot (suites/linux-boot.xml) on .*  \[boot of group 1\]$' "$WORK/list2"
+	assert_grep '^2 sessions$' "$WORK/list2"
+	# A fresh-shell suite gets a boot of its own.
+	sed 's/start="shell"/start="fresh-shell"/' "$WORK/s/user-3.xml" >"$WORK/fresh.xml"
+	"$HILT" list "$WORK"/s/user-1.xml "$WORK/fresh.xml" >"$WORK/list3" 2>&1 || fail "hilt list failed"
+	cat "$WORK/list3"
+	assert_grep 'then 1 suite on its shell, and 1 on a boot each (fresh-shell); 2 boots planned$' "$WORK/list3"
+
+	# A farm target without a <boot>: the shell suite cannot run there.
+	replay_farm ""
+	"$HILT" list --farm "$WORK/farm.xml" "$WORK/s/user-1.xml" >"$WORK/err" 2>&1
+	expect_exit 2 $? "a shell suite on a target without a <boot>"
+	cat "$WORK/err"
+	assert_grep "user-1.xml: suite 'user-1' starts at a shell (start=\"shell\"), and target 'rec' (.*farm.xml:2) has no <boot suite=\"...\"/> that brings it there" "$WORK/err"
+	# The boot suite must capture what the shell suites take from it.
+	replay_farm "<boot suite=\"$SRC/suites/http-hello.xml\"/>"
+	"$HILT" list --farm "$WORK/farm.xml" "$WORK/s/user-1.xml" >"$WORK/err" 2>&1
+	expect_exit 2 $? "a variable the boot suite does not capture"
+	cat "$WORK/err"
+	assert_grep "suite 'user-1' uses \${kernel_version}, which neither it nor its boot suite 'http-hello' (.*) captures" "$WORK/err"
+	# A boot suite that starts at a shell itself.
+	replay_farm "<boot suite=\"s/user-2.xml\"/>"
+	"$HILT" list --farm "$WORK/farm.xml" "$WORK/fresh.xml" >"$WORK/err" 2>&1
+	expect_exit 2 $? "a boot suite with start=shell"
+	cat "$WORK/err"
+	assert_grep "suite 'user-2' is a boot suite (<boot> of target 'rec'), so it must start at power-on, not start=\"shell\"" "$WORK/err"
+	# <boot> naming a missing file: the farm's line.
+	replay_farm "<boot suite=\"no-such-boot.xml\"/>"
+	"$HILT" list --farm "$WORK/farm.xml" "$WORK/fresh.xml" >"$WORK/err" 2>&1
+	expect_exit 2 $? "a missing boot suite"
+	cat "$WORK/err"
+	assert_grep "farm.xml:4: <boot> suite '.*/no-such-boot.xml' cannot be read: No such file or directory" "$WORK/err"
+	# A bad start="".
+	sed 's/start="shell"/start="later"/' "$WORK/s/user-1.xml" >"$WORK/bad.xml"
+	"$HILT" list "$WORK/bad.xml" >"$WORK/err" 2>&1
+	expect_exit 2 $? "start=later"
+	cat "$WORK/err"
+	assert_grep "bad.xml:1: .*start.*later" "$WORK/err"
+}
+
+case_guest() {
+	need_guest
+	shell_suites "$WORK/s" 8
+	local t0 t1
+	t0=$(date +%s.%N)
+	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
+	local rc=$?
+	t1=$(date +%s.%N)
+	judge_run 0 $rc "8 shell suites on one boot"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	[ "$(wc -l <"$WORK/sessions")" -eq 9 ] || fail "not 9 sessions (a boot and 8 suites)"
+	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 1 ] || fail "not one boot"
+	local boot
+	boot=$(head -n 1 "$WORK/sessions" | cut -d'|' -f1)
+	[ "$boot" = "linux-boot@default" ] || fail "the first session is not the boot: $boot"
+	[ "$(grep -c "^user-[1-8]@default|$boot|3 0 0 0|" "$WORK/sessions")" -eq 8 ] ||
+		fail "not every suite passed on boot $boot"
+	# Each suite's check found the shell (its time in the JUnit).
+	[ "$(grep -c 'name="session.shell_check" value="[0-9.]*"' "$OUT/junit.xml")" -eq 8 ] ||
+		fail "not 8 shell checks"
+	local boot_s whole ratio
+	boot_s=$(head -n 1 "$WORK/sessions" | cut -d'|' -f4)
+	whole=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	ratio=$(awk -v w="$whole" -v b="$boot_s" 'BEGIN { printf "%.3f", w / b }')
+	echo "boot session ${boot_s} s, whole run ${whole} s: ratio ${ratio}"
+	holds 'r <= 1.5' r="$ratio" || fail "the run took ${ratio} times the boot alone (at most 1.5)"
+
+	# The run's logs one after the other are a recording of one boot and
+	# its suites: replayed, the same verdicts on one boot.
+	local f logs=()
+	for f in $(cut -d'|' -f1 "$WORK/sessions"); do logs+=("$OUT/$f.console.log"); done
+	cat "${logs[@]}" >"$WORK/group.log"
+	"$HILT" run --no-progress --out "$WORK/replay" --target "replay:$WORK/group.log" \
+		--boot linux-boot "$WORK"/s/user-*.xml >"$WORK/replay.out" 2>&1
+	expect_exit 0 $? "the replay of the group's logs"
+	validate "$WORK/replay/junit.xml"
+	sessions "$WORK/replay/junit.xml" | tee "$WORK/rsessions"
+	[ "$(grep -c '^linux-boot@' "$WORK/rsessions")" -eq 1 ] || fail "not one boot in the replay"
+	[ "$(grep -c '^user-[1-8]@replay_group|linux-boot@replay_group|3 0 0 0|' "$WORK/rsessions")" -eq 8 ] ||
+		fail "the replay's verdicts differ"
+}
+
+case_reboot() {
+	need_guest
+	shell_suites "$WORK/s" 6
+	cat >"$WORK/s/user-3.xml" <<'XML'
+<suite name="user-3" start="shell" timeout="60">
+  <shell prompt="^/ # "/>
+  <step name="false" timeout="10"><send>false; echo rc=$?</send><expect>^rc=0$</expect></step>
+  <step name="after" timeout="10"><send>echo after</send><expect>^after$</expect></step>
+</suite>
+XML
+	cat >"$WORK/s/user-5.xml" <<'XML'
+<suite name="user-5" start="shell" timeout="120">
+  <shell prompt="^/ # "/>
+  <step name="oom" timeout="90"><send>tail /dev/zero; echo tail-done</send><expect>^tail-done</expect></step>
+</suite>
+XML
+	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
+	judge_run 1 $? "a failing suite and a kernel finding among 6"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	# Boot 1: user-1..3 (3 fails); boot 2: user-4, 5 (a finding); boot 3: user-6.
+	local want="linux-boot@default||7 0 0 0|
+user-1@default|linux-boot@default|3 0 0 0|
+user-2@default|linux-boot@default|3 0 0 0|
+user-3@default|linux-boot@default|1 1 0 0|
+linux-boot@default-2||7 0 0 0|reboot: suite 'user-3' failed in case 'false': step 'false; echo rc=\$?': reply did not match /^rc=0\$/: got \"rc=1\"
+user-4@default|linux-boot@default-2|3 0 0 0|
+user-5@default|linux-boot@default-2|1 1 0 0|
+linux-boot@default-3||7 0 0 0|reboot: suite 'user-5' met a kernel finding: out of memory
+user-6@default|linux-boot@default-3|3 0 0 0|"
+	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$want" ] ||
+		fail "not the boots, verdicts and reasons expected"
+	# user-3 goes on after its failed step (as any suite does); the
+	# reboot comes after it.
+	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-3' failed in case 'false'" "$WORK/stdout"
+	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-5' met a kernel finding: out of memory" "$WORK/stdout"
+}
+
+case_interrupt() {
+	need_guest
+	shell_suites "$WORK/s" 4
+	cat >"$WORK/s/user-2.xml" <<'XML'
+<suite name="user-2" start="shell" timeout="120">
+  <shell prompt="^/ # "/>
+  <step name="sleep" timeout="100"><send>sleep 60; echo slept</send><expect>^slept$</expect></step>
+</suite>
+XML
+	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1 &
+	local bg=$!
+	poll_until 90 grep -q '^PASS  user-1@default files' "$WORK/stdout" || { cat "$WORK/stdout"; fail "user-1 never passed"; }
+	sleep 1
+	kill -INT "$(session_pid hilt)"
+	wait "$bg"
+	judge_run 3 $? "SIGINT in the second suite of a shared boot"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	grep -q '^user-1@default|linux-boot@default|3 0 0 0|' "$WORK/sessions" || fail "user-1's passes are lost"
+	grep -q '^user-2@default|linux-boot@default|0 0 1 0|' "$WORK/sessions" || fail "user-2 not interrupted"
+	grep -q '^user-3@[^|]*||0 0 0 3|' "$WORK/sessions" || fail "user-3 not reported as not run"
+	grep -q '^user-4@[^|]*||0 0 0 3|' "$WORK/sessions" || fail "user-4 not reported as not run"
+	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 1 ] || fail "a boot after the interrupt"
+}
+
+"case_$1"
