@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared boots: suites with start="shell" run one after the other on one
 # boot of their target's boot suite.
-# usage: shared_boot.sh plan|guest|reboot|interrupt
+# usage: shared_boot.sh plan|guest|reboot|lanes|interrupt
 #   plan       hilt list shows the groups and the boots planned; what a
 #              farm or a suite gets wrong about them is a clear error
 #   guest      8 shell suites on the default guest, --jobs 1: one boot,
@@ -11,7 +11,10 @@
 #              replay to the same verdicts on one boot
 #   reboot     a failing suite and one that meets a kernel finding (the
 #              OOM killer) in the middle: the suites after each run on a
-#              fresh boot, whose session.boot.reason says why
+#              fresh boot, whose session.boot.reason says why; a
+#              fresh-shell suite gets a boot of its own
+#   lanes      --jobs 2 and earlier durations saying the suites run far
+#              longer than a boot: two boots at once share the suites
 #   interrupt  SIGINT while the group runs: the JUnit holds what finished,
 #              the rest not run, and no QEMU is left
 . "$(dirname "$0")/lib.sh"
@@ -188,26 +191,67 @@ XML
   <step name="oom" timeout="90"><send>tail /dev/zero; echo tail-done</send><expect>^tail-done</expect></step>
 </suite>
 XML
+	sed -e 's/start="shell"/start="fresh-shell"/' -e 's/user-6/user-7/g' "$WORK/s/user-6.xml" >"$WORK/s/user-7.xml"
 	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
 	judge_run 1 $? "a failing suite and a kernel finding among 6"
 	no_leftover hilt "a process hilt started (QEMU)"
 	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
-	# Boot 1: user-1..3 (3 fails); boot 2: user-4, 5 (a finding); boot 3: user-6.
+	# Boot 1: user-1..3 (3 fails); the fresh-shell suite's own boot was
+	# asked for first (--jobs 1: it waited for the first to end); then
+	# boot 3: user-4, 5 (a finding); boot 4: user-6.
 	local want="linux-boot@default||7 0 0 0|
 user-1@default|linux-boot@default|3 0 0 0|
 user-2@default|linux-boot@default|3 0 0 0|
 user-3@default|linux-boot@default|1 1 0 0|
-linux-boot@default-2||7 0 0 0|reboot: suite 'user-3' failed in case 'false': step 'false; echo rc=\$?': reply did not match /^rc=0\$/: got \"rc=1\"
-user-4@default|linux-boot@default-2|3 0 0 0|
-user-5@default|linux-boot@default-2|1 1 0 0|
-linux-boot@default-3||7 0 0 0|reboot: suite 'user-5' met a kernel finding: out of memory
-user-6@default|linux-boot@default-3|3 0 0 0|"
+linux-boot@default-2||7 0 0 0|suite 'user-7' starts at a shell of its own (start=\"fresh-shell\")
+user-7@default|linux-boot@default-2|3 0 0 0|
+linux-boot@default-3||7 0 0 0|reboot: suite 'user-3' failed in case 'false': step 'false; echo rc=\$?': reply did not match /^rc=0\$/: got \"rc=1\"
+user-4@default|linux-boot@default-3|3 0 0 0|
+user-5@default|linux-boot@default-3|1 1 0 0|
+linux-boot@default-4||7 0 0 0|reboot: suite 'user-5' met a kernel finding: out of memory
+user-6@default|linux-boot@default-4|3 0 0 0|"
 	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$want" ] ||
 		fail "not the boots, verdicts and reasons expected"
 	# user-3 goes on after its failed step (as any suite does); the
 	# reboot comes after it.
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-3' failed in case 'false'" "$WORK/stdout"
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-5' met a kernel finding: out of memory" "$WORK/stdout"
+}
+
+case_lanes() {
+	need_guest
+	local i
+	mkdir -p "$WORK/s"
+	for i in 1 2 3 4 5 6; do
+		cat >"$WORK/s/slow-$i.xml" <<XML
+<suite name="slow-$i" start="shell" timeout="60">
+  <shell prompt="^/ # "/>
+  <step name="work" timeout="20"><send>sleep 3; echo done-$i</send><expect>^done-$i\$</expect></step>
+</suite>
+XML
+	done
+	# An earlier run said: 6 s a suite, 9 s the boot: 36 s of suites
+	# hold 4 boots' worth; --jobs 2 allows two.
+	{
+		echo '<testsuites>'
+		echo '  <testsuite name="linux-boot" tests="7" time="9"/>'
+		for i in 1 2 3 4 5 6; do echo "  <testsuite name=\"slow-$i\" tests=\"1\" time=\"6\"/>"; done
+		echo '</testsuites>'
+	} >"$WORK/previous.xml"
+	in_session hilt "$HILT" run --no-progress --jobs 2 --durations "$WORK/previous.xml" \
+		--out "$OUT" "$WORK"/s/slow-*.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "6 slow shell suites on two boots"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 2 ] || fail "not two boots"
+	grep -q "^linux-boot@default-2||7 0 0 0|[0-9.]*|one more boot for the group's suites (2 at once)$" \
+		"$WORK/sessions" || fail "the second boot does not say why"
+	[ "$(grep -c '^slow-[1-6]@default|linux-boot@default|1 0 0 0|' "$WORK/sessions")" -ge 1 ] ||
+		fail "no suite ran on the first boot"
+	[ "$(grep -c '^slow-[1-6]@default|linux-boot@default-2|1 0 0 0|' "$WORK/sessions")" -ge 1 ] ||
+		fail "no suite ran on the second boot"
+	[ "$(grep -c '^slow-[1-6]@default|linux-boot@default\(-2\)\?|1 0 0 0|' "$WORK/sessions")" -eq 6 ] ||
+		fail "not every suite passed"
 }
 
 case_interrupt() {

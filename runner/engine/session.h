@@ -18,7 +18,9 @@ struct hilt_session;
  * suite powers the target on into it; at the end of every session on it
  * the target stays up when it is fit for more (every case passed or was
  * skipped by the suite, no kernel finding, the console still there) and
- * is powered off otherwise, the boot then down with the reason.  A
+ * is powered off otherwise, the boot then down with the reason (the
+ * boot suite's own kernel findings are its session's and do not take it
+ * down: a second boot would meet them again).  A
  * session on a boot that is up begins at its shell: fed what the last
  * session read past its end, it types a marker (`echo hilt-ready-N`)
  * and waits for it and the prompt, HILT_READY_S (scaled) at most; the

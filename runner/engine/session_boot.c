@@ -298,7 +298,9 @@ static char *unfit_why(const struct hilt_session *s)
 	else if (s->console_gaps)
 		rc = asprintf(&why, "the console went away in suite '%s' (%s)", r->suite,
 			      s->console_note ? s->console_note : "");
-	else if (s->kr_nseen)
+	/* A boot's own findings are its session's: booting again would
+	 * meet them again.  A suite's make the next suite start afresh. */
+	else if (s->kr_nseen && s->borrowed)
 		rc = asprintf(&why, "suite '%s' met a kernel finding: %s", r->suite,
 			      s->kr_seen[0].f->title);
 	for (size_t i = 0; !why && rc >= 0 && i < r->ncases; i++) {
