@@ -173,6 +173,37 @@ case_guest() {
 	[ "$(grep -c '^linux-boot@' "$WORK/rsessions")" -eq 1 ] || fail "not one boot in the replay"
 	[ "$(grep -c '^user-[1-8]@replay_group|linux-boot@replay_group|3 0 0 0|' "$WORK/rsessions")" -eq 8 ] ||
 		fail "the replay's verdicts differ"
+
+	# A kernel warning in the boot's part is the boot's finding: it
+	# counts there, and the suites still share that boot (booting again
+	# would meet it again).
+	python3 - "$WORK/group.log" "$WORK/warn.log" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+warn = b"".join(b"[    1.23456%d] %s\r\n" % (i, l) for i, l in enumerate([
+    b"------------[ cut here ]------------",
+    b"WARNING: CPU: 0 PID: 1 at drivers/base/core.c:100 device_add+0x10/0x20",
+    b"Modules linked in:",
+    b"CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1",
+    b"RIP: 0010:device_add+0x10/0x20",
+    b"Call Trace:",
+    b" <TASK>",
+    b" really_probe+0x1/0x2",
+    b" </TASK>",
+    b"---[ end trace 0000000000000000 ]---"]))
+i = data.index(b"hilt-guest: init started")
+i = data.rindex(b"\n", 0, i) + 1
+open(sys.argv[2], "wb").write(data[:i] + warn + data[i:])
+PY
+	"$HILT" run --no-progress --out "$WORK/warn" --target "replay:$WORK/warn.log" \
+		--boot linux-boot "$WORK"/s/user-*.xml >"$WORK/warn.out" 2>&1
+	expect_exit 1 $? "the replay with a warning in the boot"
+	validate "$WORK/warn/junit.xml"
+	sessions "$WORK/warn/junit.xml" | tee "$WORK/wsessions"
+	grep -q '^linux-boot@replay_warn||7 1 0 0|' "$WORK/wsessions" || fail "the boot's finding is not its own"
+	assert_grep "^FAIL  linux-boot@replay:warn WARNING in [a-z_]*: finding (warning) x1$" "$WORK/warn.out"
+	[ "$(grep -c '^user-[1-8]@replay_warn|linux-boot@replay_warn|3 0 0 0|' "$WORK/wsessions")" -eq 8 ] ||
+		fail "the suites did not share the boot that had a warning"
 }
 
 case_reboot() {
