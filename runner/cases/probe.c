@@ -24,6 +24,7 @@ struct probe {
 struct probe_run {
 	struct hilt_http_spec spec;
 	char *url;
+	struct hilt_pattern *body;	/* the <body> with the captured values */
 };
 
 static void probe_parse(struct hilt_loader *ld, const xmlNode *node, struct hilt_case *c)
@@ -74,8 +75,7 @@ static void probe_parse(struct hilt_loader *ld, const xmlNode *node, struct hilt
 			if (c->expect_src)
 				hilt_xml_error(d, ch, "<http> takes one <body>");
 			else if (hilt_loader_note(ld, hilt_xml_text(d, ch, true, &c->expect_src)) == 0)
-				hilt_loader_compile(ld, ch, hilt_case_label(c, node), c->expect_src,
-						    &c->expect);
+				hilt_loader_expect(ld, ch, c, hilt_case_label(c, node));
 		} else if (hilt_xml_is(ch, "header")) {
 			static const char *const hattrs[] = { "name", NULL };
 			char *name = hilt_xml_attr_required(d, ch, "name");
@@ -180,11 +180,25 @@ static void probe_begin(struct hilt_case_run *run)
 		hilt_run_done(run);
 		return;
 	}
+	/* A <body> with ${var} is compiled now that the values are known. */
+	if (c->expect_src && !c->expect) {
+		char *re = hilt_run_expand(run, c->expect_src, true, err, sizeof(err));
+
+		rc = re ? hilt_pattern_compile(re, &pr->body, err, sizeof(err)) : -EINVAL;
+		free(re);
+		if (rc < 0) {
+			hilt_run_verdict(run, HILT_FAIL, "probe-setup", NULL,
+					 "HTTP probe '%s': cannot use the captured values in /%s/: %s",
+					 c->name, c->expect_src, err);
+			hilt_run_done(run);
+			return;
+		}
+	}
 	pr->spec = (struct hilt_http_spec){
 		.method = h->method,
 		.url = pr->url,
 		.status = h->status,
-		.body = c->expect,
+		.body = pr->body ? pr->body : c->expect,
 		.headers = h->headers,
 		.nheaders = h->nheaders,
 		.deadline_ns = hilt_run_deadline_ns(run),
@@ -203,6 +217,7 @@ static void probe_end(struct hilt_case_run *run)
 	struct probe_run *pr = hilt_run_state(run);
 
 	free(pr->url);
+	hilt_pattern_free(pr->body);
 }
 
 const struct hilt_case_ops hilt_case_probe = {
