@@ -129,7 +129,7 @@ case_plan() {
 	"$HILT" list "$WORK/bad.xml" >"$WORK/err" 2>&1
 	expect_exit 2 $? "start=later"
 	cat "$WORK/err"
-	assert_grep "bad.xml:1: .*start.*later" "$WORK/err"
+	assert_grep "bad.xml:1: 'start' must be power-on, shell or fresh-shell, not 'later'" "$WORK/err"
 }
 
 case_guest() {
