@@ -85,7 +85,7 @@ _hilt()
     done
 
     case $prev in
-        --farm | --durations | --baseline)
+        --farm | --durations | --baseline | --boot)
             _hilt_files '*.xml'
             return
             ;;
@@ -145,8 +145,8 @@ _hilt()
     case $cmd in
         run) opts="--farm --target --tags --pool --out --jobs --retries --rerun-failures
                    --max-target-errors --timeout-multiplier --shard --durations --pcap
-                   --realtime --no-progress --attachments-root --path-var --help" ;;
-        list) opts="--farm --target --tags --pool --shard --path-var --help" ;;
+                   --realtime --no-progress --attachments-root --path-var --boot --help" ;;
+        list) opts="--farm --target --tags --pool --shard --path-var --boot --help" ;;
         validate) opts="--strict --help" ;;
         "report merge") opts="-o --output --help" ;;
         "report compare") opts="--base --time-threshold --time-floor --mad-k --time-from --findings-notice --format -o --output --help" ;;
