@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Shared boots: suites with start="shell" run one after the other on one
 # boot of their target's boot suite.
-# usage: shared_boot.sh plan|guest|reboot|lanes|interrupt
+# usage: shared_boot.sh plan|boot-fails|guest|reboot|lanes|interrupt
 #   plan       hilt list shows the groups and the boots planned; what a
 #              farm or a suite gets wrong about them is a clear error
+#   boot-fails a boot that fails (a recorded panic): the suites that wait
+#              for it are reported as not run, saying why
 #   guest      8 shell suites on the default guest, --jobs 1: one boot,
 #              all pass, every session names it (session.boot), the run
 #              takes at most 1.5 times the boot suite alone (a ratio of
@@ -130,6 +132,27 @@ case_plan() {
 	expect_exit 2 $? "start=later"
 	cat "$WORK/err"
 	assert_grep "bad.xml:1: 'start' must be power-on, shell or fresh-shell, not 'later'" "$WORK/err"
+}
+
+case_boot_fails() {
+	shell_suites "$WORK/s" 2
+	"$HILT" run --no-progress --out "$OUT" --target "replay:$SRC/fixtures/logs/linux-panic-x86.log" \
+		--boot linux-boot "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
+	judge_run 1 $? "shell suites on a boot that panics"
+	assert_grep "^hilt: the suites that start at the shell of 'linux-boot' on pool replay:linux-panic-x86 are not run: the boot failed$" "$WORK/stdout"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	grep -q "^linux-boot@replay_linux-panic-x86||1 2 0 5|" "$WORK/sessions" || fail "not the boot's verdicts"
+	[ "$(grep -c "^user-[12]@[^|]*||0 0 0 3|" "$WORK/sessions")" -eq 2 ] || fail "the suites are not skipped"
+	python3 - "$OUT/junit.xml" <<'PY' || fail "the skipped suites do not say why"
+import sys, xml.etree.ElementTree as ET
+n = 0
+for c in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    sk = c.find("skipped")
+    if c.get("name") == "arith" and sk is not None:
+        assert sk.get("message") == "not run: its boot 'linux-boot' on 'replay:linux-panic-x86' failed", sk.get("message")
+        n += 1
+sys.exit(n != 2)
+PY
 }
 
 case_guest() {
@@ -310,4 +333,4 @@ XML
 	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 1 ] || fail "a boot after the interrupt"
 }
 
-"case_$1"
+"case_${1//-/_}"

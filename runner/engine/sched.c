@@ -748,6 +748,8 @@ static void boot_failed(struct job *j, const struct hilt_session_result *r)
 		return;
 	if (asprintf(&g->dead_why, "not run: its boot '%s' on '%s' failed", r->suite, r->target) < 0)
 		g->dead_why = NULL;
+	notice(j->sched, "the suites that start at the shell of '%s' on pool %s are not run: the boot failed",
+	       r->suite, g->pg->pool);
 }
 
 static void session_done(struct hilt_session *session, void *arg)
