@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared boots: suites with start="shell" run one after the other on one
 # boot of their target's boot suite.
-# usage: shared_boot.sh plan|boot-fails|guest|reboot|lanes|interrupt
+# usage: shared_boot.sh plan|boot-fails|guest|reboot|unready|lanes|interrupt
 #   plan       hilt list shows the groups and the boots planned; what a
 #              farm or a suite gets wrong about them is a clear error
 #   boot-fails a boot that fails (a recorded panic): the suites that wait
@@ -15,6 +15,9 @@
 #              OOM killer) in the middle: the suites after each run on a
 #              fresh boot, whose session.boot.reason says why; a
 #              fresh-shell suite gets a boot of its own
+#   unready    a suite that passes but leaves no shell (it execs a
+#              sleep): the next suite's shell check gets no answer, and
+#              that suite runs on a fresh boot, which says why
 #   lanes      --jobs 2 and earlier durations saying the suites run far
 #              longer than a boot: two boots at once share the suites
 #   interrupt  SIGINT while the group runs: the JUnit holds what finished,
@@ -270,6 +273,36 @@ user-6@default|linux-boot@default-4|3 0 0 0|"
 	# reboot comes after it.
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-3' failed in case 'false'" "$WORK/stdout"
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-5' met a kernel finding: out of memory" "$WORK/stdout"
+}
+
+case_unready() {
+	need_guest
+	shell_suites "$WORK/s" 3
+	cat >"$WORK/s/user-2.xml" <<'XML'
+<suite name="user-2" start="shell" timeout="60">
+  <shell prompt="^/ # "/>
+  <step name="leave" timeout="10" wait-prompt="false"><send>echo leaving; exec sleep 1000</send><expect>^leaving$</expect></step>
+</suite>
+XML
+	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
+	judge_run 0 $? "a suite that leaves no shell behind"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	local want="linux-boot@default||7 0 0 0|
+user-1@default|linux-boot@default|3 0 0 0|
+user-2@default|linux-boot@default|1 0 0 0|
+linux-boot@default-2||7 0 0 0|reboot: the shell did not answer hilt's check after suite 'user-2'
+user-3@default-2|linux-boot@default-2|3 0 0 0|"
+	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$want" ] ||
+		fail "not the boots, verdicts and reasons expected"
+	# user-3's first attempt, whose check got no answer, is beside its
+	# cases, and its console log is kept.
+	assert_grep "^ERROR user-3@default arith: the shell of boot 'linux-boot@default' did not answer hilt's check before the suite (after suite 'user-2'): its marker did not come back within 10 s$" "$WORK/stdout"
+	assert_grep "^PASS  user-3@default arith \[attempt 2\]" "$WORK/stdout"
+	[ "$(property attempts "$OUT/junit.xml")" = 2 ] || fail "user-3 does not say it ran twice"
+	assert_grep "echo hilt-ready-''3" "$OUT/user-3@default.console.log"
+	assert_grep "did not answer hilt's check before the suite (after suite 'user-2')" "$OUT/junit.xml"
+	assert_grep "^hilt: pool .* boots 'linux-boot' again: the shell did not answer hilt's check after suite 'user-2'$" "$WORK/stdout"
 }
 
 case_lanes() {

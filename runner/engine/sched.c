@@ -775,12 +775,7 @@ static void session_done(struct hilt_session *session, void *arg)
 		if (!t->exclusive)
 			s->running_emulators--;
 	}
-	if (boot_lost && r && !s->interrupted) {
-		hilt_session_result_free(r);
-		j->state = JOB_QUEUED;
-		kick(s);
-		return;
-	}
+
 	if (!r) {
 		end_job(s, j, NULL);
 		kick(s);
@@ -812,7 +807,10 @@ static void session_done(struct hilt_session *session, void *arg)
 	bool again = false;
 
 	if (!s->interrupted && !interrupted) {
-		if (infra && j->retries_left) {
+		/* Not counted against --retries: the suite never ran. */
+		if (boot_lost) {
+			again = true;
+		} else if (infra && j->retries_left) {
 			j->retries_left--;
 			again = true;
 		} else if (!infra && failed && j->reruns_left) {

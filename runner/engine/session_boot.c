@@ -147,6 +147,7 @@ void hilt_boot_free(struct hilt_boot *b)
 	free(b->pcap_path);
 	free(b->stem);
 	free(b->down_why);
+	free(b->last_suite);
 	free(b);
 }
 
@@ -205,8 +206,9 @@ void session_ready_failed(struct hilt_session *s, const char *why)
 	s->unready = true;
 	if (why)
 		session_set_case(s, 0, HILT_ERROR, "shell-check", NULL,
-				 "the shell of boot '%s' did not answer hilt's check before the suite: %s",
-				 b->stem ? b->stem : "?", why);
+				 "the shell of boot '%s' did not answer hilt's check before the suite%s%s%s: %s",
+				 b->stem ? b->stem : "?", b->last_suite ? " (after suite '" : "",
+				 b->last_suite ? b->last_suite : "", b->last_suite ? "')" : "", why);
 	session_skip_rest(s, 1, "not run: the shell of boot '%s' did not answer",
 			  b->stem ? b->stem : "?");
 	s->current = s->suite->ncases;
@@ -291,8 +293,12 @@ static char *unfit_why(const struct hilt_session *s)
 
 	if (s->hurry)
 		rc = asprintf(&why, "suite '%s' was interrupted", r->suite);
+	else if (s->unready && s->opts.boot->last_suite)
+		rc = asprintf(&why, "the shell did not answer hilt's check after suite '%s'",
+			      s->opts.boot->last_suite);
 	else if (s->unready)
-		rc = asprintf(&why, "the shell did not answer before suite '%s'", r->suite);
+		rc = asprintf(&why, "the shell did not answer hilt's check before suite '%s'",
+			      r->suite);
 	else if (s->console_ended)
 		rc = asprintf(&why, "the console ended in suite '%s'", r->suite);
 	else if (s->console_gaps)
@@ -349,6 +355,8 @@ bool session_boot_keep(struct hilt_session *s)
 	free(b->down_why);
 	b->down_why = why;
 	hilt_buf_reset(&b->carry);
+	free(b->last_suite);
+	b->last_suite = strdup(s->suite->name);
 	if (why || !s->target || b->gone)
 		return false;
 	/* What the matcher was fed past where the last case ended. */

@@ -76,6 +76,7 @@ struct hilt_boot {
 	struct hilt_session *lent;	/* the session running on it, or NULL */
 	char *stem;			/* of the session that booted it */
 	char *down_why;			/* why it was not kept, once down */
+	char *last_suite;		/* of the session that ended on it last */
 	/* Console bytes the last session read past its end: the next one
 	 * is fed them first (its log does not hold them again). */
 	struct hilt_buf carry;
