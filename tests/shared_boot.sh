@@ -179,6 +179,7 @@ case_guest() {
 	# Each suite's check found the shell (its time in the JUnit).
 	[ "$(grep -c 'name="session.shell_check" value="[0-9.]*"' "$OUT/junit.xml")" -eq 8 ] ||
 		fail "not 8 shell checks"
+	assert_grep "^hilt: 1 boot for 8 suites that start at a shell (0 after a suite left one unfit)$" "$WORK/stdout"
 	local boot_s whole ratio
 	boot_s=$(head -n 1 "$WORK/sessions" | cut -d'|' -f4)
 	whole=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
@@ -273,6 +274,7 @@ user-6@default|linux-boot@default-4|3 0 0 0|"
 	# reboot comes after it.
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-3' failed in case 'false'" "$WORK/stdout"
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-5' met a kernel finding: out of memory" "$WORK/stdout"
+	assert_grep "^hilt: 4 boots for 7 suites that start at a shell (2 after a suite left one unfit)$" "$WORK/stdout"
 }
 
 case_unready() {

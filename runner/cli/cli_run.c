@@ -960,6 +960,16 @@ int hilt_cmd_run(int argc, char **argv)
 	hilt_sched_set_reporter(run.sched, so.reporter);
 	hilt_sched_start(run.sched);
 	hilt_loop_run(run.loop);
+	if (run.plan.ngroups) {
+		struct hilt_sched_counts c;
+		size_t nshell = 0;
+
+		hilt_sched_counts(run.sched, &c);
+		for (size_t g = 0; g < run.plan.ngroups; g++)
+			nshell += run.plan.groups[g].nshell + run.plan.groups[g].nfresh;
+		printf("hilt: %u boot%s for %zu suite%s that start at a shell (%u after a suite left one unfit)\n",
+		       c.boots, c.boots == 1 ? "" : "s", nshell, nshell == 1 ? "" : "s", c.reboots);
+	}
 	if (run.junit_timer > 0)
 		hilt_loop_cancel_timer(run.loop, run.junit_timer);
 	run.junit_timer = 0;
