@@ -509,6 +509,9 @@ XML
 	# Who holds the lock, as the kernel lists it (/proc/locks: looked at,
 	# never taken, so the poll cannot get in hilt's way).
 	inode=$(stat -c %i "$lock")
+	# hilt writes its pid into the lock file each time it takes the lock:
+	# written last by the boot, it was not let go and taken again.
+	taken=$(stat -c %y "$lock")
 	(
 		polls=0
 		while :; do
@@ -569,6 +572,8 @@ XML
 	polls=$(cat "$WORK/polls")
 	echo "the lock was held at each of $polls polls"
 	[ "$polls" -ge 50 ] || fail "only $polls polls of the lock: the group was not watched"
+	[ "$(stat -c %y "$lock")" = "$taken" ] ||
+		fail "the lock was taken again at $(stat -c %y "$lock") (the boot took it at $taken)"
 	expect_exit 3 "$rc2" "the second hilt, board busy"
 	grep -q "^ERROR .*board 'sim1' is busy: another session holds $lock, pid $first" "$WORK/stdout2" ||
 		fail "the second hilt did not find the board held by the first"
