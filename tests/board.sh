@@ -435,8 +435,9 @@ PY
 shared-boot)
 	# Suites with start="shell" share one boot of the board, made by its
 	# <boot> suite (a path relative to the farm's folder): one power-off
-	# before it, one flash, one reset, one power-off after the group; the
-	# board's lock is held from the boot to the end of the last suite.
+	# before it, one power-on, one flash, one reset, one power-off after
+	# the group; the board's lock is held from the boot to the end of the
+	# last suite.
 	# A suite that fails leaves the board unfit, and the next suite runs
 	# on a second boot that says why it happened.
 	# The simulator records each boot it plays (--sent-log); the farm's
@@ -578,7 +579,8 @@ XML
 	grep -q "^ERROR .*board 'sim1' is busy: another session holds $lock, pid $first" "$WORK/stdout2" ||
 		fail "the second hilt did not find the board held by the first"
 	# ...while the group ran: shell-2 had not ended when it was told so.
-	assert_no_grep '^PASS .*shell-2@sim1 s4' "$WORK/stdout-at-hilt2"
+	! grep -q '^PASS .*shell-2@sim1 s4' "$WORK/stdout-at-hilt2" ||
+		fail "the second hilt ended after shell-2 had: it did not try the board during the group"
 	assert_no_grep '^PASS ' "$WORK/stdout2"
 
 	# A suite that fails in the middle: the next runs on a second boot,
