@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
-#        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace
+#        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -431,6 +431,192 @@ PY
 	dropped=$(property capture.dropped "$OUT/junit.xml")
 	[ "$dropped" -eq $((${#long} + 6 - 16 + 32 - 16)) ] ||
 		fail "$dropped bytes dropped, not the $((${#long} + 6 - 16 + 32 - 16)) the runs that were not paced for the FIFO lost"
+	;;
+shared-boot)
+	# Suites with start="shell" share one boot of the board, made by its
+	# <boot> suite (a path relative to the farm's folder): one power-off
+	# before it, one power-on, one flash, one reset, one power-off after
+	# the group; the board's lock is held from the boot to the end of the
+	# last suite.
+	# A suite that fails leaves the board unfit, and the next suite runs
+	# on a second boot that says why it happened.
+	# The simulator records each boot it plays (--sent-log); the farm's
+	# commands record what hilt did to the board.
+	start_sim 0.1 --stale --sent-log "$WORK/sent.log"
+	lock=$WORK/hilt-board-sim1.lock
+	mkdir -p "$WORK/boot" "$WORK/suites"
+	cp $SUITE "$WORK/boot/board-boot.xml"
+	rec=$WORK/actions.log
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="sim1" kind="board">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <boot suite="boot/board-boot.xml"/>
+    <var name="control">$WORK/ctl</var>
+    <var name="record">$rec</var>
+    <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt; "\$0"</arg><arg>{record}</arg></power-off>
+    <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt; "\$0"</arg><arg>{record}</arg></power-on>
+    <flash timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo flash &gt;&gt; "\$0"</arg><arg>{record}</arg></flash>
+    <reset timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo reset &gt;&gt; "\$0" &amp;&amp; python3 "\$1" ctl "\$2" reset</arg><arg>{record}</arg><arg>$SIM</arg><arg>{control}</arg></reset>
+    <lock dir="$WORK" wait="0"/>
+  </target>
+</farm>
+XML
+	# shell_suite NAME STEP...: a suite that starts at the board's shell,
+	# each STEP "SEND|EXPECT".
+	shell_suite() {
+		local name=$1 st
+		shift
+		{
+			echo "<suite name=\"$name\" start=\"shell\" timeout=\"30\">"
+			echo '  <shell prompt="^/ # "/>'
+			for st in "$@"; do
+				echo "  <step name=\"s$((++n))\" timeout=\"10\"><send>${st%%|*}</send><expect>${st#*|}</expect></step>"
+			done
+			echo '</suite>'
+		} >"$WORK/suites/$name.xml"
+	}
+	n=0
+	# ${kernel_version}: captured by the boot suite, used by the suites on it.
+	shell_suite shell-1 'uname -r|^${kernel_version}$' 'echo one|^one$'
+	# Two seconds at the shell: the second hilt below tries the board then.
+	shell_suite shell-2 'echo two|^two$' 'sleep 2; echo slept|^slept$'
+	shell_suite shell-3 'echo three|^three$' 'uname -r|^6\.1\.0-56-amd64$'
+	shell_suite broken 'echo wrong|^right$'
+	group="$WORK/suites/shell-1.xml $WORK/suites/shell-2.xml $WORK/suites/shell-3.xml"
+
+	# boots: how many boots the simulator began (its sent log counts the
+	# bytes of a boot from 0 again at each).
+	boots() {
+		awk 'NR == 1 || $2 <= last { n++ } { last = $2 } END { print n + 0 }' "$WORK/sent.log"
+	}
+
+	"$HILT" list --farm "$WORK/farm.xml" $group >"$WORK/list" || fail "hilt list"
+	cat "$WORK/list"
+	assert_grep "^group 1 on sim1: boot board-boot ($WORK/boot/board-boot.xml), then 3 suites on its shell; 1 boot planned$" \
+		"$WORK/list"
+
+	# The group, and while it runs: the lock's holder is polled from the
+	# boot's banner until the last suite has passed, and a second hilt on
+	# the same board, during shell-2, must find it busy.
+	{
+		in_session hilt1 "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" $group \
+			>"$WORK/stdout" 2>&1
+		echo $? >"$WORK/rc1"
+	} &
+	waiter1=$!
+	first=$(session_pid hilt1) || exit 1
+	await '^PASS .*board-boot@sim1 kernel-banner' "$WORK/stdout"
+	# Who holds the lock, as the kernel lists it (/proc/locks: looked at,
+	# never taken, so the poll cannot get in hilt's way).
+	inode=$(stat -c %i "$lock")
+	# hilt writes its pid into the lock file each time it takes the lock:
+	# written last by the boot, it was not let go and taken again.
+	taken=$(stat -c %y "$lock")
+	(
+		polls=0
+		while :; do
+			polls=$((polls + 1))
+			if ! awk -v pid="$first" -v ino="$inode" '$2 == "FLOCK" && $4 == "WRITE" &&
+				$5 == pid && $6 ~ ":" ino "$" { found = 1 } END { exit !found }' /proc/locks; then
+				# Let go: right once the last case has passed (it
+				# is reported before the board is let go), so only
+				# if its PASS is there after the look at the lock.
+				grep -q '^PASS .*shell-3@sim1 s6' "$WORK/stdout" ||
+					echo "the first hilt did not hold the lock at poll $polls, before shell-3 had passed" >"$WORK/lock-free"
+				break
+			fi
+			[ -e "$WORK/rc1" ] && break
+			sleep 0.01
+		done
+		echo $polls >"$WORK/polls"
+	) &
+	poller=$!
+	await '^PASS .*shell-1@sim1 s2' "$WORK/stdout"
+	in_session hilt2 "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$WORK/out2" \
+		"$WORK/suites/shell-3.xml" >"$WORK/stdout2" 2>&1
+	rc2=$?
+	cp "$WORK/stdout" "$WORK/stdout-at-hilt2"
+	wait $waiter1
+	wait $poller
+	cat "$WORK/stdout2"
+	judge_run 0 "$(cat "$WORK/rc1")" "three suites on one shared boot"
+	no_leftover hilt1 "a command the first hilt started"
+	no_leftover hilt2 "a command the second hilt started"
+
+	# One boot for the group: as the board saw it and as hilt did it.
+	[ "$(boots)" -eq 1 ] || fail "the simulator booted $(boots) times, not once"
+	[ "$(tr '\n' , <"$rec")" = "off,on,flash,reset,off," ] ||
+		fail "the board's commands: $(tr '\n' , <"$rec") (not off,on,flash,reset,off)"
+	# Every suite passed: the boot's 5 cases and the suites' 6.
+	[ "$(grep -c '^PASS ' "$WORK/stdout")" -eq 11 ] || fail "not 11 PASS lines"
+	assert_no_grep '<failure' "$OUT/junit.xml"
+	[ "$(grep -c '<testsuite ' "$OUT/junit.xml")" -eq 4 ] || fail "not 4 sessions in the JUnit"
+	# Each suite names the one boot; the boot itself names none.
+	[ "$(grep -c '<property name="session.boot" value="board-boot@sim1"/>' "$OUT/junit.xml")" -eq 3 ] ||
+		fail "not 3 suites on boot board-boot@sim1"
+	[ "$(grep -c '<property name="session.boot" ' "$OUT/junit.xml")" -eq 3 ] ||
+		fail "a session.boot other than board-boot@sim1"
+	assert_grep '<property name="console.log" value="board-boot@sim1.console.log"/>' "$OUT/junit.xml"
+	assert_no_grep 'session.boot.reason' "$OUT/junit.xml"
+	# Before each suite, its shell check: the Nth marker of the boot
+	# echoed back (the quotes typed keep the echo of the line from
+	# passing for it).
+	for k in 1 2 3; do
+		grep -q "^hilt-ready-$k.\$" "$OUT/shell-$k@sim1.console.log" ||
+			fail "no marker hilt-ready-$k in the console log of shell-$k"
+	done
+	[ "$(grep -c 'name="session.shell_check" value="[0-9.]*"' "$OUT/junit.xml")" -eq 3 ] ||
+		fail "not 3 shell checks in the JUnit"
+	# The lock, throughout.
+	[ ! -e "$WORK/lock-free" ] || fail "$(cat "$WORK/lock-free")"
+	polls=$(cat "$WORK/polls")
+	echo "the lock was held at each of $polls polls"
+	[ "$polls" -ge 50 ] || fail "only $polls polls of the lock: the group was not watched"
+	[ "$(stat -c %y "$lock")" = "$taken" ] ||
+		fail "the lock was taken again at $(stat -c %y "$lock") (the boot took it at $taken)"
+	expect_exit 3 "$rc2" "the second hilt, board busy"
+	grep -q "^ERROR .*board 'sim1' is busy: another session holds $lock, pid $first" "$WORK/stdout2" ||
+		fail "the second hilt did not find the board held by the first"
+	# ...while the group ran: shell-2 had not ended when it was told so.
+	! grep -q '^PASS .*shell-2@sim1 s4' "$WORK/stdout-at-hilt2" ||
+		fail "the second hilt ended after shell-2 had: it did not try the board during the group"
+	assert_no_grep '^PASS ' "$WORK/stdout2"
+
+	# A suite that fails in the middle: the next runs on a second boot,
+	# whose JUnit says why it came.
+	: >"$rec"
+	: >"$WORK/sent.log"
+	rm -rf "$OUT"
+	run_board 1 "a failing suite among shared ones" "$WORK/suites/shell-1.xml" \
+		"$WORK/suites/broken.xml" "$WORK/suites/shell-3.xml"
+	[ "$(boots)" -eq 2 ] || fail "the simulator booted $(boots) times, not twice"
+	[ "$(tr '\n' , <"$rec")" = "off,on,flash,reset,off,off,on,flash,reset,off," ] ||
+		fail "the board's commands: $(tr '\n' , <"$rec")"
+	assert_grep '^FAIL  broken@sim1 s7' "$WORK/stdout"
+	assert_grep '^PASS  shell-3@sim1 s6' "$WORK/stdout"
+	[ "$(grep -c '^FAIL ' "$WORK/stdout")" -eq 1 ] || fail "not one FAIL line"
+	# The boots are two sessions of their own; each suite names the one it
+	# ran on, and the second boot says why it came.
+	python3 - "$OUT/junit.xml" <<'PY' || fail "the JUnit does not show the two boots"
+import sys
+import xml.etree.ElementTree as ET
+sessions = []
+for ts in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    p = {e.get("name"): e.get("value") for e in ts.iter("property")}
+    stem = p["console.log"][:-len(".console.log")]
+    sessions.append((stem, p.get("session.boot"), p.get("session.boot.reason")))
+    print("%-22s session.boot=%s session.boot.reason=%s" % sessions[-1])
+boots = [s for s in sessions if s[0].startswith("board-boot@")]
+assert [s[0] for s in boots] == ["board-boot@sim1", "board-boot@sim1-2"], "not two boot sessions"
+assert all(s[1] is None for s in boots), "a boot names a boot"
+on = {s[0]: s[1] for s in sessions if s not in boots}
+assert on == {"shell-1@sim1": "board-boot@sim1", "broken@sim1": "board-boot@sim1",
+              "shell-3@sim1": "board-boot@sim1-2"}, "suites on the wrong boots: %r" % on
+assert boots[0][2] is None, "the first boot has a reason"
+assert (boots[1][2] or "").startswith("reboot: suite 'broken' failed in case 's7'"), \
+    "the second boot's reason: %r" % boots[1][2]
+PY
 	;;
 tty)
 	# A console forwarded onto a pseudo-terminal (socat), set up with termios.
