@@ -87,6 +87,7 @@ struct hilt_target {
 	char err[4608];	
 	struct hilt_console *console;
 	int lock_fd;
+	bool held;		/* lock_fd was handed over held (use_hold) */
 	int64_t reopen_timer;	/* while the console is away */
 	int64_t started_ns;	/* end of the reset */
 	int64_t gone_ns;	/* when the console went away */
@@ -214,6 +215,9 @@ static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_board_config *b = t->bcfg;
+
+	if (t->held)
+		return 0;
 
 	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -654,7 +658,8 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	t->stopping = t->hurry = false;
 	t->cmd_rc = 0;
 	t->lock_since_ns = hilt_now_ns();
-	rc = open_lock(t, err, errlen);
+	/* A lock handed over by an earlier instance (use_hold) is held. */
+	rc = t->lock_fd >= 0 ? 0 : open_lock(t, err, errlen);
 	if (rc)
 		return rc;
 	t->phase = PH_VERIFY;
@@ -779,6 +784,7 @@ static void release(struct hilt_target *t)
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
 	t->lock_fd = -1;
+	t->held = false;
 	t->phase = PH_IDLE;
 }
 
@@ -846,6 +852,23 @@ static bool board_stop(struct hilt_target *t, bool hurry)
 		hilt_child_stop(t->cmd, hurry ? 200 : -1);
 	stop_advance(t);
 	return false;
+}
+
+static int board_keep_hold(struct hilt_target *t)
+{
+	int fd = t->lock_fd;
+
+	t->lock_fd = -1;
+	t->held = false;
+	return fd;
+}
+
+static void board_use_hold(struct hilt_target *t, int fd)
+{
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	t->lock_fd = fd;
+	t->held = fd >= 0;
 }
 
 static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg)
@@ -928,6 +951,8 @@ const struct hilt_target_ops hilt_board_ops = {
 	.console_eof = board_console_eof,
 	.http_endpoint = board_http_endpoint,
 	.stop = board_stop,
+	.keep_hold = board_keep_hold,
+	.use_hold = board_use_hold,
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,
 	.free_target = board_free,

@@ -167,6 +167,14 @@ struct hilt_target_ops {
 	 * does not follow), false when env->stopped follows from the loop.
 	 * hurry: the run is interrupted; shorter graces.  Idempotent. */
 	bool (*stop)(struct hilt_target *t, bool hurry);
+	/* Optional, for a device others may wait for (a board's lock): hands
+	 * over what keeps them off it, so that stop() keeps it held: an fd
+	 * the caller owns from now on, or -1 when none is held.  A new
+	 * instance of the same config is given it with use_hold() before its
+	 * start, which then does not wait for the device (hilt reboots a
+	 * shared boot's board without letting it go). */
+	int (*keep_hold)(struct hilt_target *t);
+	void (*use_hold)(struct hilt_target *t, int fd);
 	/* Optional: where an HTTP client on this host reaches port guest_port
 	 * of the device: host (a buffer of hostlen) and *port.  -ENOTSUP (err
 	 * says why) when the target has no network; NULL: never has one. */

@@ -584,12 +584,29 @@ XML
 	assert_no_grep '^PASS ' "$WORK/stdout2"
 
 	# A suite that fails in the middle: the next runs on a second boot,
-	# whose JUnit says why it came.
+	# whose JUnit says why it came.  The board stays the group's between
+	# the two boots: another user waiting for its lock from the failure on
+	# gets it only once the group is done (the pid in the lock file is
+	# the boot's: the lock was not let go and taken again).
 	: >"$rec"
 	: >"$WORK/sent.log"
 	rm -rf "$OUT"
-	run_board 1 "a failing suite among shared ones" "$WORK/suites/shell-1.xml" \
-		"$WORK/suites/broken.xml" "$WORK/suites/shell-3.xml"
+	in_session hilt "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" \
+		"$WORK/suites/shell-1.xml" "$WORK/suites/broken.xml" "$WORK/suites/shell-3.xml" \
+		>"$WORK/stdout" 2>&1 &
+	waiter1=$!
+	await '^PASS .*board-boot@sim1 kernel-banner' "$WORK/stdout"
+	taken=$(stat -c %y "$lock")
+	await '^FAIL  broken@sim1 s7' "$WORK/stdout"
+	flock -w 60 "$lock" sh -c 'tr "\n" , <"$0" >"$1"' "$rec" "$WORK/rec-at-other" &
+	other=$!
+	wait $waiter1
+	judge_run 1 $? "a failing suite among shared ones"
+	no_leftover hilt "a command hilt started"
+	wait $other || fail "the other user never got the board's lock"
+	[ "$(cat "$WORK/rec-at-other")" = "off,on,flash,reset,off,off,on,flash,reset,off," ] ||
+		fail "another user got the board between the group's boots (its commands then: $(cat "$WORK/rec-at-other"))"
+	[ "$(stat -c %y "$lock")" = "$taken" ] || fail "the lock was let go and taken again at the reboot"
 	[ "$(boots)" -eq 2 ] || fail "the simulator booted $(boots) times, not twice"
 	[ "$(tr '\n' , <"$rec")" = "off,on,flash,reset,off,off,on,flash,reset,off," ] ||
 		fail "the board's commands: $(tr '\n' , <"$rec")"

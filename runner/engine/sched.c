@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/xmlfile.h"
 #include "targets/target.h"
@@ -485,6 +486,11 @@ struct group {
 	unsigned want;		/* boots at once for its shell suites */
 	char *next_reason;	/* why its next boot happens, once one went down */
 	char *dead_why;		/* its boot failed for good: the rest are not run */
+	/* A board it rebooted is held between its boots (its lock, from the
+	 * session that powered it off to the next boot's start): hold_t's
+	 * running counts it meanwhile. */
+	int hold_fd;
+	struct target_state *hold_t;
 };
 
 struct job {
@@ -732,7 +738,18 @@ static void lane_session_ended(struct hilt_sched *s, struct lane *l)
 		l->state = LANE_UP;
 		return;
 	}
-	lane_release(s, l);
+	int fd = hilt_boot_take_hold(l->boot);
+
+	if (fd >= 0 && !g->hold_t && !s->interrupted) {
+		/* Still the group's, for its next boot. */
+		g->hold_fd = fd;
+		g->hold_t = l->t;
+		l->state = LANE_OFF;
+	} else {
+		if (fd >= 0)
+			close(fd);
+		lane_release(s, l);
+	}
 	why = hilt_boot_down_why(l->boot);
 	free(g->next_reason);
 	g->next_reason = why ? strdup(why) : NULL;
@@ -906,6 +923,14 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	o.stem = stems[s->nstems++];
 	if (j->boot && !(lane = new_lane(s, j, t)))
 		return -ENOMEM;
+	/* A board the group held since its last boot: its lock goes on. */
+	bool held = j->boot && j->group->hold_t == t;
+
+	if (held) {
+		hilt_boot_give_hold(lane->boot, j->group->hold_fd);
+		j->group->hold_fd = -1;
+		j->group->hold_t = NULL;
+	}
 	if (lane) {
 		o.boot = lane->boot;
 		o.boot_reason = j->boot ? j->boot_reason : NULL;
@@ -914,6 +939,11 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	if (rc < 0) {
 		if (j->boot)
 			lane->state = LANE_OFF;
+		if (held) {
+			t->running--;
+			if (!t->exclusive)
+				s->running_emulators--;
+		}
 		notice(s, "%s", err);
 		return rc;
 	}
@@ -921,7 +951,7 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	j->target = t;
 	j->lane = lane;
 	j->started_ns = hilt_now_ns();
-	if (!lane || j->boot) {
+	if (!lane || (j->boot && !held)) {
 		/* A lane holds its target from its boot until it is off. */
 		t->running++;
 		if (!t->exclusive)
@@ -1030,10 +1060,13 @@ static void check_all_done(struct hilt_sched *s)
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i]->state != JOB_DONE)
 			return;
-	for (size_t g = 0; g < s->ngroups; g++)
+	for (size_t g = 0; g < s->ngroups; g++) {
+		if (s->groups[g].hold_t)
+			return;
 		for (size_t k = 0; k < s->groups[g].nlanes; k++)
 			if (s->groups[g].lanes[k]->state != LANE_OFF)
 				return;
+	}
 	s->all_done_told = true;
 	HILT_REPORT(s->opts.reporter, run_ended);
 	if (s->opts.on_all_done)
@@ -1152,6 +1185,29 @@ static void stop_idle_lanes(struct hilt_sched *s)
 	}
 }
 
+/* A board held between boots that no queued suite or boot of its group
+ * wants any more is let go. */
+static void release_holds(struct hilt_sched *s)
+{
+	for (size_t g = 0; g < s->ngroups; g++) {
+		struct group *grp = &s->groups[g];
+		bool wanted = false;
+
+		if (!grp->hold_t)
+			continue;
+		for (size_t i = 0; i < s->njobs && !wanted && !s->interrupted; i++)
+			wanted = s->jobs[i]->group == grp && s->jobs[i]->state == JOB_QUEUED;
+		if (wanted && !grp->hold_t->out_why)
+			continue;
+		close(grp->hold_fd);
+		grp->hold_fd = -1;
+		grp->hold_t->running--;
+		if (!grp->hold_t->exclusive)
+			s->running_emulators--;
+		grp->hold_t = NULL;
+	}
+}
+
 static void dispatch(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_sched *s = arg;
@@ -1181,7 +1237,12 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 			dispatch_shell(s, j);
 			continue;
 		}
-		t = pick_target(s, j, &none_left);
+		if (j->group && j->group->hold_t && !j->group->hold_t->out_why) {
+			t = j->group->hold_t;
+			none_left = false;
+		} else {
+			t = pick_target(s, j, &none_left);
+		}
 		if (none_left) {
 			char why[1024];
 			size_t off = 0;
@@ -1204,6 +1265,7 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 		}
 	}
 	stop_idle_lanes(s);
+	release_holds(s);
 	check_all_done(s);
 }
 
@@ -1321,6 +1383,7 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 		goto oom;
 	s->ngroups = plan->ngroups;
 	for (size_t g = 0; g < plan->ngroups; g++) {
+		s->groups[g].hold_fd = -1;
 		s->groups[g].pg = &plan->groups[g];
 		s->groups[g].boot_entry = &plan->entries[plan->groups[g].boot_entry];
 	}
@@ -1454,6 +1517,8 @@ void hilt_sched_free(struct hilt_sched *s)
 			free(s->groups[g].lanes[k]);
 		}
 		free(s->groups[g].lanes);
+		if (s->groups[g].hold_fd >= 0)
+			close(s->groups[g].hold_fd);
 		free(s->groups[g].next_reason);
 		free(s->groups[g].dead_why);
 	}

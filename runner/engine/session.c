@@ -559,11 +559,15 @@ int hilt_session_new(struct hilt_loop *loop, const struct hilt_suite *suite,
 	hilt_result_add_property(s->result, "console.log", strrchr(s->result->console_log, '/') + 1);
 	if (opts->boot_reason)
 		hilt_result_add_property(s->result, "session.boot.reason", opts->boot_reason);
-	if (opts->boot)
+	if (opts->boot && hilt_boot_up(opts->boot)) {
 		session_boot_borrow(s);
-	rc = s->borrowed ? 0 : s->ops->new_target(cfg, &s->target, err, errlen);
-	if (rc)
-		goto err_free;
+	} else {
+		rc = s->ops->new_target(cfg, &s->target, err, errlen);
+		if (rc)
+			goto err_free;
+		if (opts->boot)
+			session_boot_borrow(s);
+	}
 	*out = s;
 	return 0;
 

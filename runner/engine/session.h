@@ -41,6 +41,13 @@ const char *hilt_boot_down_why(const struct hilt_boot *b);
 const char *hilt_boot_stem(const struct hilt_boot *b);
 /* Sessions run on it, the boot suite's included. */
 unsigned hilt_boot_sessions(const struct hilt_boot *b);
+/* What keeps others off the device (a board's lock) after a session on
+ * the boot powered it off without keeping it: the next boot of the same
+ * target takes it at its start instead of waiting for the device.  take:
+ * the fd (the caller's now), -1 when none; give: for the boot session of
+ * b, before it starts (the boot owns fd from then on). */
+int hilt_boot_take_hold(struct hilt_boot *b);
+void hilt_boot_give_hold(struct hilt_boot *b, int fd);
 /* Powers the target kept in it off (hurry: shorter graces) and calls
  * done(arg) from the loop once it is off, at once when none is kept. */
 void hilt_boot_stop(struct hilt_boot *b, bool hurry, void (*done)(void *arg), void *arg);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner/engine/kreport.h"
 #include "runner/engine/session_int.h"
@@ -84,6 +85,7 @@ int hilt_boot_new(struct hilt_loop *loop, struct hilt_boot **out)
 		return -ENOMEM;
 	b->loop = loop;
 	b->env.loop = loop;
+	b->hold_fd = -1;
 	env_idle(b);
 	*out = b;
 	return 0;
@@ -107,6 +109,21 @@ const char *hilt_boot_stem(const struct hilt_boot *b)
 unsigned hilt_boot_sessions(const struct hilt_boot *b)
 {
 	return b->sessions;
+}
+
+int hilt_boot_take_hold(struct hilt_boot *b)
+{
+	int fd = b->hold_fd;
+
+	b->hold_fd = -1;
+	return fd;
+}
+
+void hilt_boot_give_hold(struct hilt_boot *b, int fd)
+{
+	if (b->hold_fd >= 0)
+		close(b->hold_fd);
+	b->hold_fd = fd;
 }
 
 void hilt_boot_stop(struct hilt_boot *b, bool hurry, void (*done)(void *arg), void *arg)
@@ -143,6 +160,8 @@ void hilt_boot_free(struct hilt_boot *b)
 	if (b->stop_timer > 0)
 		hilt_loop_cancel_timer(b->loop, b->stop_timer);
 	free_boot_vars(b);
+	if (b->hold_fd >= 0)
+		close(b->hold_fd);
 	hilt_buf_free(&b->carry);
 	free(b->pcap_path);
 	free(b->stem);
@@ -158,8 +177,14 @@ void session_boot_borrow(struct hilt_session *s)
 	struct hilt_boot *b = s->opts.boot;
 
 	s->envp = &b->env;
-	if (!hilt_boot_up(b))
+	if (!hilt_boot_up(b)) {
+		/* The boot's session: what an earlier boot held is its own. */
+		if (b->hold_fd >= 0 && s->ops->use_hold && s->target) {
+			s->ops->use_hold(s->target, b->hold_fd);
+			b->hold_fd = -1;
+		}
 		return;
+	}
 	s->target = b->target;
 	b->target = NULL;
 	b->lent = s;
@@ -357,8 +382,15 @@ bool session_boot_keep(struct hilt_session *s)
 	hilt_buf_reset(&b->carry);
 	free(b->last_suite);
 	b->last_suite = strdup(s->suite->name);
-	if (why || !s->target || b->gone)
+	if (why || !s->target || b->gone) {
+		/* Powered off, but still held for the group's next boot. */
+		if (s->target && s->ops->keep_hold && !s->hurry) {
+			if (b->hold_fd >= 0)
+				close(b->hold_fd);
+			b->hold_fd = s->ops->keep_hold(s->target);
+		}
 		return false;
+	}
 	/* What the matcher was fed past where the last case ended. */
 	uint64_t to = hilt_matcher_offset(s->matcher);
 

@@ -87,6 +87,9 @@ struct hilt_boot {
 	unsigned sessions;		/* run on it, the boot's own included */
 	unsigned checks;		/* shell checks typed (their markers' numbers) */
 	bool gone;			/* the target went away between sessions */
+	/* What kept others off the device (a board's lock), kept from a
+	 * session that powered it off, for the next boot (-1: none). */
+	int hold_fd;
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	int64_t stop_timer;
