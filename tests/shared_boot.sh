@@ -72,6 +72,24 @@ for _, r in sorted(rows):
 PY
 }
 
+# run_group WANT WHAT ARGS...: hilt run ARGS in a session of its own,
+# judged (exit status WANT, its JUnit valid, nothing left running); its
+# sessions in $WORK/sessions.
+run_group() {
+	local want=$1 what=$2
+	shift 2
+	in_session hilt "$HILT" run --no-progress --out "$OUT" "$@" >"$WORK/stdout" 2>&1
+	judge_run "$want" $? "$what"
+	no_leftover hilt "a process hilt started (QEMU)"
+	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+}
+
+# same_sessions WANT: the sessions, their times left out, are WANT.
+same_sessions() {
+	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$1" ] ||
+		fail "not the boots, verdicts and reasons expected"
+}
+
 # replay_farm BOOT: a farm of one recorded target with BOOT in it.
 replay_farm() {
 	cat >"$WORK/farm.xml" <<XML
@@ -163,12 +181,8 @@ case_guest() {
 	shell_suites "$WORK/s" 8
 	local t0 t1
 	t0=$(date +%s.%N)
-	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
-	local rc=$?
+	run_group 0 "8 shell suites on one boot" --jobs 1 "$WORK"/s/user-*.xml
 	t1=$(date +%s.%N)
-	judge_run 0 $rc "8 shell suites on one boot"
-	no_leftover hilt "a process hilt started (QEMU)"
-	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
 	[ "$(wc -l <"$WORK/sessions")" -eq 9 ] || fail "not 9 sessions (a boot and 8 suites)"
 	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 1 ] || fail "not one boot"
 	local boot
@@ -250,10 +264,7 @@ XML
 </suite>
 XML
 	sed -e 's/start="shell"/start="fresh-shell"/' -e 's/user-6/user-7/g' "$WORK/s/user-6.xml" >"$WORK/s/user-7.xml"
-	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
-	judge_run 1 $? "a failing suite and a kernel finding among 6"
-	no_leftover hilt "a process hilt started (QEMU)"
-	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	run_group 1 "a failing suite and a kernel finding among 6" --jobs 1 "$WORK"/s/user-*.xml
 	# Boot 1: user-1..3 (3 fails); the fresh-shell suite's own boot was
 	# asked for first (--jobs 1: it waited for the first to end); then
 	# boot 3: user-4, 5 (a finding); boot 4: user-6.
@@ -268,8 +279,7 @@ user-4@default|linux-boot@default-3|3 0 0 0|
 user-5@default|linux-boot@default-3|1 1 0 0|
 linux-boot@default-4||7 0 0 0|reboot: suite 'user-5' met a kernel finding: out of memory
 user-6@default|linux-boot@default-4|3 0 0 0|"
-	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$want" ] ||
-		fail "not the boots, verdicts and reasons expected"
+	same_sessions "$want"
 	# user-3 goes on after its failed step (as any suite does); the
 	# reboot comes after it.
 	assert_grep "hilt: pool .* boots 'linux-boot' again: suite 'user-3' failed in case 'false'" "$WORK/stdout"
@@ -286,17 +296,13 @@ case_unready() {
   <step name="leave" timeout="10" wait-prompt="false"><send>echo leaving; exec sleep 1000</send><expect>^leaving$</expect></step>
 </suite>
 XML
-	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1
-	judge_run 0 $? "a suite that leaves no shell behind"
-	no_leftover hilt "a process hilt started (QEMU)"
-	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	run_group 0 "a suite that leaves no shell behind" --jobs 1 "$WORK"/s/user-*.xml
 	local want="linux-boot@default||7 0 0 0|
 user-1@default|linux-boot@default|3 0 0 0|
 user-2@default|linux-boot@default|1 0 0 0|
 linux-boot@default-2||7 0 0 0|reboot: the shell did not answer hilt's check after suite 'user-2'
 user-3@default-2|linux-boot@default-2|3 0 0 0|"
-	[ "$(cut -d'|' -f1-3,5 "$WORK/sessions")" = "$want" ] ||
-		fail "not the boots, verdicts and reasons expected"
+	same_sessions "$want"
 	# user-3's first attempt, whose check got no answer, is beside its
 	# cases, and its console log is kept.
 	assert_grep "^ERROR user-3@default arith: the shell of boot 'linux-boot@default' did not answer hilt's check before the suite (after suite 'user-2'): its marker did not come back within 10 s$" "$WORK/stdout"
@@ -327,11 +333,8 @@ XML
 		for i in 1 2 3 4 5 6; do echo "  <testsuite name=\"slow-$i\" tests=\"1\" time=\"6\"/>"; done
 		echo '</testsuites>'
 	} >"$WORK/previous.xml"
-	in_session hilt "$HILT" run --no-progress --jobs 2 --durations "$WORK/previous.xml" \
-		--out "$OUT" "$WORK"/s/slow-*.xml >"$WORK/stdout" 2>&1
-	judge_run 0 $? "6 slow shell suites on two boots"
-	no_leftover hilt "a process hilt started (QEMU)"
-	sessions "$OUT/junit.xml" | tee "$WORK/sessions"
+	run_group 0 "6 slow shell suites on two boots" --jobs 2 --durations "$WORK/previous.xml" \
+		"$WORK"/s/slow-*.xml
 	[ "$(grep -c '^linux-boot@' "$WORK/sessions")" -eq 2 ] || fail "not two boots"
 	grep -q "^linux-boot@default-2||7 0 0 0|[0-9.]*|one more boot for the group's suites (2 at once)$" \
 		"$WORK/sessions" || fail "the second boot does not say why"

@@ -11,6 +11,7 @@
 
 #include "runner/engine/kreport.h"
 #include "runner/engine/session_int.h"
+#include "targets/config.h"
 
 /* ---- the boot between sessions ---- */
 
@@ -141,12 +142,8 @@ void hilt_boot_stop(struct hilt_boot *b, bool hurry, void (*done)(void *arg), vo
 
 static void free_boot_vars(struct hilt_boot *b)
 {
-	for (size_t i = 0; i < b->nvars; i++) {
-		free(b->var_names[i]);
-		free(b->var_values[i]);
-	}
-	free(b->var_names);
-	free(b->var_values);
+	hilt_config_strv_free(b->var_names, b->nvars);
+	hilt_config_strv_free(b->var_values, b->nvars);
 	b->var_names = b->var_values = NULL;
 	b->nvars = 0;
 }

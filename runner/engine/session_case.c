@@ -12,6 +12,7 @@
 #include "base/tail.h"
 #include "runner/engine/kreport.h"
 #include "runner/engine/session_int.h"
+#include "targets/config.h"
 
 static void rescan(struct hilt_loop *loop, void *arg)
 {
@@ -175,12 +176,8 @@ static void capture_names(struct hilt_session *s, const struct hilt_pattern *p,
 
 void session_free_vars(struct hilt_session *s)
 {
-	for (size_t i = 0; i < s->nvars; i++) {
-		free(s->var_names[i]);
-		free(s->var_values[i]);
-	}
-	free(s->var_names);
-	free(s->var_values);
+	hilt_config_strv_free(s->var_names, s->nvars);
+	hilt_config_strv_free(s->var_values, s->nvars);
 	s->var_names = s->var_values = NULL;
 	s->nvars = 0;
 }
