@@ -33,20 +33,29 @@ need_guest() {
 	fi
 }
 
+# shell_suite FILE NAME STEP...: a suite that starts at the default
+# guest's shell, each STEP a line of XML (a <step>).
+shell_suite() {
+	local file=$1 name=$2 st
+	shift 2
+	{
+		echo "<suite name=\"$name\" start=\"shell\" timeout=\"120\">"
+		echo '  <shell prompt="^/ # "/>'
+		for st in "$@"; do echo "  $st"; done
+		echo '</suite>'
+	} >"$file"
+}
+
 # shell_suites DIR N: N small suites that start at the default guest's
 # shell; each uses the kernel version its boot captured.
 shell_suites() {
 	mkdir -p "$1"
 	local i
 	for i in $(seq 1 "$2"); do
-		cat >"$1/user-$i.xml" <<XML
-<suite name="user-$i" start="shell" timeout="60">
-  <shell prompt="^/ # "/>
-  <step name="arith" timeout="10"><send>echo user-$i \$(($i * 7))</send><expect>^user-$i $((i * 7))\$</expect></step>
-  <step name="kernel" timeout="10"><send>uname -r</send><expect>^\${kernel_version}\$</expect></step>
-  <step name="files" timeout="10"><send>echo $i >/tmp/u$i; cat /tmp/u$i</send><expect>^$i\$</expect></step>
-</suite>
-XML
+		shell_suite "$1/user-$i.xml" "user-$i" \
+			"<step name=\"arith\" timeout=\"10\"><send>echo user-$i \$(($i * 7))</send><expect>^user-$i $((i * 7))\$</expect></step>" \
+			'<step name="kernel" timeout="10"><send>uname -r</send><expect>^${kernel_version}$</expect></step>' \
+			"<step name=\"files\" timeout=\"10\"><send>echo $i >/tmp/u$i; cat /tmp/u$i</send><expect>^$i\$</expect></step>"
 	done
 }
 
@@ -125,34 +134,32 @@ case_plan() {
 
 	# A farm target without a <boot>: the shell suite cannot run there.
 	replay_farm ""
-	"$HILT" list --farm "$WORK/farm.xml" "$WORK/s/user-1.xml" >"$WORK/err" 2>&1
-	expect_exit 2 $? "a shell suite on a target without a <boot>"
-	cat "$WORK/err"
-	assert_grep "user-1.xml: suite 'user-1' starts at a shell (start=\"shell\"), and target 'rec' (.*farm.xml:2) has no <boot suite=\"...\"/> that brings it there" "$WORK/err"
+	list_error user-1.xml "a shell suite on a target without a <boot>" \
+		"user-1.xml: suite 'user-1' starts at a shell (start=\"shell\"), and target 'rec' (.*farm.xml:2) has no <boot suite=\"...\"/> that brings it there"
 	# The boot suite must capture what the shell suites take from it.
 	replay_farm "<boot suite=\"$SRC/suites/http-hello.xml\"/>"
-	"$HILT" list --farm "$WORK/farm.xml" "$WORK/s/user-1.xml" >"$WORK/err" 2>&1
-	expect_exit 2 $? "a variable the boot suite does not capture"
-	cat "$WORK/err"
-	assert_grep "suite 'user-1' uses \${kernel_version}, which neither it nor its boot suite 'http-hello' (.*) captures" "$WORK/err"
+	list_error user-1.xml "a variable the boot suite does not capture" \
+		"suite 'user-1' uses \${kernel_version}, which neither it nor its boot suite 'http-hello' (.*) captures"
 	# A boot suite that starts at a shell itself.
 	replay_farm "<boot suite=\"s/user-2.xml\"/>"
-	"$HILT" list --farm "$WORK/farm.xml" "$WORK/fresh.xml" >"$WORK/err" 2>&1
-	expect_exit 2 $? "a boot suite with start=shell"
-	cat "$WORK/err"
-	assert_grep "suite 'user-2' is a boot suite (<boot> of target 'rec'), so it must start at power-on, not start=\"shell\"" "$WORK/err"
+	list_error ../fresh.xml "a boot suite with start=shell" \
+		"suite 'user-2' is a boot suite (<boot> of target 'rec'), so it must start at power-on, not start=\"shell\""
 	# <boot> naming a missing file: the farm's line.
 	replay_farm "<boot suite=\"no-such-boot.xml\"/>"
-	"$HILT" list --farm "$WORK/farm.xml" "$WORK/fresh.xml" >"$WORK/err" 2>&1
-	expect_exit 2 $? "a missing boot suite"
-	cat "$WORK/err"
-	assert_grep "farm.xml:4: <boot> suite '.*/no-such-boot.xml' cannot be read: No such file or directory" "$WORK/err"
+	list_error ../fresh.xml "a missing boot suite" \
+		"farm.xml:4: <boot> suite '.*/no-such-boot.xml' cannot be read: No such file or directory"
 	# A bad start="".
 	sed 's/start="shell"/start="later"/' "$WORK/s/user-1.xml" >"$WORK/bad.xml"
-	"$HILT" list "$WORK/bad.xml" >"$WORK/err" 2>&1
-	expect_exit 2 $? "start=later"
+	list_error ../bad.xml "start=later" "bad.xml:1: 'start' must be power-on, shell or fresh-shell, not 'later'"
+}
+
+# list_error SUITE WHAT MESSAGE: hilt list of $WORK/s/SUITE on the farm
+# exits 2 saying MESSAGE (a grep pattern).
+list_error() {
+	"$HILT" list --farm "$WORK/farm.xml" "$WORK/s/$1" >"$WORK/err" 2>&1
+	expect_exit 2 $? "$2"
 	cat "$WORK/err"
-	assert_grep "bad.xml:1: 'start' must be power-on, shell or fresh-shell, not 'later'" "$WORK/err"
+	assert_grep "$3" "$WORK/err"
 }
 
 case_boot_fails() {
@@ -250,19 +257,11 @@ PY
 case_reboot() {
 	need_guest
 	shell_suites "$WORK/s" 6
-	cat >"$WORK/s/user-3.xml" <<'XML'
-<suite name="user-3" start="shell" timeout="60">
-  <shell prompt="^/ # "/>
-  <step name="false" timeout="10"><send>false; echo rc=$?</send><expect>^rc=0$</expect></step>
-  <step name="after" timeout="10"><send>echo after</send><expect>^after$</expect></step>
-</suite>
-XML
-	cat >"$WORK/s/user-5.xml" <<'XML'
-<suite name="user-5" start="shell" timeout="120">
-  <shell prompt="^/ # "/>
-  <step name="oom" timeout="90"><send>tail /dev/zero; echo tail-done</send><expect>^tail-done</expect></step>
-</suite>
-XML
+	shell_suite "$WORK/s/user-3.xml" user-3 \
+		'<step name="false" timeout="10"><send>false; echo rc=$?</send><expect>^rc=0$</expect></step>' \
+		'<step name="after" timeout="10"><send>echo after</send><expect>^after$</expect></step>'
+	shell_suite "$WORK/s/user-5.xml" user-5 \
+		'<step name="oom" timeout="90"><send>tail /dev/zero; echo tail-done</send><expect>^tail-done</expect></step>'
 	sed -e 's/start="shell"/start="fresh-shell"/' -e 's/user-6/user-7/g' "$WORK/s/user-6.xml" >"$WORK/s/user-7.xml"
 	run_group 1 "a failing suite and a kernel finding among 6" --jobs 1 "$WORK"/s/user-*.xml
 	# Boot 1: user-1..3 (3 fails); the fresh-shell suite's own boot was
@@ -290,12 +289,8 @@ user-6@default|linux-boot@default-4|3 0 0 0|"
 case_unready() {
 	need_guest
 	shell_suites "$WORK/s" 3
-	cat >"$WORK/s/user-2.xml" <<'XML'
-<suite name="user-2" start="shell" timeout="60">
-  <shell prompt="^/ # "/>
-  <step name="leave" timeout="10" wait-prompt="false"><send>echo leaving; exec sleep 1000</send><expect>^leaving$</expect></step>
-</suite>
-XML
+	shell_suite "$WORK/s/user-2.xml" user-2 \
+		'<step name="leave" timeout="10" wait-prompt="false"><send>echo leaving; exec sleep 1000</send><expect>^leaving$</expect></step>'
 	run_group 0 "a suite that leaves no shell behind" --jobs 1 "$WORK"/s/user-*.xml
 	local want="linux-boot@default||7 0 0 0|
 user-1@default|linux-boot@default|3 0 0 0|
@@ -318,12 +313,8 @@ case_lanes() {
 	local i
 	mkdir -p "$WORK/s"
 	for i in 1 2 3 4 5 6; do
-		cat >"$WORK/s/slow-$i.xml" <<XML
-<suite name="slow-$i" start="shell" timeout="60">
-  <shell prompt="^/ # "/>
-  <step name="work" timeout="20"><send>sleep 3; echo done-$i</send><expect>^done-$i\$</expect></step>
-</suite>
-XML
+		shell_suite "$WORK/s/slow-$i.xml" "slow-$i" \
+			"<step name=\"work\" timeout=\"20\"><send>sleep 3; echo done-$i</send><expect>^done-$i\$</expect></step>"
 	done
 	# An earlier run said: 6 s a suite, 9 s the boot: 36 s of suites
 	# hold 4 boots' worth; --jobs 2 allows two.
@@ -349,12 +340,8 @@ XML
 case_interrupt() {
 	need_guest
 	shell_suites "$WORK/s" 4
-	cat >"$WORK/s/user-2.xml" <<'XML'
-<suite name="user-2" start="shell" timeout="120">
-  <shell prompt="^/ # "/>
-  <step name="sleep" timeout="100"><send>sleep 60; echo slept</send><expect>^slept$</expect></step>
-</suite>
-XML
+	shell_suite "$WORK/s/user-2.xml" user-2 \
+		'<step name="sleep" timeout="100"><send>sleep 60; echo slept</send><expect>^slept$</expect></step>'
 	in_session hilt "$HILT" run --no-progress --jobs 1 --out "$OUT" "$WORK"/s/user-*.xml >"$WORK/stdout" 2>&1 &
 	local bg=$!
 	poll_until 90 grep -q '^PASS  user-1@default files' "$WORK/stdout" || { cat "$WORK/stdout"; fail "user-1 never passed"; }
