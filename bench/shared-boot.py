@@ -28,14 +28,16 @@ suite also checks uname -r against ${kernel_version}.
 
 For each way it prints the makespan: hilt's wall time (start to exit),
 and the span in its JUnit from the first session.began to the last
-session.ended; the sessions and how many passed (a skipped case is no failure); the boots (sessions that
-powered the guest on: those without a session.boot property) and the
-reboots a shared boot needed (session.boot.reason "reboot: ..."), then the
-ratio not shared / shared of both makespans.  A run in which any session
-did not pass, or hilt exited non-zero, fails the bench.  With --repeat N
-the two ways alternate (shared first in odd rounds) and the medians are
-compared.  The other load on the machine during each run (CPU time
-neither hilt's nor its children's, from /proc/stat) is printed with it.
+session.ended; the sessions and how many passed (a skipped case is no
+failure); the boots (sessions that powered the guest on: those without a
+session.boot property) and their mean duration (session.began to
+session.ended); the reboots a shared boot needed (session.boot.reason
+"reboot: ..."); then the ratio not shared / shared of both makespans.  A
+run in which any session did not pass, or hilt exited non-zero, fails the
+bench.  With --repeat N the two ways alternate (shared first in odd
+rounds) and the medians are compared.  The other load on the machine
+during each run (CPU time neither hilt's nor its children's, from
+/proc/stat, in % of one core) is printed with it.
 
 --small is 2 generated suites beside linux-boot alone, one round: the size
 ctest runs (bench_shared-boot) to keep the bench working; its figures mean
@@ -184,16 +186,24 @@ def run_way(hilt, way, jobs, out, env):
     boots = sum(1 for s in suites if "session.boot" not in s["props"])
     reboots = sum(1 for s in suites
                   if s["props"].get("session.boot.reason", "").startswith("reboot"))
+    def duration(s):
+        return float(s["props"]["session.ended"]) - float(s["props"]["session.began"])
+
+    # The suites run on each shared boot, by the boot's stem: how many,
+    # their mean duration and the time from the first's start to the
+    # last's end.
     on_boot = {}
     for s in suites:
         if "session.boot" in s["props"]:
             on_boot.setdefault(s["props"]["session.boot"], []).append(s)
+    own = [duration(s) for s in suites if "session.boot" not in s["props"]]
     r = {"wall": m.wall_s, "span": max(ended) - min(began), "sessions": len(suites),
          "passed": passed, "boots": boots, "reboots": reboots, "rc": m.rc,
-         "others": m.others_cpu_s / m.wall_s, "on_boot": {k: len(v) for k, v in on_boot.items()},
-         "shell_mean": statistics.mean(
-             float(s["props"]["session.ended"]) - float(s["props"]["session.began"])
-             for v in on_boot.values() for s in v) if on_boot else 0.0}
+         "others": m.others_cpu_s / m.wall_s, "boot_mean": statistics.mean(own),
+         "on_boot": {k: (len(v), statistics.mean(duration(s) for s in v),
+                         max(float(s["props"]["session.ended"]) for s in v) -
+                         min(float(s["props"]["session.began"]) for s in v))
+                     for k, v in on_boot.items()}}
     way.runs.append(r)
     print("%-10s %5d %10.2f s %9.2f s %6d %6d %5d %7d %7.0f %%" % (
         way.name, len(way.runs), r["wall"], r["span"], r["sessions"], r["passed"],
@@ -255,14 +265,13 @@ def main():
 
         what = "median of %d rounds" % args.repeat if args.repeat > 1 else "one round"
         for way in (shared, own):
-            print("%-10s makespan %.2f s (hilt start to exit), JUnit span %.2f s, %d boots "
-                  "(%s)" % (way.name, med(way, "wall"), med(way, "span"), way.runs[-1]["boots"],
-                            what))
+            print("%-10s makespan %.2f s (hilt start to exit), JUnit span %.2f s, boots %d, "
+                  "%.2f s each (%s)" % (way.name, med(way, "wall"), med(way, "span"),
+                                        way.runs[-1]["boots"], med(way, "boot_mean"), what))
         last = shared.runs[-1]
-        for stem, n in sorted(last["on_boot"].items()):
-            print("shared: %d suites ran on boot %s, %.2f s each on average "
-                  "(session.began to session.ended, the shell check included)" % (
-                      n, stem, last["shell_mean"]))
+        for stem, (n, mean, span) in sorted(last["on_boot"].items()):
+            print("shared: %d suites ran on boot %s, %.2f s each (the shell check included), "
+                  "%.2f s from the first's start to the last's end" % (n, stem, mean, span))
         print("ratio not shared / shared: makespan %.2f, JUnit span %.2f" % (
             med(own, "wall") / med(shared, "wall"), med(own, "span") / med(shared, "span")))
     finally:

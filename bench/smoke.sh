@@ -133,7 +133,7 @@ shared-boot)
 	bench python3 "$here/shared-boot.py" --build "$BUILD_DIR" --small --guest-dir "$HILT_GUEST_DIR"
 	expect_line "shared +1 +$N s +$N s +3 +3 +1 +0 +$N %" "the shared run: 3 sessions passed on 1 boot"
 	expect_line "not shared +1 +$N s +$N s +3 +3 +3 +0 +$N %" "the run without: 3 sessions passed, 3 boots"
-	expect_line "shared: 2 suites ran on boot linux-boot@default, .*" "the 2 suites on the boot"
+	expect_line "shared: 2 suites ran on boot linux-boot@default, $N s each .*" "the 2 suites on the boot"
 	expect_line "ratio not shared / shared: makespan $N, JUnit span $N" "the ratios"
 	;;
 report)
