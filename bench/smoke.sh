@@ -3,7 +3,7 @@
 # run to its end and print its figures, so that a change that breaks a
 # bench fails CI.  Nothing here judges a figure: on a shared CI machine
 # timings say nothing, and the full-size runs are for people.
-#   bench/smoke.sh run|matcher|loop|sched-scale|sched-jobs|report|soak|kreport
+#   bench/smoke.sh run|matcher|loop|sched-scale|sched-jobs|shared-boot|report|soak|kreport
 # Set by CMake: HILT, BUILD_DIR (where hilt and bench/* were built),
 # HILT_GUEST_DIR (the default guest), GUEST_BUILT (ON when this build makes
 # the guest), WORK (a scratch folder of this test's own).
@@ -126,6 +126,16 @@ sched-jobs)
 	expect_line "ratio makespan / \(sum / 2\) +$N" "the makespan's ratio to the ideal"
 	expect_line "hilt's own CPU: $N s in all, $N s a session .*" "hilt's CPU a session"
 	;;
+shared-boot)
+	# linux-boot and 2 generated suites, on one shared boot and then each
+	# on a boot of its own: every session passed, and the boots counted.
+	need_guest
+	bench python3 "$here/shared-boot.py" --build "$BUILD_DIR" --small --guest-dir "$HILT_GUEST_DIR"
+	expect_line "shared +1 +$N s +$N s +3 +3 +1 +0 +$N %" "the shared run: 3 sessions passed on 1 boot"
+	expect_line "not shared +1 +$N s +$N s +3 +3 +3 +0 +$N %" "the run without: 3 sessions passed, 3 boots"
+	expect_line "shared: 2 suites ran on boot linux-boot@default, $N s each .*" "the 2 suites on the boot"
+	expect_line "ratio not shared / shared: makespan $N, JUnit span $N" "the ratios"
+	;;
 report)
 	bench python3 "$here/report-bench.py" --build "$BUILD_DIR" --small
 	expect_line "40 sessions in 2 shards, $N MB a night" "the nights written"
@@ -143,7 +153,7 @@ soak)
 	expect_line "soak: 1 runs; nothing lost, changed or left" "the verdict"
 	;;
 *)
-	fail "no such bench (run, matcher, loop, sched-scale, sched-jobs, report, soak, kreport)"
+	fail "no such bench (run, matcher, loop, sched-scale, sched-jobs, shared-boot, report, soak, kreport)"
 	;;
 esac
 echo "bench $name: ran at its small size and printed its figures"
