@@ -526,10 +526,15 @@ static void qemu_describe(struct hilt_target *t, hilt_property_cb cb,
 		cb(arg, "net.http_root", q->http_root);
 	hilt_served_describe(t->served, cb, arg);
 	if (strcmp(q->nic, "none") != 0) {
+		unsigned long to = t->frames_to_guest, from = t->frames_from_guest;
+
+		/* A guest that runs on (a shared boot): its frames so far. */
+		if (t->net)
+			hilt_usernet_counts(t->net, &to, &from);
 		cb(arg, "net.nic", q->nic);
-		snprintf(buf, sizeof(buf), "%lu", t->frames_from_guest);
+		snprintf(buf, sizeof(buf), "%lu", from);
 		cb(arg, "net.frames_from_guest", buf);
-		snprintf(buf, sizeof(buf), "%lu", t->frames_to_guest);
+		snprintf(buf, sizeof(buf), "%lu", to);
 		cb(arg, "net.frames_to_guest", buf);
 		/* Beside the JUnit, named relative to it as the console log is. */
 		if (*t->pcap_path) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared boots: suites with start="shell" run one after the other on one
 # boot of their target's boot suite.
-# usage: shared_boot.sh plan|boot-fails|guest|reboot|unready|lanes|interrupt
+# usage: shared_boot.sh plan|boot-fails|guest|network|reboot|unready|lanes|interrupt
 #   plan       hilt list shows the groups and the boots planned; what a
 #              farm or a suite gets wrong about them is a clear error
 #   boot-fails a boot that fails (a recorded panic): the suites that wait
@@ -11,6 +11,10 @@
 #              takes at most 1.5 times the boot suite alone (a ratio of
 #              the same run); the logs of the run, one after the other,
 #              replay to the same verdicts on one boot
+#   network    the shipped guest-shell at the shell of linux-boot's boot,
+#              with --pcap: its HTTP probe fetches a page made at that
+#              shell (the boot's id in it) over the network hilt hosts;
+#              its frames count on from the boot's, in the boot's capture
 #   reboot     a failing suite and one that meets a kernel finding (the
 #              OOM killer) in the middle: the suites after each run on a
 #              fresh boot, whose session.boot.reason says why; a
@@ -252,6 +256,27 @@ PY
 	assert_grep "^FAIL  linux-boot@replay:warn WARNING in [a-z_]*: finding (warning) x1$" "$WORK/warn.out"
 	[ "$(grep -c '^user-[1-8]@replay_warn|linux-boot@replay_warn|3 0 0 0|' "$WORK/wsessions")" -eq 8 ] ||
 		fail "the suites did not share the boot that had a warning"
+}
+
+case_network() {
+	need_guest
+	run_group 0 "guest-shell on linux-boot's boot" --jobs 1 --pcap suites/linux-boot.xml \
+		suites/guest-shell.xml
+	same_sessions "linux-boot@default||7 0 0 0|
+guest-shell@default|linux-boot@default|4 0 0 0|"
+	python3 - "$OUT/junit.xml" <<'PY' || fail "the frames or the capture of the shared boot"
+import sys, xml.etree.ElementTree as ET
+p = {}
+for s in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    p[s.get("name").split("@")[0]] = {e.get("name"): e.get("value") for e in s.iter("property")}
+boot, shell = p["linux-boot"], p["guest-shell"]
+for k in ("net.frames_from_guest", "net.frames_to_guest"):
+    print(k, boot[k], shell[k])
+    assert int(shell[k]) > int(boot[k]) > 0, k
+assert boot["net.pcap"] == shell["net.pcap"] == "linux-boot@default.pcap", (boot["net.pcap"], shell["net.pcap"])
+PY
+	[ -s "$OUT/linux-boot@default.pcap" ] || fail "no capture"
+	[ ! -e "$OUT/guest-shell@default.pcap" ] || fail "a capture of the shell suite's own"
 }
 
 case_reboot() {
