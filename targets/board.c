@@ -30,6 +30,7 @@
 #include "base/proc.h"
 #include "base/tail.h"
 #include "targets/board.h"
+#include "targets/lease.h"
 #include "targets/console.h"
 #include "targets/gpio.h"
 #include "targets/target.h"
@@ -95,6 +96,7 @@ struct hilt_target {
 	unsigned gaps;
 	struct hilt_gpio *gpio;	/* lines, while the session holds the board */
 	char lock_path[4096];
+	char lease_path[4096];	/* a reservation beside it (targets/lease.h) */
 	char port_name[512];	/* {port}: the tty path or host:port */
 	struct hilt_tail *diag;	/* output of the flash and reset commands */
 	char *diag_text;
@@ -156,16 +158,9 @@ static const char *lock_file_refused(int fd)
 static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_board_config *b = t->bcfg;
-	char name[256];
-	size_t i;
 
-	for (i = 0; t->cfg->name[i] && i < sizeof(name) - 1; i++) {
-		char c = t->cfg->name[i];
-
-		name[i] = (c == '/' || c == '.' || c == ' ') ? '_' : c;
-	}
-	name[i] = '\0';
-	snprintf(t->lock_path, sizeof(t->lock_path), "%s/hilt-board-%s.lock", b->lock_dir, name);
+	hilt_lease_paths(b->lock_dir, t->cfg->name, t->lock_path, t->lease_path,
+			 sizeof(t->lock_path));
 	/* A folder anyone may write to without the sticky bit lets anyone
 	 * remove the lock file and make another: two runs would then each
 	 * hold a lock on the one board.  /run/lock and /tmp are sticky. */
@@ -210,14 +205,47 @@ static int open_lock(struct hilt_target *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* What this process is doing, for the lock file: its command line. */
+static void command_line(char *buf, size_t len)
+{
+	char raw[1024];
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, raw, sizeof(raw) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		snprintf(buf, len, "hilt");
+		return;
+	}
+	raw[n] = '\0';
+	for (ssize_t i = 0; i < n - 1; i++)
+		if (!raw[i])
+			raw[i] = ' ';
+	/* The program by its name, not its path. */
+	char *prog_end = strchr(raw, ' ');
+	char *start = raw;
+
+	for (char *p = raw; *p && (!prog_end || p < prog_end); p++)
+		if (*p == '/')
+			start = p + 1;
+	snprintf(buf, len, "%.*s", (int)(len - 1), start);
+}
+
 /* One try at the lock: 0 held, -EWOULDBLOCK busy (try again later, until
- * the board's lock wait runs out: then -EBUSY), or -errno.  err says why. */
+ * the board's lock wait runs out: then -EBUSY), or -errno.  err says why.
+ * A reservation of someone else (its lease in force) keeps the board as
+ * the lock does: waited for when it ends within the lock wait, else
+ * -EBUSY at once, naming its holder. */
 static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_board_config *b = t->bcfg;
+	struct hilt_holder h;
+	char who[600];
 
 	if (t->held)
 		return 0;
+	double waited = (double)(hilt_now_ns() - t->lock_since_ns) / 1e9;
 
 	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -227,26 +255,50 @@ static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 				 t->lock_path, strerror(e));
 			return -e;
 		}
-		if (hilt_now_ns() - t->lock_since_ns < (int64_t)(b->lock_wait_s * 1e9))
+		if (waited < b->lock_wait_s)
 			return -EWOULDBLOCK;
-		char holder[32] = "";
-		ssize_t n = pread(t->lock_fd, holder, sizeof(holder) - 1, 0);
+		char text[2048];
+		ssize_t n = pread(t->lock_fd, text, sizeof(text) - 1, 0);
 
-		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
-		snprintf(err, errlen,
-			 "board '%s' is busy: another session holds %s%s%s (waited %g s)",
-			 t->cfg->name, t->lock_path, *holder ? ", pid " : "", holder,
-			 b->lock_wait_s);
+		text[n > 0 ? n : 0] = '\0';
+		hilt_holder_parse(text, &h);
+		long pid = h.pid;
+
+		h.pid = 0;	/* said first */
+		hilt_holder_describe(&h, who, sizeof(who));
+		if (pid)
+			snprintf(err, errlen,
+				 "board '%s' is busy: another session holds %.2000s, pid %ld%s%.600s%s (waited %g s)",
+				 t->cfg->name, t->lock_path, pid, *who ? " (" : "", who,
+				 *who ? ")" : "", b->lock_wait_s);
+		else
+			snprintf(err, errlen, "board '%s' is busy: another session holds %s (waited %g s)",
+				 t->cfg->name, t->lock_path, b->lock_wait_s);
 		return -EBUSY;
 	}
-	/* Held: only now is the file ours to write.  The pid goes in before
-	 * the old content is cut, so a waiting hilt never reads it empty. */
-	char pid[32];
-	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	int64_t now = (int64_t)time(NULL);
 
-	if (pwrite(t->lock_fd, pid, (size_t)n, 0) == n && ftruncate(t->lock_fd, n) < 0)
-		pid[0] = '\0';
+	if (hilt_lease_read(t->lease_path, now, &h) == 1 && !hilt_lease_ours(&h)) {
+		/* Not ours to take: the person who reserved it may come. */
+		flock(t->lock_fd, LOCK_UN);
+		if ((double)(h.until - now) <= b->lock_wait_s - waited)
+			return -EWOULDBLOCK;
+		hilt_holder_describe(&h, who, sizeof(who));
+		snprintf(err, errlen, "board '%s' is reserved by %.600s (%.2000s; the lock wait of %g s ends before)",
+			 t->cfg->name, who, t->lease_path, b->lock_wait_s);
+		return -EBUSY;
+	}
+	/* Held: only now is the file ours to write.  Who holds it goes in
+	 * before the old content is cut, so a waiting hilt never reads it
+	 * empty. */
+	char text[2048], cmd[256];
+	int n;
+
+	command_line(cmd, sizeof(cmd));
+	hilt_holder_self(&h, cmd);
+	n = hilt_holder_format(&h, text, sizeof(text));
+	if (pwrite(t->lock_fd, text, (size_t)n, 0) == n && ftruncate(t->lock_fd, n) < 0)
+		text[0] = '\0';
 	return 0;
 }
 
@@ -854,6 +906,27 @@ static bool board_stop(struct hilt_target *t, bool hurry)
 	return false;
 }
 
+static void board_hold_paths(const struct hilt_target_config *cfg, char *lock, char *lease,
+			     size_t len)
+{
+	const struct hilt_board_config *b = cfg->priv;
+
+	hilt_lease_paths(b->lock_dir, cfg->name, lock, lease, len);
+}
+
+static double board_reserved(const struct hilt_target_config *cfg, char *why, size_t whylen)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct hilt_holder h;
+	char lease[4096];
+
+	board_hold_paths(cfg, NULL, lease, sizeof(lease));
+	if (hilt_lease_read(lease, now, &h) != 1 || hilt_lease_ours(&h))
+		return 0;
+	hilt_holder_describe(&h, why, whylen);
+	return (double)(h.until - now);
+}
+
 static int board_keep_hold(struct hilt_target *t)
 {
 	int fd = t->lock_fd;
@@ -952,6 +1025,8 @@ const struct hilt_target_ops hilt_board_ops = {
 	.http_endpoint = board_http_endpoint,
 	.stop = board_stop,
 	.keep_hold = board_keep_hold,
+	.reserved = board_reserved,
+	.hold_paths = board_hold_paths,
 	.use_hold = board_use_hold,
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,

@@ -175,6 +175,15 @@ struct hilt_target_ops {
 	 * shared boot's board without letting it go). */
 	int (*keep_hold)(struct hilt_target *t);
 	void (*use_hold)(struct hilt_target *t, int fd);
+	/* Optional: whether someone else's reservation keeps the device from
+	 * this process now (targets/lease.h): the seconds it still lasts (0:
+	 * none), its holder in why.  The scheduler takes another target of
+	 * the pool meanwhile. */
+	double (*reserved)(const struct hilt_target_config *cfg, char *why, size_t whylen);
+	/* Optional, with reserved: where cfg's lock file and lease are (each
+	 * a buffer of len bytes), for hilt reserve. */
+	void (*hold_paths)(const struct hilt_target_config *cfg, char *lock, char *lease,
+			   size_t len);
 	/* Optional: where an HTTP client on this host reaches port guest_port
 	 * of the device: host (a buffer of hostlen) and *port.  -ENOTSUP (err
 	 * says why) when the target has no network; NULL: never has one. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
-#        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot
+#        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot|
+#        reserve-cli|reserve-expiry|reserve-pool
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -673,6 +674,142 @@ gpio)
 		fail "GPIO lines and flash out of order"
 	assert_grep 'name="board.flash" value="exit code 0"' "$OUT/junit.xml"
 	assert_grep 'name="capture.kernel_version" value="6.1.0-56-amd64"' "$OUT/junit.xml"
+	;;
+reserve-cli)
+	# hilt reserve: a lease beside the board's lock; --list, --release,
+	# a second reservation refused naming the first, your own moved on.
+	start_sim
+	farm 30
+	"$HILT" reserve --farm "$WORK/farm.xml" --list >"$WORK/list" || fail "reserve --list"
+	cat "$WORK/list"
+	[ "$(cat "$WORK/list")" = "sim1: free" ] || fail "sim1 not free"
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 2h --why "bring-up of rev B" >"$WORK/r1" ||
+		fail "reserve sim1"
+	cat "$WORK/r1"
+	id=$(sed -n 's/.*(id \([0-9a-f]*\))$/\1/p' "$WORK/r1")
+	[ ${#id} -eq 16 ] || fail "no id in: $(cat "$WORK/r1")"
+	assert_grep "^hilt: reserved 'sim1' until .* UTC (id $id)$" "$WORK/r1"
+	assert_grep "HILT_RESERVATION=$id" "$WORK/r1"
+	grep -q "^until=$(( $(date +%s) + 7200 ))\$\|^until=$(( $(date +%s) + 7199 ))\$" \
+		"$WORK/hilt-board-sim1.lease" || fail "the lease does not end in 2 h: $(cat "$WORK/hilt-board-sim1.lease")"
+	"$HILT" reserve --farm "$WORK/farm.xml" --list >"$WORK/list"
+	cat "$WORK/list"
+	assert_grep "^sim1: reserved by $(id -un)@$(hostname), pid $$, since .* UTC, until .* UTC: bring-up of rev B$" "$WORK/list"
+	# Another reservation is refused, naming the holder.
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 10m --why other >"$WORK/r2" 2>&1
+	expect_exit 3 $? "a second reservation"
+	cat "$WORK/r2"
+	assert_grep "^hilt reserve: 'sim1' is reserved already, by .*: bring-up of rev B$" "$WORK/r2"
+	# Your own (HILT_RESERVATION) is moved to its new end.
+	HILT_RESERVATION=$id "$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 30m --why "rev B, shorter" \
+		>"$WORK/r3" || fail "moving one's own reservation"
+	assert_grep "(id $id)$" "$WORK/r3"
+	assert_grep "^why=rev B, shorter$" "$WORK/hilt-board-sim1.lease"
+	# Usage errors.
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --why x >"$WORK/e" 2>&1
+	expect_exit 2 $? "no --for"
+	assert_grep "^hilt reserve: --for DURATION is needed$" "$WORK/e"
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 5x --why x >"$WORK/e" 2>&1
+	expect_exit 2 $? "--for 5x"
+	assert_grep "^hilt reserve: --for 5x: not a duration" "$WORK/e"
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 5m >"$WORK/e" 2>&1
+	expect_exit 2 $? "no --why"
+	"$HILT" reserve --farm "$WORK/farm.xml" nope --for 5m --why x >"$WORK/e" 2>&1
+	expect_exit 2 $? "an unknown target"
+	assert_grep "^hilt reserve: no target named 'nope' in $WORK/farm.xml$" "$WORK/e"
+	"$HILT" reserve --target-less >"$WORK/e" 2>&1
+	expect_exit 2 $? "an unknown option"
+	# The lease ends early with --release.
+	"$HILT" reserve --farm "$WORK/farm.xml" --release sim1 >"$WORK/rel" || fail "--release"
+	assert_grep "^hilt: the reservation of 'sim1' has ended" "$WORK/rel"
+	[ "$("$HILT" reserve --farm "$WORK/farm.xml" --list)" = "sim1: free" ] || fail "not free after --release"
+	# A session shows in the list as it runs.
+	in_session hilt "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" $SUITE >"$WORK/stdout" 2>&1 &
+	waiter=$!
+	await '^PASS .*kernel-banner' "$WORK/stdout"
+	"$HILT" reserve --farm "$WORK/farm.xml" --list >"$WORK/list"
+	wait $waiter || fail "the run failed"
+	cat "$WORK/list"
+	grep -q "^sim1: in use by $(id -un)@$(hostname), pid $(session_pid hilt), since .* UTC: hilt run --retries 0 --farm $WORK/farm.xml" \
+		"$WORK/list" || fail "the session is not in the list"
+	;;
+reserve-expiry)
+	# A reservation whose holder (a session run with its id) is
+	# SIGKILLed: the board stays reserved until the lease's end, and a
+	# scheduled run waits for it (the lock wait is longer) and starts
+	# only then.  The same for a lease on a board whose lock file
+	# survived a reboot (its holder's pid gone, no flock held).
+	start_sim
+	farm 30
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 6 --why "holder to be killed" >"$WORK/r1" ||
+		fail "reserve"
+	id=$(sed -n 's/.*(id \([0-9a-f]*\))$/\1/p' "$WORK/r1")
+	until1=$(sed -n 's/^until=//p' "$WORK/hilt-board-sim1.lease")
+	HILT_RESERVATION=$id in_session holder "$HILT" run --retries 0 --farm "$WORK/farm.xml" \
+		--out "$WORK/out-holder" $SUITE >"$WORK/holder" 2>&1 &
+	await '^PASS .*kernel-banner' "$WORK/holder"
+	kill -KILL "$(session_pid holder)"
+	end_sessions
+	in_session hilt "$HILT" run --retries 0 --farm "$WORK/farm.xml" --out "$OUT" $SUITE \
+		>"$WORK/stdout" 2>&1
+	judge_run 0 $? "a run after the killed holder's reservation"
+	began=$(property session.began "$OUT/junit.xml")
+	waited=$(property session.wait_time "$OUT/junit.xml")
+	echo "lease until $until1, session began $began, waited $waited s"
+	holds 'b + w >= u' b="$began" w="$waited" u="$until1" ||
+		fail "the board was taken before the reservation ended"
+	holds 'w >= 1' w="$waited" || fail "the run did not wait for the reservation"
+
+	# A reboot: the lock file keeps a holder whose pid is gone, nobody
+	# holds its flock, and the lease is still in force for 3 s.
+	printf 'pid=999999\nuser=ghost\nhost=before-reboot\nsince=1\nuntil=0\nwhy=x\nid=\n' \
+		>"$WORK/hilt-board-sim1.lock"
+	until2=$(( $(date +%s) + 3 ))
+	printf 'pid=999999\nuser=ghost\nhost=before-reboot\nsince=1\nuntil=%s\nwhy=kept over a reboot\nid=abc\n' \
+		"$until2" >"$WORK/hilt-board-sim1.lease"
+	"$HILT" reserve --farm "$WORK/farm.xml" --list >"$WORK/list"
+	cat "$WORK/list"
+	[ "$(cat "$WORK/list")" = "sim1: reserved by ghost@before-reboot, pid 999999, since 1970-01-01 00:00:01 UTC, until $(date -u -d @"$until2" '+%Y-%m-%d %H:%M:%S') UTC: kept over a reboot" ] ||
+		fail "not the lease alone (a lock file nobody holds is no session)"
+	rm -rf "$OUT"
+	run_board 0 "a run after a reservation kept over a reboot" $SUITE
+	began=$(property session.began "$OUT/junit.xml")
+	waited=$(property session.wait_time "$OUT/junit.xml")
+	echo "lease until $until2, session began $began, waited $waited s"
+	holds 'b + w >= u' b="$began" w="$waited" u="$until2" ||
+		fail "the board was taken before the reservation ended"
+	;;
+reserve-pool)
+	# A pool of two boards, one reserved for an hour: a scheduled run takes
+	# the other at once.  Named alone (--target), the reserved one is an
+	# infrastructure error naming the holder once its lock wait is shorter
+	# than the reservation.
+	start_sim
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="sim1" kind="board" tags="board=sim">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <var name="control">$WORK/ctl</var>
+    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
+    <lock dir="$WORK" wait="2"/>
+  </target>
+  <target name="sim2" kind="board" tags="board=sim">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <var name="control">$WORK/ctl</var>
+    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
+    <lock dir="$WORK" wait="2"/>
+  </target>
+</farm>
+XML
+	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 1h --why "soldering" >/dev/null || fail "reserve"
+	run_board 0 "the pool with a reserved board" $SUITE
+	assert_grep "^PASS  board-boot@board=sim echo\|^PASS  board-boot@sim2 echo" "$WORK/stdout"
+	[ "$(property target "$OUT/junit.xml")" = sim2 ] || fail "not run on sim2"
+	assert_no_grep "attempt 2" "$WORK/stdout"
+	rm -rf "$OUT"
+	run_board 3 "the reserved board named alone" --target sim1 $SUITE
+	assert_grep "^ERROR board-boot@sim1 uname-r\|^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1' is reserved by $(id -un)@$(hostname), pid $$, since .* UTC, until .* UTC: soldering ($WORK/hilt-board-sim1.lease; the lock wait of 2 s ends before)$" \
+		"$WORK/stdout"
 	;;
 *)
 	fail "unknown case $1"

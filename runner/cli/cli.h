@@ -44,11 +44,13 @@ int hilt_cmd_list(int argc, char **argv);
 int hilt_cmd_ci(int argc, char **argv);
 int hilt_cmd_image(int argc, char **argv);
 int hilt_cmd_bisect(int argc, char **argv);
+int hilt_cmd_reserve(int argc, char **argv);
 
 extern const char hilt_run_usage[];
 extern const char hilt_list_usage[];
 extern const char hilt_ci_usage[];
 extern const char hilt_image_usage[];
 extern const char hilt_bisect_usage[];
+extern const char hilt_reserve_usage[];
 
 #endif

@@ -1021,11 +1021,14 @@ static bool start_health_check(struct hilt_sched *s, struct target_state *t)
 static struct target_state *pick_target(struct hilt_sched *s, struct job *j,
 					bool *none_left)
 {
-	struct target_state *best = NULL;
+	struct target_state *best = NULL, *reserved = NULL;
+	double reserved_s = 0;
+	bool unreserved_busy = false;
 
 	*none_left = true;
 	for (size_t i = 0; i < j->entry->ntargets; i++) {
 		struct target_state *t = target_state_of(s, j->entry->targets[i]);
+		char who[512];
 
 		if (!t || t->out_why)
 			continue;
@@ -1034,13 +1037,31 @@ static struct target_state *pick_target(struct hilt_sched *s, struct job *j,
 			start_health_check(s, t);
 			continue;
 		}
-		if (!target_free(s, t))
+		/* Someone else's reservation: another target of the pool is
+		 * taken meanwhile, or one that is merely busy waited for. */
+		double r = t->cfg->ops && t->cfg->ops->reserved
+				   ? t->cfg->ops->reserved(t->cfg, who, sizeof(who)) : 0;
+
+		if (!target_free(s, t)) {
+			unreserved_busy |= r <= 0;
 			continue;
+		}
+		if (r > 0) {
+			if (!reserved || r < reserved_s) {
+				reserved = t;
+				reserved_s = r;
+			}
+			continue;
+		}
 		/* Another target than the one the last attempt failed on. */
 		if (!best || (best == j->failed_on && t != j->failed_on) ||
 		    (t != j->failed_on && best != j->failed_on && t->running < best->running))
 			best = t;
 	}
+	/* Only reserved ones free: the one whose reservation ends first (its
+	 * start waits for it, or says who holds it). */
+	if (!best && reserved && !unreserved_busy)
+		best = reserved;
 	/* The failed one only when no other target of the pool is left. */
 	if (best && best == j->failed_on) {
 		for (size_t i = 0; i < j->entry->ntargets; i++) {
