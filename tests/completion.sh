@@ -42,8 +42,8 @@ expect() {
 	echo "ok: hilt $*<TAB>: $(echo $got)"
 }
 
-expect "run list validate report image ci bisect help --help --version" ""
-expect "report" "re"
+expect "run list validate report image ci bisect reserve help --help --version" ""
+expect "report reserve" "re"
 expect "merge compare html --help" report ""
 expect "info parttable merge --help" image ""
 expect "gitlab --help" ci ""
