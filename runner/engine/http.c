@@ -3,11 +3,12 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "base/fetch.h"
 
 #define BODY_WINDOW (64 * 1024)
 #define MAX_HEADERS 64
@@ -17,9 +18,9 @@ struct hilt_http {
 	const struct hilt_http_spec *spec;
 	void (*done)(const struct hilt_http_result *r, void *arg);
 	void *arg;
-	CURLM *multi;
-	CURL *easy;
-	int64_t curl_timer, retry_timer;
+	struct hilt_fetch *fetch;
+	CURL *easy;		/* the attempt under way, in fetch */
+	int64_t retry_timer;
 	struct hilt_http_result result;
 	/* The attempt under way. */
 	struct hilt_matcher *body;
@@ -29,9 +30,6 @@ struct hilt_http {
 	char errbuf[CURL_ERROR_SIZE];
 	int64_t attempt_start;
 	bool finished;
-	/* fds curl asked us to watch. */
-	int fds[16];
-	size_t nfds;
 };
 
 static void start_attempt(struct hilt_http *h);
@@ -41,9 +39,7 @@ static void finish(struct hilt_http *h)
 	h->finished = true;
 	if (h->retry_timer > 0)
 		hilt_loop_cancel_timer(h->loop, h->retry_timer);
-	if (h->curl_timer > 0)
-		hilt_loop_cancel_timer(h->loop, h->curl_timer);
-	h->retry_timer = h->curl_timer = 0;
+	h->retry_timer = 0;
 	h->done(&h->result, h->arg);
 }
 
@@ -142,79 +138,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void on_fd(struct hilt_loop *loop, int fd, short revents, void *arg);
-
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct hilt_http *h = arg;
-	short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
-			       ((what & CURL_POLL_OUT) ? POLLOUT : 0));
-	size_t i;
-
-	(void)easy;
-	(void)sockp;
-	for (i = 0; i < h->nfds && h->fds[i] != s; i++)
-		;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < h->nfds) {
-			hilt_loop_del_fd(h->loop, s);
-			h->fds[i] = h->fds[--h->nfds];
-		}
-		return 0;
-	}
-	if (i < h->nfds)
-		return hilt_loop_mod_fd(h->loop, s, events) < 0 ? -1 : 0;
-	if (h->nfds == sizeof(h->fds) / sizeof(*h->fds))
-		return -1;
-	if (hilt_loop_add_fd(h->loop, s, events, on_fd, h) < 0)
-		return -1;
-	h->fds[h->nfds++] = s;
-	return 0;
-}
-
-static void check_done(struct hilt_http *h);
-
-static void on_curl_timer(struct hilt_loop *loop, void *arg)
-{
-	struct hilt_http *h = arg;
-	int running;
-
-	(void)loop;
-	h->curl_timer = 0;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
-}
-
-static int on_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct hilt_http *h = arg;
-
-	(void)multi;
-	if (h->curl_timer > 0)
-		hilt_loop_cancel_timer(h->loop, h->curl_timer);
-	h->curl_timer = 0;
-	if (timeout_ms >= 0) {
-		h->curl_timer = hilt_loop_add_timer(h->loop, hilt_now_ns() + timeout_ms * 1000000,
-						    on_curl_timer, h);
-		if (h->curl_timer < 0)
-			h->curl_timer = 0;
-	}
-	return 0;
-}
-
-static void on_fd(struct hilt_loop *loop, int fd, short revents, void *arg)
-{
-	struct hilt_http *h = arg;
-	int running;
-	int ev = ((revents & POLLIN) ? CURL_CSELECT_IN : 0) |
-		 ((revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
-		 ((revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0);
-
-	(void)loop;
-	curl_multi_socket_action(h->multi, fd, ev, &running);
-	check_done(h);
-}
-
 static void retry(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_http *h = arg;
@@ -225,8 +148,9 @@ static void retry(struct hilt_loop *loop, void *arg)
 }
 
 /* Judges a finished attempt; retries while the deadline allows. */
-static void attempt_over(struct hilt_http *h, CURLcode code)
+static void attempt_over(struct hilt_fetch *f, CURL *easy, CURLcode code, void *arg)
 {
+	struct hilt_http *h = arg;
 	struct hilt_http_result *r = &h->result;
 	const struct hilt_http_spec *spec = h->spec;
 	bool pass = false;
@@ -269,8 +193,8 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 			}
 		}
 	}
-	curl_multi_remove_handle(h->multi, h->easy);
-	curl_easy_cleanup(h->easy);
+	(void)f;
+	curl_easy_cleanup(easy);
 	h->easy = NULL;
 	hilt_matcher_free(h->body);
 	h->body = NULL;
@@ -290,24 +214,10 @@ static void attempt_over(struct hilt_http *h, CURLcode code)
 	h->retry_timer = hilt_loop_add_timer(h->loop, next, retry, h);
 }
 
-static void check_done(struct hilt_http *h)
-{
-	CURLMsg *msg;
-	int left;
-
-	while (!h->finished && (msg = curl_multi_info_read(h->multi, &left))) {
-		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->easy) {
-			attempt_over(h, msg->data.result);
-			return;	/* the handle is gone; a retry makes a new one */
-		}
-	}
-}
-
 static void start_attempt(struct hilt_http *h)
 {
 	const struct hilt_http_spec *spec = h->spec;
 	int64_t left_ms = (spec->deadline_ns - hilt_now_ns()) / 1000000;
-	int running;
 
 	h->result.attempts++;
 	h->result.body_bytes = 0;
@@ -331,8 +241,6 @@ static void start_attempt(struct hilt_http *h)
 	curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, spec->method);
 	if (strcmp(spec->method, "HEAD") == 0)
 		curl_easy_setopt(h->easy, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_PROXY, "");	/* never the environment's */
 	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
 	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -341,45 +249,39 @@ static void start_attempt(struct hilt_http *h)
 	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)spec->max_body);
-	curl_multi_add_handle(h->multi, h->easy);
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
+	if (hilt_fetch_add(h->fetch, h->easy) < 0) {
+		curl_easy_cleanup(h->easy);
+		h->easy = NULL;
+		snprintf(h->result.reason, sizeof(h->result.reason), "libcurl refused the request");
+		finish(h);
+	}
 }
 
 int hilt_http_start(struct hilt_loop *loop, const struct hilt_http_spec *spec,
 		    void (*done)(const struct hilt_http_result *r, void *arg),
 		    void *arg, struct hilt_http **out, char *err, size_t errlen)
 {
-	static bool curl_ready;
-	struct hilt_http *h;
+	struct hilt_http *h = calloc(1, sizeof(*h));
+	int rc;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			snprintf(err, errlen, "libcurl did not initialise");
-			return -EIO;
-		}
-		curl_ready = true;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h || !(h->multi = curl_multi_init())) {
-		free(h);
+	if (!h) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if ((rc = hilt_fetch_new(loop, attempt_over, h, &h->fetch, err, errlen)) < 0) {
+		free(h);
+		return rc;
 	}
 	h->loop = loop;
 	h->spec = spec;
 	h->done = done;
 	h->arg = arg;
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	/* The first attempt starts from the loop too: done never runs
 	 * inside this call, even when the connection is refused at once. */
 	h->retry_timer = hilt_loop_add_timer(loop, hilt_now_ns(), retry, h);
 	if (h->retry_timer < 0) {
 		h->retry_timer = 0;
-		curl_multi_cleanup(h->multi);
+		hilt_fetch_free(h->fetch);
 		free(h);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -395,15 +297,8 @@ void hilt_http_free(struct hilt_http *h)
 	h->finished = true;
 	if (h->retry_timer > 0)
 		hilt_loop_cancel_timer(h->loop, h->retry_timer);
-	if (h->curl_timer > 0)
-		hilt_loop_cancel_timer(h->loop, h->curl_timer);
-	if (h->easy) {
-		curl_multi_remove_handle(h->multi, h->easy);
-		curl_easy_cleanup(h->easy);
-	}
-	for (size_t i = 0; i < h->nfds; i++)
-		hilt_loop_del_fd(h->loop, h->fds[i]);
-	curl_multi_cleanup(h->multi);
+	/* An attempt under way is dropped with it. */
+	hilt_fetch_free(h->fetch);
 	hilt_matcher_free(h->body);
 	free(h);
 }
