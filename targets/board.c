@@ -102,6 +102,7 @@ struct hilt_target {
 	char *diag_text;
 	unsigned long long stale_bytes;	/* drained at reset */
 	char flash_status[96], reset_status[96], power_status[96];
+	struct hilt_pdu_request *pdu;	/* a request to pdudaemon under way */
 	bool powered;		/* power-on ran: power-off at the end */
 };
 
@@ -512,11 +513,52 @@ static int open_console_async(struct hilt_target *t)
 
 /* Starts the power-on or power-off command: 0 (command_done follows) or
  * -errno. */
+/* pdudaemon's answer: as a command's end (command_done). */
+static void pdu_done(void *arg, int rc, const char *err)
+{
+	struct hilt_target *t = arg;
+
+	hilt_pdu_free(t->pdu);
+	t->pdu = NULL;
+	if (rc)
+		snprintf(t->err, sizeof(t->err), "%s", err);
+	if (t->cmd_status)
+		snprintf(t->cmd_status, t->cmd_statuslen, "%s",
+			 rc ? "refused or failed (pdudaemon)" : "accepted by pdudaemon");
+	t->cmd_rc = rc;
+	if (t->stopping)
+		stop_advance(t);
+	else
+		advance(t);
+}
+
+/* Asks pdudaemon for command: 0 (pdu_done follows) or -errno with why in
+ * t->err. */
+static int pdu_command(struct hilt_target *t, const char *command, char *status,
+		       size_t statuslen)
+{
+	int rc = hilt_pdu_request(t->env->loop, &t->bcfg->pdu, command, pdu_done, t, &t->pdu,
+				  t->err, sizeof(t->err));
+
+	t->cmd_status = status;
+	t->cmd_statuslen = statuslen;
+	if (rc && status)
+		snprintf(status, statuslen, "not asked");
+	return rc;
+}
+
+static bool can_power(const struct hilt_board_config *b, bool on)
+{
+	return b->pdu.line || (on ? b->power_on.argv : b->power_off.argv);
+}
+
 static int power(struct hilt_target *t, bool on)
 {
 	const struct hilt_command *cmd = on ? &t->bcfg->power_on : &t->bcfg->power_off;
 
 	t->powered = on;
+	if (t->bcfg->pdu.line)
+		return pdu_command(t, on ? "on" : "off", t->power_status, sizeof(t->power_status));
 	return start_command(t, on ? "power-on" : "power-off", cmd, cmd->timeout_s,
 			     t->power_status, sizeof(t->power_status));
 }
@@ -625,7 +667,7 @@ static void advance(struct hilt_target *t)
 					break;
 			}
 			t->phase = PH_POWER_OFF;
-			if (b->power_off.argv && !(rc = power(t, false)))
+			if (can_power(b, false) && !(rc = power(t, false)))
 				return;
 			break;
 		case PH_POWER_OFF:
@@ -641,7 +683,7 @@ static void advance(struct hilt_target *t)
 			hilt_console_close(t->console);
 			t->console = NULL;
 			t->phase = PH_FLASH_POWER_ON;
-			if (b->power_on.argv && !(rc = power(t, true)))
+			if (can_power(b, true) && !(rc = power(t, true)))
 				return;
 			break;
 		case PH_FLASH_POWER_ON:
@@ -665,7 +707,7 @@ static void advance(struct hilt_target *t)
 		case PH_REOPEN:
 			drain(t);
 			t->phase = PH_POWER_ON;
-			if (b->power_on.argv && !t->powered && !(rc = power(t, true)))
+			if (can_power(b, true) && !t->powered && !(rc = power(t, true)))
 				return;
 			break;
 		case PH_POWER_ON:
@@ -684,6 +726,11 @@ static void advance(struct hilt_target *t)
 			if (b->reset.argv) {
 				rc = start_command(t, "reset", &b->reset, b->reset.timeout_s,
 						   t->reset_status, sizeof(t->reset_status));
+				if (!rc)
+					return;
+			} else if (b->pdu.reset) {
+				/* No reset line: a power cycle, off then on. */
+				rc = pdu_command(t, "reboot", t->reset_status, sizeof(t->reset_status));
 				if (!rc)
 					return;
 			}
@@ -825,6 +872,8 @@ static void release(struct hilt_target *t)
 		unwatch_connect(t);
 	hilt_child_free(t->cmd);
 	t->cmd = NULL;
+	hilt_pdu_free(t->pdu);
+	t->pdu = NULL;
 	hilt_console_close(t->console);
 	t->console = NULL;
 	if (t->reopen_timer > 0 && t->env)
@@ -856,17 +905,18 @@ static void stop_advance(struct hilt_target *t)
 {
 	const struct hilt_board_config *b = t->bcfg;
 
-	if (t->cmd)
-		return;		/* command_done brings us back */
-	if (t->phase != PH_STOP_POWER_OFF && t->powered && b->power_off.argv) {
+	if (t->cmd || t->pdu)
+		return;		/* command_done, pdu_done bring us back */
+	if (t->phase != PH_STOP_POWER_OFF && t->powered && can_power(b, false)) {
 		double timeout = b->power_off.timeout_s;
 
 		if (t->hurry && timeout > BOARD_HURRY_S)
 			timeout = BOARD_HURRY_S;
 		t->phase = PH_STOP_POWER_OFF;
 		t->powered = false;
-		if (start_command(t, "power-off", &b->power_off, timeout, t->power_status,
-				  sizeof(t->power_status)) == 0)
+		if (b->pdu.line ? pdu_command(t, "off", t->power_status, sizeof(t->power_status)) == 0
+				: start_command(t, "power-off", &b->power_off, timeout,
+						t->power_status, sizeof(t->power_status)) == 0)
 			return;
 		hilt_tail_append(t->diag, t->err, strlen(t->err));
 	} else if (t->phase == PH_STOP_POWER_OFF && t->cmd_rc) {

@@ -9,6 +9,7 @@
 
 #include "targets/console.h"
 #include "targets/flashimg.h"
+#include "targets/pdu.h"
 #include "targets/gpio.h"
 
 /* A command run without a shell: each argument may hold {var}s, which are
@@ -30,6 +31,9 @@ struct hilt_board_config {
 	/* Power through a command backend (relay, PDU, uhubctl): off then on
 	 * at the start of a session, off at its end. */
 	struct hilt_command power_on, power_off;
+	/* Or through pdudaemon (<power pdudaemon=...>): on and off, and the
+	 * reset a reboot when it says so. */
+	struct hilt_pdu_config pdu;
 	char *address;		/* where HTTP probes reach the board */
 	char **var_names, **var_values;	/* {name} for the commands */
 	size_t nvars;

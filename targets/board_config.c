@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,7 @@ void hilt_board_config_free(struct hilt_board_config *b)
 	hilt_flash_set_free(&b->images);
 	free_command(&b->power_on);
 	free_command(&b->power_off);
+	hilt_pdu_config_free(&b->pdu);
 	free(b->address);
 	hilt_config_strv_free(b->var_names, b->nvars);
 	hilt_config_strv_free(b->var_values, b->nvars);
@@ -597,6 +599,41 @@ struct board_seen {
 	bool reset_sequence, download_sequence;
 };
 
+/* <power pdudaemon="URL" pdu="NAME" port="N" [delay="S"] [timeout="S"]
+ * [reset="true"]/>: power through pdudaemon instead of commands. */
+static void parse_pdu(struct hilt_config_loader *ld, const xmlNode *c,
+		      struct hilt_board_config *b)
+{
+	static const char *const attrs[] = { "pdudaemon", "pdu", "port", "delay", "timeout",
+					     "reset", NULL };
+	struct hilt_pdu_config *p = &b->pdu;
+
+	if (p->line) {
+		hilt_xml_error(ld->d, c, "only one <power> is allowed (the first is at line %ld)",
+			       p->line);
+		return;
+	}
+	p->line = xmlGetLineNo(c);
+	p->timeout_s = 10;
+	p->port = ULONG_MAX;
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	hilt_xml_check_element_only(ld->d, c);
+	p->url = hilt_xml_attr_required(ld->d, c, "pdudaemon");
+	p->pdu = hilt_xml_attr_required(ld->d, c, "pdu");
+	if (p->url && strncmp(p->url, "http://", 7) && strncmp(p->url, "https://", 8))
+		hilt_xml_error(ld->d, c, "pdudaemon '%s' is not an http:// or https:// URL of its listener (such as http://localhost:16421)",
+			       p->url);
+	/* The URL's paths are added to it. */
+	for (size_t n = p->url ? strlen(p->url) : 0; n && p->url[n - 1] == '/'; n--)
+		p->url[n - 1] = '\0';
+	if (!xmlHasProp(c, BAD_CAST "port"))
+		hilt_xml_error(ld->d, c, "<power> needs the PDU's 'port' (its outlet)");
+	hilt_xml_count(ld->d, c, "port", 0, 65535, &p->port);
+	hilt_xml_count(ld->d, c, "delay", 1, 3600, &p->delay_s);
+	hilt_xml_seconds(ld->d, c, "timeout", &p->timeout_s);
+	hilt_xml_bool(ld->d, c, "reset", &p->reset);
+}
+
 /* The device is not opened here: a missing board is an infrastructure
  * error of its session, not a configuration error. */
 static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
@@ -612,6 +649,8 @@ static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
 		parse_command(ld, c, &b->power_on, NULL);
 	else if (hilt_xml_is(c, "power-off"))
 		parse_command(ld, c, &b->power_off, NULL);
+	else if (hilt_xml_is(c, "power"))
+		parse_pdu(ld, c, b);
 	else if (hilt_xml_is(c, "address")) {
 		char *text = hilt_config_text(ld, c);
 
@@ -636,7 +675,7 @@ static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
 		parse_lock(ld, c, b);
 	else
 		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, address, gpio, reset-sequence, download-sequence, var or lock)",
+			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, power, address, gpio, reset-sequence, download-sequence, var or lock)",
 			       (const char *)c->name);
 }
 
@@ -669,5 +708,13 @@ int hilt_board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 	 * one that was there but wrong has had its message. */
 	if (!hilt_config_has_child(node, "console"))
 		hilt_xml_error(ld->d, node, "board target%s needs a <console>", label);
+	if (b->pdu.line && (b->power_on.line || b->power_off.line))
+		hilt_xml_error(ld->d, node,
+			       "board target%s powers through pdudaemon (<power> at line %ld) and through commands (<power-on>, <power-off>): one or the other",
+			       label, b->pdu.line);
+	if (b->pdu.reset && b->reset.line)
+		hilt_xml_error(ld->d, node,
+			       "board target%s resets through pdudaemon (<power reset=\"true\"> at line %ld) and with a <reset> command: one or the other",
+			       label, b->pdu.line);
 	return ld->oom ? -ENOMEM : 0;
 }

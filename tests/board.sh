@@ -2,7 +2,7 @@
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
 #        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot|
-#        reserve-cli|reserve-expiry|reserve-pool
+#        reserve-cli|reserve-expiry|reserve-pool|pdudaemon|pdudaemon-faults
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -11,6 +11,7 @@ SUITE=tests/data/board-boot.xml
 SOCAT_PID=
 stop_sim() {
 	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null
+	[ -z "${PDUD_PID:-}" ] || { kill "$PDUD_PID" 2>/dev/null; wait "$PDUD_PID" 2>/dev/null; }
 	[ -z "${SIM_PID:-}" ] || { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
 	end_sessions
 }
@@ -82,6 +83,43 @@ run_ctl_after_banner() {
 	rc=$?
 	judge_run "$want" "$rc" "$what"
 	no_leftover hilt "a command hilt started"
+}
+
+# start_pdud: pdudaemon (Debian's), on a free loopback port, with a PDU
+# 'lab' whose local-command driver records each request in
+# $WORK/pdu.log ("PORT on", "PORT off") and, on "on", tells the board
+# simulator to boot.  Sets PDUD_URL and PDUD_PID.
+start_pdud() {
+	command -v pdudaemon >/dev/null || [ -x /usr/sbin/pdudaemon ] ||
+		fail "pdudaemon is not installed (./setup.sh installs it)"
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$WORK/pdud.json" <<JSON
+{"daemon": {"hostname": "127.0.0.1", "port": $port, "logging_level": "DEBUG", "listener": "http"},
+ "pdus": {"lab": {"driver": "localcmdline",
+                  "cmd_on": "echo '%s on' >>$WORK/pdu.log; python3 $SIM ctl $WORK/ctl reset",
+                  "cmd_off": "echo '%s off' >>$WORK/pdu.log"}}}
+JSON
+	/usr/sbin/pdudaemon --conf "$WORK/pdud.json" --listener http --loglevel DEBUG \
+		--logfile "$WORK/pdud.log" &
+	PDUD_PID=$!
+	PDUD_URL=http://127.0.0.1:$port
+	poll_until 20 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" ||
+		fail "pdudaemon did not listen on $PDUD_URL"
+}
+
+# pdu_farm PDU [TIMEOUT]: one board powered, and reset, through pdudaemon.
+pdu_farm() {
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="sim1" kind="board">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <power pdudaemon="$PDUD_URL" pdu="$1" port="3" reset="true" delay="1" timeout="${2:-10}"/>
+    <lock dir="$WORK" wait="0"/>
+  </target>
+  ${3:-}
+</farm>
+XML
 }
 
 case "$1" in
@@ -810,6 +848,80 @@ XML
 	run_board 3 "the reserved board named alone" --target sim1 $SUITE
 	assert_grep "^ERROR board-boot@sim1 uname-r\|^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1' is reserved by $(id -un)@$(hostname), pid $$, since .* UTC, until .* UTC: soldering ($WORK/hilt-board-sim1.lease; the lock wait of 2 s ends before)$" \
 		"$WORK/stdout"
+	;;
+pdudaemon)
+	# Power through Debian's pdudaemon: the session's power-off, power-on,
+	# reset (a reboot: off, then on) and power-off at its end reach the
+	# PDU's driver, in that order.
+	start_sim
+	start_pdud
+	pdu_farm lab
+	run_board 0 "a board powered through pdudaemon" $SUITE
+	# pdudaemon accepts at once and drives the PDU from its queue.
+	poll_until 30 test "$(tr '\n' , <"$WORK/pdu.log" 2>/dev/null)" = "3 off,3 on,3 off,3 on,3 off," ||
+		fail "the PDU's driver saw: $(tr '\n' , <"$WORK/pdu.log")"
+	[ "$(property board.power "$OUT/junit.xml")" = "accepted by pdudaemon" ] || fail "board.power"
+	[ "$(property board.reset "$OUT/junit.xml")" = "accepted by pdudaemon" ] || fail "board.reset"
+	for what in on off reboot; do
+		grep -q "Handling HTTP request from 127.0.0.1: /power/control/$what?hostname=lab&port=3" \
+			"$WORK/pdud.log" || fail "pdudaemon was not asked '$what'"
+	done
+	grep -q "/power/control/reboot?hostname=lab&port=3&delay=1" "$WORK/pdud.log" ||
+		fail "the reboot's delay was not asked"
+	;;
+pdudaemon-faults)
+	# A request pdudaemon refuses (a PDU it does not know), a daemon that
+	# is not there, and one that never answers: infrastructure errors
+	# naming the PDU and the port; while a request hangs, another session
+	# of the run goes on.
+	start_sim
+	start_pdud
+	pdu_farm nosuch
+	run_board 3 "a PDU pdudaemon does not know" $SUITE
+	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: pdudaemon at $PDUD_URL refused 'off' for PDU 'nosuch' port 3: status 500: Invalid request$" \
+		"$WORK/stdout"
+	kill "$PDUD_PID"
+	wait "$PDUD_PID" 2>/dev/null
+	PDUD_PID=
+	pdu_farm lab
+	rm -rf "$OUT"
+	run_board 3 "pdudaemon stopped" $SUITE
+	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: pdudaemon at $PDUD_URL did not take 'off' for PDU 'lab' port 3: .*onnect" \
+		"$WORK/stdout"
+	# A listener that takes the connection and never answers; a replay
+	# of a recorded boot at its recorded pace in the same run.
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' >"$WORK/hang.port" &
+	hang=$!
+	poll_until 5 test -s "$WORK/hang.port" || fail "no hanging listener"
+	PDUD_URL=http://127.0.0.1:$(cat "$WORK/hang.port")
+	pdu_farm lab 8 "<target name=\"rec\" kind=\"replay\"><log>$SRC/fixtures/logs/linux-boot-x86.log</log><speed>realtime</speed></target>"
+	rm -rf "$OUT"
+	in_session hilt "$HILT" run --retries 0 --jobs 2 --farm "$WORK/farm.xml" --out "$OUT" \
+		suites/linux-boot.xml >"$WORK/stdout" 2>&1
+	rc=$?
+	kill "$hang"
+	judge_run 3 $rc "a pdudaemon that never answers, beside a replay"
+	no_leftover hilt "a command hilt started"
+	assert_grep "^ERROR linux-boot@sim1 kernel-banner: target 'sim1' did not start: pdudaemon at $PDUD_URL did not take 'off' for PDU 'lab' port 3: .*timed out after 8[0-9]* milliseconds" \
+		"$WORK/stdout"
+	# The replay's milestones came while the request hung (8 s), at their
+	# recorded times: the loop never waited for pdudaemon.
+	grep -n '' "$WORK/stdout" | grep -m1 'linux-boot@sim1 kernel-banner' | cut -d: -f1 >"$WORK/err-line"
+	grep -n '' "$WORK/stdout" | grep -m1 '^[0-9]*:PASS  linux-boot@rec kernel-banner' | cut -d: -f1 >"$WORK/rec-line"
+	[ -s "$WORK/rec-line" ] && [ "$(cat "$WORK/rec-line")" -lt "$(cat "$WORK/err-line")" ] ||
+		fail "the replay's first milestone did not come before the board's error"
+	at=$(sed -n 's/^PASS  linux-boot@rec kernel-banner (.* s, at \([0-9.]*\) s)$/\1/p' "$WORK/stdout")
+	rec=$(arrival "$SRC/fixtures/logs/linux-boot-x86.log" 'Linux version \S+')
+	echo "the replay's kernel banner at $at s (recorded at $rec s), while the request to pdudaemon hung for 8 s"
+	holds 'a < r + 1' a="$at" r="$rec" || fail "the replay's banner came late ($at s): the loop waited"
 	;;
 *)
 	fail "unknown case $1"
