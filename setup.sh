@@ -23,7 +23,9 @@ set -eu
 # libxml2-utils' xmllint checks JUnit against a schema as CI tools do
 # (tests/merge.sh; Debian 12's images tend to have it, 13's do not);
 # tmux is the terminal of tests/progress.sh's live display, iproute2's ss
-# finds what a test's hilt listens on (tests/netboot.sh), bc does sums.
+# finds what a test's hilt listens on (tests/netboot.sh), bc does sums;
+# pdudaemon is the PDU daemon a board's power may go through, started by
+# tests/board.sh on loopback (its service is not used).
 #
 # The two releases differ in two names: clang's runtime (sanitizers and
 # libFuzzer for tests/fuzz) is versioned like clang (14 on 12, 19 on 13),
@@ -45,7 +47,7 @@ libslirp-dev libglib2.0-dev libcurl4-openssl-dev libgpiod-dev libserialport-dev 
 clang ${clang_rt:-libclang-rt-dev} util-linux git rsync g++ chromium
 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-arm u-boot-qemu kmod e2fsprogs
 libmicrohttpd-dev ipxe-qemu libssl-dev man-db bash-completion libxml2-utils tmux iproute2 bc
-linux-headers-amd64 linux-source-${kernel_series:-X.Y} xz-utils mmdebstrap"
+pdudaemon linux-headers-amd64 linux-source-${kernel_series:-X.Y} xz-utils mmdebstrap"
 
 if [ "${1:-}" = --packages ]; then
 	printf '%s\n' $packages
@@ -112,6 +114,14 @@ if [ -n "$missing" ] || [ -z "$lists" ]; then
 		# shellcheck disable=SC2086
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	fi
+	# The tests start their own pdudaemon on loopback: the service the
+	# package just enabled (on all addresses) is not wanted.
+	case " $(echo $missing) " in
+	*" pdudaemon "*)
+		if [ -d /run/systemd/system ]; then
+			$sudo systemctl disable --now pdudaemon >/dev/null 2>&1 || true
+		fi ;;
+	esac
 fi
 
 if [ "$("$ci_local_dir/node_modules/.bin/gitlab-ci-local" --version 2>/dev/null)" != "$ci_local_version" ]; then
