@@ -43,6 +43,7 @@ enum board_phase {
 	PH_LOCK,		/* waiting for the board's lock */
 	PH_POWER_OFF,		/* clean state first */
 	PH_CONSOLE,		/* open it: a missing port is seen before flashing */
+	PH_POWER_CHECK,		/* the power-off confirmed (<power-check>) */
 	PH_FLASH_POWER_ON,	/* the flasher needs a live board */
 	PH_DOWNLOAD_MODE,	/* GPIO sequence */
 	PH_FLASH,
@@ -101,8 +102,13 @@ struct hilt_target {
 	struct hilt_tail *diag;	/* output of the flash and reset commands */
 	char *diag_text;
 	unsigned long long stale_bytes;	/* drained at reset */
-	char flash_status[96], reset_status[96], power_status[96];
+	char flash_status[96], reset_status[96], power_status[96], check_status[96];
 	struct hilt_pdu_request *pdu;	/* a request to pdudaemon under way */
+	/* The power check under way: since when the console said nothing,
+	 * what it said meanwhile, its deadline. */
+	int64_t quiet_since, check_start, check_deadline;
+	unsigned long long check_bytes;
+	bool powered_off;	/* this start powered the board off */
 	bool powered;		/* power-on ran: power-off at the end */
 };
 
@@ -305,6 +311,7 @@ static int try_lock(struct hilt_target *t, char *err, size_t errlen)
 
 static void advance(struct hilt_target *t);
 static void stop_advance(struct hilt_target *t);
+static void power_check_start(struct hilt_target *t);
 
 /* The command under way ended: 0 when it exited 0, else -errno with why
  * in t->err; then the start or the stop goes on. */
@@ -511,8 +518,6 @@ static int open_console_async(struct hilt_target *t)
 	return 0;
 }
 
-/* Starts the power-on or power-off command: 0 (command_done follows) or
- * -errno. */
 /* pdudaemon's answer: as a command's end (command_done). */
 static void pdu_done(void *arg, int rc, const char *err)
 {
@@ -552,6 +557,8 @@ static bool can_power(const struct hilt_board_config *b, bool on)
 	return b->pdu.line || (on ? b->power_on.argv : b->power_off.argv);
 }
 
+/* Starts the power-on or power-off (a command or pdudaemon): 0 (its end
+ * follows) or -errno. */
 static int power(struct hilt_target *t, bool on)
 {
 	const struct hilt_command *cmd = on ? &t->bcfg->power_on : &t->bcfg->power_off;
@@ -607,6 +614,76 @@ static void lock_retry(struct hilt_loop *loop, void *arg)
 	(void)loop;
 	t->timer = 0;
 	advance(t);
+}
+
+#define CHECK_EVERY_NS (50 * 1000000LL)
+
+/* One look at what confirms the power-off: done (advance), or again
+ * later until its deadline. */
+static void power_check_tick(struct hilt_loop *loop, void *arg)
+{
+	struct hilt_target *t = arg;
+	const struct hilt_board_config *b = t->bcfg;
+	int64_t now = hilt_now_ns();
+	bool confirmed;
+
+	(void)loop;
+	t->timer = 0;
+	if (b->power_check.gone) {
+		confirmed = access(b->power_check.gone, F_OK) < 0 && errno == ENOENT;
+	} else {
+		unsigned long long n = hilt_console_drain(t->console);
+
+		t->check_bytes += n;
+		if (n)
+			t->quiet_since = now;
+		confirmed = now - t->quiet_since >= (int64_t)(b->power_check.silent_s * 1e9);
+	}
+	if (confirmed) {
+		snprintf(t->check_status, sizeof(t->check_status), "confirmed in %.3f s",
+			 (double)(now - t->check_start) / 1e9);
+		advance(t);
+		return;
+	}
+	if (now >= t->check_deadline) {
+		if (b->power_check.gone)
+			snprintf(t->err, sizeof(t->err),
+				 "board '%s': the power-off was not confirmed: %.2000s is still there %g s after it",
+				 t->cfg->name, b->power_check.gone, b->power_check.timeout_s);
+		else
+			snprintf(t->err, sizeof(t->err),
+				 "board '%s': the power-off was not confirmed: its console did not go silent for %g s within %g s (it printed %llu bytes meanwhile)",
+				 t->cfg->name, b->power_check.silent_s, b->power_check.timeout_s,
+				 t->check_bytes);
+		snprintf(t->check_status, sizeof(t->check_status), "not confirmed");
+		t->cmd_rc = -EIO;
+		advance(t);
+		return;
+	}
+	t->timer = hilt_loop_add_timer(t->env->loop, now + CHECK_EVERY_NS, power_check_tick, t);
+	if (t->timer < 0) {
+		t->timer = 0;
+		snprintf(t->err, sizeof(t->err), "out of memory");
+		t->cmd_rc = -ENOMEM;
+		advance(t);
+	}
+}
+
+/* The power-off of the start is confirmed before anything else is done
+ * to the board: an unconfirmed one is an infrastructure error. */
+static void power_check_start(struct hilt_target *t)
+{
+	int64_t now = hilt_now_ns();
+
+	t->quiet_since = t->check_start = now;
+	t->check_bytes = 0;
+	t->check_deadline = now + (int64_t)(t->bcfg->power_check.timeout_s * 1e9);
+	/* The first look from the loop too: advance never recurses. */
+	t->timer = hilt_loop_add_timer(t->env->loop, now, power_check_tick, t);
+	if (t->timer < 0) {
+		t->timer = 0;
+		power_check_tick(t->env->loop, t);
+	}
 }
 
 /* Moves the start on from t->phase until something must be waited for
@@ -667,7 +744,8 @@ static void advance(struct hilt_target *t)
 					break;
 			}
 			t->phase = PH_POWER_OFF;
-			if (can_power(b, false) && !(rc = power(t, false)))
+			t->powered_off = can_power(b, false);
+			if (t->powered_off && !(rc = power(t, false)))
 				return;
 			break;
 		case PH_POWER_OFF:
@@ -676,6 +754,13 @@ static void advance(struct hilt_target *t)
 				return;
 			break;
 		case PH_CONSOLE:
+			t->phase = PH_POWER_CHECK;
+			if (t->powered_off && b->power_check.line) {
+				power_check_start(t);
+				return;
+			}
+			break;
+		case PH_POWER_CHECK:
 			if (!b->flash.argv) {
 				t->phase = PH_REOPEN;
 				break;
@@ -1037,6 +1122,8 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 		cb(arg, "board.reset", t->reset_status);
 	if (*t->power_status)
 		cb(arg, "board.power", t->power_status);
+	if (*t->check_status)
+		cb(arg, "board.power_off_check", t->check_status);
 }
 
 static const char *board_diagnostics(struct hilt_target *t)

@@ -34,6 +34,14 @@ struct hilt_board_config {
 	/* Or through pdudaemon (<power pdudaemon=...>): on and off, and the
 	 * reset a reboot when it says so. */
 	struct hilt_pdu_config pdu;
+	/* How a session's first power-off is confirmed (<power-check>): the
+	 * console silent for silent_s, or the path gone (a USB serial
+	 * adapter that loses power), within timeout_s; line 0: believed. */
+	struct {
+		double timeout_s, silent_s;
+		char *gone;
+		long line;
+	} power_check;
 	char *address;		/* where HTTP probes reach the board */
 	char **var_names, **var_values;	/* {name} for the commands */
 	size_t nvars;

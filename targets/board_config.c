@@ -177,6 +177,7 @@ void hilt_board_config_free(struct hilt_board_config *b)
 	free_command(&b->power_on);
 	free_command(&b->power_off);
 	hilt_pdu_config_free(&b->pdu);
+	free(b->power_check.gone);
 	free(b->address);
 	hilt_config_strv_free(b->var_names, b->nvars);
 	hilt_config_strv_free(b->var_values, b->nvars);
@@ -599,6 +600,35 @@ struct board_seen {
 	bool reset_sequence, download_sequence;
 };
 
+/* <power-check silent="S"|gone="PATH" [timeout="S"]/>: how a power-off is
+ * confirmed. */
+static void parse_power_check(struct hilt_config_loader *ld, const xmlNode *c,
+			      struct hilt_board_config *b)
+{
+	static const char *const attrs[] = { "silent", "gone", "timeout", NULL };
+	char *gone = hilt_xml_attr(c, "gone");
+
+	if (b->power_check.line) {
+		hilt_xml_error(ld->d, c, "only one <power-check> is allowed (the first is at line %ld)",
+			       b->power_check.line);
+		free(gone);
+		return;
+	}
+	b->power_check.line = xmlGetLineNo(c);
+	b->power_check.timeout_s = 10;
+	hilt_xml_check_attrs(ld->d, c, attrs);
+	hilt_xml_check_element_only(ld->d, c);
+	hilt_xml_seconds(ld->d, c, "silent", &b->power_check.silent_s);
+	hilt_xml_seconds(ld->d, c, "timeout", &b->power_check.timeout_s);
+	if (gone && !*gone)
+		hilt_xml_error(ld->d, c, "<power-check> gone is empty");
+	else if (gone && !(b->power_check.gone = hilt_config_path(ld, gone)))
+		ld->oom = true;
+	if (!gone == !xmlHasProp(c, BAD_CAST "silent"))
+		hilt_xml_error(ld->d, c, "<power-check> takes one of silent=\"SECONDS\" (the console says nothing that long) or gone=\"PATH\" (a device that goes away with the power)");
+	free(gone);
+}
+
 /* <power pdudaemon="URL" pdu="NAME" port="N" [delay="S"] [timeout="S"]
  * [reset="true"]/>: power through pdudaemon instead of commands. */
 static void parse_pdu(struct hilt_config_loader *ld, const xmlNode *c,
@@ -651,6 +681,8 @@ static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
 		parse_command(ld, c, &b->power_off, NULL);
 	else if (hilt_xml_is(c, "power"))
 		parse_pdu(ld, c, b);
+	else if (hilt_xml_is(c, "power-check"))
+		parse_power_check(ld, c, b);
 	else if (hilt_xml_is(c, "address")) {
 		char *text = hilt_config_text(ld, c);
 
@@ -675,7 +707,7 @@ static void parse_board_child(struct hilt_config_loader *ld, const xmlNode *c,
 		parse_lock(ld, c, b);
 	else
 		hilt_xml_error(ld->d, c,
-			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, power, address, gpio, reset-sequence, download-sequence, var or lock)",
+			       "unknown element <%s> in a board <target> (expected console, reset, flash, power-on, power-off, power, power-check, address, gpio, reset-sequence, download-sequence, var or lock)",
 			       (const char *)c->name);
 }
 
@@ -712,6 +744,10 @@ int hilt_board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 		hilt_xml_error(ld->d, node,
 			       "board target%s powers through pdudaemon (<power> at line %ld) and through commands (<power-on>, <power-off>): one or the other",
 			       label, b->pdu.line);
+	if (b->power_check.line && !b->pdu.line && !b->power_off.line)
+		hilt_xml_error(ld->d, node,
+			       "board target%s has a <power-check> (line %ld) but no power-off to check: a <power-off> command or <power>",
+			       label, b->power_check.line);
 	if (b->pdu.reset && b->reset.line)
 		hilt_xml_error(ld->d, node,
 			       "board target%s resets through pdudaemon (<power reset=\"true\"> at line %ld) and with a <reset> command: one or the other",

@@ -2,7 +2,7 @@
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
 #        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot|
-#        reserve-cli|reserve-expiry|reserve-pool|pdudaemon|pdudaemon-faults
+#        reserve-cli|reserve-expiry|reserve-pool|pdudaemon|pdudaemon-faults|power-check
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -922,6 +922,60 @@ while True:
 	rec=$(arrival "$SRC/fixtures/logs/linux-boot-x86.log" 'Linux version \S+')
 	echo "the replay's kernel banner at $at s (recorded at $rec s), while the request to pdudaemon hung for 8 s"
 	holds 'a < r + 1' a="$at" r="$rec" || fail "the replay's banner came late ($at s): the loop waited"
+	;;
+power-check)
+	# A power-off confirmed before the board is touched again: its console
+	# silent (after what it had buffered), or a device that goes away with
+	# the power.  Unconfirmed (the board goes on printing; the device stays),
+	# the session is an infrastructure error and nothing more is done to
+	# the board.
+	start_sim
+	rec=$WORK/actions.log
+	# check_farm POWER-OFF-SHELL CHECK: a board whose power-off runs the
+	# shell command and is confirmed as CHECK says.
+	check_farm() {
+		cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="sim1" kind="board">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt;$rec; $1</arg></power-off>
+    <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt;$rec</arg></power-on>
+    <reset timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo reset &gt;&gt;$rec; python3 $SIM ctl $WORK/ctl reset</arg></reset>
+    $2
+    <lock dir="$WORK" wait="0"/>
+  </target>
+</farm>
+XML
+	}
+	check_farm "python3 $SIM ctl $WORK/ctl hang" '<power-check silent="1" timeout="10"/>'
+	run_board 0 "a power-off confirmed by the console's silence" $SUITE
+	grep -q '<property name="board.power_off_check" value="confirmed in [1-9][0-9.]* s"/>' "$OUT/junit.xml" ||
+		fail "no confirmation in the JUnit"
+	[ "$(tr '\n' , <"$rec")" = "off,on,reset,off," ] || fail "the board's commands: $(tr '\n' , <"$rec")"
+
+	: >"$rec"
+	rm -rf "$OUT"
+	check_farm "python3 $SIM ctl $WORK/ctl chatter" '<power-check silent="1" timeout="3"/>'
+	run_board 3 "a power-off after which the board goes on printing" $SUITE
+	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: its console did not go silent for 1 s within 3 s (it printed [1-9][0-9]* bytes meanwhile)$" \
+		"$WORK/stdout"
+	assert_grep '<property name="board.power_off_check" value="not confirmed"/>' "$OUT/junit.xml"
+	# Nothing after the power-off: no power-on, no flash, no reset.
+	[ "$(tr '\n' , <"$rec")" = "off," ] || fail "the board's commands: $(tr '\n' , <"$rec")"
+	python3 "$SIM" ctl "$WORK/ctl" hang
+
+	# A USB serial adapter that goes away with the power.
+	: >"$rec"
+	rm -rf "$OUT"
+	touch "$WORK/ttyUSB-sim"
+	check_farm "rm -f $WORK/ttyUSB-sim" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"3\"/>"
+	run_board 0 "a power-off confirmed by the adapter going away" $SUITE
+	touch "$WORK/ttyUSB-sim"
+	rm -rf "$OUT"
+	check_farm "true" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"2\"/>"
+	run_board 3 "a power-off after which the adapter stays" $SUITE
+	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: $WORK/ttyUSB-sim is still there 2 s after it$" \
+		"$WORK/stdout"
 	;;
 *)
 	fail "unknown case $1"
