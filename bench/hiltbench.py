@@ -3,6 +3,7 @@ measuring the hilt process alone, reading its JUnit, and working out where
 a suite's milestones sit in a recorded log and when they arrived."""
 import math
 import os
+import sys
 import re
 import subprocess
 import threading
@@ -58,6 +59,18 @@ class Measured:
     samples = ()          # (seconds since start, hilt's own CPU seconds)
     others_cpu_s = 0.0    # the machine's busy time that was neither hilt's
                           # nor its reaped children's: other load
+
+
+def hilt_of(args):
+    """The hilt of args.build (exits when it is not built) and the
+    environment to run it in (HILT_GUEST_DIR from args.guest_dir)."""
+    hilt = os.path.join(args.build, "hilt")
+    if not os.access(hilt, os.X_OK):
+        sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)
+    env = dict(os.environ)
+    if args.guest_dir:
+        env["HILT_GUEST_DIR"] = args.guest_dir
+    return hilt, env
 
 
 def run_hilt(argv, env=None, sample_every=0.1, stdout=subprocess.DEVNULL,

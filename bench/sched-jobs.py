@@ -54,12 +54,7 @@ def main():
         args.sessions, args.jobs = 2, 2
     if args.sessions < 1 or args.jobs < 1:
         sys.exit("--sessions and --jobs must be 1 or more")
-    hilt = os.path.join(args.build, "hilt")
-    if not os.access(hilt, os.X_OK):
-        sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)
-    env = dict(os.environ)
-    if args.guest_dir:
-        env["HILT_GUEST_DIR"] = args.guest_dir
+    hilt, env = hb.hilt_of(args)
 
     tmp = tempfile.mkdtemp(prefix="hilt-bench-jobs-")
     try:

@@ -232,12 +232,7 @@ def main():
         args.suites, args.repeat, shipped = 2, 1, ("linux-boot",)
     if args.jobs < 1 or args.repeat < 1 or args.suites < 1:
         sys.exit("--jobs, --repeat and --suites must be 1 or more")
-    hilt = os.path.join(args.build, "hilt")
-    if not os.access(hilt, os.X_OK):
-        sys.exit("%s not built: cmake -S . -B build && cmake --build build" % hilt)
-    env = dict(os.environ)
-    if args.guest_dir:
-        env["HILT_GUEST_DIR"] = args.guest_dir
+    hilt, env = hb.hilt_of(args)
 
     tmp = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="hilt-bench-shared-")
     try:

@@ -38,21 +38,27 @@ pty_farm() {
 XML
 }
 
-# farm [LOCK_WAIT] [EXTRA...]: one board on the simulator's TCP console.
-farm() {
-	local wait=${1:-30}
-	shift
-	cat >"$WORK/farm.xml" <<XML
-<farm>
-  <target name="sim1" kind="board" tags="board=sim">
+# board_xml NAME LOCK_WAIT [EXTRA...]: the <target> of a board of the pool
+# board=sim on the simulator's TCP console.
+board_xml() {
+	local name=$1 wait=$2
+	shift 2
+	cat <<XML
+  <target name="$name" kind="board" tags="board=sim">
     <console type="tcp" host="127.0.0.1" port="$PORT"/>
     <var name="control">$WORK/ctl</var>
     <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
     <lock dir="$WORK" wait="$wait"/>
     $*
   </target>
-</farm>
 XML
+}
+
+# farm [LOCK_WAIT] [EXTRA...]: one board on the simulator's TCP console.
+farm() {
+	local wait=${1:-30}
+	shift
+	{ echo "<farm>"; board_xml sim1 "$wait" "$@"; echo "</farm>"; } >"$WORK/farm.xml"
 }
 
 # run_board WANT WHAT ARGS...: hilt run ARGS on the farm in a session of its
@@ -823,22 +829,7 @@ reserve-pool)
 	# infrastructure error naming the holder once its lock wait is shorter
 	# than the reservation.
 	start_sim
-	cat >"$WORK/farm.xml" <<XML
-<farm>
-  <target name="sim1" kind="board" tags="board=sim">
-    <console type="tcp" host="127.0.0.1" port="$PORT"/>
-    <var name="control">$WORK/ctl</var>
-    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
-    <lock dir="$WORK" wait="2"/>
-  </target>
-  <target name="sim2" kind="board" tags="board=sim">
-    <console type="tcp" host="127.0.0.1" port="$PORT"/>
-    <var name="control">$WORK/ctl</var>
-    <reset timeout="5"><arg>python3</arg><arg>$SIM</arg><arg>ctl</arg><arg>{control}</arg><arg>reset</arg></reset>
-    <lock dir="$WORK" wait="2"/>
-  </target>
-</farm>
-XML
+	{ echo "<farm>"; board_xml sim1 2; board_xml sim2 2; echo "</farm>"; } >"$WORK/farm.xml"
 	"$HILT" reserve --farm "$WORK/farm.xml" sim1 --for 1h --why "soldering" >/dev/null || fail "reserve"
 	run_board 0 "the pool with a reserved board" $SUITE
 	assert_grep "^PASS  board-boot@board=sim echo\|^PASS  board-boot@sim2 echo" "$WORK/stdout"
