@@ -54,7 +54,7 @@ _hilt()
     fi
     COMPREPLY=()
 
-    local commands="run list validate report image ci bisect reserve help"
+    local commands="run list validate report image ci bisect reserve console help"
     if ((cword == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -137,7 +137,7 @@ _hilt()
         --tags | --pool | --jobs | --retries | --rerun-failures | --max-target-errors | \
             --timeout-multiplier | --shard | --time-threshold | --time-floor | --mad-k | \
             --flash-size | --pad-to-size | --parallel | --image | --hilt | --path-var | \
-            --time-from | --git | --build | --repeat | --for | --why)
+            --time-from | --git | --build | --repeat | --for | --why | --escape)
             return
             ;;
     esac
@@ -149,6 +149,7 @@ _hilt()
         list) opts="--farm --target --tags --pool --shard --path-var --boot --help" ;;
         validate) opts="--strict --help" ;;
         reserve) opts="--farm --for --why --list --release --force --help" ;;
+        console) opts="--farm --out --escape --help" ;;
         "report merge") opts="-o --output --help" ;;
         "report compare") opts="--base --time-threshold --time-floor --mad-k --time-from --findings-notice --format -o --output --help" ;;
         "report html") opts="--baseline --time-threshold --time-floor -o --output --help" ;;

@@ -42,7 +42,7 @@ expect() {
 	echo "ok: hilt $*<TAB>: $(echo $got)"
 }
 
-expect "run list validate report image ci bisect reserve help --help --version" ""
+expect "run list validate report image ci bisect reserve console help --help --version" ""
 expect "report reserve" "re"
 expect "merge compare html --help" report ""
 expect "info parttable merge --help" image ""

@@ -30,7 +30,7 @@ for d in suites fixtures tests examples; do ln -s "$SRC/$d" "$WORK/top/$d"; done
 command -v man >/dev/null || { echo "SKIP: man is not installed"; exit 77; }
 
 pages=(hilt.1 hilt-run.1 hilt-list.1 hilt-validate.1 hilt-report.1 hilt-image.1
-	hilt-ci.1 hilt-bisect.1 hilt-reserve.1 hilt-suite.5 hilt-farm.5)
+	hilt-ci.1 hilt-bisect.1 hilt-reserve.1 hilt-console.1 hilt-suite.5 hilt-farm.5)
 for p in "${pages[@]}"; do
 	sec=${p##*.}
 	f=$MANDIR/$p
@@ -75,7 +75,7 @@ def helps():
     for words in (["run"], ["list"], ["validate"], ["report"], ["report", "merge"],
                   ["report", "compare"], ["report", "html"], ["image"], ["image", "info"],
                   ["image", "parttable"], ["image", "merge"], ["ci"], ["ci", "gitlab"],
-                  ["bisect"], ["reserve"], ["help"]):
+                  ["bisect"], ["reserve"], ["console"], ["help"]):
         args = [hilt] + words + ["--help"] if len(words) == 2 else [hilt, "help"] + words
         p = subprocess.run(args, capture_output=True, text=True, env=env)
         out[tuple(words)] = p.stdout + p.stderr
@@ -98,7 +98,7 @@ def check_command(cmd):
         if len(words) < 3 or words[2] not in TWO[words[1]]:
             return f"'{cmd}': '{words[1]}' takes one of {', '.join(TWO[words[1]])}"
         key = words[1:3]
-    elif words[1] not in ("run", "list", "validate", "bisect", "reserve", "help"):
+    elif words[1] not in ("run", "list", "validate", "bisect", "reserve", "console", "help"):
         return f"'{cmd}': no command '{words[1]}'"
     text = HELP[tuple(key)]
     for w in words[len(key) + 1:]:
@@ -166,7 +166,7 @@ PAGE_OF = {("run",): "hilt-run.1", ("list",): "hilt-list.1", ("validate",): "hil
            ("report", "merge"): "hilt-report.1", ("report", "compare"): "hilt-report.1",
            ("report", "html"): "hilt-report.1", ("image",): "hilt-image.1",
            ("ci", "gitlab"): "hilt-ci.1", ("bisect",): "hilt-bisect.1",
-           ("reserve",): "hilt-reserve.1"}
+           ("reserve",): "hilt-reserve.1", ("console",): "hilt-console.1"}
 for key, page in PAGE_OF.items():
     shown = open(os.path.join(work, page + ".txt"), encoding="utf-8").read()
     # Words broken at the end of a line, by hyphenation or at a hyphen.

@@ -45,6 +45,7 @@ int hilt_cmd_ci(int argc, char **argv);
 int hilt_cmd_image(int argc, char **argv);
 int hilt_cmd_bisect(int argc, char **argv);
 int hilt_cmd_reserve(int argc, char **argv);
+int hilt_cmd_console(int argc, char **argv);
 
 extern const char hilt_run_usage[];
 extern const char hilt_list_usage[];
@@ -52,5 +53,6 @@ extern const char hilt_ci_usage[];
 extern const char hilt_image_usage[];
 extern const char hilt_bisect_usage[];
 extern const char hilt_reserve_usage[];
+extern const char hilt_console_usage[];
 
 #endif

@@ -47,6 +47,8 @@ static void make_usage(void)
 		"bisect    finds the first bad build or commit (a failed case, a slower\n"
 		"          boot, a new kernel finding) in about log2(N) steps, each run\n"
 		"          --repeat times; flaky steps told apart, interrupted ones go on.\n"
+		"console   a person at a target's console: raw terminal, hotkeys (~.\n"
+		"          detach, ~p power cycle, ~m mark), recorded for replay.\n"
 		"reserve   holds a board for a person until a time (a lease every\n"
 		"          session respects), lists who holds each board, ends one.\n"
 		"ci        writes a CI pipeline that runs the plan across hosts: boards on\n"
@@ -69,6 +71,7 @@ static const struct hilt_subcmd commands[] = {
 	{ "image", hilt_cmd_image, hilt_image_usage },
 	{ "bisect", hilt_cmd_bisect, hilt_bisect_usage },
 	{ "reserve", hilt_cmd_reserve, hilt_reserve_usage },
+	{ "console", hilt_cmd_console, hilt_console_usage },
 };
 
 static const struct hilt_subcmds hilt = {
