@@ -628,9 +628,10 @@ XML
 		"$WORK/stdout" || fail "no infrastructure error naming the lock and the hard link"
 	[ "$(cat "$WORK/victim")" = "precious data" ] || fail "the hard link's file was written: $(cat "$WORK/victim")"
 
-	# A plain lock file left by an earlier run is taken as before and
-	# holds the new holder's pid, whole (then the console fails, as
-	# nothing listens).
+	# A plain lock file left by an earlier run (an older hilt's, its pid
+	# alone) is taken as before and holds the new holder, whole: its pid
+	# first, then who and what (then the console fails, as nothing
+	# listens).
 	rm "$WORK/locks/hilt-board-sim1.lock"
 	echo 1234567890 >"$WORK/locks/hilt-board-sim1.lock"
 	"$HILT" run --farm "$WORK/farm.xml" --out "$OUT" tests/data/board-boot.xml >"$WORK/stdout" 2>&1 &
@@ -639,8 +640,11 @@ XML
 	rc=$?
 	judge_run 3 $rc "an old lock file"
 	assert_grep 'Connection refused' "$WORK/stdout"
-	[ "$(cat "$WORK/locks/hilt-board-sim1.lock")" = "$pid" ] ||
-		fail "the lock holds '$(cat "$WORK/locks/hilt-board-sim1.lock")', not the pid $pid"
+	[ "$(head -n 1 "$WORK/locks/hilt-board-sim1.lock")" = "pid=$pid" ] &&
+		grep -q "^user=$(id -un)\$" "$WORK/locks/hilt-board-sim1.lock" &&
+		grep -q "^why=hilt run --farm $WORK/farm.xml" "$WORK/locks/hilt-board-sim1.lock" &&
+		! grep -q 1234567890 "$WORK/locks/hilt-board-sim1.lock" ||
+		fail "the lock holds '$(cat "$WORK/locks/hilt-board-sim1.lock")', not the holder pid $pid"
 
 	# A lock folder anyone may write to, without the sticky bit: anyone
 	# could remove the lock and make another, so it is refused before any
