@@ -137,8 +137,12 @@ static void flush_typed(struct console *c)
 			break;
 		hilt_buf_consume(&c->typed, (size_t)n);
 	}
-	if (c->t && c->running && c->ops->console_flush)
-		c->ops->console_flush(c->t);
+	ssize_t held = c->t && c->running && c->ops->console_flush ? c->ops->console_flush(c->t) : 0;
+
+	/* What the console did not take yet goes once it is writable. */
+	if (c->console_fd >= 0)
+		hilt_loop_mod_fd(c->loop, c->console_fd,
+				 hilt_buf_len(&c->typed) || held > 0 ? POLLIN | POLLOUT : POLLIN);
 }
 
 static void unwatch(struct console *c)
