@@ -922,23 +922,7 @@ power-check)
 	# the board.
 	start_sim
 	rec=$WORK/actions.log
-	# check_farm POWER-OFF-SHELL CHECK: a board whose power-off runs the
-	# shell command and is confirmed as CHECK says.
-	check_farm() {
-		cat >"$WORK/farm.xml" <<XML
-<farm>
-  <target name="sim1" kind="board">
-    <console type="tcp" host="127.0.0.1" port="$PORT"/>
-    <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt;$rec; $1</arg></power-off>
-    <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt;$rec</arg></power-on>
-    <reset timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo reset &gt;&gt;$rec; python3 $SIM ctl $WORK/ctl reset</arg></reset>
-    $2
-    <lock dir="$WORK" wait="0"/>
-  </target>
-</farm>
-XML
-	}
-	check_farm "python3 $SIM ctl $WORK/ctl hang" '<power-check silent="1" timeout="10"/>'
+	recorded_farm "python3 $SIM ctl $WORK/ctl hang" '<power-check silent="1" timeout="10"/>'
 	run_board 0 "a power-off confirmed by the console's silence" $SUITE
 	grep -q '<property name="board.power_off_check" value="confirmed in [1-9][0-9.]* s"/>' "$OUT/junit.xml" ||
 		fail "no confirmation in the JUnit"
@@ -946,7 +930,7 @@ XML
 
 	: >"$rec"
 	rm -rf "$OUT"
-	check_farm "python3 $SIM ctl $WORK/ctl chatter" '<power-check silent="1" timeout="3"/>'
+	recorded_farm "python3 $SIM ctl $WORK/ctl chatter" '<power-check silent="1" timeout="3"/>'
 	run_board 3 "a power-off after which the board goes on printing" $SUITE
 	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: its console did not go silent for 1 s within 3 s (it printed [1-9][0-9]* bytes meanwhile)$" \
 		"$WORK/stdout"
@@ -959,11 +943,11 @@ XML
 	: >"$rec"
 	rm -rf "$OUT"
 	touch "$WORK/ttyUSB-sim"
-	check_farm "rm -f $WORK/ttyUSB-sim" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"3\"/>"
+	recorded_farm "rm -f $WORK/ttyUSB-sim" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"3\"/>"
 	run_board 0 "a power-off confirmed by the adapter going away" $SUITE
 	touch "$WORK/ttyUSB-sim"
 	rm -rf "$OUT"
-	check_farm "true" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"2\"/>"
+	recorded_farm "true" "<power-check gone=\"$WORK/ttyUSB-sim\" timeout=\"2\"/>"
 	run_board 3 "a power-off after which the adapter stays" $SUITE
 	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: $WORK/ttyUSB-sim is still there 2 s after it$" \
 		"$WORK/stdout"

@@ -57,20 +57,6 @@ sane() {
 rec=$WORK/actions.log
 lock=$WORK/hilt-board-sim1.lock
 
-board_farm() {
-	cat >"$WORK/farm.xml" <<XML
-<farm>
-  <target name="sim1" kind="board">
-    <console type="tcp" host="127.0.0.1" port="$PORT"/>
-    <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt;$rec</arg></power-off>
-    <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt;$rec</arg></power-on>
-    <reset timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo reset &gt;&gt;$rec; python3 $SIM ctl $WORK/ctl reset</arg></reset>
-    <lock dir="$WORK" wait="0"/>
-  </target>
-</farm>
-XML
-}
-
 console_cmd="$HILT console --farm $WORK/farm.xml --out $OUT sim1"
 
 # holder: the pid that holds the board's lock, as the kernel lists it.
@@ -83,7 +69,7 @@ holder() {
 case "$1" in
 board)
 	start_sim
-	board_farm
+	recorded_farm
 	term "$console_cmd"
 	shows "\\[hilt: console of 'sim1' \\(board\\); ~\\? for help\\]"
 	shows '^/ # ?$'
@@ -134,7 +120,7 @@ XML
 	;;
 signal)
 	start_sim
-	board_farm
+	recorded_farm
 	term "$console_cmd"
 	shows '^/ # ?$'
 	pid=$(pgrep -f "^$HILT console --farm $WORK/farm.xml") || fail "no hilt console"
@@ -146,7 +132,7 @@ signal)
 	;;
 gone)
 	start_sim
-	board_farm
+	recorded_farm
 	term "$console_cmd"
 	shows '^/ # ?$'
 	python3 "$SIM" ctl "$WORK/ctl" disconnect

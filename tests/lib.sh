@@ -78,6 +78,27 @@ start_sim_at() {
 	PORT=$(cat "$ctl.port")
 }
 
+# recorded_farm [POWER-OFF-SHELL [ELEMENTS]]: $WORK/farm.xml, one board
+# 'sim1' on the simulator at $PORT whose power-off, power-on and reset
+# each add a line (off, on, reset) to $WORK/actions.log; the reset boots
+# the simulator, the power-off also runs the shell command given; ELEMENTS
+# go in the target too.  No lock wait.
+recorded_farm() {
+	local rec=$WORK/actions.log
+	cat >"$WORK/farm.xml" <<XML
+<farm>
+  <target name="sim1" kind="board">
+    <console type="tcp" host="127.0.0.1" port="$PORT"/>
+    <power-off timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo off &gt;&gt;$rec; ${1:-true}</arg></power-off>
+    <power-on timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo on &gt;&gt;$rec</arg></power-on>
+    <reset timeout="5"><arg>sh</arg><arg>-c</arg><arg>echo reset &gt;&gt;$rec; python3 $SIM ctl $WORK/ctl reset</arg></reset>
+    ${2:-}
+    <lock dir="$WORK" wait="0"/>
+  </target>
+</farm>
+XML
+}
+
 # start_pty LINK: the console of the simulator at $PORT on a
 # pseudo-terminal at LINK, as a USB adapter appears at
 # /dev/serial/by-id/...  Sets SOCAT_PID.
