@@ -1,542 +1,21 @@
 /* The scheduler (runner/engine/sched.h): a queue of planned sessions dispatched
- * over pools of targets from the event loop. */
+ * over pools of targets from the event loop.  Its files (sched_int.h maps
+ * them): the plan is made in plan.c, shared boots' lanes are in
+ * sched_boot.c. */
 #define _GNU_SOURCE
 #include "runner/engine/sched.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "base/xmlfile.h"
 #include "targets/target.h"
 #include "runner/engine/report.h"
+#include "runner/engine/sched_int.h"
 #include "runner/engine/session.h"
-
-/* ---- the plan ---- */
-
-bool hilt_target_has_tags(const struct hilt_target_config *cfg, const char *const *tags,
-			  size_t ntags)
-{
-	for (size_t i = 0; i < ntags; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < cfg->ntags && !found; j++)
-			found = strcmp(cfg->tags[j], tags[i]) == 0;
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A pool's name: the target's tags in sorted order ("arch=x86_64,kind=qemu"),
- * or its own name when it has none.  Caller frees. */
-static char *pool_key(const struct hilt_target_config *cfg)
-{
-	char **sorted;
-	size_t len = 1;
-	char *key;
-
-	if (!cfg->ntags)
-		return strdup(cfg->name);
-	sorted = malloc(cfg->ntags * sizeof(*sorted));
-	if (!sorted)
-		return NULL;
-	for (size_t i = 0; i < cfg->ntags; i++) {
-		sorted[i] = cfg->tags[i];
-		len += strlen(cfg->tags[i]) + 1;
-	}
-	qsort(sorted, cfg->ntags, sizeof(*sorted), cmp_str);
-	key = malloc(len);
-	if (key) {
-		*key = '\0';
-		for (size_t i = 0; i < cfg->ntags; i++) {
-			if (i)
-				strcat(key, ",");
-			strcat(key, sorted[i]);
-		}
-	}
-	free(sorted);
-	return key;
-}
-
-static bool in_list(const char *const *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return true;
-	return false;
-}
-
-static bool named(const struct hilt_plan_filter *f, const char *name)
-{
-	return in_list(f->target_names, f->ntarget_names, name);
-}
-
-bool hilt_plan_entry_exclusive(const struct hilt_plan_entry *e)
-{
-	for (size_t i = 0; i < e->ntargets; i++)
-		if (e->targets[i]->ops && e->targets[i]->ops->exclusive)
-			return true;
-	return false;
-}
-
-static void join_tags(char *buf, size_t len, const char *const *tags, size_t ntags)
-{
-	size_t off = 0;
-
-	*buf = '\0';
-	for (size_t i = 0; i < ntags && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "", tags[i]);
-}
-
-static int add_entry(struct hilt_plan *plan, const struct hilt_suite *suite,
-		     const struct hilt_target_config **targets, size_t ntargets, char *pool)
-{
-	struct hilt_plan_entry *e = realloc(plan->entries,
-					    (plan->nentries + 1) * sizeof(*e));
-
-	if (!e) {
-		free(targets);
-		free(pool);
-		return -ENOMEM;
-	}
-	plan->entries = e;
-	e[plan->nentries++] = (struct hilt_plan_entry){
-		.suite = suite, .targets = targets, .ntargets = ntargets, .pool = pool,
-		.shard_index = (unsigned)plan->nentries, .group = -1,
-	};
-	return 0;
-}
-
-/* The suite's sessions: one per named target, or one per pool of the
- * targets whose tags it accepts.  -ENOENT when there is none. */
-static int plan_suite(struct hilt_plan *plan, const struct hilt_farm *farm,
-		      const struct hilt_suite *suite, const struct hilt_plan_filter *f)
-{
-	const struct hilt_target_config **ok = calloc(farm->ntargets + 1, sizeof(*ok));
-	char **keys = calloc(farm->ntargets + 1, sizeof(*keys));
-	size_t nok = 0, before = plan->nentries;
-	int rc = 0;
-
-	if (!ok || !keys) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < farm->ntargets; i++) {
-		const struct hilt_target_config *t = &farm->targets[i];
-
-		if (f->ntarget_names ? !named(f, t->name) : t->named_only)
-			continue;
-		/* A recorded log is of whatever target the suite was written
-		 * for: it takes any suite it is given for, unless the farm
-		 * gave it tags of the pool it stands for. */
-		bool recorded = t->ops && t->ops->recorded && t->ntags == 0;
-
-		if ((!recorded && !hilt_target_has_tags(t, (const char *const *)suite->requires,
-							suite->nrequires)) ||
-		    !hilt_target_has_tags(t, f->tags, f->ntags))
-			continue;
-		if (!(keys[nok] = f->ntarget_names ? strdup(t->name) : pool_key(t))) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		if (f->npools && !in_list(f->pools, f->npools, keys[nok])) {
-			free(keys[nok]);
-			keys[nok] = NULL;
-			continue;
-		}
-		ok[nok++] = t;
-	}
-	/* Targets of one pool are taken together, in farm order. */
-	for (size_t i = 0; i < nok && !rc; i++) {
-		const struct hilt_target_config **pool;
-		size_t n = 0;
-
-		if (!keys[i])
-			continue;
-		pool = calloc(nok, sizeof(*pool));
-		if (!pool) {
-			rc = -ENOMEM;
-			break;
-		}
-		for (size_t j = i; j < nok; j++) {
-			if (keys[j] && (j == i || strcmp(keys[i], keys[j]) == 0)) {
-				pool[n++] = ok[j];
-				if (j != i) {
-					free(keys[j]);
-					keys[j] = NULL;
-				}
-			}
-		}
-		rc = add_entry(plan, suite, pool, n, keys[i]);
-		keys[i] = NULL;
-	}
-	if (!rc && plan->nentries == before)
-		rc = -ENOENT;
-out:
-	for (size_t i = 0; keys && i < nok; i++)
-		free(keys[i]);
-	free(keys);
-	free(ok);
-	return rc;
-}
-
-/* Whether paths a and b name the same file. */
-static bool same_file(const char *a, const char *b)
-{
-	char ra[PATH_MAX], rb[PATH_MAX];
-
-	if (strcmp(a, b) == 0)
-		return true;
-	return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
-}
-
-/* The boot suite of path, loaded once for the plan: 0, or -errno with
- * why in err. */
-static int plan_boot_suite(struct hilt_plan *plan, const char *path,
-			   const struct hilt_suite **out, char *err, size_t errlen)
-{
-	struct hilt_suite **v, *suite;
-	int rc;
-
-	for (size_t i = 0; i < plan->nboots; i++)
-		if (same_file(plan->boots[i]->path, path)) {
-			*out = plan->boots[i];
-			return 0;
-		}
-	if ((rc = hilt_suite_load(path, &suite, err, errlen)) < 0)
-		return rc;
-	if (!(v = realloc(plan->boots, (plan->nboots + 1) * sizeof(*v)))) {
-		hilt_suite_free(suite);
-		return -ENOMEM;
-	}
-	plan->boots = v;
-	v[plan->nboots++] = suite;
-	*out = suite;
-	return 0;
-}
-
-/* The ${name}s a shell suite takes from its boot must be captured there. */
-static int check_boot_vars(const struct hilt_suite *suite, const struct hilt_suite *boot,
-			   char *err, size_t errlen)
-{
-	for (size_t i = 0; i < suite->nboot_vars; i++) {
-		bool found = false;
-
-		for (size_t k = 0; k < boot->ncaptures && !found; k++)
-			found = strcmp(boot->captures[k], suite->boot_vars[i]) == 0;
-		if (!found) {
-			snprintf(err, errlen,
-				 "%s: suite '%s' uses ${%s}, which neither it nor its boot suite '%s' (%s) captures",
-				 suite->path, suite->name, suite->boot_vars[i], boot->name, boot->path);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* The group of entry ei (a suite that starts at a shell): found or made,
- * with its boot entry.  -EINVAL with why in err. */
-static int plan_group(struct hilt_plan *plan, size_t ei, char *err, size_t errlen)
-{
-	const struct hilt_plan_entry *e = &plan->entries[ei];
-	const char *boot_path = NULL;
-	const struct hilt_suite *boot;
-	char why[HILT_CONFIG_ERR_MAX];
-	int rc;
-
-	for (size_t k = 0; k < e->ntargets; k++) {
-		const struct hilt_target_config *t = e->targets[k];
-
-		if (!t->boot_suite) {
-			snprintf(err, errlen,
-				 "%s: suite '%s' starts at a shell (start=\"%s\"), and target '%s' (%s) has no <boot suite=\"...\"/> that brings it there",
-				 e->suite->path, e->suite->name, hilt_suite_start_name(e->suite->start),
-				 t->name, t->source);
-			return -EINVAL;
-		}
-		if (boot_path && !same_file(boot_path, t->boot_suite)) {
-			snprintf(err, errlen,
-				 "%s: suite '%s' starts at a shell on pool %s, whose targets boot with different suites (%s, %s)",
-				 e->suite->path, e->suite->name, e->pool, boot_path, t->boot_suite);
-			return -EINVAL;
-		}
-		boot_path = t->boot_suite;
-	}
-	for (size_t g = 0; g < plan->ngroups; g++) {
-		const struct hilt_plan_group *pg = &plan->groups[g];
-
-		if (strcmp(pg->pool, e->pool) == 0 && same_file(pg->boot->path, boot_path)) {
-			plan->entries[ei].group = (long)g;
-			return check_boot_vars(e->suite, pg->boot, err, errlen);
-		}
-	}
-	rc = plan_boot_suite(plan, boot_path, &boot, why, sizeof(why));
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: the boot suite of target '%s': %s",
-			 e->targets[0]->source, e->targets[0]->name, rc == -ENOMEM ? "out of memory" : why);
-		return rc;
-	}
-	if (boot->start != HILT_START_POWER_ON) {
-		snprintf(err, errlen, "%s: suite '%s' is a boot suite (<boot> of target '%s'), so it must start at power-on, not start=\"%s\"",
-			 boot->path, boot->name, e->targets[0]->name, hilt_suite_start_name(boot->start));
-		return -EINVAL;
-	}
-	if ((rc = check_boot_vars(e->suite, boot, err, errlen)) < 0)
-		return rc;
-	struct hilt_plan_group *v = realloc(plan->groups, (plan->ngroups + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	plan->groups = v;
-	struct hilt_plan_group *pg = &v[plan->ngroups];
-	size_t be = SIZE_MAX;
-
-	/* The planned boot suite of the same file on the same pool is the
-	 * group's first boot. */
-	for (size_t i = 0; i < plan->nentries && be == SIZE_MAX; i++) {
-		const struct hilt_plan_entry *o = &plan->entries[i];
-
-		if (o->suite->start == HILT_START_POWER_ON && o->group < 0 &&
-		    strcmp(o->pool, e->pool) == 0 && same_file(o->suite->path, boot_path))
-			be = i;
-	}
-	if (be == SIZE_MAX) {
-		const struct hilt_target_config **targets = malloc(e->ntargets * sizeof(*targets));
-		char *pool = strdup(e->pool);
-
-		if (!targets || !pool) {
-			free(targets);
-			free(pool);
-			return -ENOMEM;
-		}
-		memcpy(targets, e->targets, e->ntargets * sizeof(*targets));
-		if ((rc = add_entry(plan, boot, targets, e->ntargets, pool)) < 0)
-			return rc;
-		be = plan->nentries - 1;
-		plan->entries[be].added = true;
-		e = &plan->entries[ei];
-	}
-	plan->entries[be].boot = true;
-	plan->entries[be].group = (long)plan->ngroups;
-	*pg = (struct hilt_plan_group){
-		.boot = plan->entries[be].suite, .boot_entry = be, .pool = plan->entries[be].pool,
-	};
-	plan->entries[ei].group = (long)plan->ngroups++;
-	return 0;
-}
-
-/* Groups the entries that start at a shell by pool and boot suite. */
-static int plan_groups(struct hilt_plan *plan, char *err, size_t errlen)
-{
-	size_t n = plan->nentries;	/* boot entries added are not grouped */
-
-	for (size_t i = 0; i < n; i++) {
-		struct hilt_plan_entry *e = &plan->entries[i];
-		int rc;
-
-		if (e->suite->start == HILT_START_POWER_ON)
-			continue;
-		if ((rc = plan_group(plan, i, err, errlen)) < 0) {
-			if (rc == -ENOMEM)
-				snprintf(err, errlen, "out of memory");
-			return rc;
-		}
-		e = &plan->entries[i];
-		if (e->suite->start == HILT_START_SHELL)
-			plan->groups[e->group].nshell++;
-		else
-			plan->groups[e->group].nfresh++;
-	}
-	/* The pools the entries name were moved with them: point again. */
-	for (size_t g = 0; g < plan->ngroups; g++)
-		plan->groups[g].pool = plan->entries[plan->groups[g].boot_entry].pool;
-	return 0;
-}
-
-int hilt_plan_make(const struct hilt_farm *farm, struct hilt_suite *const *suites,
-		   size_t nsuites, const struct hilt_plan_filter *filter,
-		   struct hilt_plan *out, char *err, size_t errlen)
-{
-	struct hilt_plan plan = { 0 };
-	size_t off = 0;
-	int rc = 0;
-
-	*err = '\0';
-	for (size_t i = 0; i < nsuites; i++) {
-		int r = plan_suite(&plan, farm, suites[i], filter);
-		char want[512], cli[512];
-
-		if (r == -ENOMEM) {
-			rc = r;
-			snprintf(err, errlen, "out of memory");
-			break;
-		}
-		if (r != -ENOENT)
-			continue;
-		rc = -EINVAL;
-		join_tags(want, sizeof(want), (const char *const *)suites[i]->requires,
-			  suites[i]->nrequires);
-		join_tags(cli, sizeof(cli), filter->tags, filter->ntags);
-		if (off < errlen)
-			off += (size_t)snprintf(err + off, errlen - off,
-						"%s%s: no target can run suite '%s': it wants %s%s%s%s%s",
-						off ? "\n" : "", suites[i]->path, suites[i]->name,
-						*want ? "tags " : "any target", want,
-						*cli ? (*want ? " and --tags " : " with --tags ") : "", cli,
-						filter->ntarget_names ? " among the --target given" : "");
-		/* Pool names hold commas: each is quoted. */
-		for (size_t k = 0; k < filter->npools && off < errlen; k++)
-			off += (size_t)snprintf(err + off, errlen - off, "%s'%s'%s",
-						k ? ", " : " in the pools given (", filter->pools[k],
-						k + 1 == filter->npools ? ")" : "");
-	}
-	if (rc) {
-		hilt_plan_free(&plan);
-		return rc;
-	}
-	/* Sharding: the plan's order is the same on every runner given the
-	 * same farm and suites, so shard k takes every n-th entry. */
-	if (filter->shard_n > 1) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < plan.nentries; i++) {
-			struct hilt_plan_entry *e = &plan.entries[i];
-
-			e->shard_index = (unsigned)i;
-			if (i % filter->shard_n == filter->shard_k - 1) {
-				plan.entries[kept++] = *e;
-			} else {
-				free(e->targets);
-				free(e->pool);
-			}
-		}
-		plan.nentries = kept;
-	}
-	/* Grouped after sharding: each shard boots for its own. */
-	if ((rc = plan_groups(&plan, err, errlen)) < 0) {
-		hilt_plan_free(&plan);
-		return rc;
-	}
-	*out = plan;
-	return 0;
-}
-
-void hilt_plan_free(struct hilt_plan *plan)
-{
-	for (size_t i = 0; i < plan->nentries; i++) {
-		free(plan->entries[i].targets);
-		free(plan->entries[i].pool);
-	}
-	free(plan->entries);
-	plan->entries = NULL;
-	plan->nentries = 0;
-	for (size_t i = 0; i < plan->nboots; i++)
-		hilt_suite_free(plan->boots[i]);
-	free(plan->boots);
-	free(plan->groups);
-	plan->boots = NULL;
-	plan->groups = NULL;
-	plan->nboots = plan->ngroups = 0;
-}
-
-/* ---- running it ---- */
-
-struct target_state {
-	const struct hilt_target_config *cfg;
-	bool exclusive;		/* one session at a time (a board) */
-	unsigned running;
-	unsigned errors_in_row;
-	char *out_why;		/* taken out: why; NULL while in use */
-	enum { HEALTH_NONE, HEALTH_DUE, HEALTH_RUNNING, HEALTH_OK } health;
-	struct hilt_suite *health_suite;
-};
-
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
-
-struct group;
-
-/* One boot of a group's target: its boot suite's session, then the
- * group's shell suites one after the other while it stays up.  It holds
- * its target (a board's lock, an emulator slot) from its boot's start
- * until it is off. */
-struct lane {
-	struct hilt_sched *s;
-	struct group *g;
-	struct hilt_boot *boot;
-	struct target_state *t;
-	enum { LANE_BOOTING, LANE_UP, LANE_BUSY, LANE_STOPPING, LANE_OFF } state;
-	struct job *fresh_for;	/* a fresh-shell suite's own boot, or NULL */
-};
-
-struct group {
-	const struct hilt_plan_group *pg;
-	const struct hilt_plan_entry *boot_entry;
-	struct lane **lanes;
-	size_t nlanes;
-	unsigned want;		/* boots at once for its shell suites */
-	char *next_reason;	/* why its next boot happens, once one went down */
-	char *dead_why;		/* its boot failed for good: the rest are not run */
-	/* A board it rebooted is held between its boots (its lock, from the
-	 * session that powered it off to the next boot's start): hold_t's
-	 * running counts it meanwhile. */
-	int hold_fd;
-	struct target_state *hold_t;
-};
-
-struct job {
-	struct hilt_sched *sched;
-	const struct hilt_suite *suite;
-	const struct hilt_plan_entry *entry;	/* NULL for a health check */
-	struct target_state *health_of;		/* the target a health check is of */
-	enum job_state state;
-	unsigned attempt;
-	unsigned retries_left, reruns_left;
-	struct hilt_session *session;
-	struct target_state *target;		/* running on */
-	struct target_state *failed_on;		/* the last attempt's target */
-	struct hilt_session_result **earlier;	/* earlier attempts, oldest first */
-	size_t nearlier;
-	int64_t started_ns;
-	double estimate_s;
-	struct group *group;	/* a suite of a shared boot, or its boot */
-	bool boot;		/* the group's boot suite */
-	struct job *boot_for;	/* a boot made for this fresh-shell suite */
-	char *boot_reason;	/* why this boot happens */
-	bool reboot;		/* ...after a suite left the last one unfit */
-	bool added;		/* a boot the scheduler made, not a planned job */
-	struct lane *lane;	/* running on, or booting */
-};
-
-struct hilt_sched {
-	struct hilt_loop *loop;
-	const struct hilt_plan *plan;
-	struct hilt_sched_opts opts;
-	struct target_state *targets;
-	size_t ntargets;
-	struct job **jobs;	/* in dispatch order; health checks appended */
-	size_t njobs;
-	struct hilt_session_result **results;	/* final, in the order they ended */
-	size_t nresults;
-	char **stems;		/* every file stem used in the run */
-	size_t nstems;
-	unsigned running_emulators;
-	struct group *groups;
-	size_t ngroups;
-	unsigned boots, reboots;
-	int64_t kick_timer;
-	bool interrupted, all_done_told, infra;
-	char *interrupt_why;
-};
 
 static struct target_state *target_state_of(struct hilt_sched *s,
 					    const struct hilt_target_config *cfg)
@@ -547,10 +26,7 @@ static struct target_state *target_state_of(struct hilt_sched *s,
 	return NULL;
 }
 
-static void notice(struct hilt_sched *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void notice(struct hilt_sched *s, const char *fmt, ...)
+void sched_notice(struct hilt_sched *s, const char *fmt, ...)
 {
 	char text[1024];
 	va_list ap;
@@ -604,7 +80,7 @@ static bool test_failed(const struct hilt_session_result *r)
 
 /* A result of no run: every case skipped (or an error, when error) with
  * why; the target is the pool's name. */
-static struct hilt_session_result *unrun_result(const struct job *j, bool error,
+struct hilt_session_result *sched_unrun_result(const struct job *j, bool error,
 						const char *type, const char *why)
 {
 	struct hilt_session_result *r = calloc(1, sizeof(*r));
@@ -664,7 +140,7 @@ static void attach_earlier(struct job *j, struct hilt_session_result *r)
 	}
 }
 
-static void end_job(struct hilt_sched *s, struct job *j, struct hilt_session_result *r)
+void sched_end_job(struct hilt_sched *s, struct job *j, struct hilt_session_result *r)
 {
 	j->state = JOB_DONE;
 	if (!r) {
@@ -680,8 +156,6 @@ static void end_job(struct hilt_sched *s, struct job *j, struct hilt_session_res
 		s->infra = true;
 }
 
-static void kick(struct hilt_sched *s);
-
 static void take_out(struct hilt_sched *s, struct target_state *t, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -696,7 +170,7 @@ static void take_out(struct hilt_sched *s, struct target_state *t, const char *f
 		t->out_why = strdup("taken out");
 	va_end(ap);
 	s->infra = true;
-	notice(s, "target '%s' taken out for the rest of the run: %s", t->cfg->name,
+	sched_notice(s, "target '%s' taken out for the rest of the run: %s", t->cfg->name,
 	       t->out_why ? t->out_why : "");
 }
 
@@ -706,67 +180,6 @@ static void session_case(const struct hilt_session_result *r,
 	struct job *j = arg;
 
 	HILT_REPORT(j->sched->opts.reporter, case_ended, r, c);
-}
-
-/* The target a lane held is free again. */
-static void lane_release(struct hilt_sched *s, struct lane *l)
-{
-	l->state = LANE_OFF;
-	l->t->running--;
-	if (!l->t->exclusive)
-		s->running_emulators--;
-}
-
-static void lane_stopped(void *arg)
-{
-	struct lane *l = arg;
-	struct hilt_sched *s = l->s;
-
-	lane_release(s, l);
-	kick(s);
-}
-
-/* A session on the lane (its boot's or a shell suite's) ended: the lane
- * is up for the next, or its target is off and the group's next boot
- * will say why. */
-static void lane_session_ended(struct hilt_sched *s, struct lane *l)
-{
-	struct group *g = l->g;
-	const char *why;
-
-	if (hilt_boot_up(l->boot)) {
-		l->state = LANE_UP;
-		return;
-	}
-	int fd = hilt_boot_take_hold(l->boot);
-
-	if (fd >= 0 && !g->hold_t && !s->interrupted) {
-		/* Still the group's, for its next boot. */
-		g->hold_fd = fd;
-		g->hold_t = l->t;
-		l->state = LANE_OFF;
-	} else {
-		if (fd >= 0)
-			close(fd);
-		lane_release(s, l);
-	}
-	why = hilt_boot_down_why(l->boot);
-	free(g->next_reason);
-	g->next_reason = why ? strdup(why) : NULL;
-}
-
-/* A boot that went down at its own session's end, for good: the group's
- * suites that wait have no boot to run on (unless another lane is up). */
-static void boot_failed(struct job *j, const struct hilt_session_result *r)
-{
-	struct group *g = j->group;
-
-	if (g->dead_why)
-		return;
-	if (asprintf(&g->dead_why, "not run: its boot '%s' on '%s' failed", r->suite, r->target) < 0)
-		g->dead_why = NULL;
-	notice(j->sched, "the suites that start at the shell of '%s' on pool %s are not run: the boot failed",
-	       r->suite, g->pg->pool);
 }
 
 static void session_done(struct hilt_session *session, void *arg)
@@ -786,7 +199,7 @@ static void session_done(struct hilt_session *session, void *arg)
 	j->target = NULL;
 	j->lane = NULL;
 	if (lane) {
-		lane_session_ended(s, lane);
+		sched_lane_ended(s, lane);
 	} else {
 		t->running--;
 		if (!t->exclusive)
@@ -794,8 +207,8 @@ static void session_done(struct hilt_session *session, void *arg)
 	}
 
 	if (!r) {
-		end_job(s, j, NULL);
-		kick(s);
+		sched_end_job(s, j, NULL);
+		sched_kick(s);
 		return;
 	}
 	bool infra = infra_error(r), failed = test_failed(r);
@@ -809,8 +222,8 @@ static void session_done(struct hilt_session *session, void *arg)
 			take_out(s, t, "it failed its health check '%s'", j->suite->name);
 		else
 			t->health = HEALTH_OK;
-		end_job(s, j, r);
-		kick(s);
+		sched_end_job(s, j, r);
+		sched_kick(s);
 		return;
 	}
 	if (infra && !interrupted) {
@@ -846,14 +259,14 @@ static void session_done(struct hilt_session *session, void *arg)
 			j->failed_on = t;
 			j->attempt++;
 			j->state = JOB_QUEUED;
-			kick(s);
+			sched_kick(s);
 			return;
 		}
 	}
 	if (lane && j->boot && lane->state == LANE_OFF && !interrupted)
-		boot_failed(j, r);
-	end_job(s, j, r);
-	kick(s);
+		sched_boot_failed(j, r);
+	sched_end_job(s, j, r);
+	sched_kick(s);
 }
 
 static double target_multiplier(const struct hilt_target_config *cfg)
@@ -876,31 +289,9 @@ static bool target_free(const struct hilt_sched *s, const struct target_state *t
 	return s->running_emulators < s->opts.jobs;
 }
 
-/* A new lane of j's group for j, a boot job, on t. */
-static struct lane *new_lane(struct hilt_sched *s, struct job *j, struct target_state *t)
-{
-	struct group *g = j->group;
-	struct lane **v = realloc(g->lanes, (g->nlanes + 1) * sizeof(*v));
-	struct lane *l = calloc(1, sizeof(*l));
-
-	if (v)
-		g->lanes = v;
-	if (!v || !l || hilt_boot_new(s->loop, &l->boot) < 0) {
-		free(l);
-		return NULL;
-	}
-	l->s = s;
-	l->g = g;
-	l->t = t;
-	l->state = LANE_BOOTING;
-	l->fresh_for = j->boot_for;
-	v[g->nlanes++] = l;
-	return l;
-}
-
 /* Starts j on t: a session of its own, the boot of a new lane (a boot
  * job), or a shell suite on lane, whose target is up. */
-static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t,
+int sched_start_job(struct hilt_sched *s, struct job *j, struct target_state *t,
 		     struct lane *lane)
 {
 	struct hilt_session_opts o = {
@@ -921,7 +312,7 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	if (!stems[s->nstems])
 		return -ENOMEM;
 	o.stem = stems[s->nstems++];
-	if (j->boot && !(lane = new_lane(s, j, t)))
+	if (j->boot && !(lane = sched_new_lane(s, j, t)))
 		return -ENOMEM;
 	/* A board the group held since its last boot: its lock goes on. */
 	bool held = j->boot && j->group->hold_t == t;
@@ -944,7 +335,7 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 			if (!t->exclusive)
 				s->running_emulators--;
 		}
-		notice(s, "%s", err);
+		sched_notice(s, "%s", err);
 		return rc;
 	}
 	j->state = JOB_RUNNING;
@@ -968,7 +359,7 @@ static int start_job(struct hilt_sched *s, struct job *j, struct target_state *t
 	return 0;
 }
 
-static struct job *new_job(struct hilt_sched *s, const struct hilt_suite *suite,
+struct job *sched_new_job(struct hilt_sched *s, const struct hilt_suite *suite,
 			   const struct hilt_plan_entry *entry)
 {
 	struct job *j = calloc(1, sizeof(*j));
@@ -998,7 +389,7 @@ static bool start_health_check(struct hilt_sched *s, struct target_state *t)
 
 	if (t->health != HEALTH_DUE || !target_free(s, t))
 		return false;
-	j = new_job(s, t->health_suite, NULL);
+	j = sched_new_job(s, t->health_suite, NULL);
 	if (!j) {
 		take_out(s, t, "out of memory for its health check");
 		return false;
@@ -1006,10 +397,10 @@ static bool start_health_check(struct hilt_sched *s, struct target_state *t)
 	j->health_of = t;
 	j->retries_left = j->reruns_left = 0;
 	t->health = HEALTH_RUNNING;
-	if (start_job(s, j, t, NULL) < 0) {
+	if (sched_start_job(s, j, t, NULL) < 0) {
 		t->health = HEALTH_DUE;
 		take_out(s, t, "its health check could not start");
-		end_job(s, j, unrun_result(j, true, "infrastructure",
+		sched_end_job(s, j, sched_unrun_result(j, true, "infrastructure",
 					   "the health check could not start"));
 		return false;
 	}
@@ -1094,141 +485,6 @@ static void check_all_done(struct hilt_sched *s)
 		s->opts.on_all_done(s->opts.arg);
 }
 
-/* Makes a boot job of j's group, for j alone (a fresh shell) or for the
- * group's next suites; false when out of memory. */
-static bool add_boot_job(struct hilt_sched *s, struct job *j, bool fresh)
-{
-	struct group *g = j->group;
-	struct job *b = new_job(s, g->boot_entry->suite, g->boot_entry);
-	int rc;
-
-	if (!b)
-		return false;
-	b->group = g;
-	b->boot = b->added = true;
-	b->boot_for = fresh ? j : NULL;
-	b->reruns_left = 0;
-	if (fresh) {
-		rc = asprintf(&b->boot_reason, "suite '%s' starts at a shell of its own (start=\"fresh-shell\")",
-			      j->suite->name);
-	} else if (g->next_reason) {
-		rc = asprintf(&b->boot_reason, "reboot: %s", g->next_reason);
-		b->reboot = true;
-		notice(s, "pool %s boots '%s' again: %s", g->pg->pool, g->pg->boot->name,
-		       g->next_reason);
-		free(g->next_reason);
-		g->next_reason = NULL;
-	} else {
-		rc = asprintf(&b->boot_reason, "one more boot for the group's suites (%u at once)",
-			      g->want);
-	}
-	if (rc < 0)
-		b->boot_reason = NULL;
-	return true;
-}
-
-/* A suite that starts at a shell: on a lane of its group that is up, or
- * it waits for one, asking for a boot when the group has fewer than it
- * wants. */
-static void dispatch_shell(struct hilt_sched *s, struct job *j)
-{
-	struct group *g = j->group;
-	bool fresh = j->suite->start == HILT_START_FRESH_SHELL, mine = false;
-	struct lane *up = NULL;
-	unsigned active = 0;
-
-	for (size_t k = 0; k < g->nlanes; k++) {
-		struct lane *l = g->lanes[k];
-
-		if (l->state == LANE_OFF || l->state == LANE_STOPPING)
-			continue;
-		if (l->fresh_for) {
-			if (l->fresh_for == j) {
-				mine = true;
-				if (l->state == LANE_UP)
-					up = l;
-			}
-			continue;
-		}
-		active++;
-		if (!fresh && !up && l->state == LANE_UP)
-			up = l;
-	}
-	if (up) {
-		if (start_job(s, j, up->t, up) < 0)
-			end_job(s, j, unrun_result(j, true, "runner", "the session could not be set up"));
-		return;
-	}
-	for (size_t k = 0; k < s->njobs; k++) {
-		const struct job *b = s->jobs[k];
-
-		if (b->group != g || !b->boot || b->state != JOB_QUEUED)
-			continue;
-		if (b->boot_for == j)
-			mine = true;
-		else if (!b->boot_for)
-			active++;
-	}
-	if (fresh ? mine : active >= g->want)
-		return;		/* a boot is coming */
-	if (g->dead_why && (fresh || !active)) {
-		end_job(s, j, unrun_result(j, false, "not-run", g->dead_why));
-		return;
-	}
-	if (!add_boot_job(s, j, fresh))
-		end_job(s, j, unrun_result(j, true, "runner", "out of memory"));
-}
-
-/* A lane that is up and that no queued suite wants is powered off. */
-static void stop_idle_lanes(struct hilt_sched *s)
-{
-	for (size_t g = 0; g < s->ngroups; g++) {
-		struct group *grp = &s->groups[g];
-
-		for (size_t k = 0; k < grp->nlanes; k++) {
-			struct lane *l = grp->lanes[k];
-			bool wanted = false;
-
-			if (l->state != LANE_UP)
-				continue;
-			for (size_t i = 0; i < s->njobs && !wanted && !s->interrupted; i++) {
-				const struct job *j = s->jobs[i];
-
-				wanted = j->state == JOB_QUEUED && j->group == grp && !j->boot &&
-					 (l->fresh_for ? l->fresh_for == j
-						       : j->suite->start == HILT_START_SHELL);
-			}
-			if (wanted)
-				continue;
-			l->state = LANE_STOPPING;
-			hilt_boot_stop(l->boot, s->interrupted, lane_stopped, l);
-		}
-	}
-}
-
-/* A board held between boots that no queued suite or boot of its group
- * wants any more is let go. */
-static void release_holds(struct hilt_sched *s)
-{
-	for (size_t g = 0; g < s->ngroups; g++) {
-		struct group *grp = &s->groups[g];
-		bool wanted = false;
-
-		if (!grp->hold_t)
-			continue;
-		for (size_t i = 0; i < s->njobs && !wanted && !s->interrupted; i++)
-			wanted = s->jobs[i]->group == grp && s->jobs[i]->state == JOB_QUEUED;
-		if (wanted && !grp->hold_t->out_why)
-			continue;
-		close(grp->hold_fd);
-		grp->hold_fd = -1;
-		grp->hold_t->running--;
-		if (!grp->hold_t->exclusive)
-			s->running_emulators--;
-		grp->hold_t = NULL;
-	}
-}
-
 static void dispatch(struct hilt_loop *loop, void *arg)
 {
 	struct hilt_sched *s = arg;
@@ -1249,13 +505,13 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 			continue;
 		}
 		if (s->interrupted) {
-			end_job(s, j, unrun_result(j, false, "not-run",
+			sched_end_job(s, j, sched_unrun_result(j, false, "not-run",
 						   s->interrupt_why ? s->interrupt_why
 								    : "not run: interrupted"));
 			continue;
 		}
 		if (j->group && !j->boot) {
-			dispatch_shell(s, j);
+			sched_dispatch_shell(s, j);
 			continue;
 		}
 		if (j->group && j->group->hold_t && !j->group->hold_t->out_why) {
@@ -1277,22 +533,22 @@ static void dispatch(struct hilt_loop *loop, void *arg)
 							k ? "; " : "", o->cfg->name,
 							o->out_why ? o->out_why : "");
 			}
-			end_job(s, j, unrun_result(j, true, "no-target", why));
+			sched_end_job(s, j, sched_unrun_result(j, true, "no-target", why));
 			continue;
 		}
-		if (t && start_job(s, j, t, NULL) < 0) {
-			end_job(s, j, unrun_result(j, true, "runner",
+		if (t && sched_start_job(s, j, t, NULL) < 0) {
+			sched_end_job(s, j, sched_unrun_result(j, true, "runner",
 						   "the session could not be set up"));
 		}
 	}
-	stop_idle_lanes(s);
-	release_holds(s);
+	sched_stop_idle_lanes(s);
+	sched_release_holds(s);
 	check_all_done(s);
 }
 
 /* Dispatching happens from the loop, never inside the callback that
  * freed a target: nothing recurses. */
-static void kick(struct hilt_sched *s)
+void sched_kick(struct hilt_sched *s)
 {
 	if (s->kick_timer > 0)
 		return;
@@ -1309,37 +565,6 @@ static int cmp_estimate(const void *a, const void *b)
 		return x->estimate_s > y->estimate_s ? -1 : 1;
 	return x->entry->shard_index < y->entry->shard_index ? -1 :
 	       x->entry->shard_index > y->entry->shard_index;
-}
-
-/* How many boots at once a group's shell suites get: another boot pays
- * only when the suites it takes over run at least as long as a boot
- * takes, so with earlier durations (S of the suites, B of the boot) it is
- * the whole number of boots that S holds, at most --jobs (emulators) or
- * the pool's targets (boards) and the suites; without them, one. */
-static unsigned group_lanes(const struct hilt_sched *s, const struct group *g)
-{
-	const struct hilt_plan_entry *be = g->boot_entry;
-	double shell_s = 0, boot_s = 0;
-	unsigned n = 0, cap;
-
-	if (!s->opts.duration_of)
-		return 1;
-	for (size_t i = 0; i < s->njobs; i++) {
-		const struct job *j = s->jobs[i];
-
-		if (j->group == g && j->boot)
-			boot_s = j->estimate_s;
-		else if (j->group == g && j->suite->start == HILT_START_SHELL) {
-			shell_s += j->estimate_s;
-			n++;
-		}
-	}
-	cap = hilt_plan_entry_exclusive(be) ? (unsigned)be->ntargets : s->opts.jobs;
-	if (n < cap)
-		cap = n;
-	if (boot_s <= 0 || shell_s / boot_s < 2)
-		return 1;
-	return shell_s / boot_s >= cap ? cap : (unsigned)(shell_s / boot_s);
 }
 
 int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
@@ -1388,7 +613,7 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 		}
 	}
 	for (size_t i = 0; i < plan->nentries; i++) {
-		struct job *j = new_job(s, plan->entries[i].suite, &plan->entries[i]);
+		struct job *j = sched_new_job(s, plan->entries[i].suite, &plan->entries[i]);
 
 		if (!j)
 			goto oom;
@@ -1417,7 +642,7 @@ int hilt_sched_new(struct hilt_loop *loop, const struct hilt_plan *plan,
 		j->boot = j->entry->boot;
 	}
 	for (size_t g = 0; g < s->ngroups; g++)
-		s->groups[g].want = group_lanes(s, &s->groups[g]);
+		s->groups[g].want = sched_group_lanes(s, &s->groups[g]);
 	if (opts->duration_of)
 		qsort(s->jobs, s->njobs, sizeof(*s->jobs), cmp_estimate);
 	*out = s;
@@ -1435,7 +660,7 @@ void hilt_sched_set_reporter(struct hilt_sched *s, struct hilt_reporter *rep)
 
 void hilt_sched_start(struct hilt_sched *s)
 {
-	kick(s);
+	sched_kick(s);
 }
 
 void hilt_sched_interrupt(struct hilt_sched *s, const char *why)
@@ -1450,7 +675,7 @@ void hilt_sched_interrupt(struct hilt_sched *s, const char *why)
 		if (s->jobs[i]->state == JOB_RUNNING)
 			hilt_session_abort(s->jobs[i]->session, why);
 	/* Lanes up between suites are powered off by the dispatch. */
-	kick(s);
+	sched_kick(s);
 }
 
 void hilt_sched_counts(const struct hilt_sched *s, struct hilt_sched_counts *c)
