@@ -4,7 +4,7 @@
  * (a USB adapter re-enumerating) is waited for at the same path.  Its farm
  * element is read, and checked for hilt validate, in targets/board_config.c.
  *
- * open_lock, try_lock                  the board's lock file (flock)
+ * (its lock file and reservation are targets/board_lock.c's)
  * command_done, start_command          flash, reset and power commands
  * open_console ... open_console_async  the console, a TCP one connecting
  * advance, board_start                 the start, phase by phase (PH_*)
@@ -20,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +28,6 @@
 #include "base/proc.h"
 #include "base/tail.h"
 #include "targets/board.h"
-#include "targets/lease.h"
 #include "targets/console.h"
 #include "targets/gpio.h"
 #include "targets/target.h"
@@ -82,22 +79,18 @@ struct hilt_target {
 	double cmd_timeout_s;
 	int64_t timer;		/* lock retries, connect deadlines, deferred calls */
 	int watch_fd;		/* the console fd watched while it connects */
-	int64_t lock_since_ns;
 	int cmd_rc;		/* of the last command or GPIO sequence */
 	int start_rc;
 	double wait_s;		/* for the lock */
+	struct hilt_board_lock lock;
 	char err[4608];	
 	struct hilt_console *console;
-	int lock_fd;
-	bool held;		/* lock_fd was handed over held (use_hold) */
 	int64_t reopen_timer;	/* while the console is away */
 	int64_t started_ns;	/* end of the reset */
 	int64_t gone_ns;	/* when the console went away */
 	char gone_why[256];	/* the last reopen failure */
 	unsigned gaps;
 	struct hilt_gpio *gpio;	/* lines, while the session holds the board */
-	char lock_path[4096];
-	char lease_path[4096];	/* a reservation beside it (targets/lease.h) */
 	char port_name[512];	/* {port}: the tty path or host:port */
 	struct hilt_tail *diag;	/* output of the flash and reset commands */
 	char *diag_text;
@@ -128,184 +121,9 @@ static int board_new(const struct hilt_target_config *cfg,
 	}
 	t->cfg = cfg;
 	t->bcfg = b;
-	t->lock_fd = t->watch_fd = -1;
+	t->lock.fd = t->watch_fd = -1;
 	hilt_board_port_name(b, t->port_name, sizeof(t->port_name));
 	*out = t;
-	return 0;
-}
-
-/* Why the open lock file fd must not be used as one, or NULL when it is a
- * plain file with no other name (a hard link would make its writes land
- * in another file too). */
-static const char *lock_file_refused(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return strerror(errno);
-	if (S_ISDIR(st.st_mode))
-		return "it is not a regular file (a directory)";
-	if (S_ISFIFO(st.st_mode))
-		return "it is not a regular file (a FIFO)";
-	if (S_ISSOCK(st.st_mode))
-		return "it is not a regular file (a socket)";
-	if (S_ISCHR(st.st_mode))
-		return "it is not a regular file (a character device)";
-	if (S_ISBLK(st.st_mode))
-		return "it is not a regular file (a block device)";
-	if (!S_ISREG(st.st_mode))
-		return "it is not a regular file";
-	if (st.st_nlink != 1)
-		return "it is a regular file with more than one name (a hard link)";
-	return NULL;
-}
-
-/* One lock file per board: flock is released by the kernel however the
- * holder ends, crash included.  Opens it (once per session). */
-static int open_lock(struct hilt_target *t, char *err, size_t errlen)
-{
-	const struct hilt_board_config *b = t->bcfg;
-
-	hilt_lease_paths(b->lock_dir, t->cfg->name, t->lock_path, t->lease_path,
-			 sizeof(t->lock_path));
-	/* A folder anyone may write to without the sticky bit lets anyone
-	 * remove the lock file and make another: two runs would then each
-	 * hold a lock on the one board.  /run/lock and /tmp are sticky. */
-	struct stat dst;
-
-	if (stat(b->lock_dir, &dst) == 0 && S_ISDIR(dst.st_mode) && (dst.st_mode & S_IWOTH) &&
-	    !(dst.st_mode & S_ISVTX)) {
-		snprintf(err, errlen,
-			 "board '%s': refusing its lock folder %s: anyone may write to it and it "
-			 "is not sticky, so anyone could remove the lock and take the board "
-			 "(chmod +t it, or use a folder of the farm's own)",
-			 t->cfg->name, b->lock_dir);
-		return -EPERM;
-	}
-	/* The lock directory may be shared and world-writable (/run/lock):
-	 * a symlink or anything but a plain file planted at the lock's path
-	 * is refused, never followed, opened for I/O or written to. */
-	t->lock_fd = open(t->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-			  0666);
-	if (t->lock_fd < 0) {
-		int e = errno;
-		struct stat st;
-
-		if (e == ELOOP && lstat(t->lock_path, &st) == 0 && S_ISLNK(st.st_mode))
-			snprintf(err, errlen,
-				 "board '%s': refusing its lock %s: it is a symbolic link",
-				 t->cfg->name, t->lock_path);
-		else
-			snprintf(err, errlen, "board '%s': cannot open its lock %s: %s",
-				 t->cfg->name, t->lock_path, strerror(e));
-		return -e;
-	}
-	const char *refused = lock_file_refused(t->lock_fd);
-
-	if (refused) {
-		snprintf(err, errlen, "board '%s': refusing its lock %s: %s", t->cfg->name,
-			 t->lock_path, refused);
-		close(t->lock_fd);
-		t->lock_fd = -1;
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* What this process is doing, for the lock file: its command line. */
-static void command_line(char *buf, size_t len)
-{
-	char raw[1024];
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, raw, sizeof(raw) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0) {
-		snprintf(buf, len, "hilt");
-		return;
-	}
-	raw[n] = '\0';
-	for (ssize_t i = 0; i < n - 1; i++)
-		if (!raw[i])
-			raw[i] = ' ';
-	/* The program by its name, not its path. */
-	char *prog_end = strchr(raw, ' ');
-	char *start = raw;
-
-	for (char *p = raw; *p && (!prog_end || p < prog_end); p++)
-		if (*p == '/')
-			start = p + 1;
-	snprintf(buf, len, "%.*s", (int)(len - 1), start);
-}
-
-/* One try at the lock: 0 held, -EWOULDBLOCK busy (try again later, until
- * the board's lock wait runs out: then -EBUSY), or -errno.  err says why.
- * A reservation of someone else (its lease in force) keeps the board as
- * the lock does: waited for when it ends within the lock wait, else
- * -EBUSY at once, naming its holder. */
-static int try_lock(struct hilt_target *t, char *err, size_t errlen)
-{
-	const struct hilt_board_config *b = t->bcfg;
-	struct hilt_holder h;
-	char who[600];
-
-	if (t->held)
-		return 0;
-	double waited = (double)(hilt_now_ns() - t->lock_since_ns) / 1e9;
-
-	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			int e = errno;
-
-			snprintf(err, errlen, "board '%s': lock %s: %s", t->cfg->name,
-				 t->lock_path, strerror(e));
-			return -e;
-		}
-		if (waited < b->lock_wait_s)
-			return -EWOULDBLOCK;
-		char text[2048];
-		ssize_t n = pread(t->lock_fd, text, sizeof(text) - 1, 0);
-
-		text[n > 0 ? n : 0] = '\0';
-		hilt_holder_parse(text, &h);
-		long pid = h.pid;
-
-		h.pid = 0;	/* said first */
-		hilt_holder_describe(&h, who, sizeof(who));
-		if (pid)
-			snprintf(err, errlen,
-				 "board '%s' is busy: another session holds %.2000s, pid %ld%s%.600s%s (waited %g s)",
-				 t->cfg->name, t->lock_path, pid, *who ? " (" : "", who,
-				 *who ? ")" : "", b->lock_wait_s);
-		else
-			snprintf(err, errlen, "board '%s' is busy: another session holds %s (waited %g s)",
-				 t->cfg->name, t->lock_path, b->lock_wait_s);
-		return -EBUSY;
-	}
-	int64_t now = (int64_t)time(NULL);
-
-	if (hilt_lease_read(t->lease_path, now, &h) == 1 && !hilt_lease_ours(&h)) {
-		/* Not ours to take: the person who reserved it may come. */
-		flock(t->lock_fd, LOCK_UN);
-		if ((double)(h.until - now) <= b->lock_wait_s - waited)
-			return -EWOULDBLOCK;
-		hilt_holder_describe(&h, who, sizeof(who));
-		snprintf(err, errlen, "board '%s' is reserved by %.600s (%.2000s; the lock wait of %g s ends before)",
-			 t->cfg->name, who, t->lease_path, b->lock_wait_s);
-		return -EBUSY;
-	}
-	/* Held: only now is the file ours to write.  Who holds it goes in
-	 * before the old content is cut, so a waiting hilt never reads it
-	 * empty. */
-	char text[2048], cmd[256];
-	int n;
-
-	command_line(cmd, sizeof(cmd));
-	hilt_holder_self(&h, cmd);
-	n = hilt_holder_format(&h, text, sizeof(text));
-	if (pwrite(t->lock_fd, text, (size_t)n, 0) == n && ftruncate(t->lock_fd, n) < 0)
-		text[0] = '\0';
 	return 0;
 }
 
@@ -720,7 +538,7 @@ static void advance(struct hilt_target *t)
 			}
 			break;
 		case PH_LOCK:
-			rc = try_lock(t, t->err, sizeof(t->err));
+			rc = hilt_board_lock_try(&t->lock, t->cfg, t->err, sizeof(t->err));
 			if (rc == -EWOULDBLOCK) {
 				t->timer = hilt_loop_add_timer(t->env->loop,
 							       hilt_now_ns() + LOCK_RETRY_NS,
@@ -733,7 +551,7 @@ static void advance(struct hilt_target *t)
 			}
 			if (rc)
 				break;
-			t->wait_s = (double)(hilt_now_ns() - t->lock_since_ns) / 1e9;
+			t->wait_s = (double)(hilt_now_ns() - t->lock.since_ns) / 1e9;
 			if (b->gpio.chip) {
 				char consumer[64];
 
@@ -841,9 +659,9 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	t->env = env;
 	t->stopping = t->hurry = false;
 	t->cmd_rc = 0;
-	t->lock_since_ns = hilt_now_ns();
+	t->lock.since_ns = hilt_now_ns();
 	/* A lock handed over by an earlier instance (use_hold) is held. */
-	rc = t->lock_fd >= 0 ? 0 : open_lock(t, err, errlen);
+	rc = t->lock.fd >= 0 ? 0 : hilt_board_lock_open(&t->lock, t->cfg, err, errlen);
 	if (rc)
 		return rc;
 	t->phase = PH_VERIFY;
@@ -966,11 +784,7 @@ static void release(struct hilt_target *t)
 	t->reopen_timer = 0;
 	hilt_gpio_close(t->gpio);
 	t->gpio = NULL;
-	/* Closing the lock file releases the board. */
-	if (t->lock_fd >= 0)
-		close(t->lock_fd);
-	t->lock_fd = -1;
-	t->held = false;
+	hilt_board_lock_close(&t->lock);
 	t->phase = PH_IDLE;
 }
 
@@ -1041,42 +855,14 @@ static bool board_stop(struct hilt_target *t, bool hurry)
 	return false;
 }
 
-static void board_hold_paths(const struct hilt_target_config *cfg, char *lock, char *lease,
-			     size_t len)
-{
-	const struct hilt_board_config *b = cfg->priv;
-
-	hilt_lease_paths(b->lock_dir, cfg->name, lock, lease, len);
-}
-
-static double board_reserved(const struct hilt_target_config *cfg, char *why, size_t whylen)
-{
-	int64_t now = (int64_t)time(NULL);
-	struct hilt_holder h;
-	char lease[4096];
-
-	board_hold_paths(cfg, NULL, lease, sizeof(lease));
-	if (hilt_lease_read(lease, now, &h) != 1 || hilt_lease_ours(&h))
-		return 0;
-	hilt_holder_describe(&h, why, whylen);
-	return (double)(h.until - now);
-}
-
 static int board_keep_hold(struct hilt_target *t)
 {
-	int fd = t->lock_fd;
-
-	t->lock_fd = -1;
-	t->held = false;
-	return fd;
+	return hilt_board_lock_keep(&t->lock);
 }
 
 static void board_use_hold(struct hilt_target *t, int fd)
 {
-	if (t->lock_fd >= 0)
-		close(t->lock_fd);
-	t->lock_fd = fd;
-	t->held = fd >= 0;
+	hilt_board_lock_use(&t->lock, fd);
 }
 
 static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg)
@@ -1089,7 +875,7 @@ static void board_describe(struct hilt_target *t, hilt_property_cb cb, void *arg
 		snprintf(buf, sizeof(buf), "%u", t->gaps);
 		cb(arg, "board.console.reopened", buf);
 	}
-	cb(arg, "board.lock", t->lock_path);
+	cb(arg, "board.lock", t->lock.path);
 	snprintf(buf, sizeof(buf), "%llu", t->stale_bytes);
 	cb(arg, "board.stale_bytes_drained", buf);
 	if (*t->flash_status)
@@ -1162,8 +948,8 @@ const struct hilt_target_ops hilt_board_ops = {
 	.http_endpoint = board_http_endpoint,
 	.stop = board_stop,
 	.keep_hold = board_keep_hold,
-	.reserved = board_reserved,
-	.hold_paths = board_hold_paths,
+	.reserved = hilt_board_reserved,
+	.hold_paths = hilt_board_hold_paths,
 	.use_hold = board_use_hold,
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,

@@ -5,7 +5,9 @@
 #define HILT_BOARD_H
 
 #include <libxml/tree.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "targets/console.h"
 #include "targets/flashimg.h"
@@ -57,7 +59,8 @@ void hilt_board_config_free(struct hilt_board_config *b);
 struct hilt_target_ops;
 extern const struct hilt_target_ops hilt_board_ops;
 
-/* Between the kind's own files: targets/board_config.c for targets/board.c. */
+/* Between the kind's own files: targets/board_config.c and
+ * targets/board_lock.c for targets/board.c. */
 
 struct hilt_check;
 struct hilt_config_loader;
@@ -68,6 +71,35 @@ int hilt_board_parse(struct hilt_config_loader *ld, const xmlNode *node,
 		     struct hilt_target_config *cfg);
 void hilt_board_free_config(void *priv);
 void hilt_board_check(const struct hilt_target_config *cfg, struct hilt_check *chk);
+
+/* targets/board_lock.c: the board's lock, for targets/board.c. */
+struct hilt_board_lock {
+	char path[4096];	/* DIR/hilt-board-NAME.lock */
+	char lease_path[4096];	/* a reservation beside it (targets/lease.h) */
+	int fd;			/* -1: not open */
+	bool held;		/* fd was handed over held (use_hold) */
+	int64_t since_ns;	/* the first try */
+};
+
+/* Opens cfg's lock file (a plain file with one name, never followed).
+ * 0 or -errno with why in err. */
+int hilt_board_lock_open(struct hilt_board_lock *l, const struct hilt_target_config *cfg,
+			 char *err, size_t errlen);
+/* One try at it: 0 held (this process written in it as its holder),
+ * -EWOULDBLOCK busy or reserved by someone else until within the board's
+ * lock wait (try again later), -EBUSY when that wait is over or the
+ * reservation ends after it (err names the holder), or -errno. */
+int hilt_board_lock_try(struct hilt_board_lock *l, const struct hilt_target_config *cfg,
+			char *err, size_t errlen);
+/* Lets the board go. */
+void hilt_board_lock_close(struct hilt_board_lock *l);
+/* The ops keep_hold and use_hold (targets/target.h), on the lock. */
+int hilt_board_lock_keep(struct hilt_board_lock *l);
+void hilt_board_lock_use(struct hilt_board_lock *l, int fd);
+/* The ops reserved and hold_paths (targets/target.h). */
+double hilt_board_reserved(const struct hilt_target_config *cfg, char *why, size_t whylen);
+void hilt_board_hold_paths(const struct hilt_target_config *cfg, char *lock, char *lease,
+			   size_t len);
 
 /* The board's {port}: its console's tty path or host:port, into buf. */
 void hilt_board_port_name(const struct hilt_board_config *b, char *buf, size_t len);
