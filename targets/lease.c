@@ -109,7 +109,7 @@ void hilt_holder_parse(const char *text, struct hilt_holder *h)
 	}
 }
 
-static void utc(int64_t t, char *buf, size_t len)
+void hilt_lease_time(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -134,11 +134,11 @@ void hilt_holder_describe(const struct hilt_holder *h, char *buf, size_t len)
 	if (h->pid)
 		ADD("%spid %ld", off ? ", " : "", h->pid);
 	if (h->since) {
-		utc(h->since, t, sizeof(t));
+		hilt_lease_time(h->since, t, sizeof(t));
 		ADD("%ssince %s", off ? ", " : "", t);
 	}
 	if (h->until) {
-		utc(h->until, t, sizeof(t));
+		hilt_lease_time(h->until, t, sizeof(t));
 		ADD("%suntil %s", off ? ", " : "", t);
 	}
 	if (*h->why)

@@ -39,6 +39,9 @@ int hilt_holder_format(const struct hilt_holder *h, char *buf, size_t len);
 /* Reads text of a lock file or lease (an old lock file's bare pid too). */
 void hilt_holder_parse(const char *text, struct hilt_holder *h);
 
+/* Unix seconds t as "2026-12-07 21:00:00 UTC". */
+void hilt_lease_time(int64_t t, char *buf, size_t len);
+
 /* "alice@lab1, pid 1234, since 2026-12-07 21:00:00 UTC, until ...: why",
  * the parts that are known. */
 void hilt_holder_describe(const struct hilt_holder *h, char *buf, size_t len);

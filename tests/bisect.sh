@@ -178,36 +178,36 @@ case_resume() {
 	assert_grep "state of another bisect" "$WORK/other"
 }
 
-case_ends() {
-	local rc
-	make_builds
-	# A good end that is bad: its boot panics (every run).
-	for k in 1 2 3; do recording "$WORK/builds/b1" "$k" panic; done
-	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o1" --builds "${BUILDS[@]}" \
+# ends_bisect OUT WANT WHAT BUILD...: hilt bisect of the suite over the
+# builds given into OUT, its output shown and in $WORK/stdout, its exit
+# status WANT.
+ends_bisect() {
+	local out=$1 want=$2 what=$3 rc
+	shift 3
+	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$out" --builds "$@" \
 		"$WORK/suite.xml" >"$WORK/stdout" 2>&1
 	rc=$?
 	cat "$WORK/stdout"
-	expect_exit 4 "$rc" "a good end that is bad"
+	expect_exit "$want" "$rc" "$what"
+}
+
+case_ends() {
+	make_builds
+	# A good end that is bad: its boot panics (every run).
+	for k in 1 2 3; do recording "$WORK/builds/b1" "$k" panic; done
+	ends_bisect "$WORK/o1" 4 "a good end that is bad" "${BUILDS[@]}"
 	assert_grep "^The good end $WORK/builds/b1 is bad: a test failed" "$WORK/stdout"
 	[ "$(ls -d "$WORK"/o1/step-* | wc -l)" -eq 1 ] || fail "steps after the good end was bad"
 	[ "$(json_get "$WORK/o1/bisect.json" 'd["status"]')" = "good end is bad" ] || fail "json status"
 
 	# A bad end that is good: no build is slower.
 	make_builds 99
-	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o2" --builds "${BUILDS[@]}" \
-		"$WORK/suite.xml" >"$WORK/stdout" 2>&1
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 4 "$rc" "a bad end that is good"
+	ends_bisect "$WORK/o2" 4 "a bad end that is good" "${BUILDS[@]}"
 	assert_grep "^The bad end $WORK/builds/b9 is good" "$WORK/stdout"
 	[ "$(ls -d "$WORK"/o2/step-* | wc -l)" -eq 2 ] || fail "steps after the bad end was good"
 
 	# An end that cannot be tested.
-	"$HILT" bisect "${LIMITS[@]}" --farm "$WORK/farm.xml" --out "$WORK/o3" \
-		--builds "${BUILDS[@]:0:8}" "$WORK/builds/b10" "$WORK/suite.xml" >"$WORK/stdout" 2>&1
-	rc=$?
-	cat "$WORK/stdout"
-	expect_exit 3 "$rc" "a bad end that is missing"
+	ends_bisect "$WORK/o3" 3 "a bad end that is missing" "${BUILDS[@]:0:8}" "$WORK/builds/b10"
 	assert_grep "^The bad end $WORK/builds/b10 cannot be tested" "$WORK/stdout"
 
 	# Usage: one build, no suite.

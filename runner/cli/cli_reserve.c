@@ -196,15 +196,6 @@ static const struct hilt_target_config *reservable(const struct hilt_farm *farm,
 	return t;
 }
 
-static void when(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
 static int list(const struct hilt_farm *farm)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -311,7 +302,7 @@ static int reserve(const struct hilt_farm *farm, const struct reserve_args *a)
 		fprintf(stderr, "hilt reserve: %s\n", err);
 		return EXIT_INFRA;
 	}
-	when(h.until, end, sizeof(end));
+	hilt_lease_time(h.until, end, sizeof(end));
 	printf("hilt: reserved '%s' until %s (id %s)\n", t->name, end, h.id);
 	if (lock_holder(lock, &other)) {
 		hilt_holder_describe(&other, who, sizeof(who));
