@@ -264,6 +264,19 @@ case_gitreplay() {
 	[ "$(git -C "$repo" worktree list | wc -l)" -eq 1 ] || fail "a worktree is left"
 }
 
+# git_bisect NAME RANGE: hilt bisect of RANGE in $repo, built by build.sh,
+# boot times from /init with a floor of 1 s, into $WORK/NAME; its JSON
+# in $WORK/NAME.json, its messages shown and in $WORK/NAME.log; it must
+# find something (exit 0).
+git_bisect() {
+	(cd "$repo" && "$HILT" bisect --git "$2" --build 'sh build.sh' --repeat 3 --jobs 3 \
+		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/$1" --format json \
+		"$WORK/suite.xml") >"$WORK/$1.json" 2>"$WORK/$1.log"
+	local rc=$?
+	cat "$WORK/$1.log"
+	expect_exit 0 "$rc" "bisect of the $1"
+}
+
 case_git() {
 	[ "${GUEST_BUILT:-ON}" = ON ] && [ -r "$HILT_GUEST_DIR/vmlinuz" ] ||
 		{ echo "SKIP: the default guest is not built (HILT_GUEST_DIR=$HILT_GUEST_DIR)"; exit 77; }
@@ -334,12 +347,7 @@ XML
 	# by more than a second between runs (it reached /init at 4.8 s in
 	# one, 5.9 s in the next): boot times are counted from the kernel's
 	# handing over to /init, with a floor of 1 s (the delay is 2 s).
-	(cd "$repo" && "$HILT" bisect --git "$C0..$C6" --build 'sh build.sh' --repeat 3 --jobs 3 \
-		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/delay" --format json \
-		"$WORK/suite.xml") >"$WORK/delay.json" 2>"$WORK/delay.log"
-	rc=$?
-	cat "$WORK/delay.log"
-	expect_exit 0 "$rc" "bisect of the delay"
+	git_bisect delay "$C0..$C6"
 	[ "$(json_get "$WORK/delay.json" 'd["first_bad"]')" = "$C2" ] || fail "the delay is not found at c2"
 	[ "$(json_get "$WORK/delay.json" 'd["last_good"]')" = "$C1" ] || fail "the last good is not c1"
 	[ "$(json_get "$WORK/delay.json" '[s["verdict"] for s in d["steps"] if s["commit"] == "'"$C3"'"]')" = "['skip']" ] ||
@@ -349,12 +357,7 @@ XML
 	for f in "$WORK"/delay/step-*/junit.xml; do validate "$f"; done
 
 	# The panic, from the delay on (the delay is no regression then).
-	(cd "$repo" && "$HILT" bisect --git "$C2..$C8" --build 'sh build.sh' --repeat 3 --jobs 3 \
-		--time-from run-init --time-floor 1s --farm "$WORK/farm.xml" --out "$WORK/panic" --format json \
-		"$WORK/suite.xml") >"$WORK/panic.json" 2>"$WORK/panic.log"
-	rc=$?
-	cat "$WORK/panic.log"
-	expect_exit 0 "$rc" "bisect of the panic"
+	git_bisect panic "$C2..$C8"
 	[ "$(json_get "$WORK/panic.json" 'd["first_bad"]')" = "$C7" ] || fail "the panic is not found at c7"
 	[ "$(json_get "$WORK/panic.json" '[s["verdict"] for s in d["steps"] if s["commit"] == "'"$C5"'"]')" = "['skip']" ] ||
 		fail "the commit whose build exits 125 is not skipped"
