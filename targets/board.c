@@ -28,30 +28,10 @@
 #include "base/proc.h"
 #include "base/tail.h"
 #include "targets/board.h"
+#include "targets/board_int.h"
 #include "targets/console.h"
 #include "targets/gpio.h"
 #include "targets/target.h"
-
-/* Where a board's start or stop is: each phase may wait (a command, a GPIO
- * sequence, the lock), and the loop moves it on. */
-enum board_phase {
-	PH_IDLE,
-	PH_VERIFY,		/* the images to flash, before the board is touched */
-	PH_LOCK,		/* waiting for the board's lock */
-	PH_POWER_OFF,		/* clean state first */
-	PH_CONSOLE,		/* open it: a missing port is seen before flashing */
-	PH_POWER_CHECK,		/* the power-off confirmed (<power-check>) */
-	PH_FLASH_POWER_ON,	/* the flasher needs a live board */
-	PH_DOWNLOAD_MODE,	/* GPIO sequence */
-	PH_FLASH,
-	PH_REOPEN,
-	PH_POWER_ON,
-	PH_GPIO_RESET,
-	PH_RESET,
-	PH_RUNNING,		/* started: the session watches the console */
-	PH_STOP_POWER_OFF,	/* stopping: power off at the end */
-	PH_STOPPED,
-};
 
 /* How long an interrupted run waits for a board's power-off command. */
 #define BOARD_HURRY_S 3.0
@@ -61,49 +41,6 @@ enum board_phase {
 #define REOPEN_EVERY_NS (50 * 1000000LL)
 /* How long a TCP console may take to connect, per address. */
 #define CONNECT_NS (10 * 1000000000LL)
-
-struct hilt_target {
-	const struct hilt_target_config *cfg;
-	const struct hilt_board_config *bcfg;	/* cfg's */
-	/* What the images to flash were found to be (bcfg->images.n). */
-	struct hilt_flash_found *found;
-	bool verified;
-	const struct hilt_target_env *env;
-	enum board_phase phase;
-	bool stopping, hurry;
-	struct hilt_child *cmd;	/* the command under way */
-	const char *cmd_what;	/* "flash", "reset"... */
-	char *cmd_status;	/* where its status goes */
-	size_t cmd_statuslen;
-	char cmd_argv0[256];
-	double cmd_timeout_s;
-	int64_t timer;		/* lock retries, connect deadlines, deferred calls */
-	int watch_fd;		/* the console fd watched while it connects */
-	int cmd_rc;		/* of the last command or GPIO sequence */
-	int start_rc;
-	double wait_s;		/* for the lock */
-	struct hilt_board_lock lock;
-	char err[4608];	
-	struct hilt_console *console;
-	int64_t reopen_timer;	/* while the console is away */
-	int64_t started_ns;	/* end of the reset */
-	int64_t gone_ns;	/* when the console went away */
-	char gone_why[256];	/* the last reopen failure */
-	unsigned gaps;
-	struct hilt_gpio *gpio;	/* lines, while the session holds the board */
-	char port_name[512];	/* {port}: the tty path or host:port */
-	struct hilt_tail *diag;	/* output of the flash and reset commands */
-	char *diag_text;
-	unsigned long long stale_bytes;	/* drained at reset */
-	char flash_status[96], reset_status[96], power_status[96], check_status[96];
-	struct hilt_pdu_request *pdu;	/* a request to pdudaemon under way */
-	/* The power check under way: since when the console said nothing,
-	 * what it said meanwhile, its deadline. */
-	int64_t quiet_since, check_start, check_deadline;
-	unsigned long long check_bytes;
-	bool powered_off;	/* this start powered the board off */
-	bool powered;		/* power-on ran: power-off at the end */
-};
 
 static int board_new(const struct hilt_target_config *cfg,
 		     struct hilt_target **out, char *err, size_t errlen)
@@ -171,13 +108,15 @@ static void command_done(struct hilt_child *c, const struct hilt_child_end *end,
 	t->cmd_rc = rc;
 	if (t->stopping)
 		stop_advance(t);
+	else if (t->acting)
+		board_act_done(t);
 	else
 		advance(t);
 }
 
 /* Starts cmd ({var}s replaced) under the loop; its output goes to the
  * diagnostics.  0 (command_done follows), or -errno with why in t->err. */
-static int start_command(struct hilt_target *t, const char *what, const struct hilt_command *cmd,
+int board_command(struct hilt_target *t, const char *what, const struct hilt_command *cmd,
 			 double timeout_s, char *status, size_t statuslen)
 {
 	const struct hilt_flash_set *images = &t->bcfg->images;
@@ -318,7 +257,10 @@ static void gpio_done(void *arg, int rc, const char *err)
 	t->cmd_rc = rc;
 	if (rc)
 		snprintf(t->err, sizeof(t->err), "%s", err);
-	advance(t);
+	if (t->acting)
+		board_act_done(t);
+	else
+		advance(t);
 }
 
 /* Opens the console; a TCP one still connecting is waited for by the
@@ -351,13 +293,15 @@ static void pdu_done(void *arg, int rc, const char *err)
 	t->cmd_rc = rc;
 	if (t->stopping)
 		stop_advance(t);
+	else if (t->acting)
+		board_act_done(t);
 	else
 		advance(t);
 }
 
 /* Asks pdudaemon for command: 0 (pdu_done follows) or -errno with why in
  * t->err. */
-static int pdu_command(struct hilt_target *t, const char *command, char *status,
+int board_pdu_command(struct hilt_target *t, const char *command, char *status,
 		       size_t statuslen)
 {
 	int rc = hilt_pdu_request(t->env->loop, &t->bcfg->pdu, command, pdu_done, t, &t->pdu,
@@ -383,13 +327,13 @@ static int power(struct hilt_target *t, bool on)
 
 	t->powered = on;
 	if (t->bcfg->pdu.line)
-		return pdu_command(t, on ? "on" : "off", t->power_status, sizeof(t->power_status));
-	return start_command(t, on ? "power-on" : "power-off", cmd, cmd->timeout_s,
+		return board_pdu_command(t, on ? "on" : "off", t->power_status, sizeof(t->power_status));
+	return board_command(t, on ? "power-on" : "power-off", cmd, cmd->timeout_s,
 			     t->power_status, sizeof(t->power_status));
 }
 
 /* Starts a GPIO sequence: 0 (gpio_done follows) or -errno. */
-static int gpio_sequence(struct hilt_target *t, const struct hilt_gpio_sequence *seq,
+int board_gpio_sequence(struct hilt_target *t, const struct hilt_gpio_sequence *seq,
 			 hilt_gpio_drain_cb drain, const char *what)
 {
 	int rc = hilt_gpio_start(t->gpio, t->env->loop, seq, drain, gpio_done, t);
@@ -512,6 +456,19 @@ static void power_check_start(struct hilt_target *t)
  * powered on and in download mode if the farm says how), power on,
  * GPIO reset, reset command; the console drained after each, so that
  * nothing from before satisfies a milestone. */
+static bool bring(const struct hilt_target *t, unsigned what)
+{
+	return !t->bring_up || (t->bring_up & what);
+}
+
+/* Whether the start resets the board: a session's does, and a person's
+ * with --reset or --flash (unless it asked for download mode). */
+static bool resets(const struct hilt_target *t)
+{
+	return !(t->bring_up & HILT_BRING_DOWNLOAD) &&
+	       bring(t, HILT_BRING_RESET | HILT_BRING_FLASH);
+}
+
 static void advance(struct hilt_target *t)
 {
 	const struct hilt_board_config *b = t->bcfg;
@@ -530,7 +487,7 @@ static void advance(struct hilt_target *t)
 		switch (t->phase) {
 		case PH_VERIFY:
 			t->phase = PH_LOCK;
-			if (b->images.n) {
+			if (b->images.n && bring(t, HILT_BRING_FLASH)) {
 				rc = hilt_flash_verify(&b->images, t->found, t->err, sizeof(t->err));
 				t->verified = !rc;
 				if (rc == -EBADMSG)
@@ -562,7 +519,8 @@ static void advance(struct hilt_target *t)
 					break;
 			}
 			t->phase = PH_POWER_OFF;
-			t->powered_off = can_power(b, false);
+			t->powered_off = can_power(b, false) &&
+					 bring(t, HILT_BRING_POWER | HILT_BRING_FLASH);
 			if (t->powered_off && !(rc = power(t, false)))
 				return;
 			break;
@@ -579,7 +537,7 @@ static void advance(struct hilt_target *t)
 			}
 			break;
 		case PH_POWER_CHECK:
-			if (!b->flash.argv) {
+			if (!b->flash.argv || !bring(t, HILT_BRING_FLASH)) {
 				t->phase = PH_REOPEN;
 				break;
 			}
@@ -592,12 +550,12 @@ static void advance(struct hilt_target *t)
 		case PH_FLASH_POWER_ON:
 			t->phase = PH_DOWNLOAD_MODE;
 			if (t->gpio && b->gpio.download.nsteps &&
-			    !(rc = gpio_sequence(t, &b->gpio.download, NULL, "download")))
+			    !(rc = board_gpio_sequence(t, &b->gpio.download, NULL, "download")))
 				return;
 			break;
 		case PH_DOWNLOAD_MODE:
 			t->phase = PH_FLASH;
-			rc = start_command(t, "flash", &b->flash, b->flash.timeout_s,
+			rc = board_command(t, "flash", &b->flash, b->flash.timeout_s,
 					   t->flash_status, sizeof(t->flash_status));
 			if (!rc)
 				return;
@@ -608,32 +566,42 @@ static void advance(struct hilt_target *t)
 				return;
 			break;
 		case PH_REOPEN:
-			drain(t);
+			/* Only attached, a person sees what the console had. */
+			if (t->bring_up != HILT_BRING_ATTACH)
+				drain(t);
 			t->phase = PH_POWER_ON;
-			if (can_power(b, true) && !t->powered && !(rc = power(t, true)))
+			if (can_power(b, true) && !t->powered &&
+			    bring(t, HILT_BRING_POWER | HILT_BRING_FLASH) && !(rc = power(t, true)))
 				return;
 			break;
 		case PH_POWER_ON:
 			/* As after a reset command: what is buffered came from
 			 * before. */
-			drain(t);
+			if (t->bring_up != HILT_BRING_ATTACH)
+				drain(t);
 			t->phase = PH_GPIO_RESET;
 			/* A <drain/> step while the board is held in reset
 			 * discards what it printed before. */
-			if (t->gpio && b->gpio.reset.nsteps &&
-			    !(rc = gpio_sequence(t, &b->gpio.reset, drain_cb, "reset")))
+			if (t->gpio && (t->bring_up & HILT_BRING_DOWNLOAD) &&
+			    !(rc = board_gpio_sequence(t, &b->gpio.download, drain_cb, "download")))
+				return;
+			if (t->gpio && b->gpio.reset.nsteps && resets(t) &&
+			    !(rc = board_gpio_sequence(t, &b->gpio.reset, drain_cb, "reset")))
 				return;
 			break;
 		case PH_GPIO_RESET:
 			t->phase = PH_RESET;
-			if (b->reset.argv) {
-				rc = start_command(t, "reset", &b->reset, b->reset.timeout_s,
+			if (!resets(t)) {
+				/* Attached, powered on, or in download mode as
+				 * asked: no reset. */
+			} else if (b->reset.argv) {
+				rc = board_command(t, "reset", &b->reset, b->reset.timeout_s,
 						   t->reset_status, sizeof(t->reset_status));
 				if (!rc)
 					return;
 			} else if (b->pdu.reset) {
 				/* No reset line: a power cycle, off then on. */
-				rc = pdu_command(t, "reboot", t->reset_status, sizeof(t->reset_status));
+				rc = board_pdu_command(t, "reboot", t->reset_status, sizeof(t->reset_status));
 				if (!rc)
 					return;
 			}
@@ -642,7 +610,8 @@ static void advance(struct hilt_target *t)
 			/* A reset command returns with the board held in reset
 			 * or not yet printing: what is buffered came from
 			 * before. */
-			drain(t);
+			if (resets(t))
+				drain(t);
 			start_ended(t, 0);
 			return;
 		default:
@@ -659,7 +628,11 @@ static int board_start(struct hilt_target *t, const struct hilt_target_env *env,
 	t->env = env;
 	t->stopping = t->hurry = false;
 	t->cmd_rc = 0;
+	t->bring_up = env->bring_up;
+	if ((rc = board_can_bring(t, err, errlen)))
+		return rc;
 	t->lock.since_ns = hilt_now_ns();
+	t->lock.wait_s = env->wait_s ? *env->wait_s : t->bcfg->lock_wait_s;
 	/* A lock handed over by an earlier instance (use_hold) is held. */
 	rc = t->lock.fd >= 0 ? 0 : hilt_board_lock_open(&t->lock, t->cfg, err, errlen);
 	if (rc)
@@ -813,8 +786,8 @@ static void stop_advance(struct hilt_target *t)
 			timeout = BOARD_HURRY_S;
 		t->phase = PH_STOP_POWER_OFF;
 		t->powered = false;
-		if (b->pdu.line ? pdu_command(t, "off", t->power_status, sizeof(t->power_status)) == 0
-				: start_command(t, "power-off", &b->power_off, timeout,
+		if (b->pdu.line ? board_pdu_command(t, "off", t->power_status, sizeof(t->power_status)) == 0
+				: board_command(t, "power-off", &b->power_off, timeout,
 						t->power_status, sizeof(t->power_status)) == 0)
 			return;
 		hilt_tail_append(t->diag, t->err, strlen(t->err));
@@ -951,6 +924,7 @@ const struct hilt_target_ops hilt_board_ops = {
 	.reserved = hilt_board_reserved,
 	.hold_paths = hilt_board_hold_paths,
 	.use_hold = board_use_hold,
+	.act = board_act,
 	.describe = board_describe,
 	.diagnostics = board_diagnostics,
 	.free_target = board_free,

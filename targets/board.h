@@ -79,6 +79,7 @@ struct hilt_board_lock {
 	int fd;			/* -1: not open */
 	bool held;		/* fd was handed over held (use_hold) */
 	int64_t since_ns;	/* the first try */
+	double wait_s;		/* how long a busy board is waited for */
 };
 
 /* Opens cfg's lock file (a plain file with one name, never followed).

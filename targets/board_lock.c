@@ -133,7 +133,6 @@ static void command_line(char *buf, size_t len)
 int hilt_board_lock_try(struct hilt_board_lock *l, const struct hilt_target_config *cfg,
 			char *err, size_t errlen)
 {
-	const struct hilt_board_config *b = cfg->priv;
 	struct hilt_holder h;
 	char who[600];
 
@@ -149,7 +148,7 @@ int hilt_board_lock_try(struct hilt_board_lock *l, const struct hilt_target_conf
 				 l->path, strerror(e));
 			return -e;
 		}
-		if (waited < b->lock_wait_s)
+		if (waited < l->wait_s)
 			return -EWOULDBLOCK;
 		char text[2048];
 		ssize_t n = pread(l->fd, text, sizeof(text) - 1, 0);
@@ -164,10 +163,10 @@ int hilt_board_lock_try(struct hilt_board_lock *l, const struct hilt_target_conf
 			snprintf(err, errlen,
 				 "board '%s' is busy: another session holds %.2000s, pid %ld%s%.600s%s (waited %g s)",
 				 cfg->name, l->path, pid, *who ? " (" : "", who,
-				 *who ? ")" : "", b->lock_wait_s);
+				 *who ? ")" : "", l->wait_s);
 		else
 			snprintf(err, errlen, "board '%s' is busy: another session holds %s (waited %g s)",
-				 cfg->name, l->path, b->lock_wait_s);
+				 cfg->name, l->path, l->wait_s);
 		return -EBUSY;
 	}
 	int64_t now = (int64_t)time(NULL);
@@ -175,11 +174,11 @@ int hilt_board_lock_try(struct hilt_board_lock *l, const struct hilt_target_conf
 	if (hilt_lease_read(l->lease_path, now, &h) == 1 && !hilt_lease_ours(&h)) {
 		/* Not ours to take: the person who reserved it may come. */
 		flock(l->fd, LOCK_UN);
-		if ((double)(h.until - now) <= b->lock_wait_s - waited)
+		if ((double)(h.until - now) <= l->wait_s - waited)
 			return -EWOULDBLOCK;
 		hilt_holder_describe(&h, who, sizeof(who));
 		snprintf(err, errlen, "board '%s' is reserved by %.600s (%.2000s; the lock wait of %g s ends before)",
-			 cfg->name, who, l->lease_path, b->lock_wait_s);
+			 cfg->name, who, l->lease_path, l->wait_s);
 		return -EBUSY;
 	}
 	/* Held: only now is the file ours to write.  Who holds it goes in

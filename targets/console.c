@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -511,6 +512,31 @@ ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len)
 
 	free(esc);
 	return rc ? rc : (ssize_t)len;
+}
+
+int hilt_console_break(struct hilt_console *c, bool on, char *err, size_t errlen)
+{
+	static const unsigned char brk[2] = { HILT_T_IAC, HILT_T_BRK };
+
+	if (types[c->cfg.kind].telnet)
+		return on ? write_all(c, brk, sizeof(brk)) : 0;
+	if (types[c->cfg.kind].socket) {
+		snprintf(err, errlen, "a raw TCP console (%s) cannot carry a BREAK (a telnet one can: <console type=\"telnet\">)",
+			 c->name);
+		return -ENOTSUP;
+	}
+	if (ioctl(c->fd, on ? TIOCSBRK : TIOCCBRK) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "BREAK on %s: %s", c->name, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+bool hilt_console_break_held(const struct hilt_console *c)
+{
+	return !types[c->cfg.kind].socket;
 }
 
 unsigned long long hilt_console_drain(struct hilt_console *c)

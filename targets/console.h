@@ -81,6 +81,15 @@ ssize_t hilt_console_write(struct hilt_console *c, const void *buf, size_t len);
 /* Writes what the fd takes now of what is held back: returns the bytes
  * still held (0: all written) or -errno. */
 ssize_t hilt_console_flush(struct hilt_console *c);
+/* A serial BREAK: on a tty or serial port the line held at space from
+ * on to off (TIOCSBRK, TIOCCBRK; a pty takes it and does nothing); on a
+ * telnet console the telnet BREAK command (on; off does nothing), which a
+ * terminal server such as ser2net sends on as a BREAK of its line.  A raw
+ * TCP console has no way: -ENOTSUP.  0, or -errno with why in err. */
+int hilt_console_break(struct hilt_console *c, bool on, char *err, size_t errlen);
+/* Whether a BREAK is a line state held between on and off (a tty or
+ * serial port) rather than one command. */
+bool hilt_console_break_held(const struct hilt_console *c);
 /* Discards pending input (at most 16 MiB a call); returns how many bytes. */
 unsigned long long hilt_console_drain(struct hilt_console *c);
 void hilt_console_close(struct hilt_console *c);

@@ -4,9 +4,14 @@
  * these functions. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/watch.h"
 #include "targets/board.h"
+#include "targets/lease.h"
 #include "targets/qemu.h"
 #include "targets/replay.h"
 #include "targets/target.h"
@@ -128,4 +133,53 @@ int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *e
 	if (!rc)
 		rc = default_kind->builtin(dir, cfg, err, errlen);
 	return rc ? unmade(cfg, rc, err, errlen) : 0;
+}
+
+int hilt_target_watch_path(const struct hilt_target_config *cfg, char *buf, size_t len)
+{
+	char lock[4096], lease[4096];
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	char *dot;
+
+	if (cfg->ops && cfg->ops->hold_paths) {
+		/* Beside the board's lock, where everyone who may take the
+		 * board looks. */
+		cfg->ops->hold_paths(cfg, lock, lease, sizeof(lock));
+		if ((dot = strrchr(lock, '.')) && strchr(dot, '/') == NULL)
+			*dot = '\0';
+		snprintf(buf, len, "%s.watch", lock);
+	} else {
+		char mine[64];
+
+		if (!dir || !*dir) {
+			snprintf(mine, sizeof(mine), "/tmp/hilt-%u", (unsigned)getuid());
+			dir = mine;
+		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		snprintf(buf, len, "%s/hilt-watch-%s", dir, cfg->name);
+		/* The name stays one path component. */
+		for (char *p = buf + strlen(dir) + 1; *p; p++)
+			if (*p == '/')
+				*p = '_';
+	}
+	return 0;
+}
+
+int hilt_target_watch_open(struct hilt_loop *loop, const struct hilt_target_config *cfg,
+			   const char *why, hilt_watch_note_cb note, void *arg,
+			   struct hilt_watch **out, char *err, size_t errlen)
+{
+	char path[4200], header[2048];
+	struct hilt_holder h;
+	int rc = hilt_target_watch_path(cfg, path, sizeof(path));
+
+	*out = NULL;
+	if (rc) {
+		snprintf(err, errlen, "no place for observers of '%s': %s", cfg->name, strerror(-rc));
+		return rc;
+	}
+	hilt_holder_self(&h, why);
+	hilt_holder_format(&h, header, sizeof(header));
+	return hilt_watch_open(loop, path, header, note, arg, out, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/watch.h"
 #include "targets/config.h"
 
 struct hilt_target;
@@ -32,6 +33,27 @@ struct hilt_target_started {
 	double wait_s;		/* of it, waiting for the device (a busy board) */
 };
 
+/* What a start does to a device that is brought up in steps (a board):
+ * none of them (0) is all a session does: power off and on, flash, reset.
+ * A person at its console (hilt console) picks: with HILT_BRING_ATTACH
+ * alone the device is taken (its lock) and its console opened, nothing
+ * else; the others add their step. */
+enum {
+	HILT_BRING_ATTACH = 1,
+	HILT_BRING_POWER = 2,		/* power off, then on */
+	HILT_BRING_FLASH = 4,		/* flash (powered, in download mode) */
+	HILT_BRING_RESET = 8,		/* a reset pulse (line, command) */
+	HILT_BRING_DOWNLOAD = 16,	/* the boot-mode (download) sequence */
+};
+
+/* What a person at a running target's console may ask of it (the op act
+ * below). */
+enum hilt_target_action {
+	HILT_ACT_RESET,		/* a reset pulse */
+	HILT_ACT_DOWNLOAD,	/* the boot-mode (download) sequence */
+	HILT_ACT_BREAK,		/* a serial BREAK on the console */
+};
+
 /* What a session lends its target while it runs. */
 struct hilt_target_env {
 	/* Every wait of the target is a watch or a timer of this loop. */
@@ -50,7 +72,16 @@ struct hilt_target_env {
 	 * console is back after a gap, or was given up on): why says how.
 	 * From the loop. */
 	void (*changed)(void *arg, enum hilt_target_state st, const char *why);
+	/* An act (below) has ended: rc 0, or -errno with why.  From the
+	 * loop; needed only by whoever calls act. */
+	void (*acted)(void *arg, enum hilt_target_action a, int rc, const char *why);
 	void *arg;
+	/* HILT_BRING_* (0: as a session).  Kinds that only boot whole (an
+	 * emulator) boot whatever it says. */
+	unsigned bring_up;
+	/* How long a device others hold is waited for (NULL: as the farm
+	 * says). */
+	const double *wait_s;
 };
 
 
@@ -175,6 +206,11 @@ struct hilt_target_ops {
 	 * shared boot's board without letting it go). */
 	int (*keep_hold)(struct hilt_target *t);
 	void (*use_hold)(struct hilt_target *t, int fd);
+	/* Optional, for a person at the console: does a on the running
+	 * target.  0 when under way (env->acted follows from the loop), or
+	 * -errno with why in err: -ENOTSUP when the target has no way to
+	 * (no reset line or command, a console that cannot carry a BREAK). */
+	int (*act)(struct hilt_target *t, enum hilt_target_action a, char *err, size_t errlen);
 	/* Optional: whether someone else's reservation keeps the device from
 	 * this process now (targets/lease.h): the seconds it still lasts (0:
 	 * none), its holder in why.  The scheduler takes another target of
@@ -232,5 +268,18 @@ int hilt_target_from_spec(const char *spec, const struct hilt_target_spec_opts *
  * nothing.  Cleared with hilt_target_config_clear(). */
 int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *err,
 			size_t errlen);
+
+/* Where the process holding cfg's console shows its live copy to
+ * observers (base/watch.h): beside a board's lock, else in the user's
+ * runtime directory ($XDG_RUNTIME_DIR, or /tmp/hilt-UID made 0700).  0 or
+ * -errno. */
+int hilt_target_watch_path(const struct hilt_target_config *cfg, char *buf, size_t len);
+
+/* Shows cfg's console to observers at its watch path: hilt_watch_open
+ * with this process as the holder (its pid, user, host, since now and
+ * why: "hilt console", "hilt run: suite 'x'") as the header. */
+int hilt_target_watch_open(struct hilt_loop *loop, const struct hilt_target_config *cfg,
+			   const char *why, hilt_watch_note_cb note, void *arg,
+			   struct hilt_watch **out, char *err, size_t errlen);
 
 #endif

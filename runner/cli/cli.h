@@ -4,6 +4,7 @@
 #ifndef HILT_CLI_H
 #define HILT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The exit status of every command (and what 'hilt --help' says of it).
@@ -46,6 +47,10 @@ int hilt_cmd_image(int argc, char **argv);
 int hilt_cmd_bisect(int argc, char **argv);
 int hilt_cmd_reserve(int argc, char **argv);
 int hilt_cmd_console(int argc, char **argv);
+
+/* hilt console --watch (runner/cli/cli_watch.c): an exit status. */
+struct hilt_target_config;
+int hilt_console_watch(const struct hilt_target_config *cfg, bool follow);
 
 extern const char hilt_run_usage[];
 extern const char hilt_list_usage[];

@@ -1,0 +1,122 @@
+/* hilt console --watch: a read-only copy of a console someone else holds
+ * (a person's hilt console, a scheduled run's session), through the unix
+ * socket its holder listens on (base/watch.h).  Takes no lock and sends
+ * nothing: the console's bytes go to stdout as they come, hilt's own
+ * lines to stderr.  Waits for a holder when there is none; ends with the
+ * holder, or with --follow watches the next one. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/watch.h"
+#include "runner/cli/cli.h"
+#include "targets/lease.h"
+#include "targets/target.h"
+
+#define WAIT_EVERY_MS 200
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	char text[4400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r\n[hilt: %s]\r\n", text);
+	fflush(stderr);
+}
+
+static bool write_all(const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* One holder, from its header to its end: EXIT_PASS when it ended,
+ * EXIT_INFRA when this observer was dropped or the connection failed. */
+static int watch_one(int fd, const char *name)
+{
+	char buf[HILT_WATCH_PACKET + 1], type;
+	bool dropped = false;
+	ssize_t n;
+
+	while ((n = hilt_watch_recv(fd, &type, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (type == 'D') {
+			if (!write_all(buf, (size_t)n))
+				return EXIT_INFRA;
+		} else if (type == 'H') {
+			struct hilt_holder h;
+			char who[1200];
+			const char *nl = strchr(buf, '\n');
+
+			hilt_holder_parse(nl ? nl + 1 : "", &h);
+			hilt_holder_describe(&h, who, sizeof(who));
+			say("watching '%s' (read-only), held by %s; from byte %s", name, who,
+			    strncmp(buf, "offset=", 7) ? "?" : buf + 7);
+		} else if (type == 'M') {
+			say("%s", buf);
+			dropped |= !strncmp(buf, "dropped:", 8);
+		}
+	}
+	if (n < 0) {
+		say("the watch of '%s' failed: %s", name, strerror((int)-n));
+		return EXIT_INFRA;
+	}
+	if (!dropped)
+		say("the holder of '%s' let its console go", name);
+	return dropped ? EXIT_INFRA : EXIT_PASS;
+}
+
+int hilt_console_watch(const struct hilt_target_config *cfg, bool follow)
+{
+	char path[4200];
+	bool waiting = false;
+	int rc = hilt_target_watch_path(cfg, path, sizeof(path));
+
+	if (rc) {
+		fprintf(stderr, "hilt console: no place to watch '%s' at: %s\n", cfg->name,
+			strerror(-rc));
+		return EXIT_INFRA;
+	}
+	for (;;) {
+		int fd;
+
+		rc = hilt_watch_connect(path, &fd);
+		if (rc == -ENOENT || rc == -ECONNREFUSED) {
+			if (!waiting)
+				say("nobody holds the console of '%s' now: waiting for a holder (%s); ^C to stop",
+				    cfg->name, path);
+			waiting = true;
+			poll(NULL, 0, WAIT_EVERY_MS);
+			continue;
+		}
+		if (rc) {
+			say("cannot watch '%s' at %s: %s", cfg->name, path, strerror(-rc));
+			return EXIT_INFRA;
+		}
+		waiting = false;
+		rc = watch_one(fd, cfg->name);
+		close(fd);
+		if (!follow || rc != EXIT_PASS)
+			return rc;
+	}
+}
