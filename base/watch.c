@@ -324,11 +324,18 @@ void hilt_watch_close(struct hilt_watch *w, const char *why)
 {
 	if (!w)
 		return;
-	if (why)
-		hilt_watch_say(w, why);
-	for (size_t i = 0; i < HILT_WATCH_MAX; i++)
-		if (w->obs[i].fd >= 0)
-			forget(w, &w->obs[i]);
+	for (size_t i = 0; i < HILT_WATCH_MAX; i++) {
+		struct observer *o = &w->obs[i];
+
+		if (o->fd < 0)
+			continue;
+		if (!o->dropping) {
+			queue(o, 'E', why ? why : "", why ? strlen(why) : 0);
+			flush(w, o);
+		}
+		if (o->fd >= 0)
+			forget(w, o);
+	}
 	hilt_loop_del_fd(w->loop, w->fd);
 	close(w->fd);
 	unlink(w->path);

@@ -8,7 +8,10 @@
  *        first data packet starts at) then lines of the holder's own text
  *   'D'  console bytes, in order, none left out before the observer is
  *        dropped
- *   'M'  a message of the holder's ("dropped: ...", "the holder ended: ...")
+ *   'M'  a message of the holder's (a mark, "dropped: ...")
+ *   'E'  the holder's goodbye, last: why it let the console go.  An
+ *        observer whose connection ends without it was dropped (its
+ *        message may not have fitted) or its holder died.
  * An observer joining gets the header, then the last bytes seen (up to
  * HILT_WATCH_BACKLOG), then what follows.
  *
@@ -47,9 +50,9 @@ void hilt_watch_say(struct hilt_watch *w, const char *msg);
 /* How many observers are connected (the dropped ones still being told
  * why not counted). */
 unsigned hilt_watch_count(const struct hilt_watch *w);
-/* Tells every observer why (best effort: an observer that does not take
- * it now sees the end of its connection), closes them, removes the
- * socket.  NULL does nothing. */
+/* Says goodbye to every observer ('E' with why; best effort: one that
+ * does not take it now sees its connection end without it), closes them,
+ * removes the socket.  NULL does nothing. */
 void hilt_watch_close(struct hilt_watch *w, const char *why);
 
 /* The observer's side.  Connects to the holder at path: 0 with a

@@ -29,6 +29,8 @@ int board_can_bring(const struct hilt_target *t, char *err, size_t errlen)
 	const struct hilt_board_config *b = t->bcfg;
 	const char *name = t->cfg->name;
 
+	if (t->bring_up & HILT_BRING_AS_ABLE)
+		return 0;
 	if ((t->bring_up & HILT_BRING_POWER) && !b->pdu.line &&
 	    !(b->power_on.argv && b->power_off.argv)) {
 		snprintf(err, errlen, "board '%s' has no power control (<power-on> and <power-off>, or <power pdudaemon=...>)",

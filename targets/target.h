@@ -44,6 +44,9 @@ enum {
 	HILT_BRING_FLASH = 4,		/* flash (powered, in download mode) */
 	HILT_BRING_RESET = 8,		/* a reset pulse (line, command) */
 	HILT_BRING_DOWNLOAD = 16,	/* the boot-mode (download) sequence */
+	/* The steps asked for that the device has, the others left out
+	 * (without it, a step the device lacks fails the start). */
+	HILT_BRING_AS_ABLE = 32,
 };
 
 /* What a person at a running target's console may ask of it (the op act

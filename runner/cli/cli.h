@@ -52,6 +52,15 @@ int hilt_cmd_console(int argc, char **argv);
 struct hilt_target_config;
 int hilt_console_watch(const struct hilt_target_config *cfg, bool follow);
 
+/* "90", "90s", "30m", "2h", "1d" as seconds; -1 when not such
+ * (runner/cli/cli_reserve.c). */
+double hilt_parse_duration(const char *s);
+
+/* Who keeps board t from others now (runner/cli/cli_reserve.c): up to two
+ * lines, "reserved by USER@HOST, pid P, since ..., until ...: WHY" and
+ * "in use by ..."; how many (0: free, or not a board). */
+size_t hilt_target_holders(const struct hilt_target_config *t, char lines[2][800]);
+
 extern const char hilt_run_usage[];
 extern const char hilt_list_usage[];
 extern const char hilt_ci_usage[];

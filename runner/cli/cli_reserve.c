@@ -53,7 +53,7 @@ struct reserve_args {
 };
 
 /* "90", "90s", "30m", "2h", "1d": seconds; -1 when not such. */
-static double parse_duration(const char *s)
+double hilt_parse_duration(const char *s)
 {
 	char num[64];
 	size_t n = strlen(s);
@@ -93,7 +93,7 @@ static int parse_args(int argc, char **argv, struct reserve_args *a)
 		switch (c) {
 		case 'f': a->farm_path = optarg; break;
 		case OPT_FOR:
-			a->for_s = parse_duration(optarg);
+			a->for_s = hilt_parse_duration(optarg);
 			if (a->for_s < 0) {
 				fprintf(stderr, "hilt reserve: --for %s: not a duration (90, 90s, 30m, 2h, 1d)\n",
 					optarg);
@@ -196,32 +196,43 @@ static const struct hilt_target_config *reservable(const struct hilt_farm *farm,
 	return t;
 }
 
-static int list(const struct hilt_farm *farm)
+size_t hilt_target_holders(const struct hilt_target_config *t, char lines[2][800])
 {
 	int64_t now = (int64_t)time(NULL);
+	char lock[4096], lease[4096], who[700];
+	struct hilt_holder h;
+	size_t n = 0;
+
+	if (!t->ops || !t->ops->hold_paths)
+		return 0;
+	t->ops->hold_paths(t, lock, lease, sizeof(lock));
+	if (hilt_lease_read(lease, now, &h) == 1) {
+		hilt_holder_describe(&h, who, sizeof(who));
+		snprintf(lines[n++], 800, "reserved by %s", who);
+	}
+	if (lock_holder(lock, &h)) {
+		hilt_holder_describe(&h, who, sizeof(who));
+		snprintf(lines[n++], 800, "in use by %s", who);
+	}
+	return n;
+}
+
+static int list(const struct hilt_farm *farm)
+{
 	size_t shown = 0;
 
 	for (size_t i = 0; i < farm->ntargets; i++) {
 		const struct hilt_target_config *t = &farm->targets[i];
-		char lock[4096], lease[4096], who[700];
-		struct hilt_holder h;
-		bool any = false;
+		char lines[2][800];
+		size_t n;
 
 		if (!t->ops || !t->ops->hold_paths)
 			continue;
 		shown++;
-		t->ops->hold_paths(t, lock, lease, sizeof(lock));
-		if (hilt_lease_read(lease, now, &h) == 1) {
-			hilt_holder_describe(&h, who, sizeof(who));
-			printf("%s: reserved by %s\n", t->name, who);
-			any = true;
-		}
-		if (lock_holder(lock, &h)) {
-			hilt_holder_describe(&h, who, sizeof(who));
-			printf("%s: in use by %s\n", t->name, who);
-			any = true;
-		}
-		if (!any)
+		n = hilt_target_holders(t, lines);
+		for (size_t k = 0; k < n; k++)
+			printf("%s: %s\n", t->name, lines[k]);
+		if (!n)
 			printf("%s: free\n", t->name);
 	}
 	if (!shown)

@@ -50,11 +50,12 @@ static bool write_all(const char *buf, size_t n)
 	return true;
 }
 
-/* One holder, from its header to its end: EXIT_PASS when it ended,
- * EXIT_INFRA when this observer was dropped or the connection failed. */
+/* One holder, from its header to its end: EXIT_PASS when it said
+ * goodbye, EXIT_INFRA when this observer was dropped, the holder vanished
+ * without a word or the connection failed. */
 static int watch_one(int fd, const char *name)
 {
-	char buf[HILT_WATCH_PACKET + 1], type;
+	char buf[HILT_WATCH_PACKET + 1], type = 0;
 	bool dropped = false;
 	ssize_t n;
 
@@ -70,20 +71,22 @@ static int watch_one(int fd, const char *name)
 
 			hilt_holder_parse(nl ? nl + 1 : "", &h);
 			hilt_holder_describe(&h, who, sizeof(who));
-			say("watching '%s' (read-only), held by %s; from byte %s", name, who,
-			    strncmp(buf, "offset=", 7) ? "?" : buf + 7);
+			say("watching '%s' (read-only), held by %s; from console byte %llu", name, who,
+			    strtoull(buf + (strncmp(buf, "offset=", 7) ? 0 : 7), NULL, 10));
 		} else if (type == 'M') {
 			say("%s", buf);
 			dropped |= !strncmp(buf, "dropped:", 8);
+		} else if (type == 'E') {
+			say("%s", *buf ? buf : "the holder let the console go");
+			return EXIT_PASS;
 		}
 	}
-	if (n < 0) {
+	if (n < 0)
 		say("the watch of '%s' failed: %s", name, strerror((int)-n));
-		return EXIT_INFRA;
-	}
-	if (!dropped)
-		say("the holder of '%s' let its console go", name);
-	return dropped ? EXIT_INFRA : EXIT_PASS;
+	else if (!dropped)
+		say("the watch of '%s' ended without the holder's goodbye: this observer was dropped for falling behind, or the holder ended abruptly",
+		    name);
+	return EXIT_INFRA;
 }
 
 int hilt_console_watch(const struct hilt_target_config *cfg, bool follow)

@@ -95,6 +95,7 @@ static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
 	    fprintf(s->timing, "%.6f %zu\n", (double)(now - s->last_log_ns) / 1e9, n) < 0)
 		close_output(s, &s->timing, s->timing_path, errno ? errno : EIO);
 	s->last_log_ns = now;
+	hilt_watch_feed(s->watch, buf, n);
 }
 
 /* The raw bytes go to the log; the tail and the matcher see what the
@@ -368,6 +369,19 @@ static void tell_done(struct hilt_loop *loop, void *arg)
 		s->opts.on_done(s, s->opts.arg);
 }
 
+/* Observers are told the session's end and let go. */
+static void end_watch(struct hilt_session *s)
+{
+	char why[600];
+
+	if (!s->watch)
+		return;
+	snprintf(why, sizeof(why), "the holder let the console go: the session of suite '%.200s' on '%.200s' ended",
+		 s->suite->name, s->cfg->name);
+	hilt_watch_close(s->watch, why);
+	s->watch = NULL;
+}
+
 void session_finish(struct hilt_session *s)
 {
 	if (s->state == SESSION_DONE)
@@ -391,6 +405,7 @@ void session_finish(struct hilt_session *s)
 	s->session_timer = s->grace_timer = s->rescan_timer = 0;
 	session_ready_release(s);
 	unwatch_fds(s);
+	end_watch(s);
 	s->result->time_s = session_since_power_on(s, hilt_now_ns());
 	/* A shared boot keeps a target fit for more: described now, while
 	 * it runs on. */
@@ -621,6 +636,15 @@ static void target_started(void *arg, const struct hilt_target_started *st)
 	s->console_fd = s->ops->console_fd(s->target);
 	hilt_loop_add_fd(s->loop, s->console_fd, POLLIN, on_console, s);
 	watch_aux(s);
+	/* Others may watch a device's console while the session runs (a
+	 * second session of the same target, which has the place already,
+	 * goes unwatched). */
+	if (!s->ops->recorded) {
+		char why[300], err[512];
+
+		snprintf(why, sizeof(why), "hilt run: suite '%.200s'", s->suite->name);
+		hilt_target_watch_open(s->loop, s->cfg, why, NULL, NULL, &s->watch, err, sizeof(err));
+	}
 	s->session_timer = hilt_loop_add_timer(s->loop,
 					       s->power_on_ns + (int64_t)(suite_timeout_s(s) * 1e9),
 					       session_timeout, s);
@@ -756,6 +780,7 @@ void hilt_session_free(struct hilt_session *s)
 	if (s->target)
 		s->ops->free_target(s->target);
 	session_ready_release(s);
+	end_watch(s);
 	session_boot_release(s);
 	free(s->failure_seen);
 	session_findings_free(s);

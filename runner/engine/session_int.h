@@ -120,6 +120,8 @@ struct hilt_session {
 	int64_t ready_timer;
 	struct hilt_ansi ansi;
 	struct hilt_tail *tail;
+	/* The console's live copy for observers (hilt console --watch). */
+	struct hilt_watch *watch;
 	FILE *log, *timing;
 	int console_fd;
 	int aux[4];
