@@ -140,7 +140,8 @@ int hilt_gpio_get(struct hilt_gpio *g, size_t i, int *value, char *err, size_t e
 	return 0;
 }
 
-void hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *buf, size_t len)
+const char *hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *buf,
+				 size_t len)
 {
 	const struct hilt_gpio_line_config *l = &cfg->lines[i];
 
@@ -148,6 +149,7 @@ void hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *bu
 		snprintf(buf, len, "%s line '%s'", cfg->chip, l->chip_line);
 	else
 		snprintf(buf, len, "%s line %u", cfg->chip, l->offset);
+	return buf;
 }
 
 static void step(struct hilt_loop *loop, void *arg);

@@ -64,8 +64,9 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 int hilt_gpio_get(struct hilt_gpio *g, size_t i, int *value, char *err, size_t errlen);
 
 /* Where line i is, for messages: "gpiochip1 line 3" or "gpiochip1 line
- * 'SENSE'" (the chip's name for it). */
-void hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *buf, size_t len);
+ * 'SENSE'" (the chip's name for it), into buf; returns buf. */
+const char *hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *buf,
+				 size_t len);
 
 struct hilt_loop;
 typedef void (*hilt_gpio_drain_cb)(void *arg);
