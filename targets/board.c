@@ -388,11 +388,16 @@ static void power_check_tick(struct hilt_loop *loop, void *arg)
 	const struct hilt_board_config *b = t->bcfg;
 	int64_t now = hilt_now_ns();
 	bool confirmed;
+	int rc = 0, level = 0;
+	char why[2100];
 
 	(void)loop;
 	t->timer = 0;
 	if (b->power_check.gone) {
 		confirmed = access(b->power_check.gone, F_OK) < 0 && errno == ENOENT;
+	} else if (b->power_check.by_gpio) {
+		rc = hilt_gpio_get(t->gpio, b->power_check.sense, &level, why, sizeof(why));
+		confirmed = !rc && !level;
 	} else {
 		unsigned long long n = hilt_console_drain(t->console);
 
@@ -407,8 +412,17 @@ static void power_check_tick(struct hilt_loop *loop, void *arg)
 		advance(t);
 		return;
 	}
-	if (now >= t->check_deadline) {
-		if (b->power_check.gone)
+	if (now >= t->check_deadline || rc) {
+		if (rc)
+			snprintf(t->err, sizeof(t->err),
+				 "board '%s': the power-off could not be confirmed: %s", t->cfg->name, why);
+		else if (b->power_check.by_gpio)
+			snprintf(t->err, sizeof(t->err),
+				 "board '%s': the power-off was not confirmed: GPIO line '%s' (%s) still reads %d %g s after it",
+				 t->cfg->name, b->gpio.lines[b->power_check.sense].name,
+				 hilt_gpio_line_where(&b->gpio, b->power_check.sense, why, sizeof(why)),
+				 level, b->power_check.timeout_s);
+		else if (b->power_check.gone)
 			snprintf(t->err, sizeof(t->err),
 				 "board '%s': the power-off was not confirmed: %.2000s is still there %g s after it",
 				 t->cfg->name, b->power_check.gone, b->power_check.timeout_s);

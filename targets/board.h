@@ -38,10 +38,13 @@ struct hilt_board_config {
 	struct hilt_pdu_config pdu;
 	/* How a session's first power-off is confirmed (<power-check>): the
 	 * console silent for silent_s, or the path gone (a USB serial
-	 * adapter that loses power), within timeout_s; line 0: believed. */
+	 * adapter that loses power), or the input line gpio.lines[sense]
+	 * reading 0 (by_gpio), within timeout_s; line 0: believed. */
 	struct {
 		double timeout_s, silent_s;
 		char *gone;
+		bool by_gpio;
+		size_t sense;
 		long line;
 	} power_check;
 	char *address;		/* where HTTP probes reach the board */

@@ -383,7 +383,8 @@ static void parse_console(struct hilt_config_loader *ld, const xmlNode *node,
 static void parse_gpio_line(struct hilt_config_loader *ld, const xmlNode *c,
 			    struct hilt_gpio_config *g)
 {
-	static const char *const attrs[] = { "name", "offset", "chip-line", "active-low", NULL };
+	static const char *const attrs[] = { "name", "offset", "chip-line", "active-low", "input",
+					     NULL };
 	struct hilt_gpio_line_config line = { 0 };
 	unsigned long offset = 0;
 
@@ -399,6 +400,7 @@ static void parse_gpio_line(struct hilt_config_loader *ld, const xmlNode *c,
 	if (has_off && hilt_xml_count(ld->d, c, "offset", 0, 1023, &offset) == 0)
 		line.offset = (unsigned)offset;
 	hilt_xml_bool(ld->d, c, "active-low", &line.active_low);
+	hilt_xml_bool(ld->d, c, "input", &line.input);
 	for (size_t i = 0; line.name && i < g->nlines; i++)
 		if (strcmp(g->lines[i].name, line.name) == 0) {
 			hilt_xml_error(ld->d, c, "GPIO line '%s' is named twice", line.name);
@@ -466,6 +468,9 @@ static int parse_sequence_step(struct hilt_config_loader *ld, const xmlNode *c,
 			rc = -EINVAL;
 		else if (i == g->nlines)
 			rc = hilt_xml_error(ld->d, c, "no GPIO line named '%s'", line);
+		else if (g->lines[i].input)
+			rc = hilt_xml_error(ld->d, c, "GPIO line '%s' is an input (input=\"true\"): a sequence cannot set it",
+					    line);
 		if (!value || (strcmp(value, "0") && strcmp(value, "1")))
 			rc = hilt_xml_error(ld->d, c,
 					    "<set> needs value=\"1\" (asserted) or value=\"0\"");
@@ -600,18 +605,44 @@ struct board_seen {
 	bool reset_sequence, download_sequence;
 };
 
-/* <power-check silent="S"|gone="PATH" [timeout="S"]/>: how a power-off is
- * confirmed. */
+/* gpio="NAME" of a <power-check>: an input line of the <gpio> before it. */
+static void parse_power_check_gpio(struct hilt_config_loader *ld, const xmlNode *c,
+				   struct hilt_board_config *b, const char *name)
+{
+	const struct hilt_gpio_config *g = &b->gpio;
+	size_t i;
+
+	if (!b->gpio_line) {
+		hilt_xml_error(ld->d, c, "<power-check> gpio=\"%s\" needs a <gpio> with its lines before it",
+			       name);
+		return;
+	}
+	for (i = 0; i < g->nlines && strcmp(g->lines[i].name, name); i++)
+		;
+	if (i == g->nlines)
+		hilt_xml_error(ld->d, c, "no GPIO line named '%s'", name);
+	else if (!g->lines[i].input)
+		hilt_xml_error(ld->d, c, "GPIO line '%s' is an output: a <power-check> reads an input line (input=\"true\" on its <line>)",
+			       name);
+	else
+		b->power_check.sense = i;
+}
+
+/* <power-check silent="S"|gone="PATH"|gpio="NAME" [timeout="S"]/>: how a
+ * power-off is confirmed. */
 static void parse_power_check(struct hilt_config_loader *ld, const xmlNode *c,
 			      struct hilt_board_config *b)
 {
-	static const char *const attrs[] = { "silent", "gone", "timeout", NULL };
+	static const char *const attrs[] = { "silent", "gone", "gpio", "timeout", NULL };
 	char *gone = hilt_xml_attr(c, "gone");
+	char *gpio = hilt_xml_attr(c, "gpio");
+	int ways = !!gone + !!gpio + !!xmlHasProp(c, BAD_CAST "silent");
 
 	if (b->power_check.line) {
 		hilt_xml_error(ld->d, c, "only one <power-check> is allowed (the first is at line %ld)",
 			       b->power_check.line);
 		free(gone);
+		free(gpio);
 		return;
 	}
 	b->power_check.line = xmlGetLineNo(c);
@@ -624,9 +655,14 @@ static void parse_power_check(struct hilt_config_loader *ld, const xmlNode *c,
 		hilt_xml_error(ld->d, c, "<power-check> gone is empty");
 	else if (gone && !(b->power_check.gone = hilt_config_path(ld, gone)))
 		ld->oom = true;
-	if (!gone == !xmlHasProp(c, BAD_CAST "silent"))
-		hilt_xml_error(ld->d, c, "<power-check> takes one of silent=\"SECONDS\" (the console says nothing that long) or gone=\"PATH\" (a device that goes away with the power)");
+	if (ways != 1)
+		hilt_xml_error(ld->d, c, "<power-check> takes one of silent=\"SECONDS\" (the console says nothing that long), gone=\"PATH\" (a device that goes away with the power) or gpio=\"LINE\" (an input line of <gpio> that reads 0 with the power off)");
+	else if (gpio) {
+		b->power_check.by_gpio = true;
+		parse_power_check_gpio(ld, c, b, gpio);
+	}
 	free(gone);
+	free(gpio);
 }
 
 /* <power pdudaemon="URL" pdu="NAME" port="N" [delay="S"] [timeout="S"]

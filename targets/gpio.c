@@ -1,6 +1,7 @@
 /* A board's GPIO lines and their sequences: the sequences run from the
- * loop; the lines are set on a real chip through the chip backend
- * (targets/gpio_chip.h: libgpiod 1 or 2) or recorded to a file (fake:). */
+ * loop; the lines are set and read on a real chip through the chip backend
+ * (targets/gpio_chip.h: libgpiod 1 or 2), or recorded to a file and read
+ * from files beside it (fake:). */
 #define _GNU_SOURCE
 #include "targets/gpio.h"
 
@@ -43,6 +44,10 @@ static int set_line(struct hilt_gpio *g, size_t i, int value, char *err, size_t 
 {
 	const struct hilt_gpio_line_config *l = &g->cfg->lines[i];
 
+	if (l->input) {
+		snprintf(err, errlen, "GPIO line %s is an input: it cannot be set", l->name);
+		return -EINVAL;
+	}
 	if (g->fake) {
 		/* The physical level, as a logic analyser would see it. */
 		fprintf(g->fake, "%.3f %s %d\n", elapsed_ms(g), l->name,
@@ -71,7 +76,8 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 			goto err_free;
 		}
 		for (size_t i = 0; i < cfg->nlines; i++)
-			set_line(g, i, 0, err, errlen);
+			if (!cfg->lines[i].input)
+				set_line(g, i, 0, err, errlen);
 		*out = g;
 		return 0;
 	}
@@ -83,6 +89,67 @@ int hilt_gpio_open(const struct hilt_gpio_config *cfg, const char *consumer,
 err_free:
 	hilt_gpio_close(g);
 	return rc;
+}
+
+/* The fake chip's input line i: the physical level in FILE.NAME, a
+ * missing file level 0. */
+static int fake_get(struct hilt_gpio *g, size_t i, int *level, char *err, size_t errlen)
+{
+	const struct hilt_gpio_line_config *l = &g->cfg->lines[i];
+	char path[4096], buf[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%s", g->cfg->chip + 5, l->name);
+	if (!(f = fopen(path, "re"))) {
+		if (errno != ENOENT) {
+			int e = errno;
+
+			snprintf(err, errlen, "GPIO line %s: %s: %s", l->name, path, strerror(e));
+			return -e;
+		}
+		*level = 0;
+		return 0;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (strcmp(buf, "0") && strcmp(buf, "1")) {
+		snprintf(err, errlen, "GPIO line %s: %s holds '%s', not 0 or 1", l->name, path, buf);
+		return -EINVAL;
+	}
+	*level = buf[0] == '1';
+	return 0;
+}
+
+int hilt_gpio_get(struct hilt_gpio *g, size_t i, int *value, char *err, size_t errlen)
+{
+	const struct hilt_gpio_line_config *l = &g->cfg->lines[i];
+	int rc;
+
+	if (!l->input) {
+		snprintf(err, errlen, "GPIO line %s is an output: it is not read", l->name);
+		return -EINVAL;
+	}
+	if (!g->fake)
+		return gpio_chip_get(g->chip, i, value, err, errlen);
+	if ((rc = fake_get(g, i, value, err, errlen)) < 0)
+		return rc;
+	if (l->active_low)
+		*value = !*value;
+	return 0;
+}
+
+const char *hilt_gpio_line_where(const struct hilt_gpio_config *cfg, size_t i, char *buf,
+				 size_t len)
+{
+	const struct hilt_gpio_line_config *l = &cfg->lines[i];
+
+	if (l->chip_line)
+		snprintf(buf, len, "%s line '%s'", cfg->chip, l->chip_line);
+	else
+		snprintf(buf, len, "%s line %u", cfg->chip, l->offset);
+	return buf;
 }
 
 static void step(struct hilt_loop *loop, void *arg);

@@ -1,5 +1,5 @@
 /* The chip side of targets/gpio.c: a board's lines requested as outputs
- * on a real GPIO chip through libgpiod, whose API changed between its
+ * or inputs on a real GPIO chip through libgpiod, whose API changed between its
  * versions 1 (Debian 12) and 2 (Debian 13, Ubuntu 24.04, Fedora).  One
  * backend is built, chosen from the installed library's version
  * (HILT_GPIOD_V2 set by the build for 2.x): gpio_gpiod1.c or
@@ -15,14 +15,19 @@
 struct gpio_chip;
 
 /* Opens cfg->chip (a name "gpiochip0", a path, a label or a number) and
- * requests every line of cfg as an output, deasserted, for consumer.
+ * requests every line of cfg for consumer: an output deasserted, an
+ * input (input set) as an input.
  * Errors name the chip and line: a missing chip, a line past the chip's
  * (with what the chip has), a named line the chip lacks, a line held by
  * another process (and its holder's label).  0 or -errno. */
 int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 		   struct gpio_chip **out, char *err, size_t errlen);
-/* Line i of cfg to logical value (1: asserted, active-low handled). */
+/* Output line i of cfg to logical value (1: asserted, active-low
+ * handled). */
 int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t errlen);
+/* Input line i of cfg's logical value (1: asserted, active-low handled)
+ * into *value. */
+int gpio_chip_get(struct gpio_chip *c, size_t i, int *value, char *err, size_t errlen);
 /* Releases every line and the chip; NULL does nothing. */
 void gpio_chip_close(struct gpio_chip *c);
 
@@ -30,8 +35,9 @@ void gpio_chip_close(struct gpio_chip *c);
  * same; each writes err and returns rc (a -errno).
  * gpio_chip_no_chip: cfg->chip could not be opened.
  * gpio_chip_line_failed: line i (at offset on the chip) failed with errno
- * e; holder is NULL when setting its value failed, else the request
- * failed and holder is what says who has the line (" as 'label'" or "").
+ * e; holder is NULL when setting or reading its value failed, else the
+ * request failed and holder is what says who has the line (" as 'label'"
+ * or "").
  * gpio_chip_no_name: line i's chip_line is not a name on the chip.
  * gpio_chip_past_end: line i's offset is past the n lines of the chip
  * called name and label. */

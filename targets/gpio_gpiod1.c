@@ -28,6 +28,17 @@ int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t er
 	return 0;
 }
 
+int gpio_chip_get(struct gpio_chip *c, size_t i, int *value, char *err, size_t errlen)
+{
+	int v = gpiod_line_get_value(c->lines[i]);
+
+	if (v < 0)
+		return gpio_chip_line_failed(c->cfg, i, gpiod_line_offset(c->lines[i]), errno, NULL,
+					     err, errlen);
+	*value = v;
+	return 0;
+}
+
 /* Finds line i of the config on the chip: 0 or -errno, told. */
 static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 {
@@ -76,9 +87,11 @@ int gpio_chip_open(const struct hilt_gpio_config *cfg, const char *consumer,
 
 		if ((rc = find_line(c, i, err, errlen)) < 0)
 			goto err_free;
-		if (gpiod_line_request_output_flags(c->lines[i], consumer,
-						    l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
-						    0) < 0) {
+		int flags = l->active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0;
+		int req = l->input ? gpiod_line_request_input_flags(c->lines[i], consumer, flags)
+				   : gpiod_line_request_output_flags(c->lines[i], consumer, flags, 0);
+
+		if (req < 0) {
 			int e = errno;
 			char holder[128] = "";
 

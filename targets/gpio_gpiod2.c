@@ -91,6 +91,20 @@ int gpio_chip_set(struct gpio_chip *c, size_t i, int value, char *err, size_t er
 	return 0;
 }
 
+int gpio_chip_get(struct gpio_chip *c, size_t i, int *value, char *err, size_t errlen)
+{
+	enum gpiod_line_value v;
+
+	errno = 0;
+	v = gpiod_line_request_get_value(c->requests[i], c->offsets[i]);
+
+	if (v == GPIOD_LINE_VALUE_ERROR)
+		return gpio_chip_line_failed(c->cfg, i, c->offsets[i], errno ? errno : EIO, NULL, err,
+					     errlen);
+	*value = v == GPIOD_LINE_VALUE_ACTIVE;
+	return 0;
+}
+
 /* The offset of line i of the config on the chip: 0 or -errno, told. */
 static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 {
@@ -128,7 +142,8 @@ static int find_line(struct gpio_chip *c, size_t i, char *err, size_t errlen)
 	return 0;
 }
 
-/* Requests line i as an output, deasserted: 0 or -errno, told. */
+/* Requests line i as an output, deasserted, or as an input: 0 or -errno,
+ * told. */
 static int request_line(struct gpio_chip *c, size_t i, const char *consumer, char *err,
 			size_t errlen)
 {
@@ -139,8 +154,10 @@ static int request_line(struct gpio_chip *c, size_t i, const char *consumer, cha
 	int rc = 0;
 
 	if (!ls || !lc || !rc_ ||
-	    gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_OUTPUT) < 0 ||
-	    gpiod_line_settings_set_output_value(ls, GPIOD_LINE_VALUE_INACTIVE) < 0) {
+	    gpiod_line_settings_set_direction(ls, l->input ? GPIOD_LINE_DIRECTION_INPUT
+							   : GPIOD_LINE_DIRECTION_OUTPUT) < 0 ||
+	    (!l->input &&
+	     gpiod_line_settings_set_output_value(ls, GPIOD_LINE_VALUE_INACTIVE) < 0)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "GPIO line %s: out of memory", l->name);
 		goto out;

@@ -2,7 +2,8 @@
 # Board targets end to end against the board simulator (fixtures/boardsim):
 # usage: board.sh boot|disconnect|panic|lock-wait|lock-busy|missing|flash-hang|tty|gpio|
 #        reenumerate|reenumerate-gone|telnet|power|flash-refused|images|pace|shared-boot|
-#        reserve-cli|reserve-expiry|reserve-pool|pdudaemon|pdudaemon-faults|power-check
+#        reserve-cli|reserve-expiry|reserve-pool|pdudaemon|pdudaemon-faults|power-check|
+#        power-check-gpio
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -951,6 +952,34 @@ power-check)
 	run_board 3 "a power-off after which the adapter stays" $SUITE
 	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: $WORK/ttyUSB-sim is still there 2 s after it$" \
 		"$WORK/stdout"
+	;;
+power-check-gpio)
+	# A sense line of the recording GPIO chip, an input whose level the
+	# test writes beside the record: 1 after the power-off (the board still
+	# has power) is an infrastructure error naming the line, and nothing
+	# more is done to the board; the power-off dropping it to 0 confirms it.
+	start_sim
+	rec=$WORK/actions.log
+	sense=$WORK/gpio.log.sense
+	lines="<gpio chip=\"fake:$WORK/gpio.log\"><line name=\"en\" offset=\"17\" active-low=\"true\"/>
+      <line name=\"sense\" offset=\"3\" input=\"true\"/></gpio>"
+	echo 1 >"$sense"
+	recorded_farm "true" "$lines <power-check gpio=\"sense\" timeout=\"2\"/>"
+	run_board 3 "a power-off after which the sense line reads 1" $SUITE
+	assert_grep "^ERROR board-boot@sim1 kernel-banner: target 'sim1' did not start: board 'sim1': the power-off was not confirmed: GPIO line 'sense' (fake:$WORK/gpio.log line 3) still reads 1 2 s after it$" \
+		"$WORK/stdout"
+	assert_grep '<property name="board.power_off_check" value="not confirmed"/>' "$OUT/junit.xml"
+	[ "$(tr '\n' , <"$rec")" = "off," ] || fail "the board's commands: $(tr '\n' , <"$rec")"
+	# Only the output line is recorded: the sense line is never driven.
+	[ "$(cut -d' ' -f2- "$WORK/gpio.log" | tr '\n' ,)" = "en 1," ] ||
+		fail "the GPIO record: $(cat "$WORK/gpio.log")"
+
+	: >"$rec"
+	rm -rf "$OUT"
+	recorded_farm "echo 0 &gt;$sense" "$lines <power-check gpio=\"sense\" timeout=\"2\"/>"
+	run_board 0 "a power-off confirmed by the sense line" $SUITE
+	assert_grep '<property name="board.power_off_check" value="confirmed in [0-9.]* s"/>' "$OUT/junit.xml"
+	[ "$(tr '\n' , <"$rec")" = "off,on,reset,off," ] || fail "the board's commands: $(tr '\n' , <"$rec")"
 	;;
 *)
 	fail "unknown case $1"

@@ -406,10 +406,13 @@ XML
   </failure-patterns>
 </suite>
 XML
-	guest_check gpio-check gpio "$WORK/gpio.xml" 30
+	guest_check gpio-check gpio "$WORK/gpio.xml" 36
 	# Every wait of the sequences was measured on the chip.
 	[ "$(grep -ac "ms wait measured" "$OUT"/*.console.log)" -eq 5 ] ||
 		fail "not every wait of the sequences was measured"
+	# The inputs were read at both pulls (a power sense line).
+	[ "$(grep -Eac "gpio-check: ok input-pull-(up|down)" "$OUT"/*.console.log)" -eq 2 ] ||
+		fail "the input lines were not read at both pulls"
 	;;
 *)
 	fail "unknown case $1"

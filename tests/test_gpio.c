@@ -1,5 +1,6 @@
 /* Reset and boot-mode sequences on the recording (fake) GPIO backend:
- * order, hold times and active-low levels; the libgpiod backend's errors
+ * order, hold times and active-low levels; its input lines, read from
+ * files a test writes; the libgpiod backend's errors
  * on this machine; a real chip of this machine only when HILT_TEST_GPIO
  * names the line it may drive (e2e_guest-gpio, tests/guest/gpio_check.c,
  * drives a gpio-sim chip in the guest). */
@@ -158,6 +159,90 @@ static int download_mode_on_fake(void)
 	return 0;
 }
 
+/* Writes text to path (the fake chip's input level). */
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+/* Input lines on the recording backend: each reads the level written
+ * beside the record (FILE.NAME; a missing file is level 0), active-low
+ * inverted; an input is not recorded, and a sequence that sets it ends
+ * with an error naming it. */
+static int input_on_fake(void)
+{
+	char path[] = "/tmp/hilt-gpio-XXXXXX";
+	int fd = mkstemp(path);
+	char chip[64], sense[80], nsense[80], err[256] = "", line[64];
+	struct hilt_gpio_line_config in_lines[] = {
+		{ .name = "sense", .offset = 3, .input = true },
+		{ .name = "nsense", .chip_line = "PWR_N", .input = true, .active_low = true },
+		{ .name = "en", .offset = 17 },
+	};
+	struct hilt_gpio_config cfg = { .chip = chip, .lines = in_lines, .nlines = 3 };
+	struct hilt_gpio_step set_sense[] = {
+		{ .kind = HILT_GPIO_SET, .line = 2, .value = 1 },
+		{ .kind = HILT_GPIO_SET, .line = 0, .value = 1 },
+		{ .kind = HILT_GPIO_SET, .line = 2, .value = 0 },
+	};
+	struct hilt_gpio_sequence seq = { set_sense, 3 };
+	struct hilt_gpio *g;
+	int v = -1, rc;
+
+	close(fd);
+	snprintf(chip, sizeof(chip), "fake:%s", path);
+	snprintf(sense, sizeof(sense), "%s.sense", path);
+	snprintf(nsense, sizeof(nsense), "%s.nsense", path);
+	CHECK(hilt_gpio_open(&cfg, "test", &g, err, sizeof(err)) == 0, "%s", err);
+
+	/* No file yet: level 0, so active-low reads asserted. */
+	CHECK(hilt_gpio_get(g, 0, &v, err, sizeof(err)) == 0 && v == 0, "sense %d: %s", v, err);
+	CHECK(hilt_gpio_get(g, 1, &v, err, sizeof(err)) == 0 && v == 1, "nsense %d: %s", v, err);
+	put(sense, "1\n");
+	put(nsense, "1\n");
+	CHECK(hilt_gpio_get(g, 0, &v, err, sizeof(err)) == 0 && v == 1, "sense %d: %s", v, err);
+	CHECK(hilt_gpio_get(g, 1, &v, err, sizeof(err)) == 0 && v == 0, "nsense %d: %s", v, err);
+	put(sense, "0");
+	CHECK(hilt_gpio_get(g, 0, &v, err, sizeof(err)) == 0 && v == 0, "sense %d: %s", v, err);
+	/* Neither 0 nor 1: said, with the file. */
+	put(sense, "on");
+	rc = hilt_gpio_get(g, 0, &v, err, sizeof(err));
+	CHECK(rc == -EINVAL && strstr(err, "GPIO line sense") && strstr(err, sense) &&
+	      strstr(err, "'on'"), "rc %d: %s", rc, err);
+	/* An output is set, not read. */
+	rc = hilt_gpio_get(g, 2, &v, err, sizeof(err));
+	CHECK(rc == -EINVAL && strstr(err, "GPIO line en is an output"), "rc %d: %s", rc, err);
+	/* Setting an input ends the sequence there: en set once, not reset. */
+	rc = run_seq(g, &seq, false, err, sizeof(err), NULL);
+	CHECK(rc == -EINVAL && !strcmp(err, "GPIO line sense is an input: it cannot be set"),
+	      "rc %d: %s", rc, err);
+	hilt_gpio_close(g);
+
+	hilt_gpio_line_where(&cfg, 0, line, sizeof(line));
+	CHECK(!strcmp(line + strlen(chip), " line 3"), "where: %s", line);
+	hilt_gpio_line_where(&cfg, 1, line, sizeof(line));
+	CHECK(!strcmp(line + strlen(chip), " line 'PWR_N'"), "where: %s", line);
+
+	/* Only the output is in the record: requested deasserted, then set. */
+	char rec[256] = "", *p = rec;
+	FILE *f = fopen(path, "r");
+	double at;
+	char name[16];
+	int level;
+
+	while (f && fscanf(f, "%lf %15s %d", &at, name, &level) == 3 && p < rec + 200)
+		p += sprintf(p, "%s %d,", name, level);
+	if (f)
+		fclose(f);
+	CHECK(!strcmp(rec, "en 0,en 1,"), "recorded: %s", rec);
+	unlink(sense);
+	unlink(nsense);
+	unlink(path);
+	return 0;
+}
+
 static int missing_chip_is_named(void)
 {
 	char err[256];
@@ -267,6 +352,7 @@ int main(void)
 {
 	static const struct check_test tests[] = {
 		{ "ESP32 download mode and reset on the recording backend", download_mode_on_fake },
+		{ "input lines on the recording backend", input_on_fake },
 		{ "libgpiod: a missing chip is named", missing_chip_is_named },
 		{ "libgpiod on the line HILT_TEST_GPIO names", real_chip },
 	};

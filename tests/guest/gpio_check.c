@@ -3,7 +3,9 @@
  * simulator (gpio-sim.ko, fixtures/gpio-sim/build.sh).  It makes a chip
  * through configfs (a label, lines named EN and IO0), drives it as a farm
  * drives a board's reset and boot-mode lines, and reads back what the chip
- * holds through gpio-sim's sysfs attributes (sim_gpioN/value).  Built
+ * holds through gpio-sim's sysfs attributes (sim_gpioN/value); and reads
+ * input lines (a board's power sense line) whose level it sets through
+ * gpio-sim's pulls (sim_gpioN/pull).  Built
  * static, so the guest needs nothing else; configfs.ko and gpio-sim.ko are
  * loaded and configfs mounted before it runs.
  *
@@ -482,6 +484,83 @@ static void killed_session(void)
 	all_free("free-after-kill");
 }
 
+/* Pulls line offset of the chip up or down, as a board drives a sense
+ * line: what an input reads. */
+static void sim_pull(const char *name, unsigned offset, bool up)
+{
+	char path[256];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/devices/platform/%s/%s/sim_gpio%u/pull", dev_name,
+		 chip_name, offset);
+	rc = write_file(path, up ? "pull-up\n" : "pull-down\n");
+	check(rc == 0, name, "%s: %s", path, strerror(-rc));
+}
+
+/* Reads both inputs: "SENSE NSENSE" as hilt_gpio_get gives them. */
+static void expect_inputs(const char *name, struct hilt_gpio *g, const char *want)
+{
+	char err[256] = "", got[16];
+	int v[2] = { -1, -1 };
+
+	for (size_t i = 0; i < 2; i++)
+		check(hilt_gpio_get(g, i, &v[i], err, sizeof(err)) == 0, name, "line %zu: %s", i,
+		      err);
+	snprintf(got, sizeof(got), "%d %d", v[0], v[1]);
+	check(strcmp(got, want) == 0, name, "the inputs read %s, expected %s", got, want);
+	ok(name);
+}
+
+/* Lines 2 and 3 as a board's power sense lines, one active-high, one
+ * active-low: requested as inputs, they read the level the chip's pulls
+ * give them; a sequence cannot set them. */
+static void inputs(void)
+{
+	struct hilt_gpio_line_config lines[] = {
+		{ .name = "sense", .offset = 2, .input = true },
+		{ .name = "nsense", .offset = 3, .input = true, .active_low = true },
+	};
+	struct hilt_gpio_config cfg = { .chip = LABEL, .lines = lines, .nlines = 2 };
+	static const struct hilt_gpio_step set[] = {
+		{ .kind = HILT_GPIO_SET, .line = 0, .value = 1 },
+	};
+	struct hilt_gpio_sequence seq = { (struct hilt_gpio_step *)set, 1 };
+	struct hilt_gpio *g;
+	struct hilt_loop *loop;
+	struct run r = { 0 };
+	struct gpio_peek p;
+	char err[256];
+
+	check(hilt_gpio_open(&cfg, CONSUMER, &g, err, sizeof(err)) == 0, "input-open", "%s", err);
+	for (unsigned i = 2; i < 4; i++) {
+		check(gpio_peek(LABEL, i, &p) == 0 && p.used && !strcmp(p.consumer, CONSUMER),
+		      "input-open", "line %u not held by " CONSUMER " ('%s')", i, p.consumer);
+		check(!p.output, "input-open", "line %u is requested as an output", i);
+	}
+	ok("input-open");
+	sim_pull("input-pull-down", 2, false);
+	sim_pull("input-pull-down", 3, false);
+	expect_inputs("input-pull-down", g, "0 1");
+	sim_pull("input-pull-up", 2, true);
+	sim_pull("input-pull-up", 3, true);
+	expect_inputs("input-pull-up", g, "1 0");
+	sim_pull("input-mixed", 3, false);
+	expect_inputs("input-mixed", g, "1 1");
+
+	check(hilt_loop_new(&loop) == 0, "input-not-set", "no loop");
+	check(hilt_gpio_start(g, loop, &seq, NULL, seq_done, &r) == 0, "input-not-set",
+	      "start failed");
+	hilt_loop_run(loop);
+	hilt_loop_free(loop);
+	check(r.done == 1 && r.rc == -EINVAL && strstr(r.err, "GPIO line sense is an input"),
+	      "input-not-set", "done %d times, rc %d: %s", r.done, r.rc, r.err);
+	/* The pull still decides: nothing was driven. */
+	expect_inputs("input-not-set", g, "1 1");
+	hilt_gpio_close(g);
+	sim_pull("input-pull-down", 2, false);
+	all_free("free-after-inputs");
+}
+
 int main(void)
 {
 	char path[96], number[64];
@@ -495,6 +574,7 @@ int main(void)
 	by_path_and_number(number, "number");
 	errors();
 	killed_session();
+	inputs();
 	printf("gpio-check: PASS %d\n", passed);
 	return 0;
 }
