@@ -1,4 +1,4 @@
-/* A console's live copy for observers (base/watch.h): a unix seqpacket
+/* A console's live copy for observers (base/watch.h): a unix stream
  * socket in the loop, a queue per observer, the newest bytes for those who
  * join late. */
 #define _GNU_SOURCE
@@ -22,10 +22,9 @@
 struct observer {
 	int fd;			/* -1: a free slot */
 	unsigned number;	/* for the holder's notes: 1, 2, ... */
-	/* Packets the socket did not take yet: a 4-byte length, then the
-	 * packet. */
+	/* Frames the socket did not take yet, as they go on it. */
 	struct hilt_buf queue;
-	bool dropping;		/* only the reason is left to send */
+	bool dropping;		/* what is queued and the reason, nothing more */
 	bool polling_out;
 };
 
@@ -68,22 +67,19 @@ static void forget(struct hilt_watch *w, struct observer *o)
  * is gone (it closed its end, or its reason for being dropped went). */
 static bool flush(struct hilt_watch *w, struct observer *o)
 {
-	while (hilt_buf_len(&o->queue) >= 4) {
-		const char *p = hilt_buf_str(&o->queue);
-		uint32_t n;
-
-		memcpy(&n, p, 4);
-		ssize_t r = send(o->fd, p + 4, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (hilt_buf_len(&o->queue)) {
+		ssize_t r = send(o->fd, hilt_buf_str(&o->queue), hilt_buf_len(&o->queue),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
-		if (r < 0) {
+		if (r <= 0) {
 			if (!o->dropping)
 				note(w, "observer %u left", o->number);
 			forget(w, o);
 			return false;
 		}
-		hilt_buf_consume(&o->queue, 4 + n);
+		hilt_buf_consume(&o->queue, (size_t)r);
 	}
 	if (o->dropping && !hilt_buf_len(&o->queue)) {
 		forget(w, o);
@@ -100,10 +96,10 @@ static bool flush(struct hilt_watch *w, struct observer *o)
 
 static void queue(struct observer *o, char type, const void *buf, size_t len)
 {
-	uint32_t n = (uint32_t)len + 1;
+	unsigned char head[5] = { (unsigned char)type, len & 0xff, (len >> 8) & 0xff,
+				  (len >> 16) & 0xff, (len >> 24) & 0xff };
 
-	hilt_buf_append(&o->queue, &n, 4);
-	hilt_buf_append(&o->queue, &type, 1);
+	hilt_buf_append(&o->queue, head, sizeof(head));
 	hilt_buf_append(&o->queue, buf, len);
 }
 
@@ -114,7 +110,7 @@ static void drop(struct hilt_watch *w, struct observer *o)
 	snprintf(why, sizeof(why), "dropped: this observer fell %u KiB behind the console",
 		 HILT_WATCH_BEHIND / 1024);
 	note(w, "observer %u dropped: it fell %u KiB behind", o->number, HILT_WATCH_BEHIND / 1024);
-	hilt_buf_reset(&o->queue);
+	/* After what it has been sent in part: frames stay whole. */
 	queue(o, 'M', why, strlen(why));
 	o->dropping = true;
 	flush(w, o);
@@ -157,9 +153,13 @@ static void on_listen(struct hilt_loop *loop, int fd, short revents, void *arg)
 		if (w->obs[i].fd < 0)
 			o = &w->obs[i];
 	if (!o) {
-		static const char full[] = "Mthis console has as many observers as it takes (16)";
+		struct observer full = { .fd = c };
+		static const char why[] = "this console has as many observers as it takes";
 
-		send(c, full, sizeof(full) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		queue(&full, 'E', why, sizeof(why) - 1);
+		send(c, hilt_buf_str(&full.queue), hilt_buf_len(&full.queue),
+		     MSG_DONTWAIT | MSG_NOSIGNAL);
+		hilt_buf_free(&full.queue);
 		close(c);
 		return;
 	}
@@ -197,7 +197,7 @@ static int bind_at(int fd, const struct sockaddr_un *sa, char *err, size_t errle
 		return 0;
 	if (errno != EADDRINUSE)
 		return fail(err, errlen, errno, sa->sun_path, "cannot listen at");
-	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (probe < 0)
 		return fail(err, errlen, errno, sa->sun_path, "cannot listen at");
@@ -251,7 +251,7 @@ int hilt_watch_open(struct hilt_loop *loop, const char *path, const char *header
 			 path, sizeof(sa.sun_path) - 1);
 		goto fail;
 	}
-	w->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	w->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (w->fd < 0) {
 		rc = fail(err, errlen, errno, path, "cannot listen at");
 		goto fail;
@@ -330,7 +330,8 @@ void hilt_watch_close(struct hilt_watch *w, const char *why)
 		if (o->fd < 0)
 			continue;
 		if (!o->dropping) {
-			queue(o, 'E', why ? why : "", why ? strlen(why) : 0);
+			why = why && *why ? why : "the holder let the console go";
+			queue(o, 'E', why, strlen(why));
 			flush(w, o);
 		}
 		if (o->fd >= 0)
@@ -352,7 +353,7 @@ int hilt_watch_connect(const char *path, int *out)
 
 	if (address(path, &sa))
 		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -365,20 +366,38 @@ int hilt_watch_connect(const char *path, int *out)
 	return 0;
 }
 
+/* len bytes into buf (NULL: dropped): 1, 0 at the end, -errno. */
+static int read_full(int fd, unsigned char *buf, size_t len)
+{
+	unsigned char skip[512];
+
+	while (len) {
+		ssize_t n = read(fd, buf ? buf : skip, buf || len < sizeof(skip) ? len : sizeof(skip));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		len -= (size_t)n;
+		if (buf)
+			buf += n;
+	}
+	return 1;
+}
+
 ssize_t hilt_watch_recv(int fd, char *type, void *buf, size_t len)
 {
-	char pkt[HILT_WATCH_PACKET + 1];
-	ssize_t n;
+	unsigned char head[5];
+	int rc = read_full(fd, head, sizeof(head));
+	size_t n, keep;
 
-	do
-		n = recv(fd, pkt, sizeof(pkt), 0);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : 0;
-	*type = pkt[0];
-	n--;
-	if ((size_t)n > len)
-		n = (ssize_t)len;
-	memcpy(buf, pkt + 1, (size_t)n);
-	return n;
+	if (rc <= 0)
+		return rc;
+	*type = (char)head[0];
+	n = head[1] | (size_t)head[2] << 8 | (size_t)head[3] << 16 | (size_t)head[4] << 24;
+	keep = n < len ? n : len;
+	if ((rc = read_full(fd, buf, keep)) <= 0 ||
+	    (n > keep && (rc = read_full(fd, NULL, n - keep)) <= 0))
+		return rc < 0 ? rc : -EPROTO;
+	return (ssize_t)keep;
 }

@@ -1,8 +1,8 @@
 /* A console's live copy for read-only observers (hilt console --watch).
  *
- * The process that holds a console listens on a unix socket
- * (SOCK_SEQPACKET: each send one packet) and copies what the console
- * prints to every observer connected.  A packet is a type byte and its
+ * The process that holds a console listens on a unix stream socket and
+ * copies what the console prints to every observer connected, in frames:
+ * a type byte, the payload's length (4 bytes, little-endian), the
  * payload:
  *   'H'  the header, first: "offset=N" (the byte of the console stream the
  *        first data packet starts at) then lines of the holder's own text
@@ -17,8 +17,8 @@
  *
  * Nothing here ever makes the holder wait: sends are non-blocking, what an
  * observer's socket does not take waits in a queue of its own, and an
- * observer whose queue passes HILT_WATCH_BEHIND bytes is dropped: its queue
- * discarded, the reason sent as soon as its socket takes it, then closed. */
+ * observer whose queue passes HILT_WATCH_BEHIND bytes is dropped: it gets
+ * what was queued and the reason (if it ever reads them), then nothing. */
 #ifndef HILT_WATCH_H
 #define HILT_WATCH_H
 
@@ -26,9 +26,9 @@
 #include <sys/types.h>
 
 #define HILT_WATCH_BACKLOG (16 * 1024)
-#define HILT_WATCH_BEHIND (256 * 1024)
+#define HILT_WATCH_BEHIND (1024 * 1024)
 #define HILT_WATCH_MAX 16		/* observers at once */
-#define HILT_WATCH_PACKET 4096		/* the largest payload */
+#define HILT_WATCH_PACKET 4096		/* the largest data payload */
 
 struct hilt_loop;
 struct hilt_watch;
@@ -58,8 +58,9 @@ void hilt_watch_close(struct hilt_watch *w, const char *why);
 /* The observer's side.  Connects to the holder at path: 0 with a
  * blocking fd, or -errno (-ENOENT, -ECONNREFUSED: nobody holds it now). */
 int hilt_watch_connect(const char *path, int *fd);
-/* One packet: its type in *type, its payload (up to len bytes) in buf;
- * the payload's length, 0 when the holder closed the connection, -errno. */
+/* One frame, blocking: its type in *type, its payload in buf (what
+ * passes len bytes dropped); the length kept, 0 when the holder closed the
+ * connection, -errno (-EPROTO: it closed in mid-frame). */
 ssize_t hilt_watch_recv(int fd, char *type, void *buf, size_t len);
 
 #endif

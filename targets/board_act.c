@@ -42,13 +42,13 @@ int board_can_bring(const struct hilt_target *t, char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	if ((t->bring_up & HILT_BRING_DOWNLOAD) && !b->gpio.download.nsteps) {
-		snprintf(err, errlen, "board '%s' has no boot-mode sequence (<gpio> with <download>)",
+		snprintf(err, errlen, "board '%s' has no boot-mode sequence (a <gpio> <download-sequence>)",
 			 name);
 		return -ENOTSUP;
 	}
 	if ((t->bring_up & HILT_BRING_RESET) && !b->gpio.reset.nsteps && !b->reset.argv &&
 	    !b->pdu.reset) {
-		snprintf(err, errlen, "board '%s' has no reset (a <gpio> <reset> sequence, a <reset> command, or <power pdudaemon=... reset=\"true\">)",
+		snprintf(err, errlen, "board '%s' has no reset (a <gpio> <reset-sequence>, a <reset> command, or <power pdudaemon=... reset=\"true\">)",
 			 name);
 		return -ENOTSUP;
 	}
@@ -106,7 +106,7 @@ int board_act(struct hilt_target *t, enum hilt_target_action a, char *err, size_
 		if (t->gpio && b->gpio.download.nsteps)
 			rc = board_gpio_sequence(t, &b->gpio.download, NULL, "download");
 		else
-			snprintf(t->err, sizeof(t->err), "board '%s' has no boot-mode sequence (<gpio> with <download>)",
+			snprintf(t->err, sizeof(t->err), "board '%s' has no boot-mode sequence (a <gpio> <download-sequence>)",
 				 t->cfg->name);
 		break;
 	case HILT_ACT_BREAK:

@@ -340,7 +340,7 @@ static void leave(struct console *c, int status, bool hurry)
 		return;
 	c->leaving = true;
 	c->status = status;
-	if (c->off || !c->t)
+	if (!c->t)
 		hilt_loop_stop(c->loop);
 	else
 		stop_target(c, AFTER_END, hurry);
@@ -495,6 +495,8 @@ static void busy_note(struct hilt_loop *loop, void *arg)
 static void start_target(struct console *c)
 {
 	char err[1024];
+
+	c->off = false;
 	int rc = c->ops->new_target(c->cfg, &c->t, err, sizeof(err));
 
 	if (rc == 0 && c->hold_fd >= 0 && c->ops->use_hold) {
@@ -674,7 +676,9 @@ static void typed(struct console *c, char ch)
 	}
 	c->esc = ch == '\r' || ch == '\n' ? ESC_LINE_START : ESC_NONE;
 	if (c->off || !c->running) {
-		/* Nobody to type at: said once. */
+		/* Nobody to type at: said once; no line begun, so the
+		 * escape works at once. */
+		c->esc = ESC_LINE_START;
 		if (c->off && !c->said_off)
 			say("'%s' is off: %c1 powers it on", c->cfg->name, c->escape);
 		c->said_off = c->off;
