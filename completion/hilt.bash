@@ -149,7 +149,7 @@ _hilt()
         list) opts="--farm --target --tags --pool --shard --path-var --boot --help" ;;
         validate) opts="--strict --help" ;;
         reserve) opts="--farm --for --why --list --release --force --help" ;;
-        console) opts="--farm --out --escape --help" ;;
+        console) opts="--farm --out --escape --wait --power-on --reset --download --flash --pace --watch --follow --help" ;;
         "report merge") opts="-o --output --help" ;;
         "report compare") opts="--base --time-threshold --time-floor --mad-k --time-from --findings-notice --format -o --output --help" ;;
         "report html") opts="--baseline --time-threshold --time-floor -o --output --help" ;;

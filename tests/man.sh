@@ -106,7 +106,7 @@ def check_command(cmd):
             break
         if w.startswith("-") and w != "-":
             opt = w.split("=", 1)[0]
-            if not re.search(r"(^|[\s\[|(,])" + re.escape(opt) + r"([\s\]|=,)]|$)", text, re.M):
+            if not re.search(r"(^|[\s\[|(,])" + re.escape(opt) + r"([\s\[\]|=,)]|$)", text, re.M):
                 return f"'{cmd}': option {opt} is not in 'hilt help {' '.join(key)}'"
     return None
 
