@@ -18,7 +18,8 @@
 #   watch-run  an observer of a scheduled run's session sees its console
 #   signal  SIGTERM: the board is powered off, the terminal is sane
 #   gone    the console connection drops: hilt says so, the terminal is sane
-#   guest   the default guest boots; uname -r; ~p boots it again
+#   guest   the default guest boots; uname -r; ~p boots it again; an
+#           observer sees it all
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 OUT=$WORK/out
@@ -327,11 +328,18 @@ guest)
 		echo "SKIP: no default guest in $HILT_GUEST_DIR"
 		exit 77
 	fi
+	# An observer, waiting for the guest's console before it is up.
+	"$HILT" console --watch default >"$WORK/obs.out" 2>"$WORK/obs.err" &
+	obs=$!
+	await "nobody holds the console of 'default' now: waiting for a holder" "$WORK/obs.err"
 	term "$HILT console --out $OUT default"
 	shows "\\[hilt: console of 'default' \\(qemu\\); ~\\? for help\\]"
 	shows '^/ # ?$' 60
 	keys "uname -r" Enter
 	shows '^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64$'
+	version=$(screen | grep -E '^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64$' | head -1)
+	poll_until 10 grep -q "^$version" "$WORK/obs.out" || fail "the observer did not see uname's answer"
+	grep -q "held by .*: hilt console; from console byte" "$WORK/obs.err" || fail "the observer does not say who holds it"
 	keys Enter "~p"
 	shows "\\[hilt: power cycle of 'default'\\]"
 	poll_until 60 sh -c "[ \$(grep -c 'Linux version' '$OUT/console@default.console.log') -ge 2 ]" ||
@@ -340,6 +348,9 @@ guest)
 		{ screen; fail "the second boot did not reach init"; }
 	keys Enter "~."
 	sane 0
+	wait "$obs"
+	expect_exit 0 $? "the observer of the guest's console"
+	[ "$(grep -c 'Linux version' "$WORK/obs.out")" -ge 2 ] || fail "the observer did not see the second boot"
 	;;
 *)
 	fail "unknown case $1"
