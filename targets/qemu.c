@@ -1,6 +1,8 @@
 /* QEMU target: the console is a socket pair whose far end QEMU gets as a
  * chardev fd, so the runner owns the console and QEMU's own messages
- * (stdout/stderr) stay apart, kept for the report. */
+ * (stdout/stderr) stay apart, kept for the report.  For a person at the
+ * console (hilt console) a second pair is QEMU's monitor (QMP): a guest
+ * that reboots is reset rather than ended, and a reset can be asked for. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -48,6 +50,14 @@ struct hilt_target {
 	char *diag_text;
 	char kernel_sha[65], initrd_sha[65], drive_sha[65], bios_sha[65];
 	char status[96];
+	/* QMP, for a person's console: the fd, what it printed that is not
+	 * a whole line yet, and the commands sent whose answer has not come
+	 * (oldest first: 'i' the set-up, 'r' a reset). */
+	int qmp_fd;
+	char qmp_line[4096];
+	size_t qmp_len;
+	char qmp_wait[8];
+	size_t qmp_nwait;
 };
 
 static int qemu_new(const struct hilt_target_config *cfg,
@@ -62,7 +72,7 @@ static int qemu_new(const struct hilt_target_config *cfg,
 	}
 	t->cfg = cfg;
 	t->qcfg = cfg->priv;
-	t->console_fd = -1;
+	t->console_fd = t->qmp_fd = -1;
 	*out = t;
 	return 0;
 }
@@ -110,7 +120,7 @@ static void free_argv(struct argv_builder *b)
 /* Whole arguments only: nothing from the farm file is ever parsed by a
  * shell. */
 static int build_argv(const struct hilt_qemu_config *q, int console_fd,
-		      int net_fd, struct argv_builder *b)
+		      int net_fd, int qmp_fd, struct argv_builder *b)
 {
 	add(b, "%s", q->binary);
 	add(b, "-nodefaults");
@@ -154,6 +164,12 @@ static int build_argv(const struct hilt_qemu_config *q, int console_fd,
 	add(b, "socket,id=hiltcon,fd=%d", console_fd);
 	add(b, "-serial");
 	add(b, "chardev:hiltcon");
+	if (qmp_fd >= 0) {
+		add(b, "-chardev");
+		add(b, "socket,id=hiltqmp,fd=%d", qmp_fd);
+		add(b, "-mon");
+		add(b, "chardev=hiltqmp,mode=control");
+	}
 	if (net_fd >= 0) {
 		/* The runner is the network: one Ethernet frame per datagram
 		 * over a socket it made, served by its own libslirp. */
@@ -247,11 +263,19 @@ static int start_network(struct hilt_target *t, const struct hilt_target_env *en
 					  hilt_httpboot_socket(t->httpboot), err, errlen);
 }
 
+/* Sends QMP commands text (a line each), all at once: a few hundred
+ * bytes into an empty socket. */
+static void qmp_send(struct hilt_target *t, const char *text)
+{
+	if (send(t->qmp_fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		hilt_tail_append(t->diag, "hilt: QMP unwritable\n", 21);
+}
+
 static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 		      char *err, size_t errlen)
 {
 	struct argv_builder b = { 0 };
-	int sv[2], net_fd = -1;
+	int sv[2], qmp[2] = { -1, -1 }, net_fd = -1;
 	int rc = hash_images(t, err, errlen);
 
 	t->env = env;
@@ -269,17 +293,38 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return rc;
 	}
-	rc = build_argv(t->qcfg, sv[1], net_fd, &b);
+	/* A person's console (a bring-up asked for): the monitor too. */
+	if (env->bring_up && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		goto err_close;
+	}
+	rc = build_argv(t->qcfg, sv[1], net_fd, qmp[1], &b);
 	if (rc) {
 		snprintf(err, errlen, "out of memory");
 		goto err_close;
 	}
-	int keep[2] = { sv[1], net_fd };
+	int keep[3] = { sv[1] }, nkeep = 1;
 
-	rc = hilt_proc_start(b.v, keep, net_fd >= 0 ? 2 : 1, &t->proc, err, errlen);
+	if (net_fd >= 0)
+		keep[nkeep++] = net_fd;
+	if (qmp[1] >= 0)
+		keep[nkeep++] = qmp[1];
+	rc = hilt_proc_start(b.v, keep, (size_t)nkeep, &t->proc, err, errlen);
 	if (rc)
 		goto err_close;
 	close(sv[1]);
+	if (qmp[1] >= 0) {
+		close(qmp[1]);
+		t->qmp_fd = qmp[0];
+		fcntl(t->qmp_fd, F_SETFL, fcntl(t->qmp_fd, F_GETFL) | O_NONBLOCK);
+		/* The guest's own reboot resets it, as a board's would (QEMU
+		 * runs with -no-reboot for sessions). */
+		qmp_send(t, "{\"execute\":\"qmp_capabilities\"}\n"
+			 "{\"execute\":\"set-action\",\"arguments\":{\"reboot\":\"reset\"}}\n");
+		t->qmp_wait[t->qmp_nwait++] = 'i';
+		t->qmp_wait[t->qmp_nwait++] = 'i';
+	}
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	t->console_fd = sv[0];
 	free_argv(&b);
@@ -295,6 +340,10 @@ static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
 err_close:
 	close(sv[0]);
 	close(sv[1]);
+	if (qmp[0] >= 0) {
+		close(qmp[0]);
+		close(qmp[1]);
+	}
 	free_argv(&b);
 	return rc;
 }
@@ -343,7 +392,78 @@ static size_t qemu_aux_fds(struct hilt_target *t, int *fds, size_t max)
 		fds[n++] = hilt_proc_output_fd(t->proc);
 	if (n < max)
 		fds[n++] = hilt_proc_pidfd(t->proc);
+	if (n < max && t->qmp_fd >= 0)
+		fds[n++] = t->qmp_fd;
 	return n;
+}
+
+/* One line QEMU's monitor printed: an answer to the oldest command sent
+ * ("return" or "error"), or an event. */
+static void qmp_line(struct hilt_target *t, const char *line)
+{
+	bool ok = strstr(line, "\"return\"") != NULL;
+
+	if ((!ok && !strstr(line, "\"error\"")) || !t->qmp_nwait)
+		return;
+	char kind = t->qmp_wait[0];
+
+	memmove(t->qmp_wait, t->qmp_wait + 1, --t->qmp_nwait);
+	if (!ok) {
+		hilt_tail_append(t->diag, "QMP: ", 5);
+		hilt_tail_append(t->diag, line, strlen(line));
+		hilt_tail_append(t->diag, "\n", 1);
+	}
+	if (kind == 'r' && t->env->acted)
+		t->env->acted(t->env->arg, HILT_ACT_RESET, ok ? 0 : -EIO, ok ? "reset" : line);
+}
+
+static void qmp_read(struct hilt_target *t)
+{
+	for (;;) {
+		ssize_t n = read(t->qmp_fd, t->qmp_line + t->qmp_len,
+				 sizeof(t->qmp_line) - 1 - t->qmp_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* QEMU is ending: its pidfd says how. */
+			if (n == 0 || errno != EAGAIN) {
+				close(t->qmp_fd);
+				t->qmp_fd = -1;
+			}
+			return;
+		}
+		t->qmp_len += (size_t)n;
+		t->qmp_line[t->qmp_len] = '\0';
+		char *nl;
+
+		while ((nl = strchr(t->qmp_line, '\n'))) {
+			*nl = '\0';
+			qmp_line(t, t->qmp_line);
+			t->qmp_len -= (size_t)(nl + 1 - t->qmp_line);
+			memmove(t->qmp_line, nl + 1, t->qmp_len + 1);
+		}
+		/* A line longer than the buffer (a long event): dropped. */
+		if (t->qmp_len == sizeof(t->qmp_line) - 1)
+			t->qmp_len = 0;
+	}
+}
+
+static int qemu_act(struct hilt_target *t, enum hilt_target_action a, char *err, size_t errlen)
+{
+	if (a != HILT_ACT_RESET) {
+		snprintf(err, errlen, "a QEMU guest ('%s') has no %s: ~r resets it, ~p boots it again",
+			 t->cfg->name, a == HILT_ACT_BREAK ? "serial BREAK from hilt" : "boot-mode sequence");
+		return -ENOTSUP;
+	}
+	if (t->qmp_fd < 0 || t->qmp_nwait >= sizeof(t->qmp_wait)) {
+		snprintf(err, errlen, "QEMU's monitor of '%s' %s", t->cfg->name,
+			 t->qmp_fd < 0 ? "is not there" : "has not answered yet");
+		return t->qmp_fd < 0 ? -ENOTSUP : -EBUSY;
+	}
+	qmp_send(t, "{\"execute\":\"system_reset\"}\n");
+	t->qmp_wait[t->qmp_nwait++] = 'r';
+	return 0;
 }
 
 static void drain_output(struct hilt_target *t)
@@ -392,6 +512,10 @@ static enum hilt_target_state qemu_handle_aux(struct hilt_target *t, int fd,
 		drain_output(t);
 		return HILT_TARGET_RUNNING;
 	}
+	if (fd == t->qmp_fd) {
+		qmp_read(t);
+		return HILT_TARGET_RUNNING;
+	}
 	if (hilt_proc_reap(t->proc, &st) != 1)
 		return HILT_TARGET_RUNNING;
 	drain_output(t);
@@ -417,6 +541,10 @@ static void release(struct hilt_target *t)
 	if (t->console_fd >= 0) {
 		close(t->console_fd);
 		t->console_fd = -1;
+	}
+	if (t->qmp_fd >= 0) {
+		close(t->qmp_fd);
+		t->qmp_fd = -1;
 	}
 	/* After QEMU is gone: nothing writes frames any more. */
 	if (t->net) {
@@ -587,6 +715,7 @@ const struct hilt_target_ops hilt_qemu_ops = {
 	.http_endpoint = qemu_http_endpoint,
 	.aux_fds = qemu_aux_fds,
 	.handle_aux = qemu_handle_aux,
+	.act = qemu_act,
 	.stop = qemu_stop,
 	.describe = qemu_describe,
 	.diagnostics = qemu_diagnostics,

@@ -18,7 +18,8 @@
 #   watch-run  an observer of a scheduled run's session sees its console
 #   signal  SIGTERM: the board is powered off, the terminal is sane
 #   gone    the console connection drops: hilt says so, the terminal is sane
-#   guest   the default guest boots; uname -r; ~p boots it again; an
+#   guest   the default guest boots; uname -r; ~r resets it, so does its
+#           own reboot; ~b is refused saying why; ~p boots it again; an
 #           observer sees it all
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
@@ -340,17 +341,29 @@ guest)
 	version=$(screen | grep -E '^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64$' | head -1)
 	poll_until 10 grep -q "^$version" "$WORK/obs.out" || fail "the observer did not see uname's answer"
 	grep -q "held by .*: hilt console; from console byte" "$WORK/obs.err" || fail "the observer does not say who holds it"
+	# A reset through QEMU's monitor, then the guest's own reboot (reset
+	# too, at a person's console), then a power cycle: four boots.
+	boots() {
+		poll_until 60 sh -c "[ \$(grep -c '^hilt-guest: init started' '$OUT/console@default.console.log') -ge $1 ]" ||
+			{ screen; fail "boot $1 did not reach init"; }
+	}
+	keys Enter "~r"
+	shows '\[hilt: reset done\]'
+	boots 2
+	shows '^/ # ?$' 60
+	keys "reboot -f" Enter
+	boots 3
+	shows '^/ # ?$' 60
+	keys Enter "~b"
+	shows "\\[hilt: BREAK failed: a QEMU guest \\('default'\\) has no serial BREAK from hilt: ~r resets it, ~p boots it again\\]"
 	keys Enter "~p"
 	shows "\\[hilt: power cycle of 'default'\\]"
-	poll_until 60 sh -c "[ \$(grep -c 'Linux version' '$OUT/console@default.console.log') -ge 2 ]" ||
-		{ screen; fail "no second boot"; }
-	poll_until 60 sh -c "[ \$(grep -c '^hilt-guest: init started' '$OUT/console@default.console.log') -ge 2 ]" ||
-		{ screen; fail "the second boot did not reach init"; }
+	boots 4
 	keys Enter "~."
 	sane 0
 	wait "$obs"
 	expect_exit 0 $? "the observer of the guest's console"
-	[ "$(grep -c 'Linux version' "$WORK/obs.out")" -ge 2 ] || fail "the observer did not see the second boot"
+	[ "$(grep -c 'Linux version' "$WORK/obs.out")" -ge 4 ] || fail "the observer did not see the four boots"
 	;;
 *)
 	fail "unknown case $1"
