@@ -48,6 +48,11 @@ int hilt_cmd_bisect(int argc, char **argv);
 int hilt_cmd_reserve(int argc, char **argv);
 int hilt_cmd_console(int argc, char **argv);
 
+/* A line of hilt's own on a console's terminal, apart from what the
+ * device prints: "[hilt: ...]" on stderr, on a line of its own in raw
+ * mode too (runner/cli/cli_watch.c). */
+void hilt_console_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* hilt console --watch (runner/cli/cli_watch.c): an exit status. */
 struct hilt_target_config;
 int hilt_console_watch(const struct hilt_target_config *cfg, bool follow);

@@ -129,21 +129,6 @@ static void restore_terminal(void)
 	restore_saved = NULL;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A line of hilt's own, apart from what the device prints. */
-static void say(const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\r\n[hilt: %s]\r\n", text);
-	fflush(stderr);
-}
-
 /* A hotkey's action: in the marks file at the console byte it came at,
  * and told to the observers. */
 static void mark(struct console *c, const char *what)
@@ -217,7 +202,7 @@ static void send_end(struct console *c, const char *fmt, ...)
 	c->send = NULL;
 	c->echo_want = 0;
 	mark(c, text);
-	say("%s", text);
+	hilt_console_say("%s", text);
 }
 
 static void echo_late(struct hilt_loop *loop, void *arg)
@@ -264,7 +249,7 @@ static void send_file(struct console *c, const char *path)
 	if (f && (data = malloc(SEND_MAX + 1)))
 		n = fread(data, 1, SEND_MAX + 1, f);
 	if (!f || !data || ferror(f) || n > SEND_MAX) {
-		say("not sent: %s: %s", path,
+		hilt_console_say("not sent: %s: %s", path,
 		    !f ? strerror(errno) : n > SEND_MAX ? "larger than 4 MiB" : "cannot read it");
 		free(data);
 		if (f)
@@ -279,7 +264,7 @@ static void send_file(struct console *c, const char *path)
 
 	snprintf(what, sizeof(what), "send %.500s (%zu bytes, %u at a time)", path, n, c->pace);
 	mark(c, what);
-	say("sending %s: %zu bytes, %u at a time", path, n, c->pace);
+	hilt_console_say("sending %s: %zu bytes, %u at a time", path, n, c->pace);
 	send_next(c);
 }
 
@@ -315,7 +300,7 @@ static void target_stopped(void *arg)
 	}
 	c->off = true;
 	c->said_off = false;
-	say("'%s' is off; %c1 powers it on, %c. lets it go", c->cfg->name, c->escape, c->escape);
+	hilt_console_say("'%s' is off; %c1 powers it on, %c. lets it go", c->cfg->name, c->escape, c->escape);
 }
 
 /* Stops the target; then after says what comes. */
@@ -359,7 +344,7 @@ static void watch_aux(struct console *c)
 
 static void gone(struct console *c, enum hilt_target_state st, const char *why)
 {
-	say("the target is gone (%s): %s", st == HILT_TARGET_GONE_INFRA ? "infrastructure" : "device",
+	hilt_console_say("the target is gone (%s): %s", st == HILT_TARGET_GONE_INFRA ? "infrastructure" : "device",
 	    why);
 	mark(c, "gone");
 	leave(c, EXIT_INFRA, true);
@@ -422,7 +407,7 @@ static void changed(void *arg, enum hilt_target_state st, const char *why)
 	struct console *c = arg;
 
 	if (st == HILT_TARGET_CONSOLE_BACK) {
-		say("the console is back: %s", why);
+		hilt_console_say("the console is back: %s", why);
 		c->console_fd = c->ops->console_fd(c->t);
 		hilt_loop_add_fd(c->loop, c->console_fd, POLLIN, on_console, c);
 	}
@@ -440,13 +425,13 @@ static void acted(void *arg, enum hilt_target_action a, int rc, const char *why)
 	(void)a;
 	snprintf(what, sizeof(what), rc ? "failed: %s" : "%s done", why);
 	mark(c, what);
-	say("%s", what);
+	hilt_console_say("%s", what);
 }
 
 static void watch_note(void *arg, const char *what)
 {
 	(void)arg;
-	say("%s", what);
+	hilt_console_say("%s", what);
 }
 
 static void started(void *arg, const struct hilt_target_started *st)
@@ -455,7 +440,7 @@ static void started(void *arg, const struct hilt_target_started *st)
 	char err[1024];
 
 	if (st->rc < 0) {
-		say("'%s' did not start: %s", c->cfg->name, st->err);
+		hilt_console_say("'%s' did not start: %s", c->cfg->name, st->err);
 		leave(c, EXIT_INFRA, false);
 		return;
 	}
@@ -467,15 +452,15 @@ static void started(void *arg, const struct hilt_target_started *st)
 	/* Others may watch from now on, through every power cycle. */
 	if (!c->watch && hilt_target_watch_open(c->loop, c->cfg, "hilt console", watch_note, c,
 						&c->watch, err, sizeof(err)) < 0)
-		say("nobody can watch this console: %s", err);
-	say("console of '%s' (%s); %c? for help", c->cfg->name, c->cfg->kind, c->escape);
+		hilt_console_say("nobody can watch this console: %s", err);
+	hilt_console_say("console of '%s' (%s); %c? for help", c->cfg->name, c->cfg->kind, c->escape);
 	flush_typed(c);
 }
 
 static void output_failed(void *arg, const char *what)
 {
 	(void)arg;
-	say("%s", what);
+	hilt_console_say("%s", what);
 }
 
 static void busy_note(struct hilt_loop *loop, void *arg)
@@ -489,7 +474,7 @@ static void busy_note(struct hilt_loop *loop, void *arg)
 		return;
 	n = hilt_target_holders(c->cfg, lines);
 	for (size_t i = 0; i < n; i++)
-		say("waiting for '%s': %s", c->cfg->name, lines[i]);
+		hilt_console_say("waiting for '%s': %s", c->cfg->name, lines[i]);
 }
 
 static void start_target(struct console *c)
@@ -506,7 +491,7 @@ static void start_target(struct console *c)
 	if (rc == 0)
 		rc = c->ops->start(c->t, &c->env, err, sizeof(err));
 	if (rc < 0) {
-		say("'%s' did not start: %s", c->cfg->name, err);
+		hilt_console_say("'%s' did not start: %s", c->cfg->name, err);
 		leave(c, EXIT_INFRA, false);
 		return;
 	}
@@ -519,7 +504,7 @@ static void help(struct console *c)
 {
 	char e = c->escape;
 
-	say("%c. detach  %c0 power off  %c1 power on  %cp power cycle  %cr reset  %cd boot-mode  "
+	hilt_console_say("%c. detach  %c0 power off  %c1 power on  %cp power cycle  %cr reset  %cd boot-mode  "
 	    "%cb BREAK  %cs send a file  %cm mark  %c? help  %c%c send %c",
 	    e, e, e, e, e, e, e, e, e, e, e, e, e);
 }
@@ -531,11 +516,11 @@ static void act(struct console *c, enum hilt_target_action a, const char *what)
 	int rc;
 
 	if (!c->running) {
-		say("'%s' is not running: %c1 powers it on", c->cfg->name, c->escape);
+		hilt_console_say("'%s' is not running: %c1 powers it on", c->cfg->name, c->escape);
 		return;
 	}
 	if (!c->ops->act) {
-		say("no %s on '%s' (%s): %cp power-cycles it", what, c->cfg->name, c->cfg->kind,
+		hilt_console_say("no %s on '%s' (%s): %cp power-cycles it", what, c->cfg->name, c->cfg->kind,
 		    c->escape);
 		return;
 	}
@@ -546,7 +531,7 @@ static void act(struct console *c, enum hilt_target_action a, const char *what)
 
 		snprintf(failed, sizeof(failed), "%s failed: %s", what, err);
 		mark(c, failed);
-		say("%s", failed);
+		hilt_console_say("%s", failed);
 	}
 }
 
@@ -564,7 +549,7 @@ static void hotkey(struct console *c, char ch)
 
 	switch (ch) {
 	case '.':
-		say("detached from '%s'", name);
+		hilt_console_say("detached from '%s'", name);
 		mark(c, "detach");
 		leave(c, EXIT_PASS, false);
 		return;
@@ -575,21 +560,21 @@ static void hotkey(struct console *c, char ch)
 				mark(c, "power-on");
 				power_on(c);
 			} else {
-				say("'%s' is off already", name);
+				hilt_console_say("'%s' is off already", name);
 			}
 			return;
 		}
-		say("power %s of '%s'", ch == 'p' ? "cycle" : "off", name);
+		hilt_console_say("power %s of '%s'", ch == 'p' ? "cycle" : "off", name);
 		mark(c, ch == 'p' ? "power-cycle" : "power-off");
 		c->env.bring_up = AS_ABLE;
 		stop_target(c, ch == 'p' ? AFTER_START : AFTER_OFF, false);
 		return;
 	case '1':
 		if (!c->off) {
-			say("'%s' is on: %cp power-cycles it", name, c->escape);
+			hilt_console_say("'%s' is on: %cp power-cycles it", name, c->escape);
 			return;
 		}
-		say("power on of '%s'", name);
+		hilt_console_say("power on of '%s'", name);
 		mark(c, "power-on");
 		power_on(c);
 		return;
@@ -603,7 +588,7 @@ static void hotkey(struct console *c, char ch)
 			return;
 		}
 		if (!c->running) {
-			say("'%s' is not running: nothing to send to", name);
+			hilt_console_say("'%s' is not running: nothing to send to", name);
 			return;
 		}
 		c->asking = true;
@@ -616,7 +601,7 @@ static void hotkey(struct console *c, char ch)
 
 		snprintf(what, sizeof(what), "mark %u", ++c->nmarks);
 		mark(c, what);
-		say("%s at %.3f s", what, (double)(hilt_now_ns() - c->start_ns) / 1e9);
+		hilt_console_say("%s at %.3f s", what, (double)(hilt_now_ns() - c->start_ns) / 1e9);
 		return;
 	}
 	case '?':
@@ -680,7 +665,7 @@ static void typed(struct console *c, char ch)
 		 * escape works at once. */
 		c->esc = ESC_LINE_START;
 		if (c->off && !c->said_off)
-			say("'%s' is off: %c1 powers it on", c->cfg->name, c->escape);
+			hilt_console_say("'%s' is off: %c1 powers it on", c->cfg->name, c->escape);
 		c->said_off = c->off;
 		return;
 	}
@@ -719,7 +704,7 @@ static void on_signal(struct hilt_loop *loop, int fd, short revents, void *arg)
 		restore_terminal();
 		_exit(EXIT_INFRA);
 	}
-	say("signal %u: letting '%s' go", si.ssi_signo, c->cfg->name);
+	hilt_console_say("signal %u: letting '%s' go", si.ssi_signo, c->cfg->name);
 	mark(c, "signal");
 	leave(c, EXIT_INFRA, true);
 }
@@ -885,7 +870,7 @@ int hilt_cmd_console(int argc, char **argv)
 	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 	hilt_loop_add_fd(c.loop, STDIN_FILENO, POLLIN, on_stdin, &c);
 	c.start_ns = c.last_log_ns = hilt_now_ns();
-	say("starting '%s'; recording to %s", c.cfg->name, c.log_path);
+	hilt_console_say("starting '%s'; recording to %s", c.cfg->name, c.log_path);
 	start_target(&c);
 	if (!c.leaving || c.t)
 		hilt_loop_run(c.loop);

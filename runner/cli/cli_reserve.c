@@ -210,7 +210,8 @@ size_t hilt_target_holders(const struct hilt_target_config *t, char lines[2][800
 		hilt_holder_describe(&h, who, sizeof(who));
 		snprintf(lines[n++], 800, "reserved by %s", who);
 	}
-	if (lock_holder(lock, &h)) {
+	/* Never this process itself (a console still starting). */
+	if (lock_holder(lock, &h) && h.pid != (long)getpid()) {
 		hilt_holder_describe(&h, who, sizeof(who));
 		snprintf(lines[n++], 800, "in use by %s", who);
 	}

@@ -21,9 +21,7 @@
 
 #define WAIT_EVERY_MS 200
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void hilt_console_say(const char *fmt, ...)
 {
 	char text[4400];
 	va_list ap;
@@ -71,20 +69,20 @@ static int watch_one(int fd, const char *name)
 
 			hilt_holder_parse(nl ? nl + 1 : "", &h);
 			hilt_holder_describe(&h, who, sizeof(who));
-			say("watching '%s' (read-only), held by %s; from console byte %llu", name, who,
+			hilt_console_say("watching '%s' (read-only), held by %s; from console byte %llu", name, who,
 			    strtoull(buf + (strncmp(buf, "offset=", 7) ? 0 : 7), NULL, 10));
 		} else if (type == 'M') {
-			say("%s", buf);
+			hilt_console_say("%s", buf);
 			dropped |= !strncmp(buf, "dropped:", 8);
 		} else if (type == 'E') {
-			say("%s", *buf ? buf : "the holder let the console go");
+			hilt_console_say("%s", *buf ? buf : "the holder let the console go");
 			return EXIT_PASS;
 		}
 	}
 	if (n < 0)
-		say("the watch of '%s' failed: %s", name, strerror((int)-n));
+		hilt_console_say("the watch of '%s' failed: %s", name, strerror((int)-n));
 	else if (!dropped)
-		say("the watch of '%s' ended without the holder's goodbye: this observer was dropped for falling behind, or the holder ended abruptly",
+		hilt_console_say("the watch of '%s' ended without the holder's goodbye: this observer was dropped for falling behind, or the holder ended abruptly",
 		    name);
 	return EXIT_INFRA;
 }
@@ -106,14 +104,14 @@ int hilt_console_watch(const struct hilt_target_config *cfg, bool follow)
 		rc = hilt_watch_connect(path, &fd);
 		if (rc == -ENOENT || rc == -ECONNREFUSED) {
 			if (!waiting)
-				say("nobody holds the console of '%s' now: waiting for a holder (%s); ^C to stop",
+				hilt_console_say("nobody holds the console of '%s' now: waiting for a holder (%s); ^C to stop",
 				    cfg->name, path);
 			waiting = true;
 			poll(NULL, 0, WAIT_EVERY_MS);
 			continue;
 		}
 		if (rc) {
-			say("cannot watch '%s' at %s: %s", cfg->name, path, strerror(-rc));
+			hilt_console_say("cannot watch '%s' at %s: %s", cfg->name, path, strerror(-rc));
 			return EXIT_INFRA;
 		}
 		waiting = false;
