@@ -329,11 +329,15 @@ guest)
 		echo "SKIP: no default guest in $HILT_GUEST_DIR"
 		exit 77
 	fi
-	# An observer, waiting for the guest's console before it is up.
+	# An observer, waiting for the guest's console before it is up.  The
+	# place they meet is this test's own: another test's session on the
+	# default guest must not be the holder it finds.
+	export XDG_RUNTIME_DIR=$WORK/run
+	mkdir -p "$XDG_RUNTIME_DIR"
 	"$HILT" console --watch default >"$WORK/obs.out" 2>"$WORK/obs.err" &
 	obs=$!
 	await "nobody holds the console of 'default' now: waiting for a holder" "$WORK/obs.err"
-	term "$HILT console --out $OUT default"
+	term "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $HILT console --out $OUT default"
 	shows "\\[hilt: console of 'default' \\(qemu\\); ~\\? for help\\]"
 	shows '^/ # ?$' 60
 	keys "uname -r" Enter
