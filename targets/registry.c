@@ -155,8 +155,16 @@ int hilt_target_watch_path(const struct hilt_target_config *cfg, char *buf, size
 			snprintf(mine, sizeof(mine), "/tmp/hilt-%u", (unsigned)getuid());
 			dir = mine;
 		}
+		struct stat st;
+
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return -errno;
+		/* Someone else's folder could hold someone else's socket:
+		 * observers would be shown what they please. */
+		if (lstat(dir, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))
+			return -EPERM;
 		snprintf(buf, len, "%s/hilt-watch-%s", dir, cfg->name);
 		/* The name stays one path component. */
 		for (char *p = buf + strlen(dir) + 1; *p; p++)
