@@ -5,12 +5,13 @@
  * element is read, and checked for hilt validate, in targets/board_config.c.
  *
  * (its lock file and reservation are targets/board_lock.c's)
- * command_done, start_command          flash, reset and power commands
+ * command_done, board_command          flash, reset and power commands
  * open_console ... open_console_async  the console, a TCP one connecting
  * advance, board_start                 the start, phase by phase (PH_*)
  * board_console_*, reopen_tick         the console while it runs, and gaps
  * release, stop_advance, board_stop    the stop: power off, unlock
  * board_describe ... hilt_board_ops    what ran, and the ops table
+ * (what a person at its console asks of it is targets/board_act.c's)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,7 +118,7 @@ static void command_done(struct hilt_child *c, const struct hilt_child_end *end,
 /* Starts cmd ({var}s replaced) under the loop; its output goes to the
  * diagnostics.  0 (command_done follows), or -errno with why in t->err. */
 int board_command(struct hilt_target *t, const char *what, const struct hilt_command *cmd,
-			 double timeout_s, char *status, size_t statuslen)
+		  double timeout_s, char *status, size_t statuslen)
 {
 	const struct hilt_flash_set *images = &t->bcfg->images;
 	size_t n = cmd->argc, k = 0;
@@ -302,7 +303,7 @@ static void pdu_done(void *arg, int rc, const char *err)
 /* Asks pdudaemon for command: 0 (pdu_done follows) or -errno with why in
  * t->err. */
 int board_pdu_command(struct hilt_target *t, const char *command, char *status,
-		       size_t statuslen)
+		      size_t statuslen)
 {
 	int rc = hilt_pdu_request(t->env->loop, &t->bcfg->pdu, command, pdu_done, t, &t->pdu,
 				  t->err, sizeof(t->err));
@@ -327,14 +328,15 @@ static int power(struct hilt_target *t, bool on)
 
 	t->powered = on;
 	if (t->bcfg->pdu.line)
-		return board_pdu_command(t, on ? "on" : "off", t->power_status, sizeof(t->power_status));
+		return board_pdu_command(t, on ? "on" : "off", t->power_status,
+					 sizeof(t->power_status));
 	return board_command(t, on ? "power-on" : "power-off", cmd, cmd->timeout_s,
 			     t->power_status, sizeof(t->power_status));
 }
 
 /* Starts a GPIO sequence: 0 (gpio_done follows) or -errno. */
 int board_gpio_sequence(struct hilt_target *t, const struct hilt_gpio_sequence *seq,
-			 hilt_gpio_drain_cb drain, const char *what)
+			hilt_gpio_drain_cb drain, const char *what)
 {
 	int rc = hilt_gpio_start(t->gpio, t->env->loop, seq, drain, gpio_done, t);
 
