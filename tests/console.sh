@@ -12,7 +12,8 @@
 #           boot-mode sequence, ~s sends a file paced, ~0 powers off (the
 #           lock kept, typing refused), ~1 powers on; each marked; replays
 #   wait    a held board: refused at once naming its holder; with --wait
-#           hilt says who holds it and takes it once it is let go
+#           hilt says who holds it and takes it once it is let go; ~.
+#           gives a wait up
 #   watch   two observers and a holder: the same bytes in order; a stopped
 #           observer is dropped and never holds the holder up
 #   watch-run  an observer of a scheduled run's session sees its console
@@ -233,6 +234,21 @@ wait)
 	third=$!
 	exec 7>"$WORK/in"
 	await "waiting for 'sim1': in use by .*, pid $first, since .*: .*hilt console" "$WORK/third.out"
+	# A fourth gives up its wait with ~. (typed while the board is not
+	# up yet), never having had the board.
+	mkfifo "$WORK/in4"
+	"$HILT" console --farm "$WORK/farm.xml" --out "$OUT/fourth" --wait sim1 \
+		<"$WORK/in4" >"$WORK/fourth.out" 2>&1 &
+	fourth=$!
+	exec 8>"$WORK/in4"
+	await "waiting for 'sim1': in use by .*, pid $first" "$WORK/fourth.out"
+	printf 'x~.' >&8
+	wait "$fourth"
+	expect_exit 0 $? "a console that gave up its wait"
+	grep -q "is not up yet: what is typed goes nowhere; ~\\. gives up" "$WORK/fourth.out" &&
+		grep -q "detached from 'sim1'" "$WORK/fourth.out" || { cat "$WORK/fourth.out"; fail "no detach while waiting"; }
+	exec 8>&-
+	[ "$(holder)" = "$first" ] || fail "the board changed hands"
 	keys Enter "~."
 	sane 0
 	await "console of 'sim1' (board)" "$WORK/third.out"

@@ -445,7 +445,7 @@ static void started(void *arg, const struct hilt_target_started *st)
 		return;
 	}
 	c->running = true;
-	c->off = false;
+	c->off = c->said_off = false;
 	c->console_fd = c->ops->console_fd(c->t);
 	hilt_loop_add_fd(c->loop, c->console_fd, POLLIN, on_console, c);
 	watch_aux(c);
@@ -664,9 +664,12 @@ static void typed(struct console *c, char ch)
 		/* Nobody to type at: said once; no line begun, so the
 		 * escape works at once. */
 		c->esc = ESC_LINE_START;
-		if (c->off && !c->said_off)
+		if (!c->said_off && c->off)
 			hilt_console_say("'%s' is off: %c1 powers it on", c->cfg->name, c->escape);
-		c->said_off = c->off;
+		else if (!c->said_off)
+			hilt_console_say("'%s' is not up yet: what is typed goes nowhere; %c. gives up",
+					 c->cfg->name, c->escape);
+		c->said_off = true;
 		return;
 	}
 	hilt_buf_append(&c->typed, &ch, 1);
@@ -685,7 +688,8 @@ static void on_stdin(struct hilt_loop *loop, int fd, short revents, void *arg)
 		leave(c, EXIT_PASS, false);
 		return;
 	}
-	for (ssize_t i = 0; i < n && !c->leaving && (c->running || c->off); i++)
+	/* While the target starts too: ~. gives up a wait for a board. */
+	for (ssize_t i = 0; i < n && !c->leaving; i++)
 		typed(c, buf[i]);
 	flush_typed(c);
 }
