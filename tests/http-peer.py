@@ -8,10 +8,14 @@ tests.  Prints its port, then serves until stdin closes.
   /badstatus  "HTTP/1.1 abc OK"
   /runaway    200, 5000 "a"s (a pattern like (a+)+b backtracks without end)
   /slow       reads the request and never answers
+  /slow-once  the first such request never answered, the next as /hello
 """
 import socket
 import sys
 import threading
+
+
+SLOW_ONCE = []
 
 
 def handle(conn):
@@ -43,6 +47,12 @@ def handle(conn):
             conn.sendall(b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")
         elif path == "/slow":
             threading.Event().wait(30)
+        elif path == "/slow-once" and not SLOW_ONCE:
+            SLOW_ONCE.append(1)
+            threading.Event().wait(30)
+        elif path == "/slow-once":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n"
+                         b"Connection: close\r\n\r\nHello World!\n")
         else:
             conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
     except OSError:

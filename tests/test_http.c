@@ -244,6 +244,21 @@ static int broken_responses(void)
 	return 0;
 }
 
+/* An attempt that gets nothing is given up after a third of the time
+ * left (at least 5 s) and made again, rather than taking the probe's
+ * whole time: the server's second answer passes it. */
+static int stalled_attempt(void)
+{
+	struct probe_run pr;
+	double took = probe("/slow-once", peer_port, 200, "^Hello World!$", NULL, 0, 15.0,
+			    1 << 20, &pr);
+
+	CHECK(pr.done && pr.r.passed, "slow-once: %s", pr.r.reason);
+	CHECK(pr.r.attempts == 2, "%u attempts", pr.r.attempts);
+	CHECK(took >= 5.0, "the first attempt given up after %.2f s, before 5 s", took);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct check_test tests[] = {
@@ -253,6 +268,7 @@ int main(void)
 		{ "100 MB response: bounded memory", huge_response },
 		{ "no headers, bad status line, silent server", broken_responses },
 		{ "a body pattern that cannot be searched", runaway_pattern },
+		{ "an attempt that gets nothing is made again", stalled_attempt },
 	};
 
 	signal(SIGPIPE, SIG_IGN);

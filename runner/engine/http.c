@@ -34,6 +34,10 @@ struct hilt_http {
 
 static void start_attempt(struct hilt_http *h);
 
+/* The shortest time an attempt may go without a byte before it is made
+ * again. */
+#define STALL_MIN_S 5
+
 static void finish(struct hilt_http *h)
 {
 	h->finished = true;
@@ -243,6 +247,17 @@ static void start_attempt(struct hilt_http *h)
 		curl_easy_setopt(h->easy, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
+	/* An attempt that gets nothing for a third of what is left (at
+	 * least STALL_MIN_S) is given up and made again: a connection an
+	 * emulator's network lost under load, a server that hung on it,
+	 * would otherwise take the probe's whole time. */
+	long stall_s = (long)(left_ms / 3000);
+
+	if (stall_s < STALL_MIN_S)
+		stall_s = STALL_MIN_S;
+	curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, stall_s);
+	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT, stall_s);
 	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
