@@ -133,3 +133,8 @@ void hilt_timing_free(struct hilt_timing *tm)
 	tm->len = NULL;
 	tm->n = 0;
 }
+
+int hilt_timing_write(FILE *f, int64_t delay_ns, size_t len)
+{
+	return fprintf(f, "%.6f %zu\n", (double)delay_ns / 1e9, len);
+}

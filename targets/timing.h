@@ -25,4 +25,8 @@ struct hilt_timing {
 int hilt_timing_parse(FILE *f, struct hilt_timing *tm, long *line, char *why, size_t whylen);
 void hilt_timing_free(struct hilt_timing *tm);
 
+/* Writes the line of a chunk of len bytes that came delay_ns after the
+ * one before it.  As fprintf: negative when it failed. */
+int hilt_timing_write(FILE *f, int64_t delay_ns, size_t len);
+
 #endif

@@ -32,6 +32,7 @@
 #include "runner/cli/paths.h"
 #include "runner/engine/farm.h"
 #include "targets/target.h"
+#include "targets/timing.h"
 
 const char hilt_console_usage[] =
 	"usage: hilt console [--farm FILE] [--out DIR] [--escape C] [--wait[=DURATION]]\n"
@@ -108,8 +109,8 @@ struct console {
 	struct hilt_buf typed;	/* input the console has not taken yet */
 	int hold_fd;		/* a board's lock across a power cycle */
 	struct hilt_watch *watch;
+	unsigned started_once;	/* starts begun: who holds a board, said once */
 	/* ~s: the path being typed, then the file going out paced. */
-	unsigned started_once;
 	bool asking;
 	struct hilt_buf path;
 	char *send;
@@ -153,7 +154,7 @@ static void record(struct console *c, const char *buf, size_t n)
 	if (c->log && fwrite(buf, 1, n, c->log) == n)
 		fflush(c->log);
 	if (c->timing) {
-		fprintf(c->timing, "%.6f %zu\n", (double)(now - c->last_log_ns) / 1e9, n);
+		hilt_timing_write(c->timing, now - c->last_log_ns, n);
 		fflush(c->timing);
 	}
 	c->last_log_ns = now;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "targets/target.h"
+#include "targets/timing.h"
 #include "base/ansi.h"
 #include "runner/engine/http.h"
 #include "runner/engine/matcher.h"
@@ -91,8 +92,7 @@ static void log_chunk(struct hilt_session *s, const char *buf, size_t n)
 	if (s->log && fwrite(buf, 1, n, s->log) != n)
 		close_output(s, &s->log, s->result->console_log, errno ? errno : EIO);
 	errno = 0;
-	if (s->timing &&
-	    fprintf(s->timing, "%.6f %zu\n", (double)(now - s->last_log_ns) / 1e9, n) < 0)
+	if (s->timing && hilt_timing_write(s->timing, now - s->last_log_ns, n) < 0)
 		close_output(s, &s->timing, s->timing_path, errno ? errno : EIO);
 	s->last_log_ns = now;
 	hilt_watch_feed(s->watch, buf, n);
