@@ -63,6 +63,15 @@ static void forget(struct hilt_watch *w, struct observer *o)
 	hilt_buf_free(&o->queue);
 }
 
+/* o closed its end: the holder is told, unless o was being dropped (it
+ * was told then). */
+static void left(struct hilt_watch *w, struct observer *o)
+{
+	if (!o->dropping)
+		note(w, "observer %u left", o->number);
+	forget(w, o);
+}
+
 /* Sends what waits for o, as much as its socket takes now.  false when o
  * is gone (it closed its end, or its reason for being dropped went). */
 static bool flush(struct hilt_watch *w, struct observer *o)
@@ -74,9 +83,7 @@ static bool flush(struct hilt_watch *w, struct observer *o)
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (r <= 0) {
-			if (!o->dropping)
-				note(w, "observer %u left", o->number);
-			forget(w, o);
+			left(w, o);
 			return false;
 		}
 		hilt_buf_consume(&o->queue, (size_t)r);
@@ -101,6 +108,13 @@ static void queue(struct observer *o, char type, const void *buf, size_t len)
 
 	hilt_buf_append(&o->queue, head, sizeof(head));
 	hilt_buf_append(&o->queue, buf, len);
+}
+
+/* Console bytes, in frames no larger than an observer reads at once. */
+static void queue_data(struct observer *o, const char *buf, size_t len)
+{
+	for (size_t at = 0; at < len; at += HILT_WATCH_PACKET)
+		queue(o, 'D', buf + at, len - at < HILT_WATCH_PACKET ? len - at : HILT_WATCH_PACKET);
 }
 
 static void drop(struct hilt_watch *w, struct observer *o)
@@ -133,11 +147,8 @@ static void on_observer(struct hilt_loop *loop, int fd, short revents, void *arg
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	/* Observers send nothing: readable means their end closed. */
-	if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0 || (revents & (POLLHUP | POLLERR))) {
-		if (!o->dropping)
-			note(w, "observer %u left", o->number);
-		forget(w, o);
-	}
+	if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0 || (revents & (POLLHUP | POLLERR)))
+		left(w, o);
 }
 
 static void on_listen(struct hilt_loop *loop, int fd, short revents, void *arg)
@@ -177,8 +188,7 @@ static void on_listen(struct hilt_loop *loop, int fd, short revents, void *arg)
 			(unsigned long long)(hilt_tail_total(w->backlog) - n), w->header);
 	queue(o, 'H', hilt_buf_str(&h), hilt_buf_len(&h));
 	hilt_buf_free(&h);
-	for (size_t at = 0; at < n; at += HILT_WATCH_PACKET)
-		queue(o, 'D', back + at, n - at < HILT_WATCH_PACKET ? n - at : HILT_WATCH_PACKET);
+	queue_data(o, back, n);
 	note(w, "observer %u joined", o->number);
 	flush(w, o);
 }
@@ -287,9 +297,7 @@ void hilt_watch_feed(struct hilt_watch *w, const void *buf, size_t len)
 
 		if (o->fd < 0 || o->dropping)
 			continue;
-		for (size_t at = 0; at < len; at += HILT_WATCH_PACKET)
-			queue(o, 'D', (const char *)buf + at,
-			      len - at < HILT_WATCH_PACKET ? len - at : HILT_WATCH_PACKET);
+		queue_data(o, buf, len);
 		if (!flush(w, o))
 			continue;
 		if (hilt_buf_len(&o->queue) > HILT_WATCH_BEHIND)
