@@ -125,24 +125,39 @@ static void spin(struct hilt_loop *loop, int ms)
 	hilt_loop_run(loop);
 }
 
+/* A holder at path on a new loop, its notes counted in notes. */
+static struct hilt_watch *holder(struct hilt_loop **loop, struct notes *notes)
+{
+	struct hilt_watch *w = NULL;
+	char err[512];
+
+	CHECK(hilt_loop_new(loop) == 0, "loop");
+	CHECK(hilt_watch_open(*loop, path, "who=test\n", note_cb, notes, &w, err, sizeof(err)) == 0,
+	      "open: %s", err);
+	return w;
+}
+
+/* The holder's loop runs until n observers joined (at most 1 s). */
+static void joined(struct hilt_loop *loop, const struct notes *notes, unsigned n)
+{
+	for (int i = 0; i < 100 && notes->joined < n; i++)
+		spin(loop, 10);
+	CHECK(notes->joined == n, "%u joined, not %u", notes->joined, n);
+}
+
 static int order_and_backlog(void)
 {
 	struct hilt_loop *loop;
-	struct hilt_watch *w;
 	struct notes notes = { 0 };
-	char err[512];
+	struct hilt_watch *w = holder(&loop, &notes);
 	size_t at = 0;
 
-	CHECK(hilt_loop_new(&loop) == 0, "loop");
-	CHECK(hilt_watch_open(loop, path, "who=test\n", note_cb, &notes, &w, err, sizeof(err)) == 0,
-	      "open: %s", err);
 	/* Before anyone watches: only the last 16 KiB are kept for them. */
 	feed_stream(w, &at, 100000);
 	pid_t a = start_observer(false), b = start_observer(false);
 
-	for (int i = 0; i < 100 && notes.joined < 2; i++)
-		spin(loop, 10);
-	CHECK(notes.joined == 2 && hilt_watch_count(w) == 2, "%u joined", notes.joined);
+	joined(loop, &notes, 2);
+	CHECK(hilt_watch_count(w) == 2, "%u watching", hilt_watch_count(w));
 	for (int i = 0; i < 50; i++) {
 		feed_stream(w, &at, 20000);
 		spin(loop, 2);
@@ -160,19 +175,13 @@ static int order_and_backlog(void)
 static int stopped_observer_dropped(void)
 {
 	struct hilt_loop *loop;
-	struct hilt_watch *w;
 	struct notes notes = { 0 };
-	char err[512];
+	struct hilt_watch *w = holder(&loop, &notes);
 	size_t at = 0;
 	int st;
-
-	CHECK(hilt_loop_new(&loop) == 0, "loop");
-	CHECK(hilt_watch_open(loop, path, "who=test\n", note_cb, &notes, &w, err, sizeof(err)) == 0,
-	      "open: %s", err);
 	pid_t slow = start_observer(true), fine = start_observer(false);
 
-	for (int i = 0; i < 100 && notes.joined < 2; i++)
-		spin(loop, 10);
+	joined(loop, &notes, 2);
 	CHECK(waitpid(slow, &st, WUNTRACED) == slow && WIFSTOPPED(st), "the slow one stopped itself");
 	/* Megabytes while it is stopped, at a fast console's rate: the
 	 * holder never waits for it. */
