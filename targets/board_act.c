@@ -14,16 +14,6 @@
 #include "targets/console.h"
 #include "targets/target.h"
 
-static const char *action_name(enum hilt_target_action a)
-{
-	switch (a) {
-	case HILT_ACT_RESET: return "reset";
-	case HILT_ACT_DOWNLOAD: return "boot-mode sequence";
-	case HILT_ACT_BREAK: return "BREAK";
-	}
-	return "?";
-}
-
 int board_can_bring(const struct hilt_target *t, char *err, size_t errlen)
 {
 	const struct hilt_board_config *b = t->bcfg;
@@ -82,7 +72,7 @@ int board_act(struct hilt_target *t, enum hilt_target_action a, char *err, size_
 	}
 	if (t->acting) {
 		snprintf(err, errlen, "board '%s' is still doing its %s", t->cfg->name,
-			 action_name(t->action));
+			 hilt_target_action_name(t->action));
 		return -EBUSY;
 	}
 	t->action = a;
@@ -136,5 +126,5 @@ void board_act_done(struct hilt_target *t)
 	t->cmd_rc = 0;
 	t->acting = false;
 	if (t->env->acted)
-		t->env->acted(t->env->arg, t->action, rc, rc ? t->err : action_name(t->action));
+		t->env->acted(t->env->arg, t->action, rc, rc ? t->err : NULL);
 }

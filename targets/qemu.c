@@ -414,7 +414,7 @@ static void qmp_line(struct hilt_target *t, const char *line)
 		hilt_tail_append(t->diag, "\n", 1);
 	}
 	if (kind == 'r' && t->env->acted)
-		t->env->acted(t->env->arg, HILT_ACT_RESET, ok ? 0 : -EIO, ok ? "reset" : line);
+		t->env->acted(t->env->arg, HILT_ACT_RESET, ok ? 0 : -EIO, ok ? NULL : line);
 }
 
 static void qmp_read(struct hilt_target *t)

@@ -135,6 +135,16 @@ int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *e
 	return rc ? unmade(cfg, rc, err, errlen) : 0;
 }
 
+const char *hilt_target_action_name(enum hilt_target_action a)
+{
+	switch (a) {
+	case HILT_ACT_RESET: return "reset";
+	case HILT_ACT_DOWNLOAD: return "boot-mode sequence";
+	case HILT_ACT_BREAK: return "BREAK";
+	}
+	return "?";
+}
+
 int hilt_target_watch_path(const struct hilt_target_config *cfg, char *buf, size_t len)
 {
 	char lock[4096], lease[4096];

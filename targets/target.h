@@ -75,8 +75,8 @@ struct hilt_target_env {
 	 * console is back after a gap, or was given up on): why says how.
 	 * From the loop. */
 	void (*changed)(void *arg, enum hilt_target_state st, const char *why);
-	/* An act (below) has ended: rc 0, or -errno with why.  From the
-	 * loop; needed only by whoever calls act. */
+	/* An act (below) has ended: rc 0 (why NULL), or -errno with why.
+	 * From the loop; needed only by whoever calls act. */
 	void (*acted)(void *arg, enum hilt_target_action a, int rc, const char *why);
 	void *arg;
 	/* HILT_BRING_* (0: as a session).  Kinds that only boot whole (an
@@ -276,6 +276,9 @@ int hilt_target_default(const char *dir, struct hilt_target_config *cfg, char *e
  * observers (base/watch.h): beside a board's lock, else in the user's
  * runtime directory ($XDG_RUNTIME_DIR, or /tmp/hilt-UID made 0700).  0 or
  * -errno. */
+/* What a person calls action a: "reset", "boot-mode sequence", "BREAK". */
+const char *hilt_target_action_name(enum hilt_target_action a);
+
 int hilt_target_watch_path(const struct hilt_target_config *cfg, char *buf, size_t len);
 
 /* Shows cfg's console to observers at its watch path: hilt_watch_open

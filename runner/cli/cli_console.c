@@ -418,13 +418,16 @@ static void changed(void *arg, enum hilt_target_state st, const char *why)
 		watch_aux(c);
 }
 
+/* An action's end, asked for by a hotkey: marked and said. */
 static void acted(void *arg, enum hilt_target_action a, int rc, const char *why)
 {
 	struct console *c = arg;
 	char what[1200];
 
-	(void)a;
-	snprintf(what, sizeof(what), rc ? "failed: %s" : "%s done", why);
+	if (rc)
+		snprintf(what, sizeof(what), "%s failed: %s", hilt_target_action_name(a), why);
+	else
+		snprintf(what, sizeof(what), "%s done", hilt_target_action_name(a));
 	mark(c, what);
 	hilt_console_say("%s", what);
 }
@@ -511,8 +514,9 @@ static void help(struct console *c)
 }
 
 /* A person's action on the running target. */
-static void act(struct console *c, enum hilt_target_action a, const char *what)
+static void act(struct console *c, enum hilt_target_action a)
 {
+	const char *what = hilt_target_action_name(a);
 	char err[1024];
 	int rc;
 
@@ -527,13 +531,8 @@ static void act(struct console *c, enum hilt_target_action a, const char *what)
 	}
 	mark(c, what);
 	rc = c->ops->act(c->t, a, err, sizeof(err));
-	if (rc) {
-		char failed[1100];
-
-		snprintf(failed, sizeof(failed), "%s failed: %s", what, err);
-		mark(c, failed);
-		hilt_console_say("%s", failed);
-	}
+	if (rc)
+		acted(c, a, rc, err);
 }
 
 /* Power on (~1) and the power cycle's start: power and reset, each as the
@@ -579,9 +578,9 @@ static void hotkey(struct console *c, char ch)
 		mark(c, "power-on");
 		power_on(c);
 		return;
-	case 'r': act(c, HILT_ACT_RESET, "reset"); return;
-	case 'd': act(c, HILT_ACT_DOWNLOAD, "boot-mode sequence"); return;
-	case 'b': act(c, HILT_ACT_BREAK, "BREAK"); return;
+	case 'r': act(c, HILT_ACT_RESET); return;
+	case 'd': act(c, HILT_ACT_DOWNLOAD); return;
+	case 'b': act(c, HILT_ACT_BREAK); return;
 	case 's':
 		if (c->send) {
 			send_end(c, "send stopped by hand (%zu of %zu bytes sent)", c->send_off,
