@@ -555,20 +555,19 @@ static void hotkey(struct console *c, char ch)
 		return;
 	case 'p':
 	case '0':
-		if (c->off) {
-			if (ch == 'p') {
-				mark(c, "power-on");
-				power_on(c);
-			} else {
-				hilt_console_say("'%s' is off already", name);
-			}
+		if (!c->off) {
+			hilt_console_say("power %s of '%s'", ch == 'p' ? "cycle" : "off", name);
+			mark(c, ch == 'p' ? "power-cycle" : "power-off");
+			c->env.bring_up = AS_ABLE;
+			stop_target(c, ch == 'p' ? AFTER_START : AFTER_OFF, false);
 			return;
 		}
-		hilt_console_say("power %s of '%s'", ch == 'p' ? "cycle" : "off", name);
-		mark(c, ch == 'p' ? "power-cycle" : "power-off");
-		c->env.bring_up = AS_ABLE;
-		stop_target(c, ch == 'p' ? AFTER_START : AFTER_OFF, false);
-		return;
+		if (ch == '0') {
+			hilt_console_say("'%s' is off already", name);
+			return;
+		}
+		/* Off, a power cycle is a power-on. */
+		/* fall through */
 	case '1':
 		if (!c->off) {
 			hilt_console_say("'%s' is on: %cp power-cycles it", name, c->escape);
