@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/atomic.h"
 #include "base/watch.h"
 #include "runner/cli/cli.h"
 #include "targets/lease.h"
@@ -33,21 +35,6 @@ void hilt_console_say(const char *fmt, ...)
 	fflush(stderr);
 }
 
-static bool write_all(const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* One holder, from its header to its end: EXIT_PASS when it said
  * goodbye, EXIT_INFRA when this observer was dropped, the holder vanished
  * without a word or the connection failed. */
@@ -60,7 +47,9 @@ static int watch_one(int fd, const char *name)
 	while ((n = hilt_watch_recv(fd, &type, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
 		if (type == 'D') {
-			if (!write_all(buf, (size_t)n))
+			struct iovec v = { .iov_base = buf, .iov_len = (size_t)n };
+
+			if (hilt_atomic_write_all(STDOUT_FILENO, &v, 1) < 0)
 				return EXIT_INFRA;
 		} else if (type == 'H') {
 			struct hilt_holder h;
