@@ -267,8 +267,10 @@ static int start_network(struct hilt_target *t, const struct hilt_target_env *en
  * bytes into an empty socket. */
 static void qmp_send(struct hilt_target *t, const char *text)
 {
+	static const char unwritable[] = "hilt: QMP unwritable\n";
+
 	if (send(t->qmp_fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		hilt_tail_append(t->diag, "hilt: QMP unwritable\n", 21);
+		hilt_tail_append(t->diag, unwritable, sizeof(unwritable) - 1);
 }
 
 static int qemu_start(struct hilt_target *t, const struct hilt_target_env *env,
